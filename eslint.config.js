@@ -1,0 +1,107 @@
+// Flat config. The layer arrows of ARCHITECTURE.md are enforced here, not hoped for.
+import tseslint from 'typescript-eslint';
+
+const electronBan = { name: 'electron', message: 'src/core and src/shared never import electron (layer rule).' };
+const reactBan = { name: 'react', message: 'only src/renderer uses React (layer rule).' };
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'scripts/**', 'eslint.config.js'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.node.json', './tsconfig.web.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['src/shared/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronBan, reactBan],
+          patterns: [
+            { group: ['node:*'], message: 'src/shared is platform-free.' },
+            { group: ['**/core/**', '**/main/**', '**/preload/**', '**/renderer/**'], message: 'src/shared imports nothing above it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronBan, reactBan],
+          patterns: [
+            { group: ['electron/*'], message: 'src/core never imports electron (layer rule).' },
+            { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'src/core imports only src/shared and itself.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'the renderer talks to the host only through the bridge client.' }],
+          patterns: [
+            { group: ['node:*'], message: 'the renderer is a sandboxed web page.' },
+            { group: ['**/core/**', '**/main/**', '**/preload/**'], message: 'the renderer imports only src/shared and its own files.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/core/**', '**/main/**', '**/renderer/**', 'node:*'], message: 'the preload knows electron and src/shared only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/main/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/renderer/**', '**/preload/**'], message: 'main composes core; it never imports renderer or preload code.' }] },
+      ],
+    },
+  },
+  {
+    files: ['test/**/*.{ts,tsx}', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/require-await': 'off',
+      'prefer-const': 'off',
+    },
+  },
+  {
+    files: ['*.config.ts', 'electron.vite.config.ts', 'vitest.config.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

@@ -1,0 +1,54 @@
+// `npm test`: typecheck, lint, build, then every vitest project (node, web, e2e). Prints one plain
+// closing line "N passed, N failed[, N skipped]" counting the three static checks and every test.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const results = join(root, 'test-results');
+mkdirSync(results, { recursive: true });
+const extra = process.argv.slice(2);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+function step(name, command, args) {
+  process.stdout.write(`\n== ${name}: ${command} ${args.join(' ')}\n`);
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  const ok = r.status === 0;
+  process.stdout.write(`== ${name}: ${ok ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`}\n`);
+  return ok;
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+for (const [name, command, args] of [
+  ['typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
+  ['typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']],
+  ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
+  ['build', bin('electron-vite'), ['build']],
+]) {
+  if (step(name, command, args)) passed += 1;
+  else failed += 1;
+}
+
+const report = join(results, 'vitest.json');
+rmSync(report, { force: true });
+step('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+if (existsSync(report)) {
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  passed += json.numPassedTests ?? 0;
+  failed += json.numFailedTests ?? 0;
+  skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+  // A test file that failed to load counts as a failure even though it has no test results.
+  for (const file of json.testResults ?? []) {
+    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failed += 1;
+  }
+} else {
+  failed += 1;
+  process.stdout.write('vitest wrote no report\n');
+}
+
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed > 0 ? 1 : 0);

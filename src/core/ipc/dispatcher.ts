@@ -1,0 +1,51 @@
+import { channels, isChannelName } from '../../shared/ipc/contract';
+import type { CallContext, Handlers, Result } from '../../shared/ipc/types';
+import { AppError, type ErrorInfo } from '../../shared/errors';
+import type { Logger } from '../util/logger';
+
+export type Dispatch = (channel: unknown, input: unknown, ctx: CallContext) => Promise<Result<unknown>>;
+
+/**
+ * Turns the handler table into one transport-independent function: checks the channel name and the
+ * caller's role, validates the input with the channel's schema, runs the handler, validates (and so
+ * strips) the output, and wraps everything in the `{ ok, value } | { ok: false, error }` envelope.
+ * Unexpected exceptions become `INTERNAL` with their stack in the log only.
+ */
+export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
+  return async (channel, rawInput, ctx) => {
+    if (!isChannelName(channel)) {
+      return fail({ code: 'UNKNOWN_CHANNEL', message: `no such channel: ${String(channel).slice(0, 64)}` });
+    }
+    const spec = channels[channel];
+    if (!spec.access.includes(ctx.role)) {
+      return fail({ code: 'FORBIDDEN', message: `the ${ctx.role} window may not call ${channel}` });
+    }
+    const parsed = spec.input.safeParse(rawInput);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') ?? '';
+      return fail({
+        code: 'BAD_INPUT',
+        message: `${channel}: ${field === '' ? '' : `${field}: `}${issue?.message ?? 'invalid input'}`,
+        details: { field },
+      });
+    }
+    try {
+      const handler = handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
+      const value: unknown = await handler(parsed.data, ctx);
+      return { ok: true, value: spec.output.parse(value) };
+    } catch (error) {
+      return fail(toErrorInfo(error, channel, logger));
+    }
+  };
+}
+
+function fail(error: ErrorInfo): Result<never> {
+  return { ok: false, error };
+}
+
+export function toErrorInfo(error: unknown, channel: string, logger: Logger): ErrorInfo {
+  if (error instanceof AppError) return error.toInfo();
+  logger.error(`handler ${channel} failed`, error);
+  return { code: 'INTERNAL', message: 'internal error; see the log' };
+}

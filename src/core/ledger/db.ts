@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppError } from '../../shared/errors';
+import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
+
+export type Db = Database.Database;
+
+export const LEDGER_FILE = 'ledger.sqlite';
+
+/**
+ * Opens (creating if needed) the ledger at `file`: WAL, synchronous=FULL (a paid sale survives a power
+ * cut once its commit returns), foreign keys on, then migrates to the latest version.
+ * Throws LEDGER_TOO_NEW for a database written by a newer version of the app, which we refuse to touch.
+ */
+export function openLedger(file: string, options: { migrations?: readonly Migration[]; targetVersion?: number } = {}): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, options.migrations ?? MIGRATIONS, options.targetVersion ?? LATEST_VERSION);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Applies every migration above the current `user_version` up to `target`, each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[], target: number): void {
+  const current = schemaVersion(db);
+  const known = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > known) {
+    throw new AppError('LEDGER_TOO_NEW', `the ledger is at schema ${current}, this app knows up to ${known}; refusing to open it`);
+  }
+  const pending = [...migrations].filter((m) => m.version > current && m.version <= target).sort((a, b) => a.version - b.version);
+  for (const migration of pending) {
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

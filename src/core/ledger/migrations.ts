@@ -1,0 +1,160 @@
+/**
+ * Numbered, append-only migrations. Never edit a released migration: add the next one. Each runs in
+ * one transaction together with the `user_version` bump, and each has its own test
+ * (test/node/ledger-migrations.test.ts).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'settings, secrets and the append-only event log',
+    sql: `
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        cipher TEXT NOT NULL,
+        ciphertext BLOB NOT NULL,
+        suffix TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id INTEGER,
+        type TEXT NOT NULL,
+        actor TEXT,
+        data TEXT NOT NULL DEFAULT '{}'
+      ) STRICT;
+      CREATE INDEX events_entity ON events (entity, entity_id, id);
+
+      CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+      CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    `,
+  },
+  {
+    version: 2,
+    name: 'payments and refunds',
+    sql: `
+      -- One row per payment attempt. trade_no is our unique order number sent as BPC tradeNo (or the
+      -- card order number); it is written before any request leaves. Money is integer fen.
+      CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        trade_no TEXT NOT NULL UNIQUE,
+        mer_order_no TEXT,
+        memo TEXT,
+        mode TEXT NOT NULL CHECK (mode IN ('training', 'live')),
+        tender TEXT NOT NULL CHECK (tender IN ('qr', 'card')),
+        gateway TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        status TEXT NOT NULL CHECK (status IN ('created', 'qr_issued', 'waiting', 'paid', 'failed', 'closed', 'unknown')),
+        pay_type TEXT,
+        sys_trace TEXT UNIQUE,
+        scan_code TEXT,
+        qr_expires_at INTEGER,
+        resp_code TEXT,
+        resp_msg TEXT,
+        operator TEXT,
+        business_day TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        paid_at INTEGER,
+        final_at INTEGER,
+        close_requested_at INTEGER,
+        query_count INTEGER NOT NULL DEFAULT 0,
+        next_query_at INTEGER,
+        resolution TEXT,
+        resolved_by TEXT
+      ) STRICT;
+      CREATE INDEX payments_day ON payments (mode, business_day, id);
+      CREATE INDEX payments_open ON payments (status) WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown');
+      CREATE INDEX payments_mer_order ON payments (mer_order_no) WHERE mer_order_no IS NOT NULL;
+
+      -- One row per refund attempt; refund_no is our unique refund order number (BPC tradeNo of R).
+      CREATE TABLE refunds (
+        id INTEGER PRIMARY KEY,
+        refund_no TEXT NOT NULL UNIQUE,
+        payment_id INTEGER NOT NULL REFERENCES payments (id),
+        mode TEXT NOT NULL CHECK (mode IN ('training', 'live')),
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        status TEXT NOT NULL CHECK (status IN ('created', 'pending', 'succeeded', 'failed', 'unknown')),
+        sys_trace TEXT UNIQUE,
+        resp_code TEXT,
+        resp_msg TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        operator TEXT,
+        approved_by TEXT,
+        business_day TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        final_at INTEGER,
+        query_count INTEGER NOT NULL DEFAULT 0,
+        next_query_at INTEGER
+      ) STRICT;
+      CREATE INDEX refunds_payment ON refunds (payment_id);
+      CREATE INDEX refunds_day ON refunds (mode, business_day, id);
+      CREATE INDEX refunds_open ON refunds (status) WHERE status IN ('created', 'pending', 'unknown');
+    `,
+  },
+  {
+    version: 3,
+    name: 'operators and closed-day reports',
+    sql: `
+      CREATE TABLE operators (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('cashier', 'supervisor', 'manager')),
+        pin_hash TEXT NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE shifts (
+        id INTEGER PRIMARY KEY,
+        operator TEXT NOT NULL,
+        mode TEXT NOT NULL CHECK (mode IN ('training', 'live')),
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        report TEXT
+      ) STRICT;
+      CREATE INDEX shifts_operator ON shifts (operator, started_at);
+
+      -- A closed day is frozen: its report is stored once and the table refuses changes.
+      CREATE TABLE day_reports (
+        mode TEXT NOT NULL CHECK (mode IN ('training', 'live')),
+        business_day TEXT NOT NULL,
+        closed_at INTEGER NOT NULL,
+        closed_by TEXT NOT NULL,
+        override_by TEXT,
+        override_reason TEXT,
+        report TEXT NOT NULL,
+        PRIMARY KEY (mode, business_day)
+      ) STRICT;
+      CREATE TRIGGER day_reports_no_update BEFORE UPDATE ON day_reports
+        BEGIN SELECT RAISE(ABORT, 'a closed day is immutable'); END;
+      CREATE TRIGGER day_reports_no_delete BEFORE DELETE ON day_reports
+        BEGIN SELECT RAISE(ABORT, 'a closed day is immutable'); END;
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,56 @@
+/**
+ * Browser mode: `npm run start:web -- [--port N] [--data DIR] [--quiet]`.
+ * Starts the same core as the desktop app under plain Node and serves the built renderer plus the
+ * contract over a WebSocket on 127.0.0.1. Prints the cashier and customer-display URLs.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { startCore } from '../app/core';
+import { createFileKeyCipher } from '../secrets/cipher';
+import { createConsoleLogger } from '../util/logger';
+import { startWebHost } from './host';
+import { parseCliArgs } from './args';
+import { version } from '../../../package.json';
+
+async function main(): Promise<void> {
+  const args = parseCliArgs(process.argv.slice(2));
+  const dataDir = resolve(args.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'counter-cashier-web'));
+  mkdirSync(dataDir, { recursive: true });
+  const logger = createConsoleLogger('web', args.quiet);
+  const core = await startCore({ dataDir, version, platform: 'web', cipher: createFileKeyCipher(dataDir), logger });
+  const host = await startWebHost({
+    dispatch: core.dispatch,
+    bus: core.bus,
+    logger,
+    staticDir: args.staticDir ?? fileURLToPath(new URL('../renderer', import.meta.url)),
+    port: args.port,
+  });
+  const info = core.info();
+  process.stdout.write(
+    [
+      `${info.name} ${info.version} — browser mode (${info.mode === 'training' ? '培训模式 training' : 'live'})`,
+      `  data:             ${dataDir}`,
+      `  cashier:          ${host.url}`,
+      `  customer display: ${host.displayUrl}`,
+      '',
+    ].join('\n'),
+  );
+  let closing = false;
+  const shutdown = (): void => {
+    if (closing) return;
+    closing = true;
+    void host
+      .close()
+      .then(() => core.close())
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`cannot start browser mode: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

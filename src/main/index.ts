@@ -1,0 +1,88 @@
+/**
+ * Electron's main process: lifecycle, windows, IPC, secrets. Business logic lives in src/core.
+ */
+import { app, BrowserWindow, ipcMain, safeStorage, screen, type WebContents } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startCore, type Core } from '../core/app/core';
+import { createConsoleLogger } from '../core/util/logger';
+import type { WindowRole } from '../shared/ipc/contract';
+import { registerIpc } from './ipc';
+import { createSafeStorageCipher } from './safe-storage-cipher';
+import { cashierWindowOptions, displayWindowOptions, hardenWebContents } from './windows';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const preloadPath = join(here, '../preload/index.cjs');
+const rendererDir = join(here, '../renderer');
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+
+const windows = new Map<number, { role: WindowRole; contents: WebContents }>();
+let core: Core | null = null;
+
+function isAppUrl(url: string): boolean {
+  if (devUrl !== undefined && url.startsWith(devUrl)) return true;
+  return url.startsWith(pathToFileURL(rendererDir).href + '/');
+}
+
+function load(win: BrowserWindow, page: 'index.html' | 'customer.html'): Promise<void> {
+  return devUrl !== undefined ? win.loadURL(`${devUrl}/${page}`) : win.loadFile(join(rendererDir, page));
+}
+
+async function createWindows(): Promise<void> {
+  const cashier = new BrowserWindow(cashierWindowOptions(preloadPath));
+  const display = new BrowserWindow(displayWindowOptions(preloadPath, screen.getAllDisplays(), screen.getPrimaryDisplay().id));
+  for (const [win, role] of [
+    [cashier, 'cashier'],
+    [display, 'display'],
+  ] as const) {
+    windows.set(win.webContents.id, { role, contents: win.webContents });
+    hardenWebContents(win.webContents, isAppUrl);
+    const id = win.webContents.id;
+    win.on('closed', () => windows.delete(id));
+    win.once('ready-to-show', () => win.show());
+  }
+  cashier.on('closed', () => app.quit());
+  await Promise.all([load(cashier, 'index.html'), load(display, 'customer.html')]);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // A second copy on the same counter would share the ledger and the serial ports: hand over and leave.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const first = BrowserWindow.getAllWindows()[0];
+    if (first !== undefined) {
+      if (first.isMinimized()) first.restore();
+      first.focus();
+    }
+  });
+
+  app
+    .whenReady()
+    .then(async () => {
+      const logger = createConsoleLogger('main');
+      core = await startCore({
+        dataDir: app.getPath('userData'),
+        version: app.getVersion(),
+        platform: 'electron',
+        cipher: createSafeStorageCipher(safeStorage),
+        logger,
+      });
+      registerIpc(ipcMain, core.dispatch, core.bus, {
+        roleOf: (id) => windows.get(id)?.role ?? null,
+        isAppUrl,
+        targets: () => [...windows.values()].map((w) => w.contents),
+      });
+      await createWindows();
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      app.exit(1);
+    });
+
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', () => {
+    void core?.close();
+    core = null;
+  });
+}

@@ -1,0 +1,58 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Health, HealthItem } from '../../../shared/ipc/contract';
+import { call } from '../bridge/client';
+import { hasMessage, useT } from '../i18n';
+
+/** What the core reports about the ledger, gateways and devices — nothing here is made up by the UI. */
+export function HealthPanel(): React.JSX.Element {
+  const t = useT();
+  const [health, setHealth] = useState<Health | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(() => {
+    call('app:health', undefined)
+      .then((h) => {
+        setHealth(h);
+        setError(null);
+      })
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, []);
+
+  useEffect(refresh, [refresh]);
+
+  const name = (item: HealthItem): string => {
+    const key = `health.name.${item.name}`;
+    return hasMessage(key) ? t(key) : item.name;
+  };
+
+  return (
+    <section className="panel" data-testid="health-panel">
+      <header className="panel-head">
+        <h2>{t('health.title')}</h2>
+        <button type="button" onClick={refresh}>
+          {t('health.refresh')}
+        </button>
+      </header>
+      {error !== null && <p className="error">{error}</p>}
+      {health !== null && (
+        <dl className="health">
+          <dt>{t('health.ledger')}</dt>
+          <dd data-testid="health-ledger" className={`status-${health.ledger.status}`}>
+            {t(`health.status.${health.ledger.status}`)} · schema v{health.ledger.schemaVersion} · <code>{health.ledger.path}</code>
+          </dd>
+          {[...health.gateways, ...health.devices].map((item) => (
+            <div key={item.name} className="health-row">
+              <dt>{name(item)}</dt>
+              <dd className={`status-${item.status}`} data-testid={`health-${item.name}`}>
+                {t(`health.status.${item.status}`)} — {item.detail}
+                {item.latencyMs !== undefined ? ` (${item.latencyMs} ms)` : ''}
+              </dd>
+            </div>
+          ))}
+          <dt>{t('health.checkedAt')}</dt>
+          <dd>{new Date(health.checkedAt).toLocaleString()}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+import { ESLint } from 'eslint';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The layer arrows are enforced by lint: these imports must be refused where they do not belong. */
+const root = resolve(import.meta.dirname, '../..');
+const eslint = new ESLint({ cwd: root });
+
+async function ruleIds(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: resolve(root, filePath) });
+  return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
+}
+
+describe('layer lint', () => {
+  it('refuses electron in src/core', async () => {
+    expect(await ruleIds('src/core/util/logger.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain('no-restricted-imports');
+  });
+
+  it('refuses electron and node built-ins in src/shared', async () => {
+    expect(await ruleIds('src/shared/money.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('src/shared/money.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toContain('no-restricted-imports');
+  });
+
+  it('refuses core imports in the renderer', async () => {
+    expect(await ruleIds('src/renderer/src/App.tsx', "import { startCore } from '../../core/app/core';\nexport const x = startCore;\n")).toContain(
+      'no-restricted-imports',
+    );
+  });
+
+  it('accepts the allowed direction (renderer → shared)', async () => {
+    expect(await ruleIds('src/renderer/src/App.tsx', "import { formatFen } from '../../shared/money';\nexport const x = formatFen;\n")).not.toContain(
+      'no-restricted-imports',
+    );
+  });
+});

@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { CHANNEL_NAMES } from '../../src/shared/ipc/contract';
+import { tempDir } from '../support/temp';
+
+/**
+ * Electron's binary cannot run here, so `electron` is mocked and the real src/main/index.ts is
+ * started against the mock: it must register a handler for every contract channel, open both
+ * windows with the hardened options, and keep data under userData.
+ */
+const data = tempDir('main-');
+const handled = new Map<string, (event: unknown, input: unknown) => Promise<unknown>>();
+const windows: { options: Record<string, any>; contents: any; loaded: string[] }[] = [];
+let whenReadyResolve: () => void = () => undefined;
+const ready = new Promise<void>((resolve) => (whenReadyResolve = resolve));
+let singleInstanceLock = true;
+
+vi.mock('electron', () => {
+  let nextId = 1;
+  class BrowserWindow {
+    webContents: any;
+    constructor(options: Record<string, unknown>) {
+      const id = nextId++;
+      const handlers: Record<string, unknown> = {};
+      const entry = { options, contents: null as any, loaded: [] as string[] };
+      this.webContents = {
+        id,
+        mainFrame: { url: '' },
+        isDestroyed: () => false,
+        send: vi.fn(),
+        setWindowOpenHandler: vi.fn((fn: unknown) => (handlers.open = fn)),
+        on: vi.fn((name: string, fn: unknown) => (handlers[name] = fn)),
+        handlers,
+      };
+      entry.contents = this.webContents;
+      windows.push(entry);
+      this.loadFile = vi.fn((file: string) => {
+        entry.loaded.push(file);
+        this.webContents.mainFrame.url = `file://${file}`;
+        return Promise.resolve();
+      });
+    }
+    loadFile: (file: string) => Promise<void>;
+    loadURL = vi.fn(() => Promise.resolve());
+    on = vi.fn();
+    once = vi.fn();
+    show = vi.fn();
+    static getAllWindows = () => [];
+  }
+  return {
+    app: {
+      requestSingleInstanceLock: () => singleInstanceLock,
+      whenReady: () => ready,
+      getPath: (name: string) => (name === 'userData' ? data.dir : '/nonexistent'),
+      getVersion: () => '1.2.3',
+      on: vi.fn(),
+      quit: vi.fn(),
+      exit: vi.fn(),
+    },
+    BrowserWindow,
+    ipcMain: { handle: vi.fn((channel: string, fn: any) => handled.set(channel, fn)) },
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (s: string) => Buffer.from(`enc:${s}`),
+      decryptString: (b: Buffer) => b.toString().replace(/^enc:/, ''),
+    },
+    screen: {
+      getAllDisplays: () => [
+        { id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } },
+        { id: 2, bounds: { x: 1920, y: 0, width: 1024, height: 768 } },
+      ],
+      getPrimaryDisplay: () => ({ id: 1 }),
+    },
+  };
+});
+
+afterAll(() => data.cleanup());
+
+async function started(): Promise<void> {
+  await import('../../src/main/index');
+  whenReadyResolve();
+  await vi.waitFor(() => expect(windows.length).toBe(2), { timeout: 5000 });
+  await vi.waitFor(() => expect(windows[1]!.loaded.length).toBe(1));
+}
+
+describe('electron main (mocked electron)', () => {
+  it('registers a handler for every contract channel', async () => {
+    await started();
+    expect([...handled.keys()].sort()).toEqual([...CHANNEL_NAMES].sort());
+  });
+
+  it('opens the cashier and the customer display with sandboxed, isolated renderers', () => {
+    for (const { options } of windows) {
+      expect(options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true });
+      expect(String(options.webPreferences.preload)).toMatch(/preload[/\\]index\.cjs$/);
+    }
+    expect(windows.map((w) => w.loaded[0]?.replace(/.*[/\\]/, ''))).toEqual(['index.html', 'customer.html']);
+  });
+
+  it('puts the customer display full screen on the external display', () => {
+    expect(windows[1]!.options).toMatchObject({ x: 1920, y: 0, fullscreen: true });
+    expect(windows[0]!.options.fullscreen).toBeUndefined();
+  });
+
+  it('denies window.open and navigation away from the app', () => {
+    const contents = windows[0]!.contents;
+    expect(contents.handlers.open()).toEqual({ action: 'deny' });
+    const prevent = vi.fn();
+    contents.handlers['will-navigate']({ preventDefault: prevent }, 'https://evil.example/');
+    expect(prevent).toHaveBeenCalled();
+  });
+
+  it('answers app:info from the core with data under userData, and checks the sender', async () => {
+    const contents = windows[0]!.contents;
+    const handler = handled.get('app:info')!;
+    const ok = await handler({ sender: contents, senderFrame: contents.mainFrame }, undefined);
+    expect(ok).toMatchObject({ ok: true, value: { version: '1.2.3', dataDir: data.dir, platform: 'electron', mode: 'training' } });
+    const stranger = { id: 99, mainFrame: { url: contents.mainFrame.url } };
+    const refused = await handler({ sender: stranger, senderFrame: stranger.mainFrame }, undefined);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const subframe = { url: contents.mainFrame.url };
+    expect(await handler({ sender: contents, senderFrame: subframe }, undefined)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const display = windows[1]!.contents;
+    const health = await handled.get('app:health')!({ sender: display, senderFrame: display.mainFrame }, undefined);
+    expect(health).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+});
