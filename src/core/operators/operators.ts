@@ -1,0 +1,345 @@
+/**
+ * Operators (cashier numbers), their roles and PINs. PINs are only ever stored as scrypt hashes
+ * (./pin.ts); no view, event or error carries a PIN or a hash. Who may change operators is the
+ * caller's decision (requireRole); these functions record who did it as the event actor.
+ */
+import { randomInt } from 'node:crypto';
+import { AppError } from '../../shared/errors';
+import type { Db } from '../ledger/db';
+import { appendEvent } from '../ledger/events';
+import { assertPinFormat, hashPin, verifyPinHash } from './pin';
+
+export type Role = 'cashier' | 'supervisor' | 'manager';
+export const ROLES: readonly Role[] = ['cashier', 'supervisor', 'manager'];
+const RANK: Record<Role, number> = { cashier: 1, supervisor: 2, manager: 3 };
+
+/** What callers see of an operator: never the PIN hash. */
+export interface OperatorView {
+  id: number;
+  code: string;
+  name: string;
+  role: Role;
+  active: boolean;
+  /** Wrong PINs since the last success or lock. */
+  failedAttempts: number;
+  /** Epoch ms until which PIN entry is refused; null when not locked (a past value means unlocked). */
+  lockedUntil: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface LockoutOptions {
+  /** Wrong PINs in a row that lock the operator (default 5). */
+  maxAttempts?: number;
+  /** How long a lock lasts, ms (default 5 minutes). */
+  lockMs?: number;
+}
+
+export const DEFAULT_LOCKOUT: Required<LockoutOptions> = { maxAttempts: 5, lockMs: 5 * 60_000 };
+
+/**
+ * Operators created on a fresh ledger so training works out of the box. The app shows these PINs as
+ * training defaults and asks the merchant to change them.
+ */
+export const DEFAULT_OPERATORS: readonly { code: string; name: string; role: Role; pin: string }[] = [
+  { code: '001', name: '收银员', role: 'cashier', pin: '1111' },
+  { code: '800', name: '主管', role: 'supervisor', pin: '8888' },
+  { code: '900', name: '店长', role: 'manager', pin: '9999' },
+];
+
+const CODE_PATTERN = /^[0-9A-Za-z]{1,16}$/;
+const MAX_NAME_LENGTH = 40;
+const SYSTEM_ACTOR = 'system';
+
+interface OperatorDbRow {
+  id: number;
+  code: string;
+  name: string;
+  role: Role;
+  pin_hash: string;
+  failed_attempts: number;
+  locked_until: number | null;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+function toView(row: OperatorDbRow): OperatorView {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    role: row.role,
+    active: row.active === 1,
+    failedAttempts: row.failed_attempts,
+    lockedUntil: row.locked_until,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function rowByCode(db: Db, code: string): OperatorDbRow | undefined {
+  return db.prepare('SELECT * FROM operators WHERE code = ?').get(code) as OperatorDbRow | undefined;
+}
+
+function assertCode(code: string): string {
+  if (!CODE_PATTERN.test(code)) throw new AppError('BAD_INPUT', 'an operator number is 1–16 letters or digits', { field: 'code' });
+  return code;
+}
+
+function assertName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > MAX_NAME_LENGTH) {
+    throw new AppError('BAD_INPUT', `a name is 1–${MAX_NAME_LENGTH} characters`, { field: 'name' });
+  }
+  return trimmed;
+}
+
+function assertRole(role: string): Role {
+  if (!(ROLES as readonly string[]).includes(role)) throw new AppError('BAD_INPUT', `unknown role "${role}"`, { field: 'role' });
+  return role as Role;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && /UNIQUE constraint failed: operators\.code/.test(error.message);
+}
+
+/** Whether `op` has at least `role` (manager ⊇ supervisor ⊇ cashier) and is active. */
+export function hasRole(op: { role: Role; active?: boolean }, role: Role): boolean {
+  return op.active !== false && RANK[op.role] >= RANK[role];
+}
+
+/** Throws ROLE_REQUIRED unless `op` is active and has at least `role`. */
+export function requireRole(op: { role: Role; active?: boolean }, role: Role): void {
+  if (!hasRole(op, role)) {
+    throw new AppError('ROLE_REQUIRED', `this needs a ${role}`, { required: role, actual: op.role });
+  }
+}
+
+/** One operator by code (inactive ones included), or undefined. */
+export function getOperator(db: Db, code: string): OperatorView | undefined {
+  const row = rowByCode(db, code);
+  return row === undefined ? undefined : toView(row);
+}
+
+/** Every operator, active or not, ordered by code. Never includes hashes. */
+export function listOperators(db: Db): OperatorView[] {
+  return (db.prepare('SELECT * FROM operators ORDER BY code').all() as OperatorDbRow[]).map(toView);
+}
+
+export interface NewOperator {
+  code: string;
+  name: string;
+  role: Role;
+  /** 4–8 digits; only its hash is stored. */
+  pin: string;
+}
+
+/**
+ * Creates an operator. `actor` (operator code of whoever did it) is recorded in the event.
+ * Throws BAD_INPUT for a malformed code/name/role/PIN or a code already in use.
+ */
+export async function createOperator(db: Db, input: NewOperator, now: number, actor: string | null = null): Promise<OperatorView> {
+  const code = assertCode(input.code);
+  const name = assertName(input.name);
+  const role = assertRole(input.role);
+  assertPinFormat(input.pin);
+  if (rowByCode(db, code) !== undefined) throw new AppError('BAD_INPUT', `operator ${code} already exists`, { field: 'code' });
+  const pinHash = await hashPin(input.pin);
+  try {
+    return db
+      .transaction((): OperatorView => {
+        const info = db
+          .prepare('INSERT INTO operators (code, name, role, pin_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(code, name, role, pinHash, now, now);
+        const id = Number(info.lastInsertRowid);
+        appendEvent(db, { at: now, entity: 'operator', entityId: id, type: 'created', actor, data: { code, name, role } });
+        return toView(db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as OperatorDbRow);
+      })
+      .immediate();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError('BAD_INPUT', `operator ${code} already exists`, { field: 'code' });
+    throw error;
+  }
+}
+
+export interface OperatorChanges {
+  name?: string;
+  role?: Role;
+  /** A new PIN; setting one also clears a lockout. */
+  pin?: string;
+  active?: boolean;
+}
+
+/**
+ * Changes an operator. A new PIN resets the failed-attempt counter and any lock. Refuses (INVALID_STATE)
+ * a change that would leave no active manager. Throws NOT_FOUND, BAD_INPUT.
+ */
+export async function updateOperator(
+  db: Db,
+  code: string,
+  changes: OperatorChanges,
+  now: number,
+  actor: string | null = null,
+): Promise<OperatorView> {
+  if (rowByCode(db, code) === undefined) throw new AppError('NOT_FOUND', `operator ${code} not found`, { field: 'code' });
+  const name = changes.name === undefined ? undefined : assertName(changes.name);
+  const role = changes.role === undefined ? undefined : assertRole(changes.role);
+  if (changes.pin !== undefined) assertPinFormat(changes.pin);
+  const pinHash = changes.pin === undefined ? undefined : await hashPin(changes.pin);
+  return db
+    .transaction((): OperatorView => {
+      const current = rowByCode(db, code);
+      if (current === undefined) throw new AppError('NOT_FOUND', `operator ${code} not found`, { field: 'code' });
+      const next = {
+        name: name ?? current.name,
+        role: role ?? current.role,
+        active: changes.active === undefined ? current.active === 1 : changes.active,
+      };
+      const wasManager = current.role === 'manager' && current.active === 1;
+      if (wasManager && (next.role !== 'manager' || !next.active)) {
+        const others = db
+          .prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'manager' AND active = 1 AND id <> ?")
+          .get(current.id) as { n: number };
+        if (others.n === 0) throw new AppError('INVALID_STATE', 'at least one active manager must remain', { field: 'role' });
+      }
+      db.prepare(
+        `UPDATE operators SET name = ?, role = ?, active = ?, updated_at = ?${
+          pinHash === undefined ? '' : ', pin_hash = ?, failed_attempts = 0, locked_until = NULL'
+        } WHERE id = ?`,
+      ).run(...[next.name, next.role, next.active ? 1 : 0, now, ...(pinHash === undefined ? [] : [pinHash]), current.id]);
+      const changed: Record<string, string | boolean> = {};
+      if (next.name !== current.name) changed.name = next.name;
+      if (next.role !== current.role) changed.role = next.role;
+      if (next.active !== (current.active === 1)) changed.active = next.active;
+      if (pinHash !== undefined) changed.pinChanged = true;
+      appendEvent(db, { at: now, entity: 'operator', entityId: current.id, type: 'updated', actor, data: { code, changes: changed } });
+      return toView(db.prepare('SELECT * FROM operators WHERE id = ?').get(current.id) as OperatorDbRow);
+    })
+    .immediate();
+}
+
+/** Lifts a lockout and clears the failed-attempt counter (a supervisor's action). Throws NOT_FOUND. */
+export function unlockOperator(db: Db, code: string, now: number, actor: string | null = null): OperatorView {
+  return db
+    .transaction((): OperatorView => {
+      const current = rowByCode(db, code);
+      if (current === undefined) throw new AppError('NOT_FOUND', `operator ${code} not found`, { field: 'code' });
+      db.prepare('UPDATE operators SET failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?').run(now, current.id);
+      appendEvent(db, { at: now, entity: 'operator', entityId: current.id, type: 'unlocked', actor, data: { code } });
+      return toView(db.prepare('SELECT * FROM operators WHERE id = ?').get(current.id) as OperatorDbRow);
+    })
+    .immediate();
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** A hash nobody knows the PIN of: unknown operators cost the same scrypt as known ones. */
+function timingDummy(): Promise<string> {
+  dummyHash ??= hashPin(String(randomInt(10_000_000, 100_000_000)));
+  return dummyHash;
+}
+
+/**
+ * Checks an operator's PIN. Resolves with the operator on success (and resets the counter).
+ * Rejects with PIN_WRONG for a wrong PIN and equally for an unknown or inactive operator (the answer
+ * does not reveal which codes exist); with LOCKED_OUT (details.lockedUntil, epoch ms) once
+ * `maxAttempts` wrong PINs in a row have locked the operator — from that attempt on, even the right
+ * PIN is refused until `lockMs` has passed. `now` is epoch ms.
+ */
+export async function verifyPin(db: Db, code: string, pin: string, now: number, opts: LockoutOptions = {}): Promise<OperatorView> {
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_LOCKOUT.maxAttempts;
+  const lockMs = opts.lockMs ?? DEFAULT_LOCKOUT.lockMs;
+  const wrong = (): AppError => new AppError('PIN_WRONG', 'operator number or PIN is wrong');
+  const locked = (until: number): AppError =>
+    new AppError('LOCKED_OUT', 'too many wrong PINs; try again later or ask a supervisor', { lockedUntil: until });
+
+  const before = rowByCode(db, code);
+  if (before === undefined || before.active !== 1) {
+    await verifyPinHash(pin, await timingDummy());
+    throw wrong();
+  }
+  if (before.locked_until !== null && before.locked_until > now) throw locked(before.locked_until);
+  const matches = await verifyPinHash(pin, before.pin_hash);
+
+  // The hash ran outside the transaction (it is async); re-read and decide on the current row. The
+  // outcome is thrown only after commit, so a failed attempt is really counted.
+  const outcome = db
+    .transaction((): { ok: OperatorView } | { error: AppError } => {
+      const row = rowByCode(db, code);
+      if (row === undefined || row.active !== 1 || row.pin_hash !== before.pin_hash) return { error: wrong() };
+      if (row.locked_until !== null && row.locked_until > now) return { error: locked(row.locked_until) };
+      if (matches) {
+        if (row.failed_attempts !== 0 || row.locked_until !== null) {
+          db.prepare('UPDATE operators SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(row.id);
+          appendEvent(db, {
+            at: now,
+            entity: 'operator',
+            entityId: row.id,
+            type: 'attempts_reset',
+            actor: code,
+            data: { code, failedAttempts: row.failed_attempts, lockExpired: row.locked_until !== null },
+          });
+        }
+        return { ok: toView(rowByCode(db, code) as OperatorDbRow) };
+      }
+      const attempts = row.failed_attempts + 1;
+      if (attempts >= maxAttempts) {
+        const until = now + lockMs;
+        // The counter starts afresh once the lock has run out.
+        db.prepare('UPDATE operators SET failed_attempts = 0, locked_until = ? WHERE id = ?').run(until, row.id);
+        appendEvent(db, { at: now, entity: 'operator', entityId: row.id, type: 'locked_out', actor: code, data: { code, attempts, lockedUntil: until } });
+        return { error: locked(until) };
+      }
+      db.prepare('UPDATE operators SET failed_attempts = ? WHERE id = ?').run(attempts, row.id);
+      appendEvent(db, { at: now, entity: 'operator', entityId: row.id, type: 'pin_wrong', actor: code, data: { code, attempts } });
+      return { error: wrong() };
+    })
+    .immediate();
+  if ('error' in outcome) throw outcome.error;
+  return outcome.ok;
+}
+
+/**
+ * On a ledger with no operators at all, creates DEFAULT_OPERATORS (manager 900, supervisor 800,
+ * cashier 001) and resolves true; otherwise does nothing and resolves false.
+ */
+export async function ensureDefaultOperators(db: Db, now: number): Promise<boolean> {
+  const count = (): number => (db.prepare('SELECT COUNT(*) AS n FROM operators').get() as { n: number }).n;
+  if (count() > 0) return false;
+  // One after another: each scrypt takes ~32 MiB, three at once would triple the peak.
+  const hashes: string[] = [];
+  for (const op of DEFAULT_OPERATORS) hashes.push(await hashPin(op.pin));
+  return db
+    .transaction((): boolean => {
+      if (count() > 0) return false;
+      DEFAULT_OPERATORS.forEach((op, i) => {
+        const info = db
+          .prepare('INSERT INTO operators (code, name, role, pin_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(op.code, op.name, op.role, hashes[i], now, now);
+        appendEvent(db, {
+          at: now,
+          entity: 'operator',
+          entityId: Number(info.lastInsertRowid),
+          type: 'created',
+          actor: SYSTEM_ACTOR,
+          data: { code: op.code, name: op.name, role: op.role, trainingDefault: true },
+        });
+      });
+      return true;
+    })
+    .immediate();
+}
+
+/**
+ * Codes of active default operators (DEFAULT_OPERATORS) whose PIN is still the published default, so
+ * the app can insist they be changed before live use. Costs one scrypt per such operator (~0.1 s).
+ */
+export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
+  const still: string[] = [];
+  for (const def of DEFAULT_OPERATORS) {
+    const row = rowByCode(db, def.code);
+    if (row !== undefined && row.active === 1 && (await verifyPinHash(def.pin, row.pin_hash))) still.push(def.code);
+  }
+  return still;
+}

@@ -1,0 +1,113 @@
+/**
+ * Operator shifts. Ending a shift stores its handover (交班) report, built from the ledger at that
+ * moment, in shifts.report.
+ */
+import { AppError } from '../../shared/errors';
+import type { AppMode } from '../../shared/ipc/contract';
+import type { Db } from '../ledger/db';
+import { appendEvent } from '../ledger/events';
+import { buildShiftReport, type ShiftReport } from '../reports/day-report';
+import { getOperator } from './operators';
+
+export interface ShiftView {
+  id: number;
+  operator: string;
+  mode: AppMode;
+  startedAt: number;
+  endedAt: number | null;
+  /** The handover report, once the shift has ended. */
+  report: ShiftReport | null;
+}
+
+interface ShiftDbRow {
+  id: number;
+  operator: string;
+  mode: AppMode;
+  started_at: number;
+  ended_at: number | null;
+  report: string | null;
+}
+
+function toView(row: ShiftDbRow): ShiftView {
+  return {
+    id: row.id,
+    operator: row.operator,
+    mode: row.mode,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    report: row.report === null ? null : (JSON.parse(row.report) as ShiftReport),
+  };
+}
+
+function openShiftRow(db: Db, operatorCode: string, mode: AppMode): ShiftDbRow | undefined {
+  return db
+    .prepare('SELECT * FROM shifts WHERE operator = ? AND mode = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1')
+    .get(operatorCode, mode) as ShiftDbRow | undefined;
+}
+
+/** The operator's shift that has not ended in this mode, if any. */
+export function getOpenShift(db: Db, operatorCode: string, mode: AppMode): ShiftView | undefined {
+  const row = openShiftRow(db, operatorCode, mode);
+  return row === undefined ? undefined : toView(row);
+}
+
+/** One shift by id. Throws NOT_FOUND. */
+export function getShift(db: Db, shiftId: number): ShiftView {
+  const row = db.prepare('SELECT * FROM shifts WHERE id = ?').get(shiftId) as ShiftDbRow | undefined;
+  if (row === undefined) throw new AppError('NOT_FOUND', `shift ${shiftId} not found`, { id: shiftId });
+  return toView(row);
+}
+
+/**
+ * Starts a shift for an active operator at `now` (epoch ms). If the operator already has an open shift
+ * in this mode (e.g. after a restart) that shift is returned unchanged rather than a second one opened.
+ * Throws NOT_FOUND for an unknown or inactive operator, BAD_INPUT for a bad mode.
+ */
+export function startShift(db: Db, operatorCode: string, mode: AppMode, now: number): ShiftView {
+  if (mode !== 'training' && mode !== 'live') throw new AppError('BAD_INPUT', `unknown mode "${String(mode)}"`, { field: 'mode' });
+  return db
+    .transaction((): ShiftView => {
+      const op = getOperator(db, operatorCode);
+      if (op === undefined || !op.active) throw new AppError('NOT_FOUND', `operator ${operatorCode} not found`, { field: 'operator' });
+      const open = openShiftRow(db, operatorCode, mode);
+      if (open !== undefined) return toView(open);
+      const info = db.prepare('INSERT INTO shifts (operator, mode, started_at) VALUES (?, ?, ?)').run(operatorCode, mode, now);
+      const id = Number(info.lastInsertRowid);
+      appendEvent(db, { at: now, entity: 'operator', entityId: op.id, type: 'shift_started', actor: operatorCode, data: { shiftId: id, mode } });
+      return getShift(db, id);
+    })
+    .immediate();
+}
+
+/**
+ * Ends a shift at `now` and stores its handover report (payments paid and refunds made by the operator
+ * from the shift start to `now`, inclusive). Throws NOT_FOUND, INVALID_STATE if it already ended or
+ * `now` is before its start.
+ */
+export function endShift(db: Db, shiftId: number, now: number, opts: { timeZone?: string } = {}): ShiftView {
+  return db
+    .transaction((): ShiftView => {
+      const shift = getShift(db, shiftId);
+      if (shift.endedAt !== null) throw new AppError('INVALID_STATE', `shift ${shiftId} already ended`, { id: shiftId });
+      if (now < shift.startedAt) throw new AppError('INVALID_STATE', 'a shift cannot end before it started', { id: shiftId });
+      const report = buildShiftReport(db, {
+        mode: shift.mode,
+        operator: shift.operator,
+        from: shift.startedAt,
+        to: now,
+        ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
+      });
+      db.prepare('UPDATE shifts SET ended_at = ?, report = ? WHERE id = ?').run(now, JSON.stringify(report), shiftId);
+      const op = getOperator(db, shift.operator);
+      appendEvent(db, {
+        at: now,
+        entity: 'operator',
+        entityId: op?.id ?? null,
+        type: 'shift_ended',
+        actor: shift.operator,
+        data: { shiftId, mode: shift.mode, totals: report.totals, unresolvedPayments: report.unresolved.payments.length },
+      });
+      return getShift(db, shiftId);
+    })
+    .immediate();
+}

@@ -1,0 +1,334 @@
+import { scryptSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/core/ledger/db';
+import { openLedger } from '../../src/core/ledger/db';
+import { listEvents } from '../../src/core/ledger/events';
+import {
+  createOperator,
+  DEFAULT_OPERATORS,
+  ensureDefaultOperators,
+  hasRole,
+  listOperators,
+  operatorsWithDefaultPin,
+  requireRole,
+  unlockOperator,
+  updateOperator,
+  verifyPin,
+  type Role,
+} from '../../src/core/operators/operators';
+import { hashPin, parsePinHash, verifyPinHash } from '../../src/core/operators/pin';
+import { endShift, getOpenShift, startShift } from '../../src/core/operators/shifts';
+import { AppError } from '../../src/shared/errors';
+import { tempDir } from '../support/temp';
+
+const T0 = Date.UTC(2026, 4, 1, 2, 0, 0);
+const cleanups: (() => void)[] = [];
+const dbs: Db[] = [];
+
+function ledger(): { db: Db; file: string } {
+  const t = tempDir('operators-');
+  cleanups.push(t.cleanup);
+  const file = join(t.dir, 'ledger.sqlite');
+  const db = openLedger(file);
+  dbs.push(db);
+  return { db, file };
+}
+
+afterEach(() => {
+  for (const db of dbs.splice(0)) if (db.open) db.close();
+  cleanups.splice(0).forEach((c) => c());
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof AppError) return error.code;
+    throw error;
+  }
+  return 'resolved';
+}
+
+function syncCodeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AppError) return error.code;
+    throw error;
+  }
+  return 'returned';
+}
+
+describe('PIN hashing', () => {
+  it('stores scrypt$N$r$p$salt$hash with a 16-byte salt and a 32-byte key that scrypt reproduces', async () => {
+    const stored = await hashPin('4821');
+    const parts = stored.split('$');
+    expect(parts.slice(0, 4)).toEqual(['scrypt', '32768', '8', '1']);
+    const parsed = parsePinHash(stored)!;
+    expect(parsed.salt.length).toBe(16);
+    expect(parsed.key.length).toBe(32);
+    const expected = scryptSync('4821', parsed.salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    expect(parsed.key.equals(expected)).toBe(true);
+    expect(await verifyPinHash('4821', stored)).toBe(true);
+    expect(await verifyPinHash('4822', stored)).toBe(false);
+    expect(await verifyPinHash('4821', stored.replace(/.$/, stored.endsWith('A') ? 'B' : 'A'))).toBe(false);
+    expect(await verifyPinHash('4821', 'garbage')).toBe(false);
+  });
+
+  it('salts: the same PIN hashes differently every time', async () => {
+    const [a, b] = [await hashPin('1234'), await hashPin('1234')];
+    expect(a).not.toBe(b);
+    expect(await verifyPinHash('1234', a)).toBe(true);
+    expect(await verifyPinHash('1234', b)).toBe(true);
+  });
+
+  it('accepts 4–8 digits only', async () => {
+    for (const bad of ['123', '123456789', '12a4', ' 1234', '１２３４', '']) {
+      expect(await codeOf(hashPin(bad))).toBe('BAD_INPUT');
+    }
+    await expect(hashPin('12345678')).resolves.toMatch(/^scrypt\$/);
+  });
+});
+
+describe('operators', () => {
+  it('creates, lists without hashes, and verifies the PIN', async () => {
+    const { db } = ledger();
+    const op = await createOperator(db, { code: '007', name: '王芳', role: 'cashier', pin: '2580' }, T0, '900');
+    expect(op).toMatchObject({ code: '007', name: '王芳', role: 'cashier', active: true, failedAttempts: 0, lockedUntil: null });
+    const list = listOperators(db);
+    expect(list.map((o) => o.code)).toEqual(['007']);
+    const serialized = JSON.stringify(list);
+    expect(serialized).not.toContain('scrypt');
+    expect(serialized).not.toContain('2580');
+    expect(Object.keys(list[0]!)).not.toContain('pinHash');
+    const verified = await verifyPin(db, '007', '2580', T0 + 1);
+    expect(verified.code).toBe('007');
+    const events = listEvents(db, 'operator', op.id);
+    expect(events.map((e) => [e.type, e.actor])).toEqual([['created', '900']]);
+    expect(events[0]!.data).toEqual({ code: '007', name: '王芳', role: 'cashier' });
+  });
+
+  it('refuses malformed input and duplicate codes', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    expect(await codeOf(createOperator(db, { code: '001', name: 'B', role: 'cashier', pin: '1234' }, T0))).toBe('BAD_INPUT');
+    expect(await codeOf(createOperator(db, { code: '', name: 'B', role: 'cashier', pin: '1234' }, T0))).toBe('BAD_INPUT');
+    expect(await codeOf(createOperator(db, { code: '002', name: '  ', role: 'cashier', pin: '1234' }, T0))).toBe('BAD_INPUT');
+    expect(await codeOf(createOperator(db, { code: '002', name: 'B', role: 'boss' as Role, pin: '1234' }, T0))).toBe('BAD_INPUT');
+    expect(await codeOf(createOperator(db, { code: '002', name: 'B', role: 'cashier', pin: '12' }, T0))).toBe('BAD_INPUT');
+    expect(listOperators(db)).toHaveLength(1);
+  });
+
+  it('answers PIN_WRONG alike for a wrong PIN, an unknown operator and an inactive one', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    await createOperator(db, { code: '002', name: 'B', role: 'manager', pin: '5678' }, T0);
+    expect(await codeOf(verifyPin(db, '001', '4321', T0))).toBe('PIN_WRONG');
+    expect(await codeOf(verifyPin(db, '999', '1234', T0))).toBe('PIN_WRONG');
+    expect(await codeOf(verifyPin(db, '001', 'abcd', T0))).toBe('PIN_WRONG');
+    await updateOperator(db, '001', { active: false }, T0, '002');
+    expect(await codeOf(verifyPin(db, '001', '1234', T0))).toBe('PIN_WRONG');
+  });
+
+  it('locks after 5 wrong PINs for 5 minutes, refusing even the right PIN, then unlocks', async () => {
+    const { db } = ledger();
+    const op = await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    for (let i = 1; i <= 4; i++) {
+      expect(await codeOf(verifyPin(db, '001', '0000', T0 + i))).toBe('PIN_WRONG');
+      expect(listOperators(db)[0]!.failedAttempts).toBe(i);
+    }
+    let lockError: unknown;
+    await verifyPin(db, '001', '0000', T0 + 5).catch((e: unknown) => (lockError = e));
+    expect(lockError).toBeInstanceOf(AppError);
+    expect((lockError as AppError).code).toBe('LOCKED_OUT');
+    expect((lockError as AppError).details).toEqual({ lockedUntil: T0 + 5 + 300_000 });
+    expect(listOperators(db)[0]!.lockedUntil).toBe(T0 + 5 + 300_000);
+
+    expect(await codeOf(verifyPin(db, '001', '1234', T0 + 6))).toBe('LOCKED_OUT');
+    expect(await codeOf(verifyPin(db, '001', '1234', T0 + 5 + 299_999))).toBe('LOCKED_OUT');
+    const ok = await verifyPin(db, '001', '1234', T0 + 5 + 300_000);
+    expect(ok).toMatchObject({ failedAttempts: 0, lockedUntil: null });
+    expect(listOperators(db)[0]).toMatchObject({ failedAttempts: 0, lockedUntil: null });
+
+    const types = listEvents(db, 'operator', op.id).map((e) => e.type);
+    expect(types).toEqual(['created', 'pin_wrong', 'pin_wrong', 'pin_wrong', 'pin_wrong', 'locked_out', 'attempts_reset']);
+  });
+
+  it('resets the counter on success, so 4 + 4 wrong PINs around a good one do not lock', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    for (let i = 0; i < 4; i++) expect(await codeOf(verifyPin(db, '001', '9999', T0))).toBe('PIN_WRONG');
+    await verifyPin(db, '001', '1234', T0);
+    for (let i = 0; i < 4; i++) expect(await codeOf(verifyPin(db, '001', '9999', T0))).toBe('PIN_WRONG');
+    await expect(verifyPin(db, '001', '1234', T0)).resolves.toMatchObject({ code: '001' });
+  });
+
+  it('takes the attempt limit and lock time from options', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    const opts = { maxAttempts: 2, lockMs: 1000 };
+    expect(await codeOf(verifyPin(db, '001', '0000', T0, opts))).toBe('PIN_WRONG');
+    expect(await codeOf(verifyPin(db, '001', '0000', T0, opts))).toBe('LOCKED_OUT');
+    expect(await codeOf(verifyPin(db, '001', '1234', T0 + 999, opts))).toBe('LOCKED_OUT');
+    await expect(verifyPin(db, '001', '1234', T0 + 1000, opts)).resolves.toMatchObject({ code: '001' });
+  });
+
+  it('a supervisor unlock or a new PIN lifts the lock', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    const opts = { maxAttempts: 1, lockMs: 60_000 };
+    expect(await codeOf(verifyPin(db, '001', '0000', T0, opts))).toBe('LOCKED_OUT');
+    unlockOperator(db, '001', T0 + 1, '800');
+    await expect(verifyPin(db, '001', '1234', T0 + 2, opts)).resolves.toMatchObject({ code: '001' });
+    expect(await codeOf(verifyPin(db, '001', '0000', T0 + 3, opts))).toBe('LOCKED_OUT');
+    await updateOperator(db, '001', { pin: '24680' }, T0 + 4, '800');
+    expect(await codeOf(verifyPin(db, '001', '1234', T0 + 5, opts))).toBe('LOCKED_OUT'); // old PIN: wrong again → locked
+    await updateOperator(db, '001', { pin: '24680' }, T0 + 6, '800');
+    await expect(verifyPin(db, '001', '24680', T0 + 7, opts)).resolves.toMatchObject({ code: '001' });
+  });
+
+  it('updates name, role, PIN and active, recording who did it and never the PIN', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '900', name: 'Boss', role: 'manager', pin: '9999' }, T0);
+    const op = await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    const updated = await updateOperator(db, '001', { name: '李四', role: 'supervisor', pin: '55667788' }, T0 + 10, '900');
+    expect(updated).toMatchObject({ name: '李四', role: 'supervisor', active: true, updatedAt: T0 + 10 });
+    expect(await codeOf(verifyPin(db, '001', '1234', T0 + 11))).toBe('PIN_WRONG');
+    await expect(verifyPin(db, '001', '55667788', T0 + 12)).resolves.toMatchObject({ role: 'supervisor' });
+    const updatedEvent = listEvents(db, 'operator', op.id).find((e) => e.type === 'updated')!;
+    expect(updatedEvent.actor).toBe('900');
+    expect(updatedEvent.data).toEqual({ code: '001', changes: { name: '李四', role: 'supervisor', pinChanged: true } });
+    expect(await codeOf(updateOperator(db, 'nobody', { name: 'x' }, T0))).toBe('NOT_FOUND');
+  });
+
+  it('refuses to demote or deactivate the last active manager', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '900', name: 'Boss', role: 'manager', pin: '9999' }, T0);
+    expect(await codeOf(updateOperator(db, '900', { role: 'supervisor' }, T0))).toBe('INVALID_STATE');
+    expect(await codeOf(updateOperator(db, '900', { active: false }, T0))).toBe('INVALID_STATE');
+    await createOperator(db, { code: '901', name: 'Boss 2', role: 'manager', pin: '9998' }, T0);
+    await expect(updateOperator(db, '900', { active: false }, T0)).resolves.toMatchObject({ active: false });
+  });
+
+  it('checks roles: manager ⊇ supervisor ⊇ cashier, inactive has none', () => {
+    const roles: Role[] = ['cashier', 'supervisor', 'manager'];
+    for (const [i, have] of roles.entries()) {
+      for (const [j, need] of roles.entries()) {
+        expect(hasRole({ role: have }, need)).toBe(i >= j);
+        expect(syncCodeOf(() => requireRole({ role: have }, need))).toBe(i >= j ? 'returned' : 'ROLE_REQUIRED');
+      }
+    }
+    expect(syncCodeOf(() => requireRole({ role: 'manager', active: false }, 'cashier'))).toBe('ROLE_REQUIRED');
+  });
+
+  it('creates the training defaults once, on an empty ledger only', async () => {
+    const { db } = ledger();
+    expect(await ensureDefaultOperators(db, T0)).toBe(true);
+    expect(await ensureDefaultOperators(db, T0)).toBe(false);
+    expect(listOperators(db).map((o) => [o.code, o.role])).toEqual([
+      ['001', 'cashier'],
+      ['800', 'supervisor'],
+      ['900', 'manager'],
+    ]);
+    for (const def of DEFAULT_OPERATORS) await expect(verifyPin(db, def.code, def.pin, T0)).resolves.toMatchObject({ role: def.role });
+    expect(DEFAULT_OPERATORS.map((d) => [d.code, d.pin])).toEqual([
+      ['001', '1111'],
+      ['800', '8888'],
+      ['900', '9999'],
+    ]);
+
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '800', '900']);
+    await updateOperator(db, '900', { pin: '24681357' }, T0 + 1, '900');
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '800']);
+
+    const other = ledger().db;
+    await createOperator(other, { code: '123', name: 'X', role: 'manager', pin: '1357' }, T0);
+    expect(await ensureDefaultOperators(other, T0)).toBe(false);
+    expect(listOperators(other)).toHaveLength(1);
+  });
+
+  it('the ledger file holds neither a PIN nor anything but a salted scrypt hash', async () => {
+    const { db, file } = ledger();
+    const pins = { '001': '73915062', '002': '48260731', '003': '73915062' };
+    for (const [code, pin] of Object.entries(pins)) {
+      await createOperator(db, { code, name: `Op ${code}`, role: 'supervisor', pin }, T0);
+    }
+    await updateOperator(db, '002', { pin: '60519284' }, T0 + 1, '001');
+    expect(await codeOf(verifyPin(db, '001', '11112222', T0 + 2))).toBe('PIN_WRONG');
+    await verifyPin(db, '003', '73915062', T0 + 3);
+    const allPins = ['73915062', '48260731', '60519284', '11112222'];
+
+    const rows = db.prepare('SELECT * FROM operators').all() as Record<string, unknown>[];
+    for (const row of rows) {
+      for (const value of Object.values(row)) for (const pin of allPins) expect(String(value)).not.toContain(pin);
+      const parsed = parsePinHash(String(row.pin_hash))!;
+      expect(parsed.salt.length).toBe(16);
+      expect(parsed.key.length).toBe(32);
+    }
+    const hashes = rows.map((r) => String(r.pin_hash));
+    expect(new Set(hashes).size).toBe(3); // 001 and 003 share a PIN but not a hash
+    const eventData = (db.prepare('SELECT data FROM events').all() as { data: string }[]).map((e) => e.data).join('\n');
+    for (const pin of allPins) expect(eventData).not.toContain(pin);
+    expect(eventData).not.toContain('scrypt');
+
+    db.close();
+    const bytes = Buffer.concat([readFileSync(file), ...['-wal', '-journal'].map((s) => tryRead(file + s))]);
+    for (const pin of allPins) {
+      expect(bytes.includes(Buffer.from(pin, 'ascii'))).toBe(false);
+      expect(bytes.includes(Buffer.from(pin, 'utf16le'))).toBe(false);
+    }
+    // The hashes themselves are on disk (proves we searched the right bytes).
+    expect(bytes.includes(Buffer.from(hashes[0]!, 'ascii'))).toBe(true);
+  });
+});
+
+function tryRead(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}
+
+describe('shifts', () => {
+  function insertPayment(db: Db, p: { tradeNo: string; amountFen: number; status: string; operator: string; createdAt: number; paidAt: number | null; payType: string }): number {
+    const info = db
+      .prepare(
+        `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, pay_type, operator, business_day, created_at, updated_at, paid_at)
+         VALUES (?, 'live', 'qr', 'bpc', ?, ?, ?, ?, '2026-05-01', ?, ?, ?)`,
+      )
+      .run(p.tradeNo, p.amountFen, p.status, p.payType, p.operator, p.createdAt, p.createdAt, p.paidAt);
+    return Number(info.lastInsertRowid);
+  }
+
+  it('starts once per operator and mode, and ending stores the handover report', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '1234' }, T0);
+    const shift = startShift(db, '001', 'live', T0);
+    expect(startShift(db, '001', 'live', T0 + 5).id).toBe(shift.id);
+    expect(startShift(db, '001', 'training', T0 + 5).id).not.toBe(shift.id);
+    expect(syncCodeOf(() => startShift(db, 'ghost', 'live', T0))).toBe('NOT_FOUND');
+
+    insertPayment(db, { tradeNo: 'T1', amountFen: 1234, status: 'paid', operator: '001', createdAt: T0 + 1000, paidAt: T0 + 2000, payType: 'ZFBA' });
+    const p2 = insertPayment(db, { tradeNo: 'T2', amountFen: 5000, status: 'paid', operator: '001', createdAt: T0 + 3000, paidAt: T0 + 4000, payType: 'WEIX' });
+    insertPayment(db, { tradeNo: 'T3', amountFen: 777, status: 'paid', operator: '001', createdAt: T0 - 5000, paidAt: T0 - 4000, payType: 'WEIX' });
+    insertPayment(db, { tradeNo: 'T4', amountFen: 999, status: 'paid', operator: '002', createdAt: T0 + 3000, paidAt: T0 + 4000, payType: 'WEIX' });
+    insertPayment(db, { tradeNo: 'T5', amountFen: 300, status: 'waiting', operator: '001', createdAt: T0 + 6000, paidAt: null, payType: 'UPAY' });
+    db.prepare(
+      `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, operator, business_day, created_at, updated_at)
+       VALUES ('R1', ?, 'live', 1500, 'succeeded', '001', '2026-05-01', ?, ?)`,
+    ).run(p2, T0 + 7000, T0 + 7000);
+
+    const ended = endShift(db, shift.id, T0 + 10_000, { timeZone: 'Asia/Shanghai' });
+    expect(ended.endedAt).toBe(T0 + 10_000);
+    expect(ended.report!.totals).toEqual({ paidCount: 2, paidFen: 6234, refundCount: 1, refundFen: 1500, netFen: 4734 });
+    expect(ended.report!.unresolved.payments.map((p) => p.tradeNo)).toEqual(['T5']);
+    expect(ended.report!.hourly[10]).toEqual({ hour: 10, paidCount: 2, paidFen: 6234 }); // 02:00 UTC = 10:00 in Shanghai
+    expect(getOpenShift(db, '001', 'live')).toBeUndefined();
+    expect(syncCodeOf(() => endShift(db, shift.id, T0 + 20_000))).toBe('INVALID_STATE');
+    const types = listEvents(db, 'operator', 1).map((e) => e.type);
+    expect(types).toEqual(['created', 'shift_started', 'shift_started', 'shift_ended']);
+  });
+});
