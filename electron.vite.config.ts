@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           // Browser mode: the same core under plain Node, serving the renderer over loopback.
           web: resolve(import.meta.dirname, 'src/core/web/cli.ts'),
+          // The core headless in a child process (crash tests, benchmark).
+          headless: resolve(import.meta.dirname, 'src/core/app/headless.ts'),
         },
       },
     },

@@ -5,6 +5,7 @@ import { app, BrowserWindow, ipcMain, safeStorage, screen, type WebContents } fr
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCore, type Core } from '../core/app/core';
+import { PROVISIONING_FILE } from '../core/config/provisioning';
 import { createConsoleLogger } from '../core/util/logger';
 import type { WindowRole } from '../shared/ipc/contract';
 import { registerIpc } from './ipc';
@@ -67,6 +68,8 @@ if (!app.requestSingleInstanceLock()) {
         platform: 'electron',
         cipher: createSafeStorageCipher(safeStorage),
         logger,
+        // The well-known provisioning path: drop a file here to configure live mode (docs/provisioning.md).
+        provisioningFile: join(app.getPath('userData'), PROVISIONING_FILE),
       });
       registerIpc(ipcMain, core.dispatch, core.bus, {
         roleOf: (id) => windows.get(id)?.role ?? null,

@@ -1,14 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { AppError } from '../../shared/errors';
+import type { TrainingScript } from '../../shared/domain';
 import type { AppInfo, AppMode, Health, HealthItem } from '../../shared/ipc/contract';
 import type { Handlers } from '../../shared/ipc/types';
+import { readConfig, SETTING, type CounterConfig } from '../config/config';
+import { applyProvisioningFile, BPC_KEY } from '../config/provisioning';
+import { PaymentEngine } from '../engine/payment-engine';
+import type { PollingSchedule } from '../engine/schedule';
+import { BpcClient } from '../gateways/bpc/client';
+import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
 import { LEDGER_FILE, openLedger, schemaVersion, type Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
+import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
+import { ensureDefaultOperators, requireRole, verifyPin } from '../operators/operators';
 import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
+import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
 import { createConsoleLogger, type Logger } from '../util/logger';
+import { realTimers, type Timers } from '../util/time';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -19,6 +33,15 @@ export interface CoreOptions {
   cipher: SecretCipher;
   logger?: Logger;
   now?: () => number;
+  timers?: Timers;
+  /** A provisioning file to apply at start (browser mode `--config`, Electron's well-known path). */
+  provisioningFile?: string;
+  /** `--config` names a file that must exist; the well-known path may be absent. */
+  provisioningRequired?: boolean;
+  /** Test hook for the crash tests (see PaymentEngine.faultPoint). */
+  faultPoint?: (name: 'before-send' | 'after-send' | 'after-answer') => void;
+  /** Overrides the polling schedule (tests and benchmarks). */
+  schedule?: Partial<PollingSchedule>;
 }
 
 export interface Core {
@@ -29,32 +52,54 @@ export interface Core {
   readonly secrets: SecretStore;
   readonly logger: Logger;
   readonly ledgerPath: string;
+  readonly engine: PaymentEngine;
+  /** The built-in training gateway (always running: training payments resolve against it). */
+  readonly trainingGateway: BpcSimulator;
   info(): AppInfo;
   health(): Promise<Health>;
   close(): Promise<void>;
 }
-
-/** Settings key holding the live merchant configuration (written by provisioning or Settings). */
-export const MERCHANT_SETTING = 'bpc.merchant';
-export const BPC_KEY_SECRET = 'bpc.key';
 
 /**
  * Live mode needs a configured merchant and its key; until then the app runs in training mode with
  * the built-in simulated gateways. A supervisor can also force training mode on a configured counter.
  */
 export function resolveMode(db: Db, secrets: SecretStore): { mode: AppMode; reason: string } {
-  const merchant = readSetting(db, MERCHANT_SETTING);
-  if (merchant === undefined) return { mode: 'training', reason: 'no merchant configured' };
-  if (!secrets.summary(BPC_KEY_SECRET).hasValue) return { mode: 'training', reason: 'merchant key missing' };
-  if (readSetting(db, 'app.mode') === 'training') return { mode: 'training', reason: 'training chosen by a supervisor' };
+  const config = readConfig(db);
+  if (config.merchant === null) return { mode: 'training', reason: 'no merchant configured' };
+  if (!secrets.summary(BPC_KEY).hasValue) return { mode: 'training', reason: 'merchant key missing' };
+  if (readSetting(db, SETTING.mode) === 'training') return { mode: 'training', reason: 'training chosen by a supervisor' };
   return { mode: 'live', reason: 'merchant configured' };
+}
+
+const TRAINING_MERCHANT = { mid: '999000000000001', posNo: '99990001', tellerNo: '001' };
+
+/** What each trainer choice makes the simulated bank do for the next payment. */
+function trainingScript(choice: TrainingScript, notifyUrl: string): { script: PaymentScript; notify?: { url: string; count: number } } {
+  switch (choice) {
+    case 'success':
+      return { script: { kind: 'pay_after_ms', ms: 4000 } };
+    case 'manual':
+      return { script: { kind: 'manual' } };
+    case 'fail':
+      return { script: { kind: 'fail' } };
+    case 'hang':
+      return { script: { kind: 'waiting' } };
+    case 'unknown':
+      // 99 for a long time: the sale goes 状态未明 and a supervisor settles it by hand.
+      return { script: { kind: 'unknown_then', queries: 100_000, then: 'paid' } };
+    case 'duplicate_notify':
+      return { script: { kind: 'pay_after_ms', ms: 3000 }, notify: { url: notifyUrl, count: 3 } };
+    case 'reject':
+      return { script: { kind: 'reject_create', respCode: '05', respMsg: '商户状态异常（培训）' } };
+  }
 }
 
 /**
  * Composes the core services on one data directory. Used by Electron's main process and by browser
- * mode alike; everything outside (cipher, clock, logger) is injected.
+ * mode alike; everything outside (cipher, clock, timers, logger) is injected.
  */
-export function startCore(options: CoreOptions): Promise<Core> {
+export async function startCore(options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createConsoleLogger();
   const now = options.now ?? Date.now;
   const ledgerPath = join(options.dataDir, LEDGER_FILE);
@@ -62,12 +107,119 @@ export function startCore(options: CoreOptions): Promise<Core> {
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();
 
-  const info = (): AppInfo => {
-    const { mode, reason } = resolveMode(db, secrets);
-    return { name: APP_NAME, version: options.version, mode, modeReason: reason, dataDir: options.dataDir, platform: options.platform };
+  let configError: string | null = null;
+  if (options.provisioningFile !== undefined) {
+    try {
+      const result = applyProvisioningFile(options.provisioningFile, db, secrets, now(), options.provisioningRequired ?? false);
+      if (result.applied) logger.info('provisioning applied', { changed: result.changed, keyMoved: result.keyMoved });
+    } catch (error) {
+      // A bad file changes nothing: the app keeps the mode it had and shows why.
+      configError = error instanceof AppError ? error.message : String(error);
+      logger.error('provisioning file refused', { message: configError });
+      appendEvent(db, { at: now(), entity: 'settings', type: 'provisioning_refused', data: { file: options.provisioningFile, message: configError } });
+    }
+  }
+
+  const config: CounterConfig = readConfig(db);
+  const schedule = (): PollingSchedule => ({ ...config.polling, ...options.schedule });
+
+  // The training gateway: a real BPC simulator on loopback with a per-run key.
+  const trainingKey = randomBytes(16).toString('hex');
+  const trainingGateway = await startBpcSimulator({ key: trainingKey, mid: TRAINING_MERCHANT.mid, defaultScript: { kind: 'pay_after_ms', ms: 4000 } });
+  const trainingClient = new BpcClient({
+    merchant: { url: trainingGateway.url, ...TRAINING_MERCHANT },
+    getKey: () => trainingKey,
+    timeouts: { connectMs: 2000, responseMs: 10_000 },
+  });
+  let nextTrainingScript: TrainingScript = 'success';
+
+  let liveClient: BpcClient | null = null;
+  const getLiveClient = (): BpcClient => {
+    if (liveClient !== null) return liveClient;
+    if (config.merchant === null) throw new AppError('NOT_CONFIGURED', 'no merchant configured for live mode');
+    liveClient = new BpcClient({
+      merchant: config.merchant,
+      profile: config.profile,
+      timeouts: config.timeouts,
+      getKey: () => {
+        const key = secrets.read(BPC_KEY);
+        if (key === undefined) throw new AppError('NOT_CONFIGURED', 'the BPC key is not set');
+        return key;
+      },
+    });
+    return liveClient;
   };
 
-  const health = (): Promise<Health> => {
+  const info = (): AppInfo => {
+    const { mode, reason } = resolveMode(db, secrets);
+    return { name: APP_NAME, version: options.version, mode, modeReason: reason, dataDir: options.dataDir, platform: options.platform, configError };
+  };
+  const mode = (): AppMode => resolveMode(db, secrets).mode;
+
+  // Notifications: in training the simulator notifies a loopback listener; live only when configured.
+  const onNotification = (n: { orgSysTrace?: string; oldQrOrderNo?: string }): void => {
+    const traces = [n.orgSysTrace, n.oldQrOrderNo].filter((t): t is string => typeof t === 'string' && t !== '');
+    const known = [...new Set(traces)].some((trace) => engine.notified(trace));
+    appendEvent(db, { at: now(), entity: 'app', type: 'notification', data: { traces, known } });
+  };
+  const trainingListener = await startNotifyListener({
+    host: '127.0.0.1',
+    port: 0,
+    getKey: () => trainingKey,
+    requireSigned: true,
+    onNotification,
+    logger,
+  });
+  const trainingNotifyUrl = `http://127.0.0.1:${trainingListener.port}/notify`;
+  let liveListener: NotifyListener | null = null;
+  if (mode() === 'live' && config.notifications.enabled) {
+    try {
+      liveListener = await startNotifyListener({
+        host: config.notifications.host,
+        port: config.notifications.port,
+        getKey: () => secrets.read(BPC_KEY) ?? '',
+        requireSigned: config.notifications.requireSigned,
+        onNotification,
+        logger,
+      });
+    } catch (error) {
+      configError = `notification listener could not start on ${config.notifications.host}:${config.notifications.port}: ${error instanceof Error ? error.message : String(error)}`;
+      logger.error(configError);
+    }
+  }
+
+  const engine = new PaymentEngine({
+    db,
+    gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
+    mode,
+    now,
+    timers: options.timers ?? realTimers,
+    schedule,
+    qrValiditySec: () => config.qr.validitySec,
+    qrValidTimeField: () => (config.qr.sendValidTime ? String(config.qr.validitySec) : ''),
+    maxAmountFen: () => config.limits.maxAmountFen,
+    retUrl: () => (mode() === 'training' ? trainingNotifyUrl : config.notifications.enabled && config.notifications.publicUrl !== '' ? config.notifications.publicUrl : undefined),
+    onPayment: (p) => bus.emit('payment:updated', toView(p)),
+    onRefund: (r) => bus.emit('refund:updated', r),
+    logger,
+    ...(options.faultPoint === undefined ? {} : { faultPoint: options.faultPoint }),
+  });
+
+  const probe = (url: string): Promise<{ ok: boolean; latencyMs: number; detail: string }> =>
+    new Promise((resolve) => {
+      const u = new URL(url);
+      const started = Date.now();
+      const socket = connect({ host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) });
+      const done = (ok: boolean, detail: string): void => {
+        socket.destroy();
+        resolve({ ok, latencyMs: Date.now() - started, detail });
+      };
+      socket.setTimeout(3000, () => done(false, 'connect timeout'));
+      socket.once('connect', () => done(true, `${u.host} reachable`));
+      socket.once('error', (e) => done(false, e.message));
+    });
+
+  const health = async (): Promise<Health> => {
     let ledger: Health['ledger'];
     try {
       db.prepare('SELECT count(*) FROM events').get();
@@ -75,38 +227,93 @@ export function startCore(options: CoreOptions): Promise<Core> {
     } catch (error) {
       ledger = { status: 'error', detail: error instanceof Error ? error.message : String(error), path: ledgerPath, schemaVersion: -1 };
     }
-    const gateways: HealthItem[] = [
-      { name: 'bpc', status: 'not_configured', detail: 'no BPC gateway client in this build yet' },
-      { name: 'yima', status: 'not_configured', detail: 'no Yima gateway client in this build yet' },
-    ];
+    const bpc: HealthItem =
+      mode() === 'training'
+        ? await probe(trainingGateway.url).then((r) => ({
+            name: 'bpc',
+            status: r.ok ? ('ok' as const) : ('unreachable' as const),
+            detail: `training gateway ${r.detail}`,
+            latencyMs: r.latencyMs,
+          }))
+        : config.merchant === null
+          ? { name: 'bpc', status: 'not_configured', detail: 'no merchant configured' }
+          : await probe(config.merchant.url).then((r) => ({
+              name: 'bpc',
+              status: r.ok ? ('ok' as const) : ('unreachable' as const),
+              detail: r.detail,
+              latencyMs: r.latencyMs,
+            }));
+    const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
     const devices: HealthItem[] = [
       { name: 'pole-display', status: 'not_configured', detail: 'no pole display configured' },
       { name: 'card-terminal', status: 'not_configured', detail: 'no card terminal configured' },
     ];
-    return Promise.resolve({ checkedAt: new Date(now()).toISOString(), ledger, gateways, devices });
+    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices };
   };
+
+  const trainingState = (): { active: boolean; nextScript: TrainingScript; simulatorUrl: string | null } => ({
+    active: mode() === 'training',
+    nextScript: nextTrainingScript,
+    simulatorUrl: trainingGateway.url,
+  });
 
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
+    'payment:create': async (input) => {
+      if (mode() === 'training') {
+        const { script, notify } = trainingScript(nextTrainingScript, trainingNotifyUrl);
+        trainingGateway.scriptNext(script, notify);
+        nextTrainingScript = 'success';
+      }
+      return toView(await engine.createPayment({ ...input, operator: null }));
+    },
+    'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, null)),
+    'payment:get': ({ id }) => toView(getPayment(db, id)),
+    'payment:current': () => {
+      const latest = latestPayment(db, mode());
+      return { payment: latest === undefined ? null : toView(latest), now: now() };
+    },
+    'payment:requery': async ({ id }) => toView(await engine.requeryPayment(id)),
+    'payment:resolve': async ({ id, outcome, reason, supervisor }) => {
+      const op = await verifyPin(db, supervisor.code, supervisor.pin, now());
+      requireRole(op, 'supervisor');
+      return toView(engine.resolvePayment(id, outcome, reason, op.code));
+    },
+    'training:state': () => trainingState(),
+    'training:script': ({ script }) => {
+      if (mode() !== 'training') throw new AppError('FORBIDDEN', 'the trainer control works in training mode only');
+      nextTrainingScript = script;
+      return trainingState();
+    },
+    'training:pay': ({ id }) => {
+      const payment = getPayment(db, id);
+      if (payment.mode !== 'training' || payment.sysTrace === null) throw new AppError('INVALID_STATE', 'not an issued training payment');
+      return { paid: trainingGateway.pay(payment.sysTrace) };
+    },
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
-  logger.info(`core started`, { dataDir: options.dataDir, mode: info().mode });
+  if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
+  const resumed = engine.resume();
+  logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 
-  return Promise.resolve({
+  return {
     db,
     bus,
-    ledgerPath,
     handlers,
     dispatch: createDispatcher(handlers, logger),
     secrets,
     logger,
+    ledgerPath,
+    engine,
+    trainingGateway,
     info,
     health,
-    close() {
+    async close() {
+      engine.stop();
+      await Promise.allSettled([trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();
-      return Promise.resolve();
     },
-  });
+  };
 }

@@ -19,7 +19,14 @@ async function main(): Promise<void> {
   const dataDir = resolve(args.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'counter-cashier-web'));
   mkdirSync(dataDir, { recursive: true });
   const logger = createConsoleLogger('web', args.quiet);
-  const core = await startCore({ dataDir, version, platform: 'web', cipher: createFileKeyCipher(dataDir), logger });
+  const core = await startCore({
+    dataDir,
+    version,
+    platform: 'web',
+    cipher: createFileKeyCipher(dataDir),
+    logger,
+    ...(args.config === undefined ? {} : { provisioningFile: resolve(args.config), provisioningRequired: true }),
+  });
   const host = await startWebHost({
     dispatch: core.dispatch,
     bus: core.bus,
@@ -34,6 +41,7 @@ async function main(): Promise<void> {
       `  data:             ${dataDir}`,
       `  cashier:          ${host.url}`,
       `  customer display: ${host.displayUrl}`,
+      ...(info.configError === null ? [] : [`  config error:     ${info.configError} (kept ${info.mode} mode)`]),
       '',
     ].join('\n'),
   );

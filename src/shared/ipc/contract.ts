@@ -7,6 +7,7 @@
  * the customer display only the read-only channels marked `display`.
  */
 import { z } from 'zod';
+import { FenSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TrainingScriptSchema } from '../domain';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -35,6 +36,8 @@ export const AppInfoSchema = z.object({
   platform: z.enum(['electron', 'web']),
   /** Why the app is in training mode, when it is (e.g. no merchant configured). */
   modeReason: z.string(),
+  /** The last provisioning/config error, if the file could not be applied (the app kept its mode). */
+  configError: z.string().nullable(),
 });
 
 export const HealthStatusSchema = z.enum(['ok', 'error', 'unreachable', 'not_configured', 'disconnected']);
@@ -71,10 +74,80 @@ export const channels = {
     access: ['cashier'],
     summary: 'Ledger, gateways and devices as they really are; "not_configured" where nothing is.',
   }),
+  'payment:create': channel({
+    input: z
+      .object({
+        amountFen: FenSchema,
+        merOrderNo: z.string().trim().max(32).regex(/^[0-9A-Za-z_-]*$/, 'letters, digits, _ and - only').optional(),
+        memo: z.string().trim().max(64).optional(),
+        payType: PayTypeSchema.optional(),
+      })
+      .strict(),
+    output: PaymentViewSchema,
+    access: ['cashier'],
+    summary: 'Start a QR sale: intent written, F sent, QR returned (or a clear failure).',
+  }),
+  'payment:cancel': channel({
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    output: PaymentViewSchema,
+    access: ['cashier'],
+    summary: 'Close the order at the gateway (S) and query once more; may end paid if the payment landed.',
+  }),
+  'payment:get': channel({
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    output: PaymentViewSchema,
+    access: ['cashier'],
+    summary: 'One payment as the ledger has it.',
+  }),
+  'payment:current': channel({
+    input: NoInput,
+    output: z.object({ payment: PaymentViewSchema.nullable(), now: z.number() }),
+    access: ['cashier', 'display'],
+    summary: 'The newest payment of the current mode (what the checkout and the customer display show after a reload).',
+  }),
+  'payment:requery': channel({
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    output: PaymentViewSchema,
+    access: ['cashier'],
+    summary: 'Query the gateway now for an unfinished payment.',
+  }),
+  'payment:resolve': channel({
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        outcome: z.enum(['paid', 'failed']),
+        reason: z.string().trim().min(2).max(200),
+        supervisor: z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict(),
+      })
+      .strict(),
+    output: PaymentViewSchema,
+    access: ['cashier'],
+    summary: 'Supervisor settles a payment left 状态未明, with a reason (recorded).',
+  }),
+  'training:state': channel({
+    input: NoInput,
+    output: z.object({ active: z.boolean(), nextScript: TrainingScriptSchema, simulatorUrl: z.string().nullable() }),
+    access: ['cashier'],
+    summary: 'The trainer control: what the next training payment will do.',
+  }),
+  'training:script': channel({
+    input: z.object({ script: TrainingScriptSchema }).strict(),
+    output: z.object({ active: z.boolean(), nextScript: TrainingScriptSchema, simulatorUrl: z.string().nullable() }),
+    access: ['cashier'],
+    summary: 'Choose what the next training payment does (succeed, fail, hang, go unknown, duplicate notifications…).',
+  }),
+  'training:pay': channel({
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    output: z.object({ paid: z.boolean() }),
+    access: ['cashier'],
+    summary: 'Training only: the simulated customer pays this payment now (at the simulated bank; the app still learns it by querying).',
+  }),
 } as const;
 
 export const events = {
   'app:mode': AppInfoSchema,
+  'payment:updated': PaymentViewSchema,
+  'refund:updated': RefundViewSchema,
 } as const;
 
 export type Channels = typeof channels;

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { AppError } from '../../shared/errors';
+import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
+import type { Db } from '../ledger/db';
+import { appendEvent } from '../ledger/events';
+import { writeSetting } from '../ledger/settings';
+import type { SecretStore } from '../secrets/store';
+import { SETTING } from './config';
+
+export const PROVISIONING_FILE = 'provisioning.json';
+export const BPC_KEY = 'bpc.key';
+
+export interface ProvisioningResult {
+  applied: boolean;
+  /** Setting groups written. */
+  changed: string[];
+  keyMoved: boolean;
+}
+
+/**
+ * Parses and validates provisioning text. Throws CONFIG_INVALID naming the first bad field
+ * (`details.field`, e.g. "bpc.mid"); nothing is written when it throws.
+ */
+export function parseProvisioning(text: string): Provisioning {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', `provisioning file is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
+      field: '',
+    });
+  }
+  const parsed = ProvisioningSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const keys: string[] = issue !== undefined && 'keys' in issue && Array.isArray(issue.keys) ? issue.keys : [];
+    const field = [...(issue?.path ?? []).map(String), ...keys].join('.');
+    throw new AppError('CONFIG_INVALID', `provisioning file: ${field === '' ? '' : `${field}: `}${issue?.message ?? 'invalid'}`, { field });
+  }
+  return parsed.data;
+}
+
+/**
+ * Applies a provisioning file: validates it, writes the settings and moves `bpc.key` into encrypted
+ * storage in one transaction, then rewrites the file without the key. A bad file changes nothing, so
+ * the app stays in the mode it was in. A missing file is not an error unless `required`.
+ */
+export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore, now: number, required = false): ProvisioningResult {
+  if (!existsSync(file)) {
+    if (required) throw new AppError('CONFIG_INVALID', `provisioning file not found: ${file}`, { field: 'file' });
+    return { applied: false, changed: [], keyMoved: false };
+  }
+  const text = readFileSync(file, 'utf8');
+  const config = parseProvisioning(text);
+  const { key, profile, timeouts, ...merchant } = config.bpc;
+  if (key === undefined && !secrets.summary(BPC_KEY).hasValue) {
+    throw new AppError('CONFIG_INVALID', 'provisioning file: bpc.key: required (no key is stored yet)', { field: 'bpc.key' });
+  }
+  const changed: string[] = [];
+  db.transaction(() => {
+    writeSetting(db, SETTING.merchant, merchant, now);
+    changed.push('bpc.merchant');
+    if (profile !== undefined) {
+      writeSetting(db, SETTING.profile, profile, now);
+      changed.push('bpc.profile');
+    }
+    if (timeouts !== undefined) {
+      writeSetting(db, SETTING.timeouts, timeouts, now);
+      changed.push('bpc.timeouts');
+    }
+    for (const group of ['qr', 'polling', 'notifications', 'limits'] as const) {
+      const value = config[group];
+      if (value !== undefined) {
+        writeSetting(db, SETTING[group], value, now);
+        changed.push(group);
+      }
+    }
+    if (key !== undefined) secrets.write(BPC_KEY, key);
+    appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
+  })();
+  if (key !== undefined) {
+    // The key now lives encrypted in the ledger; the plain copy leaves the disk.
+    const { key: _removed, ...rest } = config.bpc;
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+  }
+  return { applied: true, changed, keyMoved: key !== undefined };
+}

@@ -1,0 +1,227 @@
+import { AppError } from '../../shared/errors';
+import { FINAL_PAYMENT_STATUSES, type PaymentStatus, type PaymentView } from '../../shared/domain';
+import type { AppMode } from '../../shared/ipc/contract';
+import type { Db } from './db';
+
+interface PaymentRow {
+  id: number;
+  trade_no: string;
+  mer_order_no: string | null;
+  memo: string | null;
+  mode: AppMode;
+  tender: 'qr' | 'card';
+  gateway: string;
+  amount_fen: number;
+  status: PaymentStatus;
+  pay_type: string | null;
+  sys_trace: string | null;
+  scan_code: string | null;
+  qr_expires_at: number | null;
+  resp_code: string | null;
+  resp_msg: string | null;
+  operator: string | null;
+  business_day: string;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  paid_at: number | null;
+  final_at: number | null;
+  close_requested_at: number | null;
+  query_count: number;
+  next_query_at: number | null;
+  resolution: string | null;
+  resolved_by: string | null;
+}
+
+export interface PaymentRecord extends PaymentView {
+  gateway: string;
+  sentAt: number | null;
+  finalAt: number | null;
+  closeRequestedAt: number | null;
+}
+
+function toRecord(row: PaymentRow): PaymentRecord {
+  return {
+    id: row.id,
+    tradeNo: row.trade_no,
+    merOrderNo: row.mer_order_no,
+    memo: row.memo,
+    mode: row.mode,
+    tender: row.tender,
+    gateway: row.gateway,
+    amountFen: row.amount_fen,
+    status: row.status,
+    payType: row.pay_type,
+    sysTrace: row.sys_trace,
+    scanCode: row.scan_code,
+    qrExpiresAt: row.qr_expires_at,
+    respCode: row.resp_code,
+    respMsg: row.resp_msg,
+    operator: row.operator,
+    businessDay: row.business_day,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sentAt: row.sent_at,
+    paidAt: row.paid_at,
+    finalAt: row.final_at,
+    closeRequestedAt: row.close_requested_at,
+    closeRequested: row.close_requested_at !== null,
+    queryCount: row.query_count,
+    resolution: row.resolution,
+    resolvedBy: row.resolved_by,
+  };
+}
+
+/**
+ * The payment state machine's legal moves. "paid" can follow a close or a failure: if the gateway
+ * later says 00, the money was taken, and a paid sale must never be lost.
+ */
+const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  created: ['qr_issued', 'failed', 'unknown'],
+  qr_issued: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
+  waiting: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
+  unknown: ['unknown', 'waiting', 'paid', 'failed', 'closed'],
+  paid: [],
+  failed: ['paid'],
+  closed: ['paid'],
+};
+
+export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
+  return from === to || TRANSITIONS[from].includes(to);
+}
+
+export function isFinal(status: PaymentStatus): boolean {
+  return FINAL_PAYMENT_STATUSES.includes(status);
+}
+
+export interface PaymentIntent {
+  tradeNo: string;
+  merOrderNo: string | null;
+  memo: string | null;
+  mode: AppMode;
+  tender: 'qr' | 'card';
+  gateway: string;
+  amountFen: number;
+  operator: string | null;
+  businessDay: string;
+  now: number;
+}
+
+/**
+ * Writes the intent (with its unique order number) before any request leaves. `sent_at` is set in the
+ * same statement: from here on the request may have reached the gateway.
+ */
+export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecord {
+  try {
+    const info = db
+      .prepare(
+        `INSERT INTO payments (trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, operator,
+           business_day, created_at, updated_at, sent_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        intent.tradeNo,
+        intent.merOrderNo,
+        intent.memo,
+        intent.mode,
+        intent.tender,
+        intent.gateway,
+        intent.amountFen,
+        intent.operator,
+        intent.businessDay,
+        intent.now,
+        intent.now,
+        intent.now,
+      );
+    return getPayment(db, Number(info.lastInsertRowid));
+  } catch (error) {
+    if (error instanceof Error && /UNIQUE constraint failed: payments.trade_no/.test(error.message)) {
+      throw new AppError('INVALID_STATE', `order number ${intent.tradeNo} already used`);
+    }
+    throw error;
+  }
+}
+
+export function getPayment(db: Db, id: number): PaymentRecord {
+  const row = db.prepare('SELECT * FROM payments WHERE id = ?').get(id) as PaymentRow | undefined;
+  if (row === undefined) throw new AppError('NOT_FOUND', `payment ${id} not found`);
+  return toRecord(row);
+}
+
+export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord | undefined {
+  const row = db.prepare('SELECT * FROM payments WHERE sys_trace = ?').get(sysTrace) as PaymentRow | undefined;
+  return row === undefined ? undefined : toRecord(row);
+}
+
+/** Payments the engine must still resolve (resumed at start-up). */
+export function listOpenPayments(db: Db): PaymentRecord[] {
+  const rows = db
+    .prepare("SELECT * FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown') ORDER BY id")
+    .all() as PaymentRow[];
+  return rows.map(toRecord);
+}
+
+/** The newest payment of a mode (for the customer display after a reload). */
+export function latestPayment(db: Db, mode: AppMode): PaymentRecord | undefined {
+  const row = db.prepare('SELECT * FROM payments WHERE mode = ? ORDER BY id DESC LIMIT 1').get(mode) as PaymentRow | undefined;
+  return row === undefined ? undefined : toRecord(row);
+}
+
+export interface PaymentPatch {
+  status?: PaymentStatus;
+  payType?: string | null;
+  sysTrace?: string;
+  scanCode?: string;
+  qrExpiresAt?: number;
+  respCode?: string | null;
+  respMsg?: string | null;
+  paidAt?: number;
+  closeRequestedAt?: number;
+  queryCountIncrement?: boolean;
+  nextQueryAt?: number | null;
+  resolution?: string;
+  resolvedBy?: string;
+}
+
+const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement'>, string> = {
+  status: 'status',
+  payType: 'pay_type',
+  sysTrace: 'sys_trace',
+  scanCode: 'scan_code',
+  qrExpiresAt: 'qr_expires_at',
+  respCode: 'resp_code',
+  respMsg: 'resp_msg',
+  paidAt: 'paid_at',
+  closeRequestedAt: 'close_requested_at',
+  nextQueryAt: 'next_query_at',
+  resolution: 'resolution',
+  resolvedBy: 'resolved_by',
+};
+
+/**
+ * Applies a patch, refusing illegal state moves (INVALID_STATE). Final states set `final_at`.
+ * Runs inside the caller's transaction when there is one.
+ */
+export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: number): PaymentRecord {
+  const current = getPayment(db, id);
+  if (patch.status !== undefined && !canTransition(current.status, patch.status)) {
+    throw new AppError('INVALID_STATE', `payment ${id}: ${current.status} → ${patch.status} is not allowed`);
+  }
+  const sets: string[] = ['updated_at = @now'];
+  const params: Record<string, unknown> = { id, now };
+  for (const [key, column] of Object.entries(COLUMN) as [keyof typeof COLUMN, string][]) {
+    if (patch[key] !== undefined) {
+      sets.push(`${column} = @${key}`);
+      params[key] = patch[key];
+    }
+  }
+  if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
+  if (patch.status !== undefined && isFinal(patch.status) && !isFinal(current.status)) sets.push('final_at = @now');
+  db.prepare(`UPDATE payments SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  return getPayment(db, id);
+}
+
+/** The view that crosses the bridge (the record minus internal columns; the schema strips the rest). */
+export function toView(record: PaymentRecord): PaymentView {
+  return record;
+}

@@ -1,0 +1,46 @@
+import { create } from 'zustand';
+import type { PaymentView } from '../../../shared/domain';
+import { call, getBridge } from '../bridge/client';
+
+/**
+ * The payment on screen. View state only: every change comes from the core (`payment:updated`) or a
+ * re-read; nothing here decides what happened to money.
+ */
+interface PaymentState {
+  payment: PaymentView | null;
+  /** host clock − this clock, so countdowns use the host's notion of expiry. */
+  clockOffsetMs: number;
+  /** When the shown payment became final (local time), for the "next sale" / thank-you timers. */
+  finalSeenAt: number | null;
+  loadCurrent: () => Promise<void>;
+  show: (payment: PaymentView | null) => void;
+}
+
+const FINAL = new Set(['paid', 'failed', 'closed']);
+
+export const usePaymentStore = create<PaymentState>((set, get) => ({
+  payment: null,
+  clockOffsetMs: 0,
+  finalSeenAt: null,
+  async loadCurrent() {
+    const { payment, now } = await call('payment:current', undefined);
+    set({ clockOffsetMs: now - Date.now() });
+    get().show(payment);
+  },
+  show(payment) {
+    const wasFinal = get().payment !== null && get().payment?.id === payment?.id && FINAL.has(get().payment?.status ?? '');
+    set({ payment, finalSeenAt: payment !== null && FINAL.has(payment.status) ? (wasFinal ? get().finalSeenAt : Date.now()) : null });
+  },
+}));
+
+export function isFinalStatus(status: string): boolean {
+  return FINAL.has(status);
+}
+
+/** Follows `payment:updated`: the shown payment, or a newer one (a sale started in another window). */
+export function subscribePaymentEvents(): () => void {
+  return getBridge().on('payment:updated', (update) => {
+    const current = usePaymentStore.getState().payment;
+    if (current === null || update.id >= current.id) usePaymentStore.getState().show(update);
+  });
+}

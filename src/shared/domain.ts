@@ -1,0 +1,72 @@
+/**
+ * Domain schemas shared by the contract, the core and the renderer. Money is integer fen.
+ */
+import { z } from 'zod';
+
+export const FenSchema = z.number().int().positive().max(999_999_999_999);
+
+export const PaymentStatusSchema = z.enum(['created', 'qr_issued', 'waiting', 'paid', 'failed', 'closed', 'unknown']);
+export type PaymentStatus = z.output<typeof PaymentStatusSchema>;
+
+export const FINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = ['paid', 'failed', 'closed'];
+export const OPEN_PAYMENT_STATUSES: readonly PaymentStatus[] = ['created', 'qr_issued', 'waiting', 'unknown'];
+
+export const PayTypeSchema = z.enum(['ZFBA', 'WEIX', 'UPAY']);
+export type PayType = z.output<typeof PayTypeSchema>;
+
+export const TenderSchema = z.enum(['qr', 'card']);
+export const ModeSchema = z.enum(['training', 'live']);
+
+export const PaymentViewSchema = z.object({
+  id: z.number().int(),
+  tradeNo: z.string(),
+  merOrderNo: z.string().nullable(),
+  memo: z.string().nullable(),
+  mode: ModeSchema,
+  tender: TenderSchema,
+  amountFen: z.number().int(),
+  status: PaymentStatusSchema,
+  payType: z.string().nullable(),
+  sysTrace: z.string().nullable(),
+  scanCode: z.string().nullable(),
+  qrExpiresAt: z.number().nullable(),
+  respCode: z.string().nullable(),
+  respMsg: z.string().nullable(),
+  operator: z.string().nullable(),
+  businessDay: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  paidAt: z.number().nullable(),
+  closeRequested: z.boolean(),
+  queryCount: z.number().int(),
+  resolution: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+});
+export type PaymentView = z.output<typeof PaymentViewSchema>;
+
+export const RefundStatusSchema = z.enum(['created', 'pending', 'succeeded', 'failed', 'unknown']);
+export type RefundStatus = z.output<typeof RefundStatusSchema>;
+export const OPEN_REFUND_STATUSES: readonly RefundStatus[] = ['created', 'pending', 'unknown'];
+
+export const RefundViewSchema = z.object({
+  id: z.number().int(),
+  refundNo: z.string(),
+  paymentId: z.number().int(),
+  mode: ModeSchema,
+  amountFen: z.number().int(),
+  status: RefundStatusSchema,
+  sysTrace: z.string().nullable(),
+  respCode: z.string().nullable(),
+  respMsg: z.string().nullable(),
+  reason: z.string(),
+  operator: z.string().nullable(),
+  approvedBy: z.string().nullable(),
+  businessDay: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type RefundView = z.output<typeof RefundViewSchema>;
+
+/** What the trainer can make the next training payment do. */
+export const TrainingScriptSchema = z.enum(['success', 'manual', 'fail', 'hang', 'unknown', 'duplicate_notify', 'reject']);
+export type TrainingScript = z.output<typeof TrainingScriptSchema>;

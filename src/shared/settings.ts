@@ -1,0 +1,98 @@
+/**
+ * The counter's configuration, as stored in the ledger's settings table and as written in the
+ * provisioning file. Secrets (gateway keys) are never part of these objects: they go to the secret
+ * store and the renderer only ever sees `hasKey` and a masked suffix.
+ */
+import { z } from 'zod';
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+export const BpcMerchantSchema = z.object({
+  url: httpUrl,
+  mid: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
+  posNo: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
+  tellerNo: z.string().trim().max(32).default('001'),
+});
+
+export const BpcProfileSchema = z.object({
+  createAmountFormat: z.enum(['padded12', 'plain']).default('padded12'),
+  refundAmountFormat: z.enum(['padded12', 'plain']).default('plain'),
+  closeEnabled: z.boolean().default(true),
+  requireSignedResponses: z.boolean().default(false),
+  sendOrgTxnTime: z.boolean().default(false),
+});
+
+export const TimeoutsSchema = z.object({
+  connectMs: z.number().int().min(500).max(60_000).default(5000),
+  responseMs: z.number().int().min(1000).max(120_000).default(15_000),
+});
+
+export const QrSchema = z.object({
+  /** How long the QR is shown (seconds). */
+  validitySec: z.number().int().min(30).max(86_400).default(600),
+  /**
+   * Whether to send qrValidTime in F. The seed does not give its format, so by default we send ''
+   * (= the gateway's 10 minutes) and keep our own countdown at validitySec. [guess]
+   */
+  sendValidTime: z.boolean().default(false),
+  defaultPayType: z.enum(['', 'ZFBA', 'WEIX', 'UPAY']).default(''),
+});
+
+export const PollingSchema = z.object({
+  firstQueryMs: z.number().int().min(0).max(60_000).default(3000),
+  fastIntervalMs: z.number().int().min(500).max(60_000).default(2000),
+  fastPhaseMs: z.number().int().min(0).max(600_000).default(60_000),
+  slowIntervalMs: z.number().int().min(500).max(120_000).default(5000),
+  backoffStartMs: z.number().int().min(500).max(600_000).default(5000),
+  backoffFactor: z.number().min(1).max(10).default(2),
+  backoffMaxMs: z.number().int().min(500).max(3_600_000).default(60_000),
+  unknownAfterMs: z.number().int().min(0).max(3_600_000).default(30_000),
+});
+
+export const NotificationsSchema = z.object({
+  enabled: z.boolean().default(false),
+  host: z.string().trim().default('0.0.0.0'),
+  port: z.number().int().min(1).max(65_535).default(8099),
+  /** The URL the bank can reach, sent as retUrl. */
+  publicUrl: z.union([httpUrl, z.literal('')]).default(''),
+  requireSigned: z.boolean().default(false),
+});
+
+export const LimitsSchema = z.object({
+  /** The configured maximum for one sale, in fen (the gateway's own limit still applies). */
+  maxAmountFen: z.number().int().positive().max(999_999_999_999).default(5_000_000),
+});
+
+export type BpcMerchantSettings = z.output<typeof BpcMerchantSchema>;
+export type BpcProfileSettings = z.output<typeof BpcProfileSchema>;
+export type TimeoutsSettings = z.output<typeof TimeoutsSchema>;
+export type QrSettings = z.output<typeof QrSchema>;
+export type PollingSettings = z.output<typeof PollingSchema>;
+export type NotificationsSettings = z.output<typeof NotificationsSchema>;
+export type LimitsSettings = z.output<typeof LimitsSchema>;
+
+/** The provisioning file (docs/provisioning.md). `bpc.key` is moved to encrypted storage on load. */
+export const ProvisioningSchema = z
+  .object({
+    bpc: BpcMerchantSchema.extend({
+      key: z.string().min(8, 'the key must be at least 8 characters').optional(),
+      profile: BpcProfileSchema.optional(),
+      timeouts: TimeoutsSchema.optional(),
+    }).strict(),
+    qr: QrSchema.partial().strict().optional(),
+    polling: PollingSchema.partial().strict().optional(),
+    notifications: NotificationsSchema.partial().strict().optional(),
+    limits: LimitsSchema.partial().strict().optional(),
+  })
+  .strict();
+export type Provisioning = z.output<typeof ProvisioningSchema>;

@@ -1,0 +1,116 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startBrowserMode, type BrowserMode } from '../support/browser-mode';
+import { launchChromium } from '../support/chromium';
+import { decodeQrOnPage } from '../support/qr';
+import { tempDir } from '../support/temp';
+import { bridgeFor } from '../support/ws-bridge';
+
+/**
+ * The cashier's main job in a real browser: keyboard-only checkout in training mode, against the
+ * built-in simulated BPC gateway, with the customer display following along.
+ */
+describe('checkout in the browser (training gateway)', () => {
+  let app: BrowserMode;
+  let browser: Browser;
+  let cashier: Page;
+  let customer: Page;
+  let bridge: ReturnType<typeof bridgeFor>;
+  let simBase: string;
+  const data = tempDir('e2e-checkout-');
+
+  beforeAll(async () => {
+    app = await startBrowserMode(['--data', data.dir, '--quiet']);
+    browser = await launchChromium();
+    cashier = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    customer = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    await cashier.goto(app.url);
+    await customer.goto(app.displayUrl);
+    await cashier.getByTestId('checkout').waitFor();
+    await customer.getByTestId('customer-idle').waitFor();
+    bridge = bridgeFor(app.url);
+    const state = await bridge.invoke('training:state', undefined);
+    if (!state.ok || state.value.simulatorUrl === null) throw new Error('no training gateway');
+    simBase = new URL(state.value.simulatorUrl).origin;
+  });
+
+  afterAll(async () => {
+    bridge?.close();
+    await browser?.close();
+    await app?.stop();
+    data.cleanup();
+  });
+
+  async function typeAmount(text: string): Promise<void> {
+    for (const key of text) await cashier.keyboard.press(key === '.' ? 'Period' : `Digit${key}`);
+  }
+
+  it('keyboard sale: QR on both screens decodes to the gateway scanCode; paid shows on both; ledger has it', async () => {
+    await cashier.getByTestId('trainer-manual').click();
+    await typeAmount('12.34');
+    expect(await cashier.getByTestId('amount-display').textContent()).toContain('12.34');
+    await cashier.keyboard.press('Enter');
+
+    await cashier.getByTestId('cashier-qr').waitFor();
+    await customer.getByTestId('customer-qr').waitFor();
+    const cashierCode = await decodeQrOnPage(cashier, 'cashier-qr');
+    const customerCode = await decodeQrOnPage(customer, 'customer-qr');
+    expect(cashierCode).not.toBeNull();
+    expect(customerCode).toBe(cashierCode);
+    expect(await customer.getByTestId('customer-amount').textContent()).toContain('12.34');
+
+    // The simulated bank knows exactly this QR.
+    const orders = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: { scanCode: string; sysTrace: string; amountFen: number }[] };
+    const order = orders.orders.find((o) => o.scanCode === cashierCode);
+    expect(order?.amountFen).toBe(1234);
+
+    // The customer "scans and pays" at the simulated bank; the app learns it by querying.
+    const paid = await fetch(`${simBase}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scanCode: cashierCode }) });
+    expect(paid.status).toBe(200);
+    await cashier.locator('[data-testid="payment-result"][data-status="paid"]').waitFor({ timeout: 15_000 });
+    await customer.getByTestId('customer-thanks').waitFor({ timeout: 15_000 });
+    expect(await cashier.getByTestId('payment-trace').textContent()).toBe(order?.sysTrace);
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    await cashier.screenshot({ path: join(ROOT, 'test-results', 'checkout-paid.png') });
+    await customer.screenshot({ path: join(ROOT, 'test-results', 'customer-paid.png') });
+
+    const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
+    const row = db.prepare('SELECT status, amount_fen, sys_trace, mode FROM payments WHERE sys_trace = ?').get(order?.sysTrace);
+    db.close();
+    expect(row).toEqual({ status: 'paid', amount_fen: 1234, sys_trace: order?.sysTrace, mode: 'training' });
+  });
+
+  it('Esc cancels: the order is closed at the gateway and the sale ends 已关闭', async () => {
+    await cashier.keyboard.press('Enter'); // next sale
+    await cashier.getByTestId('amount-display').waitFor();
+    await cashier.getByTestId('trainer-hang').click();
+    await typeAmount('8');
+    await cashier.keyboard.press('Enter');
+    await cashier.getByTestId('cashier-qr').waitFor();
+    await cashier.keyboard.press('Escape');
+    await cashier.locator('[data-testid="payment-result"][data-status="closed"]').waitFor({ timeout: 15_000 });
+    await customer.locator('[data-testid="customer-payment"][data-status="closed"]').waitFor({ timeout: 15_000 });
+  });
+
+  it('bad amounts are refused with a clear message and nothing is sent', async () => {
+    await cashier.keyboard.press('Enter');
+    await cashier.getByTestId('amount-display').waitFor();
+    const before = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };
+    await cashier.keyboard.press('Enter');
+    expect(await cashier.getByTestId('checkout-message').textContent()).toContain('金额无效');
+    await typeAmount('0.00');
+    await cashier.keyboard.press('Enter');
+    expect(await cashier.getByTestId('checkout-message').textContent()).toContain('金额无效');
+    await cashier.keyboard.press('Escape');
+    await typeAmount('999999');
+    await cashier.keyboard.press('Enter');
+    await cashier.getByTestId('checkout-message').waitFor();
+    expect(await cashier.getByTestId('checkout-message').textContent()).toContain('金额超过单笔上限');
+    await cashier.keyboard.press('Escape');
+    const after = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };
+    expect(after.orders.length).toBe(before.orders.length);
+  });
+});

@@ -1,0 +1,121 @@
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBpcSimulator, type BpcSimulator } from '../../src/core/simulators/bpc';
+import { startHeadless, type Headless } from '../support/headless';
+import { tempDir } from '../support/temp';
+
+/**
+ * Crash safety: the real engine runs in a child process against a simulated bank (live mode through a
+ * provisioning file). It is SIGKILLed at several points of a payment, restarted on the same data
+ * directory, and must end in the right state — with never more than one F for the sale.
+ */
+const KEY = 'crash-test-key-0123456789';
+const MID = '104320170118888';
+
+describe('crash and resume', () => {
+  let sim: BpcSimulator;
+  let data: { dir: string; cleanup: () => void };
+  let children: Headless[] = [];
+
+  beforeEach(async () => {
+    sim = await startBpcSimulator({ key: KEY, mid: MID, defaultScript: { kind: 'manual' } });
+    data = tempDir('crash-');
+    writeFileSync(
+      join(data.dir, 'provisioning.json'),
+      JSON.stringify({
+        bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY },
+        polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
+      }),
+    );
+  });
+
+  afterEach(async () => {
+    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    children = [];
+    await sim.close();
+    data.cleanup();
+  });
+
+  function start(fault?: string): Headless {
+    const h = startHeadless(['--data', data.dir, '--config', join(data.dir, 'provisioning.json')], fault === undefined ? {} : { CASHIER_FAULT_POINT: fault });
+    children.push(h);
+    return h;
+  }
+
+  function ledgerRow(): { id: number; trade_no: string; status: string; sys_trace: string | null } {
+    const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
+    const row = db.prepare('SELECT id, trade_no, status, sys_trace FROM payments ORDER BY id DESC LIMIT 1').get() as never;
+    db.close();
+    return row;
+  }
+
+  async function crashAt(point: string): Promise<{ id: number; trade_no: string; status: string; sys_trace: string | null }> {
+    const first = start(point);
+    await first.next((l) => l.ready === true);
+    first.send({ op: 'create', amountFen: 4321 });
+    const exit = await first.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    return ledgerRow();
+  }
+
+  async function restartAndWait(id: number, until: (status: string) => boolean): Promise<string> {
+    const second = start();
+    const ready = await second.next((l) => l.ready === true);
+    expect(ready.info.mode).toBe('live');
+    for (let i = 0; i < 100; i += 1) {
+      second.send({ op: 'get', id });
+      const reply = await second.next((l) => l.reply?.id === id && second.lines.indexOf(l) >= second.lines.length - 1);
+      if (until(reply.reply.status)) {
+        second.send({ op: 'exit' });
+        await second.exited;
+        return reply.reply.status as string;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('payment did not settle after restart');
+  }
+
+  const fCount = (tradeNo: string): number => sim.countRequests('F', (b) => b.tradeNo === tradeNo);
+
+  it('killed before the F left: on restart the sale ends failed, and no F was ever sent', async () => {
+    const row = await crashAt('before-send');
+    expect(row.status).toBe('created');
+    expect(fCount(row.trade_no)).toBe(0);
+    expect(await restartAndWait(row.id, (s) => s !== 'created')).toBe('failed');
+    expect(fCount(row.trade_no)).toBe(0);
+  });
+
+  it('killed after the F was answered but before the answer was written: failed (no QR was shown), exactly one F', async () => {
+    const row = await crashAt('after-send');
+    expect(row.status).toBe('created');
+    expect(row.sys_trace).toBeNull();
+    expect(fCount(row.trade_no)).toBe(1);
+    expect(await restartAndWait(row.id, (s) => s !== 'created')).toBe('failed');
+    expect(fCount(row.trade_no)).toBe(1);
+  });
+
+  it('killed after the QR was issued; the customer pays while the app is down: on restart it ends paid, exactly one F', async () => {
+    const row = await crashAt('after-answer');
+    expect(row.status).toBe('qr_issued');
+    expect(row.sys_trace).not.toBeNull();
+    expect(sim.pay(row.sys_trace!)).toBe(true);
+    expect(await restartAndWait(row.id, (s) => s === 'paid')).toBe('paid');
+    expect(fCount(row.trade_no)).toBe(1);
+    expect(sim.countRequests('F')).toBe(1);
+  });
+
+  it('killed while waiting for the customer (no fault hook: plain SIGKILL from outside): resumes polling and ends paid', async () => {
+    const first = start();
+    await first.next((l) => l.ready === true);
+    first.send({ op: 'create', amountFen: 999 });
+    const created = await first.next((l) => l.reply?.status === 'qr_issued');
+    await first.next((l) => l.update?.id === created.reply.id && l.update.queryCount >= 1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    sim.pay(created.reply.sysTrace as string);
+    expect(await restartAndWait(created.reply.id as number, (s) => s === 'paid')).toBe('paid');
+    expect(sim.countRequests('F')).toBe(1);
+  });
+});
