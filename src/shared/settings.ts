@@ -84,11 +84,14 @@ export type LimitsSettings = z.output<typeof LimitsSchema>;
 /** The provisioning file (docs/provisioning.md). `bpc.key` is moved to encrypted storage on load. */
 export const ProvisioningSchema = z
   .object({
+    /** Absent: the file only tunes counter settings and the counter stays in training mode. */
     bpc: BpcMerchantSchema.extend({
       key: z.string().min(8, 'the key must be at least 8 characters').optional(),
       profile: BpcProfileSchema.optional(),
       timeouts: TimeoutsSchema.optional(),
-    }).strict(),
+    })
+      .strict()
+      .optional(),
     qr: QrSchema.partial().strict().optional(),
     polling: PollingSchema.partial().strict().optional(),
     notifications: NotificationsSchema.partial().strict().optional(),

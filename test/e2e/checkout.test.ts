@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,10 @@ describe('checkout in the browser (training gateway)', () => {
   const data = tempDir('e2e-checkout-');
 
   beforeAll(async () => {
-    app = await startBrowserMode(['--data', data.dir, '--quiet']);
+    // A settings-only file: faster polling and a short "unknown" threshold, still training mode.
+    const settings = join(data.dir, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ polling: { firstQueryMs: 200, fastIntervalMs: 500, unknownAfterMs: 1500 } }));
+    app = await startBrowserMode(['--data', data.dir, '--config', settings, '--quiet']);
     browser = await launchChromium();
     cashier = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     customer = await browser.newPage({ viewport: { width: 1024, height: 768 } });
@@ -112,5 +115,33 @@ describe('checkout in the browser (training gateway)', () => {
     await cashier.keyboard.press('Escape');
     const after = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };
     expect(after.orders.length).toBe(before.orders.length);
+  });
+
+  it('状态未明: the sale is never retried, keeps being queried, and a supervisor settles it with a reason', async () => {
+    await cashier.getByTestId('trainer-unknown').click();
+    await typeAmount('5');
+    await cashier.keyboard.press('Enter');
+    await cashier.locator('[data-testid="payment-pending"][data-status="unknown"]').waitFor({ timeout: 20_000 });
+    const current = await bridge.invoke('payment:current', undefined);
+    if (!current.ok || current.value.payment === null) throw new Error('no current payment');
+    const tradeNo = current.value.payment.tradeNo;
+    await cashier.keyboard.press('F8');
+    await cashier.getByTestId('resolve-form').waitFor();
+    await cashier.getByTestId('resolve-reason').fill('银行后台核实未收款');
+    await cashier.getByTestId('resolve-code').fill('800');
+    await cashier.getByTestId('resolve-pin').fill('1234');
+    await cashier.keyboard.press('Enter');
+    await cashier.getByText('工号或密码错误').waitFor();
+    await cashier.getByTestId('resolve-pin').fill('8888');
+    await cashier.keyboard.press('Enter');
+    await cashier.locator('[data-testid="payment-result"][data-status="failed"]').waitFor({ timeout: 10_000 });
+    const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
+    const row = db.prepare('SELECT id, status, resolution, resolved_by FROM payments WHERE trade_no = ?').get(tradeNo) as { id: number; status: string; resolution: string; resolved_by: string };
+    const queries = db.prepare("SELECT count(*) AS n FROM events WHERE entity = 'payment' AND entity_id = ? AND type = 'bpc.G'").get(row.id) as { n: number };
+    db.close();
+    expect(row).toMatchObject({ status: 'failed', resolution: '银行后台核实未收款', resolved_by: '800' });
+    expect(queries.n).toBeGreaterThanOrEqual(2);
+    const fCount = await (await fetch(`${simBase}/sim/orders`)).json() as { orders: { tradeNo: string }[] };
+    expect(fCount.orders.filter((o) => o.tradeNo === tradeNo)).toHaveLength(1);
   });
 });

@@ -202,6 +202,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     onRefund: (r) => bus.emit('refund:updated', r),
     logger,
+    // The trainer's choice scripts the simulated bank for exactly this payment's F.
+    beforeCreate: (payment) => {
+      if (payment.mode !== 'training') return;
+      const { script, notify } = trainingScript(nextTrainingScript, trainingNotifyUrl);
+      trainingGateway.scriptNext(script, notify);
+      nextTrainingScript = 'success';
+    },
     ...(options.faultPoint === undefined ? {} : { faultPoint: options.faultPoint }),
   });
 
@@ -260,14 +267,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
-    'payment:create': async (input) => {
-      if (mode() === 'training') {
-        const { script, notify } = trainingScript(nextTrainingScript, trainingNotifyUrl);
-        trainingGateway.scriptNext(script, notify);
-        nextTrainingScript = 'success';
-      }
-      return toView(await engine.createPayment({ ...input, operator: null }));
-    },
+    'payment:create': async (input) => toView(await engine.createPayment({ ...input, operator: null })),
     'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, null)),
     'payment:get': ({ id }) => toView(getPayment(db, id)),
     'payment:current': () => {

@@ -52,14 +52,16 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   }
   const text = readFileSync(file, 'utf8');
   const config = parseProvisioning(text);
-  const { key, profile, timeouts, ...merchant } = config.bpc;
-  if (key === undefined && !secrets.summary(BPC_KEY).hasValue) {
+  const { key, profile, timeouts, ...merchant } = config.bpc ?? {};
+  if (config.bpc !== undefined && key === undefined && !secrets.summary(BPC_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: bpc.key: required (no key is stored yet)', { field: 'bpc.key' });
   }
   const changed: string[] = [];
   db.transaction(() => {
-    writeSetting(db, SETTING.merchant, merchant, now);
-    changed.push('bpc.merchant');
+    if (config.bpc !== undefined) {
+      writeSetting(db, SETTING.merchant, merchant, now);
+      changed.push('bpc.merchant');
+    }
     if (profile !== undefined) {
       writeSetting(db, SETTING.profile, profile, now);
       changed.push('bpc.profile');
@@ -78,7 +80,7 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     if (key !== undefined) secrets.write(BPC_KEY, key);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
-  if (key !== undefined) {
+  if (key !== undefined && config.bpc !== undefined) {
     // The key now lives encrypted in the ledger; the plain copy leaves the disk.
     const { key: _removed, ...rest } = config.bpc;
     const tmp = `${file}.tmp`;

@@ -39,6 +39,8 @@ export interface EngineDeps {
   onRefund: (refund: RefundRecord) => void;
   logger: Logger;
   timeZone?: string;
+  /** Called after the intent is written and just before F leaves (training mode scripts the simulated bank here). */
+  beforeCreate?: (payment: PaymentRecord) => void;
   /** Test hook for the crash tests: called at named points of a payment. */
   faultPoint?: (name: 'before-send' | 'after-send' | 'after-answer') => void;
 }
@@ -111,6 +113,7 @@ export class PaymentEngine {
       data: { tradeNo: payment.tradeNo, amountFen: payment.amountFen, mode: payment.mode },
     });
     this.deps.onPayment(payment);
+    this.deps.beforeCreate?.(payment);
     this.deps.faultPoint?.('before-send');
 
     const result = await this.deps.gateway(payment.mode).createQr({
