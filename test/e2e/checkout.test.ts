@@ -8,6 +8,7 @@ import { launchChromium } from '../support/chromium';
 import { decodeQrOnPage } from '../support/qr';
 import { tempDir } from '../support/temp';
 import { bridgeFor } from '../support/ws-bridge';
+import { signIn } from '../support/ui';
 
 /**
  * The cashier's main job in a real browser: keyboard-only checkout in training mode, against the
@@ -32,6 +33,7 @@ describe('checkout in the browser (training gateway)', () => {
     customer = await browser.newPage({ viewport: { width: 1024, height: 768 } });
     await cashier.goto(app.url);
     await customer.goto(app.displayUrl);
+    await signIn(cashier);
     await cashier.getByTestId('checkout').waitFor();
     await customer.getByTestId('customer-idle').waitFor();
     bridge = bridgeFor(app.url);

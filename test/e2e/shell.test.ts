@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
 import { tempDir } from '../support/temp';
+import { signIn } from '../support/ui';
 import { version } from '../../package.json';
 
 /** The built renderer, served by browser mode, in Debian's Chromium: the app shell talks to the core. */
@@ -33,6 +34,8 @@ describe('browser mode shell', () => {
     expect(await page.getByTestId('app-version').textContent()).toContain(version);
     expect(await page.getByTestId('app-mode').textContent()).toContain('培训模式');
     expect(await page.getByTestId('training-banner').textContent()).toContain('培训模式');
+    await signIn(page);
+    await page.keyboard.press('F11');
     await page.getByTestId('health-ledger').waitFor();
     expect(await page.getByTestId('health-ledger').textContent()).toContain(join(data.dir, 'ledger.sqlite'));
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });

@@ -22,7 +22,11 @@ import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
 import { createConsoleLogger, type Logger } from '../util/logger';
-import { realTimers, type Timers } from '../util/time';
+import { businessDay, realTimers, type Timers } from '../util/time';
+import { realPortFactory, type PortFactory } from '../devices/connection';
+import { DeviceManager, deviceHealth } from '../devices/manager';
+import { isDayClosed } from '../reports/day-report';
+import { createBackOffice, readDevicesConfig } from './back-office';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -40,6 +44,8 @@ export interface CoreOptions {
   provisioningRequired?: boolean;
   /** Test hook for the crash tests (see PaymentEngine.faultPoint). */
   faultPoint?: (name: 'before-send' | 'after-send' | 'after-answer') => void;
+  /** Serial ports (tests inject serialport's mock or a pty factory). */
+  portFactory?: PortFactory;
   /** Overrides the polling schedule (tests and benchmarks). */
   schedule?: Partial<PollingSchedule>;
 }
@@ -120,7 +126,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
-  const config: CounterConfig = readConfig(db);
+  let config: CounterConfig = readConfig(db);
   const schedule = (): PollingSchedule => ({ ...config.polling, ...options.schedule });
 
   // The training gateway: a real BPC simulator on loopback with a per-run key.
@@ -251,11 +257,50 @@ export async function startCore(options: CoreOptions): Promise<Core> {
               latencyMs: r.latencyMs,
             }));
     const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
-    const devices: HealthItem[] = [
-      { name: 'pole-display', status: 'not_configured', detail: 'no pole display configured' },
-      { name: 'card-terminal', status: 'not_configured', detail: 'no card terminal configured' },
-    ];
-    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices };
+    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth) };
+  };
+
+  const devices = new DeviceManager({
+    portFactory: options.portFactory ?? realPortFactory,
+    journal: {
+      // Persisted (synchronous SQLite commit) before the first byte of a money request is written.
+      markSent: (op) => {
+        appendEvent(db, { at: now(), entity: 'device', type: 'card_request_sent', data: op });
+      },
+    },
+    onStatus: (status) => bus.emit('device:status', status),
+    logger,
+  });
+  await devices.apply(readDevicesConfig(db)).catch((error: unknown) => logger.error('device settings refused', error));
+  bus.on('payment:updated', (payment) => {
+    if (payment.mode === mode()) devices.showPayment(payment);
+  });
+
+  const backOffice = createBackOffice({
+    db,
+    bus,
+    engine,
+    secrets,
+    devices,
+    now,
+    mode,
+    modeReason: () => resolveMode(db, secrets).reason,
+    config: () => config,
+    reloadConfig: () => {
+      config = readConfig(db);
+      const old = liveClient;
+      liveClient = null;
+      void old?.destroy();
+    },
+    gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
+    emitMode: () => bus.emit('app:mode', info()),
+    info,
+  });
+  await backOffice.refreshDefaultPins();
+  const operatorCode = (): string => {
+    const op = backOffice.session.operator;
+    if (op === null) throw new AppError('PIN_REQUIRED', 'sign in at the counter first');
+    return op.code;
   };
 
   const trainingState = (): { active: boolean; nextScript: TrainingScript; simulatorUrl: string | null } => ({
@@ -267,8 +312,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
-    'payment:create': async (input) => toView(await engine.createPayment({ ...input, operator: null })),
-    'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, null)),
+    'payment:create': async (input) => {
+      const operator = operatorCode();
+      if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
+      return toView(await engine.createPayment({ ...input, operator }));
+    },
+    'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, backOffice.session.operator?.code ?? null)),
     'payment:get': ({ id }) => toView(getPayment(db, id)),
     'payment:current': () => {
       const latest = latestPayment(db, mode());
@@ -291,6 +340,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       if (payment.mode !== 'training' || payment.sysTrace === null) throw new AppError('INVALID_STATE', 'not an issued training payment');
       return { paid: trainingGateway.pay(payment.sysTrace) };
     },
+    ...backOffice.handlers,
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
@@ -312,7 +362,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     health,
     async close() {
       engine.stop();
-      await Promise.allSettled([trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
+      await Promise.allSettled([devices.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();
     },
   };

@@ -1,37 +1,79 @@
 import { useEffect, useState } from 'react';
+import { call } from './bridge/client';
 import { HealthPanel } from './components/HealthPanel';
+import { SignIn } from './components/SignIn';
 import { TrainingBanner } from './components/TrainingBanner';
-import { Checkout } from './screens/Checkout';
 import { useLang, useT, type MessageKey } from './i18n';
+import { Checkout } from './screens/Checkout';
+import { Reconciliation } from './screens/Reconciliation';
+import { RefundDesk } from './screens/RefundDesk';
+import { Settings } from './screens/Settings';
+import { Transactions } from './screens/Transactions';
 import { subscribeAppEvents, useAppStore } from './store/app-store';
+import { subscribeSessionEvents, useSessionStore } from './store/session-store';
 
-const SCREENS = ['checkout', 'status'] as const;
-type Screen = (typeof SCREENS)[number];
+/** Screens and the function key that opens each (Alt+1…6 as well, for keypads without F-keys). */
+const SCREENS = [
+  ['checkout', 'F1'],
+  ['refund', 'F3'],
+  ['transactions', 'F4'],
+  ['reconcile', 'F6'],
+  ['settings', 'F10'],
+  ['status', 'F11'],
+] as const;
+type Screen = (typeof SCREENS)[number][0];
 
 /** The cashier window's shell: mode banner, header with version and mode from the core, the screens. */
 export function App(): React.JSX.Element {
   const t = useT();
   const { info, error, load } = useAppStore();
+  const { session, load: loadSession } = useSessionStore();
   const { lang, setLang } = useLang();
   const [screen, setScreen] = useState<Screen>('checkout');
 
   useEffect(() => {
     void load();
-    return subscribeAppEvents();
-  }, [load]);
+    void loadSession().catch(() => undefined);
+    const offApp = subscribeAppEvents();
+    const offSession = subscribeSessionEvents();
+    return () => {
+      offApp();
+      offSession();
+    };
+  }, [load, loadSession]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      const index = SCREENS.findIndex(([, key]) => key === e.key);
+      const alt = e.altKey && /^[1-6]$/.test(e.key) ? Number(e.key) - 1 : -1;
+      const target = index >= 0 ? index : alt;
+      const entry = SCREENS[target];
+      if (entry !== undefined) {
+        e.preventDefault();
+        setScreen(entry[0]);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const operator = session?.operator ?? null;
+  const signedIn = operator !== null;
 
   return (
     <div className="app">
       <TrainingBanner visible={info?.mode === 'training'} />
       <header className="app-head">
         <h1>{t('app.title')}</h1>
-        <nav className="tabs">
-          {SCREENS.map((s) => (
-            <button key={s} type="button" tabIndex={-1} onMouseDown={(e) => e.preventDefault()} className={s === screen ? 'active' : ''} data-testid={`nav-${s}`} onClick={() => setScreen(s)}>
-              {t(`nav.${s}` as MessageKey)}
-            </button>
-          ))}
-        </nav>
+        {signedIn && (
+          <nav className="tabs">
+            {SCREENS.map(([s, key]) => (
+              <button key={s} type="button" tabIndex={-1} onMouseDown={(e) => e.preventDefault()} className={s === screen ? 'active' : ''} data-testid={`nav-${s}`} onClick={() => setScreen(s)}>
+                {t(`nav.${s}` as MessageKey)} <kbd>{key}</kbd>
+              </button>
+            ))}
+          </nav>
+        )}
         <span className="spacer" />
         {info !== null && (
           <span className="app-meta" data-testid="app-meta">
@@ -43,19 +85,45 @@ export function App(): React.JSX.Element {
             </span>
           </span>
         )}
+        {signedIn && (
+          <span className="operator" data-testid="operator">
+            {t('signin.signedInAs')} {operator.code} {operator.name}
+            <button type="button" tabIndex={-1} onClick={() => void call('shift:handover', undefined).catch(() => undefined)} data-testid="handover">
+              {t('signin.handover')}
+            </button>
+            <button type="button" tabIndex={-1} onClick={() => void call('session:signOut', undefined).catch(() => undefined)} data-testid="signout">
+              {t('signin.signOut')}
+            </button>
+          </span>
+        )}
         <button type="button" className="lang" onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}>
           {t('app.language')}
         </button>
       </header>
+      {session !== null && session.defaultPins.length > 0 && (
+        <div className="notice" data-testid="default-pins">
+          {t('signin.defaultPins', { codes: session.defaultPins.join(', ') })}
+        </div>
+      )}
       <main className="app-main">
         {error !== null ? (
           <p className="error">
             {t('app.hostError')}: {error}
           </p>
-        ) : info === null ? (
+        ) : info === null || session === null ? (
           <p>{t('app.connecting')}</p>
+        ) : !signedIn ? (
+          <SignIn />
         ) : screen === 'checkout' ? (
           <Checkout />
+        ) : screen === 'refund' ? (
+          <RefundDesk />
+        ) : screen === 'transactions' ? (
+          <Transactions />
+        ) : screen === 'reconcile' ? (
+          <Reconciliation />
+        ) : screen === 'settings' ? (
+          <Settings />
         ) : (
           <HealthPanel />
         )}

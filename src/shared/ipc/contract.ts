@@ -7,7 +7,28 @@
  * the customer display only the read-only channels marked `display`.
  */
 import { z } from 'zod';
-import { FenSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TrainingScriptSchema } from '../domain';
+import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
+import { FenSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TenderSchema, TrainingScriptSchema } from '../domain';
+import {
+  ApprovalSchema,
+  ClosedDaySchema,
+  DaySchema,
+  OperatorViewSchema,
+  PaymentDetailSchema,
+  RoleSchema,
+  SessionSchema,
+  SettlementReportSchema,
+  TransactionRowSchema,
+} from '../reports';
+import {
+  BpcMerchantSchema,
+  BpcProfileSchema,
+  LimitsSchema,
+  NotificationsSchema,
+  PollingSchema,
+  QrSchema,
+  TimeoutsSchema,
+} from '../settings';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -60,6 +81,22 @@ export const HealthSchema = z.object({
   gateways: z.array(HealthItemSchema),
   devices: z.array(HealthItemSchema),
 });
+
+export const SecretSummarySchema = z.object({ hasValue: z.boolean(), suffix: z.string(), cipher: z.enum(['safeStorage', 'file-key']).nullable() });
+
+export const SettingsViewSchema = z.object({
+  mode: AppModeSchema,
+  modeReason: z.string(),
+  /** Where secrets are encrypted: the OS keychain (desktop) or the labelled file-key fallback (browser mode). */
+  cipher: z.enum(['safeStorage', 'file-key']),
+  bpc: z.object({ merchant: BpcMerchantSchema.nullable(), key: SecretSummarySchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }),
+  qr: QrSchema,
+  polling: PollingSchema,
+  notifications: NotificationsSchema,
+  limits: LimitsSchema,
+  devices: DevicesConfigSchema,
+});
+export type SettingsView = z.output<typeof SettingsViewSchema>;
 
 export const channels = {
   'app:info': channel({
@@ -142,12 +179,199 @@ export const channels = {
     access: ['cashier'],
     summary: 'Training only: the simulated customer pays this payment now (at the simulated bank; the app still learns it by querying).',
   }),
+  'session:current': channel({
+    input: NoInput,
+    output: SessionSchema,
+    access: ['cashier'],
+    summary: 'Who is signed in at this counter, their open shift, and default PINs still in use.',
+  }),
+  'session:signIn': channel({
+    input: z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict(),
+    output: SessionSchema,
+    access: ['cashier'],
+    summary: 'Sign in (or switch operator) at the counter with code and PIN; opens or resumes the shift.',
+  }),
+  'session:signOut': channel({
+    input: NoInput,
+    output: SessionSchema,
+    access: ['cashier'],
+    summary: 'Sign out without ending the shift (a break).',
+  }),
+  'shift:handover': channel({
+    input: NoInput,
+    output: z.object({ shift: SessionSchema.shape.shift, session: SessionSchema }),
+    access: ['cashier'],
+    summary: '交班: end the signed-in operator\'s shift, store and return its handover report, sign out.',
+  }),
+  'refund:find': channel({
+    input: z
+      .object({
+        code: z.string().trim().min(1).max(64).optional(),
+        day: DaySchema.optional(),
+        amountFen: FenSchema.optional(),
+      })
+      .strict()
+      .refine((q) => q.code !== undefined || q.day !== undefined, 'give a code (trace / order number) or a day'),
+    output: z.array(TransactionRowSchema),
+    access: ['cashier'],
+    summary: 'Refund desk: find payments by sysTrace, order number or a scanned code, or by day (+ amount).',
+  }),
+  'refund:detail': channel({
+    input: z.object({ paymentId: z.number().int().positive() }).strict(),
+    output: PaymentDetailSchema,
+    access: ['cashier'],
+    summary: 'Paid, refunded, in flight, remaining, each refund and the full event history of one payment.',
+  }),
+  'refund:create': channel({
+    input: z
+      .object({
+        paymentId: z.number().int().positive(),
+        amountFen: FenSchema,
+        reason: z.string().trim().min(2).max(200),
+        approval: ApprovalSchema,
+      })
+      .strict(),
+    output: RefundViewSchema,
+    access: ['cashier'],
+    summary: 'Refund part or all of a paid payment with a supervisor PIN; capped in the engine, R once, then J until final.',
+  }),
+  'refund:requery': channel({
+    input: z.object({ id: z.number().int().positive() }).strict(),
+    output: RefundViewSchema,
+    access: ['cashier'],
+    summary: 'Query an unfinished refund now (J).',
+  }),
+  'ledger:list': channel({
+    input: z
+      .object({
+        day: DaySchema,
+        status: z.array(PaymentStatusSchema).max(7).optional(),
+        payType: z.enum(['ZFBA', 'WEIX', 'UPAY']).optional(),
+        tender: TenderSchema.optional(),
+        operator: z.string().trim().max(16).optional(),
+        search: z.string().trim().max(64).optional(),
+        cursor: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+      })
+      .strict(),
+    output: z.object({ rows: z.array(TransactionRowSchema), nextCursor: z.number().int().nullable() }),
+    access: ['cashier'],
+    summary: 'One page of a day\'s transactions (keyset paging), with filters and search.',
+  }),
+  'ledger:requeryOpen': channel({
+    input: z.object({ day: DaySchema.optional() }).strict(),
+    output: z.object({ payments: z.number().int(), refunds: z.number().int() }),
+    access: ['cashier'],
+    summary: 'Re-query every unfinished payment and refund (of a day, or all).',
+  }),
+  'day:report': channel({
+    input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
+    output: z.object({ report: SettlementReportSchema, closed: ClosedDaySchema.nullable() }),
+    access: ['cashier'],
+    summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed.',
+  }),
+  'day:close': channel({
+    input: z
+      .object({
+        day: DaySchema,
+        manager: ApprovalSchema,
+        override: z.object({ approval: ApprovalSchema, reason: z.string().trim().min(2).max(500) }).strict().optional(),
+      })
+      .strict(),
+    output: ClosedDaySchema,
+    access: ['cashier'],
+    summary: 'Re-query the unfinished items, then freeze the day report (unresolved items need a recorded supervisor override).',
+  }),
+  'day:export': channel({
+    input: z.object({ day: DaySchema, format: z.enum(['csv', 'xlsx']) }).strict(),
+    output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+    access: ['cashier'],
+    summary: 'The day report as CSV or XLSX (the frozen report for a closed day).',
+  }),
+  'operators:list': channel({
+    input: NoInput,
+    output: z.array(OperatorViewSchema),
+    access: ['cashier'],
+    summary: 'Operators (never their PIN hashes).',
+  }),
+  'operators:save': channel({
+    input: z
+      .object({
+        code: z.string().trim().regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
+        name: z.string().trim().min(1).max(40),
+        role: RoleSchema,
+        pin: z.string().regex(/^\d{4,8}$/, '4–8 digits').optional(),
+        active: z.boolean().optional(),
+        approval: ApprovalSchema,
+      })
+      .strict(),
+    output: OperatorViewSchema,
+    access: ['cashier'],
+    summary: 'Create or change an operator (a supervisor or manager approves; roles above the approver need a manager).',
+  }),
+  'settings:get': channel({
+    input: NoInput,
+    output: SettingsViewSchema,
+    access: ['cashier'],
+    summary: 'Everything configurable, with secrets as hasValue + masked suffix only.',
+  }),
+  'settings:save': channel({
+    input: z.discriminatedUnion('section', [
+      z.object({ section: z.literal('bpc'), value: z.object({ merchant: BpcMerchantSchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }).strict(), approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('qr'), value: QrSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('polling'), value: PollingSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('notifications'), value: NotificationsSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('limits'), value: LimitsSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
+    ]),
+    output: SettingsViewSchema,
+    access: ['cashier'],
+    summary: 'Save one settings section (validated; a supervisor approves).',
+  }),
+  'settings:setKey': channel({
+    input: z.object({ gateway: z.literal('bpc'), key: z.string().min(8).max(256), approval: ApprovalSchema }).strict(),
+    output: SettingsViewSchema,
+    access: ['cashier'],
+    summary: 'Write-only: store a gateway key encrypted; it is never returned.',
+  }),
+  'settings:setMode': channel({
+    input: z.object({ mode: AppModeSchema, approval: ApprovalSchema }).strict(),
+    output: AppInfoSchema,
+    access: ['cashier'],
+    summary: 'Switch between live and training (a supervisor approves; live needs a configured merchant).',
+  }),
+  'settings:testConnection': channel({
+    input: z.object({ gateway: z.literal('bpc') }).strict(),
+    output: z.object({ ok: z.boolean(), latencyMs: z.number().int(), detail: z.string() }),
+    access: ['cashier'],
+    summary: 'Really talk to the gateway: a signed query for a non-existent order, answer classified.',
+  }),
+  'devices:listPorts': channel({
+    input: NoInput,
+    output: PortListSchema,
+    access: ['cashier'],
+    summary: 'Serial ports (OS list, guarded when udevadm is missing, plus configured paths).',
+  }),
+  'devices:status': channel({
+    input: NoInput,
+    output: z.array(DeviceStatusSchema),
+    access: ['cashier'],
+    summary: 'Pole display and card terminal status.',
+  }),
+  'devices:testDisplay': channel({
+    input: NoInput,
+    output: z.object({ ok: z.literal(true) }),
+    access: ['cashier'],
+    summary: 'Show 12345.67 on the pole display.',
+  }),
 } as const;
 
 export const events = {
   'app:mode': AppInfoSchema,
   'payment:updated': PaymentViewSchema,
   'refund:updated': RefundViewSchema,
+  'device:status': DeviceStatusSchema,
+  'session:changed': SessionSchema,
 } as const;
 
 export type Channels = typeof channels;

@@ -1,6 +1,10 @@
+import { deskEn } from './desk';
+import { manageEn } from './manage';
 import type { MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
+  ...deskEn,
+  ...manageEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',
@@ -100,4 +104,14 @@ export const en: Record<MessageKey, string> = {
   'error.REFUND_EXCEEDS_PAID': 'Refund exceeds the refundable amount',
   'error.CONFIG_INVALID': 'Invalid configuration',
   'error.UNKNOWN_CHANNEL': 'Unknown action',
+  'signin.title': 'Cashier sign-in',
+  'signin.code': 'Operator no.',
+  'signin.pin': 'PIN',
+  'signin.submit': 'Sign in',
+  'signin.signedInAs': 'Cashier',
+  'signin.signOut': 'Sign out',
+  'signin.handover': 'Handover',
+  'signin.defaultPins': 'These operators still use the training default PIN, change it in Settings: {codes}',
+  'approval.code': 'Supervisor no.',
+  'approval.pin': 'Supervisor PIN',
 };

@@ -1,5 +1,10 @@
 /** Simplified Chinese, the default. Every UI string lives here and in en.ts (same keys, checked by the type). */
+import { deskZh } from './desk';
+import { manageZh } from './manage';
+
 export const zh = {
+  ...deskZh,
+  ...manageZh,
   'app.title': '收银台',
   'app.training': '培训模式',
   'app.trainingHint': '培训模式：使用内置模拟网关，交易不计入真实营业额',
@@ -99,6 +104,16 @@ export const zh = {
   'error.REFUND_EXCEEDS_PAID': '退款金额超过可退金额',
   'error.CONFIG_INVALID': '配置无效',
   'error.UNKNOWN_CHANNEL': '未知操作',
+  'signin.title': '收银员登录',
+  'signin.code': '工号',
+  'signin.pin': '密码',
+  'signin.submit': '登录',
+  'signin.signedInAs': '当前收银员',
+  'signin.signOut': '退出',
+  'signin.handover': '交班',
+  'signin.defaultPins': '以下工号仍在使用培训默认密码，请在设置中修改：{codes}',
+  'approval.code': '主管工号',
+  'approval.pin': '主管密码',
 } as const;
 
 export type MessageKey = keyof typeof zh;

@@ -1,0 +1,144 @@
+/**
+ * Schemas of what the refund desk, transactions, reconciliation and operator screens receive. They
+ * mirror src/core/reports and src/core/operators; the dispatcher validates every answer with them.
+ */
+import { z } from 'zod';
+import { ModeSchema, PaymentStatusSchema, PaymentViewSchema, RefundStatusSchema, RefundViewSchema } from './domain';
+
+export const RoleSchema = z.enum(['cashier', 'supervisor', 'manager']);
+export type Role = z.output<typeof RoleSchema>;
+
+export const OperatorViewSchema = z.object({
+  id: z.number().int(),
+  code: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  active: z.boolean(),
+  failedAttempts: z.number().int(),
+  lockedUntil: z.number().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type OperatorViewData = z.output<typeof OperatorViewSchema>;
+
+/** A supervisor (or manager) approving an action on the spot with their PIN. */
+export const ApprovalSchema = z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict();
+
+export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+
+export const PayTypeBucketSchema = z.enum(['ZFBA', 'WEIX', 'UPAY', 'card', 'other']);
+
+const TotalsShape = {
+  paidCount: z.number().int(),
+  paidFen: z.number().int(),
+  refundCount: z.number().int(),
+  refundFen: z.number().int(),
+  netFen: z.number().int(),
+};
+
+export const ReportPaymentSchema = z.object({
+  id: z.number().int(),
+  tradeNo: z.string(),
+  merOrderNo: z.string().nullable(),
+  sysTrace: z.string().nullable(),
+  tender: z.enum(['qr', 'card']),
+  payType: z.string().nullable(),
+  bucket: PayTypeBucketSchema,
+  status: PaymentStatusSchema,
+  amountFen: z.number().int(),
+  refundedFen: z.number().int(),
+  operator: z.string().nullable(),
+  businessDay: z.string(),
+  createdAt: z.number(),
+  paidAt: z.number().nullable(),
+  memo: z.string().nullable(),
+});
+
+export const ReportRefundSchema = z.object({
+  id: z.number().int(),
+  refundNo: z.string(),
+  paymentId: z.number().int(),
+  paymentTradeNo: z.string(),
+  paymentSysTrace: z.string().nullable(),
+  sysTrace: z.string().nullable(),
+  bucket: PayTypeBucketSchema,
+  status: RefundStatusSchema,
+  amountFen: z.number().int(),
+  reason: z.string(),
+  operator: z.string().nullable(),
+  approvedBy: z.string().nullable(),
+  businessDay: z.string(),
+  createdAt: z.number(),
+  finalAt: z.number().nullable(),
+});
+
+export const SettlementReportSchema = z.object({
+  version: z.literal(1),
+  kind: z.enum(['day', 'shift']),
+  mode: ModeSchema,
+  day: z.string().nullable(),
+  from: z.number().nullable(),
+  to: z.number().nullable(),
+  operator: z.string().nullable(),
+  timeZone: z.string(),
+  byPayType: z.array(z.object({ payType: PayTypeBucketSchema, ...TotalsShape })),
+  totals: z.object(TotalsShape),
+  byOperator: z.array(z.object({ operator: z.string().nullable(), ...TotalsShape })),
+  hourly: z.array(z.object({ hour: z.number().int(), paidCount: z.number().int(), paidFen: z.number().int() })),
+  statusCounts: z.record(z.string(), z.number().int()),
+  unresolved: z.object({ payments: z.array(ReportPaymentSchema), refunds: z.array(ReportRefundSchema) }),
+  payments: z.array(ReportPaymentSchema),
+  refunds: z.array(ReportRefundSchema),
+  closed: z.object({ at: z.number(), by: z.string(), overrideBy: z.string().nullable(), overrideReason: z.string().nullable() }).nullable(),
+});
+export type SettlementReportData = z.output<typeof SettlementReportSchema>;
+
+export const ClosedDaySchema = z.object({
+  mode: ModeSchema,
+  day: z.string(),
+  closedAt: z.number(),
+  closedBy: z.string(),
+  overrideBy: z.string().nullable(),
+  overrideReason: z.string().nullable(),
+  report: SettlementReportSchema,
+});
+
+export const TransactionRowSchema = PaymentViewSchema.extend({ refundedFen: z.number().int() });
+export type TransactionRowData = z.output<typeof TransactionRowSchema>;
+
+export const LedgerEventSchema = z.object({
+  id: z.number().int(),
+  at: z.number(),
+  entity: z.string(),
+  entityId: z.number().nullable(),
+  type: z.string(),
+  actor: z.string().nullable(),
+  data: z.unknown(),
+});
+
+export const PaymentDetailSchema = z.object({
+  payment: TransactionRowSchema,
+  refunds: z.array(RefundViewSchema),
+  refundedFen: z.number().int(),
+  inFlightFen: z.number().int(),
+  remainingFen: z.number().int(),
+  events: z.array(LedgerEventSchema),
+});
+export type PaymentDetailData = z.output<typeof PaymentDetailSchema>;
+
+export const ShiftSchema = z.object({
+  id: z.number().int(),
+  operator: z.string(),
+  mode: ModeSchema,
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  report: SettlementReportSchema.nullable(),
+});
+
+export const SessionSchema = z.object({
+  operator: OperatorViewSchema.nullable(),
+  shift: ShiftSchema.nullable(),
+  /** Default operators still using their published training PIN (change before going live). */
+  defaultPins: z.array(z.string()),
+});
+export type SessionData = z.output<typeof SessionSchema>;
