@@ -24,6 +24,17 @@ export default defineConfig({
         },
       },
       {
+        // `npm run bench` only (not part of `npm test`): prints and saves measured tables.
+        test: {
+          name: 'bench',
+          environment: 'node',
+          include: ['bench/**/*.bench.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           environment: 'node',

@@ -35,7 +35,7 @@ for (const [name, command, args] of [
 
 const report = join(results, 'vitest.json');
 rmSync(report, { force: true });
-step('vitest', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+step('vitest', bin('vitest'), ['run', '--project', 'node', '--project', 'web', '--project', 'e2e', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
 if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests ?? 0;
