@@ -74,6 +74,10 @@ export class PaymentEngine {
   private readonly again = new Set<string>();
   private readonly unclearSince = new Map<number, number>();
   private readonly backoffAttempts = new Map<string, number>();
+  /** Payments whose F is on its way: no trace yet, but not abandoned either. */
+  private readonly creating = new Set<number>();
+  /** Payments whose S still has to be sent (a close that could not leave is retried, not forgotten). */
+  private readonly closePending = new Set<number>();
   private stopped = false;
 
   constructor(private readonly deps: EngineDeps) {}
@@ -116,15 +120,26 @@ export class PaymentEngine {
     this.deps.beforeCreate?.(payment);
     this.deps.faultPoint?.('before-send');
 
-    const result = await this.deps.gateway(payment.mode).createQr({
-      tradeNo: payment.tradeNo,
-      amountFen: payment.amountFen,
-      merOrderNo: payment.merOrderNo ?? undefined,
-      payType: input.payType ?? '',
-      qrValidTime: this.deps.qrValidTimeField(),
-      retUrl: this.deps.retUrl(),
-      tellerNo: input.operator ?? undefined,
-    });
+    let result: BpcResult;
+    this.creating.add(payment.id);
+    try {
+      result = await this.deps.gateway(payment.mode).createQr({
+        tradeNo: payment.tradeNo,
+        amountFen: payment.amountFen,
+        merOrderNo: payment.merOrderNo ?? undefined,
+        payType: input.payType ?? '',
+        qrValidTime: this.deps.qrValidTimeField(),
+        retUrl: this.deps.retUrl(),
+        tellerNo: input.operator ?? undefined,
+      });
+    } catch (error) {
+      // The client throws only before anything leaves (no gateway for this mode, no key): end the sale
+      // now, or it would stay "created" and block the counter until the next start.
+      this.patchPayment(payment.id, { status: 'failed', respMsg: `QR not requested: ${errorText(error)}; nothing was sent` });
+      throw error;
+    } finally {
+      this.creating.delete(payment.id);
+    }
     this.deps.faultPoint?.('after-send');
     this.logExchange('payment', payment.id, result, input.operator);
     const updated = this.applyCreateResult(payment, result);
@@ -143,8 +158,10 @@ export class PaymentEngine {
         respCode: result.response.respCode,
         respMsg: result.response.respMsg,
       });
-      if (updated.closeRequestedAt !== null) void this.closeAndConfirm(updated.id, 'cancel', null);
-      else this.scheduleQuery(updated);
+      if (updated.closeRequestedAt !== null) {
+        // Cancelled while F was in flight. Errors are logged and retried inside closeAndConfirm.
+        this.closeAndConfirm(updated.id, 'cancel', null).catch((error: unknown) => this.deps.logger.error(`payment ${updated.id} close failed`, error));
+      } else this.scheduleQuery(updated);
       return updated;
     }
     // No QR reached the customer, so nothing can be charged: the sale ends here and the cashier may
@@ -176,6 +193,8 @@ export class PaymentEngine {
   async requeryPayment(id: number): Promise<PaymentRecord> {
     const payment = getPayment(this.deps.db, id);
     if (payment.status === 'paid') return payment;
+    // F still on its way: its answer decides; marking the sale failed now would strand a live QR.
+    if (payment.sysTrace === null && this.creating.has(id)) return payment;
     if (payment.sysTrace === null) return this.resumeUnsent(payment);
     await this.queryPayment(id, true);
     return getPayment(this.deps.db, id);
@@ -190,6 +209,7 @@ export class PaymentEngine {
     if (payment.status !== 'unknown') throw new AppError('INVALID_STATE', `only a payment in 状态未明 can be resolved by hand (it is ${payment.status})`);
     if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
     this.cancelTimer(key('p', id));
+    this.forget(id);
     const at = this.deps.now();
     const updated = this.deps.db.transaction(() => {
       appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason } });
@@ -247,13 +267,21 @@ export class PaymentEngine {
     appendEvent(db, { at, entity: 'payment', entityId: payment.id, type: 'refund_requested', actor: input.operator, data: { refundId: refund.id, amountFen: refund.amountFen } });
     this.deps.onRefund(refund);
 
-    const result = await this.deps.gateway(payment.mode).refund({
-      tradeNo: refund.refundNo,
-      orgSysTrace: payment.sysTrace,
-      amountFen: refund.amountFen,
-      tellerNo: input.operator ?? undefined,
-      orgTxnTime: formatTxnTime(payment.paidAt ?? payment.createdAt),
-    });
+    let result: BpcResult;
+    try {
+      result = await this.deps.gateway(payment.mode).refund({
+        tradeNo: refund.refundNo,
+        orgSysTrace: payment.sysTrace,
+        amountFen: refund.amountFen,
+        tellerNo: input.operator ?? undefined,
+        orgTxnTime: formatTxnTime(payment.paidAt ?? payment.createdAt),
+      });
+    } catch (error) {
+      // The client throws only before anything leaves: nothing was refunded, so free the amount now
+      // instead of holding it against the cap as 状态未明 forever.
+      this.patchRefund(refund.id, { status: 'failed', respMsg: `refund not sent: ${errorText(error)}` });
+      throw error;
+    }
     this.logExchange('refund', refund.id, result, input.operator);
     return this.applyRefundResult(refund.id, result, 'R');
   }
@@ -271,9 +299,14 @@ export class PaymentEngine {
         patch.status = 'succeeded';
         break;
       case 'failed':
-      case 'rejected':
-        // R rejected: nothing was refunded. J answering a failure code means the refund failed.
+        // 77: the refund failed (R) or is reported failed (J); nothing was refunded.
         patch.status = 'failed';
+        break;
+      case 'rejected':
+        // R refused: nothing was refunded. J answering another code is a failed *query* (as for G):
+        // the refund may well have succeeded, so it keeps its state, stays counted against the cap,
+        // and is queried again; freeing the amount here could let a second refund exceed the payment.
+        patch.status = op === 'R' ? 'failed' : current.status === 'created' ? 'unknown' : current.status;
         break;
       case 'waiting':
         patch.status = 'pending';
@@ -332,7 +365,9 @@ export class PaymentEngine {
     this.backoffAttempts.set(k, attempt + 1);
     const s = this.deps.schedule();
     const delay = attempt === 0 ? s.firstQueryMs : attempt < 10 ? s.fastIntervalMs : backoffDelay(s, attempt - 10);
-    this.setTimer(k, delay, () => void this.queryRefund(refund.id));
+    this.setTimer(k, delay, () => {
+      this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
+    });
   }
 
   // ---------------------------------------------------------------- start-up
@@ -354,7 +389,7 @@ export class PaymentEngine {
     const refunds = listOpenRefunds(this.deps.db);
     for (const refund of refunds) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: refund.id, type: 'resumed', data: { status: refund.status } });
-      void this.queryRefund(refund.id);
+      this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
     }
     return { payments: payments.length, refunds: refunds.length };
   }
@@ -385,10 +420,7 @@ export class PaymentEngine {
     let delay: number;
     if (forcedDelay !== undefined) delay = forcedDelay;
     else if (payment.closeRequestedAt !== null || payment.status === 'unknown' || (payment.qrExpiresAt !== null && at >= payment.qrExpiresAt)) {
-      const k = key('p', payment.id);
-      const attempt = this.backoffAttempts.get(k) ?? 0;
-      this.backoffAttempts.set(k, attempt + 1);
-      delay = backoffDelay(s, attempt);
+      delay = this.nextBackoff(key('p', payment.id));
     } else {
       const shownAt = payment.qrExpiresAt !== null ? payment.qrExpiresAt - this.deps.qrValiditySec() * 1000 : payment.createdAt;
       delay = nextLiveQueryDelay(s, at - shownAt, payment.queryCount);
@@ -397,15 +429,37 @@ export class PaymentEngine {
     this.setTimer(key('p', payment.id), delay, () => void this.tick(payment.id));
   }
 
-  /** One scheduled step: expire (close) when the QR's time is up, otherwise query. */
+  /**
+   * One scheduled step: close when the QR's time is up (or a close could not be sent yet), otherwise
+   * query. Never rejects: it runs from timers, where a rejection would be unhandled.
+   */
   private async tick(id: number): Promise<void> {
-    const payment = getPayment(this.deps.db, id);
-    if (isFinal(payment.status)) return;
-    if (payment.closeRequestedAt === null && payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt) {
-      await this.closeAndConfirm(id, 'expiry', null);
-      return;
+    try {
+      const payment = getPayment(this.deps.db, id);
+      if (isFinal(payment.status)) return;
+      const expired = payment.closeRequestedAt === null && payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt;
+      if (expired || (this.closePending.has(id) && payment.sysTrace !== null)) {
+        await this.closeAndConfirm(id, 'expiry', null);
+        return;
+      }
+      await this.queryPayment(id, false);
+    } catch (error) {
+      // closeAndConfirm has already scheduled its retry.
+      this.deps.logger.error(`payment ${id} scheduled step failed`, error);
     }
-    await this.queryPayment(id, false);
+  }
+
+  /** Try the payment's next step again later, with backoff (after an error we could not classify). */
+  private retryLater(id: number): void {
+    if (isFinal(getPayment(this.deps.db, id).status)) return;
+    const k = key('p', id);
+    this.setTimer(k, this.nextBackoff(k), () => void this.tick(id));
+  }
+
+  private nextBackoff(k: string): number {
+    const attempt = this.backoffAttempts.get(k) ?? 0;
+    this.backoffAttempts.set(k, attempt + 1);
+    return backoffDelay(this.deps.schedule(), attempt);
   }
 
   private async queryPayment(id: number, immediate: boolean): Promise<void> {
@@ -419,11 +473,15 @@ export class PaymentEngine {
     if (isFinal(payment.status) && !immediate) return;
     this.cancelTimer(k);
     this.inFlight.add(k);
+    let threw = false;
     try {
       const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
       this.logExchange('payment', id, result, null);
       payment = this.applyQueryResult(id, result);
     } catch (error) {
+      // Nothing was sent (no key, no gateway) or the answer could not be recorded. The query count did
+      // not move, so the live schedule would answer "now" again and again: back off instead.
+      threw = true;
       this.deps.logger.error(`payment ${id} query failed`, error);
     } finally {
       this.inFlight.delete(k);
@@ -432,7 +490,8 @@ export class PaymentEngine {
       await this.queryPayment(id, true);
       return;
     }
-    this.scheduleQuery(getPayment(this.deps.db, id));
+    const current = getPayment(this.deps.db, id);
+    this.scheduleQuery(current, threw && !isFinal(current.status) ? this.nextBackoff(k) : undefined);
   }
 
   private applyQueryResult(id: number, result: BpcResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
@@ -465,9 +524,13 @@ export class PaymentEngine {
       case 'waiting':
       case 'rejected':
         // 88: the payer is still at it. Another code on a query: this query failed, the order is still
-        // open (the QR stays valid until it expires or is closed).
+        // open (the QR stays valid until it expires or is closed). Once a close was asked for and not
+        // confirmed, "still open" is 状态未明, never back to 等待支付: the cashier has moved on, and a
+        // waiting sale would block the counter until the bank expires the QR.
         if (afterClose !== undefined) patch.status = afterClose.closeConfirmed ? 'closed' : 'unknown';
-        else if (payment.status === 'qr_issued' || payment.status === 'unknown') patch.status = 'waiting';
+        else if (closing) {
+          if (!isFinal(payment.status)) patch.status = 'unknown';
+        } else if (payment.status === 'qr_issued' || payment.status === 'unknown') patch.status = 'waiting';
         this.unclearSince.delete(id);
         break;
       case 'unknown':
@@ -485,7 +548,10 @@ export class PaymentEngine {
     return this.patchPayment(id, patch);
   }
 
-  /** S then G. Used by cancel and by QR expiry. */
+  /**
+   * S then G. Used by cancel and by QR expiry. When S cannot be sent at all (no key, no gateway), the
+   * close is retried later with backoff and the error goes to the caller.
+   */
   private async closeAndConfirm(id: number, why: 'cancel' | 'expiry', actor: string | null): Promise<PaymentRecord> {
     const k = key('p', id);
     this.cancelTimer(k);
@@ -494,21 +560,32 @@ export class PaymentEngine {
       payment = this.patchPayment(id, { closeRequestedAt: this.deps.now() });
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: id, type: `close_requested`, actor, data: { why } });
     }
+    if (isFinal(payment.status)) return payment;
+    this.closePending.add(id);
     if (payment.sysTrace === null) return payment; // F still in flight: applyCreateResult closes it when the trace arrives.
     while (this.inFlight.has(k)) await new Promise((r) => setTimeout(r, 20));
+    // The query we waited for may have ended the sale (paid, or 77).
+    payment = getPayment(this.deps.db, id);
+    if (isFinal(payment.status) || payment.sysTrace === null) return payment;
+    const sysTrace = payment.sysTrace;
     this.inFlight.add(k);
     try {
+      const client = this.deps.gateway(payment.mode);
       let closeConfirmed = false;
-      try {
-        const s = await this.deps.gateway(payment.mode).closeOrder(payment.sysTrace);
+      if (client.closeEnabled) {
+        const s = await client.closeOrder(sysTrace);
         this.logExchange('payment', id, s, actor);
         closeConfirmed = s.kind === 'success';
-      } catch (error) {
-        if (!(error instanceof AppError && error.code === 'NOT_CONFIGURED')) throw error;
       }
-      const g = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
+      // S went out (or is disabled in this bank profile): this close never sends it again.
+      this.closePending.delete(id);
+      const g = await client.queryPayment(sysTrace);
       this.logExchange('payment', id, g, actor);
       payment = this.applyQueryResult(id, g, { closeConfirmed });
+    } catch (error) {
+      this.inFlight.delete(k);
+      this.retryLater(id);
+      throw error;
     } finally {
       this.inFlight.delete(k);
     }
@@ -533,10 +610,17 @@ export class PaymentEngine {
     }
     if (isFinal(updated.status)) {
       this.cancelTimer(key('p', id));
-      this.backoffAttempts.delete(key('p', id));
+      this.forget(id);
     }
     this.deps.onPayment(updated);
     return updated;
+  }
+
+  /** Drops the in-memory bookkeeping of a payment that has ended. */
+  private forget(id: number): void {
+    this.backoffAttempts.delete(key('p', id));
+    this.unclearSince.delete(id);
+    this.closePending.delete(id);
   }
 
   private patchRefund(id: number, patch: Parameters<typeof updateRefund>[2]): RefundRecord {
@@ -605,6 +689,10 @@ export class PaymentEngine {
 
 function key(kind: 'p' | 'r', id: number): string {
   return `${kind}${id}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof AppError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
 }
 
 function emptyToNull(value: string | undefined): string | null {

@@ -121,6 +121,11 @@ export class BpcClient {
     return this.options.merchant;
   }
 
+  /** Whether this bank profile lets us close orders (S); when false, closeOrder throws NOT_CONFIGURED. */
+  get closeEnabled(): boolean {
+    return this.profile.closeEnabled;
+  }
+
   /** F: create a dynamic QR. Fails fast with AMOUNT_* before anything is sent. */
   createQr(input: CreateQrInput): Promise<BpcResult> {
     assertFen(input.amountFen, BPC_MAX_FEN);

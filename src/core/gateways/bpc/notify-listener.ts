@@ -119,7 +119,8 @@ export function parseNotification(raw: string): BpcNotification | null {
   const str = (k: string): string | undefined => (typeof obj[k] === 'string' ? obj[k] : undefined);
   const known = ['orgSysTrace', 'oldQrOrderNo', 'oldPayType', 'oldRespCode', 'oldRespMsg', 'respCode', 'respMsg'] as const;
   const extra: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (!(known as readonly string[]).includes(k)) extra[k] = v;
+  // A known field with a non-string value is not dropped: it is kept as received, in extra.
+  for (const [k, v] of Object.entries(obj)) if (!(known as readonly string[]).includes(k) || typeof v !== 'string') extra[k] = v;
   const n: BpcNotification = { extra };
   for (const k of known) {
     const v = str(k);
