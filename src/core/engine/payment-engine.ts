@@ -96,33 +96,37 @@ export class PaymentEngine {
       throw new AppError('INVALID_STATE', `sale ${active.tradeNo} is still open; finish or cancel it first`, { paymentId: active.id });
     }
     const at = now();
-    const payment = insertPaymentIntent(db, {
-      tradeNo: newOrderNumber('P', at),
-      merOrderNo: emptyToNull(input.merOrderNo),
-      memo: emptyToNull(input.memo),
-      mode: this.deps.mode(),
-      tender: 'qr',
-      gateway: 'bpc',
-      amountFen: input.amountFen,
-      operator: input.operator,
-      businessDay: businessDay(at, this.deps.timeZone),
-      now: at,
+    // The intent and its event in one commit (synchronous=FULL: durable before anything leaves).
+    const payment = this.batch(() => {
+      const inserted = insertPaymentIntent(db, {
+        tradeNo: newOrderNumber('P', at),
+        merOrderNo: emptyToNull(input.merOrderNo),
+        memo: emptyToNull(input.memo),
+        mode: this.deps.mode(),
+        tender: 'qr',
+        gateway: 'bpc',
+        amountFen: input.amountFen,
+        operator: input.operator,
+        businessDay: businessDay(at, this.deps.timeZone),
+        now: at,
+      });
+      appendEvent(db, {
+        at,
+        entity: 'payment',
+        entityId: inserted.id,
+        type: 'intent',
+        actor: input.operator,
+        data: { tradeNo: inserted.tradeNo, amountFen: inserted.amountFen, mode: inserted.mode },
+      });
+      this.emitPayment(inserted);
+      return inserted;
     });
-    appendEvent(db, {
-      at,
-      entity: 'payment',
-      entityId: payment.id,
-      type: 'intent',
-      actor: input.operator,
-      data: { tradeNo: payment.tradeNo, amountFen: payment.amountFen, mode: payment.mode },
-    });
-    this.deps.onPayment(payment);
-    this.deps.beforeCreate?.(payment);
     this.deps.faultPoint?.('before-send');
 
     let result: BpcResult;
     this.creating.add(payment.id);
     try {
+      this.deps.beforeCreate?.(payment);
       result = await this.deps.gateway(payment.mode).createQr({
         tradeNo: payment.tradeNo,
         amountFen: payment.amountFen,
@@ -141,8 +145,11 @@ export class PaymentEngine {
       this.creating.delete(payment.id);
     }
     this.deps.faultPoint?.('after-send');
-    this.logExchange('payment', payment.id, result, input.operator);
-    const updated = this.applyCreateResult(payment, result);
+    // The exchange, the new state and its event in one commit; windows hear of it after the commit.
+    const updated = this.batch(() => {
+      this.logExchange('payment', payment.id, result, input.operator);
+      return this.applyCreateResult(payment, result);
+    });
     this.deps.faultPoint?.('after-answer');
     return updated;
   }
@@ -476,8 +483,10 @@ export class PaymentEngine {
     let threw = false;
     try {
       const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
-      this.logExchange('payment', id, result, null);
-      payment = this.applyQueryResult(id, result);
+      payment = this.batch(() => {
+        this.logExchange('payment', id, result, null);
+        return this.applyQueryResult(id, result);
+      });
     } catch (error) {
       // Nothing was sent (no key, no gateway) or the answer could not be recorded. The query count did
       // not move, so the live schedule would answer "now" again and again: back off instead.
@@ -580,8 +589,10 @@ export class PaymentEngine {
       // S went out (or is disabled in this bank profile): this close never sends it again.
       this.closePending.delete(id);
       const g = await client.queryPayment(sysTrace);
-      this.logExchange('payment', id, g, actor);
-      payment = this.applyQueryResult(id, g, { closeConfirmed });
+      payment = this.batch(() => {
+        this.logExchange('payment', id, g, actor);
+        return this.applyQueryResult(id, g, { closeConfirmed });
+      });
     } catch (error) {
       this.inFlight.delete(k);
       this.retryLater(id);
@@ -596,24 +607,52 @@ export class PaymentEngine {
 
   // ---------------------------------------------------------------- helpers
 
+  /** Pending window notifications while a batch's transaction is open (null outside a batch). */
+  private deferred: PaymentRecord[] | null = null;
+
+  /**
+   * Runs ledger writes in one transaction (one fsync) and tells the windows only after the commit, so
+   * nothing is shown that the ledger could still lose.
+   */
+  private batch<T>(fn: () => T): T {
+    if (this.deferred !== null) return fn();
+    this.deferred = [];
+    let pending: PaymentRecord[] = [];
+    try {
+      const result = this.deps.db.transaction(fn)();
+      pending = this.deferred;
+      return result;
+    } finally {
+      this.deferred = null;
+      for (const payment of pending) this.deps.onPayment(payment);
+    }
+  }
+
+  private emitPayment(payment: PaymentRecord): void {
+    if (this.deferred !== null) this.deferred.push(payment);
+    else this.deps.onPayment(payment);
+  }
+
   private patchPayment(id: number, patch: PaymentPatch): PaymentRecord {
-    const before = getPayment(this.deps.db, id);
-    const updated = updatePayment(this.deps.db, id, patch, this.deps.now());
-    if (before.status !== updated.status) {
-      appendEvent(this.deps.db, {
-        at: this.deps.now(),
-        entity: 'payment',
-        entityId: id,
-        type: 'status',
-        data: { from: before.status, to: updated.status, respCode: updated.respCode, respMsg: updated.respMsg },
-      });
-    }
-    if (isFinal(updated.status)) {
-      this.cancelTimer(key('p', id));
-      this.forget(id);
-    }
-    this.deps.onPayment(updated);
-    return updated;
+    return this.batch(() => {
+      const before = getPayment(this.deps.db, id);
+      const updated = updatePayment(this.deps.db, id, patch, this.deps.now());
+      if (before.status !== updated.status) {
+        appendEvent(this.deps.db, {
+          at: this.deps.now(),
+          entity: 'payment',
+          entityId: id,
+          type: 'status',
+          data: { from: before.status, to: updated.status, respCode: updated.respCode, respMsg: updated.respMsg },
+        });
+      }
+      if (isFinal(updated.status)) {
+        this.cancelTimer(key('p', id));
+        this.forget(id);
+      }
+      this.emitPayment(updated);
+      return updated;
+    });
   }
 
   /** Drops the in-memory bookkeeping of a payment that has ended. */
