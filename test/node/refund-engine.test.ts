@@ -316,3 +316,35 @@ describe('refunds: robustness', () => {
     expect(statuses).not.toContain('failed');
   });
 });
+
+describe('refund settled by a supervisor', () => {
+  it('an unknown refund (answer lost) is settled by hand, recorded, and frees or keeps the cap accordingly', async () => {
+    const { startEngineHarness } = await import('../support/engine-harness');
+    const h = await startEngineHarness();
+    try {
+      const payment = await h.engine.createPayment({ amountFen: 1000, operator: '001' });
+      h.sim.pay(payment.sysTrace!);
+      await vi.waitFor(() => expect(getPaymentStatus(h, payment.id)).toBe('paid'));
+      // The R never reached the bank, but its answer is missing: to us the outcome is unknown.
+      h.sim.injectFault('R', { kind: 'reset' }, { after: false });
+      const lost = await h.engine.createRefund({ paymentId: payment.id, amountFen: 600, reason: 'r', operator: '001', approvedBy: '800' });
+      expect(lost.status).toBe('unknown');
+      await expect(h.engine.createRefund({ paymentId: payment.id, amountFen: 500, reason: 'r', operator: '001', approvedBy: '800' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+      expect(() => h.engine.resolveRefund(lost.id, 'failed', '  ', '800')).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
+      const settled = h.engine.resolveRefund(lost.id, 'failed', '银行核实未退款', '800');
+      expect(settled.status).toBe('failed');
+      const ok = await h.engine.createRefund({ paymentId: payment.id, amountFen: 500, reason: 'r', operator: '001', approvedBy: '800' });
+      expect(ok.status).toBe('succeeded');
+      expect(() => h.engine.resolveRefund(ok.id, 'failed', 'x y', '800')).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+      const row = h.db.prepare("SELECT actor, data FROM events WHERE entity = 'refund' AND entity_id = ? AND type = 'manual_resolution'").get(lost.id) as { actor: string; data: string };
+      expect(row.actor).toBe('800');
+      expect(JSON.parse(row.data)).toEqual({ outcome: 'failed', reason: '银行核实未退款' });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+function getPaymentStatus(h: { db: { prepare(sql: string): { get(id: number): unknown } } }, id: number): string {
+  return (h.db.prepare('SELECT status FROM payments WHERE id = ?').get(id) as { status: string }).status;
+}

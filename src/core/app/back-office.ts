@@ -35,6 +35,7 @@ type BackOfficeChannels =
   | 'refund:detail'
   | 'refund:create'
   | 'refund:requery'
+  | 'refund:resolve'
   | 'ledger:list'
   | 'ledger:requeryOpen'
   | 'day:report'
@@ -171,6 +172,10 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       return engine.createRefund({ paymentId, amountFen, reason, operator: actor() ?? supervisor.code, approvedBy: supervisor.code });
     },
     'refund:requery': ({ id }) => engine.requeryRefund(id),
+    'refund:resolve': async ({ id, outcome, reason, approval }) => {
+      const supervisor = await approve(approval, 'supervisor');
+      return engine.resolveRefund(id, outcome, reason, supervisor.code);
+    },
 
     'ledger:list': ({ day, status, payType, tender, operator, search, cursor, limit }) =>
       listTransactions(db, {

@@ -377,6 +377,23 @@ export class PaymentEngine {
     });
   }
 
+  /**
+   * A supervisor settles a refund left 状态未明 (its answer was lost, so J cannot name it) after checking
+   * with the bank. Recorded with who and why; until then it counts against the refundable amount.
+   */
+  resolveRefund(id: number, outcome: 'succeeded' | 'failed', reason: string, supervisor: string): RefundRecord {
+    const refund = getRefund(this.deps.db, id);
+    if (refund.status !== 'unknown' && refund.status !== 'pending') {
+      throw new AppError('INVALID_STATE', `only an unfinished refund can be settled by hand (it is ${refund.status})`);
+    }
+    if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
+    this.cancelTimer(key('r', id));
+    return this.deps.db.transaction(() => {
+      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason } });
+      return this.patchRefund(id, { status: outcome, respMsg: `settled by ${supervisor}: ${reason}` });
+    })();
+  }
+
   // ---------------------------------------------------------------- start-up
 
   /**

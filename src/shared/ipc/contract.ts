@@ -241,6 +241,14 @@ export const channels = {
     access: ['cashier'],
     summary: 'Query an unfinished refund now (J).',
   }),
+  'refund:resolve': channel({
+    input: z
+      .object({ id: z.number().int().positive(), outcome: z.enum(['succeeded', 'failed']), reason: z.string().trim().min(2).max(200), approval: ApprovalSchema })
+      .strict(),
+    output: RefundViewSchema,
+    access: ['cashier'],
+    summary: 'Supervisor settles a refund left 状态未明 after checking with the bank (recorded).',
+  }),
   'ledger:list': channel({
     input: z
       .object({
