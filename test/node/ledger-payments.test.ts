@@ -22,7 +22,7 @@ const R: readonly RefundStatus[] = RefundStatusSchema.options;
 
 /** The payment state machine, written out independently of the code (self-moves are always no-ops). */
 const PAYMENT_MOVES: Record<PaymentStatus, PaymentStatus[]> = {
-  created: ['created', 'qr_issued', 'failed', 'unknown'],
+  created: ['created', 'qr_issued', 'paid', 'failed', 'unknown'],
   qr_issued: ['qr_issued', 'waiting', 'paid', 'failed', 'closed', 'unknown'],
   waiting: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
   unknown: ['unknown', 'waiting', 'paid', 'failed', 'closed'],

@@ -7,6 +7,7 @@ import type { AppInfo, AppMode, Health, HealthItem } from '../../shared/ipc/cont
 import type { Handlers } from '../../shared/ipc/types';
 import { readConfig, SETTING, type CounterConfig } from '../config/config';
 import { applyProvisioningFile, BPC_KEY } from '../config/provisioning';
+import { CardPayments } from '../engine/card-payments';
 import { PaymentEngine } from '../engine/payment-engine';
 import type { PollingSchedule } from '../engine/schedule';
 import { BpcClient } from '../gateways/bpc/client';
@@ -25,6 +26,7 @@ import { createConsoleLogger, type Logger } from '../util/logger';
 import { businessDay, realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
+import type { CardTerminalClient } from '../devices/card-terminal';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
 
@@ -208,6 +210,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     onRefund: (r) => bus.emit('refund:updated', r),
     logger,
+    requeryCard: (id) => cardPayments.requery(id),
     // The trainer's choice scripts the simulated bank for exactly this payment's F.
     beforeCreate: (payment) => {
       if (payment.mode !== 'training') return;
@@ -260,15 +263,22 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth) };
   };
 
-  const devices = new DeviceManager({
+  const devices: DeviceManager = new DeviceManager({
     portFactory: options.portFactory ?? realPortFactory,
     journal: {
       // Persisted (synchronous SQLite commit) before the first byte of a money request is written.
-      markSent: (op) => {
-        appendEvent(db, { at: now(), entity: 'device', type: 'card_request_sent', data: op });
-      },
+      markSent: (op): void => cardPayments.markSent(op),
     },
     onStatus: (status) => bus.emit('device:status', status),
+    logger,
+  });
+  const cardPayments: CardPayments = new CardPayments({
+    db,
+    terminal: (): CardTerminalClient => devices.requireTerminal(),
+    mode,
+    now,
+    maxAmountFen: () => config.limits.maxAmountFen,
+    onPayment: (p) => bus.emit('payment:updated', toView(p)),
     logger,
   });
   await devices.apply(readDevicesConfig(db)).catch((error: unknown) => logger.error('device settings refused', error));
@@ -312,9 +322,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
-    'payment:create': async (input) => {
+    'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
       if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
+      if (tender === 'card') return toView(cardPayments.create({ ...input, operator }));
       return toView(await engine.createPayment({ ...input, operator }));
     },
     'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, backOffice.session.operator?.code ?? null)),
@@ -345,7 +356,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
   if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
-  const resumed = engine.resume();
+  const resumed = { ...engine.resume(), card: cardPayments.resume() };
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 
   return {

@@ -39,6 +39,8 @@ export interface EngineDeps {
   onRefund: (refund: RefundRecord) => void;
   logger: Logger;
   timeZone?: string;
+  /** Re-query of a card sale (asks the terminal for its last transaction); QR sales query BPC. */
+  requeryCard?: (id: number) => Promise<PaymentRecord>;
   /** Called after the intent is written and just before F leaves (training mode scripts the simulated bank here). */
   beforeCreate?: (payment: PaymentRecord) => void;
   /** Test hook for the crash tests: called at named points of a payment. */
@@ -193,6 +195,8 @@ export class PaymentEngine {
   async cancelPayment(id: number, actor: string | null): Promise<PaymentRecord> {
     const payment = getPayment(this.deps.db, id);
     if (isFinal(payment.status)) throw new AppError('INVALID_STATE', `payment ${id} is already ${payment.status}`);
+    // A card sale is cancelled on the terminal only; the app never claims a cancel the terminal did not confirm.
+    if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'a card sale is cancelled on the terminal');
     return this.closeAndConfirm(id, 'cancel', actor);
   }
 
@@ -200,6 +204,7 @@ export class PaymentEngine {
   async requeryPayment(id: number): Promise<PaymentRecord> {
     const payment = getPayment(this.deps.db, id);
     if (payment.status === 'paid') return payment;
+    if (payment.tender === 'card') return this.deps.requeryCard === undefined ? payment : this.deps.requeryCard(id);
     // F still on its way: its answer decides; marking the sale failed now would strand a live QR.
     if (payment.sysTrace === null && this.creating.has(id)) return payment;
     if (payment.sysTrace === null) return this.resumeUnsent(payment);
@@ -252,6 +257,7 @@ export class PaymentEngine {
     const { db } = this.deps;
     const at = this.deps.now();
     const payment = getPayment(db, input.paymentId);
+    if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'card sales are refunded on the card terminal');
     if (payment.sysTrace === null) throw new AppError('INVALID_STATE', 'this payment has no gateway trace to refund against');
     const refund = insertRefundIntent(db, {
       refundNo: newOrderNumber('R', at),
@@ -402,7 +408,8 @@ export class PaymentEngine {
    * paid; it is marked failed. Everything with a trace is queried again.
    */
   resume(): { payments: number; refunds: number } {
-    const payments = listOpenPayments(this.deps.db);
+    // Card sales are resumed by the card service: their truth is on the terminal, not at BPC.
+    const payments = listOpenPayments(this.deps.db).filter((p) => p.tender === 'qr');
     for (const payment of payments) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
       if (payment.sysTrace === null) void this.resumeUnsent(payment);

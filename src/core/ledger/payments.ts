@@ -73,11 +73,12 @@ function toRecord(row: PaymentRow): PaymentRecord {
 }
 
 /**
- * The payment state machine's legal moves. "paid" can follow a close or a failure: if the gateway
+ * The payment state machine's legal moves. A card sale goes from created straight to paid (the
+ * terminal answers once; there is no QR). "paid" can follow a close or a failure: if the gateway
  * later says 00, the money was taken, and a paid sale must never be lost.
  */
 const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  created: ['qr_issued', 'failed', 'unknown'],
+  created: ['qr_issued', 'paid', 'failed', 'unknown'],
   qr_issued: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
   waiting: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
   unknown: ['unknown', 'waiting', 'paid', 'failed', 'closed'],

@@ -118,11 +118,13 @@ export const channels = {
         merOrderNo: z.string().trim().max(32).regex(/^[0-9A-Za-z_-]*$/, 'letters, digits, _ and - only').optional(),
         memo: z.string().trim().max(64).optional(),
         payType: PayTypeSchema.optional(),
+        /** qr (default): BPC dynamic QR; card: the card terminal on the serial link. */
+        tender: TenderSchema.optional(),
       })
       .strict(),
     output: PaymentViewSchema,
     access: ['cashier'],
-    summary: 'Start a QR sale: intent written, F sent, QR returned (or a clear failure).',
+    summary: 'Start a sale: QR (intent written, F sent, QR returned) or card (intent written, sale sent to the terminal; outcome as updates).',
   }),
   'payment:cancel': channel({
     input: z.object({ id: z.number().int().positive() }).strict(),

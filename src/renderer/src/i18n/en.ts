@@ -114,4 +114,9 @@ export const en: Record<MessageKey, string> = {
   'signin.defaultPins': 'These operators still use the training default PIN, change it in Settings: {codes}',
   'approval.code': 'Supervisor no.',
   'approval.pin': 'Supervisor PIN',
+  'checkout.tender.qr': 'QR',
+  'checkout.tender.card': 'Card',
+  'checkout.keys.tender': 'QR / card',
+  'checkout.cardPrompt': 'Customer: swipe or insert the card on the terminal',
+  'checkout.cardUnknownHelp': 'The terminal gave no final answer. Its last transaction was queried; the sale is never sent again automatically. Check the terminal receipt and let a supervisor settle it (F8), or press F5 to ask the terminal again.',
 };

@@ -114,6 +114,11 @@ export const zh = {
   'signin.defaultPins': '以下工号仍在使用培训默认密码，请在设置中修改：{codes}',
   'approval.code': '主管工号',
   'approval.pin': '主管密码',
+  'checkout.tender.qr': '扫码',
+  'checkout.tender.card': '刷卡',
+  'checkout.keys.tender': '扫码 / 刷卡',
+  'checkout.cardPrompt': '请顾客在刷卡机上刷卡或插卡',
+  'checkout.cardUnknownHelp': '刷卡机没有给出最终结果。系统已查询终端最后一笔交易，绝不会自动重复刷卡。请核对刷卡机小票后由主管处理（F8），或按 F5 再次查询终端。',
 } as const;
 
 export type MessageKey = keyof typeof zh;

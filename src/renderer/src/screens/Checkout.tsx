@@ -48,6 +48,7 @@ export function Checkout(): React.JSX.Element {
   const [memo, setMemo] = useState('');
   const [resolving, setResolving] = useState(false);
   const [trainer, setTrainer] = useState<TrainingScript>('success');
+  const [tender, setTender] = useState<'qr' | 'card'>('qr');
   const now = useNow();
   const orderRef = useRef<HTMLInputElement>(null);
 
@@ -103,6 +104,7 @@ export function Checkout(): React.JSX.Element {
     try {
       const created = await call('payment:create', {
         amountFen,
+        tender,
         ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
         ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
       });
@@ -113,7 +115,7 @@ export function Checkout(): React.JSX.Element {
     } finally {
       setBusy(false);
     }
-  }, [buffer, merOrderNo, memo, errorText, show]);
+  }, [buffer, merOrderNo, memo, tender, errorText, show]);
 
   const cancel = useCallback(async () => {
     if (payment === null) return;
@@ -163,6 +165,11 @@ export function Checkout(): React.JSX.Element {
       const target = e.target as HTMLElement | null;
       const inField = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
       if (resolving) return; // the settlement form handles its own keys
+      if (e.key === 'F9' && !open && !finished) {
+        e.preventDefault();
+        setTender((v) => (v === 'qr' ? 'card' : 'qr'));
+        return;
+      }
       if (e.key === 'F2') {
         e.preventDefault();
         if (!open && !finished) {
@@ -229,6 +236,10 @@ export function Checkout(): React.JSX.Element {
       <div className="checkout-main">
         {payment === null ? (
           <div className="entry">
+            <div className="tender" data-testid="tender" data-tender={tender}>
+              <span className={tender === 'qr' ? 'on' : ''}>{t('checkout.tender.qr')}</span>
+              <span className={tender === 'card' ? 'on' : ''}>{t('checkout.tender.card')}</span>
+            </div>
             <label className="amount-label">{t('checkout.amount')}</label>
             <div className={`amount-display ${buffer === '' ? 'empty' : ''}`} data-testid="amount-display">
               ¥ {buffer === '' ? '0.00' : buffer}
@@ -255,6 +266,7 @@ export function Checkout(): React.JSX.Element {
         {payment === null && <Key k="Enter" label={t('checkout.keys.collect')} />}
         {payment === null && <Key k="Esc" label={t('checkout.keys.cancel')} />}
         {payment === null && <Key k="F2" label={t('checkout.keys.fields')} />}
+        {payment === null && <Key k="F9" label={t('checkout.keys.tender')} />}
         {open && <Key k="Esc" label={t('checkout.keys.cancel')} />}
         {open && <Key k="F5" label={t('checkout.keys.requery')} />}
         {open && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
@@ -336,7 +348,9 @@ function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: PaymentView;
           {remaining > 0 ? t('checkout.expiresIn', { time: formatCountdown(remaining) }) : t('checkout.expired')}
         </p>
       )}
-      {payment.status === 'unknown' && <p className="warning">{t('checkout.unknownHelp')}</p>}
+      {payment.tender === 'card' && payment.status === 'created' && <p className="status-line">{t('checkout.cardPrompt')}</p>}
+      {payment.status === 'unknown' && <p className="warning">{t(payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
+      {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
       <p className="trace">
         {t('checkout.tradeNo')} {payment.tradeNo}
       </p>
