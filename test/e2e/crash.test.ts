@@ -119,3 +119,46 @@ describe('crash and resume', () => {
     expect(sim.countRequests('F')).toBe(1);
   });
 });
+
+describe('training mode survives a crash too', () => {
+  it('browser-mode training payment: kill -9 while waiting, the customer pays meanwhile, restart → paid, one F', async () => {
+    const { startBrowserMode } = await import('../support/browser-mode');
+    const { bridgeFor } = await import('../support/ws-bridge');
+    const data = tempDir('crash-training-');
+    try {
+      const first = await startBrowserMode(['--data', data.dir, '--quiet']);
+      const b1 = bridgeFor(first.url);
+      expect((await b1.invoke('session:signIn', { code: '001', pin: '1111' })).ok).toBe(true);
+      await b1.invoke('training:script', { script: 'manual' });
+      const created = await b1.invoke('payment:create', { amountFen: 1888 });
+      if (!created.ok) throw new Error(created.error.message);
+      const state = await b1.invoke('training:state', undefined);
+      if (!state.ok || state.value.simulatorUrl === null) throw new Error('no training gateway');
+      b1.close();
+      // Give the simulated bank a moment to write its order, then kill the app without warning.
+      await new Promise((r) => setTimeout(r, 200));
+      await first.stop('SIGKILL');
+      const second = await startBrowserMode(['--data', data.dir, '--quiet']);
+      const b2 = bridgeFor(second.url);
+      const state2 = await b2.invoke('training:state', undefined);
+      if (!state2.ok || state2.value.simulatorUrl === null) throw new Error('no training gateway');
+      const base = new URL(state2.value.simulatorUrl).origin;
+      // The simulated customer pays the QR issued before the crash.
+      const pay = await fetch(`${base}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sysTrace: created.value.sysTrace }) });
+      expect(pay.status).toBe(200);
+      for (let i = 0; i < 100; i += 1) {
+        const p = await b2.invoke('payment:get', { id: created.value.id });
+        if (p.ok && p.value.status === 'paid') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const final = await b2.invoke('payment:get', { id: created.value.id });
+      expect(final).toMatchObject({ ok: true, value: { status: 'paid', amountFen: 1888 } });
+      const orders = (await (await fetch(`${base}/sim/orders`)).json()) as { orders: { tradeNo: string }[] };
+      expect(orders.orders.filter((o) => o.tradeNo === created.value.tradeNo)).toHaveLength(1);
+      b2.close();
+      await second.stop();
+    } finally {
+      data.cleanup();
+    }
+  });
+});

@@ -133,7 +133,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   // The training gateway: a real BPC simulator on loopback with a per-run key.
   const trainingKey = randomBytes(16).toString('hex');
-  const trainingGateway = await startBpcSimulator({ key: trainingKey, mid: TRAINING_MERCHANT.mid, defaultScript: { kind: 'pay_after_ms', ms: 4000 } });
+  // Its orders live in the data directory: a training payment interrupted by a crash resolves after
+  // the restart as it would at a real bank.
+  const trainingGateway = await startBpcSimulator({
+    key: trainingKey,
+    mid: TRAINING_MERCHANT.mid,
+    defaultScript: { kind: 'pay_after_ms', ms: 4000 },
+    stateFile: join(options.dataDir, 'training-gateway.json'),
+    logger,
+  });
   const trainingClient = new BpcClient({
     merchant: { url: trainingGateway.url, ...TRAINING_MERCHANT },
     getKey: () => trainingKey,

@@ -177,6 +177,36 @@ export class BpcSimEngine {
     this.refundQueue.push(script);
   }
 
+  /**
+   * Every order and refund as plain data, so training mode can keep its simulated bank across a restart
+   * of the app (a payment interrupted by a crash then resolves as it would at a real bank).
+   */
+  exportState(): { version: 1; orders: unknown[] } {
+    return { version: 1, orders: [...this.byTrace.values()].map((order) => structuredClone(order)) };
+  }
+
+  /** Loads what exportState wrote; entries that do not look like orders are skipped. Returns how many loaded. */
+  importState(state: unknown): number {
+    if (typeof state !== 'object' || state === null || (state as { version?: unknown }).version !== 1) return 0;
+    const orders = (state as { orders?: unknown }).orders;
+    if (!Array.isArray(orders)) return 0;
+    let loaded = 0;
+    for (const candidate of orders) {
+      const o = candidate as Partial<OrderRecord>;
+      if (typeof o.sysTrace !== 'string' || typeof o.scanCode !== 'string' || typeof o.tradeNo !== 'string' || typeof o.amountFen !== 'number' || !Array.isArray(o.refunds)) continue;
+      const order = { ...o, notifyPlan: null, loseCloseRace: false } as OrderRecord;
+      this.remember(order);
+      this.issued.add(order.sysTrace);
+      for (const refund of order.refunds) {
+        this.refundsByTrace.set(refund.sysTrace, refund);
+        this.refundsByTradeNo.set(refund.tradeNo, refund);
+        this.issued.add(refund.sysTrace);
+      }
+      loaded += 1;
+    }
+    return loaded;
+  }
+
   /** Forget queued scripts and close-race marks (orders stay). */
   reset(): void {
     this.scriptQueue.length = 0;

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 /**
  * The HTTP face of the training bank: one loopback node:http server carrying the BPC endpoint (real wire
  * protocol, seed §2) and the trainer API under /sim. Faults are applied here, around the engine.
@@ -151,6 +152,22 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
     return p;
   };
 
+  /** Writes the state file now (atomically: temp file + rename). */
+  const persistNow = (): void => {
+    if (options.stateFile === undefined) return;
+    try {
+      const tmp = `${options.stateFile}.tmp`;
+      writeFileSync(tmp, JSON.stringify(engine.exportState()));
+      renameSync(tmp, options.stateFile);
+    } catch (err) {
+      logger.error('bpc-sim could not save its state', err);
+    }
+  };
+  /** Written synchronously after each change, like a bank's own commit (training traffic is tiny). */
+  const persist = (): void => {
+    if (options.stateFile !== undefined && !closed) persistNow();
+  };
+
   const engine = new BpcSimEngine({
     mid: options.mid,
     now,
@@ -235,7 +252,9 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
     if (parsed.fields === null || parsed.problem !== null) {
       return { mid: options.mid, respCode: SIM_CODES.format.code, respMsg: parsed.problem ?? SIM_CODES.format.msg };
     }
-    return engine.handle(parsed.fields);
+    const answer = engine.handle(parsed.fields);
+    persist();
+    return answer;
   };
 
   const handleBpc = async (req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> => {
@@ -330,6 +349,14 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
       resolve();
     });
   });
+  if (options.stateFile !== undefined && existsSync(options.stateFile)) {
+    try {
+      const loaded = engine.importState(JSON.parse(readFileSync(options.stateFile, 'utf8')));
+      logger.info('bpc-sim state loaded', { orders: loaded });
+    } catch (err) {
+      logger.warn('bpc-sim state file unreadable; starting empty', err);
+    }
+  }
   server.on('error', (err) => logger.error('bpc-sim server error', err));
   const boundPort = (server.address() as AddressInfo).port;
   const base = `http://127.0.0.1:${boundPort}`;
@@ -349,7 +376,11 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
       if (faults.length >= MAX_FAULTS) throw new AppError('BAD_INPUT', 'too many queued faults');
       faults.push({ target: tranType, fault: { ...fault }, remaining: count, after: opts?.after ?? false });
     },
-    pay: (id, payType) => engine.pay(id, payType),
+    pay: (id, payType) => {
+      const paid = engine.pay(id, payType);
+      persist();
+      return paid;
+    },
     payOnClose: (sysTrace) => {
       if (!engine.payOnClose(sysTrace)) logger.warn('bpc-sim payOnClose for an unknown order', { sysTrace });
     },
@@ -376,6 +407,7 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
     close: async () => {
       if (closed) return;
       closed = true;
+      persistNow();
       closing.abort();
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -28,6 +28,11 @@ export interface BpcSimulatorOptions {
    * the order becomes paid, as the seed describes (default true).
    */
   notifyRetUrl?: boolean;
+  /**
+   * Keep the simulated bank's orders in this JSON file (loaded at start, written after every change),
+   * so training payments survive a restart of the app as they would at a real bank.
+   */
+  stateFile?: string;
 }
 
 export type PaymentScript =
