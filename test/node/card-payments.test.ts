@@ -57,8 +57,9 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
     let last: PaymentView | undefined;
     await vi.waitFor(
       async () => {
-        last = await invoke('payment:get', { id });
-        expect(until(last)).toBe(true);
+        const current = (await invoke('payment:get', { id })) as PaymentView;
+        last = current;
+        expect(until(current)).toBe(true);
       },
       { timeout: 8000 },
     );
@@ -102,9 +103,46 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
     await expect(invoke('payment:cancel', { id: created.id })).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
 
-  it('refused before anything is written when no terminal is connected', async () => {
-    await invoke('settings:save', { section: 'devices', value: { poleDisplay: null, cardTerminal: null }, approval: { code: '800', pin: '8888' } });
-    await expect(invoke('payment:create', { amountFen: 100, tender: 'card' })).rejects.toMatchObject({ code: 'NOT_CONFIGURED' });
+  it('refused before anything is written when the configured terminal is not connected', async () => {
+    await invoke('settings:save', { section: 'devices', value: { poleDisplay: null, cardTerminal: { path: join(ptyDir, 'unplugged') } }, approval: { code: '800', pin: '8888' } });
+    await expect(invoke('payment:create', { amountFen: 100, tender: 'card' })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
     expect(core.db.prepare('SELECT count(*) AS n FROM payments').get()).toEqual({ n: 0 });
+  });
+});
+
+describe('card sales in training mode (built-in simulated terminal, no hardware)', () => {
+  it('works out of the box and follows the trainer: approve, then decline', async () => {
+    const data = tempDir('card-training-');
+    const core = await startCore({ dataDir: data.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(data.dir), logger: silentLogger });
+    const invoke = async (channel: string, input: unknown): Promise<any> => {
+      const result = await core.dispatch(channel, input, { role: 'cashier' });
+      if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+      return result.value;
+    };
+    const final = async (id: number): Promise<PaymentView> => {
+      let p: PaymentView | undefined;
+      await vi.waitFor(
+        async () => {
+          p = (await invoke('payment:get', { id })) as PaymentView;
+          expect(['paid', 'failed']).toContain(p.status);
+        },
+        { timeout: 10_000 },
+      );
+      return p!;
+    };
+    try {
+      await invoke('session:signIn', { code: '001', pin: '1111' });
+      await vi.waitFor(async () => expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'card-terminal', state: 'connected' })));
+      const ports = await invoke('devices:listPorts', undefined);
+      expect(ports.ports.map((p: { path: string }) => p.path)).toContain('training://card-terminal');
+      const a = await invoke('payment:create', { amountFen: 1200, tender: 'card' });
+      expect((await final(a.id)).status).toBe('paid');
+      await invoke('training:script', { script: 'fail' });
+      const b = await invoke('payment:create', { amountFen: 1300, tender: 'card' });
+      expect(await final(b.id)).toMatchObject({ status: 'failed', respCode: '51' });
+    } finally {
+      await core.close();
+      data.cleanup();
+    }
   });
 });

@@ -24,6 +24,7 @@ import type { SecretStore } from '../secrets/store';
 import type { EventBus } from '../ipc/event-bus';
 import type { DeviceManager } from '../devices/manager';
 import { listPorts } from '../devices/ports';
+import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { businessDay } from '../util/time';
 
 type BackOfficeChannels =
@@ -58,6 +59,8 @@ export interface BackOfficeDeps {
   engine: PaymentEngine;
   secrets: SecretStore;
   devices: DeviceManager;
+  /** Applies device settings (adds the simulated card terminal in training mode when none is set). */
+  applyDevices: (config: DevicesConfig) => Promise<void>;
   now: () => number;
   mode: () => AppMode;
   modeReason: () => string;
@@ -253,7 +256,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
           break;
         case 'devices':
           // Validated before anything is touched; a port that cannot open shows as a status.
-          await devices.apply(input.value);
+          await deps.applyDevices(input.value);
           writeSetting(db, DEVICES_SETTING, input.value, now());
           break;
         default:
@@ -280,6 +283,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       }
       writeSetting(db, SETTING.mode, mode, now());
       appendEvent(db, { at: now(), entity: 'settings', type: 'mode', actor: by.code, data: { mode } });
+      await deps.applyDevices(readDevicesConfig(db)).catch(() => undefined);
       // A shift belongs to one mode: the operator signs in again in the new one.
       session.operator = null;
       session.shiftId = null;
@@ -297,10 +301,12 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       return { ok: true, latencyMs, detail: `gateway answered ${result.response.respCode} ${result.response.respMsg}` };
     },
 
-    'devices:listPorts': () => {
+    'devices:listPorts': async () => {
       const c = readDevicesConfig(db);
       const configured = [c.poleDisplay?.path, c.cardTerminal?.path].filter((p): p is string => typeof p === 'string' && p !== '');
-      return listPorts(configured);
+      const list = await listPorts(configured);
+      if (deps.mode() === 'training') list.ports.push({ path: TRAINING_TERMINAL_PATH, source: 'configured', present: true });
+      return list;
     },
     'devices:status': () => devices.statuses(),
     'devices:testDisplay': async () => {

@@ -27,6 +27,9 @@ import { businessDay, realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
 import type { CardTerminalClient } from '../devices/card-terminal';
+import type { SimOutcome } from '../devices/simulator';
+import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
+import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
 
@@ -100,6 +103,26 @@ function trainingScript(choice: TrainingScript, notifyUrl: string): { script: Pa
       return { script: { kind: 'pay_after_ms', ms: 3000 }, notify: { url: notifyUrl, count: 3 } };
     case 'reject':
       return { script: { kind: 'reject_create', respCode: '05', respMsg: '商户状态异常（培训）' } };
+  }
+}
+
+/** What each trainer choice makes the simulated card terminal do for the next card sale. */
+function trainingCardOutcome(choice: TrainingScript): SimOutcome {
+  switch (choice) {
+    case 'success':
+    case 'duplicate_notify':
+      return { result: 'approve', delayMs: 2500 };
+    case 'manual':
+      return { result: 'approve', delayMs: 6000 };
+    case 'fail':
+    case 'reject':
+      return { result: 'decline', code: '51', message: '余额不足（培训）' };
+    case 'hang':
+      // The terminal answers nothing and did not complete the sale: the cashier sees 状态未明.
+      return { result: 'silent', completes: false };
+    case 'unknown':
+      // No answer, but the terminal did complete it: the last-transaction query settles it paid.
+      return { result: 'silent' };
   }
 }
 
@@ -271,8 +294,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth) };
   };
 
+  // The built-in card terminal of training mode: an in-memory line with the terminal simulator on it.
+  const trainingTerminal = createTrainingTerminal();
+  const basePortFactory = options.portFactory ?? realPortFactory;
   const devices: DeviceManager = new DeviceManager({
-    portFactory: options.portFactory ?? realPortFactory,
+    portFactory: (settings) => (settings.path === TRAINING_TERMINAL_PATH ? trainingTerminal.open() : basePortFactory(settings)),
     journal: {
       // Persisted (synchronous SQLite commit) before the first byte of a money request is written.
       markSent: (op): void => cardPayments.markSent(op),
@@ -289,7 +315,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     logger,
   });
-  await devices.apply(readDevicesConfig(db)).catch((error: unknown) => logger.error('device settings refused', error));
+  /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
+  const applyDevices = async (stored: DevicesConfig): Promise<void> => {
+    const effective =
+      mode() === 'training' && stored.cardTerminal === null ? { ...stored, cardTerminal: CardTerminalConfigSchema.parse({ path: TRAINING_TERMINAL_PATH }) } : stored;
+    await devices.apply(effective);
+  };
+  await applyDevices(readDevicesConfig(db)).catch((error: unknown) => logger.error('device settings refused', error));
   bus.on('payment:updated', (payment) => {
     if (payment.mode === mode()) devices.showPayment(payment);
   });
@@ -300,6 +332,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     engine,
     secrets,
     devices,
+    applyDevices,
     now,
     mode,
     modeReason: () => resolveMode(db, secrets).reason,
@@ -333,7 +366,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
       if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
-      if (tender === 'card') return toView(cardPayments.create({ ...input, operator }));
+      if (tender === 'card') {
+        if (mode() === 'training') {
+          trainingTerminal.simulator.script(trainingCardOutcome(nextTrainingScript));
+          nextTrainingScript = 'success';
+        }
+        return toView(cardPayments.create({ ...input, operator }));
+      }
       return toView(await engine.createPayment({ ...input, operator }));
     },
     'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, backOffice.session.operator?.code ?? null)),
