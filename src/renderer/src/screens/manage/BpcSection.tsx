@@ -1,0 +1,203 @@
+import { useRef, useState } from 'react';
+import { z } from 'zod';
+import type { SettingsView } from '../../../../shared/ipc/contract';
+import { BpcMerchantSchema, BpcProfileSchema, TimeoutsSchema } from '../../../../shared/settings';
+import { call } from '../../bridge/client';
+import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
+import { useT } from '../../i18n';
+import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
+import { FieldProblems, SectionForm } from './SectionForm';
+
+const BpcValueSchema = z.object({ merchant: BpcMerchantSchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }).strict();
+
+/** BPC merchant, bank-profile options and timeouts; then the write-only key and "test connection". */
+export function BpcSection({ view, onSaved }: { view: SettingsView; onSaved: (view: SettingsView) => void }): React.JSX.Element {
+  const t = useT();
+  const m = view.bpc.merchant;
+  const [url, setUrl] = useState(m?.url ?? '');
+  const [mid, setMid] = useState(m?.mid ?? '');
+  const [posNo, setPosNo] = useState(m?.posNo ?? '');
+  const [tellerNo, setTellerNo] = useState(m?.tellerNo ?? '001');
+  const [profile, setProfile] = useState(view.bpc.profile);
+  const [connectMs, setConnectMs] = useState(numText(view.bpc.timeouts.connectMs));
+  const [responseMs, setResponseMs] = useState(numText(view.bpc.timeouts.responseMs));
+
+  const submit = async (approval: Approval): Promise<string> => {
+    const checked = validate(t, BpcValueSchema, {
+      merchant: { url: url.trim(), mid: mid.trim(), posNo: posNo.trim(), tellerNo: tellerNo.trim() },
+      profile,
+      timeouts: { connectMs: textNum(connectMs), responseMs: textNum(responseMs) },
+    });
+    if (!checked.ok) throw new FieldProblems(checked.errors);
+    onSaved(await call('settings:save', { section: 'bpc', value: checked.value, approval }));
+    return t('manage.settings.saved');
+  };
+
+  return (
+    <>
+      <SectionForm id="bpc" title={t('manage.bpc.title')} intro={<p className="hint">{t('manage.bpc.intro')}</p>} submit={submit}>
+        <Field label={t('manage.bpc.url')} path="merchant.url" wide hint={t('manage.bpc.urlHint')}>
+          <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://" spellCheck={false} data-testid="bpc-url" />
+        </Field>
+        <Field label={t('manage.bpc.mid')} path="merchant.mid">
+          <input value={mid} onChange={(e) => setMid(e.target.value)} maxLength={40} spellCheck={false} data-testid="bpc-mid" />
+        </Field>
+        <Field label={t('manage.bpc.posNo')} path="merchant.posNo">
+          <input value={posNo} onChange={(e) => setPosNo(e.target.value)} maxLength={40} spellCheck={false} data-testid="bpc-posno" />
+        </Field>
+        <Field label={t('manage.bpc.tellerNo')} path="merchant.tellerNo">
+          <input value={tellerNo} onChange={(e) => setTellerNo(e.target.value)} maxLength={40} data-testid="bpc-teller" />
+        </Field>
+        <Field label={t('manage.bpc.connectMs')} path="timeouts.connectMs" hint="500–60000 ms">
+          <input inputMode="numeric" value={connectMs} onChange={(e) => setConnectMs(e.target.value)} data-testid="bpc-connect-ms" />
+        </Field>
+        <Field label={t('manage.bpc.responseMs')} path="timeouts.responseMs" hint="1000–120000 ms">
+          <input inputMode="numeric" value={responseMs} onChange={(e) => setResponseMs(e.target.value)} data-testid="bpc-response-ms" />
+        </Field>
+        <fieldset className="subgroup field-wide">
+          <legend>{t('manage.bpc.profile')}</legend>
+          <div className="fields-grid">
+            <Field label={t('manage.bpc.createAmountFormat')} path="profile.createAmountFormat">
+              <select value={profile.createAmountFormat} onChange={(e) => setProfile({ ...profile, createAmountFormat: e.target.value === 'plain' ? 'plain' : 'padded12' })} data-testid="bpc-create-format">
+                <option value="padded12">{t('manage.bpc.padded12')}</option>
+                <option value="plain">{t('manage.bpc.plain')}</option>
+              </select>
+            </Field>
+            <Field label={t('manage.bpc.refundAmountFormat')} path="profile.refundAmountFormat">
+              <select value={profile.refundAmountFormat} onChange={(e) => setProfile({ ...profile, refundAmountFormat: e.target.value === 'padded12' ? 'padded12' : 'plain' })} data-testid="bpc-refund-format">
+                <option value="padded12">{t('manage.bpc.padded12')}</option>
+                <option value="plain">{t('manage.bpc.plain')}</option>
+              </select>
+            </Field>
+          </div>
+          <Check label={t('manage.bpc.closeEnabled')} hint={t('manage.guess')} checked={profile.closeEnabled} onChange={(v) => setProfile({ ...profile, closeEnabled: v })} testId="bpc-close-enabled" />
+          <Check label={t('manage.bpc.requireSigned')} checked={profile.requireSignedResponses} onChange={(v) => setProfile({ ...profile, requireSignedResponses: v })} testId="bpc-require-signed" />
+          <Check label={t('manage.bpc.sendOrgTxnTime')} checked={profile.sendOrgTxnTime} onChange={(v) => setProfile({ ...profile, sendOrgTxnTime: v })} testId="bpc-org-txn-time" />
+        </fieldset>
+      </SectionForm>
+      <KeyForm view={view} onSaved={onSaved} />
+      <TestConnection view={view} />
+    </>
+  );
+}
+
+/**
+ * The BPC key, write-only: typed into an uncontrolled password field (so it never becomes an
+ * attribute in the DOM), sent once, and the field emptied. Afterwards only "set ••xx" is shown.
+ */
+function KeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: SettingsView) => void }): React.JSX.Element {
+  const t = useT();
+  const errorText = useManageErrorText();
+  const keyRef = useRef<HTMLInputElement>(null);
+  const [approval, setApproval] = useState<Approval>({ code: '', pin: '' });
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const key = view.bpc.key;
+  const cipher = key.cipher ?? view.cipher;
+
+  const save = async (): Promise<void> => {
+    const input = keyRef.current;
+    if (input === null) return;
+    const value = input.value;
+    setMessage(null);
+    if (value.length < 8) {
+      setMessage({ kind: 'error', text: t('manage.key.tooShort') });
+      return;
+    }
+    setBusy(true);
+    try {
+      const next = await call('settings:setKey', { gateway: 'bpc', key: value, approval });
+      input.value = '';
+      onSaved(next);
+      setMessage({ kind: 'ok', text: t('manage.key.saved') });
+    } catch (e) {
+      setMessage({ kind: 'error', text: errorText(e) });
+    } finally {
+      setApproval((a) => ({ ...a, pin: '' }));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="panel settings-section"
+      data-testid="section-key"
+      autoComplete="off"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!busy) void save();
+      }}
+    >
+      <h3>{t('manage.key.title')}</h3>
+      <p data-testid="key-status" className={key.hasValue ? 'ok' : 'warning-text'}>
+        {key.hasValue ? t('manage.key.isSet', { suffix: key.suffix }) : t('manage.key.notSet')}
+      </p>
+      <p className={cipher === 'file-key' ? 'warning' : 'hint'} data-testid="key-cipher" data-cipher={cipher}>
+        {cipher === 'safeStorage' ? t('manage.key.cipherSafe') : t('manage.key.cipherFile')}
+      </p>
+      <div className="fields-grid">
+        <label className="field field-wide">
+          <span className="field-label">{key.hasValue ? t('manage.key.replace') : t('manage.key.new')}</span>
+          <input ref={keyRef} type="password" autoComplete="new-password" spellCheck={false} maxLength={256} defaultValue="" data-testid="key-input" />
+          <span className="field-hint">{t('manage.key.hint')}</span>
+        </label>
+      </div>
+      {view.mode === 'training' && (
+        <p className="warning" data-testid="key-live-note">
+          {t('manage.key.liveNote')}
+        </p>
+      )}
+      <div className="save-row">
+        <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="key-approval" />
+        <button type="submit" className="primary" disabled={busy} data-testid="key-save">
+          {t('manage.key.save')} <kbd>Enter</kbd>
+        </button>
+      </div>
+      {message !== null && (
+        <p className={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'} data-testid="key-message">
+          {message.text}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** A real signed query to the gateway of the current mode; shows ok, latency and the answer. */
+function TestConnection({ view }: { view: SettingsView }): React.JSX.Element {
+  const t = useT();
+  const errorText = useManageErrorText();
+  const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const test = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await call('settings:testConnection', { gateway: 'bpc' }));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="panel settings-section" data-testid="section-test">
+      <h3>{t('manage.test.title')}</h3>
+      <p className="hint">{view.mode === 'training' ? t('manage.test.training') : t('manage.test.live')}</p>
+      <button type="button" disabled={busy} onClick={() => void test()} data-testid="test-connection">
+        {busy ? t('manage.test.working') : t('manage.test.run')}
+      </button>
+      {result !== null && (
+        <p className={result.ok ? 'ok' : 'error'} data-testid="test-connection-result" data-ok={result.ok}>
+          {result.ok ? t('manage.test.ok', { ms: result.latencyMs }) : t('manage.test.failed', { ms: result.latencyMs })} — <span className="mono">{result.detail}</span>
+        </p>
+      )}
+      {error !== null && (
+        <p className="error" data-testid="test-connection-result" data-ok="false">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

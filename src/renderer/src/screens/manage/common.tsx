@@ -1,0 +1,144 @@
+import { createContext, useContext } from 'react';
+import type { z } from 'zod';
+import { BridgeError } from '../../bridge/client';
+import { hasMessage, useT, type MessageKey } from '../../i18n';
+import { formatFen } from '../../lib/format';
+import { useErrorText } from '../Checkout';
+
+type T = ReturnType<typeof useT>;
+
+/**
+ * Bridge errors in the user's language. Codes the shared dictionary lacks (UNRESOLVED_ITEMS,
+ * DAY_CLOSED, device codes…) come from the manage dictionary; the host's message stays as detail.
+ */
+export function useManageErrorText(): (error: unknown) => string {
+  const t = useT();
+  const base = useErrorText();
+  return (error) => {
+    if (error instanceof BridgeError) {
+      const required = error.info.details?.required;
+      if (error.info.code === 'ROLE_REQUIRED' && (required === 'cashier' || required === 'supervisor' || required === 'manager')) {
+        return t('manage.error.roleNeeded', { role: t(`manage.role.${required}`) });
+      }
+      const key = `manage.error.${error.info.code}`;
+      if (hasMessage(key)) return `${t(key)}：${error.info.message}`;
+    }
+    return base(error);
+  };
+}
+
+/** Today's business day `YYYY-MM-DD` in the given IANA zone (the browser's zone when absent). */
+export function todayIn(timeZone?: string, now: number = Date.now()): string {
+  try {
+    // en-CA formats dates as YYYY-MM-DD.
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(now));
+  } catch {
+    const d = new Date(now);
+    const p = (n: number): string => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  }
+}
+
+/** ¥ and two decimals; fen in, text out. */
+export function yuan(fen: number): string {
+  return `¥${formatFen(fen)}`;
+}
+
+/** Errors of one form, keyed by the dotted field path the schema reports (e.g. `merchant.mid`). */
+export type FieldErrors = Record<string, string>;
+
+export const FieldErrorsContext = createContext<FieldErrors>({});
+
+/** Known schema messages (English, from src/shared) shown in the user's language. */
+const KNOWN_MESSAGES: Record<string, MessageKey> = {
+  'letters and digits, 1–32': 'manage.v.alnum32',
+  'letters and digits, 1–16': 'manage.v.alnum16',
+  'must be an http:// or https:// URL': 'manage.v.url',
+  '4–8 digits': 'manage.v.pin',
+  'the custom protocol needs its templates': 'manage.v.customNeeded',
+};
+
+/**
+ * Turns a schema message (from a local safeParse or the host's BAD_INPUT text) into the user's
+ * language; unknown messages are shown as they are.
+ */
+export function schemaMessageText(t: T, message: string): string {
+  const known = KNOWN_MESSAGES[message];
+  if (known !== undefined) return t(known);
+  const min = /expected (?:number|string|array) to (?:be|have) >=?\s*(-?[\d.]+)/.exec(message);
+  if (min?.[1] !== undefined) return t('manage.v.min', { min: min[1] });
+  const max = /expected (?:number|string|array) to (?:be|have) <=?\s*(-?[\d.]+)/.exec(message);
+  if (max?.[1] !== undefined) return t('manage.v.max', { max: max[1] });
+  if (/expected number, received/.test(message)) return t('manage.v.number');
+  if (/expected int/.test(message)) return t('manage.v.int');
+  if (/Invalid option/.test(message)) return t('manage.v.option');
+  if (/Required|received undefined/.test(message)) return t('manage.v.required');
+  return message;
+}
+
+/** A local validation with the same schema the host uses; all problems at once, by field. */
+export function validate<S extends z.ZodType>(t: T, schema: S, value: unknown, prefix = ''): { ok: true; value: z.output<S> } | { ok: false; errors: FieldErrors } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const path = prefix + issue.path.map(String).join('.');
+    if (errors[path] === undefined) errors[path] = schemaMessageText(t, issue.message);
+  }
+  return { ok: false, errors };
+}
+
+/**
+ * Reads a host BAD_INPUT ("settings:save: value.merchant.mid: letters and digits, 1–32", details.field
+ * "value.merchant.mid") as a field error, with the `value.` prefix of the settings envelope removed.
+ * Returns null for any other error.
+ */
+export function hostFieldError(t: T, error: unknown): FieldErrors | null {
+  if (!(error instanceof BridgeError) || error.info.code !== 'BAD_INPUT') return null;
+  const raw = error.info.details?.field;
+  if (typeof raw !== 'string' || raw === '') return null;
+  const at = error.info.message.indexOf(`${raw}: `);
+  const text = at >= 0 ? error.info.message.slice(at + raw.length + 2) : error.info.message;
+  const field = raw.startsWith('value.') ? raw.slice('value.'.length) : raw;
+  return { [field]: schemaMessageText(t, text) };
+}
+
+/** A labelled input row; shows the error of its field path from the enclosing form. */
+export function Field({ label, path, hint, children, wide }: { label: string; path: string; hint?: string; children: React.ReactNode; wide?: boolean }): React.JSX.Element {
+  const errors = useContext(FieldErrorsContext);
+  const error = errors[path];
+  return (
+    <label className={`field${error === undefined ? '' : ' field-bad'}${wide === true ? ' field-wide' : ''}`} data-field={path}>
+      <span className="field-label">{label}</span>
+      {children}
+      {hint !== undefined && <span className="field-hint">{hint}</span>}
+      {error !== undefined && (
+        <span className="field-error" role="alert" data-testid="field-error" data-field={path}>
+          {label}：{error}
+        </span>
+      )}
+    </label>
+  );
+}
+
+/** A checkbox with its label to the right. */
+export function Check({ label, checked, onChange, testId, hint }: { label: string; checked: boolean; onChange: (v: boolean) => void; testId: string; hint?: string }): React.JSX.Element {
+  return (
+    <label className="check">
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} data-testid={testId} />
+      <span>{label}</span>
+      {hint !== undefined && <span className="field-hint">{hint}</span>}
+    </label>
+  );
+}
+
+/** Text of a number for an input; the form keeps text so a half-typed value is not lost. */
+export function numText(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+/** Input text → number; empty or malformed text → NaN, which the schema reports as "enter a number". */
+export function textNum(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? Number.NaN : Number(trimmed);
+}
