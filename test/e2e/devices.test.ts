@@ -71,9 +71,9 @@ describe.skipIf(!hasSocat())('pole display over a pty pair, through a training c
 
   it('the pty is offered as a port, settings need a supervisor, test display shows 12345.67', async () => {
     const devices = { poleDisplay: { protocol: 'led8', path: modem.a, baudRate: 2400 }, cardTerminal: null } as const;
-    const refused = await bridge.invoke('settings:save', { section: 'devices', value: devices as never, approval: { code: '001', pin: '1111' } });
+    const refused = await bridge.invoke('settings:save', { section: 'devices', value: devices, approval: { code: '001', pin: '1111' } });
     expect(refused).toMatchObject({ ok: false, error: { code: 'ROLE_REQUIRED' } });
-    const saved = await bridge.invoke('settings:save', { section: 'devices', value: devices as never, approval: { code: '800', pin: '8888' } });
+    const saved = await bridge.invoke('settings:save', { section: 'devices', value: devices, approval: { code: '800', pin: '8888' } });
     expect(saved.ok).toBe(true);
     const ports = await bridge.invoke('devices:listPorts', undefined);
     if (!ports.ok) throw new Error(ports.error.message);

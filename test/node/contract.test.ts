@@ -68,7 +68,13 @@ describe.each(transports)('contract over $name', (transport) => {
     expect(result.value.ledger.status).toBe('ok');
     expect(result.value.ledger.path).toBe(core.ledgerPath);
     expect(result.value.ledger.schemaVersion).toBeGreaterThanOrEqual(1);
-    expect(result.value.devices.map((d) => d.status)).toEqual(['not_configured', 'not_configured']);
+    // No pole display configured; in training mode the built-in simulated card terminal is connected.
+    expect(result.value.devices.map((d) => [d.name, d.status])).toEqual([
+      ['pole-display', 'not_configured'],
+      ['card-terminal', 'ok'],
+    ]);
+    expect(result.value.gateways[0]).toMatchObject({ name: 'bpc', status: 'ok' });
+    expect(result.value.gateways[1]).toMatchObject({ name: 'yima', status: 'not_configured' });
   });
 
   it('bad input comes back as BAD_INPUT data, not an exception', async () => {

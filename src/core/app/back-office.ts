@@ -195,9 +195,10 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     'ledger:requeryOpen': async ({ day }) => requeryOpen(day),
 
     'day:report': ({ day, operator }) => {
-      const closed = operator === undefined ? getClosedDay(db, deps.mode(), day) : null;
+      const closed = getClosedDay(db, deps.mode(), day);
+      // The frozen report covers everyone; one operator's view of a closed day is built from the rows.
       const report =
-        closed?.report ??
+        (operator === undefined ? closed?.report : undefined) ??
         buildDayReport(db, { mode: deps.mode(), day, ...(operator === undefined ? {} : { operator }), ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }) });
       return { report, closed };
     },
@@ -293,12 +294,15 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     },
     'settings:testConnection': async () => {
       const started = Date.now();
-      // A signed query for an order that cannot exist: read-only at the bank, and it exercises
-      // DNS, TCP, TLS, the URL path, our signature and the bank's answer format.
-      const result = await deps.gateway(deps.mode()).queryPayment('0'.repeat(28));
+      // The configured bank when there is one (so a supervisor can test before going live), else the
+      // training gateway. A signed query for an order that cannot exist: read-only at the bank, and it
+      // exercises DNS, TCP, TLS, the URL path, our signature and the bank's answer format.
+      const target = deps.config().merchant !== null && secrets.summary(BPC_KEY).hasValue ? 'live' : 'training';
+      const result = await deps.gateway(target).queryPayment('0'.repeat(28));
       const latencyMs = Date.now() - started;
-      if (result.kind === 'transport_unknown') return { ok: false, latencyMs, detail: `${result.reason}: ${result.detail}` };
-      return { ok: true, latencyMs, detail: `gateway answered ${result.response.respCode} ${result.response.respMsg}` };
+      const which = target === 'live' ? `bank ${deps.config().merchant?.url ?? ''}` : 'training gateway';
+      if (result.kind === 'transport_unknown') return { ok: false, latencyMs, detail: `${which}: ${result.reason}: ${result.detail}` };
+      return { ok: true, latencyMs, detail: `${which} answered ${result.response.respCode} ${result.response.respMsg}` };
     },
 
     'devices:listPorts': async () => {

@@ -72,15 +72,16 @@ export interface Core {
 }
 
 /**
- * Live mode needs a configured merchant and its key; until then the app runs in training mode with
- * the built-in simulated gateways. A supervisor can also force training mode on a configured counter.
+ * Live mode needs a configured merchant, its key, and an explicit decision to go live: a provisioning
+ * file with a merchant (the installer's decision) or a supervisor's mode switch. Saving settings or a
+ * key never starts real charging by itself. Until then the app runs in training mode.
  */
 export function resolveMode(db: Db, secrets: SecretStore): { mode: AppMode; reason: string } {
   const config = readConfig(db);
   if (config.merchant === null) return { mode: 'training', reason: 'no merchant configured' };
   if (!secrets.summary(BPC_KEY).hasValue) return { mode: 'training', reason: 'merchant key missing' };
-  if (readSetting(db, SETTING.mode) === 'training') return { mode: 'training', reason: 'training chosen by a supervisor' };
-  return { mode: 'live', reason: 'merchant configured' };
+  if (readSetting(db, SETTING.mode) !== 'live') return { mode: 'training', reason: 'merchant configured; a supervisor has not switched to live mode' };
+  return { mode: 'live', reason: 'merchant configured and switched to live' };
 }
 
 const TRAINING_MERCHANT = { mid: '999000000000001', posNo: '99990001', tellerNo: '001' };

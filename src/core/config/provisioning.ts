@@ -60,6 +60,8 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   db.transaction(() => {
     if (config.bpc !== undefined) {
       writeSetting(db, SETTING.merchant, merchant, now);
+      // A provisioning file with a merchant is the installer's decision to take real payments.
+      writeSetting(db, SETTING.mode, 'live', now);
       changed.push('bpc.merchant');
     }
     if (profile !== undefined) {

@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCore, type Core } from '../../src/core/app/core';
+import { createFileKeyCipher } from '../../src/core/secrets/cipher';
+import { silentLogger } from '../../src/core/util/logger';
+import { tempDir } from '../support/temp';
+
+/** Who may do what at the counter, through the dispatcher as a window calls it. */
+describe('back office rules', () => {
+  let core: Core;
+  let cleanup: () => void;
+  let bank: Server | null = null;
+  const supervisor = { code: '800', pin: '8888' };
+
+  async function invoke(channel: string, input: unknown): Promise<any> {
+    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value;
+  }
+
+  beforeEach(async () => {
+    const t = tempDir('office-');
+    cleanup = t.cleanup;
+    core = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
+  });
+  afterEach(async () => {
+    await core.close();
+    await new Promise<void>((ok) => (bank === null ? ok() : bank.close(() => ok())));
+    bank = null;
+    cleanup();
+  });
+
+  it('a sale needs a signed-in operator, and records who', async () => {
+    await expect(invoke('payment:create', { amountFen: 100 })).rejects.toMatchObject({ code: 'PIN_REQUIRED' });
+    await expect(invoke('session:signIn', { code: '001', pin: '0000' })).rejects.toMatchObject({ code: 'PIN_WRONG' });
+    const session = await invoke('session:signIn', { code: '001', pin: '1111' });
+    expect(session.operator.code).toBe('001');
+    expect(session.shift.operator).toBe('001');
+    const p = await invoke('payment:create', { amountFen: 100 });
+    expect(p.operator).toBe('001');
+  });
+
+  it('saving merchant settings and a key never switches to live by itself; the switch needs a supervisor', async () => {
+    bank = createServer((_req, res) => res.end(JSON.stringify({ respCode: '25', respMsg: '原交易不存在' })));
+    await new Promise<void>((ok) => bank!.listen(0, '127.0.0.1', () => ok()));
+    const url = `http://127.0.0.1:${(bank.address() as AddressInfo).port}/payApi`;
+    await expect(invoke('settings:setMode', { mode: 'live', approval: supervisor })).rejects.toMatchObject({ code: 'NOT_CONFIGURED' });
+    await invoke('settings:save', {
+      section: 'bpc',
+      value: { merchant: { url, mid: '104320170118888', posNo: '37381542', tellerNo: '001' }, profile: {}, timeouts: {} },
+      approval: supervisor,
+    });
+    const view = await invoke('settings:setKey', { gateway: 'bpc', key: '01AC$@!BGT98aw#C', approval: supervisor });
+    expect(view.bpc.key).toEqual({ hasValue: true, suffix: '#C', cipher: 'file-key' });
+    expect(JSON.stringify(view)).not.toContain('01AC$@!BGT98aw#C');
+    expect(core.info().mode).toBe('training');
+    // "Test connection" talks to the configured bank even before going live.
+    const test = await invoke('settings:testConnection', { gateway: 'bpc' });
+    expect(test).toMatchObject({ ok: true });
+    expect(test.detail).toContain(url);
+    expect(test.detail).toContain('25');
+    await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    expect((await invoke('settings:setMode', { mode: 'live', approval: supervisor })).mode).toBe('live');
+    expect(core.info().mode).toBe('live');
+  });
+
+  it('operators: a cashier cannot approve; a manager is needed to create a supervisor', async () => {
+    await expect(invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
+      code: 'ROLE_REQUIRED',
+    });
+    await invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: supervisor });
+    await expect(invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: supervisor })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: { code: '900', pin: '9999' } });
+    const list = await invoke('operators:list', undefined);
+    expect(list.map((o: { code: string }) => o.code)).toEqual(expect.arrayContaining(['001', '002', '800', '801', '900']));
+    expect(JSON.stringify(list)).not.toMatch(/scrypt|pin/i);
+  });
+
+  it('a closed day refuses new sales', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' });
+    const { businessDay } = await import('../../src/core/util/time');
+    const today = businessDay(Date.now());
+    await invoke('day:close', { day: today, manager: { code: '900', pin: '9999' } });
+    await expect(invoke('payment:create', { amountFen: 100 })).rejects.toMatchObject({ code: 'DAY_CLOSED' });
+  });
+});
