@@ -179,7 +179,7 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     await until(() => text('refund-error'), (v) => v.includes('工号或密码错误'), 'PIN_WRONG message');
     expect(await active()).toBe('refund-approval-pin');
     await refund('1', '权限测试', '001', '1111');
-    await until(() => text('refund-error'), (v) => v.includes('需要主管权限'), 'ROLE_REQUIRED message');
+    await until(() => text('refund-error'), (v) => v.includes('权限不足'), 'ROLE_REQUIRED message');
     expect(ledger<{ n: number }>('SELECT count(*) AS n FROM refunds WHERE payment_id = ?', paymentId).n).toBe(2);
     expect((await simOrder(trace1)).refunds).toHaveLength(2);
 

@@ -219,15 +219,16 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
         now(),
       );
     },
-    'day:export': async ({ day, format }) => {
+    'day:export': async ({ day, format, lang }) => {
+      const opts = lang === undefined ? {} : { lang };
       const closed = getClosedDay(db, deps.mode(), day);
       const report = closed?.report ?? buildDayReport(db, { mode: deps.mode(), day, ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }) });
       const base = `day-report-${day}${deps.mode() === 'training' ? '-training' : ''}${closed === null ? '-draft' : ''}`;
-      if (format === 'csv') return { fileName: `${base}.csv`, mime: 'text/csv;charset=utf-8', base64: Buffer.from(dayReportCsv(report), 'utf8').toString('base64') };
+      if (format === 'csv') return { fileName: `${base}.csv`, mime: 'text/csv;charset=utf-8', base64: Buffer.from(dayReportCsv(report, opts), 'utf8').toString('base64') };
       return {
         fileName: `${base}.xlsx`,
         mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        base64: (await dayReportXlsx(report)).toString('base64'),
+        base64: (await dayReportXlsx(report, opts)).toString('base64'),
       };
     },
 

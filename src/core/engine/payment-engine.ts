@@ -17,7 +17,7 @@ import {
   type PaymentRecord,
 } from '../ledger/payments';
 import { getRefund, insertRefundIntent, listOpenRefunds, updateRefund, type RefundRecord } from '../ledger/refunds';
-import type { Logger } from '../util/logger';
+import { maskRawText, type Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
 import { backoffDelay, nextLiveQueryDelay, type PollingSchedule } from './schedule';
 
@@ -723,7 +723,8 @@ export class PaymentEngine {
       data: {
         request,
         httpStatus: x.httpStatus,
-        response: x.responseText,
+        // The raw answer, as received (masked only if it carries a secret-looking field).
+        response: maskRawText(x.responseText),
         outcome: x.outcome,
         durationMs: x.durationMs,
         ...(result.kind === 'transport_unknown' ? { reason: result.reason, detail: result.detail } : {}),

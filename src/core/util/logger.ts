@@ -22,6 +22,22 @@ export function maskSecrets(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * A raw message body as it may be stored: unchanged, unless it is JSON carrying a secret-looking field,
+ * in which case the masked JSON is stored instead (then no longer byte-exact, which is the point).
+ */
+export function maskRawText(text: string | null): string | null {
+  if (text === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const masked = maskSecrets(parsed);
+  return JSON.stringify(masked) === JSON.stringify(parsed) ? text : JSON.stringify(masked);
+}
+
 export function createConsoleLogger(scope = 'cashier', quiet = false): Logger {
   const write = (level: string, message: string, data?: unknown): void => {
     if (quiet && level !== 'error') return;

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call } from './bridge/client';
+import { Handover } from './components/Handover';
 import { HealthPanel } from './components/HealthPanel';
 import { SignIn } from './components/SignIn';
 import { TrainingBanner } from './components/TrainingBanner';
@@ -30,6 +31,7 @@ export function App(): React.JSX.Element {
   const { session, load: loadSession } = useSessionStore();
   const { lang, setLang } = useLang();
   const [screen, setScreen] = useState<Screen>('checkout');
+  const [handoverFor, setHandoverFor] = useState<string | null>(null);
 
   useEffect(() => {
     void load();
@@ -44,6 +46,12 @@ export function App(): React.JSX.Element {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'F12') {
+        e.preventDefault();
+        const code = useSessionStore.getState().session?.operator?.code;
+        if (code !== undefined) setHandoverFor(code);
+        return;
+      }
       const index = SCREENS.findIndex(([, key]) => key === e.key);
       const alt = e.altKey && /^[1-6]$/.test(e.key) ? Number(e.key) - 1 : -1;
       const target = index >= 0 ? index : alt;
@@ -88,8 +96,8 @@ export function App(): React.JSX.Element {
         {signedIn && (
           <span className="operator" data-testid="operator">
             {t('signin.signedInAs')} {operator.code} {operator.name}
-            <button type="button" tabIndex={-1} onClick={() => void call('shift:handover', undefined).catch(() => undefined)} data-testid="handover">
-              {t('signin.handover')}
+            <button type="button" onClick={() => setHandoverFor(operator.code)} data-testid="handover-open">
+              {t('signin.handover')} <kbd>F12</kbd>
             </button>
             <button type="button" tabIndex={-1} onClick={() => void call('session:signOut', undefined).catch(() => undefined)} data-testid="signout">
               {t('signin.signOut')}
@@ -105,6 +113,7 @@ export function App(): React.JSX.Element {
           {t('signin.defaultPins', { codes: session.defaultPins.join(', ') })}
         </div>
       )}
+      {handoverFor !== null && <Handover operator={handoverFor} onClose={() => setHandoverFor(null)} />}
       <main className="app-main">
         {error !== null ? (
           <p className="error">

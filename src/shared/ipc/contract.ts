@@ -293,7 +293,7 @@ export const channels = {
     summary: 'Re-query the unfinished items, then freeze the day report (unresolved items need a recorded supervisor override).',
   }),
   'day:export': channel({
-    input: z.object({ day: DaySchema, format: z.enum(['csv', 'xlsx']) }).strict(),
+    input: z.object({ day: DaySchema, format: z.enum(['csv', 'xlsx']), lang: z.enum(['zh', 'en']).optional() }).strict(),
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
     access: ['cashier'],
     summary: 'The day report as CSV or XLSX (the frozen report for a closed day).',

@@ -12,6 +12,8 @@ import { isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store
 
 const NEXT_SALE_AFTER_MS = 5000;
 
+const SELF_EXPLANATORY = new Set(['PIN_WRONG', 'LOCKED_OUT', 'ROLE_REQUIRED', 'PIN_REQUIRED', 'DAY_CLOSED', 'AMOUNT_INVALID', 'FORBIDDEN']);
+
 /** Turns a bridge error into the user's language, keeping the host's message as detail. */
 export function useErrorText(): (error: unknown) => string {
   const t = useT();
@@ -20,7 +22,9 @@ export function useErrorText(): (error: unknown) => string {
       const key = `error.${error.info.code}`;
       const head = hasMessage(key) ? t(key) : error.info.code;
       const max = error.info.details?.maxFen;
-      return typeof max === 'number' ? `${head}（${formatFen(max)}）` : `${head}：${error.info.message}`;
+      if (typeof max === 'number') return `${head}（${formatFen(max)}）`;
+      // For these the translated text says it all; the host's English detail would only add noise.
+      return SELF_EXPLANATORY.has(error.info.code) ? head : `${head}：${error.info.message}`;
     }
     if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
       const key = `error.${error.code}`;

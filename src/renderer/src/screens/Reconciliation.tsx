@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { OperatorViewData, SettlementReportData } from '../../../shared/reports';
 import { call, getBridge } from '../bridge/client';
-import { useT } from '../i18n';
+import { useLang, useT } from '../i18n';
 import { downloadHostFile } from '../lib/download';
 import { CloseDayForm } from './manage/CloseDayForm';
 import { todayIn, useManageErrorText } from './manage/common';
@@ -94,7 +94,7 @@ export function Reconciliation(): React.JSX.Element {
     setBusy(format);
     setMessage(null);
     try {
-      const file = await call('day:export', { day, format });
+      const file = await call('day:export', { day, format, lang: useLang.getState().lang });
       downloadHostFile(file);
       setMessage({ kind: 'info', text: t('manage.export.done', { file: file.fileName }) });
     } catch (e) {
