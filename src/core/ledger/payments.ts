@@ -3,7 +3,8 @@ import { FINAL_PAYMENT_STATUSES, type PaymentStatus, type PaymentView } from '..
 import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from './db';
 
-interface PaymentRow {
+/** A payments row as SQLite returns it (snake_case). */
+export interface PaymentRow {
   id: number;
   trade_no: string;
   mer_order_no: string | null;
@@ -40,7 +41,8 @@ export interface PaymentRecord extends PaymentView {
   closeRequestedAt: number | null;
 }
 
-function toRecord(row: PaymentRow): PaymentRecord {
+/** Maps a payments row to its camelCase record (the one mapping of this table). */
+export function paymentFromRow(row: PaymentRow): PaymentRecord {
   return {
     id: row.id,
     tradeNo: row.trade_no,
@@ -146,12 +148,12 @@ export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecor
 export function getPayment(db: Db, id: number): PaymentRecord {
   const row = db.prepare('SELECT * FROM payments WHERE id = ?').get(id) as PaymentRow | undefined;
   if (row === undefined) throw new AppError('NOT_FOUND', `payment ${id} not found`);
-  return toRecord(row);
+  return paymentFromRow(row);
 }
 
 export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord | undefined {
   const row = db.prepare('SELECT * FROM payments WHERE sys_trace = ?').get(sysTrace) as PaymentRow | undefined;
-  return row === undefined ? undefined : toRecord(row);
+  return row === undefined ? undefined : paymentFromRow(row);
 }
 
 /** Payments the engine must still resolve (resumed at start-up). */
@@ -159,13 +161,13 @@ export function listOpenPayments(db: Db): PaymentRecord[] {
   const rows = db
     .prepare("SELECT * FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown') ORDER BY id")
     .all() as PaymentRow[];
-  return rows.map(toRecord);
+  return rows.map(paymentFromRow);
 }
 
 /** The newest payment of a mode (for the customer display after a reload). */
 export function latestPayment(db: Db, mode: AppMode): PaymentRecord | undefined {
   const row = db.prepare('SELECT * FROM payments WHERE mode = ? ORDER BY id DESC LIMIT 1').get(mode) as PaymentRow | undefined;
-  return row === undefined ? undefined : toRecord(row);
+  return row === undefined ? undefined : paymentFromRow(row);
 }
 
 export interface PaymentPatch {

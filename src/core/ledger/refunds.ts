@@ -4,7 +4,8 @@ import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from './db';
 import { getPayment } from './payments';
 
-interface RefundRow {
+/** A refunds row as SQLite returns it (snake_case). */
+export interface RefundRow {
   id: number;
   refund_no: string;
   payment_id: number;
@@ -32,7 +33,8 @@ export interface RefundRecord extends RefundView {
   queryCount: number;
 }
 
-function toRecord(row: RefundRow): RefundRecord {
+/** Maps a refunds row to its camelCase record (the one mapping of this table). */
+export function refundFromRow(row: RefundRow): RefundRecord {
   return {
     id: row.id,
     refundNo: row.refund_no,
@@ -152,15 +154,15 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
 export function getRefund(db: Db, id: number): RefundRecord {
   const row = db.prepare('SELECT * FROM refunds WHERE id = ?').get(id) as RefundRow | undefined;
   if (row === undefined) throw new AppError('NOT_FOUND', `refund ${id} not found`);
-  return toRecord(row);
+  return refundFromRow(row);
 }
 
 export function listRefundsForPayment(db: Db, paymentId: number): RefundRecord[] {
-  return (db.prepare('SELECT * FROM refunds WHERE payment_id = ? ORDER BY id').all(paymentId) as RefundRow[]).map(toRecord);
+  return (db.prepare('SELECT * FROM refunds WHERE payment_id = ? ORDER BY id').all(paymentId) as RefundRow[]).map(refundFromRow);
 }
 
 export function listOpenRefunds(db: Db): RefundRecord[] {
-  return (db.prepare("SELECT * FROM refunds WHERE status IN ('created', 'pending', 'unknown') ORDER BY id").all() as RefundRow[]).map(toRecord);
+  return (db.prepare("SELECT * FROM refunds WHERE status IN ('created', 'pending', 'unknown') ORDER BY id").all() as RefundRow[]).map(refundFromRow);
 }
 
 export interface RefundPatch {
