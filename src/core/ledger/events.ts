@@ -1,5 +1,5 @@
 import { maskSecrets } from '../util/logger';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 
 export type EventEntity = 'app' | 'payment' | 'refund' | 'settings' | 'operator' | 'day' | 'device';
 
@@ -18,8 +18,7 @@ export function appendEvent(
   db: Db,
   event: { at: number; entity: EventEntity; entityId?: number | null; type: string; actor?: string | null; data?: unknown },
 ): number {
-  const info = db
-    .prepare('INSERT INTO events (at, entity, entity_id, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)')
+  const info = stmt(db, 'INSERT INTO events (at, entity, entity_id, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)')
     .run(event.at, event.entity, event.entityId ?? null, event.type, event.actor ?? null, JSON.stringify(maskSecrets(event.data ?? {})));
   return Number(info.lastInsertRowid);
 }
@@ -35,8 +34,7 @@ interface EventRow {
 }
 
 export function listEvents(db: Db, entity: EventEntity, entityId: number): LedgerEvent[] {
-  const rows = db
-    .prepare('SELECT * FROM events WHERE entity = ? AND entity_id = ? ORDER BY id')
+  const rows = stmt(db, 'SELECT * FROM events WHERE entity = ? AND entity_id = ? ORDER BY id')
     .all(entity, entityId) as EventRow[];
   return rows.map((row) => ({
     id: row.id,

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors';
 import { FINAL_PAYMENT_STATUSES, type PaymentStatus, type PaymentView } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 
 /** A payments row as SQLite returns it (snake_case). */
 export interface PaymentRow {
@@ -116,8 +116,8 @@ export interface PaymentIntent {
  */
 export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecord {
   try {
-    const info = db
-      .prepare(
+    const info = stmt(
+      db,
         `INSERT INTO payments (trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, operator,
            business_day, created_at, updated_at, sent_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?)`,
@@ -146,27 +146,26 @@ export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecor
 }
 
 export function getPayment(db: Db, id: number): PaymentRecord {
-  const row = db.prepare('SELECT * FROM payments WHERE id = ?').get(id) as PaymentRow | undefined;
+  const row = stmt(db, 'SELECT * FROM payments WHERE id = ?').get(id) as PaymentRow | undefined;
   if (row === undefined) throw new AppError('NOT_FOUND', `payment ${id} not found`);
   return paymentFromRow(row);
 }
 
 export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord | undefined {
-  const row = db.prepare('SELECT * FROM payments WHERE sys_trace = ?').get(sysTrace) as PaymentRow | undefined;
+  const row = stmt(db, 'SELECT * FROM payments WHERE sys_trace = ?').get(sysTrace) as PaymentRow | undefined;
   return row === undefined ? undefined : paymentFromRow(row);
 }
 
 /** Payments the engine must still resolve (resumed at start-up). */
 export function listOpenPayments(db: Db): PaymentRecord[] {
-  const rows = db
-    .prepare("SELECT * FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown') ORDER BY id")
+  const rows = stmt(db, "SELECT * FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown') ORDER BY id")
     .all() as PaymentRow[];
   return rows.map(paymentFromRow);
 }
 
 /** The newest payment of a mode (for the customer display after a reload). */
 export function latestPayment(db: Db, mode: AppMode): PaymentRecord | undefined {
-  const row = db.prepare('SELECT * FROM payments WHERE mode = ? ORDER BY id DESC LIMIT 1').get(mode) as PaymentRow | undefined;
+  const row = stmt(db, 'SELECT * FROM payments WHERE mode = ? ORDER BY id DESC LIMIT 1').get(mode) as PaymentRow | undefined;
   return row === undefined ? undefined : paymentFromRow(row);
 }
 
@@ -220,7 +219,7 @@ export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: numb
   }
   if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
   if (patch.status !== undefined && isFinal(patch.status) && !isFinal(current.status)) sets.push('final_at = @now');
-  db.prepare(`UPDATE payments SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  stmt(db, `UPDATE payments SET ${sets.join(', ')} WHERE id = @id`).run(params);
   return getPayment(db, id);
 }
 

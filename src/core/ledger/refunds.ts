@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors';
 import type { RefundStatus, RefundView } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 import { getPayment } from './payments';
 
 /** A refunds row as SQLite returns it (snake_case). */
@@ -81,8 +81,8 @@ export interface RefundTotals {
 /** Paid, refunded, in flight and remaining for one payment, from the ledger. */
 export function refundTotals(db: Db, paymentId: number): RefundTotals {
   const payment = getPayment(db, paymentId);
-  const sums = db
-    .prepare(
+  const sums = stmt(
+      db,
       `SELECT
          COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_fen END), 0) AS refunded,
          COALESCE(SUM(CASE WHEN status IN ('created', 'pending', 'unknown') THEN amount_fen END), 0) AS in_flight
@@ -127,8 +127,8 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
         inFlightFen: totals.inFlightFen,
       });
     }
-    const info = db
-      .prepare(
+    const info = stmt(
+      db,
         `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, reason, operator, approved_by, business_day,
            created_at, updated_at, sent_at)
          VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
@@ -152,17 +152,17 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
 }
 
 export function getRefund(db: Db, id: number): RefundRecord {
-  const row = db.prepare('SELECT * FROM refunds WHERE id = ?').get(id) as RefundRow | undefined;
+  const row = stmt(db, 'SELECT * FROM refunds WHERE id = ?').get(id) as RefundRow | undefined;
   if (row === undefined) throw new AppError('NOT_FOUND', `refund ${id} not found`);
   return refundFromRow(row);
 }
 
 export function listRefundsForPayment(db: Db, paymentId: number): RefundRecord[] {
-  return (db.prepare('SELECT * FROM refunds WHERE payment_id = ? ORDER BY id').all(paymentId) as RefundRow[]).map(refundFromRow);
+  return (stmt(db, 'SELECT * FROM refunds WHERE payment_id = ? ORDER BY id').all(paymentId) as RefundRow[]).map(refundFromRow);
 }
 
 export function listOpenRefunds(db: Db): RefundRecord[] {
-  return (db.prepare("SELECT * FROM refunds WHERE status IN ('created', 'pending', 'unknown') ORDER BY id").all() as RefundRow[]).map(refundFromRow);
+  return (stmt(db, "SELECT * FROM refunds WHERE status IN ('created', 'pending', 'unknown') ORDER BY id").all() as RefundRow[]).map(refundFromRow);
 }
 
 export interface RefundPatch {
@@ -196,6 +196,6 @@ export function updateRefund(db: Db, id: number, patch: RefundPatch, now: number
   }
   if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
   if ((patch.status === 'succeeded' || patch.status === 'failed') && current.status !== patch.status) sets.push('final_at = @now');
-  db.prepare(`UPDATE refunds SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  stmt(db, `UPDATE refunds SET ${sets.join(', ')} WHERE id = @id`).run(params);
   return getRefund(db, id);
 }

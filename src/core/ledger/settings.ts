@@ -1,13 +1,14 @@
-import type { Db } from './db';
+import { stmt, type Db } from './db';
 
 /** Settings are JSON values under string keys; callers validate what they read with their own schema. */
 export function readSetting(db: Db, key: string): unknown {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  const row = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
   return row === undefined ? undefined : (JSON.parse(row.value) as unknown);
 }
 
 export function writeSetting(db: Db, key: string, value: unknown, now: number): void {
-  db.prepare(
+  stmt(
+      db,
     'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
   ).run(key, JSON.stringify(value), now);
 }
