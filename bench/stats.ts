@@ -17,5 +17,4 @@ export function writeTable(name: string, title: string, header: string[], rows: 
   const line = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
   const text = [`### ${title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', ...notes.map((n) => `- ${n}`), ''].join('\n');
   writeFileSync(join(dir, `${name}.md`), text);
-  process.stdout.write(`\n${text}\n`);
 }
