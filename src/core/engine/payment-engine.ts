@@ -72,7 +72,8 @@ export interface CreateRefundInput {
  */
 export class PaymentEngine {
   private readonly timers = new Map<string, unknown>();
-  private readonly inFlight = new Set<string>();
+  /** Requests under way per payment/refund key; the promise settles when that request is recorded. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly unclearSince = new Map<number, number>();
   private readonly backoffAttempts = new Map<string, number>();
@@ -357,7 +358,7 @@ export class PaymentEngine {
       if (refund.status !== 'unknown') this.patchRefund(id, { status: 'unknown', respMsg: 'refund answer lost; J needs its trace — check with the bank' });
       return;
     }
-    this.inFlight.add(k);
+    const end = this.begin(k);
     try {
       const result = await this.deps.gateway(refund.mode).queryRefund(refund.sysTrace);
       this.logExchange('refund', id, result, null);
@@ -366,7 +367,7 @@ export class PaymentEngine {
       this.deps.logger.error(`refund ${id} query failed`, error);
       this.scheduleRefundQuery(getRefund(this.deps.db, id));
     } finally {
-      this.inFlight.delete(k);
+      end();
     }
     if (this.again.delete(k)) await this.queryRefund(id);
   }
@@ -503,7 +504,7 @@ export class PaymentEngine {
     if (payment.status === 'paid' || payment.sysTrace === null) return;
     if (isFinal(payment.status) && !immediate) return;
     this.cancelTimer(k);
-    this.inFlight.add(k);
+    const end = this.begin(k);
     let threw = false;
     try {
       const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
@@ -517,7 +518,7 @@ export class PaymentEngine {
       threw = true;
       this.deps.logger.error(`payment ${id} query failed`, error);
     } finally {
-      this.inFlight.delete(k);
+      end();
     }
     if (this.again.delete(k)) {
       await this.queryPayment(id, true);
@@ -596,12 +597,12 @@ export class PaymentEngine {
     if (isFinal(payment.status)) return payment;
     this.closePending.add(id);
     if (payment.sysTrace === null) return payment; // F still in flight: applyCreateResult closes it when the trace arrives.
-    while (this.inFlight.has(k)) await new Promise((r) => setTimeout(r, 20));
+    while (this.inFlight.has(k)) await this.inFlight.get(k);
     // The query we waited for may have ended the sale (paid, or 77).
     payment = getPayment(this.deps.db, id);
     if (isFinal(payment.status) || payment.sysTrace === null) return payment;
     const sysTrace = payment.sysTrace;
-    this.inFlight.add(k);
+    const end = this.begin(k);
     try {
       const client = this.deps.gateway(payment.mode);
       let closeConfirmed = false;
@@ -618,11 +619,11 @@ export class PaymentEngine {
         return this.applyQueryResult(id, g, { closeConfirmed });
       });
     } catch (error) {
-      this.inFlight.delete(k);
+      end();
       this.retryLater(id);
       throw error;
     } finally {
-      this.inFlight.delete(k);
+      end();
     }
     this.again.delete(k);
     this.scheduleQuery(payment);
@@ -630,6 +631,17 @@ export class PaymentEngine {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Marks a request for `k` as under way; the returned function ends it (idempotent). */
+  private begin(k: string): () => void {
+    let settle: () => void = () => undefined;
+    const flight = new Promise<void>((resolve) => (settle = resolve));
+    this.inFlight.set(k, flight);
+    return () => {
+      if (this.inFlight.get(k) === flight) this.inFlight.delete(k);
+      settle();
+    };
+  }
 
   /** Pending window notifications while a batch's transaction is open (null outside a batch). */
   private deferred: PaymentRecord[] | null = null;
