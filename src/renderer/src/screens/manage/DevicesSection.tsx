@@ -185,13 +185,7 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
             <div className="fields-grid">
               <PortPicker label={t('manage.devices.port')} path="poleDisplay.path" value={pole.path} onChange={(path) => p({ path })} ports={ports} testId="pole-port" />
               <Field label={t('manage.devices.protocol')} path="poleDisplay.protocol">
-                <select value={pole.protocol} onChange={(e) => p({ protocol: PoleDisplayProtocolSchema.parse(e.target.value) })} data-testid="pole-protocol">
-                  {PoleDisplayProtocolSchema.options.map((o) => (
-                    <option key={o} value={o}>
-                      {t(`manage.devices.protocol.${o}` as MessageKey)}
-                    </option>
-                  ))}
-                </select>
+                <EnumSelect value={pole.protocol} options={PoleDisplayProtocolSchema.options} label={(o) => t(`manage.devices.protocol.${o}` as MessageKey)} onChange={(protocol) => p({ protocol })} testId="pole-protocol" />
               </Field>
               <Field label={t('manage.devices.baud')} path="poleDisplay.baudRate">
                 <select value={pole.baud} onChange={(e) => p({ baud: e.target.value })} data-testid="pole-baud">
@@ -212,24 +206,12 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                 onChange={(patch) => p(patch)}
               />
               <Field label={t('manage.devices.encoding')} path="poleDisplay.encoding">
-                <select value={pole.encoding} onChange={(e) => p({ encoding: DisplayTextEncodingSchema.parse(e.target.value) })} data-testid="pole-encoding">
-                  {DisplayTextEncodingSchema.options.map((o) => (
-                    <option key={o} value={o}>
-                      {t(`manage.devices.encoding.${o}` as MessageKey)}
-                    </option>
-                  ))}
-                </select>
+                <EnumSelect value={pole.encoding} options={DisplayTextEncodingSchema.options} label={(o) => t(`manage.devices.encoding.${o}` as MessageKey)} onChange={(encoding) => p({ encoding })} testId="pole-encoding" />
               </Field>
               {isLed && (
                 <>
                   <Field label={t('manage.devices.lampVariant')} path="poleDisplay.lampVariant">
-                    <select value={pole.lampVariant} onChange={(e) => p({ lampVariant: LampVariantSchema.parse(e.target.value) })} data-testid="pole-lamp">
-                      {LampVariantSchema.options.map((o) => (
-                        <option key={o} value={o}>
-                          {t(`manage.devices.lamp.${o}` as MessageKey)}
-                        </option>
-                      ))}
-                    </select>
+                    <EnumSelect value={pole.lampVariant} options={LampVariantSchema.options} label={(o) => t(`manage.devices.lamp.${o}` as MessageKey)} onChange={(lampVariant) => p({ lampVariant })} testId="pole-lamp" />
                   </Field>
                   <Field label={t('manage.devices.delay')} path="poleDisplay.interCommandDelayMs" hint="0–150 ms">
                     <input inputMode="numeric" value={pole.interCommandDelayMs} onChange={(e) => p({ interCommandDelayMs: e.target.value })} data-testid="pole-delay" />
@@ -239,13 +221,7 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
               )}
               {isVfd && pole.encoding !== 'ascii' && (
                 <Field label={t('manage.devices.hanziMode')} path="poleDisplay.hanziMode">
-                  <select value={pole.hanziMode} onChange={(e) => p({ hanziMode: HanziModeSchema.parse(e.target.value) })} data-testid="pole-hanzi">
-                    {HanziModeSchema.options.map((o) => (
-                      <option key={o} value={o}>
-                        {t(`manage.devices.hanzi.${o}` as MessageKey)}
-                      </option>
-                    ))}
-                  </select>
+                  <EnumSelect value={pole.hanziMode} options={HanziModeSchema.options} label={(o) => t(`manage.devices.hanzi.${o}` as MessageKey)} onChange={(hanziMode) => p({ hanziMode })} testId="pole-hanzi" />
                 </Field>
               )}
               {pole.protocol === 'custom' && (
@@ -458,5 +434,31 @@ function DeviceStatusPanel(): React.JSX.Element {
         </p>
       )}
     </div>
+  );
+}
+
+/** A select over an enum's options, each labelled through the translation of `label(option)`. */
+function EnumSelect<T extends string>({ value, options, label, onChange, testId }: {
+  value: T;
+  options: readonly T[];
+  label: (option: T) => string;
+  onChange: (next: T) => void;
+  testId: string;
+}): React.JSX.Element {
+  return (
+    <select
+      value={value}
+      onChange={(e) => {
+        const next = options.find((o) => o === e.target.value);
+        if (next !== undefined) onChange(next);
+      }}
+      data-testid={testId}
+    >
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {label(o)}
+        </option>
+      ))}
+    </select>
   );
 }
