@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCore, type Core } from '../core/app/core';
 import { PROVISIONING_FILE } from '../core/config/provisioning';
 import { createConsoleLogger } from '../core/util/logger';
+import { createFileKeyCipher, type SecretCipher } from '../core/secrets/cipher';
 import type { WindowRole } from '../shared/ipc/contract';
 import { registerIpc } from './ipc';
 import { createSafeStorageCipher } from './safe-storage-cipher';
@@ -46,6 +47,19 @@ async function createWindows(): Promise<void> {
   await Promise.all([load(cashier, 'index.html'), load(display, 'customer.html')]);
 }
 
+/**
+ * The OS keychain when there is one; otherwise (a Linux kiosk without a secret service, say) the
+ * labelled file-key fallback, so the counter still starts — Settings then shows "file key".
+ */
+function chooseCipher(userData: string, logger: ReturnType<typeof createConsoleLogger>): SecretCipher {
+  try {
+    return createSafeStorageCipher(safeStorage);
+  } catch (error) {
+    logger.warn('safeStorage unavailable: secrets fall back to the file key in the data directory', error);
+    return createFileKeyCipher(userData);
+  }
+}
+
 if (!app.requestSingleInstanceLock()) {
   // A second copy on the same counter would share the ledger and the serial ports: hand over and leave.
   app.quit();
@@ -66,7 +80,7 @@ if (!app.requestSingleInstanceLock()) {
         dataDir: app.getPath('userData'),
         version: app.getVersion(),
         platform: 'electron',
-        cipher: createSafeStorageCipher(safeStorage),
+        cipher: chooseCipher(app.getPath('userData'), logger),
         logger,
         // The well-known provisioning path: drop a file here to configure live mode (docs/provisioning.md).
         provisioningFile: join(app.getPath('userData'), PROVISIONING_FILE),

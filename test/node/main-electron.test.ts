@@ -124,3 +124,19 @@ describe('electron main (mocked electron)', () => {
     expect(health).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
 });
+
+describe('safeStorage cipher', () => {
+  it('refuses to claim OS encryption when the OS offers none (main then falls back to the labelled file key)', async () => {
+    const { createSafeStorageCipher } = await import('../../src/main/safe-storage-cipher');
+    expect(() => createSafeStorageCipher({ isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+    const cipher = createSafeStorageCipher({
+      isEncryptionAvailable: () => true,
+      encryptString: (s: string) => Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a)),
+      decryptString: (b: Buffer) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
+    });
+    expect(cipher.kind).toBe('safeStorage');
+    expect(cipher.decrypt(cipher.encrypt('密钥 key'))).toBe('密钥 key');
+  });
+});
