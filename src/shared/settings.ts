@@ -73,6 +73,12 @@ export const LimitsSchema = z.object({
   maxAmountFen: z.number().int().positive().max(999_999_999_999).default(5_000_000),
 });
 
+export const ShopSchema = z.object({
+  /** Shown on the customer display (and the second screen's welcome page). */
+  name: z.string().trim().max(40).default(''),
+});
+
+export type ShopSettings = z.output<typeof ShopSchema>;
 export type BpcMerchantSettings = z.output<typeof BpcMerchantSchema>;
 export type BpcProfileSettings = z.output<typeof BpcProfileSchema>;
 export type TimeoutsSettings = z.output<typeof TimeoutsSchema>;
@@ -96,6 +102,7 @@ export const ProvisioningSchema = z
     polling: PollingSchema.partial().strict().optional(),
     notifications: NotificationsSchema.partial().strict().optional(),
     limits: LimitsSchema.partial().strict().optional(),
+    shop: ShopSchema.partial().strict().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

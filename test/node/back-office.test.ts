@@ -84,4 +84,17 @@ describe('back office rules', () => {
     await invoke('day:close', { day: today, manager: { code: '900', pin: '9999' } });
     await expect(invoke('payment:create', { amountFen: 100 })).rejects.toMatchObject({ code: 'DAY_CLOSED' });
   });
+
+  it('the shop name reaches the customer display (app:info), and the default pay type is sent in F', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' });
+    await expect(invoke('settings:save', { section: 'shop', value: { name: 'x'.repeat(41) }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await invoke('settings:save', { section: 'shop', value: { name: '老王便利店' }, approval: supervisor });
+    const display = await core.dispatch('app:info', undefined, { role: 'display' });
+    expect(display).toMatchObject({ ok: true, value: { shopName: '老王便利店' } });
+    const qr = (await invoke('settings:get', undefined)).qr;
+    await invoke('settings:save', { section: 'qr', value: { ...qr, defaultPayType: 'ZFBA' }, approval: supervisor });
+    await invoke('payment:create', { amountFen: 300 });
+    const f = core.trainingGateway.requests().filter((r) => r.tranType === 'F').at(-1);
+    expect(f?.body?.payType).toBe('ZFBA');
+  });
 });

@@ -126,6 +126,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       polling: c.polling,
       notifications: c.notifications,
       limits: c.limits,
+      shop: c.shop,
       devices: readDevicesConfig(db),
     };
   };
@@ -266,6 +267,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       }
       recordSettings(by.code, input.section, input.value);
       deps.reloadConfig();
+      if (input.section === 'shop') deps.emitMode();
       return settingsView();
     },
     'settings:setKey': async ({ key, approval }) => {

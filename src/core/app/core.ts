@@ -192,7 +192,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   const info = (): AppInfo => {
     const { mode, reason } = resolveMode(db, secrets);
-    return { name: APP_NAME, version: options.version, mode, modeReason: reason, dataDir: options.dataDir, platform: options.platform, configError };
+    return {
+      name: APP_NAME,
+      version: options.version,
+      mode,
+      modeReason: reason,
+      dataDir: options.dataDir,
+      platform: options.platform,
+      configError,
+      shopName: config.shop.name,
+    };
   };
   const mode = (): AppMode => resolveMode(db, secrets).mode;
 
@@ -374,7 +383,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         }
         return toView(cardPayments.create({ ...input, operator }));
       }
-      return toView(await engine.createPayment({ ...input, operator }));
+      // The configured default pay type applies when the cashier did not pick one.
+      const payType = input.payType ?? (config.qr.defaultPayType === '' ? undefined : config.qr.defaultPayType);
+      return toView(await engine.createPayment({ ...input, payType, operator }));
     },
     'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, backOffice.session.operator?.code ?? null)),
     'payment:get': ({ id }) => toView(getPayment(db, id)),

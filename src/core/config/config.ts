@@ -10,6 +10,8 @@ import {
   type BpcMerchantSettings,
   type BpcProfileSettings,
   type LimitsSettings,
+  ShopSchema,
+  type ShopSettings,
   type NotificationsSettings,
   type PollingSettings,
   type QrSettings,
@@ -27,6 +29,7 @@ export const SETTING = {
   polling: 'polling',
   notifications: 'notifications',
   limits: 'limits',
+  shop: 'shop',
   mode: 'app.mode',
 } as const;
 
@@ -38,6 +41,7 @@ export interface CounterConfig {
   polling: PollingSettings;
   notifications: NotificationsSettings;
   limits: LimitsSettings;
+  shop: ShopSettings;
 }
 
 function read<S extends z.ZodType>(db: Db, key: string, schema: S): z.output<S> {
@@ -59,5 +63,6 @@ export function readConfig(db: Db): CounterConfig {
     polling: read(db, SETTING.polling, PollingSchema),
     notifications: read(db, SETTING.notifications, NotificationsSchema),
     limits: read(db, SETTING.limits, LimitsSchema),
+    shop: read(db, SETTING.shop, ShopSchema),
   };
 }

@@ -44,10 +44,12 @@ export function CustomerDisplay(): React.JSX.Element {
       <TrainingBanner visible={info?.mode === 'training'} />
       {shown === null ? (
         <div className="customer-body" data-testid="customer-idle">
+          {info !== null && info.shopName !== '' && <h2 className="shop-name" data-testid="shop-name">{info.shopName}</h2>}
           <h1>{t('display.welcome')}</h1>
         </div>
       ) : (
         <div className={`customer-body customer-${shown.status}`} data-testid="customer-payment" data-status={shown.status}>
+          {info !== null && info.shopName !== '' && <p className="shop-name">{info.shopName}</p>}
           <p className="customer-label">{t('display.amount')}</p>
           <div className="customer-amount" data-testid="customer-amount">
             ¥ {formatFen(shown.amountFen)}

@@ -27,6 +27,7 @@ import {
   NotificationsSchema,
   PollingSchema,
   QrSchema,
+  ShopSchema,
   TimeoutsSchema,
 } from '../settings';
 
@@ -59,6 +60,8 @@ export const AppInfoSchema = z.object({
   modeReason: z.string(),
   /** The last provisioning/config error, if the file could not be applied (the app kept its mode). */
   configError: z.string().nullable(),
+  /** The shop's name for the customer display ('' when not set). */
+  shopName: z.string(),
 });
 
 export const HealthStatusSchema = z.enum(['ok', 'error', 'unreachable', 'not_configured', 'disconnected']);
@@ -94,6 +97,7 @@ export const SettingsViewSchema = z.object({
   polling: PollingSchema,
   notifications: NotificationsSchema,
   limits: LimitsSchema,
+  shop: ShopSchema,
   devices: DevicesConfigSchema,
 });
 export type SettingsView = z.output<typeof SettingsViewSchema>;
@@ -332,6 +336,7 @@ export const channels = {
       z.object({ section: z.literal('polling'), value: PollingSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('notifications'), value: NotificationsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('limits'), value: LimitsSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('shop'), value: ShopSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
     ]),
     output: SettingsViewSchema,

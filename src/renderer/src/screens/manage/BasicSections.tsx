@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { parseYuanToFen } from '../../../../shared/money';
-import { LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
+import { LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, ShopSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
 import { call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
@@ -145,6 +145,25 @@ export function LimitsSection({ view, onSaved }: SectionProps): React.JSX.Elemen
     <SectionForm id="limits" title={t('manage.limits.title')} submit={submit}>
       <Field label={t('manage.limits.max')} path="maxAmountFen" hint={t('manage.limits.hint')}>
         <input inputMode="decimal" value={maxYuan} onChange={(e) => setMaxYuan(e.target.value)} data-testid="limits-max" />
+      </Field>
+    </SectionForm>
+  );
+}
+
+/** The shop's name, shown on the customer display. */
+export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element {
+  const t = useT();
+  const [name, setName] = useState(view.shop.name);
+  const submit = async (approval: Approval): Promise<string> => {
+    const checked = validate(t, ShopSchema, { name });
+    if (!checked.ok) throw new FieldProblems(checked.errors);
+    onSaved(await call('settings:save', { section: 'shop', value: checked.value, approval }));
+    return t('manage.settings.saved');
+  };
+  return (
+    <SectionForm id="shop" title={t('manage.shop.title')} submit={submit}>
+      <Field label={t('manage.shop.name')} path="name" hint={t('manage.shop.hint')}>
+        <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} data-testid="shop-name" />
       </Field>
     </SectionForm>
   );
