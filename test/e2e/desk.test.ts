@@ -228,6 +228,13 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     expect(await refundedRow.textContent()).toContain('¥20.00'); // refunded so far
     expect(await refundedRow.textContent()).toContain('支付成功');
     expect(await refundedRow.textContent()).toContain('微信支付');
+    // The day's refunds are listed too: the two succeeded partial refunds of the first payment.
+    const dayRefundRows = page.getByTestId('tx-refund-row');
+    await until(() => dayRefundRows.count(), (n) => n === 2, 'two refund rows');
+    const refundTexts = await dayRefundRows.allTextContents();
+    expect(refundTexts.join('|')).toContain('¥12.30');
+    expect(refundTexts.join('|')).toContain('¥7.70');
+    expect(refundTexts.every((text) => text.includes(trace1))).toBe(true);
     await page.screenshot({ path: join(ROOT, 'test-results', 'transactions.png'), fullPage: true });
 
     // Status: paid only → 3; with pay type ZFBA → 1.

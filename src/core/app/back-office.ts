@@ -17,7 +17,7 @@ import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, getOperator, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
 import { endShift, getShift, startShift } from '../operators/shifts';
-import { buildDayReport, closeDay, getClosedDay, isDayClosed } from '../reports/day-report';
+import { buildDayReport, closeDay, getClosedDay, isDayClosed, listDayRefunds } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
 import { findPayments, listOpenItems, listTransactions, paymentDetail } from '../reports/transactions';
 import type { SecretStore } from '../secrets/store';
@@ -38,6 +38,7 @@ type BackOfficeChannels =
   | 'refund:requery'
   | 'refund:resolve'
   | 'ledger:list'
+  | 'ledger:refunds'
   | 'ledger:requeryOpen'
   | 'day:report'
   | 'day:close'
@@ -193,6 +194,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
         ...(cursor === undefined ? {} : { cursor }),
         limit: limit ?? 50,
       }),
+    'ledger:refunds': ({ day }) => listDayRefunds(db, deps.mode(), day),
     'ledger:requeryOpen': async ({ day }) => requeryOpen(day),
 
     'day:report': ({ day, operator }) => {

@@ -315,6 +315,13 @@ export function buildDayReport(db: Db, query: DayReportQuery): DayReport {
   return db.transaction(() => dayReportInTx(db, query, clock))();
 }
 
+/** The refunds booked on a business day, newest first, with their payment's trade number and trace. */
+export function listDayRefunds(db: Db, mode: Mode, day: string): ReportRefund[] {
+  return (
+    db.prepare(`${REFUND_JOIN_SELECT} WHERE r.mode = ? AND r.business_day = ? ORDER BY r.id DESC`).all(mode, assertBusinessDay(day)) as RefundJoinRow[]
+  ).map(toReportRefund);
+}
+
 export interface ShiftReportQuery {
   mode: Mode;
   operator: string;

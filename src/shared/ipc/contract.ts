@@ -15,6 +15,7 @@ import {
   DaySchema,
   OperatorViewSchema,
   PaymentDetailSchema,
+  ReportRefundSchema,
   RoleSchema,
   SessionSchema,
   SettlementReportSchema,
@@ -271,6 +272,12 @@ export const channels = {
     output: z.object({ rows: z.array(TransactionRowSchema), nextCursor: z.number().int().nullable() }),
     access: ['cashier'],
     summary: 'One page of a day\'s transactions (keyset paging), with filters and search.',
+  }),
+  'ledger:refunds': channel({
+    input: z.object({ day: DaySchema }).strict(),
+    output: z.array(ReportRefundSchema),
+    access: ['cashier'],
+    summary: 'The refunds booked on a day (newest first), with the trace and order number of their payment.',
   }),
   'ledger:requeryOpen': channel({
     input: z.object({ day: DaySchema.optional() }).strict(),

@@ -122,6 +122,13 @@ export const deskZh = {
   'tx.ev.bpc.R': '退款 (R)',
   'tx.ev.bpc.J': '查询退款 (J)',
   'tx.ev.bpc.S': '关单 (S)',
+  'tx.refunds.title': '当日退款（{n} 笔）',
+  'tx.refunds.time': '时间',
+  'tx.refunds.amount': '金额',
+  'tx.refunds.status': '状态',
+  'tx.refunds.reason': '原因',
+  'tx.refunds.by': '经办 / 批准',
+  'tx.refunds.payment': '原交易流水号',
 } as const;
 
 export const deskEn: Record<keyof typeof deskZh, string> = {
@@ -247,4 +254,11 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'tx.ev.bpc.R': 'Refund (R)',
   'tx.ev.bpc.J': 'Query refund (J)',
   'tx.ev.bpc.S': 'Close order (S)',
+  'tx.refunds.title': 'Refunds booked this day ({n})',
+  'tx.refunds.time': 'Time',
+  'tx.refunds.amount': 'Amount',
+  'tx.refunds.status': 'Status',
+  'tx.refunds.reason': 'Reason',
+  'tx.refunds.by': 'By / approved',
+  'tx.refunds.payment': 'Original trace',
 };

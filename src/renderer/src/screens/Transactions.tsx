@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { OPEN_PAYMENT_STATUSES, PaymentStatusSchema, type PaymentStatus, type PaymentView } from '../../../shared/domain';
 import type { TransactionRowData } from '../../../shared/reports';
 import { call, getBridge } from '../bridge/client';
+import type { ChannelOutput } from '../../../shared/ipc/types';
 import { useT } from '../i18n';
 import { formatFen } from '../lib/format';
 import { isEditable, localDay, shiftDay, timeOfDay } from './desk/day';
@@ -383,7 +384,61 @@ export function Transactions(): React.JSX.Element {
             </span>
           </span>
         </div>
+        <DayRefunds day={day} onOpen={(paymentId) => open(paymentId, lastFocused.current)} />
       </div>
+    </section>
+  );
+}
+
+/** The refunds booked on the day (a refund today may belong to an earlier day's payment). */
+function DayRefunds({ day, onOpen }: { day: string; onOpen: (paymentId: number) => void }): React.JSX.Element | null {
+  const t = useT();
+  const labels = useLabels();
+  const [refunds, setRefunds] = useState<ChannelOutput<'ledger:refunds'>>([]);
+  useEffect(() => {
+    let alive = true;
+    const load = (): void => {
+      call('ledger:refunds', { day })
+        .then((list) => alive && setRefunds(list))
+        .catch(() => undefined);
+    };
+    load();
+    const off = getBridge().on('refund:updated', load);
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [day]);
+  if (refunds.length === 0) return null;
+  return (
+    <section className="tx-refunds" data-testid="tx-refunds">
+      <h3>{t('tx.refunds.title', { n: refunds.length })}</h3>
+      <table className="desk-table selectable">
+        <thead>
+          <tr>
+            <th>{t('tx.refunds.time')}</th>
+            <th className="num">{t('tx.refunds.amount')}</th>
+            <th>{t('tx.refunds.status')}</th>
+            <th>{t('tx.refunds.reason')}</th>
+            <th>{t('tx.refunds.by')}</th>
+            <th>{t('tx.refunds.payment')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {refunds.map((r) => (
+            <tr key={r.id} tabIndex={0} onClick={() => onOpen(r.paymentId)} onKeyDown={(e) => e.key === 'Enter' && onOpen(r.paymentId)} data-testid="tx-refund-row">
+              <td>{timeOfDay(r.createdAt)}</td>
+              <td className="num">¥{formatFen(r.amountFen)}</td>
+              <td>{labels.refundStatus(r.status)}</td>
+              <td>{r.reason}</td>
+              <td>
+                {r.operator ?? ''} / {r.approvedBy ?? ''}
+              </td>
+              <td className="mono">{r.paymentSysTrace ?? r.paymentTradeNo}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }
