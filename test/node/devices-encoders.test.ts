@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/shared/errors';
 import { CustomDisplayTemplateSchema, PoleDisplayConfigSchema, defaultBaudRate, templateProblem } from '../../src/shared/devices';
 import { composeLine, encodeText, fitCells, textWidth } from '../../src/core/devices/text';
 import { createLed8Encoder, led8AmountText, led8Lamp, led8Number } from '../../src/core/devices/led8';
@@ -7,6 +6,7 @@ import { cd5220LowerLine, cd5220UpperLine, createCd5220Encoder } from '../../src
 import { createEscposEncoder } from '../../src/core/devices/escpos';
 import { createCustomEncoder, parseTemplate } from '../../src/core/devices/custom';
 import { createDisplayEncoder } from '../../src/core/devices/encoders';
+import { expectAppError } from '../support/errors';
 
 const hex = (b: Buffer): string => b.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
 const hexList = (bs: Buffer[]): string[] => bs.map(hex);
@@ -14,17 +14,6 @@ const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 const bytes = (...parts: (number[] | Buffer | string)[]): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? ascii(p) : Buffer.isBuffer(p) ? p : Buffer.from(p))));
 
-function expectAppError(fn: () => unknown, code: string, field?: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).code).toBe(code);
-    if (field !== undefined) expect((err as AppError).details?.field).toBe(field);
-    return;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('text encoding and width', () => {
   it('ascii replaces non-ASCII and control characters with ?', () => {

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { AppError } from '../../src/shared/errors';
 import type { LinkEvent } from '../../src/core/devices/frame';
 import { FrameDecoder, FrameParser, decodeBcdLength, encodeBcdLength, encodeFrame, lrc } from '../../src/core/devices/frame';
 import type { MisResponse } from '../../src/core/devices/mis';
 import { decodeMisRequest, decodeMisResponse, encodeMisRequest, encodeMisResponse } from '../../src/core/devices/mis';
+import { expectAppError } from '../support/errors';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-function expectAppError(fn: () => unknown, code: string, field?: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).code).toBe(code);
-    if (field !== undefined) expect((err as AppError).details?.field).toBe(field);
-    return;
-  }
-  throw new Error('expected an AppError');
-}
 
 describe('BCD length and LRC', () => {
   it('262 → 02 62 and back', () => {

@@ -20,16 +20,8 @@ import { dayReportCsv, dayReportXlsx, transactionsCsv } from '../../src/core/rep
 import { listTransactions } from '../../src/core/reports/transactions';
 import { AppError } from '../../src/shared/errors';
 import { tempDir } from '../support/temp';
+import { mulberry32 } from '../support/random';
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TZ = 'Asia/Shanghai';
 const HOUR = 3_600_000;

@@ -15,17 +15,8 @@ import {
 } from '../../src/core/reports/transactions';
 import { AppError } from '../../src/shared/errors';
 import { tempDir } from '../support/temp';
+import { mulberry32 } from '../support/random';
 
-/** Deterministic PRNG so a failure reproduces. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPEN = ['created', 'qr_issued', 'waiting', 'unknown'];
 const DAYS = ['2026-04-28', '2026-04-29', '2026-04-30', '2026-05-01', '2026-05-02', '2026-05-03'];
