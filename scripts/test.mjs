@@ -41,9 +41,11 @@ if (existsSync(report)) {
   passed += json.numPassedTests ?? 0;
   failed += json.numFailedTests ?? 0;
   skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-  // A test file that failed to load counts as a failure even though it has no test results.
+  // A test file that failed to load, or whose hooks failed (so its tests were skipped, not failed),
+  // counts as a failure even though none of its test results says so.
   for (const file of json.testResults ?? []) {
-    if (file.status === 'failed' && (file.assertionResults ?? []).length === 0) failed += 1;
+    const results = file.assertionResults ?? [];
+    if (file.status === 'failed' && !results.some((r) => r.status === 'failed')) failed += 1;
   }
 } else {
   failed += 1;
