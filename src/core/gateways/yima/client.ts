@@ -97,15 +97,15 @@ export class YimaClient {
   }
 
   /** Push the order to the card POS. Throws (nothing sent) on any rule violation. */
-  createOrder(input: CreateOrderInput): Promise<YimaClientResult> {
+  async createOrder(input: CreateOrderInput): Promise<YimaClientResult> {
     const message = createOrderMessage(this.options.merchant, input);
-    return this.send('create', 'bcm_ordercreate_request', message, input.posSeq, (r) => this.bindAmount(r, input.amountFen));
+    return await this.send('create', 'bcm_ordercreate_request', message, input.posSeq, (r) => this.bindAmount(r, input.amountFen));
   }
 
   /** Poll the result of the order `orgPosSeq` with a fresh `posSeq` of its own. */
-  queryResult(input: { posSeq: string; orgPosSeq: string; amountFen: Fen; userId?: string }): Promise<YimaClientResult> {
+  async queryResult(input: { posSeq: string; orgPosSeq: string; amountFen: Fen; userId?: string }): Promise<YimaClientResult> {
     const message = resultQueryMessage(this.options.merchant, input.posSeq, input.orgPosSeq, input.userId);
-    return this.send('resultquery', 'bcm_resultquery_request', message, input.posSeq, (r) => {
+    return await this.send('resultquery', 'bcm_resultquery_request', message, input.posSeq, (r) => {
       const org = orgPosSeqOf(r);
       if (org !== null && org !== input.orgPosSeq) return { reason: 'mismatch', detail: `answer is about order ${org}, we asked about ${input.orgPosSeq}` };
       return this.bindAmount(r, input.amountFen);
@@ -113,9 +113,9 @@ export class YimaClient {
   }
 
   /** A supervisor's re-check by Yima's order_id [doc]; bound to the order id and the amount when reported. */
-  queryOrder(input: { orderId: string; timestamp: string; amountFen: Fen; userId?: string }): Promise<YimaClientResult> {
+  async queryOrder(input: { orderId: string; timestamp: string; amountFen: Fen; userId?: string }): Promise<YimaClientResult> {
     const message = orderQueryMessage(this.options.merchant, input);
-    return this.send('orderquery', 'bcm_orderquery_request', message, null, (r) => {
+    return await this.send('orderquery', 'bcm_orderquery_request', message, null, (r) => {
       const fields = r.kind === 'transport_unknown' ? {} : r.response.fields;
       const id = typeof fields.order_id === 'string' ? fields.order_id : '';
       if (id !== '' && id !== input.orderId) return { reason: 'mismatch', detail: `answer is about order_id ${id}` };
@@ -124,8 +124,8 @@ export class YimaClient {
   }
 
   /** One-time terminal binding [guess body]. */
-  bindPos(input: { posSeq: string; storeName: string; userId?: string }): Promise<YimaClientResult> {
-    return this.send('bind', 'bind_pos_request', bindPosMessage(this.options.merchant, input.posSeq, input.storeName, input.userId), input.posSeq, () => null);
+  async bindPos(input: { posSeq: string; storeName: string; userId?: string }): Promise<YimaClientResult> {
+    return await this.send('bind', 'bind_pos_request', bindPosMessage(this.options.merchant, input.posSeq, input.storeName, input.userId), input.posSeq, () => null);
   }
 
   async destroy(): Promise<void> {
