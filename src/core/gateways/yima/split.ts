@@ -127,6 +127,11 @@ export interface YimaSplitPlan {
   keepPercentage?: string;
 }
 
+/** Checks a configured plan on its own (Settings): every rule that does not depend on the sale's amount. */
+export function validateSplitPlan(plan: YimaSplitPlan | null | undefined): void {
+  extendParamsFor(plan, 999_999_999);
+}
+
 /**
  * The extend_params of a plan for one sale. With a split by amount the keeper's keep_amt is what remains
  * after the receivers' fixed amounts; the result is validated like any other extend_params.
@@ -135,7 +140,7 @@ export function extendParamsFor(plan: YimaSplitPlan | null | undefined, txAmtFen
   if (plan === null || plan === undefined) return undefined;
   const ext: Record<string, YimaValue> = { split_flag: plan.flag };
   if (plan.planSplitDate !== undefined && plan.planSplitDate !== '') ext.plan_split_date = plan.planSplitDate;
-  if (plan.flag === 'R' || plan.receivers !== undefined) {
+  if (plan.flag === 'R' || (plan.receivers ?? []).length > 0) {
     const receivers = plan.receivers ?? [];
     if (plan.clean === true) {
       ext.split_info = {

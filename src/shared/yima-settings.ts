@@ -1,0 +1,95 @@
+/**
+ * The Yima (翼码) card gateway's settings, as stored in the ledger and written in the provisioning file's
+ * `yima` section. The key is never part of them (write-only, encrypted in the core). Cross-field rules
+ * (terminal_id XOR pos_sn, the split plan, signed answers with raw XML) are checked in the core with
+ * errors naming the field or the split rule.
+ */
+import { z } from 'zod';
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+const code = (max: number): z.ZodString => z.string().trim().regex(new RegExp(`^[0-9A-Za-z_-]{1,${max}}$`), `letters and digits, 1–${max}`);
+const optionalCode = (max: number): z.ZodString => z.string().trim().regex(new RegExp(`^[0-9A-Za-z_-]{0,${max}}$`), `letters and digits, at most ${max}`);
+
+export const YIMA_SIGN_RULE_NAMES = ['sorted_kv_key', 'sorted_kv_amp_key', 'json_key', 'key_body_key'] as const;
+
+export const YimaSplitPlanSchema = z
+  .object({
+    flag: z.enum(['N', 'R', 'D']),
+    /** D only, yyyymmdd. */
+    planSplitDate: z.string().trim().regex(/^(\d{8})?$/, 'yyyymmdd').default(''),
+    /** R only: split by percentage (净值分账) instead of by amount. */
+    clean: z.boolean().default(false),
+    keepPercentage: z.string().trim().max(6).default(''),
+    receivers: z
+      .array(
+        z
+          .object({
+            merchantId: code(32),
+            divAmtFen: z.number().int().positive().max(999_999_999).optional(),
+            divPercentage: z.string().trim().max(6).optional(),
+          })
+          .strict(),
+      )
+      .max(20)
+      .default([]),
+  })
+  .strict();
+
+export const YimaSettingsSchema = z
+  .object({
+    /** The gateway URL [guess: not in our material]. */
+    url: httpUrl,
+    isspid: code(8),
+    systemId: code(4),
+    storeId: code(20),
+    posId: code(20),
+    /** Exactly one of terminalId / posSn (checked in the core). */
+    terminalId: optionalCode(10).default(''),
+    posSn: optionalCode(20).default(''),
+    format: z.enum(['json', 'xml']).default('json'),
+    /** [guess] raw GBK body, or a form `xml=&mac=` as on Yima's older platforms. */
+    xmlTransport: z.enum(['raw', 'form']).default('raw'),
+    /** [guess] the seed's chapter 2.1 is not in our material. */
+    signRule: z.enum(YIMA_SIGN_RULE_NAMES).default('sorted_kv_key'),
+    requireSignedResponses: z.boolean().default(false),
+    /** Refuse answers echoing another pos_id (the seed's JSON sample does, so off by default). */
+    bindPosId: z.boolean().default(false),
+    /** Sent as notify_url; '' = no notifications (polling is the primary path). */
+    notifyUrl: z.union([httpUrl, z.literal('')]).default(''),
+    /** The counter's default split plan (e.g. a mall's concession share); null = none sent. */
+    splitPlan: YimaSplitPlanSchema.nullable().default(null),
+    connectMs: z.number().int().min(500).max(60_000).default(5000),
+    responseMs: z.number().int().min(1000).max(120_000).default(15_000),
+    /** After this long without a final answer the sale shows 状态未明 for a supervisor (still queried). */
+    giveUpAfterMs: z.number().int().min(30_000).max(3_600_000).default(300_000),
+    /** Show the one-time terminal binding action ([guess] body modelled on bind_pos_request). */
+    bindingEnabled: z.boolean().default(false),
+  })
+  .strict();
+
+export type YimaSettings = z.output<typeof YimaSettingsSchema>;
+export type YimaSplitPlanSettings = z.output<typeof YimaSplitPlanSchema>;
+
+/** Where 刷卡 (F9) goes: the serial terminal link, or Yima's platform. */
+export const CardRouteSchema = z.enum(['terminal', 'yima']);
+export type CardRoute = z.output<typeof CardRouteSchema>;
+
+/** What "check a rule" answers (never the key). */
+export const CheckRuleResultSchema = z.object({
+  verdict: z.enum(['match', 'none', 'unsigned', 'unreadable']),
+  rules: z.array(z.string()),
+  format: z.string(),
+  detail: z.string(),
+});
+export type CheckRuleResultView = z.output<typeof CheckRuleResultSchema>;
