@@ -15,6 +15,8 @@ export default defineConfig({
           web: resolve(import.meta.dirname, 'src/core/web/cli.ts'),
           // The core headless in a child process (crash tests, benchmark).
           headless: resolve(import.meta.dirname, 'src/core/app/headless.ts'),
+          // Headquarters (chains): ingest, dashboard API and the dashboard's static files.
+          hq: resolve(import.meta.dirname, 'src/hq/cli.ts'),
         },
       },
     },
@@ -37,6 +39,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/renderer/index.html'),
           customer: resolve(import.meta.dirname, 'src/renderer/customer.html'),
+          hq: resolve(import.meta.dirname, 'src/renderer/hq.html'),
         },
       },
     },

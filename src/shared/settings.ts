@@ -87,7 +87,22 @@ export type PollingSettings = z.output<typeof PollingSchema>;
 export type NotificationsSettings = z.output<typeof NotificationsSchema>;
 export type LimitsSettings = z.output<typeof LimitsSchema>;
 
-/** The provisioning file (docs/provisioning.md). `bpc.key` is moved to encrypted storage on load. */
+/**
+ * Headquarters sync (docs/hq.md): where this counter reports and who it is. The counter's HMAC key is
+ * a secret (`hq.key`), never part of this setting.
+ */
+export const HqSettingsSchema = z
+  .object({
+    url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http:// or https:// only'),
+    store: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'letters, digits, _ and - (1–16)'),
+    lane: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'letters, digits, _ and - (1–16)'),
+    /** How often the pusher looks for new events when it is caught up (ms). */
+    intervalMs: z.number().int().min(500).max(600_000).default(5000),
+  })
+  .strict();
+export type HqSettings = z.output<typeof HqSettingsSchema>;
+
+/** The provisioning file (docs/provisioning.md). `bpc.key` and `hq.key` are moved to encrypted storage on load. */
 export const ProvisioningSchema = z
   .object({
     /** Absent: the file only tunes counter settings and the counter stays in training mode. */
@@ -103,6 +118,7 @@ export const ProvisioningSchema = z
     notifications: NotificationsSchema.partial().strict().optional(),
     limits: LimitsSchema.partial().strict().optional(),
     shop: ShopSchema.partial().strict().optional(),
+    hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() }).strict().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

@@ -6,7 +6,9 @@ import type { TrainingScript } from '../../shared/domain';
 import type { AppInfo, AppMode, Health, HealthItem } from '../../shared/ipc/contract';
 import type { Handlers } from '../../shared/ipc/types';
 import { readConfig, SETTING, type CounterConfig } from '../config/config';
-import { applyProvisioningFile, BPC_KEY } from '../config/provisioning';
+import { applyProvisioningFile, BPC_KEY, HQ_KEY } from '../config/provisioning';
+import { createUndiciSyncTransport, SyncPusher, type HqConnection, type SyncTransport } from '../sync/pusher';
+import { HqSettingsSchema } from '../../shared/settings';
 import { CardPayments } from '../engine/card-payments';
 import { PaymentEngine } from '../engine/payment-engine';
 import type { PollingSchedule } from '../engine/schedule';
@@ -53,6 +55,9 @@ export interface CoreOptions {
   portFactory?: PortFactory;
   /** Overrides the polling schedule (tests and benchmarks). */
   schedule?: Partial<PollingSchedule>;
+  /** Headquarters sync: the HTTP path (tests inject their own) and the caught-up polling interval. */
+  syncTransport?: SyncTransport;
+  syncIntervalMs?: number;
 }
 
 export interface Core {
@@ -66,6 +71,8 @@ export interface Core {
   readonly engine: PaymentEngine;
   /** The built-in training gateway (always running: training payments resolve against it). */
   readonly trainingGateway: BpcSimulator;
+  /** Pushes the event log to headquarters when an `hq` section is configured (idles otherwise). */
+  readonly sync: SyncPusher;
   info(): AppInfo;
   health(): Promise<Health>;
   close(): Promise<void>;
@@ -301,7 +308,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
               latencyMs: r.latencyMs,
             }));
     const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
-    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth) };
+    const s = sync.status();
+    const syncItem: HealthItem = !s.configured
+      ? { name: 'hq', status: 'not_configured', detail: 'no headquarters configured' }
+      : {
+          name: 'hq',
+          status: s.lastError === null ? 'ok' : 'unreachable',
+          detail: `${s.counter ?? ''} → ${s.target ?? ''}: ${s.lagEvents} events waiting${s.lastError === null ? '' : `; ${s.lastError}`}`,
+        };
+    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth), sync: syncItem };
   };
 
   // The built-in card terminal of training mode: an in-memory line with the terminal simulator on it.
@@ -418,6 +433,30 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 
+  // Headquarters: the event log is the outbox; selling never waits for it.
+  const hqConnection = (): HqConnection | null => {
+    const parsed = HqSettingsSchema.safeParse(readSetting(db, SETTING.hq));
+    const key = secrets.read(HQ_KEY);
+    if (!parsed.success || key === undefined) return null;
+    return { url: parsed.data.url, counter: { store: parsed.data.store, lane: parsed.data.lane }, key };
+  };
+  const defaultSync = options.syncTransport === undefined ? createUndiciSyncTransport() : undefined;
+  const sync = new SyncPusher({
+    db,
+    connection: hqConnection,
+    transport: options.syncTransport ?? defaultSync!.transport,
+    timers: options.timers ?? realTimers,
+    now,
+    logger,
+    intervalMs: options.syncIntervalMs ?? HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000,
+    onSnapshotApplied: () => {
+      config = readConfig(db);
+      void backOffice.refreshDefaultPins();
+      bus.emit('app:mode', info());
+    },
+  });
+  sync.start();
+
   return {
     db,
     bus,
@@ -428,9 +467,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ledgerPath,
     engine,
     trainingGateway,
+    sync,
     info,
     health,
     async close() {
+      await sync.stop();
+      await defaultSync?.close();
       engine.stop();
       await Promise.allSettled([devices.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();

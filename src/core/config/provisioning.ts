@@ -9,6 +9,7 @@ import { SETTING } from './config';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
+export const HQ_KEY = 'hq.key';
 
 export interface ProvisioningResult {
   applied: boolean;
@@ -79,15 +80,30 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
         changed.push(group);
       }
     }
+    if (config.hq !== undefined) {
+      const { key: _hqKey, ...hq } = config.hq;
+      writeSetting(db, SETTING.hq, hq, now);
+      changed.push('hq');
+    }
     if (key !== undefined) secrets.write(BPC_KEY, key);
+    if (config.hq?.key !== undefined) secrets.write(HQ_KEY, config.hq.key);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
-  if (key !== undefined && config.bpc !== undefined) {
-    // The key now lives encrypted in the ledger; the plain copy leaves the disk.
-    const { key: _removed, ...rest } = config.bpc;
+  const hqKeyMoved = config.hq?.key !== undefined;
+  if ((key !== undefined && config.bpc !== undefined) || hqKeyMoved) {
+    // The keys now live encrypted in the ledger; the plain copies leave the disk.
+    const rewritten: Record<string, unknown> = { ...config };
+    if (config.bpc !== undefined) {
+      const { key: _removed, ...rest } = config.bpc;
+      rewritten.bpc = rest;
+    }
+    if (config.hq !== undefined) {
+      const { key: _removed, ...rest } = config.hq;
+      rewritten.hq = rest;
+    }
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(rewritten, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
   }
-  return { applied: true, changed, keyMoved: key !== undefined };
+  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved };
 }

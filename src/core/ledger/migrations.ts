@@ -155,6 +155,23 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'a closed day is immutable'); END;
     `,
   },
+  {
+    version: 4,
+    name: 'sync state for headquarters',
+    sql: `
+      -- Per sync target (headquarters): what it has acknowledged. The event log itself is the outbox.
+      CREATE TABLE sync_state (
+        target TEXT PRIMARY KEY,
+        acked_event_id INTEGER NOT NULL DEFAULT 0,
+        acked_day_rowid INTEGER NOT NULL DEFAULT 0,
+        last_ok_at INTEGER,
+        last_attempt_at INTEGER,
+        last_error TEXT,
+        snapshot_version INTEGER NOT NULL DEFAULT 0,
+        snapshot_applied_at INTEGER
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -84,6 +84,8 @@ export const HealthSchema = z.object({
   }),
   gateways: z.array(HealthItemSchema),
   devices: z.array(HealthItemSchema),
+  /** Headquarters sync (chains): events waiting, last error. */
+  sync: HealthItemSchema.optional(),
 });
 
 export const SecretSummarySchema = z.object({ hasValue: z.boolean(), suffix: z.string(), cipher: z.enum(['safeStorage', 'file-key']).nullable() });

@@ -1,0 +1,309 @@
+/**
+ * The counter's sync pusher: sends the outbox to headquarters in order, batch after batch, and
+ * records headquarters' acknowledged high-water mark. Selling never waits for it: it runs on timers,
+ * reads a few hundred rows per batch, and a headquarters that is down only means retries with backoff.
+ *
+ * Guarantees: at-least-once delivery (a batch is resent until acknowledged; the mark only moves on an
+ * acknowledgement headquarters signed with our key), exactly-once effect (headquarters keys events by
+ * (counter, event id) and keeps the newest row state by `asOf`). Every tick ends with the next tick
+ * scheduled, whatever throws.
+ */
+import { Agent, request } from 'undici';
+import type { Db } from '../ledger/db';
+import { appendEvent } from '../ledger/events';
+import { stmt } from '../ledger/db';
+import type { Logger } from '../util/logger';
+import type { Timers } from '../util/time';
+import { latestEventId, readBatch, readSyncState, recordSyncAttempt, rewindSyncState, SYNC_TARGET } from './outbox';
+import {
+  COUNTER_HEADER,
+  counterLabel,
+  HqSnapshotSchema,
+  SIGNATURE_HEADER,
+  signBody,
+  SyncAckSchema,
+  verifyBody,
+  type CounterId,
+  type HqSnapshot,
+} from './protocol';
+
+export interface HqConnection {
+  url: string;
+  counter: CounterId;
+  key: string;
+}
+
+export interface SyncTransportResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: string;
+}
+
+/** Sends one request to headquarters. Injected: tests use the real HTTP path to a real HQ service. */
+export type SyncTransport = (input: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string; timeoutMs: number }) => Promise<SyncTransportResponse>;
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export function createUndiciSyncTransport(): { transport: SyncTransport; close(): Promise<void> } {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
+  const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs }) => {
+    const response = await request(url, { method, headers, body, dispatcher: agent, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      size += buffer.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        response.body.destroy();
+        throw new Error('headquarters answer too large');
+      }
+      chunks.push(buffer);
+    }
+    const flat: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(response.headers)) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    return { status: response.statusCode, headers: flat, body: Buffer.concat(chunks).toString('utf8') };
+  };
+  return { transport, close: () => agent.close() };
+}
+
+export interface SyncStatus {
+  configured: boolean;
+  target: string | null;
+  counter: string | null;
+  ackedEventId: number;
+  latestEventId: number;
+  /** Events not yet acknowledged by headquarters. */
+  lagEvents: number;
+  lastOkAt: number | null;
+  lastAttemptAt: number | null;
+  lastError: string | null;
+  snapshotVersion: number;
+}
+
+export interface SyncPusherOptions {
+  db: Db;
+  /** The headquarters connection, read when needed (null: not configured, the pusher idles). */
+  connection: () => HqConnection | null;
+  transport: SyncTransport;
+  timers: Timers;
+  now: () => number;
+  logger: Logger;
+  intervalMs?: number;
+  snapshotIntervalMs?: number;
+  timeoutMs?: number;
+  /** Told after a newer snapshot from headquarters was applied (the composition root re-reads config). */
+  onSnapshotApplied?: (snapshot: HqSnapshot) => void;
+}
+
+export class SyncPusher {
+  private timer: unknown;
+  private running = false;
+  private failures = 0;
+  private lastSnapshotCheck = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly options: SyncPusherOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+  }
+
+  status(): SyncStatus {
+    const connection = this.options.connection();
+    const state = readSyncState(this.options.db);
+    const latest = latestEventId(this.options.db);
+    return {
+      configured: connection !== null,
+      target: connection === null ? null : new URL(connection.url).origin,
+      counter: connection === null ? null : counterLabel(connection.counter),
+      ackedEventId: state.ackedEventId,
+      latestEventId: latest,
+      lagEvents: Math.max(0, latest - state.ackedEventId),
+      lastOkAt: state.lastOkAt,
+      lastAttemptAt: state.lastAttemptAt,
+      lastError: state.lastError,
+      snapshotVersion: state.snapshotVersion,
+    };
+  }
+
+  /** One round now (tests, "sync now"): pushes everything that is waiting, then checks for a snapshot. */
+  async syncNow(): Promise<SyncStatus> {
+    await this.inFlight;
+    const run = this.round();
+    this.inFlight = run.then(() => undefined, () => undefined);
+    await this.inFlight;
+    return this.status();
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer !== undefined) this.options.timers.clearTimeout(this.timer);
+    this.timer = this.options.timers.setTimeout(() => {
+      this.timer = undefined;
+      const run = this.round();
+      this.inFlight = run.then(
+        (next) => this.schedule(next),
+        (error: unknown) => {
+          this.options.logger.error('sync: round failed', { error: error instanceof Error ? error.message : String(error) });
+          this.schedule(this.backoffMs());
+        },
+      );
+    }, ms);
+  }
+
+  private backoffMs(): number {
+    return Math.min(60_000, 1000 * 2 ** Math.min(6, this.failures));
+  }
+
+  /** One round: as many batches as are waiting (bounded), then maybe a snapshot pull. Returns the delay to the next round. */
+  private async round(): Promise<number> {
+    const interval = this.options.intervalMs ?? 5000;
+    const connection = this.options.connection();
+    if (connection === null) return 30_000;
+    for (let i = 0; i < 20; i += 1) {
+      const outcome = await this.pushOnce(connection);
+      if (outcome === 'failed') return this.backoffMs();
+      if (outcome === 'idle') break;
+    }
+    const now = this.options.now();
+    if (now - this.lastSnapshotCheck >= (this.options.snapshotIntervalMs ?? 60_000)) {
+      this.lastSnapshotCheck = now;
+      await this.pullSnapshot(connection).catch((error: unknown) => {
+        this.options.logger.warn('sync: snapshot pull failed', { error: error instanceof Error ? error.message : String(error) });
+      });
+    }
+    return interval;
+  }
+
+  private async pushOnce(connection: HqConnection): Promise<'sent' | 'idle' | 'failed'> {
+    const { db, now } = this.options;
+    const state = readSyncState(db);
+    const batch = readBatch(db, connection.counter, state, now());
+    if (batch === undefined) return 'idle';
+    const body = JSON.stringify(batch);
+    const at = now();
+    try {
+      const response = await this.options.transport({
+        method: 'POST',
+        url: new URL('/api/ingest', connection.url).toString(),
+        headers: {
+          'content-type': 'application/json',
+          [COUNTER_HEADER]: counterLabel(connection.counter),
+          [SIGNATURE_HEADER]: signBody(body, connection.key),
+        },
+        body,
+        timeoutMs: this.options.timeoutMs ?? 15_000,
+      });
+      const ack = this.verifiedAck(response, connection.key);
+      if (ack === undefined) throw new Error(`headquarters answered HTTP ${response.status} without a valid signed acknowledgement`);
+      if (!ack.ok) {
+        // A gap (headquarters lost events we thought acknowledged): rewind to its mark and resend.
+        if (ack.code === 'GAP') {
+          rewindSyncState(db, ack.hwm, ack.dayRowid);
+          recordSyncAttempt(db, at, { ok: false, error: `GAP: headquarters holds events up to ${ack.hwm}; resending` });
+          return 'sent';
+        }
+        throw new Error(`${ack.code ?? 'REFUSED'}: ${ack.message ?? 'refused by headquarters'}`);
+      }
+      recordSyncAttempt(db, at, { ok: true, hwm: ack.hwm, dayRowid: ack.dayRowid });
+      this.failures = 0;
+      const last = batch.events.at(-1)?.id ?? state.ackedEventId;
+      return ack.hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
+    } catch (error) {
+      this.failures += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      try {
+        recordSyncAttempt(db, at, { ok: false, error: message });
+      } catch (writeError) {
+        this.options.logger.warn('sync: could not record the failed attempt', { error: writeError instanceof Error ? writeError.message : String(writeError) });
+      }
+      this.options.logger.warn('sync: push failed; will retry', { error: message, failures: this.failures });
+      return 'failed';
+    }
+  }
+
+  /** Headquarters signs its answers with the counter's key: a forged acknowledgement cannot move the mark. */
+  private verifiedAck(response: SyncTransportResponse, key: string): ReturnType<typeof SyncAckSchema.parse> | undefined {
+    const signature = response.headers[SIGNATURE_HEADER] ?? '';
+    if (!verifyBody(response.body, key, signature)) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch {
+      return undefined;
+    }
+    const parsed = SyncAckSchema.safeParse(json);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  private async pullSnapshot(connection: HqConnection): Promise<void> {
+    const { db, now } = this.options;
+    const state = readSyncState(db);
+    const path = `/api/snapshot?since=${state.snapshotVersion}&at=${now()}`;
+    const response = await this.options.transport({
+      method: 'GET',
+      url: new URL(path, connection.url).toString(),
+      headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signBody(`GET ${path}`, connection.key) },
+      timeoutMs: this.options.timeoutMs ?? 15_000,
+    });
+    if (response.status === 204) return;
+    if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? '')) throw new Error(`snapshot answer HTTP ${response.status} not signed by headquarters`);
+    const parsed = HqSnapshotSchema.safeParse(JSON.parse(response.body));
+    if (!parsed.success) throw new Error('snapshot answer malformed');
+    if (parsed.data.version <= state.snapshotVersion) return;
+    applySnapshot(db, parsed.data, now());
+    this.options.onSnapshotApplied?.(parsed.data);
+  }
+}
+
+/**
+ * Applies a headquarters snapshot in one transaction and records it. Only fields the snapshot carries
+ * change; an operator the snapshot lists is created or updated (PIN hash included), others are kept.
+ */
+export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target = SYNC_TARGET): void {
+  db.transaction(() => {
+    const readJson = (key: string): Record<string, unknown> => {
+      const row = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+      try {
+        const value = row === undefined ? {} : (JSON.parse(row.value) as unknown);
+        return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+      } catch {
+        return {};
+      }
+    };
+    const writeJson = (key: string, value: unknown): void => {
+      stmt(db, 'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, JSON.stringify(value), at);
+    };
+    if (snapshot.shopName !== undefined) writeJson('shop', { ...readJson('shop'), name: snapshot.shopName });
+    if (snapshot.maxAmountFen !== undefined) writeJson('limits', { ...readJson('limits'), maxAmountFen: snapshot.maxAmountFen });
+    if (snapshot.receiptHeader !== undefined || snapshot.receiptFooter !== undefined) {
+      writeJson('hq.receipt', { header: snapshot.receiptHeader ?? null, footer: snapshot.receiptFooter ?? null });
+    }
+    for (const op of snapshot.operators ?? []) {
+      stmt(
+        db,
+        `INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash,
+           active = excluded.active, updated_at = excluded.updated_at`,
+      ).run(op.code, op.name, op.role, op.pinHash, op.active ? 1 : 0, at, at);
+    }
+    stmt(db, 'INSERT INTO sync_state (target) VALUES (?) ON CONFLICT (target) DO NOTHING').run(target);
+    stmt(db, 'UPDATE sync_state SET snapshot_version = ?, snapshot_applied_at = ? WHERE target = ?').run(snapshot.version, at, target);
+    appendEvent(db, {
+      at,
+      entity: 'settings',
+      type: 'hq_snapshot_applied',
+      actor: 'hq',
+      data: { version: snapshot.version, operators: (snapshot.operators ?? []).map((o) => o.code), shopName: snapshot.shopName ?? null },
+    });
+  })();
+}

@@ -1,0 +1,62 @@
+/**
+ * A real counter core (training mode, its own data directory and SQLite ledger) driven through the
+ * dispatcher as a window drives it: sign in, sell (the training bank pays on cue), refund.
+ */
+import { startCore, type Core, type CoreOptions } from '../../src/core/app/core';
+import { createFileKeyCipher } from '../../src/core/secrets/cipher';
+import { silentLogger } from '../../src/core/util/logger';
+
+export interface TestCounter {
+  core: Core;
+  invoke(channel: string, input: unknown): Promise<any>;
+  /** A training QR sale the (simulated) customer pays; resolves once the ledger says paid. */
+  sell(amountFen: number): Promise<any>;
+  refund(paymentId: number, amountFen: number): Promise<any>;
+  close(): Promise<void>;
+}
+
+export const SUPERVISOR = { code: '800', pin: '8888' };
+export const MANAGER = { code: '900', pin: '9999' };
+
+export async function startCounter(dataDir: string, options: Partial<CoreOptions> = {}): Promise<TestCounter> {
+  const core = await startCore({
+    dataDir,
+    version: '0',
+    platform: 'web',
+    cipher: createFileKeyCipher(dataDir),
+    logger: silentLogger,
+    schedule: { firstQueryMs: 20, fastIntervalMs: 20, slowIntervalMs: 20, backoffStartMs: 20, backoffMaxMs: 100 },
+    ...options,
+  });
+  const invoke = async (channel: string, input: unknown): Promise<any> => {
+    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    if (!result.ok) throw Object.assign(new Error(`${channel}: ${result.error.code} ${result.error.message}`), result.error);
+    return result.value;
+  };
+  await invoke('session:signIn', { code: '001', pin: '1111' });
+  const waitFor = async (read: () => Promise<any>, done: (v: any) => boolean, what: string): Promise<any> => {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return {
+    core,
+    invoke,
+    async sell(amountFen) {
+      await invoke('training:script', { script: 'manual' });
+      const payment = await invoke('payment:create', { amountFen });
+      await waitFor(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'waiting' || p.status === 'qr_issued', 'the QR');
+      await invoke('training:pay', { id: payment.id });
+      return waitFor(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'paid', `payment ${payment.id} paid`);
+    },
+    async refund(paymentId, amountFen) {
+      const refund = await invoke('refund:create', { paymentId, amountFen, reason: 'customer returned goods', approval: SUPERVISOR });
+      return waitFor(() => invoke('refund:detail', { paymentId }).then((d) => d.refunds.find((r: any) => r.id === refund.id)), (r) => r?.status === 'succeeded', `refund ${refund.id}`);
+    },
+    close: () => core.close(),
+  };
+}
