@@ -120,6 +120,10 @@ export function HqDashboard(): React.JSX.Element {
   }, [load]);
 
   if (signedIn === false) return <SignInForm onSignedIn={load} />;
+  const bucketLabel = (bucket: string): string => {
+    const key = `bucket_${bucket}`;
+    return key in hqZh ? t(key as HqKey) : bucket;
+  };
   const flagText = (kind: string): string => (kind === 'gap' ? t('flagGap') : kind === 'report_mismatch' ? t('flagMismatch') : kind);
   return (
     <main className="hq">
@@ -197,7 +201,7 @@ export function HqDashboard(): React.JSX.Element {
                   )),
                   <tr key={`${s.store}-total`} data-store={s.store}>
                     <th colSpan={5}>
-                      {s.store} Σ
+                      {s.store} {t('storeTotal')}
                     </th>
                     <TotalsCells totals={s.totals} />
                   </tr>,
@@ -212,7 +216,7 @@ export function HqDashboard(): React.JSX.Element {
                 {data.byPayType.map((r) => (
                   <tr key={`${r.store}-${r.bucket}`}>
                     <td>{r.store}</td>
-                    <td>{r.bucket}</td>
+                    <td>{bucketLabel(r.bucket)}</td>
                     <td className="num">{r.paidCount}</td>
                     <td className="num">{formatFen(r.paidFen)}</td>
                   </tr>

@@ -42,6 +42,13 @@ export const hqZh = {
   status: '状态',
   amount: '金额',
   number: '单号',
+  bucket_ZFBA: '支付宝',
+  bucket_WEIX: '微信',
+  bucket_UPAY: '银联',
+  bucket_card: '银行卡',
+  bucket_cash: '现金',
+  bucket_other: '其他',
+  storeTotal: '门店合计',
 } as const;
 
 export type HqKey = keyof typeof hqZh;
@@ -89,4 +96,11 @@ export const hqEn: Record<HqKey, string> = {
   status: 'Status',
   amount: 'Amount',
   number: 'Number',
+  bucket_ZFBA: 'Alipay',
+  bucket_WEIX: 'WeChat',
+  bucket_UPAY: 'UnionPay',
+  bucket_card: 'Card',
+  bucket_cash: 'Cash',
+  bucket_other: 'Other',
+  storeTotal: 'Store total',
 };
