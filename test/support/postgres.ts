@@ -48,7 +48,7 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-async function startCluster(): Promise<{ base: string; stop: () => void }> {
+async function startCluster(fsync: boolean): Promise<{ base: string; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'hq-pg-'));
   chmodSync(dir, 0o700);
   if (asRoot) {
@@ -59,7 +59,7 @@ async function startCluster(): Promise<{ base: string; stop: () => void }> {
   const data = join(dir, 'data');
   run(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  run(pgBin('pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off`, 'start']);
+  run(pgBin('pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=${fsync ? 'on' : 'off'} -c max_connections=300`, 'start']);
   return {
     base: `postgres://postgres@127.0.0.1:${port}`,
     stop: () => {
@@ -73,11 +73,11 @@ async function startCluster(): Promise<{ base: string; stop: () => void }> {
 }
 
 /** A fresh database for one test file. */
-export async function startTestPostgres(): Promise<TestPostgres> {
-  let base = process.env.HQ_TEST_PG_URL;
+export async function startTestPostgres(options: { fsync?: boolean; url?: string } = {}): Promise<TestPostgres> {
+  let base = options.url ?? process.env.HQ_TEST_PG_URL;
   let stopCluster: (() => void) | undefined;
   if (base === undefined || base === '') {
-    const cluster = await startCluster();
+    const cluster = await startCluster(options.fsync ?? false);
     base = cluster.base;
     stopCluster = cluster.stop;
   }
