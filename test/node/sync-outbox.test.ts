@@ -65,3 +65,28 @@ describe('sync outbox', () => {
     expect(verifyBody(body, 'k'.repeat(32), '')).toBe(false);
   });
 });
+
+describe('provisioning file: hq section', () => {
+  it('stores the connection as a setting and the key encrypted, removes the key from the file, and refuses a section without any key', async () => {
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const { applyProvisioningFile, HQ_KEY } = await import('../../src/core/config/provisioning');
+    const { SecretStore } = await import('../../src/core/secrets/store');
+    const { createFileKeyCipher } = await import('../../src/core/secrets/cipher');
+    const { readSetting } = await import('../../src/core/ledger/settings');
+    const t = tempDir('prov-hq-');
+    dirs.push(t.cleanup);
+    const db = openLedger(join(t.dir, 'ledger.sqlite'));
+    const secrets = new SecretStore(db, createFileKeyCipher(t.dir));
+    const file = join(t.dir, 'provisioning.json');
+    writeFileSync(file, JSON.stringify({ hq: { url: 'https://hq.example.cn', store: 'SH01', lane: '2' } }));
+    expect(() => applyProvisioningFile(file, db, secrets, 1)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', details: { field: 'hq.key' } }));
+    const key = 'k3y-of-this-counter-0123456789';
+    writeFileSync(file, JSON.stringify({ hq: { url: 'https://hq.example.cn', store: 'SH01', lane: '2', key } }));
+    applyProvisioningFile(file, db, secrets, 2);
+    expect(readSetting(db, 'hq')).toEqual({ url: 'https://hq.example.cn', store: 'SH01', lane: '2', intervalMs: 5000 });
+    expect(secrets.read(HQ_KEY)).toBe(key);
+    expect(readFileSync(file, 'utf8')).not.toContain(key);
+    expect(JSON.stringify(db.prepare('SELECT * FROM events').all())).not.toContain(key);
+    db.close();
+  });
+});

@@ -58,6 +58,8 @@ export interface CoreOptions {
   /** Headquarters sync: the HTTP path (tests inject their own) and the caught-up polling interval. */
   syncTransport?: SyncTransport;
   syncIntervalMs?: number;
+  /** Crash tests: called when headquarters answered a batch, before the counter records it. */
+  syncFaultPoint?: () => void;
 }
 
 export interface Core {
@@ -449,6 +451,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     now,
     logger,
     intervalMs: options.syncIntervalMs ?? HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000,
+    ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
     onSnapshotApplied: () => {
       config = readConfig(db);
       void backOffice.refreshDefaultPins();

@@ -5,7 +5,8 @@
  *
  * Commands: {"op":"create","amountFen":N} · {"op":"get","id":N} · {"op":"cancel","id":N} · {"op":"exit"}
  * `CASHIER_FAULT_POINT=before-send|after-send|after-answer` makes the process SIGKILL itself at that
- * point of the next payment (crash testing only; unset in normal use).
+ * point of the next payment (crash testing only; unset in normal use); `CASHIER_SYNC_FAULT=after-answer`
+ * kills it when headquarters has answered a sync batch, before the answer is recorded.
  */
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
     ...(args.config === undefined ? {} : { provisioningFile: resolve(args.config), provisioningRequired: true }),
     faultPoint: (name) => {
       if (name === fault) process.kill(process.pid, 'SIGKILL');
+    },
+    // CASHIER_SYNC_FAULT=after-answer: die when headquarters answered a batch, before recording it.
+    syncFaultPoint: () => {
+      if (process.env.CASHIER_SYNC_FAULT === 'after-answer') process.kill(process.pid, 'SIGKILL');
     },
   });
   core.bus.on('payment:updated', (payment) => write({ update: payment }));

@@ -57,6 +57,9 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (config.bpc !== undefined && key === undefined && !secrets.summary(BPC_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: bpc.key: required (no key is stored yet)', { field: 'bpc.key' });
   }
+  if (config.hq !== undefined && config.hq.key === undefined && !secrets.summary(HQ_KEY).hasValue) {
+    throw new AppError('CONFIG_INVALID', 'provisioning file: hq.key: required (no headquarters key is stored yet)', { field: 'hq.key' });
+  }
   const changed: string[] = [];
   db.transaction(() => {
     if (config.bpc !== undefined) {

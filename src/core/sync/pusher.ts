@@ -93,6 +93,8 @@ export interface SyncPusherOptions {
   timeoutMs?: number;
   /** Told after a newer snapshot from headquarters was applied (the composition root re-reads config). */
   onSnapshotApplied?: (snapshot: HqSnapshot) => void;
+  /** Crash tests: called when headquarters' answer to a batch arrived, before it is recorded. */
+  faultPoint?: (name: 'sync-after-answer') => void;
 }
 
 export class SyncPusher {
@@ -203,6 +205,7 @@ export class SyncPusher {
         body,
         timeoutMs: this.options.timeoutMs ?? 15_000,
       });
+      this.options.faultPoint?.('sync-after-answer');
       const ack = this.verifiedAck(response, connection.key);
       if (ack === undefined) throw new Error(`headquarters answered HTTP ${response.status} without a valid signed acknowledgement`);
       if (!ack.ok) {
