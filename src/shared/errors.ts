@@ -31,6 +31,14 @@ export const ERROR_CODES = [
   'DEVICE_TIMEOUT',
   'DEVICE_PROTOCOL',
   'LEDGER_TOO_NEW',
+  /** The disk holding the ledger is full or failing (SQLITE_FULL / SQLITE_IOERR*): nothing was written. */
+  'DISK_FULL',
+  /** Another program holds the ledger's write lock (SQLITE_BUSY / SQLITE_LOCKED): retried, nothing lost. */
+  'LEDGER_BUSY',
+  /** The ledger file is damaged or not a ledger (SQLITE_CORRUPT / SQLITE_NOTADB). */
+  'LEDGER_CORRUPT',
+  /** A refund whose R left without an answer: it cannot be queried; a supervisor settles it. */
+  'REFUND_NEEDS_SUPERVISOR',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

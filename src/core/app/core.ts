@@ -16,7 +16,8 @@ import { BpcClient } from '../gateways/bpc/client';
 import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
-import { LEDGER_FILE, openLedger, schemaVersion, type Db } from '../ledger/db';
+import { LEDGER_FILE, openLedgerWaiting, schemaVersion, waitWhileBusy, type Db } from '../ledger/db';
+import { asLedgerError, isLedgerWriteFailure } from '../ledger/errors';
 import { appendEvent } from '../ledger/events';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
@@ -60,6 +61,8 @@ export interface CoreOptions {
   syncIntervalMs?: number;
   /** Crash tests: called when headquarters answered a batch, before the counter records it. */
   syncFaultPoint?: () => void;
+  /** Told while start-up waits for a ledger another program has locked ("ledger busy, retrying"). */
+  onLedgerBusy?: (error: AppError, attempt: number) => void;
 }
 
 export interface Core {
@@ -144,16 +147,26 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createConsoleLogger();
   const now = options.now ?? Date.now;
   const ledgerPath = join(options.dataDir, LEDGER_FILE);
-  const db = openLedger(ledgerPath);
+  // A ledger locked by another program (backup, antivirus) is waited for and reported, never mistaken
+  // for a provisioning or configuration problem.
+  const onBusy = (error: AppError, attempt: number): void => {
+    logger.warn('ledger busy, retrying', { code: error.code, attempt, path: ledgerPath });
+    options.onLedgerBusy?.(error, attempt);
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  const db = await openLedgerWaiting(ledgerPath, { onBusy });
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();
 
   let configError: string | null = null;
   if (options.provisioningFile !== undefined) {
     try {
-      const result = applyProvisioningFile(options.provisioningFile, db, secrets, now(), options.provisioningRequired ?? false);
+      const file = options.provisioningFile;
+      const result = await waitWhileBusy(() => applyProvisioningFile(file, db, secrets, now(), options.provisioningRequired ?? false), { onBusy, sleep });
       if (result.applied) logger.info('provisioning applied', { changed: result.changed, keyMoved: result.keyMoved });
     } catch (error) {
+      // A ledger that cannot be written is not a bad file: fail the start with the ledger's own code.
+      if (isLedgerWriteFailure(error)) throw asLedgerError(error);
       // A bad file changes nothing: the app keeps the mode it had and shows why.
       configError = error instanceof AppError ? error.message : String(error);
       logger.error('provisioning file refused', { message: configError });

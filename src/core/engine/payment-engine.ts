@@ -5,6 +5,7 @@ import type { AppMode } from '../../shared/ipc/contract';
 import { assertFen, BPC_MAX_FEN } from '../../shared/money';
 import type { BpcClient, BpcResult } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
+import { asLedgerError } from '../ledger/errors';
 import { appendEvent } from '../ledger/events';
 import {
   findPaymentBySysTrace,
@@ -140,21 +141,52 @@ export class PaymentEngine {
         tellerNo: input.operator ?? undefined,
       });
     } catch (error) {
+      this.creating.delete(payment.id);
       // The client throws only before anything leaves (no gateway for this mode, no key): end the sale
       // now, or it would stay "created" and block the counter until the next start.
-      this.patchPayment(payment.id, { status: 'failed', respMsg: `QR not requested: ${errorText(error)}; nothing was sent` });
+      try {
+        this.patchPayment(payment.id, { status: 'failed', respMsg: `QR not requested: ${errorText(error)}; nothing was sent` });
+      } catch (writeError) {
+        // The ledger refused the write: the scheduled step ends the sale once it can be written.
+        this.deps.logger.error(`payment ${payment.id} could not be marked failed`, writeError);
+        this.ensureNextStep(payment.id);
+      }
       throw error;
-    } finally {
-      this.creating.delete(payment.id);
     }
     this.deps.faultPoint?.('after-send');
     // The exchange, the new state and its event in one commit; windows hear of it after the commit.
-    const updated = this.batch(() => {
-      this.logExchange('payment', payment.id, result, input.operator);
-      return this.applyCreateResult(payment, result);
-    });
+    // A ledger that is locked for a moment is retried briefly; if it stays unwritable the sale is
+    // ended by its scheduled step (no QR was shown, so nothing can be charged).
+    let updated: PaymentRecord;
+    try {
+      updated = await this.commitRetrying(() => {
+        this.logExchange('payment', payment.id, result, input.operator);
+        return this.applyCreateResult(payment, result);
+      });
+    } catch (error) {
+      this.deps.logger.error(`payment ${payment.id}: the QR answer could not be recorded`, error);
+      throw error;
+    } finally {
+      this.creating.delete(payment.id);
+      this.ensureNextStep(payment.id);
+    }
     this.deps.faultPoint?.('after-answer');
     return updated;
+  }
+
+  /**
+   * Commits `fn` as one batch, retrying for a short while (≤ ~1.5 s) when another program holds the
+   * ledger's lock. Other errors, and a lock that lasts, are thrown (mapped to stable codes).
+   */
+  private async commitRetrying<T>(fn: () => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.batch(fn);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== 'LEDGER_BUSY' || attempt >= 4 || this.stopped) throw error;
+        await new Promise<void>((resolve) => this.deps.timers.setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
   }
 
   private applyCreateResult(payment: PaymentRecord, result: BpcResult): PaymentRecord {
@@ -170,8 +202,10 @@ export class PaymentEngine {
       });
       if (updated.closeRequestedAt !== null) {
         // Cancelled while F was in flight. Errors are logged and retried inside closeAndConfirm.
-        this.closeAndConfirm(updated.id, 'cancel', null).catch((error: unknown) => this.deps.logger.error(`payment ${updated.id} close failed`, error));
-      } else this.scheduleQuery(updated);
+        this.onCommit(() => {
+          this.closeAndConfirm(updated.id, 'cancel', null).catch((error: unknown) => this.deps.logger.error(`payment ${updated.id} close failed`, error));
+        });
+      } else this.onCommit(() => this.scheduleQuery(updated));
       return updated;
     }
     // No QR reached the customer, so nothing can be charged: the sale ends here and the cashier may
@@ -221,20 +255,12 @@ export class PaymentEngine {
     const payment = getPayment(this.deps.db, id);
     if (payment.status !== 'unknown') throw new AppError('INVALID_STATE', `only a payment in 状态未明 can be resolved by hand (it is ${payment.status})`);
     if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
-    this.cancelTimer(key('p', id));
-    this.forget(id);
     const at = this.deps.now();
-    const updated = this.deps.db.transaction(() => {
+    // The resolution, the new state and its events in one commit; querying stops only once it is written.
+    return this.batch(() => {
       appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason } });
-      return updatePayment(
-        this.deps.db,
-        id,
-        { status: outcome, resolution: reason, resolvedBy: supervisor, ...(outcome === 'paid' ? { paidAt: at } : {}) },
-        at,
-      );
-    })();
-    this.deps.onPayment(updated);
-    return updated;
+      return this.patchPayment(id, { status: outcome, resolution: reason, resolvedBy: supervisor, ...(outcome === 'paid' ? { paidAt: at } : {}) });
+    });
   }
 
   /**
@@ -244,7 +270,7 @@ export class PaymentEngine {
   notified(sysTrace: string): boolean {
     const payment = findPaymentBySysTrace(this.deps.db, sysTrace);
     if (payment === undefined) return false;
-    void this.queryPayment(payment.id, true);
+    this.queryPayment(payment.id, true).catch((error: unknown) => this.deps.logger.error(`payment ${payment.id} query failed`, error));
     return true;
   }
 
@@ -469,6 +495,11 @@ export class PaymentEngine {
     try {
       const payment = getPayment(this.deps.db, id);
       if (isFinal(payment.status)) return;
+      if (payment.sysTrace === null) {
+        // F's answer was never recorded (the ledger refused it): no QR was shown, nothing can be charged.
+        if (!this.creating.has(id)) await this.resumeUnsent(payment);
+        return;
+      }
       const expired = payment.closeRequestedAt === null && payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt;
       if (expired || (this.closePending.has(id) && payment.sysTrace !== null)) {
         await this.closeAndConfirm(id, 'expiry', null);
@@ -476,15 +507,26 @@ export class PaymentEngine {
       }
       await this.queryPayment(id, false);
     } catch (error) {
-      // closeAndConfirm has already scheduled its retry.
       this.deps.logger.error(`payment ${id} scheduled step failed`, error);
+    } finally {
+      // Whatever threw (a locked or full ledger included): a next step is scheduled unless the sale is final.
+      this.ensureNextStep(id);
     }
   }
 
-  /** Try the payment's next step again later, with backoff (after an error we could not classify). */
-  private retryLater(id: number): void {
-    if (isFinal(getPayment(this.deps.db, id).status)) return;
+  /**
+   * The guarantee behind every scheduled step: unless the payment is final (as the ledger says), a
+   * request is under way or a timer is set, a retry is scheduled with growing backoff. A ledger that
+   * cannot even be read counts as "not final": we try again later rather than stop.
+   */
+  private ensureNextStep(id: number): void {
     const k = key('p', id);
+    if (this.stopped || this.timers.has(k) || this.inFlight.has(k) || this.creating.has(id)) return;
+    try {
+      if (isFinal(getPayment(this.deps.db, id).status)) return;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return;
+    }
     this.setTimer(k, this.nextBackoff(k), () => void this.tick(id));
   }
 
@@ -500,7 +542,7 @@ export class PaymentEngine {
       this.again.add(k);
       return;
     }
-    let payment = getPayment(this.deps.db, id);
+    const payment = getPayment(this.deps.db, id);
     if (payment.status === 'paid' || payment.sysTrace === null) return;
     if (isFinal(payment.status) && !immediate) return;
     this.cancelTimer(k);
@@ -508,7 +550,7 @@ export class PaymentEngine {
     let threw = false;
     try {
       const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
-      payment = this.batch(() => {
+      this.batch(() => {
         this.logExchange('payment', id, result, null);
         return this.applyQueryResult(id, result);
       });
@@ -520,12 +562,16 @@ export class PaymentEngine {
     } finally {
       end();
     }
-    if (this.again.delete(k)) {
-      await this.queryPayment(id, true);
-      return;
+    try {
+      if (this.again.delete(k)) {
+        await this.queryPayment(id, true);
+        return;
+      }
+      const current = getPayment(this.deps.db, id);
+      this.scheduleQuery(current, threw && !isFinal(current.status) ? this.nextBackoff(k) : undefined);
+    } finally {
+      this.ensureNextStep(id);
     }
-    const current = getPayment(this.deps.db, id);
-    this.scheduleQuery(current, threw && !isFinal(current.status) ? this.nextBackoff(k) : undefined);
   }
 
   private applyQueryResult(id: number, result: BpcResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
@@ -578,7 +624,7 @@ export class PaymentEngine {
       default:
         assertNever(result);
     }
-    if (patch.status !== undefined && isFinal(patch.status)) this.unclearSince.delete(id);
+    if (patch.status !== undefined && isFinal(patch.status)) this.onCommit(() => this.unclearSince.delete(id));
     return this.patchPayment(id, patch);
   }
 
@@ -587,12 +633,27 @@ export class PaymentEngine {
    * close is retried later with backoff and the error goes to the caller.
    */
   private async closeAndConfirm(id: number, why: 'cancel' | 'expiry', actor: string | null): Promise<PaymentRecord> {
+    try {
+      return await this.closeSteps(id, why, actor);
+    } finally {
+      // Whatever threw — the close request could not be written, S or G failed, the answer could not be
+      // recorded — the sale keeps a next step (the retry of the close, or its queries) until it is final.
+      this.ensureNextStep(id);
+    }
+  }
+
+  private async closeSteps(id: number, why: 'cancel' | 'expiry', actor: string | null): Promise<PaymentRecord> {
     const k = key('p', id);
     this.cancelTimer(k);
     let payment = getPayment(this.deps.db, id);
     if (payment.closeRequestedAt === null) {
-      payment = this.patchPayment(id, { closeRequestedAt: this.deps.now() });
-      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: id, type: `close_requested`, actor, data: { why } });
+      const at = this.deps.now();
+      // The close request and its event in one commit.
+      payment = this.batch(() => {
+        const updated = this.patchPayment(id, { closeRequestedAt: at });
+        appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: `close_requested`, actor, data: { why } });
+        return updated;
+      });
     }
     if (isFinal(payment.status)) return payment;
     this.closePending.add(id);
@@ -618,10 +679,6 @@ export class PaymentEngine {
         this.logExchange('payment', id, g, actor);
         return this.applyQueryResult(id, g, { closeConfirmed });
       });
-    } catch (error) {
-      end();
-      this.retryLater(id);
-      throw error;
     } finally {
       end();
     }
@@ -653,15 +710,33 @@ export class PaymentEngine {
   private batch<T>(fn: () => T): T {
     if (this.deferred !== null) return fn();
     this.deferred = [];
+    this.committed = [];
     let pending: PaymentRecord[] = [];
+    let hooks: (() => void)[] = [];
     try {
       const result = this.deps.db.transaction(fn)();
       pending = this.deferred;
+      hooks = this.committed;
       return result;
+    } catch (error) {
+      // A locked, full or damaged ledger gets its stable code (LEDGER_BUSY / DISK_FULL / LEDGER_CORRUPT).
+      throw asLedgerError(error);
     } finally {
       this.deferred = null;
+      this.committed = null;
+      // In-memory bookkeeping (timers, backoff, forget) follows the ledger, never runs ahead of it:
+      // after a failed commit none of it happened.
+      for (const hook of hooks) hook();
       for (const payment of pending) this.deps.onPayment(payment);
     }
+  }
+
+  /** Work to do once the current batch has committed (at once outside a batch). */
+  private committed: (() => void)[] | null = null;
+
+  private onCommit(fn: () => void): void {
+    if (this.committed !== null) this.committed.push(fn);
+    else fn();
   }
 
   private emitPayment(payment: PaymentRecord): void {
@@ -683,8 +758,10 @@ export class PaymentEngine {
         });
       }
       if (isFinal(updated.status)) {
-        this.cancelTimer(key('p', id));
-        this.forget(id);
+        this.onCommit(() => {
+          this.cancelTimer(key('p', id));
+          this.forget(id);
+        });
       }
       this.emitPayment(updated);
       return updated;

@@ -1,6 +1,7 @@
 import { channels, isChannelName } from '../../shared/ipc/contract';
 import type { CallContext, Handlers, Result } from '../../shared/ipc/types';
 import { AppError, type ErrorInfo } from '../../shared/errors';
+import { ledgerErrorOf } from '../ledger/errors';
 import type { Logger } from '../util/logger';
 
 export type Dispatch = (channel: unknown, input: unknown, ctx: CallContext) => Promise<Result<unknown>>;
@@ -9,7 +10,8 @@ export type Dispatch = (channel: unknown, input: unknown, ctx: CallContext) => P
  * Turns the handler table into one transport-independent function: checks the channel name and the
  * caller's role, validates the input with the channel's schema, runs the handler, validates (and so
  * strips) the output, and wraps everything in the `{ ok, value } | { ok: false, error }` envelope.
- * Unexpected exceptions become `INTERNAL` with their stack in the log only.
+ * SQLite's own failures (disk full, lock held, damaged file) become DISK_FULL / LEDGER_BUSY /
+ * LEDGER_CORRUPT; other unexpected exceptions become `INTERNAL` with their stack in the log only.
  */
 export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
   return async (channel, rawInput, ctx) => {
@@ -46,6 +48,11 @@ function fail(error: ErrorInfo): Result<never> {
 
 export function toErrorInfo(error: unknown, channel: string, logger: Logger): ErrorInfo {
   if (error instanceof AppError) return error.toInfo();
+  const ledger = ledgerErrorOf(error);
+  if (ledger !== undefined) {
+    logger.error(`handler ${channel} failed: ${ledger.code}`, error);
+    return ledger.toInfo();
+  }
   logger.error(`handler ${channel} failed`, error);
   return { code: 'INTERNAL', message: 'internal error; see the log' };
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../shared/errors';
+import { asLedgerError } from './errors';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -13,19 +14,73 @@ export const LEDGER_FILE = 'ledger.sqlite';
  * cut once its commit returns), foreign keys on, then migrates to the latest version.
  * Throws LEDGER_TOO_NEW for a database written by a newer version of the app, which we refuse to touch.
  */
-export function openLedger(file: string, options: { migrations?: readonly Migration[]; targetVersion?: number } = {}): Db {
+export function openLedger(
+  file: string,
+  options: { migrations?: readonly Migration[]; targetVersion?: number; busyTimeoutMs?: number } = {},
+): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   try {
+    // A short busy timeout: better-sqlite3 waits synchronously, so a long one freezes the whole app
+    // while another program (a backup tool, antivirus) holds the lock. A write that meets the lock fails
+    // fast with LEDGER_BUSY; the engine retries its scheduled steps with backoff.
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? LEDGER_BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     migrate(db, options.migrations ?? MIGRATIONS, options.targetVersion ?? LATEST_VERSION);
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw asLedgerError(error);
+  }
+}
+
+/** How long one ledger statement waits for another program's lock before failing with LEDGER_BUSY. */
+export const LEDGER_BUSY_TIMEOUT_MS = 200;
+
+/**
+ * Opens the ledger, waiting while another program holds its lock: each busy attempt is reported
+ * (`onBusy`, e.g. "ledger busy, retrying" on the start-up screen and in the log) and retried with
+ * backoff, instead of failing the start. Other errors are thrown at once.
+ */
+export async function openLedgerWaiting(
+  file: string,
+  options: { onBusy?: (error: AppError, attempt: number) => void; sleep?: (ms: number) => Promise<void>; maxWaitMs?: number } = {},
+): Promise<Db> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  return waitWhileBusy(() => {
+    const db = openLedger(file);
+    try {
+      // A ledger that opens may still be write-locked: the start writes (events, provisioning), so wait here.
+      db.prepare('BEGIN IMMEDIATE').run();
+      db.prepare('ROLLBACK').run();
+      return db;
+    } catch (error) {
+      db.close();
+      throw asLedgerError(error);
+    }
+  }, { ...options, sleep });
+}
+
+/** Runs `fn` until it does not fail with LEDGER_BUSY (backoff 100 ms → 2 s); gives up after `maxWaitMs` if set. */
+export async function waitWhileBusy<T>(
+  fn: () => T,
+  options: { onBusy?: (error: AppError, attempt: number) => void; sleep: (ms: number) => Promise<void>; maxWaitMs?: number },
+): Promise<T> {
+  let waited = 0;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      const mapped = asLedgerError(error);
+      if (!(mapped instanceof AppError) || mapped.code !== 'LEDGER_BUSY') throw mapped;
+      if (options.maxWaitMs !== undefined && waited >= options.maxWaitMs) throw mapped;
+      options.onBusy?.(mapped, attempt);
+      const delay = Math.min(2000, 100 * 2 ** attempt);
+      waited += delay;
+      await options.sleep(delay);
+    }
   }
 }
 

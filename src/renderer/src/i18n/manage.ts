@@ -104,6 +104,10 @@ export const manageZh = {
   'manage.error.DEVICE_TIMEOUT': '设备无响应',
   'manage.error.DEVICE_PROTOCOL': '设备通讯协议错误',
   'manage.error.LEDGER_TOO_NEW': '账本版本比本程序新',
+  'manage.error.DISK_FULL': '磁盘已满或故障，账本无法写入：请释放空间或检查磁盘后重试',
+  'manage.error.LEDGER_BUSY': '账本被其他程序占用：请稍后重试',
+  'manage.error.LEDGER_CORRUPT': '账本文件已损坏：请从备份恢复',
+  'manage.error.REFUND_NEEDS_SUPERVISOR': '退款已发出但无银行应答，无法查询：请核实后由主管处理',
 
   'manage.section.bpc': '扫码网关 BPC',
   'manage.section.qr': '二维码',
@@ -420,6 +424,10 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.error.DEVICE_TIMEOUT': 'Device did not answer',
   'manage.error.DEVICE_PROTOCOL': 'Device protocol error',
   'manage.error.LEDGER_TOO_NEW': 'The ledger is newer than this program',
+  'manage.error.DISK_FULL': 'Disk full or failing; the ledger could not be written: free space or check the disk, then retry',
+  'manage.error.LEDGER_BUSY': 'Another program holds the ledger: try again shortly',
+  'manage.error.LEDGER_CORRUPT': 'The ledger file is damaged: restore the backup',
+  'manage.error.REFUND_NEEDS_SUPERVISOR': 'Refund sent with no bank answer; it cannot be queried: check, then a supervisor settles it',
 
   'manage.section.bpc': 'BPC QR gateway',
   'manage.section.qr': 'QR code',
