@@ -64,6 +64,10 @@ export const RefundViewSchema = z.object({
   businessDay: z.string(),
   createdAt: z.number(),
   updatedAt: z.number(),
+  /** When R was about to leave (committed before its first byte); null = R never left. */
+  sentAt: z.number().nullable(),
+  /** R left and its answer was lost: it cannot be queried (J needs its trace); a supervisor settles it. */
+  needsSupervisor: z.boolean(),
 });
 export type RefundView = z.output<typeof RefundViewSchema>;
 

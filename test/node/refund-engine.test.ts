@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -80,7 +81,12 @@ describe('refunds: the cap is ours', () => {
     const intent = h.events('refund', r.id).find((e) => e.type === 'intent');
     expect(intent).toMatchObject({ actor: '001', data: { amountFen: 150, reason: '顾客退货', approvedBy: 'S01', paymentId: p.id } });
     expect(h.events('payment', p.id).some((e) => e.type === 'refund_requested')).toBe(true);
-    expect(h.refundUpdates.filter((u) => u.id === r.id).map((u) => u.status)).toEqual(['created', 'succeeded']);
+    // The intent, the "R sent" marker (the window learns sentAt), the answer.
+    expect(h.refundUpdates.filter((u) => u.id === r.id).map((u) => [u.status, u.sentAt !== null])).toEqual([
+      ['created', false],
+      ['created', true],
+      ['succeeded', true],
+    ]);
   });
 
   it('concurrent refunds on one payment cannot jointly exceed it — refused by our ledger, not by the bank', async () => {
@@ -188,7 +194,13 @@ describe('refunds: unclear outcomes', () => {
     expect(h.sim.order(p.sysTrace ?? '')?.refundedFen).toBe(700);
     expect(refundTotals(h.db, p.id)).toMatchObject({ inFlightFen: 700, remainingFen: 300 });
     await expect(refund(h, p.id, 301)).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
-    expect((await h.engine.requeryRefund(r.id)).status).toBe('unknown');
+    // R left (its marker is on disk) and no answer came back: the supervisor settles it, and 重新查询
+    // says so with the evidence instead of doing nothing.
+    expect(r.sentAt).not.toBeNull();
+    expect(r.needsSupervisor).toBe(true);
+    expect(r.respMsg).toMatch(/R left at .* answer was lost/);
+    await expect(h.engine.requeryRefund(r.id)).rejects.toMatchObject({ code: 'REFUND_NEEDS_SUPERVISOR', details: { refundId: r.id, sentAt: r.sentAt } });
+    expect(getRefund(h.db, r.id).status).toBe('unknown');
     // A restart picks it up again and still never re-sends R.
     const engine = h.restart();
     expect(engine.resume()).toEqual({ payments: 0, refunds: 1 });
@@ -220,7 +232,7 @@ describe('refunds: unclear outcomes', () => {
     expect(h.sim.countRequests('R')).toBe(1);
   });
 
-  it('resume: a refund written but never answered stays 状态未明 (no R); one with a trace is followed by J', async () => {
+  it('resume: a refund whose R left unanswered stays 状态未明 (no R); one that never left is failed and frees the cap; one with a trace is followed by J', async () => {
     const h = await harness();
     const p = await paidSale(h, 1000);
     h.sim.scriptNextRefund({ kind: 'unknown_then', queries: 0, then: 'success' });
@@ -229,15 +241,92 @@ describe('refunds: unclear outcomes', () => {
     const withTrace = insertRefundIntent(h.db, { ...base, refundNo: 'R-resume-1', amountFen: 200 });
     updateRefund(h.db, withTrace.id, { status: 'unknown', sysTrace: sent.kind === 'unknown' ? sent.response.sysTrace : 'x' }, Date.now());
     const unanswered = insertRefundIntent(h.db, { ...base, refundNo: 'R-resume-2', amountFen: 300 });
+    updateRefund(h.db, unanswered.id, { sentAt: Date.now() }, Date.now());
+    // Written, but the "R sent" marker never committed: R provably never left.
+    const neverSent = insertRefundIntent(h.db, { ...base, refundNo: 'R-resume-3', amountFen: 400 });
+    expect(neverSent.sentAt).toBeNull();
     const rBefore = h.sim.countRequests('R');
 
     const engine = h.restart();
-    expect(engine.resume()).toEqual({ payments: 0, refunds: 2 });
+    expect(engine.resume()).toEqual({ payments: 0, refunds: 3 });
     await untilRefund(h, withTrace.id, 'succeeded');
     await untilRefund(h, unanswered.id, 'unknown');
-    expect(getRefund(h.db, unanswered.id).respMsg).toMatch(/answer lost/);
+    expect(getRefund(h.db, unanswered.id)).toMatchObject({ needsSupervisor: true });
+    expect(getRefund(h.db, unanswered.id).respMsg).toMatch(/answer was lost/);
+    await untilRefund(h, neverSent.id, 'failed');
+    expect(getRefund(h.db, neverSent.id)).toMatchObject({ needsSupervisor: false, respMsg: expect.stringMatching(/before the refund was sent; nothing was refunded/) });
     expect(h.sim.countRequests('R')).toBe(rBefore);
     expect(refundTotals(h.db, p.id)).toMatchObject({ refundedFen: 200, inFlightFen: 300, remainingFen: 500 });
+  });
+});
+
+describe('refunds: the sent marker and the commit rule', () => {
+  it('the "R sent" marker is committed before R\'s first byte, and is absent before it', async () => {
+    const h = await harness();
+    const p = await paidSale(h, 1000);
+    const other = new Database(h.dbFile, { readonly: true });
+    cleanups.push(async () => {
+      other.close();
+    });
+    const seen: (number | null)[] = [];
+    h.deps.faultPoint = (name) => {
+      if (name === 'refund-before-send') seen.push((other.prepare('SELECT sent_at FROM refunds ORDER BY id DESC LIMIT 1').get() as { sent_at: number | null }).sent_at);
+    };
+    h.restart();
+    h.sim.injectFault('R', { kind: 'delay', ms: 300 });
+    const pending = refund(h, p.id, 100);
+    await vi.waitFor(() => expect(h.sim.countRequests('R')).toBe(1), WAIT);
+    // R is at the bank now: another connection already sees the marker on disk.
+    const row = other.prepare('SELECT status, sent_at FROM refunds ORDER BY id DESC LIMIT 1').get() as { status: string; sent_at: number | null };
+    expect(row.status).toBe('created');
+    expect(row.sent_at).not.toBeNull();
+    expect(seen).toEqual([null]);
+    expect((await pending).status).toBe('succeeded');
+  });
+
+  it('an R that provably never left (no connection) is failed automatically and frees the cap', async () => {
+    const h = await harness();
+    const p = await paidSale(h, 1000);
+    const dead = new BpcClient({ merchant: { url: 'http://127.0.0.1:9/', mid: HARNESS_MID, posNo: HARNESS_POS, tellerNo: '001' }, getKey: () => HARNESS_KEY });
+    cleanups.push(() => dead.destroy());
+    h.deps.gateway = () => dead;
+    h.restart();
+    const r = await refund(h, p.id, 1000);
+    expect(r).toMatchObject({ status: 'failed', needsSupervisor: false });
+    expect(r.respMsg).toMatch(/not delivered \(connect/);
+    expect(refundTotals(h.db, p.id).remainingFen).toBe(1000);
+  });
+
+  it('intent + its events are one commit, each answer one commit, and windows hear only what is committed (also resolveRefund)', async () => {
+    const h = await harness();
+    const p = await paidSale(h, 1000);
+    const other = new Database(h.dbFile, { readonly: true });
+    cleanups.push(async () => {
+      other.close();
+    });
+    const told: { status: string; committed: string; events: string[] }[] = [];
+    h.deps.onRefund = (r) => {
+      const row = other.prepare('SELECT status FROM refunds WHERE id = ?').get(r.id) as { status: string } | undefined;
+      const events = (other.prepare("SELECT type FROM events WHERE entity = 'refund' AND entity_id = ? ORDER BY id").all(r.id) as { type: string }[]).map((e) => e.type);
+      const requested = other.prepare("SELECT count(*) AS n FROM events WHERE entity = 'payment' AND type = 'refund_requested' AND json_extract(data, '$.refundId') = ?").get(r.id) as { n: number };
+      told.push({ status: r.status, committed: row?.status ?? 'absent', events: requested.n > 0 ? [...events, 'payment:refund_requested'] : events });
+    };
+    h.restart();
+    const ok = await refund(h, p.id, 300);
+    expect(ok.status).toBe('succeeded');
+    const forOk = told.filter((t) => t.status !== 'x');
+    expect(forOk[0]).toEqual({ status: 'created', committed: 'created', events: ['intent', 'payment:refund_requested'] });
+    const last = forOk[forOk.length - 1];
+    expect(last).toMatchObject({ status: 'succeeded', committed: 'succeeded' });
+    expect(last?.events).toEqual(expect.arrayContaining(['bpc.R', 'status']));
+    // R answer lost → a supervisor settles it; the window hears it after the commit.
+    h.sim.injectFault('R', { kind: 'reset' }, { after: true });
+    const lost = await refund(h, p.id, 200);
+    told.length = 0;
+    h.engine.resolveRefund(lost.id, 'succeeded', '银行核实已退款', '800');
+    expect(told).toEqual([expect.objectContaining({ status: 'succeeded', committed: 'succeeded' })]);
+    expect(told[0]?.events).toEqual(expect.arrayContaining(['manual_resolution', 'status']));
+    for (const t of told) expect(t.committed).toBe(t.status);
   });
 });
 

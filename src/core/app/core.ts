@@ -10,7 +10,7 @@ import { applyProvisioningFile, BPC_KEY, HQ_KEY } from '../config/provisioning';
 import { createUndiciSyncTransport, SyncPusher, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { HqSettingsSchema } from '../../shared/settings';
 import { CardPayments } from '../engine/card-payments';
-import { PaymentEngine } from '../engine/payment-engine';
+import { PaymentEngine, type FaultPoint } from '../engine/payment-engine';
 import type { PollingSchedule } from '../engine/schedule';
 import { BpcClient } from '../gateways/bpc/client';
 import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
@@ -51,7 +51,7 @@ export interface CoreOptions {
   /** `--config` names a file that must exist; the well-known path may be absent. */
   provisioningRequired?: boolean;
   /** Test hook for the crash tests (see PaymentEngine.faultPoint). */
-  faultPoint?: (name: 'before-send' | 'after-send' | 'after-answer') => void;
+  faultPoint?: (name: FaultPoint) => void;
   /** Serial ports (tests inject serialport's mock or a pty factory). */
   portFactory?: PortFactory;
   /** Overrides the polling schedule (tests and benchmarks). */

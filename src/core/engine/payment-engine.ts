@@ -17,7 +17,7 @@ import {
   type PaymentPatch,
   type PaymentRecord,
 } from '../ledger/payments';
-import { getRefund, insertRefundIntent, listOpenRefunds, updateRefund, type RefundRecord } from '../ledger/refunds';
+import { getRefund, insertRefundIntent, listOpenRefunds, updateRefund, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import { maskRawText, type Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
 import { backoffDelay, nextLiveQueryDelay, type PollingSchedule } from './schedule';
@@ -45,8 +45,15 @@ export interface EngineDeps {
   /** Called after the intent is written and just before F leaves (training mode scripts the simulated bank here). */
   beforeCreate?: (payment: PaymentRecord) => void;
   /** Test hook for the crash tests: called at named points of a payment. */
-  faultPoint?: (name: 'before-send' | 'after-send' | 'after-answer') => void;
+  faultPoint?: (name: FaultPoint) => void;
 }
+
+/**
+ * Named points of a payment / refund where the crash tests kill the process: before F leaves, after F
+ * left, after F's answer was written; before R's "sent" marker, after R was answered but before the
+ * answer is written, and after a J answer was written.
+ */
+export type FaultPoint = 'before-send' | 'after-send' | 'after-answer' | 'refund-before-send' | 'refund-after-answer' | 'refund-after-query';
 
 export interface CreatePaymentInput {
   amountFen: number;
@@ -277,8 +284,11 @@ export class PaymentEngine {
   // ---------------------------------------------------------------- refunds
 
   /**
-   * Starts a refund: checks the cap and writes the intent in one ledger transaction, sends R once, then
-   * follows J until final. REFUND_EXCEEDS_PAID is thrown before any request leaves.
+   * Starts a refund. Commits, in order: (1) the intent with its cap check and its events — one
+   * immediate transaction, so REFUND_EXCEEDS_PAID is thrown before anything leaves; (2) the "R sent"
+   * marker, just before R's first byte; (3) R's answer (exchange, state, events) — one commit. Windows
+   * hear of each only after its commit. An R that provably never left (no marker, or no connection) is
+   * failed and frees the cap; an R that left with no answer waits for a supervisor.
    */
   async createRefund(input: CreateRefundInput): Promise<RefundRecord> {
     const { db } = this.deps;
@@ -286,49 +296,67 @@ export class PaymentEngine {
     const payment = getPayment(db, input.paymentId);
     if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'card sales are refunded on the card terminal');
     if (payment.sysTrace === null) throw new AppError('INVALID_STATE', 'this payment has no gateway trace to refund against');
-    const refund = insertRefundIntent(db, {
-      refundNo: newOrderNumber('R', at),
-      paymentId: input.paymentId,
-      amountFen: input.amountFen,
-      reason: input.reason,
-      operator: input.operator,
-      approvedBy: input.approvedBy,
-      businessDay: businessDay(at, this.deps.timeZone),
-      now: at,
-    });
-    appendEvent(db, {
-      at,
-      entity: 'refund',
-      entityId: refund.id,
-      type: 'intent',
-      actor: input.operator,
-      data: { refundNo: refund.refundNo, paymentId: payment.id, amountFen: refund.amountFen, reason: input.reason, approvedBy: input.approvedBy },
-    });
-    appendEvent(db, { at, entity: 'payment', entityId: payment.id, type: 'refund_requested', actor: input.operator, data: { refundId: refund.id, amountFen: refund.amountFen } });
-    this.deps.onRefund(refund);
+    const orgSysTrace = payment.sysTrace;
+    const refund = this.batch(() => {
+      const inserted = insertRefundIntent(db, {
+        refundNo: newOrderNumber('R', at),
+        paymentId: input.paymentId,
+        amountFen: input.amountFen,
+        reason: input.reason,
+        operator: input.operator,
+        approvedBy: input.approvedBy,
+        businessDay: businessDay(at, this.deps.timeZone),
+        now: at,
+      });
+      appendEvent(db, {
+        at,
+        entity: 'refund',
+        entityId: inserted.id,
+        type: 'intent',
+        actor: input.operator,
+        data: { refundNo: inserted.refundNo, paymentId: payment.id, amountFen: inserted.amountFen, reason: input.reason, approvedBy: input.approvedBy },
+      });
+      appendEvent(db, { at, entity: 'payment', entityId: payment.id, type: 'refund_requested', actor: input.operator, data: { refundId: inserted.id, amountFen: inserted.amountFen } });
+      this.emitRefund(inserted);
+      return inserted;
+    }, true);
+    this.deps.faultPoint?.('refund-before-send');
 
+    const k = key('r', refund.id);
+    const end = this.begin(k);
     let result: BpcResult;
     try {
-      result = await this.deps.gateway(payment.mode).refund({
-        tradeNo: refund.refundNo,
-        orgSysTrace: payment.sysTrace,
-        amountFen: refund.amountFen,
-        tellerNo: input.operator ?? undefined,
-        orgTxnTime: formatTxnTime(payment.paidAt ?? payment.createdAt),
+      // The durable "R sent" marker: from this commit on, R may have reached the bank.
+      this.patchRefund(refund.id, { sentAt: this.deps.now() });
+      try {
+        result = await this.deps.gateway(payment.mode).refund({
+          tradeNo: refund.refundNo,
+          orgSysTrace,
+          amountFen: refund.amountFen,
+          tellerNo: input.operator ?? undefined,
+          orgTxnTime: formatTxnTime(payment.paidAt ?? payment.createdAt),
+        });
+      } catch (error) {
+        // The client throws only before anything leaves: nothing was refunded, so free the amount now
+        // instead of holding it against the cap as 状态未明 forever.
+        this.patchRefund(refund.id, { status: 'failed', respMsg: `refund not sent: ${errorText(error)}` });
+        throw error;
+      }
+      this.deps.faultPoint?.('refund-after-answer');
+      const answer = result;
+      return this.batch(() => {
+        this.logExchange('refund', refund.id, answer, input.operator);
+        return this.applyRefundResult(refund.id, answer, 'R');
       });
-    } catch (error) {
-      // The client throws only before anything leaves: nothing was refunded, so free the amount now
-      // instead of holding it against the cap as 状态未明 forever.
-      this.patchRefund(refund.id, { status: 'failed', respMsg: `refund not sent: ${errorText(error)}` });
-      throw error;
+    } finally {
+      end();
+      this.ensureNextRefundStep(refund.id);
     }
-    this.logExchange('refund', refund.id, result, input.operator);
-    return this.applyRefundResult(refund.id, result, 'R');
   }
 
   private applyRefundResult(id: number, result: BpcResult, op: 'R' | 'J'): RefundRecord {
     const current = getRefund(this.deps.db, id);
-    const patch: Parameters<typeof updateRefund>[2] = op === 'J' ? { queryCountIncrement: true } : {};
+    const patch: RefundPatch = op === 'J' ? { queryCountIncrement: true } : {};
     if (result.kind !== 'transport_unknown') {
       patch.respCode = result.response.respCode;
       patch.respMsg = result.response.respMsg;
@@ -353,21 +381,41 @@ export class PaymentEngine {
         break;
       case 'unknown':
       case 'transport_unknown':
+        if (op === 'R' && result.kind === 'transport_unknown' && result.reason === 'connect') {
+          // No connection was made: R provably never reached the bank. Nothing was refunded.
+          patch.status = 'failed';
+          patch.respMsg = `refund not delivered (${result.reason}: ${result.detail}); nothing was refunded`;
+          break;
+        }
         patch.status = current.status === 'created' ? 'unknown' : current.status;
         if (result.kind === 'transport_unknown') patch.respMsg = `${result.reason}: ${result.detail}`;
+        if (op === 'R' && patch.sysTrace === undefined && current.sysTrace === null) {
+          patch.respMsg = `R left at ${new Date(current.sentAt ?? this.deps.now()).toISOString()} and its answer was lost (${patch.respMsg ?? 'no answer'}); J needs the refund's trace — check with the bank, then a supervisor settles it`;
+        }
         break;
       default:
         assertNever(result);
     }
     const updated = this.patchRefund(id, patch);
-    if (updated.status !== 'succeeded' && updated.status !== 'failed') this.scheduleRefundQuery(updated);
+    if (!isRefundFinal(updated.status)) this.onCommit(() => this.scheduleRefundQuery(updated));
     return updated;
   }
 
-  /** Query a refund now (J). Without the refund's own trace a J is impossible: see resumeRefund. */
+  /**
+   * Query a refund now (J). A refund whose R left without an answer has no trace, so J cannot name it:
+   * that is REFUND_NEEDS_SUPERVISOR (with the evidence), never a silent no-op.
+   */
   async requeryRefund(id: number): Promise<RefundRecord> {
     await this.queryRefund(id);
-    return getRefund(this.deps.db, id);
+    const refund = getRefund(this.deps.db, id);
+    if (refund.needsSupervisor) {
+      throw new AppError(
+        'REFUND_NEEDS_SUPERVISOR',
+        `refund ${refund.refundNo}: R left at ${new Date(refund.sentAt ?? refund.createdAt).toISOString()} and no answer came back${refund.respCode === null ? '' : ` (bank: ${refund.respCode} ${refund.respMsg ?? ''})`}; it cannot be queried — check with the bank, then a supervisor settles it`,
+        { refundId: refund.id, sentAt: refund.sentAt, respCode: refund.respCode },
+      );
+    }
+    return refund;
   }
 
   private async queryRefund(id: number): Promise<void> {
@@ -377,25 +425,57 @@ export class PaymentEngine {
       return;
     }
     const refund = getRefund(this.deps.db, id);
-    if (refund.status === 'succeeded' || refund.status === 'failed') return;
+    if (isRefundFinal(refund.status)) return;
     if (refund.sysTrace === null) {
-      // R's answer was lost, so we do not know the refund's trace and J cannot name it. Sending R again
-      // could refund twice, so the refund stays 状态未明 (counted against the cap) for a supervisor.
-      if (refund.status !== 'unknown') this.patchRefund(id, { status: 'unknown', respMsg: 'refund answer lost; J needs its trace — check with the bank' });
+      if (refund.sentAt === null) {
+        // The "R sent" marker was never committed: R provably never left. Nothing was refunded.
+        this.patchRefund(id, { status: 'failed', respMsg: 'the app stopped before the refund was sent; nothing was refunded' });
+        return;
+      }
+      // R left and its answer was lost, so we do not know the refund's trace and J cannot name it.
+      // Sending R again could refund twice, so the refund stays 状态未明 (counted against the cap) for a supervisor.
+      if (refund.status !== 'unknown') {
+        this.patchRefund(id, {
+          status: 'unknown',
+          respMsg: `R left at ${new Date(refund.sentAt).toISOString()} and its answer was lost; J needs the refund's trace — check with the bank, then a supervisor settles it`,
+        });
+      }
       return;
     }
+    const sysTrace = refund.sysTrace;
+    this.cancelTimer(k);
     const end = this.begin(k);
     try {
-      const result = await this.deps.gateway(refund.mode).queryRefund(refund.sysTrace);
-      this.logExchange('refund', id, result, null);
-      this.applyRefundResult(id, result, 'J');
+      const result = await this.deps.gateway(refund.mode).queryRefund(sysTrace);
+      this.batch(() => {
+        this.logExchange('refund', id, result, null);
+        return this.applyRefundResult(id, result, 'J');
+      });
+      this.deps.faultPoint?.('refund-after-query');
     } catch (error) {
       this.deps.logger.error(`refund ${id} query failed`, error);
-      this.scheduleRefundQuery(getRefund(this.deps.db, id));
     } finally {
       end();
     }
-    if (this.again.delete(k)) await this.queryRefund(id);
+    try {
+      if (this.again.delete(k)) await this.queryRefund(id);
+    } finally {
+      this.ensureNextRefundStep(id);
+    }
+  }
+
+  /** As ensureNextStep, for refunds: an open refund with a trace always has a J scheduled or under way. */
+  private ensureNextRefundStep(id: number): void {
+    const k = key('r', id);
+    if (this.stopped || this.timers.has(k) || this.inFlight.has(k)) return;
+    let refund: RefundRecord;
+    try {
+      refund = getRefund(this.deps.db, id);
+    } catch {
+      return;
+    }
+    if (isRefundFinal(refund.status) || refund.sysTrace === null) return;
+    this.scheduleRefundQuery(refund);
   }
 
   private scheduleRefundQuery(refund: RefundRecord): void {
@@ -412,7 +492,7 @@ export class PaymentEngine {
 
   /**
    * A supervisor settles a refund left 状态未明 (its answer was lost, so J cannot name it) after checking
-   * with the bank. Recorded with who and why; until then it counts against the refundable amount.
+   * with the bank. Recorded with who and why, in one commit; windows hear of it after the commit.
    */
   resolveRefund(id: number, outcome: 'succeeded' | 'failed', reason: string, supervisor: string): RefundRecord {
     const refund = getRefund(this.deps.db, id);
@@ -420,11 +500,10 @@ export class PaymentEngine {
       throw new AppError('INVALID_STATE', `only an unfinished refund can be settled by hand (it is ${refund.status})`);
     }
     if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
-    this.cancelTimer(key('r', id));
-    return this.deps.db.transaction(() => {
+    return this.batch(() => {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason } });
       return this.patchRefund(id, { status: outcome, respMsg: `settled by ${supervisor}: ${reason}` });
-    })();
+    });
   }
 
   // ---------------------------------------------------------------- start-up
@@ -707,15 +786,19 @@ export class PaymentEngine {
    * Runs ledger writes in one transaction (one fsync) and tells the windows only after the commit, so
    * nothing is shown that the ledger could still lose.
    */
-  private batch<T>(fn: () => T): T {
+  private batch<T>(fn: () => T, immediate = false): T {
     if (this.deferred !== null) return fn();
     this.deferred = [];
+    this.deferredRefunds = [];
     this.committed = [];
     let pending: PaymentRecord[] = [];
+    let pendingRefunds: RefundRecord[] = [];
     let hooks: (() => void)[] = [];
     try {
-      const result = this.deps.db.transaction(fn)();
+      const run = this.deps.db.transaction(fn);
+      const result = immediate ? run.immediate() : run();
       pending = this.deferred;
+      pendingRefunds = this.deferredRefunds;
       hooks = this.committed;
       return result;
     } catch (error) {
@@ -723,12 +806,21 @@ export class PaymentEngine {
       throw asLedgerError(error);
     } finally {
       this.deferred = null;
+      this.deferredRefunds = null;
       this.committed = null;
       // In-memory bookkeeping (timers, backoff, forget) follows the ledger, never runs ahead of it:
       // after a failed commit none of it happened.
       for (const hook of hooks) hook();
       for (const payment of pending) this.deps.onPayment(payment);
+      for (const refund of pendingRefunds) this.deps.onRefund(refund);
     }
+  }
+
+  private deferredRefunds: RefundRecord[] | null = null;
+
+  private emitRefund(refund: RefundRecord): void {
+    if (this.deferredRefunds !== null) this.deferredRefunds.push(refund);
+    else this.deps.onRefund(refund);
   }
 
   /** Work to do once the current batch has committed (at once outside a batch). */
@@ -775,24 +867,29 @@ export class PaymentEngine {
     this.closePending.delete(id);
   }
 
-  private patchRefund(id: number, patch: Parameters<typeof updateRefund>[2]): RefundRecord {
-    const before = getRefund(this.deps.db, id);
-    const updated = updateRefund(this.deps.db, id, patch, this.deps.now());
-    if (before.status !== updated.status) {
-      appendEvent(this.deps.db, {
-        at: this.deps.now(),
-        entity: 'refund',
-        entityId: id,
-        type: 'status',
-        data: { from: before.status, to: updated.status, respCode: updated.respCode, respMsg: updated.respMsg },
-      });
-    }
-    if (updated.status === 'succeeded' || updated.status === 'failed') {
-      this.cancelTimer(key('r', id));
-      this.backoffAttempts.delete(key('r', id));
-    }
-    this.deps.onRefund(updated);
-    return updated;
+  /** Patch + status event in one commit (or the caller's); timers and windows follow after the commit. */
+  private patchRefund(id: number, patch: RefundPatch): RefundRecord {
+    return this.batch(() => {
+      const before = getRefund(this.deps.db, id);
+      const updated = updateRefund(this.deps.db, id, patch, this.deps.now());
+      if (before.status !== updated.status) {
+        appendEvent(this.deps.db, {
+          at: this.deps.now(),
+          entity: 'refund',
+          entityId: id,
+          type: 'status',
+          data: { from: before.status, to: updated.status, respCode: updated.respCode, respMsg: updated.respMsg },
+        });
+      }
+      if (isRefundFinal(updated.status)) {
+        this.onCommit(() => {
+          this.cancelTimer(key('r', id));
+          this.backoffAttempts.delete(key('r', id));
+        });
+      }
+      this.emitRefund(updated);
+      return updated;
+    });
   }
 
   private logExchange(entity: 'payment' | 'refund', id: number, result: BpcResult, actor: string | null): void {
@@ -838,6 +935,10 @@ export class PaymentEngine {
     if (handle !== undefined) this.deps.timers.clearTimeout(handle);
     this.timers.delete(k);
   }
+}
+
+function isRefundFinal(status: RefundRecord['status']): boolean {
+  return status === 'succeeded' || status === 'failed';
 }
 
 function key(kind: 'p' | 'r', id: number): string {

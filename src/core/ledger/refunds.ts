@@ -28,7 +28,6 @@ export interface RefundRow {
 }
 
 export interface RefundRecord extends RefundView {
-  sentAt: number | null;
   finalAt: number | null;
   queryCount: number;
 }
@@ -52,6 +51,7 @@ export function refundFromRow(row: RefundRow): RefundRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
+    needsSupervisor: row.status === 'unknown' && row.sys_trace === null && row.sent_at !== null,
     finalAt: row.final_at,
     queryCount: row.query_count,
   };
@@ -105,7 +105,8 @@ export interface RefundIntent {
 }
 
 /**
- * Checks the cap and writes the refund intent in ONE immediate transaction: the sum of succeeded and
+ * Checks the cap and writes the refund intent in ONE immediate transaction (`sent_at` stays NULL until
+ * the engine commits its "R sent" marker just before R leaves): the sum of succeeded and
  * in-flight refunds plus this one can never exceed what was paid, whoever else is refunding at the same
  * moment (SQLite's write lock serialises the check-and-insert).
  */
@@ -131,7 +132,7 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
       db,
         `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, reason, operator, approved_by, business_day,
            created_at, updated_at, sent_at)
-         VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, NULL)`,
       )
       .run(
         intent.refundNo,
@@ -142,7 +143,6 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
         intent.operator,
         intent.approvedBy,
         intent.businessDay,
-        intent.now,
         intent.now,
         intent.now,
       );
@@ -172,6 +172,8 @@ export interface RefundPatch {
   respMsg?: string | null;
   queryCountIncrement?: boolean;
   nextQueryAt?: number | null;
+  /** The "R sent" marker: committed just before R's first byte. */
+  sentAt?: number;
 }
 
 export function updateRefund(db: Db, id: number, patch: RefundPatch, now: number): RefundRecord {
@@ -187,6 +189,7 @@ export function updateRefund(db: Db, id: number, patch: RefundPatch, now: number
     ['respCode', 'resp_code'],
     ['respMsg', 'resp_msg'],
     ['nextQueryAt', 'next_query_at'],
+    ['sentAt', 'sent_at'],
   ];
   for (const [key, column] of columns) {
     if (patch[key] !== undefined) {

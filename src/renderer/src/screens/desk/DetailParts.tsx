@@ -120,6 +120,12 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
               <td>
                 <span className={`badge refund-${r.status}`}>{l.refundStatus(r.status)}</span>
                 {r.status === 'failed' && r.respMsg !== null && <div className="sub">{r.respMsg}</div>}
+                {r.needsSupervisor && (
+                  <div className="sub" data-testid="refund-needs-supervisor">
+                    {t('desk.refund.needsSupervisor', { sentAt: r.sentAt === null ? '—' : shortDateTime(r.sentAt) })}
+                    {r.respCode !== null && ` (${r.respCode} ${r.respMsg ?? ''})`}
+                  </div>
+                )}
               </td>
               <td className="wrap">{r.reason}</td>
               <td>{r.approvedBy ?? '—'}</td>
