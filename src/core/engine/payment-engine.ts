@@ -360,7 +360,7 @@ export class PaymentEngine {
     }
     const end = this.begin(k);
     try {
-      const result = await this.deps.gateway(refund.mode).queryRefund(refund.sysTrace);
+      const result = await this.deps.gateway(refund.mode).queryRefund(refund.sysTrace, undefined, { amountFen: refund.amountFen, tradeNo: refund.refundNo });
       this.logExchange('refund', id, result, null);
       this.applyRefundResult(id, result, 'J');
     } catch (error) {
@@ -507,7 +507,7 @@ export class PaymentEngine {
     const end = this.begin(k);
     let threw = false;
     try {
-      const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
+      const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace, undefined, { amountFen: payment.amountFen, tradeNo: payment.tradeNo });
       payment = this.batch(() => {
         this.logExchange('payment', id, result, null);
         return this.applyQueryResult(id, result);
@@ -613,7 +613,7 @@ export class PaymentEngine {
       }
       // S went out (or is disabled in this bank profile): this close never sends it again.
       this.closePending.delete(id);
-      const g = await client.queryPayment(sysTrace);
+      const g = await client.queryPayment(sysTrace, undefined, { amountFen: payment.amountFen, tradeNo: payment.tradeNo });
       payment = this.batch(() => {
         this.logExchange('payment', id, g, actor);
         return this.applyQueryResult(id, g, { closeConfirmed });
