@@ -131,6 +131,7 @@ export const en: Record<MessageKey, string> = {
   'error.DEVICE_TIMEOUT': 'The device did not answer',
   'error.DEVICE_PROTOCOL': 'The device answered in a wrong format',
   'error.LEDGER_TOO_NEW': 'The ledger was written by a newer version; refused',
+  'error.INSECURE_TRANSPORT': 'Live payments refused: the bank URL is plain http and signed answers are not required. Use an https URL or turn on "require signed answers".',
   'handover.title': 'Shift handover',
   'handover.confirm': 'End the shift of cashier {operator}, produce the handover report and sign out?',
   'handover.do': 'Hand over',

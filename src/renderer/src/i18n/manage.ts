@@ -104,6 +104,7 @@ export const manageZh = {
   'manage.error.DEVICE_TIMEOUT': '设备无响应',
   'manage.error.DEVICE_PROTOCOL': '设备通讯协议错误',
   'manage.error.LEDGER_TOO_NEW': '账本版本比本程序新',
+  'manage.error.INSECURE_TRANSPORT': '银行连接未加密且未要求签名应答',
 
   'manage.section.bpc': '扫码网关 BPC',
   'manage.section.qr': '二维码',
@@ -420,6 +421,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.error.DEVICE_TIMEOUT': 'Device did not answer',
   'manage.error.DEVICE_PROTOCOL': 'Device protocol error',
   'manage.error.LEDGER_TOO_NEW': 'The ledger is newer than this program',
+  'manage.error.INSECURE_TRANSPORT': 'Bank connection is plain http without signed answers',
 
   'manage.section.bpc': 'BPC QR gateway',
   'manage.section.qr': 'QR code',

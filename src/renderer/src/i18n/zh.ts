@@ -131,6 +131,7 @@ export const zh = {
   'error.DEVICE_TIMEOUT': '设备无应答',
   'error.DEVICE_PROTOCOL': '设备应答格式错误',
   'error.LEDGER_TOO_NEW': '账本来自更新版本的程序，已拒绝打开',
+  'error.INSECURE_TRANSPORT': '已拒绝正式收款：银行地址是未加密的 http，且未要求签名应答。请改用 https 地址，或开启“要求签名应答”。',
   'handover.title': '交班',
   'handover.confirm': '结束收银员 {operator} 的班次，生成交班报表并退出登录？',
   'handover.do': '确认交班',
