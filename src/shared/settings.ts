@@ -22,6 +22,8 @@ export const BpcMerchantSchema = z.object({
   mid: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
   posNo: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
   tellerNo: z.string().trim().max(32).default('001'),
+  /** A PEM file with the bank's private CA, trusted for an https URL beside the system roots ('' = none). */
+  caFile: z.string().trim().max(1024).optional(),
 });
 
 export const BpcProfileSchema = z.object({
@@ -61,7 +63,8 @@ export const PollingSchema = z.object({
 
 export const NotificationsSchema = z.object({
   enabled: z.boolean().default(false),
-  host: z.string().trim().default('0.0.0.0'),
+  /** Loopback by default: the installer opens it to the network (0.0.0.0 or one address) on purpose. */
+  host: z.string().trim().default('127.0.0.1'),
   port: z.number().int().min(1).max(65_535).default(8099),
   /** The URL the bank can reach, sent as retUrl. */
   publicUrl: z.union([httpUrl, z.literal('')]).default(''),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
@@ -12,8 +13,9 @@ import { HqSettingsSchema } from '../../shared/settings';
 import { CardPayments } from '../engine/card-payments';
 import { PaymentEngine, type FaultPoint } from '../engine/payment-engine';
 import type { PollingSchedule } from '../engine/schedule';
-import { BpcClient } from '../gateways/bpc/client';
-import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
+import { BpcClient, type BpcSecurityEvent } from '../gateways/bpc/client';
+import { notificationTraces, startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
+import type { BpcNotification } from '../gateways/bpc/wire';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
 import { LEDGER_FILE, openLedgerWaiting, schemaVersion, waitWhileBusy, type Db } from '../ledger/db';
@@ -94,6 +96,11 @@ export function resolveMode(db: Db, secrets: SecretStore): { mode: AppMode; reas
   if (!secrets.summary(BPC_KEY).hasValue) return { mode: 'training', reason: 'merchant key missing' };
   if (readSetting(db, SETTING.mode) !== 'live') return { mode: 'training', reason: 'merchant configured; a supervisor has not switched to live mode' };
   return { mode: 'live', reason: 'merchant configured and switched to live' };
+}
+
+/** https or http, from the bank URL (shown in health; http without signed answers refuses live charging). */
+export function transportOf(url: string): 'https' | 'http' {
+  return url.startsWith('https:') ? 'https' : 'http';
 }
 
 const TRAINING_MERCHANT = { mid: '999000000000001', posNo: '99990001', tellerNo: '001' };
@@ -188,9 +195,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     stateFile: join(options.dataDir, 'training-gateway.json'),
     logger,
   });
+  // An answer not bound to our question (replayed, foreign merchant, another amount) is recorded.
+  const onSecurityEvent = (event: BpcSecurityEvent): void => {
+    logger.warn('gateway answer refused: not bound to the question', event);
+    appendEvent(db, { at: now(), entity: 'app', type: 'security', data: event });
+  };
   const trainingClient = new BpcClient({
     merchant: { url: trainingGateway.url, ...TRAINING_MERCHANT },
     getKey: () => trainingKey,
+    onSecurityEvent,
     timeouts: { connectMs: 2000, responseMs: 10_000 },
   });
   let nextTrainingScript: TrainingScript = 'success';
@@ -199,10 +212,21 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const getLiveClient = (): BpcClient => {
     if (liveClient !== null) return liveClient;
     if (config.merchant === null) throw new AppError('NOT_CONFIGURED', 'no merchant configured for live mode');
+    const caFile = config.merchant.caFile ?? '';
+    let caPem: string | undefined;
+    if (caFile !== '') {
+      try {
+        caPem = readFileSync(caFile, 'utf8');
+      } catch (error) {
+        throw new AppError('CONFIG_INVALID', `the bank CA file cannot be read: ${caFile} (${error instanceof Error ? error.message : String(error)})`, { field: 'bpc.caFile' });
+      }
+    }
     liveClient = new BpcClient({
+      ...(caPem === undefined ? {} : { caPem }),
       merchant: config.merchant,
       profile: config.profile,
       timeouts: config.timeouts,
+      onSecurityEvent,
       getKey: () => {
         const key = secrets.read(BPC_KEY);
         if (key === undefined) throw new AppError('NOT_CONFIGURED', 'the BPC key is not set');
@@ -210,6 +234,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       },
     });
     return liveClient;
+  };
+  /** The live client for money requests. Issue 8.7: over plain http a man in the middle can forge any unsigned answer, so charging is refused. */
+  const getChargingClient = (): BpcClient => {
+    const merchant = config.merchant;
+    if (merchant !== null && transportOf(merchant.url) === 'http' && !config.profile.requireSignedResponses) {
+      throw new AppError('INSECURE_TRANSPORT', 'live payments refused: the bank URL is plain http and signed answers are not required; use https or require signed answers', {
+        field: 'bpc.url',
+      });
+    }
+    return getLiveClient();
   };
 
   const info = (): AppInfo => {
@@ -228,10 +262,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const mode = (): AppMode => resolveMode(db, secrets).mode;
 
   // Notifications: in training the simulator notifies a loopback listener; live only when configured.
-  const onNotification = (n: { orgSysTrace?: string; oldQrOrderNo?: string }): void => {
-    const traces = [n.orgSysTrace, n.oldQrOrderNo].filter((t): t is string => typeof t === 'string' && t !== '');
-    const known = [...new Set(traces)].some((trace) => engine.notified(trace));
-    appendEvent(db, { at: now(), entity: 'app', type: 'notification', data: { traces, known } });
+  // Only a notification naming one of our sales is recorded (and triggers its query); the listener
+  // counts the others, so a flood of foreign or made-up traces adds no rows to the append-only ledger.
+  const onNotification = (n: BpcNotification): boolean => {
+    const traces = notificationTraces(n) ?? [];
+    const known = traces.filter((trace) => engine.notified(trace));
+    if (known.length > 0) appendEvent(db, { at: now(), entity: 'app', type: 'notification', data: { traces: known, known: true } });
+    return known.length > 0;
   };
   const trainingListener = await startNotifyListener({
     host: '127.0.0.1',
@@ -261,7 +298,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   const engine = new PaymentEngine({
     db,
-    gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
+    gateway: (m) => (m === 'training' ? trainingClient : getChargingClient()),
     mode,
     now,
     timers: options.timers ?? realTimers,
@@ -316,12 +353,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
           }))
         : config.merchant === null
           ? { name: 'bpc', status: 'not_configured', detail: 'no merchant configured' }
-          : await probe(config.merchant.url).then((r) => ({
-              name: 'bpc',
-              status: r.ok ? ('ok' as const) : ('unreachable' as const),
-              detail: r.detail,
-              latencyMs: r.latencyMs,
-            }));
+          : await probe(config.merchant.url).then((r) => {
+              const transport = transportOf(config.merchant?.url ?? '');
+              const signed = config.profile.requireSignedResponses;
+              const refused = transport === 'http' && !signed;
+              return {
+                name: 'bpc',
+                status: refused ? ('error' as const) : r.ok ? ('ok' as const) : ('unreachable' as const),
+                detail: `${r.detail} · ${transport} · ${signed ? 'signed answers required' : 'unsigned answers accepted'}${refused ? ' · live payments refused (use https or require signed answers)' : ''}`,
+                latencyMs: r.latencyMs,
+              };
+            });
     const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
     const s = sync.status();
     const syncItem: HealthItem = !s.configured

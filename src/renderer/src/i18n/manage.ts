@@ -108,6 +108,7 @@ export const manageZh = {
   'manage.error.LEDGER_BUSY': '账本被其他程序占用：请稍后重试',
   'manage.error.LEDGER_CORRUPT': '账本文件已损坏：请从备份恢复',
   'manage.error.REFUND_NEEDS_SUPERVISOR': '退款已发出但无银行应答，无法查询：请核实后由主管处理',
+  'manage.error.INSECURE_TRANSPORT': '银行连接未加密且未要求签名应答',
 
   'manage.section.bpc': '扫码网关 BPC',
   'manage.section.qr': '二维码',
@@ -201,7 +202,7 @@ export const manageZh = {
   'manage.notify.enabled': '接收银行通知',
   'manage.notify.requireSigned': '只接受带签名的通知',
   'manage.notify.host': '监听地址',
-  'manage.notify.hostHint': '0.0.0.0 = 所有网卡',
+  'manage.notify.hostHint': '127.0.0.1 = 仅本机（默认）；0.0.0.0 = 所有网卡（银行须能访问时才用）',
   'manage.notify.port': '监听端口',
   'manage.notify.publicUrl': '对外地址 (retUrl)',
   'manage.notify.publicUrlHint': '银行能访问到的地址；留空则不发送',
@@ -428,6 +429,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.error.LEDGER_BUSY': 'Another program holds the ledger: try again shortly',
   'manage.error.LEDGER_CORRUPT': 'The ledger file is damaged: restore the backup',
   'manage.error.REFUND_NEEDS_SUPERVISOR': 'Refund sent with no bank answer; it cannot be queried: check, then a supervisor settles it',
+  'manage.error.INSECURE_TRANSPORT': 'Bank connection is plain http without signed answers',
 
   'manage.section.bpc': 'BPC QR gateway',
   'manage.section.qr': 'QR code',
@@ -521,7 +523,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.notify.enabled': 'Receive bank notifications',
   'manage.notify.requireSigned': 'Accept signed notifications only',
   'manage.notify.host': 'Listen address',
-  'manage.notify.hostHint': '0.0.0.0 = all interfaces',
+  'manage.notify.hostHint': '127.0.0.1 = this computer only (default); 0.0.0.0 = all interfaces (only when the bank must reach it)',
   'manage.notify.port': 'Listen port',
   'manage.notify.publicUrl': 'Public URL (retUrl)',
   'manage.notify.publicUrlHint': 'An address the bank can reach; empty = not sent',
