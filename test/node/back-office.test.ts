@@ -77,6 +77,48 @@ describe('back office rules', () => {
     expect(JSON.stringify(list)).not.toMatch(/scrypt|pin/i);
   });
 
+  it('operators: a supervisor cannot demote, re-PIN or deactivate another supervisor or a manager; a manager can', async () => {
+    const manager = { code: '900', pin: '9999' };
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: manager });
+    await invoke('operators:save', { code: '901', name: '店长二', role: 'manager', pin: '9011', approval: manager });
+    // Demoting (the new role alone would need only a supervisor), re-PIN and deactivation of higher roles.
+    const attempts = [
+      { code: '801', name: '主管二', role: 'cashier' },
+      { code: '801', name: '主管二', role: 'supervisor', pin: '1234' },
+      { code: '801', name: '主管二', role: 'supervisor', active: false },
+      { code: '901', name: '店长二', role: 'cashier' },
+      { code: '901', name: '店长二', role: 'manager', pin: '1234' },
+      { code: '901', name: '店长二', role: 'manager', active: false },
+    ];
+    for (const change of attempts) {
+      await expect(invoke('operators:save', { ...change, approval: supervisor })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    }
+    const untouched = (await invoke('operators:list', undefined)).filter((o: { code: string }) => o.code === '801' || o.code === '901');
+    expect(untouched.map((o: { role: string; active: boolean }) => [o.role, o.active])).toEqual([
+      ['supervisor', true],
+      ['manager', true],
+    ]);
+    await expect(invoke('session:signIn', { code: '801', pin: '8011' })).resolves.toMatchObject({ operator: { code: '801' } });
+    // A manager may do each of them.
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '1234', approval: manager });
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'cashier', approval: manager });
+    await invoke('operators:save', { code: '901', name: '店长二', role: 'manager', active: false, approval: manager });
+    const after = (await invoke('operators:list', undefined)).filter((o: { code: string }) => o.code === '801' || o.code === '901');
+    expect(after.map((o: { role: string; active: boolean }) => [o.role, o.active])).toEqual([
+      ['cashier', true],
+      ['manager', false],
+    ]);
+    // Now a cashier: a supervisor may change 801 again.
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'cashier', pin: '4321', approval: supervisor });
+  });
+
+  it('operators: creating one with active:false creates an inactive operator who cannot sign in', async () => {
+    const saved = await invoke('operators:save', { code: '003', name: '未上岗', role: 'cashier', pin: '3333', active: false, approval: supervisor });
+    expect(saved.active).toBe(false);
+    expect((await invoke('operators:list', undefined)).find((o: { code: string }) => o.code === '003').active).toBe(false);
+    await expect(invoke('session:signIn', { code: '003', pin: '3333' })).rejects.toMatchObject({ code: 'PIN_WRONG' });
+  });
+
   it('a closed day refuses new sales', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
     const { businessDay } = await import('../../src/core/util/time');

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
@@ -66,6 +66,22 @@ describe('provisioning file', () => {
       }
       expect(bytes).not.toContain(GOOD.bpc.key);
     }
+  });
+
+  it.skipIf(process.platform === 'win32')('a symlinked file: the key leaves the real file, the link stays a link', async () => {
+    const targetDir = join(dir, 'etc');
+    mkdirSync(targetDir);
+    const target = join(targetDir, 'counter.json');
+    writeFileSync(target, JSON.stringify(GOOD), { mode: 0o644 });
+    const link = join(dir, 'provisioning.json');
+    symlinkSync(target, link);
+    const c = await core(link);
+    expect(c.info()).toMatchObject({ mode: 'live', configError: null });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const rewritten = readFileSync(target, 'utf8');
+    expect(rewritten).not.toContain(GOOD.bpc.key);
+    expect(JSON.parse(rewritten).bpc.mid).toBe(GOOD.bpc.mid);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
   });
 
   it.each([

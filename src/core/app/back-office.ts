@@ -87,6 +87,12 @@ export function readDevicesConfig(db: Db): DevicesConfig {
   return parsed.success ? parsed.data : DevicesConfigSchema.parse({});
 }
 
+/** The role an approver needs to create or change an operator whose role is `next` (and was `current`). */
+export function approverRoleFor(next: Role, current?: Role): Role {
+  const needs = (role: Role): Role => (role === 'cashier' ? 'supervisor' : 'manager');
+  return current !== undefined && needs(current) === 'manager' ? 'manager' : needs(next);
+}
+
 export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handlers, BackOfficeChannels>; session: Session; refreshDefaultPins: () => Promise<void> } {
   const { db, engine, secrets, devices, now } = deps;
   const session: Session = { operator: null, shiftId: null };
@@ -237,13 +243,15 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
 
     'operators:list': () => listOperators(db),
     'operators:save': async ({ code, name, role, pin, active, approval }) => {
-      const approver = await approve(approval, role === 'cashier' ? 'supervisor' : 'manager');
+      // Who may approve depends on the higher of the target's current and new role: a supervisor
+      // changes cashiers only; touching a supervisor or manager (demote, re-PIN, deactivate) needs a manager.
       const existing = getOperator(db, code);
+      const approver = await approve(approval, approverRoleFor(role, existing?.role));
       const saved =
         existing === undefined
           ? await (async () => {
               if (pin === undefined) throw new AppError('BAD_INPUT', 'a new operator needs a PIN', { field: 'pin' });
-              return createOperator(db, { code, name, role, pin }, now(), approver.code);
+              return createOperator(db, { code, name, role, pin, ...(active === undefined ? {} : { active }) }, now(), approver.code);
             })()
           : await updateOperator(db, code, { name, role, ...(pin === undefined ? {} : { pin }), ...(active === undefined ? {} : { active }) }, now(), approver.code);
       await refreshDefaultPins();

@@ -23,6 +23,7 @@ import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
 import { createConsoleLogger, type Logger } from '../util/logger';
+import { ensurePrivateDir } from '../util/private-files';
 import { businessDay, realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
@@ -135,6 +136,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const logger = options.logger ?? createConsoleLogger();
   const now = options.now ?? Date.now;
   const ledgerPath = join(options.dataDir, LEDGER_FILE);
+  ensurePrivateDir(options.dataDir);
   const db = openLedger(ledgerPath);
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();

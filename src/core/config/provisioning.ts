@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
@@ -85,9 +85,12 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (key !== undefined && config.bpc !== undefined) {
     // The key now lives encrypted in the ledger; the plain copy leaves the disk.
     const { key: _removed, ...rest } = config.bpc;
-    const tmp = `${file}.tmp`;
+    // A symlinked file is rewritten where it really lives: renaming onto the link itself would
+    // replace the link and leave the plaintext key in its target.
+    const real = realpathSync(file);
+    const tmp = `${real}.tmp`;
     writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest }, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+    renameSync(tmp, real);
   }
   return { applied: true, changed, keyMoved: key !== undefined };
 }

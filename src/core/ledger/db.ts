@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../shared/errors';
+import { makePrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../util/private-files';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -14,10 +15,15 @@ export const LEDGER_FILE = 'ledger.sqlite';
  * Throws LEDGER_TOO_NEW for a database written by a newer version of the app, which we refuse to touch.
  */
 export function openLedger(file: string, options: { migrations?: readonly Migration[]; targetVersion?: number } = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Created owner-only before SQLite opens it: its -wal and -shm inherit the ledger's mode.
+    if (!existsSync(file)) writeFileSync(file, '', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  }
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') makePrivate(file, `${file}-wal`, `${file}-shm`);
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

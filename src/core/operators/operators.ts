@@ -133,6 +133,8 @@ export interface NewOperator {
   role: Role;
   /** 4–8 digits; only its hash is stored. */
   pin: string;
+  /** Default true; false creates the operator already deactivated (e.g. prepared for a later start). */
+  active?: boolean;
 }
 
 /**
@@ -144,16 +146,17 @@ export async function createOperator(db: Db, input: NewOperator, now: number, ac
   const name = assertName(input.name);
   const role = assertRole(input.role);
   assertPinFormat(input.pin);
+  const active = input.active ?? true;
   if (rowByCode(db, code) !== undefined) throw new AppError('BAD_INPUT', `operator ${code} already exists`, { field: 'code' });
   const pinHash = await hashPin(input.pin);
   try {
     return db
       .transaction((): OperatorView => {
         const info = db
-          .prepare('INSERT INTO operators (code, name, role, pin_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(code, name, role, pinHash, now, now);
+          .prepare('INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(code, name, role, pinHash, active ? 1 : 0, now, now);
         const id = Number(info.lastInsertRowid);
-        appendEvent(db, { at: now, entity: 'operator', entityId: id, type: 'created', actor, data: { code, name, role } });
+        appendEvent(db, { at: now, entity: 'operator', entityId: id, type: 'created', actor, data: { code, name, role, active } });
         return toView(db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as OperatorDbRow);
       })
       .immediate();
