@@ -31,6 +31,10 @@ export const ERROR_CODES = [
   'DEVICE_TIMEOUT',
   'DEVICE_PROTOCOL',
   'LEDGER_TOO_NEW',
+  'LEDGER_MISSING',
+  'LEDGER_MISMATCH',
+  'DEFAULT_PINS',
+  'APPROVAL_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -27,6 +27,12 @@ describe('crash and resume', () => {
       JSON.stringify({
         bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY },
         polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
+        // Live mode is refused while any operator keeps a published training PIN.
+        operators: [
+          { code: '001', pin: '246801' },
+          { code: '800', pin: '813579' },
+          { code: '900', pin: '902468' },
+        ],
       }),
     );
   });

@@ -15,7 +15,7 @@ import type { BpcClient } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
-import { createOperator, getOperator, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
+import { createOperator, defaultPinsError, getOperator, isDefaultPin, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
 import { endShift, getShift, startShift } from '../operators/shifts';
 import { buildDayReport, closeDay, getClosedDay, isDayClosed, listDayRefunds } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
@@ -72,6 +72,8 @@ export interface BackOfficeDeps {
   emitMode: () => void;
   info: () => AppInfo;
   timeZone?: string;
+  /** Told whenever the list of operators still on a published training PIN is recomputed. */
+  onDefaultPins?: (codes: string[]) => void;
 }
 
 /** The signed-in operator at this counter (one counter per app). */
@@ -99,6 +101,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
   let defaultPins: string[] = [];
   const refreshDefaultPins = async (): Promise<void> => {
     defaultPins = await operatorsWithDefaultPin(db);
+    deps.onDefaultPins?.(defaultPins);
   };
 
   const sessionView = (): SessionData => ({
@@ -247,6 +250,9 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       // changes cashiers only; touching a supervisor or manager (demote, re-PIN, deactivate) needs a manager.
       const existing = getOperator(db, code);
       const approver = await approve(approval, approverRoleFor(role, existing?.role));
+      if (pin !== undefined && isDefaultPin(code, pin) && readSetting(db, SETTING.mode) === 'live') {
+        throw new AppError('DEFAULT_PINS', `PIN of operator ${code}: a published training PIN cannot be used in live mode; choose another (6 digits recommended)`, { field: 'pin', operators: code });
+      }
       const saved =
         existing === undefined
           ? await (async () => {
@@ -294,6 +300,8 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
         if (deps.config().merchant === null || !secrets.summary(BPC_KEY).hasValue) {
           throw new AppError('NOT_CONFIGURED', 'live mode needs the BPC merchant settings and key first');
         }
+        const still = await operatorsWithDefaultPin(db);
+        if (still.length > 0) throw defaultPinsError(still);
       }
       writeSetting(db, SETTING.mode, mode, now());
       appendEvent(db, { at: now(), entity: 'settings', type: 'mode', actor: by.code, data: { mode } });

@@ -18,7 +18,7 @@ import { LEDGER_FILE, openLedger, schemaVersion, type Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
-import { ensureDefaultOperators, requireRole, verifyPin } from '../operators/operators';
+import { ensureDefaultOperators, operatorsWithDefaultPin, requireRole, verifyPin } from '../operators/operators';
 import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
@@ -77,11 +77,14 @@ export interface Core {
  * file with a merchant (the installer's decision) or a supervisor's mode switch. Saving settings or a
  * key never starts real charging by itself. Until then the app runs in training mode.
  */
-export function resolveMode(db: Db, secrets: SecretStore): { mode: AppMode; reason: string } {
+export function resolveMode(db: Db, secrets: SecretStore, defaultPins: readonly string[] = []): { mode: AppMode; reason: string } {
   const config = readConfig(db);
   if (config.merchant === null) return { mode: 'training', reason: 'no merchant configured' };
   if (!secrets.summary(BPC_KEY).hasValue) return { mode: 'training', reason: 'merchant key missing' };
   if (readSetting(db, SETTING.mode) !== 'live') return { mode: 'training', reason: 'merchant configured; a supervisor has not switched to live mode' };
+  // A ledger switched to live before this rule (or an operator given a training PIN again) stays in
+  // training until every published PIN is changed.
+  if (defaultPins.length > 0) return { mode: 'training', reason: `live mode refused: operators ${defaultPins.join(', ')} still have the published training PINs` };
   return { mode: 'live', reason: 'merchant configured and switched to live' };
 }
 
@@ -140,6 +143,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const db = openLedger(ledgerPath);
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();
+  // Before provisioning: the file's "operators" may re-PIN the defaults, and live mode is decided on them.
+  if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
 
   let configError: string | null = null;
   if (options.provisioningFile !== undefined) {
@@ -154,6 +159,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
+  let defaultPins: string[] = await operatorsWithDefaultPin(db);
   let config: CounterConfig = readConfig(db);
   const schedule = (): PollingSchedule => ({ ...config.polling, ...options.schedule });
 
@@ -193,7 +199,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   const info = (): AppInfo => {
-    const { mode, reason } = resolveMode(db, secrets);
+    const { mode, reason } = resolveMode(db, secrets, defaultPins);
     return {
       name: APP_NAME,
       version: options.version,
@@ -205,7 +211,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       shopName: config.shop.name,
     };
   };
-  const mode = (): AppMode => resolveMode(db, secrets).mode;
+  const mode = (): AppMode => resolveMode(db, secrets, defaultPins).mode;
 
   // Notifications: in training the simulator notifies a loopback listener; live only when configured.
   const onNotification = (n: { orgSysTrace?: string; oldQrOrderNo?: string }): void => {
@@ -347,7 +353,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     applyDevices,
     now,
     mode,
-    modeReason: () => resolveMode(db, secrets).reason,
+    modeReason: () => resolveMode(db, secrets, defaultPins).reason,
     config: () => config,
     reloadConfig: () => {
       config = readConfig(db);
@@ -358,6 +364,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
     emitMode: () => bus.emit('app:mode', info()),
     info,
+    onDefaultPins: (codes) => {
+      defaultPins = codes;
+    },
   });
   await backOffice.refreshDefaultPins();
   const operatorCode = (): string => {
@@ -416,7 +425,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
-  if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 

@@ -31,6 +31,7 @@ export const SETTING = {
   limits: 'limits',
   shop: 'shop',
   mode: 'app.mode',
+  backups: 'backups',
 } as const;
 
 export interface CounterConfig {

@@ -3,6 +3,8 @@ import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
+import { defaultPinsError, operatorsWithDefaultPinSync, provisionOperator } from '../operators/operators';
+import { hashPinSync } from '../operators/pin';
 import { writeSetting } from '../ledger/settings';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
@@ -15,6 +17,8 @@ export interface ProvisioningResult {
   /** Setting groups written. */
   changed: string[];
   keyMoved: boolean;
+  /** Operators' PINs were hashed into the ledger and removed from the file. */
+  pinsMoved?: boolean;
 }
 
 /**
@@ -56,8 +60,13 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (config.bpc !== undefined && key === undefined && !secrets.summary(BPC_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: bpc.key: required (no key is stored yet)', { field: 'bpc.key' });
   }
+  // PINs are hashed before the transaction (scrypt); only hashes reach the ledger.
+  const operators = (config.operators ?? []).map(({ pin, ...op }) => ({ ...op, pinHash: pin === undefined ? undefined : hashPinSync(pin) }));
+  const pinsMoved = operators.some((op) => op.pinHash !== undefined);
   const changed: string[] = [];
   db.transaction(() => {
+    operators.forEach((op, index) => provisionOperator(db, op, index, now, 'provisioning-file'));
+    if (operators.length > 0) changed.push('operators');
     if (config.bpc !== undefined) {
       writeSetting(db, SETTING.merchant, merchant, now);
       // A provisioning file with a merchant is the installer's decision to take real payments.
@@ -72,25 +81,31 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       writeSetting(db, SETTING.timeouts, timeouts, now);
       changed.push('bpc.timeouts');
     }
-    for (const group of ['qr', 'polling', 'notifications', 'limits', 'shop'] as const) {
+    for (const group of ['qr', 'polling', 'notifications', 'limits', 'shop', 'backups'] as const) {
       const value = config[group];
       if (value !== undefined) {
         writeSetting(db, SETTING[group], value, now);
         changed.push(group);
       }
     }
+    if (config.bpc !== undefined) {
+      // Live mode with the published training PINs would let anyone approve refunds: refuse the file.
+      const still = operatorsWithDefaultPinSync(db);
+      if (still.length > 0) throw defaultPinsError(still);
+    }
     if (key !== undefined) secrets.write(BPC_KEY, key);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
-  if (key !== undefined && config.bpc !== undefined) {
-    // The key now lives encrypted in the ledger; the plain copy leaves the disk.
-    const { key: _removed, ...rest } = config.bpc;
+  if ((key !== undefined && config.bpc !== undefined) || pinsMoved) {
+    // The key now lives encrypted in the ledger and the PINs as hashes; the plain copies leave the disk.
+    const rest = config.bpc === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.bpc);
+    const operatorsWithoutPins = config.operators?.map(({ pin: _pin, ...op }) => op);
     // A symlinked file is rewritten where it really lives: renaming onto the link itself would
     // replace the link and leave the plaintext key in its target.
     const real = realpathSync(file);
     const tmp = `${real}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest, operators: operatorsWithoutPins }, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, real);
   }
-  return { applied: true, changed, keyMoved: key !== undefined };
+  return { applied: true, changed, keyMoved: key !== undefined, pinsMoved };
 }

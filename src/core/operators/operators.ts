@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { assertPinFormat, hashPin, verifyPinHash } from './pin';
+import { assertPinFormat, hashPin, verifyPinHash, verifyPinHashSync } from './pin';
 
 export type Role = 'cashier' | 'supervisor' | 'manager';
 export const ROLES: readonly Role[] = ['cashier', 'supervisor', 'manager'];
@@ -345,4 +345,71 @@ export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
     if (row !== undefined && row.active === 1 && (await verifyPinHash(def.pin, row.pin_hash))) still.push(def.code);
   }
   return still;
+}
+
+/** operatorsWithDefaultPin, blocking (start-up only: provisioning decides inside one transaction). */
+export function operatorsWithDefaultPinSync(db: Db): string[] {
+  return DEFAULT_OPERATORS.filter((def) => {
+    const row = rowByCode(db, def.code);
+    return row !== undefined && row.active === 1 && verifyPinHashSync(def.pin, row.pin_hash);
+  }).map((def) => def.code);
+}
+
+/** Whether `pin` is the published training PIN of operator `code`. */
+export function isDefaultPin(code: string, pin: string): boolean {
+  return DEFAULT_OPERATORS.some((def) => def.code === code && def.pin === pin);
+}
+
+/** The error for "live mode while these operators still have the published training PINs". */
+export function defaultPinsError(codes: readonly string[]): AppError {
+  return new AppError(
+    'DEFAULT_PINS',
+    `operators ${codes.join(', ')} still have the published training PINs; give them new PINs (Settings → Operators, or "operators" in the provisioning file) before going live`,
+    { operators: codes.join(',') },
+  );
+}
+
+export interface ProvisionedOperator {
+  code: string;
+  name?: string | undefined;
+  role?: Role | undefined;
+  active?: boolean | undefined;
+  /** Already hashed (hashPinSync); the plain PIN never reaches the ledger. */
+  pinHash?: string | undefined;
+}
+
+/**
+ * Creates or changes an operator from the provisioning file (inside the caller's transaction). A new
+ * operator needs a name, a role and a PIN. A new PIN clears a lockout. Throws CONFIG_INVALID naming
+ * `operators.<index>.<field>`; refuses (INVALID_STATE) to leave no active manager.
+ */
+export function provisionOperator(db: Db, op: ProvisionedOperator, index: number, now: number, actor: string): void {
+  const field = (name: string): string => `operators.${index}.${name}`;
+  const current = rowByCode(db, op.code);
+  if (current === undefined) {
+    if (op.name === undefined || op.role === undefined || op.pinHash === undefined) {
+      throw new AppError('CONFIG_INVALID', `provisioning file: ${field('pin')}: a new operator ${op.code} needs name, role and pin`, { field: field(op.pinHash === undefined ? 'pin' : op.name === undefined ? 'name' : 'role') });
+    }
+    const active = op.active ?? true;
+    const info = db
+      .prepare('INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(op.code, op.name, op.role, op.pinHash, active ? 1 : 0, now, now);
+    appendEvent(db, { at: now, entity: 'operator', entityId: Number(info.lastInsertRowid), type: 'created', actor, data: { code: op.code, name: op.name, role: op.role, active } });
+    return;
+  }
+  const next = { name: op.name ?? current.name, role: op.role ?? current.role, active: op.active ?? current.active === 1 };
+  const changed: Record<string, string | boolean> = {};
+  if (next.name !== current.name) changed.name = next.name;
+  if (next.role !== current.role) changed.role = next.role;
+  if (next.active !== (current.active === 1)) changed.active = next.active;
+  if (op.pinHash !== undefined) changed.pinChanged = true;
+  if (Object.keys(changed).length === 0) return;
+  if (current.role === 'manager' && current.active === 1 && (next.role !== 'manager' || !next.active)) {
+    const others = db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'manager' AND active = 1 AND id <> ?").get(current.id) as { n: number };
+    if (others.n === 0) throw new AppError('INVALID_STATE', `provisioning file: ${field('role')}: at least one active manager must remain`, { field: field('role') });
+  }
+  db.prepare(
+    `UPDATE operators SET name = ?, role = ?, active = ?, updated_at = ?${op.pinHash === undefined ? '' : ', pin_hash = ?, failed_attempts = 0, locked_until = NULL'} WHERE id = ?`,
+  ).run(...[next.name, next.role, next.active ? 1 : 0, now, ...(op.pinHash === undefined ? [] : [op.pinHash]), current.id]);
+  appendEvent(db, { at: now, entity: 'operator', entityId: current.id, type: 'updated', actor, data: { code: op.code, changes: changed } });
 }
