@@ -72,6 +72,8 @@ export interface BackOfficeDeps {
   emitMode: () => void;
   info: () => AppInfo;
   timeZone?: string;
+  /** A ledger backup (resolves null when it failed: logged and recorded, never thrown). */
+  backup?: (reason: 'day-close' | 'manual') => Promise<unknown>;
   /** Told whenever the list of operators still on a published training PIN is recomputed. */
   onDefaultPins?: (codes: string[]) => void;
 }
@@ -219,7 +221,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       const overrider = override === undefined ? undefined : await approve(override.approval, 'supervisor');
       // "Close the day" first asks the gateway about everything still open, then freezes.
       await requeryOpen(day);
-      return closeDay(
+      const closed = closeDay(
         db,
         {
           mode: deps.mode(),
@@ -230,6 +232,9 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
         },
         now(),
       );
+      // The frozen day goes into a backup right away (a failed copy is logged, the close stands).
+      await deps.backup?.('day-close');
+      return closed;
     },
     'day:export': async ({ day, format, lang }) => {
       const opts = lang === undefined ? {} : { lang };

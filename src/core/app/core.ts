@@ -15,7 +15,9 @@ import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
 import { LEDGER_FILE, openLedger, schemaVersion, type Db } from '../ledger/db';
+import { scheduleBackups } from '../ledger/backup';
 import { appendEvent } from '../ledger/events';
+import { checkLedgerFile, ensureLedgerIdentity } from '../ledger/identity';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
 import { ensureDefaultOperators, operatorsWithDefaultPin, requireRole, verifyPin } from '../operators/operators';
@@ -140,7 +142,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const ledgerPath = join(options.dataDir, LEDGER_FILE);
   ensurePrivateDir(options.dataDir);
+  // A used data directory with its ledger gone, emptied or replaced is refused, never started afresh.
+  checkLedgerFile(options.dataDir, ledgerPath);
   const db = openLedger(ledgerPath);
+  try {
+    ensureLedgerIdentity(db, options.dataDir, ledgerPath, now());
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();
   // Before provisioning: the file's "operators" may re-PIN the defaults, and live mode is decided on them.
@@ -364,6 +374,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
     emitMode: () => bus.emit('app:mode', info()),
     info,
+    backup: (reason) => backups.run(reason),
     onDefaultPins: (codes) => {
       defaultPins = codes;
     },
@@ -426,6 +437,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
+  const backups = scheduleBackups({ db, dataDir: options.dataDir, now, timers: options.timers ?? realTimers, logger });
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 
   return {
@@ -442,6 +454,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     health,
     async close() {
       engine.stop();
+      await backups.stop();
       await Promise.allSettled([devices.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();
     },
