@@ -59,7 +59,7 @@ describe('crash and resume', () => {
 
   async function crashAt(point: string): Promise<{ id: number; trade_no: string; status: string; sys_trace: string | null }> {
     const first = start(point);
-    await first.next((l) => l.ready === true);
+    await first.next((l) => l.ready === true, 60_000);
     first.send({ op: 'create', amountFen: 4321 });
     const exit = await first.exited;
     expect(exit.signal).toBe('SIGKILL');
@@ -68,7 +68,7 @@ describe('crash and resume', () => {
 
   async function restartAndWait(id: number, until: (status: string) => boolean): Promise<string> {
     const second = start();
-    const ready = await second.next((l) => l.ready === true);
+    const ready = await second.next((l) => l.ready === true, 60_000);
     expect(ready.info.mode).toBe('live');
     for (let i = 0; i < 100; i += 1) {
       second.send({ op: 'get', id });
@@ -114,7 +114,7 @@ describe('crash and resume', () => {
 
   it('killed while waiting for the customer (no fault hook: plain SIGKILL from outside): resumes polling and ends paid', async () => {
     const first = start();
-    await first.next((l) => l.ready === true);
+    await first.next((l) => l.ready === true, 60_000);
     first.send({ op: 'create', amountFen: 999 });
     const created = await first.next((l) => l.reply?.status === 'qr_issued');
     await first.next((l) => l.update?.id === created.reply.id && l.update.queryCount >= 1);

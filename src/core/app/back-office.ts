@@ -74,6 +74,8 @@ export interface BackOfficeDeps {
   timeZone?: string;
   /** A ledger backup (resolves null when it failed: logged and recorded, never thrown). */
   backup?: (reason: 'day-close' | 'manual') => Promise<unknown>;
+  /** Operators still on a published training PIN at start (computed by the caller). */
+  initialDefaultPins?: string[];
   /** Told whenever the list of operators still on a published training PIN is recomputed. */
   onDefaultPins?: (codes: string[]) => void;
 }
@@ -100,7 +102,7 @@ export function approverRoleFor(next: Role, current?: Role): Role {
 export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handlers, BackOfficeChannels>; session: Session; refreshDefaultPins: () => Promise<void> } {
   const { db, engine, secrets, devices, now } = deps;
   const session: Session = { operator: null, shiftId: null };
-  let defaultPins: string[] = [];
+  let defaultPins: string[] = deps.initialDefaultPins ?? [];
   const refreshDefaultPins = async (): Promise<void> => {
     defaultPins = await operatorsWithDefaultPin(db);
     deps.onDefaultPins?.(defaultPins);

@@ -20,7 +20,7 @@ import { appendEvent } from '../ledger/events';
 import { checkLedgerFile, ensureLedgerIdentity } from '../ledger/identity';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
-import { ensureDefaultOperators, operatorsWithDefaultPin, requireRole, verifyPin } from '../operators/operators';
+import { DEFAULT_OPERATORS, ensureDefaultOperators, operatorsWithDefaultPin, requireRole, verifyPin } from '../operators/operators';
 import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
@@ -154,12 +154,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();
   // Before provisioning: the file's "operators" may re-PIN the defaults, and live mode is decided on them.
-  if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
+  const createdDefaults = await ensureDefaultOperators(db, now());
+  if (createdDefaults) logger.warn('created the default operators (training PINs): change them in Settings before going live');
 
   let configError: string | null = null;
+  let provisioned = false;
   if (options.provisioningFile !== undefined) {
     try {
       const result = applyProvisioningFile(options.provisioningFile, db, secrets, now(), options.provisioningRequired ?? false);
+      provisioned = result.applied;
       if (result.applied) logger.info('provisioning applied', { changed: result.changed, keyMoved: result.keyMoved });
     } catch (error) {
       // A bad file changes nothing: the app keeps the mode it had and shows why.
@@ -169,7 +172,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
-  let defaultPins: string[] = await operatorsWithDefaultPin(db);
+  // Each check is one scrypt: skipped when the defaults were just created and no file changed them.
+  let defaultPins: string[] =
+    createdDefaults && !provisioned ? DEFAULT_OPERATORS.map((op) => op.code) : await operatorsWithDefaultPin(db);
   let config: CounterConfig = readConfig(db);
   const schedule = (): PollingSchedule => ({ ...config.polling, ...options.schedule });
 
@@ -375,11 +380,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     emitMode: () => bus.emit('app:mode', info()),
     info,
     backup: (reason) => backups.run(reason),
+    initialDefaultPins: defaultPins,
     onDefaultPins: (codes) => {
       defaultPins = codes;
     },
   });
-  await backOffice.refreshDefaultPins();
   const operatorCode = (): string => {
     const op = backOffice.session.operator;
     if (op === null) throw new AppError('PIN_REQUIRED', 'sign in at the counter first');

@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { defaultPinsError, operatorsWithDefaultPinSync, provisionOperator } from '../operators/operators';
+import { defaultPinsError, isDefaultPin, operatorsWithDefaultPinSync, provisionOperator } from '../operators/operators';
 import { hashPinSync } from '../operators/pin';
 import { writeSetting } from '../ledger/settings';
 import type { SecretStore } from '../secrets/store';
@@ -90,7 +90,9 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     }
     if (config.bpc !== undefined) {
       // Live mode with the published training PINs would let anyone approve refunds: refuse the file.
-      const still = operatorsWithDefaultPinSync(db);
+      // PINs set by this file are checked in plain text (no scrypt needed), the others by their hash.
+      const fromFile = new Map((config.operators ?? []).filter((op) => op.pin !== undefined).map((op) => [op.code, op.pin ?? '']));
+      const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat([...fromFile].filter(([code, pin]) => isDefaultPin(code, pin)).map(([code]) => code));
       if (still.length > 0) throw defaultPinsError(still);
     }
     if (key !== undefined) secrets.write(BPC_KEY, key);

@@ -31,11 +31,29 @@ export interface OperatorView {
 export interface LockoutOptions {
   /** Wrong PINs in a row that lock the operator (default 5). */
   maxAttempts?: number;
-  /** How long a lock lasts, ms (default 5 minutes). */
+  /** How long the first lock lasts, ms (default 5 minutes). */
   lockMs?: number;
+  /**
+   * Lock lengths for the 1st, 2nd, 3rd (and every later) lock in a row, ms (default 5 → 15 → 60
+   * minutes; with only `lockMs` given: lockMs, 3×, 12×). The escalation restarts after a correct PIN,
+   * a supervisor's unlock or a change of the operator.
+   */
+  lockStepsMs?: readonly number[];
 }
 
-export const DEFAULT_LOCKOUT: Required<LockoutOptions> = { maxAttempts: 5, lockMs: 5 * 60_000 };
+export const DEFAULT_LOCKOUT: Required<LockoutOptions> = { maxAttempts: 5, lockMs: 5 * 60_000, lockStepsMs: [5 * 60_000, 15 * 60_000, 60 * 60_000] };
+
+/** Locks of this operator since its last correct PIN, unlock or change (from the event log). */
+function locksInARow(db: Db, operatorId: number): number {
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM events WHERE entity = 'operator' AND entity_id = @id AND type = 'locked_out'
+         AND id > COALESCE((SELECT MAX(id) FROM events WHERE entity = 'operator' AND entity_id = @id
+                             AND type IN ('attempts_reset', 'unlocked', 'updated', 'signed_in')), 0)`,
+    )
+    .get({ id: operatorId }) as { n: number };
+  return row.n;
+}
 
 /**
  * Operators created on a fresh ledger so training works out of the box. The app shows these PINs as
@@ -252,7 +270,7 @@ function timingDummy(): Promise<string> {
  */
 export async function verifyPin(db: Db, code: string, pin: string, now: number, opts: LockoutOptions = {}): Promise<OperatorView> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_LOCKOUT.maxAttempts;
-  const lockMs = opts.lockMs ?? DEFAULT_LOCKOUT.lockMs;
+  const steps = opts.lockStepsMs ?? (opts.lockMs === undefined ? DEFAULT_LOCKOUT.lockStepsMs : [opts.lockMs, opts.lockMs * 3, opts.lockMs * 12]);
   const wrong = (): AppError => new AppError('PIN_WRONG', 'operator number or PIN is wrong');
   const locked = (until: number): AppError =>
     new AppError('LOCKED_OUT', 'too many wrong PINs; try again later or ask a supervisor', { lockedUntil: until });
@@ -288,10 +306,20 @@ export async function verifyPin(db: Db, code: string, pin: string, now: number, 
       }
       const attempts = row.failed_attempts + 1;
       if (attempts >= maxAttempts) {
+        // 5 → 15 → 60 minutes: each further lock in a row lasts longer.
+        const level = Math.min(locksInARow(db, row.id), steps.length - 1);
+        const lockMs = steps[level] ?? DEFAULT_LOCKOUT.lockMs;
         const until = now + lockMs;
         // The counter starts afresh once the lock has run out.
         db.prepare('UPDATE operators SET failed_attempts = 0, locked_until = ? WHERE id = ?').run(until, row.id);
-        appendEvent(db, { at: now, entity: 'operator', entityId: row.id, type: 'locked_out', actor: code, data: { code, attempts, lockedUntil: until } });
+        appendEvent(db, {
+          at: now,
+          entity: 'operator',
+          entityId: row.id,
+          type: 'locked_out',
+          actor: code,
+          data: { code, attempts, lockedUntil: until, lockMinutes: Math.round(lockMs / 60_000), lockNumber: level + 1 },
+        });
         return { error: locked(until) };
       }
       db.prepare('UPDATE operators SET failed_attempts = ? WHERE id = ?').run(attempts, row.id);
@@ -348,8 +376,9 @@ export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
 }
 
 /** operatorsWithDefaultPin, blocking (start-up only: provisioning decides inside one transaction). */
-export function operatorsWithDefaultPinSync(db: Db): string[] {
+export function operatorsWithDefaultPinSync(db: Db, skip: readonly string[] = []): string[] {
   return DEFAULT_OPERATORS.filter((def) => {
+    if (skip.includes(def.code)) return false;
     const row = rowByCode(db, def.code);
     return row !== undefined && row.active === 1 && verifyPinHashSync(def.pin, row.pin_hash);
   }).map((def) => def.code);
