@@ -40,6 +40,10 @@ export const ERROR_CODES = [
   /** A refund whose R left without an answer: it cannot be queried; a supervisor settles it. */
   'REFUND_NEEDS_SUPERVISOR',
   'INSECURE_TRANSPORT',
+  'LEDGER_MISSING',
+  'LEDGER_MISMATCH',
+  'DEFAULT_PINS',
+  'APPROVAL_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -105,6 +105,26 @@ export const HqSettingsSchema = z
   .strict();
 export type HqSettings = z.output<typeof HqSettingsSchema>;
 
+/** Automatic ledger backups (README: "Backups"). */
+export const BackupsSchema = z.object({
+  /** Backups older than this are deleted (the newest is always kept). */
+  keepDays: z.number().int().min(1).max(3650).default(30),
+  /** Hours between automatic backups (besides the one at each day close). */
+  intervalHours: z.number().int().min(1).max(168).default(24),
+});
+export type BackupsSettings = z.output<typeof BackupsSchema>;
+
+/** An operator set up by the installer; `pin` is hashed on load and removed from the file. */
+export const ProvisionedOperatorSchema = z
+  .object({
+    code: z.string().trim().regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
+    name: z.string().trim().min(1).max(40).optional(),
+    role: z.enum(['cashier', 'supervisor', 'manager']).optional(),
+    pin: z.string().regex(/^\d{4,8}$/, '4–8 digits').optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
+
 /** The provisioning file (docs/provisioning.md). `bpc.key` and `hq.key` are moved to encrypted storage on load. */
 export const ProvisioningSchema = z
   .object({
@@ -122,6 +142,9 @@ export const ProvisioningSchema = z
     limits: LimitsSchema.partial().strict().optional(),
     shop: ShopSchema.partial().strict().optional(),
     hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() }).strict().optional(),
+    backups: BackupsSchema.partial().strict().optional(),
+    /** Operators to create or re-PIN; live mode is refused while any still has a training PIN. */
+    operators: z.array(ProvisionedOperatorSchema).max(500).optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

@@ -27,6 +27,12 @@ describe('crash and resume', () => {
       JSON.stringify({
         bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
         polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
+        // Live mode is refused while any operator keeps a published training PIN.
+        operators: [
+          { code: '001', pin: '246801' },
+          { code: '800', pin: '813579' },
+          { code: '900', pin: '902468' },
+        ],
       }),
     );
   });
@@ -53,7 +59,7 @@ describe('crash and resume', () => {
 
   async function crashAt(point: string): Promise<{ id: number; trade_no: string; status: string; sys_trace: string | null }> {
     const first = start(point);
-    await first.next((l) => l.ready === true);
+    await first.next((l) => l.ready === true, 60_000);
     first.send({ op: 'create', amountFen: 4321 });
     const exit = await first.exited;
     expect(exit.signal).toBe('SIGKILL');
@@ -62,7 +68,7 @@ describe('crash and resume', () => {
 
   async function restartAndWait(id: number, until: (status: string) => boolean): Promise<string> {
     const second = start();
-    const ready = await second.next((l) => l.ready === true);
+    const ready = await second.next((l) => l.ready === true, 60_000);
     expect(ready.info.mode).toBe('live');
     for (let i = 0; i < 100; i += 1) {
       second.send({ op: 'get', id });
@@ -108,7 +114,7 @@ describe('crash and resume', () => {
 
   it('killed while waiting for the customer (no fault hook: plain SIGKILL from outside): resumes polling and ends paid', async () => {
     const first = start();
-    await first.next((l) => l.ready === true);
+    await first.next((l) => l.ready === true, 60_000);
     first.send({ op: 'create', amountFen: 999 });
     const created = await first.next((l) => l.reply?.status === 'qr_issued');
     await first.next((l) => l.update?.id === created.reply.id && l.update.queryCount >= 1);

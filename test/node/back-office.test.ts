@@ -61,9 +61,23 @@ describe('back office rules', () => {
     expect(test.detail).toContain(url);
     expect(test.detail).toContain('25');
     await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
-    expect((await invoke('settings:setMode', { mode: 'live', approval: supervisor })).mode).toBe('live');
+    // Not while any operator still has a published training PIN (a refund approved by 800/8888 on a live counter).
+    await expect(invoke('settings:setMode', { mode: 'live', approval: supervisor })).rejects.toMatchObject({ code: 'DEFAULT_PINS', details: { operators: '001,800,900' } });
+    expect(core.info().mode).toBe('training');
+    const manager = { code: '900', pin: '9999' };
+    await invoke('operators:save', { code: '001', name: '收银员', role: 'cashier', pin: '246801', approval: supervisor });
+    await invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '813579', approval: manager });
+    await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).rejects.toMatchObject({ code: 'DEFAULT_PINS', details: { operators: '900' } });
+    await invoke('operators:save', { code: '900', name: '店长', role: 'manager', pin: '902468', approval: manager });
+    expect((await invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).mode).toBe('live');
     expect(core.info().mode).toBe('live');
-  });
+    // Live: a published training PIN cannot be given back to its operator.
+    await expect(invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '8888', approval: { code: '900', pin: '902468' } })).rejects.toMatchObject({
+      code: 'DEFAULT_PINS',
+      details: { field: 'pin' },
+    });
+    expect(core.info().mode).toBe('live');
+  }, 120_000);
 
   it('operators: a cashier cannot approve; a manager is needed to create a supervisor', async () => {
     await expect(invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
@@ -75,6 +89,48 @@ describe('back office rules', () => {
     const list = await invoke('operators:list', undefined);
     expect(list.map((o: { code: string }) => o.code)).toEqual(expect.arrayContaining(['001', '002', '800', '801', '900']));
     expect(JSON.stringify(list)).not.toMatch(/scrypt|pin/i);
+  });
+
+  it('operators: a supervisor cannot demote, re-PIN or deactivate another supervisor or a manager; a manager can', async () => {
+    const manager = { code: '900', pin: '9999' };
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: manager });
+    await invoke('operators:save', { code: '901', name: '店长二', role: 'manager', pin: '9011', approval: manager });
+    // Demoting (the new role alone would need only a supervisor), re-PIN and deactivation of higher roles.
+    const attempts = [
+      { code: '801', name: '主管二', role: 'cashier' },
+      { code: '801', name: '主管二', role: 'supervisor', pin: '1234' },
+      { code: '801', name: '主管二', role: 'supervisor', active: false },
+      { code: '901', name: '店长二', role: 'cashier' },
+      { code: '901', name: '店长二', role: 'manager', pin: '1234' },
+      { code: '901', name: '店长二', role: 'manager', active: false },
+    ];
+    for (const change of attempts) {
+      await expect(invoke('operators:save', { ...change, approval: supervisor })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    }
+    const untouched = (await invoke('operators:list', undefined)).filter((o: { code: string }) => o.code === '801' || o.code === '901');
+    expect(untouched.map((o: { role: string; active: boolean }) => [o.role, o.active])).toEqual([
+      ['supervisor', true],
+      ['manager', true],
+    ]);
+    await expect(invoke('session:signIn', { code: '801', pin: '8011' })).resolves.toMatchObject({ operator: { code: '801' } });
+    // A manager may do each of them.
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '1234', approval: manager });
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'cashier', approval: manager });
+    await invoke('operators:save', { code: '901', name: '店长二', role: 'manager', active: false, approval: manager });
+    const after = (await invoke('operators:list', undefined)).filter((o: { code: string }) => o.code === '801' || o.code === '901');
+    expect(after.map((o: { role: string; active: boolean }) => [o.role, o.active])).toEqual([
+      ['cashier', true],
+      ['manager', false],
+    ]);
+    // Now a cashier: a supervisor may change 801 again.
+    await invoke('operators:save', { code: '801', name: '主管二', role: 'cashier', pin: '4321', approval: supervisor });
+   }, 120_000);
+
+  it('operators: creating one with active:false creates an inactive operator who cannot sign in', async () => {
+    const saved = await invoke('operators:save', { code: '003', name: '未上岗', role: 'cashier', pin: '3333', active: false, approval: supervisor });
+    expect(saved.active).toBe(false);
+    expect((await invoke('operators:list', undefined)).find((o: { code: string }) => o.code === '003').active).toBe(false);
+    await expect(invoke('session:signIn', { code: '003', pin: '3333' })).rejects.toMatchObject({ code: 'PIN_WRONG' });
   });
 
   it('a closed day refuses new sales', async () => {

@@ -107,7 +107,7 @@ describe('operators', () => {
     expect(verified.code).toBe('007');
     const events = listEvents(db, 'operator', op.id);
     expect(events.map((e) => [e.type, e.actor])).toEqual([['created', '900']]);
-    expect(events[0]!.data).toEqual({ code: '007', name: '王芳', role: 'cashier' });
+    expect(events[0]!.data).toEqual({ code: '007', name: '王芳', role: 'cashier', active: true });
   });
 
   it('refuses malformed input and duplicate codes', async () => {
@@ -154,6 +154,32 @@ describe('operators', () => {
 
     const types = listEvents(db, 'operator', op.id).map((e) => e.type);
     expect(types).toEqual(['created', 'pin_wrong', 'pin_wrong', 'pin_wrong', 'pin_wrong', 'locked_out', 'attempts_reset']);
+  });
+
+  it('lockouts escalate 5 → 15 → 60 minutes, each recorded; a correct PIN starts the escalation over', async () => {
+    const { db } = ledger();
+    const op = await createOperator(db, { code: '001', name: 'A', role: 'cashier', pin: '123456' }, T0);
+    let at = T0;
+    const lockFor = async (): Promise<number> => {
+      for (let i = 1; i < 5; i++) expect(await codeOf(verifyPin(db, '001', '000000', (at += 1)))).toBe('PIN_WRONG');
+      const error = await verifyPin(db, '001', '000000', (at += 1)).catch((e: unknown) => e as AppError);
+      expect((error as AppError).code).toBe('LOCKED_OUT');
+      const until = (error as AppError).details!.lockedUntil as number;
+      const minutes = (until - at) / 60_000;
+      at = until; // wait the lock out
+      return minutes;
+    };
+    expect([await lockFor(), await lockFor(), await lockFor(), await lockFor()]).toEqual([5, 15, 60, 60]);
+    const locks = listEvents(db, 'operator', op.id).filter((e) => e.type === 'locked_out');
+    expect(locks.map((e) => (e.data as { lockMinutes: number }).lockMinutes)).toEqual([5, 15, 60, 60]);
+    await expect(verifyPin(db, '001', '123456', at)).resolves.toMatchObject({ code: '001' });
+    expect(await lockFor()).toBe(5);
+  }, 180_000);
+
+  it('accepts 6-digit PINs', async () => {
+    const { db } = ledger();
+    await createOperator(db, { code: '002', name: 'B', role: 'cashier', pin: '482913' }, T0);
+    await expect(verifyPin(db, '002', '482913', T0)).resolves.toMatchObject({ code: '002' });
   });
 
   it('resets the counter on success, so 4 + 4 wrong PINs around a good one do not lock', async () => {

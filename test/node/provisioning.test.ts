@@ -1,21 +1,32 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
 import { readConfig } from '../../src/core/config/config';
 import { jsonErrorPosition } from '../../src/core/config/json-position';
+import { openLedger } from '../../src/core/ledger/db';
+import { verifyPin } from '../../src/core/operators/operators';
+import { hashPin } from '../../src/core/operators/pin';
 import { applyProvisioningFile, BPC_KEY, parseProvisioning } from '../../src/core/config/provisioning';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
 
+/** New PINs for the three default operators: live mode is refused while any keeps its training PIN. */
+const PINS = [
+  { code: '001', pin: '246801' },
+  { code: '800', pin: '813579' },
+  { code: '900', pin: '902468' },
+];
 const GOOD = {
   bpc: { url: 'https://bank.example/payApi', mid: '104320170118888', posNo: '37381542', tellerNo: '001', key: '01AC$@!BGT98aw#C' },
   qr: { validitySec: 300 },
   polling: { firstQueryMs: 1000 },
+  operators: PINS,
 };
 
-describe('provisioning file', () => {
+// Each start hashes PINs (scrypt) and checks the training ones: slow on a loaded machine.
+describe('provisioning file', { timeout: 120_000 }, () => {
   let dir: string;
   let cleanup: () => void;
   const cores: Core[] = [];
@@ -67,6 +78,22 @@ describe('provisioning file', () => {
       }
       expect(bytes).not.toContain(GOOD.bpc.key);
     }
+  });
+
+  it.skipIf(process.platform === 'win32')('a symlinked file: the key leaves the real file, the link stays a link', async () => {
+    const targetDir = join(dir, 'etc');
+    mkdirSync(targetDir);
+    const target = join(targetDir, 'counter.json');
+    writeFileSync(target, JSON.stringify(GOOD), { mode: 0o644 });
+    const link = join(dir, 'provisioning.json');
+    symlinkSync(target, link);
+    const c = await core(link);
+    expect(c.info()).toMatchObject({ mode: 'live', configError: null });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const rewritten = readFileSync(target, 'utf8');
+    expect(rewritten).not.toContain(GOOD.bpc.key);
+    expect(JSON.parse(rewritten).bpc.mid).toBe(GOOD.bpc.mid);
+    expect(statSync(target).mode & 0o777).toBe(0o600);
   });
 
   it.each([
@@ -146,6 +173,63 @@ describe('provisioning file', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(leaks(events.map((e) => e.data).join('\n'))).toEqual([]);
   });
+
+  it('live mode is refused while an operator keeps a published training PIN; nothing is applied and the key stays put', async () => {
+    const file = join(dir, 'provisioning.json');
+    const { operators: _all, ...withoutPins } = GOOD;
+    writeFileSync(file, JSON.stringify({ ...withoutPins, operators: PINS.slice(0, 2) }));
+    const c = await core(file);
+    expect(c.info().mode).toBe('training');
+    expect(c.info().configError).toContain('900');
+    expect(readConfig(c.db).merchant).toBeNull();
+    expect(c.secrets.summary(BPC_KEY).hasValue).toBe(false);
+    // The refused file's PINs were not applied either: the training PINs still work, the new ones not.
+    await expect(verifyPin(c.db, '001', '1111', Date.now())).resolves.toMatchObject({ code: '001' });
+    await expect(verifyPin(c.db, '001', '246801', Date.now())).rejects.toMatchObject({ code: 'PIN_WRONG' });
+    expect(c.db.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'provisioning_refused'").get()).toEqual({ n: 1 });
+  });
+
+  it('the file sets operators\' PINs: hashed into the ledger, removed from the file, and a new operator is created', async () => {
+    const file = join(dir, 'provisioning.json');
+    writeFileSync(file, JSON.stringify({ ...GOOD, operators: [...PINS, { code: '002', name: '新收银员', role: 'cashier', pin: '135792' }] }));
+    const c = await core(file);
+    expect(c.info()).toMatchObject({ mode: 'live', configError: null });
+    const rewritten = readFileSync(file, 'utf8');
+    for (const { pin } of [...PINS, { pin: '135792' }]) expect(rewritten).not.toContain(pin);
+    expect(JSON.parse(rewritten).operators).toEqual([{ code: '001' }, { code: '800' }, { code: '900' }, { code: '002', name: '新收银员', role: 'cashier' }]);
+    await expect(verifyPin(c.db, '800', '8888', Date.now())).rejects.toMatchObject({ code: 'PIN_WRONG' });
+    await expect(verifyPin(c.db, '800', '813579', Date.now())).resolves.toMatchObject({ role: 'supervisor' });
+    await expect(verifyPin(c.db, '002', '135792', Date.now())).resolves.toMatchObject({ role: 'cashier', name: '新收银员' });
+    // No PIN in the ledger or its WAL, in the clear.
+    await c.close();
+    cores.pop();
+    for (const name of ['ledger.sqlite', 'ledger.sqlite-wal']) {
+      let bytes = '';
+      try {
+        bytes = readFileSync(join(dir, name)).toString('latin1');
+      } catch {
+        continue;
+      }
+      for (const { pin } of PINS) expect(bytes).not.toContain(`"${pin}"`);
+    }
+    // Started again with the rewritten file (no PINs left in it): still live.
+    const again = await core(file);
+    expect(again.info()).toMatchObject({ mode: 'live', configError: null });
+  }, 60_000);
+
+  it('a ledger switched live before the rule, with training PINs, starts in training and says why', async () => {
+    const file = join(dir, 'provisioning.json');
+    writeFileSync(file, JSON.stringify(GOOD));
+    await (await core(file)).close();
+    cores.pop();
+    // Someone puts the published PIN back directly in the ledger (or an old version went live with it).
+    const db = openLedger(join(dir, 'ledger.sqlite'));
+    db.prepare("UPDATE operators SET pin_hash = ? WHERE code = '800'").run(await hashPin('8888'));
+    db.close();
+    const c = await core();
+    expect(c.info().mode).toBe('training');
+    expect(c.info().modeReason).toContain('800');
+  }, 60_000);
 
   it('parseProvisioning reports CONFIG_INVALID with details.field', () => {
     expect(() => parseProvisioning('{"bpc":{"url":"https://x","mid":"1","posNo":"2","tellerNo":"3","key":"12345678","extra":1}}')).toThrow(

@@ -15,7 +15,7 @@ import type { BpcClient } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
-import { createOperator, getOperator, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
+import { createOperator, defaultPinsError, getOperator, isDefaultPin, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
 import { endShift, getShift, startShift } from '../operators/shifts';
 import { buildDayReport, closeDay, getClosedDay, isDayClosed, listDayRefunds } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
@@ -72,6 +72,12 @@ export interface BackOfficeDeps {
   emitMode: () => void;
   info: () => AppInfo;
   timeZone?: string;
+  /** A ledger backup (resolves null when it failed: logged and recorded, never thrown). */
+  backup?: (reason: 'day-close' | 'manual') => Promise<unknown>;
+  /** Operators still on a published training PIN at start (computed by the caller). */
+  initialDefaultPins?: string[];
+  /** Told whenever the list of operators still on a published training PIN is recomputed. */
+  onDefaultPins?: (codes: string[]) => void;
 }
 
 /** The signed-in operator at this counter (one counter per app). */
@@ -87,12 +93,19 @@ export function readDevicesConfig(db: Db): DevicesConfig {
   return parsed.success ? parsed.data : DevicesConfigSchema.parse({});
 }
 
+/** The role an approver needs to create or change an operator whose role is `next` (and was `current`). */
+export function approverRoleFor(next: Role, current?: Role): Role {
+  const needs = (role: Role): Role => (role === 'cashier' ? 'supervisor' : 'manager');
+  return current !== undefined && needs(current) === 'manager' ? 'manager' : needs(next);
+}
+
 export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handlers, BackOfficeChannels>; session: Session; refreshDefaultPins: () => Promise<void> } {
   const { db, engine, secrets, devices, now } = deps;
   const session: Session = { operator: null, shiftId: null };
-  let defaultPins: string[] = [];
+  let defaultPins: string[] = deps.initialDefaultPins ?? [];
   const refreshDefaultPins = async (): Promise<void> => {
     defaultPins = await operatorsWithDefaultPin(db);
+    deps.onDefaultPins?.(defaultPins);
   };
 
   const sessionView = (): SessionData => ({
@@ -210,7 +223,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       const overrider = override === undefined ? undefined : await approve(override.approval, 'supervisor');
       // "Close the day" first asks the gateway about everything still open, then freezes.
       await requeryOpen(day);
-      return closeDay(
+      const closed = closeDay(
         db,
         {
           mode: deps.mode(),
@@ -221,6 +234,9 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
         },
         now(),
       );
+      // The frozen day goes into a backup right away (a failed copy is logged, the close stands).
+      await deps.backup?.('day-close');
+      return closed;
     },
     'day:export': async ({ day, format, lang }) => {
       const opts = lang === undefined ? {} : { lang };
@@ -237,13 +253,18 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
 
     'operators:list': () => listOperators(db),
     'operators:save': async ({ code, name, role, pin, active, approval }) => {
-      const approver = await approve(approval, role === 'cashier' ? 'supervisor' : 'manager');
+      // Who may approve depends on the higher of the target's current and new role: a supervisor
+      // changes cashiers only; touching a supervisor or manager (demote, re-PIN, deactivate) needs a manager.
       const existing = getOperator(db, code);
+      const approver = await approve(approval, approverRoleFor(role, existing?.role));
+      if (pin !== undefined && isDefaultPin(code, pin) && readSetting(db, SETTING.mode) === 'live') {
+        throw new AppError('DEFAULT_PINS', `PIN of operator ${code}: a published training PIN cannot be used in live mode; choose another (6 digits recommended)`, { field: 'pin', operators: code });
+      }
       const saved =
         existing === undefined
           ? await (async () => {
               if (pin === undefined) throw new AppError('BAD_INPUT', 'a new operator needs a PIN', { field: 'pin' });
-              return createOperator(db, { code, name, role, pin }, now(), approver.code);
+              return createOperator(db, { code, name, role, pin, ...(active === undefined ? {} : { active }) }, now(), approver.code);
             })()
           : await updateOperator(db, code, { name, role, ...(pin === undefined ? {} : { pin }), ...(active === undefined ? {} : { active }) }, now(), approver.code);
       await refreshDefaultPins();
@@ -286,6 +307,8 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
         if (deps.config().merchant === null || !secrets.summary(BPC_KEY).hasValue) {
           throw new AppError('NOT_CONFIGURED', 'live mode needs the BPC merchant settings and key first');
         }
+        const still = await operatorsWithDefaultPin(db);
+        if (still.length > 0) throw defaultPinsError(still);
       }
       writeSetting(db, SETTING.mode, mode, now());
       appendEvent(db, { at: now(), entity: 'settings', type: 'mode', actor: by.code, data: { mode } });

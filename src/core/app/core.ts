@@ -20,14 +20,17 @@ import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
 import { LEDGER_FILE, openLedgerWaiting, schemaVersion, waitWhileBusy, type Db } from '../ledger/db';
 import { asLedgerError, isLedgerWriteFailure } from '../ledger/errors';
+import { scheduleBackups } from '../ledger/backup';
 import { appendEvent } from '../ledger/events';
+import { checkLedgerFile, ensureLedgerIdentity } from '../ledger/identity';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
-import { ensureDefaultOperators, requireRole, verifyPin } from '../operators/operators';
+import { DEFAULT_OPERATORS, ensureDefaultOperators, operatorsWithDefaultPin, requireRole, verifyPin } from '../operators/operators';
 import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
 import { createConsoleLogger, type Logger } from '../util/logger';
+import { ensurePrivateDir } from '../util/private-files';
 import { businessDay, realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
@@ -90,11 +93,14 @@ export interface Core {
  * file with a merchant (the installer's decision) or a supervisor's mode switch. Saving settings or a
  * key never starts real charging by itself. Until then the app runs in training mode.
  */
-export function resolveMode(db: Db, secrets: SecretStore): { mode: AppMode; reason: string } {
+export function resolveMode(db: Db, secrets: SecretStore, defaultPins: readonly string[] = []): { mode: AppMode; reason: string } {
   const config = readConfig(db);
   if (config.merchant === null) return { mode: 'training', reason: 'no merchant configured' };
   if (!secrets.summary(BPC_KEY).hasValue) return { mode: 'training', reason: 'merchant key missing' };
   if (readSetting(db, SETTING.mode) !== 'live') return { mode: 'training', reason: 'merchant configured; a supervisor has not switched to live mode' };
+  // A ledger switched to live before this rule (or an operator given a training PIN again) stays in
+  // training until every published PIN is changed.
+  if (defaultPins.length > 0) return { mode: 'training', reason: `live mode refused: operators ${defaultPins.join(', ')} still have the published training PINs` };
   return { mode: 'live', reason: 'merchant configured and switched to live' };
 }
 
@@ -161,15 +167,29 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     options.onLedgerBusy?.(error, attempt);
   };
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  ensurePrivateDir(options.dataDir);
+  // A used data directory with its ledger gone, emptied or replaced is refused, never started afresh.
+  checkLedgerFile(options.dataDir, ledgerPath);
   const db = await openLedgerWaiting(ledgerPath, { onBusy });
+  try {
+    ensureLedgerIdentity(db, options.dataDir, ledgerPath, now());
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const secrets = new SecretStore(db, options.cipher, now);
   const bus = new EventBus();
+  // Before provisioning: the file's "operators" may re-PIN the defaults, and live mode is decided on them.
+  const createdDefaults = await ensureDefaultOperators(db, now());
+  if (createdDefaults) logger.warn('created the default operators (training PINs): change them in Settings before going live');
 
   let configError: string | null = null;
+  let provisioned = false;
   if (options.provisioningFile !== undefined) {
     try {
       const file = options.provisioningFile;
       const result = await waitWhileBusy(() => applyProvisioningFile(file, db, secrets, now(), options.provisioningRequired ?? false), { onBusy, sleep });
+      provisioned = result.applied;
       if (result.applied) logger.info('provisioning applied', { changed: result.changed, keyMoved: result.keyMoved });
     } catch (error) {
       // A ledger that cannot be written is not a bad file: fail the start with the ledger's own code.
@@ -181,6 +201,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
+  // Each check is one scrypt: skipped when the defaults were just created and no file changed them.
+  let defaultPins: string[] =
+    createdDefaults && !provisioned ? DEFAULT_OPERATORS.map((op) => op.code) : await operatorsWithDefaultPin(db);
   let config: CounterConfig = readConfig(db);
   const schedule = (): PollingSchedule => ({ ...config.polling, ...options.schedule });
 
@@ -247,7 +270,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   const info = (): AppInfo => {
-    const { mode, reason } = resolveMode(db, secrets);
+    const { mode, reason } = resolveMode(db, secrets, defaultPins);
     return {
       name: APP_NAME,
       version: options.version,
@@ -259,7 +282,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       shopName: config.shop.name,
     };
   };
-  const mode = (): AppMode => resolveMode(db, secrets).mode;
+  const mode = (): AppMode => resolveMode(db, secrets, defaultPins).mode;
 
   // Notifications: in training the simulator notifies a loopback listener; live only when configured.
   // Only a notification naming one of our sales is recorded (and triggers its query); the listener
@@ -417,7 +440,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     applyDevices,
     now,
     mode,
-    modeReason: () => resolveMode(db, secrets).reason,
+    modeReason: () => resolveMode(db, secrets, defaultPins).reason,
     config: () => config,
     reloadConfig: () => {
       config = readConfig(db);
@@ -428,8 +451,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
     emitMode: () => bus.emit('app:mode', info()),
     info,
+    backup: (reason) => backups.run(reason),
+    initialDefaultPins: defaultPins,
+    onDefaultPins: (codes) => {
+      defaultPins = codes;
+    },
   });
-  await backOffice.refreshDefaultPins();
   const operatorCode = (): string => {
     const op = backOffice.session.operator;
     if (op === null) throw new AppError('PIN_REQUIRED', 'sign in at the counter first');
@@ -486,8 +513,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
-  if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
+  const backups = scheduleBackups({ db, dataDir: options.dataDir, now, timers: options.timers ?? realTimers, logger });
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 
   // Headquarters: the event log is the outbox; selling never waits for it.
@@ -532,6 +559,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await sync.stop();
       await defaultSync?.close();
       engine.stop();
+      await backups.stop();
       await Promise.allSettled([devices.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();
     },

@@ -32,6 +32,7 @@ export const SETTING = {
   shop: 'shop',
   mode: 'app.mode',
   hq: 'hq',
+  backups: 'backups',
 } as const;
 
 export interface CounterConfig {

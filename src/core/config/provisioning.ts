@@ -1,8 +1,10 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
+import { defaultPinsError, isDefaultPin, operatorsWithDefaultPinSync, provisionOperator } from '../operators/operators';
+import { hashPinSync } from '../operators/pin';
 import { writeSetting } from '../ledger/settings';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
@@ -17,6 +19,8 @@ export interface ProvisioningResult {
   /** Setting groups written. */
   changed: string[];
   keyMoved: boolean;
+  /** Operators' PINs were hashed into the ledger and removed from the file. */
+  pinsMoved?: boolean;
 }
 
 /**
@@ -65,8 +69,13 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (config.hq !== undefined && config.hq.key === undefined && !secrets.summary(HQ_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: hq.key: required (no headquarters key is stored yet)', { field: 'hq.key' });
   }
+  // PINs are hashed before the transaction (scrypt); only hashes reach the ledger.
+  const operators = (config.operators ?? []).map(({ pin, ...op }) => ({ ...op, pinHash: pin === undefined ? undefined : hashPinSync(pin) }));
+  const pinsMoved = operators.some((op) => op.pinHash !== undefined);
   const changed: string[] = [];
   db.transaction(() => {
+    operators.forEach((op, index) => provisionOperator(db, op, index, now, 'provisioning-file'));
+    if (operators.length > 0) changed.push('operators');
     if (config.bpc !== undefined) {
       writeSetting(db, SETTING.merchant, merchant, now);
       // A provisioning file with a merchant is the installer's decision to take real payments.
@@ -81,7 +90,7 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       writeSetting(db, SETTING.timeouts, timeouts, now);
       changed.push('bpc.timeouts');
     }
-    for (const group of ['qr', 'polling', 'notifications', 'limits', 'shop'] as const) {
+    for (const group of ['qr', 'polling', 'notifications', 'limits', 'shop', 'backups'] as const) {
       const value = config[group];
       if (value !== undefined) {
         writeSetting(db, SETTING[group], value, now);
@@ -93,25 +102,29 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       writeSetting(db, SETTING.hq, hq, now);
       changed.push('hq');
     }
+    if (config.bpc !== undefined) {
+      // Live mode with the published training PINs would let anyone approve refunds: refuse the file.
+      // PINs set by this file are checked in plain text (no scrypt needed), the others by their hash.
+      const fromFile = new Map((config.operators ?? []).filter((op) => op.pin !== undefined).map((op) => [op.code, op.pin ?? '']));
+      const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat([...fromFile].filter(([code, pin]) => isDefaultPin(code, pin)).map(([code]) => code));
+      if (still.length > 0) throw defaultPinsError(still);
+    }
     if (key !== undefined) secrets.write(BPC_KEY, key);
     if (config.hq?.key !== undefined) secrets.write(HQ_KEY, config.hq.key);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
   const hqKeyMoved = config.hq?.key !== undefined;
-  if ((key !== undefined && config.bpc !== undefined) || hqKeyMoved) {
-    // The keys now live encrypted in the ledger; the plain copies leave the disk.
-    const rewritten: Record<string, unknown> = { ...config };
-    if (config.bpc !== undefined) {
-      const { key: _removed, ...rest } = config.bpc;
-      rewritten.bpc = rest;
-    }
-    if (config.hq !== undefined) {
-      const { key: _removed, ...rest } = config.hq;
-      rewritten.hq = rest;
-    }
-    const tmp = `${file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(rewritten, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+  if ((key !== undefined && config.bpc !== undefined) || pinsMoved || hqKeyMoved) {
+    // The keys now live encrypted in the ledger and the PINs as hashes; the plain copies leave the disk.
+    const rest = config.bpc === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.bpc);
+    const hqRest = config.hq === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.hq);
+    const operatorsWithoutPins = config.operators?.map(({ pin: _pin, ...op }) => op);
+    // A symlinked file is rewritten where it really lives: renaming onto the link itself would
+    // replace the link and leave the plaintext key in its target.
+    const real = realpathSync(file);
+    const tmp = `${real}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest, hq: hqRest, operators: operatorsWithoutPins }, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, real);
   }
-  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved };
+  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved, pinsMoved };
 }

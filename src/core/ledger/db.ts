@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { asLedgerError } from './errors';
+import { makePrivate, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../util/private-files';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
 
 export type Db = Database.Database;
@@ -18,7 +19,11 @@ export function openLedger(
   file: string,
   options: { migrations?: readonly Migration[]; targetVersion?: number; busyTimeoutMs?: number } = {},
 ): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Created owner-only before SQLite opens it: its -wal and -shm inherit the ledger's mode.
+    if (!existsSync(file)) writeFileSync(file, '', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  }
   const db = new Database(file);
   try {
     // A short busy timeout: better-sqlite3 waits synchronously, so a long one freezes the whole app
@@ -26,6 +31,7 @@ export function openLedger(
     // fast with LEDGER_BUSY; the engine retries its scheduled steps with backoff.
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? LEDGER_BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') makePrivate(file, `${file}-wal`, `${file}-shm`);
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrations ?? MIGRATIONS, options.targetVersion ?? LATEST_VERSION);

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { assertPinFormat, hashPin, verifyPinHash } from './pin';
+import { assertPinFormat, hashPin, verifyPinHash, verifyPinHashSync } from './pin';
 
 export type Role = 'cashier' | 'supervisor' | 'manager';
 export const ROLES: readonly Role[] = ['cashier', 'supervisor', 'manager'];
@@ -31,11 +31,29 @@ export interface OperatorView {
 export interface LockoutOptions {
   /** Wrong PINs in a row that lock the operator (default 5). */
   maxAttempts?: number;
-  /** How long a lock lasts, ms (default 5 minutes). */
+  /** How long the first lock lasts, ms (default 5 minutes). */
   lockMs?: number;
+  /**
+   * Lock lengths for the 1st, 2nd, 3rd (and every later) lock in a row, ms (default 5 → 15 → 60
+   * minutes; with only `lockMs` given: lockMs, 3×, 12×). The escalation restarts after a correct PIN,
+   * a supervisor's unlock or a change of the operator.
+   */
+  lockStepsMs?: readonly number[];
 }
 
-export const DEFAULT_LOCKOUT: Required<LockoutOptions> = { maxAttempts: 5, lockMs: 5 * 60_000 };
+export const DEFAULT_LOCKOUT: Required<LockoutOptions> = { maxAttempts: 5, lockMs: 5 * 60_000, lockStepsMs: [5 * 60_000, 15 * 60_000, 60 * 60_000] };
+
+/** Locks of this operator since its last correct PIN, unlock or change (from the event log). */
+function locksInARow(db: Db, operatorId: number): number {
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM events WHERE entity = 'operator' AND entity_id = @id AND type = 'locked_out'
+         AND id > COALESCE((SELECT MAX(id) FROM events WHERE entity = 'operator' AND entity_id = @id
+                             AND type IN ('attempts_reset', 'unlocked', 'updated', 'signed_in')), 0)`,
+    )
+    .get({ id: operatorId }) as { n: number };
+  return row.n;
+}
 
 /**
  * Operators created on a fresh ledger so training works out of the box. The app shows these PINs as
@@ -133,6 +151,8 @@ export interface NewOperator {
   role: Role;
   /** 4–8 digits; only its hash is stored. */
   pin: string;
+  /** Default true; false creates the operator already deactivated (e.g. prepared for a later start). */
+  active?: boolean;
 }
 
 /**
@@ -144,16 +164,17 @@ export async function createOperator(db: Db, input: NewOperator, now: number, ac
   const name = assertName(input.name);
   const role = assertRole(input.role);
   assertPinFormat(input.pin);
+  const active = input.active ?? true;
   if (rowByCode(db, code) !== undefined) throw new AppError('BAD_INPUT', `operator ${code} already exists`, { field: 'code' });
   const pinHash = await hashPin(input.pin);
   try {
     return db
       .transaction((): OperatorView => {
         const info = db
-          .prepare('INSERT INTO operators (code, name, role, pin_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(code, name, role, pinHash, now, now);
+          .prepare('INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(code, name, role, pinHash, active ? 1 : 0, now, now);
         const id = Number(info.lastInsertRowid);
-        appendEvent(db, { at: now, entity: 'operator', entityId: id, type: 'created', actor, data: { code, name, role } });
+        appendEvent(db, { at: now, entity: 'operator', entityId: id, type: 'created', actor, data: { code, name, role, active } });
         return toView(db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as OperatorDbRow);
       })
       .immediate();
@@ -249,7 +270,7 @@ function timingDummy(): Promise<string> {
  */
 export async function verifyPin(db: Db, code: string, pin: string, now: number, opts: LockoutOptions = {}): Promise<OperatorView> {
   const maxAttempts = opts.maxAttempts ?? DEFAULT_LOCKOUT.maxAttempts;
-  const lockMs = opts.lockMs ?? DEFAULT_LOCKOUT.lockMs;
+  const steps = opts.lockStepsMs ?? (opts.lockMs === undefined ? DEFAULT_LOCKOUT.lockStepsMs : [opts.lockMs, opts.lockMs * 3, opts.lockMs * 12]);
   const wrong = (): AppError => new AppError('PIN_WRONG', 'operator number or PIN is wrong');
   const locked = (until: number): AppError =>
     new AppError('LOCKED_OUT', 'too many wrong PINs; try again later or ask a supervisor', { lockedUntil: until });
@@ -285,10 +306,20 @@ export async function verifyPin(db: Db, code: string, pin: string, now: number, 
       }
       const attempts = row.failed_attempts + 1;
       if (attempts >= maxAttempts) {
+        // 5 → 15 → 60 minutes: each further lock in a row lasts longer.
+        const level = Math.min(locksInARow(db, row.id), steps.length - 1);
+        const lockMs = steps[level] ?? DEFAULT_LOCKOUT.lockMs;
         const until = now + lockMs;
         // The counter starts afresh once the lock has run out.
         db.prepare('UPDATE operators SET failed_attempts = 0, locked_until = ? WHERE id = ?').run(until, row.id);
-        appendEvent(db, { at: now, entity: 'operator', entityId: row.id, type: 'locked_out', actor: code, data: { code, attempts, lockedUntil: until } });
+        appendEvent(db, {
+          at: now,
+          entity: 'operator',
+          entityId: row.id,
+          type: 'locked_out',
+          actor: code,
+          data: { code, attempts, lockedUntil: until, lockMinutes: Math.round(lockMs / 60_000), lockNumber: level + 1 },
+        });
         return { error: locked(until) };
       }
       db.prepare('UPDATE operators SET failed_attempts = ? WHERE id = ?').run(attempts, row.id);
@@ -342,4 +373,72 @@ export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
     if (row !== undefined && row.active === 1 && (await verifyPinHash(def.pin, row.pin_hash))) still.push(def.code);
   }
   return still;
+}
+
+/** operatorsWithDefaultPin, blocking (start-up only: provisioning decides inside one transaction). */
+export function operatorsWithDefaultPinSync(db: Db, skip: readonly string[] = []): string[] {
+  return DEFAULT_OPERATORS.filter((def) => {
+    if (skip.includes(def.code)) return false;
+    const row = rowByCode(db, def.code);
+    return row !== undefined && row.active === 1 && verifyPinHashSync(def.pin, row.pin_hash);
+  }).map((def) => def.code);
+}
+
+/** Whether `pin` is the published training PIN of operator `code`. */
+export function isDefaultPin(code: string, pin: string): boolean {
+  return DEFAULT_OPERATORS.some((def) => def.code === code && def.pin === pin);
+}
+
+/** The error for "live mode while these operators still have the published training PINs". */
+export function defaultPinsError(codes: readonly string[]): AppError {
+  return new AppError(
+    'DEFAULT_PINS',
+    `operators ${codes.join(', ')} still have the published training PINs; give them new PINs (Settings → Operators, or "operators" in the provisioning file) before going live`,
+    { operators: codes.join(',') },
+  );
+}
+
+export interface ProvisionedOperator {
+  code: string;
+  name?: string | undefined;
+  role?: Role | undefined;
+  active?: boolean | undefined;
+  /** Already hashed (hashPinSync); the plain PIN never reaches the ledger. */
+  pinHash?: string | undefined;
+}
+
+/**
+ * Creates or changes an operator from the provisioning file (inside the caller's transaction). A new
+ * operator needs a name, a role and a PIN. A new PIN clears a lockout. Throws CONFIG_INVALID naming
+ * `operators.<index>.<field>`; refuses (INVALID_STATE) to leave no active manager.
+ */
+export function provisionOperator(db: Db, op: ProvisionedOperator, index: number, now: number, actor: string): void {
+  const field = (name: string): string => `operators.${index}.${name}`;
+  const current = rowByCode(db, op.code);
+  if (current === undefined) {
+    if (op.name === undefined || op.role === undefined || op.pinHash === undefined) {
+      throw new AppError('CONFIG_INVALID', `provisioning file: ${field('pin')}: a new operator ${op.code} needs name, role and pin`, { field: field(op.pinHash === undefined ? 'pin' : op.name === undefined ? 'name' : 'role') });
+    }
+    const active = op.active ?? true;
+    const info = db
+      .prepare('INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(op.code, op.name, op.role, op.pinHash, active ? 1 : 0, now, now);
+    appendEvent(db, { at: now, entity: 'operator', entityId: Number(info.lastInsertRowid), type: 'created', actor, data: { code: op.code, name: op.name, role: op.role, active } });
+    return;
+  }
+  const next = { name: op.name ?? current.name, role: op.role ?? current.role, active: op.active ?? current.active === 1 };
+  const changed: Record<string, string | boolean> = {};
+  if (next.name !== current.name) changed.name = next.name;
+  if (next.role !== current.role) changed.role = next.role;
+  if (next.active !== (current.active === 1)) changed.active = next.active;
+  if (op.pinHash !== undefined) changed.pinChanged = true;
+  if (Object.keys(changed).length === 0) return;
+  if (current.role === 'manager' && current.active === 1 && (next.role !== 'manager' || !next.active)) {
+    const others = db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'manager' AND active = 1 AND id <> ?").get(current.id) as { n: number };
+    if (others.n === 0) throw new AppError('INVALID_STATE', `provisioning file: ${field('role')}: at least one active manager must remain`, { field: field('role') });
+  }
+  db.prepare(
+    `UPDATE operators SET name = ?, role = ?, active = ?, updated_at = ?${op.pinHash === undefined ? '' : ', pin_hash = ?, failed_attempts = 0, locked_until = NULL'} WHERE id = ?`,
+  ).run(...[next.name, next.role, next.active ? 1 : 0, now, ...(op.pinHash === undefined ? [] : [op.pinHash]), current.id]);
+  appendEvent(db, { at: now, entity: 'operator', entityId: current.id, type: 'updated', actor, data: { code: op.code, changes: changed } });
 }

@@ -4,7 +4,7 @@
  * Stored form: `scrypt$N$r$p$saltB64$hashB64`. The parameters travel with the hash, so raising them
  * later still verifies old hashes.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 
 export const PIN_SCRYPT = { N: 2 ** 15, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
@@ -78,4 +78,23 @@ export async function verifyPinHash(pin: string, stored: string): Promise<boolea
   if (parsed === undefined || !isPinFormat(pin)) return false;
   const key = await scryptAsync(pin, parsed.salt, parsed.key.length, options(parsed.N, parsed.r, parsed.p));
   return timingSafeEqual(key, parsed.key);
+}
+
+/**
+ * hashPin, blocking. Only for start-up (a provisioning file's PINs are hashed before anything else
+ * runs); everywhere else use the async hashPin, which keeps the event loop free.
+ */
+export function hashPinSync(pin: string): string {
+  assertPinFormat(pin);
+  const { N, r, p, saltBytes, keyBytes } = PIN_SCRYPT;
+  const salt = randomBytes(saltBytes);
+  const key = scryptSync(pin, salt, keyBytes, options(N, r, p));
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** verifyPinHash, blocking (start-up only, like hashPinSync). */
+export function verifyPinHashSync(pin: string, stored: string): boolean {
+  const parsed = parsePinHash(stored);
+  if (parsed === undefined || !isPinFormat(pin)) return false;
+  return timingSafeEqual(scryptSync(pin, parsed.salt, parsed.key.length, options(parsed.N, parsed.r, parsed.p)), parsed.key);
 }

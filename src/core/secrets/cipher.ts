@@ -26,6 +26,7 @@ export function createFileKeyCipher(dataDir: string): SecretCipher {
   let key: Buffer;
   if (existsSync(keyPath)) {
     key = readFileSync(keyPath);
+    chmodSync(keyPath, 0o600);
     if (key.length !== 32) throw new AppError('CONFIG_INVALID', `${keyPath} is not a 32-byte key file`);
   } else {
     key = randomBytes(32);

@@ -141,7 +141,7 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
     if (options.stateFile === undefined) return;
     try {
       const tmp = `${options.stateFile}.tmp`;
-      writeFileSync(tmp, JSON.stringify(engine.exportState()));
+      writeFileSync(tmp, JSON.stringify(engine.exportState()), { mode: 0o600 });
       renameSync(tmp, options.stateFile);
     } catch (err) {
       logger.error('bpc-sim could not save its state', err);
