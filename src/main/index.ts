@@ -88,7 +88,7 @@ if (!app.requestSingleInstanceLock()) {
       registerIpc(ipcMain, core.dispatch, core.bus, {
         roleOf: (id) => windows.get(id)?.role ?? null,
         isAppUrl,
-        targets: () => [...windows.values()].map((w) => w.contents),
+        targets: () => [...windows.values()],
       });
       await createWindows();
     })

@@ -125,6 +125,29 @@ describe('electron main (mocked electron)', () => {
   });
 });
 
+describe('electron main: what each window hears (issue 8.12)', () => {
+  it('pushes session changes to the cashier window only; the display gets display-safe payment fields only', async () => {
+    const cashier = windows[0]!.contents;
+    const display = windows[1]!.contents;
+    const as = (contents: any) => ({ sender: contents, senderFrame: contents.mainFrame });
+    expect(await handled.get('session:signIn')!(as(cashier), { code: '001', pin: '1111' })).toMatchObject({ ok: true });
+    const sale: any = await handled.get('payment:create')!(as(cashier), { amountFen: 500, memo: 'MEMO-cashier-only' });
+    expect(sale).toMatchObject({ ok: true });
+    await vi.waitFor(() => expect(display.send.mock.calls.some((c: unknown[]) => c[1] === 'payment:updated')).toBe(true));
+    const names = (contents: any) => contents.send.mock.calls.map((c: unknown[]) => c[1]);
+    expect(names(cashier)).toContain('session:changed');
+    expect(names(display)).not.toContain('session:changed');
+    expect(names(display).every((n: string) => n === 'payment:updated' || n === 'app:mode')).toBe(true);
+    expect(JSON.stringify(display.send.mock.calls)).not.toContain('MEMO-cashier-only');
+    expect(JSON.stringify(cashier.send.mock.calls)).toContain('MEMO-cashier-only');
+    const current: any = await handled.get('payment:current')!(as(display), undefined);
+    expect(current.value.payment).toMatchObject({ amountFen: 500 });
+    expect(current.value.payment.memo).toBeUndefined();
+    expect(current.value.payment.operator).toBeUndefined();
+    await handled.get('payment:cancel')!(as(cashier), { id: sale.value.id });
+  });
+});
+
 describe('safeStorage cipher', () => {
   it('refuses to claim OS encryption when the OS offers none (main then falls back to the labelled file key)', async () => {
     const { createSafeStorageCipher } = await import('../../src/main/safe-storage-cipher');

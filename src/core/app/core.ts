@@ -146,7 +146,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const ledgerPath = join(options.dataDir, LEDGER_FILE);
   const db = openLedger(ledgerPath);
   const secrets = new SecretStore(db, options.cipher, now);
-  const bus = new EventBus();
+  const bus = new EventBus(logger);
 
   let configError: string | null = null;
   if (options.provisioningFile !== undefined) {

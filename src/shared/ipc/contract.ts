@@ -38,6 +38,12 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   readonly input: I;
   readonly output: O;
   readonly access: readonly WindowRole[];
+  /**
+   * What the customer display gets back (a display-safe subset of `output`, parsed after it and so
+   * stripping every other field). A channel that lists `display` in `access` without one is refused
+   * to the display by the dispatcher.
+   */
+  readonly displayOutput?: z.ZodType;
   readonly summary: string;
 }
 
@@ -63,6 +69,31 @@ export const AppInfoSchema = z.object({
   configError: z.string().nullable(),
   /** The shop's name for the customer display ('' when not set). */
   shopName: z.string(),
+});
+
+/**
+ * What the customer may see of the app: its name, the training flag and the shop's name. Never the
+ * data directory, the mode reason or a configuration error (which can quote a file).
+ */
+export const DisplayAppInfoSchema = AppInfoSchema.pick({ name: true, mode: true, shopName: true });
+
+/**
+ * What the customer may see of a payment: amount, status, the QR and its expiry (the countdown), the
+ * wallet and the training flag. Never the memo, the order number, the operator, the bank's messages,
+ * the trace or a supervisor's resolution.
+ */
+export const DisplayPaymentSchema = PaymentViewSchema.pick({
+  id: true,
+  mode: true,
+  tender: true,
+  amountFen: true,
+  status: true,
+  payType: true,
+  scanCode: true,
+  qrExpiresAt: true,
+  createdAt: true,
+  updatedAt: true,
+  paidAt: true,
 });
 
 export const HealthStatusSchema = z.enum(['ok', 'error', 'unreachable', 'not_configured', 'disconnected']);
@@ -110,7 +141,8 @@ export const channels = {
     input: NoInput,
     output: AppInfoSchema,
     access: ['cashier', 'display'],
-    summary: 'Name, version, mode and data directory, from the core.',
+    displayOutput: DisplayAppInfoSchema,
+    summary: 'Name, version, mode and data directory, from the core (the display: name, mode and shop name only).',
   }),
   'app:health': channel({
     input: NoInput,
@@ -149,7 +181,8 @@ export const channels = {
     input: NoInput,
     output: z.object({ payment: PaymentViewSchema.nullable(), now: z.number() }),
     access: ['cashier', 'display'],
-    summary: 'The newest payment of the current mode (what the checkout and the customer display show after a reload).',
+    displayOutput: z.object({ payment: DisplayPaymentSchema.nullable(), now: z.number() }),
+    summary: 'The newest payment of the current mode (what the checkout and the customer display show after a reload; the display gets display-safe fields only).',
   }),
   'payment:requery': channel({
     input: z.object({ id: z.number().int().positive() }).strict(),
@@ -397,6 +430,22 @@ export const events = {
   'device:status': DeviceStatusSchema,
   'session:changed': SessionSchema,
 } as const;
+
+/**
+ * Who hears which event, and what of it: per event, per window role, the schema its payload is parsed
+ * with before it crosses (so every field not in it is stripped), or no entry when that window must
+ * not hear the event at all. Every event needs an entry (the type demands one); the customer display
+ * hears only what a customer may see. Applied by the event bus for every transport.
+ */
+export type EventAccess = { readonly [R in WindowRole]?: z.ZodType };
+
+export const eventAccess: { readonly [E in keyof typeof events]: EventAccess } = {
+  'app:mode': { cashier: AppInfoSchema, display: DisplayAppInfoSchema },
+  'payment:updated': { cashier: PaymentViewSchema, display: DisplayPaymentSchema },
+  'refund:updated': { cashier: RefundViewSchema },
+  'device:status': { cashier: DeviceStatusSchema },
+  'session:changed': { cashier: SessionSchema },
+};
 
 export type Channels = typeof channels;
 export type ChannelName = keyof Channels;
