@@ -60,6 +60,8 @@ vi.mock('electron', () => {
     ipcMain: { handle: vi.fn((channel: string, fn: any) => handled.set(channel, fn)) },
     safeStorage: {
       isEncryptionAvailable: () => true,
+      // A Linux desktop without a secret service: Chromium's fixed-password backend.
+      getSelectedStorageBackend: () => 'basic_text',
       encryptString: (s: string) => Buffer.from(`enc:${s}`),
       decryptString: (b: Buffer) => b.toString().replace(/^enc:/, ''),
     },
@@ -148,7 +150,32 @@ describe('electron main: what each window hears (issue 8.12)', () => {
   });
 });
 
+describe('electron main: secrets under Linux basic_text (issue 8.14)', () => {
+  it.runIf(process.platform === 'linux')('refuses the basic_text backend and runs on the labelled file key, said in Settings', async () => {
+    const cashier = windows[0]!.contents;
+    const view: any = await handled.get('settings:get')!({ sender: cashier, senderFrame: cashier.mainFrame }, undefined);
+    expect(view).toMatchObject({ ok: true, value: { cipher: 'file-key' } });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${data.dir}/secret.key`)).toBe(true);
+  });
+});
+
 describe('safeStorage cipher', () => {
+  it('refuses Linux basic_text (a fixed password) and unknown, accepts a real keyring; other platforms do not ask', async () => {
+    const { createSafeStorageCipher } = await import('../../src/main/safe-storage-cipher');
+    const storage = (backend: string) => ({
+      isEncryptionAvailable: () => true,
+      encryptString: (s: string) => Buffer.from(s),
+      decryptString: (b: Buffer) => b.toString(),
+      getSelectedStorageBackend: () => backend as never,
+    });
+    expect(() => createSafeStorageCipher(storage('basic_text'), 'linux')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => createSafeStorageCipher(storage('unknown'), 'linux')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(createSafeStorageCipher(storage('gnome_libsecret'), 'linux').kind).toBe('safeStorage');
+    expect(createSafeStorageCipher(storage('kwallet5'), 'linux').kind).toBe('safeStorage');
+    expect(createSafeStorageCipher(storage('basic_text'), 'win32').kind).toBe('safeStorage');
+  });
+
   it('refuses to claim OS encryption when the OS offers none (main then falls back to the labelled file key)', async () => {
     const { createSafeStorageCipher } = await import('../../src/main/safe-storage-cipher');
     expect(() => createSafeStorageCipher({ isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' })).toThrow(
@@ -156,6 +183,7 @@ describe('safeStorage cipher', () => {
     );
     const cipher = createSafeStorageCipher({
       isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
       encryptString: (s: string) => Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a)),
       decryptString: (b: Buffer) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
     });
