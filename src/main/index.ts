@@ -1,7 +1,7 @@
 /**
  * Electron's main process: lifecycle, windows, IPC, secrets. Business logic lives in src/core.
  */
-import { app, BrowserWindow, ipcMain, safeStorage, screen, type WebContents } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, safeStorage, screen, session, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCore, type Core } from '../core/app/core';
@@ -11,7 +11,7 @@ import { createFileKeyCipher, type SecretCipher } from '../core/secrets/cipher';
 import type { WindowRole } from '../shared/ipc/contract';
 import { registerIpc } from './ipc';
 import { createSafeStorageCipher } from './safe-storage-cipher';
-import { cashierWindowOptions, displayWindowOptions, hardenWebContents } from './windows';
+import { cashierWindowOptions, displayWindowOptions, hardenSession, hardenWebContents, type BuildFlavour } from './windows';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const preloadPath = join(here, '../preload/index.cjs');
@@ -30,15 +30,15 @@ function load(win: BrowserWindow, page: 'index.html' | 'customer.html'): Promise
   return devUrl !== undefined ? win.loadURL(`${devUrl}/${page}`) : win.loadFile(join(rendererDir, page));
 }
 
-async function createWindows(): Promise<void> {
-  const cashier = new BrowserWindow(cashierWindowOptions(preloadPath));
-  const display = new BrowserWindow(displayWindowOptions(preloadPath, screen.getAllDisplays(), screen.getPrimaryDisplay().id));
+async function createWindows(flavour: BuildFlavour): Promise<void> {
+  const cashier = new BrowserWindow(cashierWindowOptions(preloadPath, flavour));
+  const display = new BrowserWindow(displayWindowOptions(preloadPath, screen.getAllDisplays(), screen.getPrimaryDisplay().id, flavour));
   for (const [win, role] of [
     [cashier, 'cashier'],
     [display, 'display'],
   ] as const) {
     windows.set(win.webContents.id, { role, contents: win.webContents });
-    hardenWebContents(win.webContents, isAppUrl);
+    hardenWebContents(win.webContents, isAppUrl, flavour);
     const id = win.webContents.id;
     win.on('closed', () => windows.delete(id));
     win.once('ready-to-show', () => win.show());
@@ -75,6 +75,11 @@ if (!app.requestSingleInstanceLock()) {
   app
     .whenReady()
     .then(async () => {
+      const flavour: BuildFlavour = { packaged: app.isPackaged };
+      // Before any page exists: no permission is ever granted, and a packaged build has no menu
+      // (Electron's default one offers reload and DevTools).
+      hardenSession(session.defaultSession);
+      if (flavour.packaged) Menu.setApplicationMenu(null);
       const logger = createConsoleLogger('main');
       core = await startCore({
         dataDir: app.getPath('userData'),
@@ -90,7 +95,7 @@ if (!app.requestSingleInstanceLock()) {
         isAppUrl,
         targets: () => [...windows.values()],
       });
-      await createWindows();
+      await createWindows(flavour);
     })
     .catch((error: unknown) => {
       process.stderr.write(`cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

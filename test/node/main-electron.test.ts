@@ -13,6 +13,8 @@ const windows: { options: Record<string, any>; contents: any; loaded: string[] }
 let whenReadyResolve: () => void = () => undefined;
 const ready = new Promise<void>((resolve) => (whenReadyResolve = resolve));
 let singleInstanceLock = true;
+const sessionHandlers: Record<string, any> = {};
+const appMenu: { value: unknown } = { value: 'default' };
 
 vi.mock('electron', () => {
   let nextId = 1;
@@ -26,6 +28,7 @@ vi.mock('electron', () => {
         id,
         mainFrame: { url: '' },
         isDestroyed: () => false,
+        closeDevTools: vi.fn(),
         send: vi.fn(),
         setWindowOpenHandler: vi.fn((fn: unknown) => (handlers.open = fn)),
         on: vi.fn((name: string, fn: unknown) => (handlers[name] = fn)),
@@ -52,12 +55,22 @@ vi.mock('electron', () => {
       whenReady: () => ready,
       getPath: (name: string) => (name === 'userData' ? data.dir : '/nonexistent'),
       getVersion: () => '1.2.3',
+      // As in the installed app: the packaged-build rules apply.
+      isPackaged: true,
       on: vi.fn(),
       quit: vi.fn(),
       exit: vi.fn(),
     },
     BrowserWindow,
     ipcMain: { handle: vi.fn((channel: string, fn: any) => handled.set(channel, fn)) },
+    Menu: { setApplicationMenu: vi.fn((menu: unknown) => (appMenu.value = menu)) },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: vi.fn((fn: unknown) => (sessionHandlers.request = fn)),
+        setPermissionCheckHandler: vi.fn((fn: unknown) => (sessionHandlers.check = fn)),
+        setDevicePermissionHandler: vi.fn((fn: unknown) => (sessionHandlers.device = fn)),
+      },
+    },
     safeStorage: {
       isEncryptionAvailable: () => true,
       // A Linux desktop without a secret service: Chromium's fixed-password backend.
@@ -157,6 +170,49 @@ describe('electron main: secrets under Linux basic_text (issue 8.14)', () => {
     expect(view).toMatchObject({ ok: true, value: { cipher: 'file-key' } });
     const { existsSync } = await import('node:fs');
     expect(existsSync(`${data.dir}/secret.key`)).toBe(true);
+  });
+});
+
+describe('electron main: packaged-build hardening (issue 8.15)', () => {
+  it('denies every permission request, check and device request', () => {
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'serial', 'hid', 'usb', 'openExternal']) {
+      const callback = vi.fn();
+      sessionHandlers.request(windows[0]!.contents, permission, callback, {});
+      expect(callback).toHaveBeenCalledWith(false);
+      expect(sessionHandlers.check(windows[0]!.contents, permission, 'file://', {})).toBe(false);
+    }
+    expect(sessionHandlers.device({ deviceType: 'serial', origin: 'file://' })).toBe(false);
+  });
+
+  it('has no DevTools and no default menu in a packaged build', () => {
+    expect(appMenu.value).toBeNull();
+    for (const { options, contents } of windows) {
+      expect(options.webPreferences.devTools).toBe(false);
+      contents.handlers['devtools-opened']();
+      expect(contents.closeDevTools).toHaveBeenCalled();
+    }
+  });
+
+  it('development builds keep DevTools', async () => {
+    const { cashierWindowOptions, displayWindowOptions } = await import('../../src/main/windows');
+    expect(cashierWindowOptions('/p.cjs', { packaged: false }).webPreferences?.devTools).toBe(true);
+    expect(displayWindowOptions('/p.cjs', [], 1, { packaged: false }).webPreferences?.devTools).toBe(true);
+  });
+
+  it('electron-builder.yml flips the fuses: no RunAsNode, NODE_OPTIONS or --inspect; cookie encryption, asar integrity, asar only', async () => {
+    const { load } = await import('js-yaml');
+    const { readFileSync } = await import('node:fs');
+    const config = load(readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8')) as Record<string, any>;
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // Only-load-from-asar needs an asar: it must not be switched off.
+    expect(config.asar).not.toBe(false);
   });
 });
 
