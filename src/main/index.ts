@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCore, type Core } from '../core/app/core';
 import { PROVISIONING_FILE } from '../core/config/provisioning';
-import { createConsoleLogger } from '../core/util/logger';
+import { consoleSink, createLogger, type Logger, type LogSink } from '../core/util/logger';
+import { createRotatingLog } from '../core/util/log-file';
 import { createFileKeyCipher, type SecretCipher } from '../core/secrets/cipher';
 import type { WindowRole } from '../shared/ipc/contract';
 import { registerIpc } from './ipc';
@@ -51,13 +52,24 @@ async function createWindows(flavour: BuildFlavour): Promise<void> {
  * The OS keychain when there is one; otherwise (a Linux kiosk without a secret service, say) the
  * labelled file-key fallback, so the counter still starts — Settings then shows "file key".
  */
-function chooseCipher(userData: string, logger: ReturnType<typeof createConsoleLogger>): SecretCipher {
+function chooseCipher(userData: string, logger: Logger): SecretCipher {
   try {
     return createSafeStorageCipher(safeStorage);
   } catch (error) {
     logger.warn('safeStorage unavailable: secrets fall back to the file key in the data directory', error);
     return createFileKeyCipher(userData);
   }
+}
+
+/** The log file under userData/logs (a packaged counter has no terminal), plus the console. */
+function mainLogger(userData: string): Logger {
+  const sinks: LogSink[] = [consoleSink()];
+  try {
+    sinks.push(createRotatingLog(userData));
+  } catch (error) {
+    process.stderr.write(`log file unavailable: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  return createLogger('main', sinks);
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -80,7 +92,7 @@ if (!app.requestSingleInstanceLock()) {
       // (Electron's default one offers reload and DevTools).
       hardenSession(session.defaultSession);
       if (flavour.packaged) Menu.setApplicationMenu(null);
-      const logger = createConsoleLogger('main');
+      const logger = mainLogger(app.getPath('userData'));
       core = await startCore({
         dataDir: app.getPath('userData'),
         version: app.getVersion(),
@@ -103,8 +115,16 @@ if (!app.requestSingleInstanceLock()) {
     });
 
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => {
-    void core?.close();
+  // Quit only after the core has closed in order (timers, devices, listeners, gateways, then the
+  // ledger): the quit is held once, the close awaited, then the app really quits.
+  app.on('before-quit', (event) => {
+    const closing = core;
+    if (closing === null) return;
     core = null;
+    event.preventDefault();
+    void closing
+      .close()
+      .catch((error: unknown) => process.stderr.write(`core close failed: ${error instanceof Error ? error.message : String(error)}\n`))
+      .finally(() => app.quit());
   });
 }

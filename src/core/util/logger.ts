@@ -76,18 +76,88 @@ export function maskRawText(text: string | null): string | null {
   return JSON.stringify(masked) === JSON.stringify(parsed) ? text : JSON.stringify(masked);
 }
 
-export function createConsoleLogger(scope = 'cashier', quiet = false): Logger {
-  const write = (level: string, message: string, data?: unknown): void => {
-    if (quiet && level !== 'error') return;
-    const line = `${new Date().toISOString()} ${level} [${scope}] ${message}`;
-    const rest = data === undefined ? '' : ` ${JSON.stringify(maskSecrets(data))}`;
-    (level === 'error' ? process.stderr : process.stdout).write(`${line}${rest}\n`);
+/** One log line: what the log file stores as JSON (and the console prints as text). */
+export interface LogRecord {
+  time: string;
+  level: 'info' | 'warn' | 'error';
+  module: string;
+  message: string;
+  data?: unknown;
+}
+
+/** Where log records go: the console, the rotating file, a test's array. */
+export interface LogSink {
+  write(record: LogRecord): void;
+}
+
+/**
+ * Secret values the process knows (gateway keys as the secret store reads or writes them): any log
+ * text containing one has it replaced, whatever field or message it hides in.
+ */
+const knownSecrets = new Set<string>();
+
+export function registerSecret(value: string): void {
+  if (value.length >= 6) knownSecrets.add(value);
+}
+
+const QUERY_SECRET = /\b(key|sign|signkey|pin|password|secret|token)=([^&\s"]*)/gi;
+
+/** Everything a log line says, after redaction: known secrets, key=… pairs, card numbers. */
+export function redactText(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets) if (out.includes(secret)) out = out.split(secret).join('***');
+  out = out.replace(QUERY_SECRET, (_m, k: string) => `${k}=***`);
+  return maskPansInText(out);
+}
+
+/** Structured data for a log line: secret fields masked, raw JSON bodies masked, card numbers cut. */
+function redactData(value: unknown): unknown {
+  const masked = maskSecrets(value);
+  return JSON.parse(redactText(JSON.stringify(masked, (_k, v: unknown) => (typeof v === 'string' ? (maskRawText(v) ?? v) : v)) ?? 'null')) as unknown;
+}
+
+/**
+ * The logger the app uses: one module name, any number of sinks, the same redaction for all of them
+ * (the event log's key masking plus known secrets, card numbers and raw bodies). A sink that throws
+ * (disk full) never takes the caller down.
+ */
+export function createLogger(module: string, sinks: readonly LogSink[]): Logger {
+  const write = (level: LogRecord['level'], message: string, data?: unknown): void => {
+    let record: LogRecord;
+    try {
+      record = { time: new Date().toISOString(), level, module, message: redactText(message) };
+      if (data !== undefined) record.data = redactData(data);
+    } catch {
+      record = { time: new Date().toISOString(), level, module, message: '(log record could not be redacted; dropped its data)' };
+    }
+    for (const sink of sinks) {
+      try {
+        sink.write(record);
+      } catch {
+        // Logging must never break a payment.
+      }
+    }
   };
   return {
     info: (m, d) => write('info', m, d),
     warn: (m, d) => write('warn', m, d),
     error: (m, d) => write('error', m, d),
   };
+}
+
+/** stdout / stderr, one line per record; `quiet` prints errors only. */
+export function consoleSink(quiet = false): LogSink {
+  return {
+    write(record) {
+      if (quiet && record.level !== 'error') return;
+      const rest = record.data === undefined ? '' : ` ${JSON.stringify(record.data)}`;
+      (record.level === 'error' ? process.stderr : process.stdout).write(`${record.time} ${record.level} [${record.module}] ${record.message}${rest}\n`);
+    },
+  };
+}
+
+export function createConsoleLogger(scope = 'cashier', quiet = false): Logger {
+  return createLogger(scope, [consoleSink(quiet)]);
 }
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
