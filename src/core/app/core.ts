@@ -34,6 +34,8 @@ import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/train
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
+import { buildDiagnostics } from './diagnostics';
+import { LOG_DIR } from '../util/log-file';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -53,6 +55,8 @@ export interface CoreOptions {
   faultPoint?: (name: 'before-send' | 'after-send' | 'after-answer') => void;
   /** Serial ports (tests inject serialport's mock or a pty factory). */
   portFactory?: PortFactory;
+  /** Where the log files are (default <dataDir>/logs), for the diagnostics export. */
+  logDir?: string;
   /** Overrides the polling schedule (tests and benchmarks). */
   schedule?: Partial<PollingSchedule>;
   /** Headquarters sync: the HTTP path (tests inject their own) and the caught-up polling interval. */
@@ -426,6 +430,24 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       const payment = getPayment(db, id);
       if (payment.mode !== 'training' || payment.sysTrace === null) throw new AppError('INVALID_STATE', 'not an issued training payment');
       return { paid: trainingGateway.pay(payment.sysTrace) };
+    },
+    'app:diagnostics': async ({ approval }) => {
+      const op = await verifyPin(db, approval.code, approval.pin, now());
+      requireRole(op, 'supervisor');
+      appendEvent(db, { at: now(), entity: 'app', type: 'diagnostics_exported', actor: op.code, data: {} });
+      const settings = await backOffice.handlers['settings:get'](undefined, { role: 'cashier' });
+      const zip = await buildDiagnostics({
+        appVersion: options.version,
+        platform: options.platform,
+        logDir: options.logDir ?? join(options.dataDir, LOG_DIR),
+        db,
+        ledgerPath,
+        health: await health(),
+        // Secret fields come out as *** (the masking of `key`); whether each key is set is said here.
+        settings: { info: info(), settings, keysSet: { bpc: settings.bpc.key.hasValue, cipher: settings.cipher } },
+        now: now(),
+      });
+      return { fileName: zip.fileName, mime: 'application/zip', base64: zip.bytes.toString('base64') };
     },
     ...backOffice.handlers,
   };

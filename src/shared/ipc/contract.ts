@@ -150,6 +150,12 @@ export const channels = {
     access: ['cashier'],
     summary: 'Ledger, gateways and devices as they really are; "not_configured" where nothing is.',
   }),
+  'app:diagnostics': channel({
+    input: z.object({ approval: ApprovalSchema }).strict(),
+    output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+    access: ['cashier'],
+    summary: 'Diagnostics zip for the installer (supervisor PIN): last logs, health, versions, settings without secrets, ledger integrity check and counts — never the ledger or a key.',
+  }),
   'payment:create': channel({
     input: z
       .object({
