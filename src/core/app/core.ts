@@ -35,6 +35,7 @@ import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devic
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
 import { buildDiagnostics } from './diagnostics';
+import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
 
 export const APP_NAME = 'Counter Cashier';
@@ -357,6 +358,23 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (payment.mode === mode()) devices.showPayment(payment);
   });
 
+  // The checkout's status light: probed every 30 s and whenever a device, the mode or a setting changes.
+  const status = new StatusService({
+    health: () => health(),
+    notifications: () =>
+      mode() !== 'live' || !config.notifications.enabled
+        ? null
+        : liveListener !== null
+          ? { name: 'notifications', status: 'ok', detail: `listening on ${config.notifications.host}:${liveListener.port}` }
+          : { name: 'notifications', status: 'error', detail: configError ?? 'the notification listener is not running' },
+    publish: (report) => bus.emit('app:status', report),
+    timers: options.timers ?? realTimers,
+    logger,
+  });
+  bus.onAny((event) => {
+    if (event === 'device:status' || event === 'app:mode') void status.refresh().catch(() => undefined);
+  });
+
   const backOffice = createBackOffice({
     db,
     bus,
@@ -394,6 +412,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
+    'app:status': () => status.current(),
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
       if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
@@ -456,6 +475,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
+  // First probe right away: "the bank is down" shows before the first sale.
+  status.start();
 
   // Headquarters: the event log is the outbox; selling never waits for it.
   const hqConnection = (): HqConnection | null => {
@@ -496,6 +517,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     info,
     health,
     async close() {
+      status.stop();
       await sync.stop();
       await defaultSync?.close();
       engine.stop();

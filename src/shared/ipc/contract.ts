@@ -119,6 +119,17 @@ export const HealthSchema = z.object({
   sync: HealthItemSchema.optional(),
 });
 
+/** One line of the checkout's status light. `detail` is the host's English detail (for the tooltip). */
+export const StatusItemSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['gateway', 'ledger', 'device', 'notifications']),
+  status: HealthStatusSchema,
+  detail: z.string(),
+});
+
+/** The status light: green when every configured item is ok, otherwise red with each failing item. */
+export const StatusReportSchema = z.object({ checkedAt: z.string(), ok: z.boolean(), items: z.array(StatusItemSchema) });
+
 export const SecretSummarySchema = z.object({ hasValue: z.boolean(), suffix: z.string(), cipher: z.enum(['safeStorage', 'file-key']).nullable() });
 
 export const SettingsViewSchema = z.object({
@@ -155,6 +166,12 @@ export const channels = {
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
     access: ['cashier'],
     summary: 'Diagnostics zip for the installer (supervisor PIN): last logs, health, versions, settings without secrets, ledger integrity check and counts — never the ledger or a key.',
+  }),
+  'app:status': channel({
+    input: NoInput,
+    output: StatusReportSchema,
+    access: ['cashier'],
+    summary: 'The checkout status light: each configured gateway, the ledger, devices, notifications (probed every 30 s and on change).',
   }),
   'payment:create': channel({
     input: z
@@ -435,6 +452,7 @@ export const events = {
   'refund:updated': RefundViewSchema,
   'device:status': DeviceStatusSchema,
   'session:changed': SessionSchema,
+  'app:status': StatusReportSchema,
 } as const;
 
 /**
@@ -451,6 +469,7 @@ export const eventAccess: { readonly [E in keyof typeof events]: EventAccess } =
   'refund:updated': { cashier: RefundViewSchema },
   'device:status': { cashier: DeviceStatusSchema },
   'session:changed': { cashier: SessionSchema },
+  'app:status': { cashier: StatusReportSchema },
 };
 
 export type Channels = typeof channels;
@@ -472,4 +491,6 @@ export function isEventName(value: unknown): value is EventName {
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type Health = z.output<typeof HealthSchema>;
 export type HealthItem = z.output<typeof HealthItemSchema>;
+export type StatusItem = z.output<typeof StatusItemSchema>;
+export type StatusReport = z.output<typeof StatusReportSchema>;
 export type AppMode = z.output<typeof AppModeSchema>;
