@@ -1,7 +1,8 @@
 /**
  * Electron's main process: lifecycle, windows, IPC, secrets. Business logic lives in src/core.
  */
-import { app, BrowserWindow, ipcMain, Menu, safeStorage, screen, session, type WebContents } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, safeStorage, screen, session, type WebContents } from 'electron';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCore, type Core } from '../core/app/core';
@@ -10,7 +11,11 @@ import { consoleSink, createLogger, type Logger, type LogSink } from '../core/ut
 import { createRotatingLog } from '../core/util/log-file';
 import { createFileKeyCipher, type SecretCipher } from '../core/secrets/cipher';
 import type { WindowRole } from '../shared/ipc/contract';
+import { buildDiagnostics } from '../core/app/diagnostics';
+import { describeStartupFailure, startupFailureText } from '../core/app/startup-failure';
+import { LOG_DIR } from '../core/util/log-file';
 import { registerIpc } from './ipc';
+import { onStartupWindowLink, startupFailureHtml, startupWindowOptions } from './startup-window';
 import { createSafeStorageCipher } from './safe-storage-cipher';
 import { cashierWindowOptions, displayWindowOptions, hardenSession, hardenWebContents, type BuildFlavour } from './windows';
 
@@ -72,6 +77,41 @@ function mainLogger(userData: string): Logger {
   return createLogger('main', sinks);
 }
 
+/**
+ * The core could not start (ledger locked, damaged, missing after prior use, provisioning refused, a
+ * port busy…): a small window says what happened and what to do, with "copy details" and a
+ * diagnostics export, instead of an exit with one stderr line nobody sees. The stack goes to the log.
+ */
+function showStartupFailure(error: unknown): void {
+  const userData = app.getPath('userData');
+  const logger = mainLogger(userData);
+  logger.error('cannot start', error);
+  const failure = describeStartupFailure(error, { dataDir: userData });
+  process.stderr.write(startupFailureText(failure));
+  const win = new BrowserWindow(startupWindowOptions());
+  win.on('closed', () => app.quit());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.on('did-navigate-in-page', (_event, url) =>
+    onStartupWindowLink(url, failure, {
+      copy: (text) => {
+        void clipboard.writeText(text);
+      },
+      exportDiagnostics: async () => {
+        const zip = await buildDiagnostics({ appVersion: app.getVersion(), platform: 'electron', logDir: join(userData, LOG_DIR), startupError: failure });
+        const path = join(userData, zip.fileName);
+        writeFileSync(path, zip.bytes, { mode: 0o600 });
+        return path;
+      },
+      notify: (message) => {
+        void dialog.showMessageBox(win, { type: 'info', message });
+      },
+      quit: () => win.close(),
+    }),
+  );
+  void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(startupFailureHtml(failure))}`);
+}
+
 if (!app.requestSingleInstanceLock()) {
   // A second copy on the same counter would share the ledger and the serial ports: hand over and leave.
   app.quit();
@@ -109,10 +149,7 @@ if (!app.requestSingleInstanceLock()) {
       });
       await createWindows(flavour);
     })
-    .catch((error: unknown) => {
-      process.stderr.write(`cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      app.exit(1);
-    });
+    .catch((error: unknown) => showStartupFailure(error));
 
   app.on('window-all-closed', () => app.quit());
   // Quit only after the core has closed in order (timers, devices, listeners, gateways, then the

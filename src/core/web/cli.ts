@@ -12,6 +12,7 @@ import { createFileKeyCipher } from '../secrets/cipher';
 import { consoleSink, createLogger, type LogSink } from '../util/logger';
 import { createRotatingLog } from '../util/log-file';
 import { startWebHost } from './host';
+import { describeStartupFailure, startupFailureText } from '../app/startup-failure';
 import { parseCliArgs } from './args';
 import { version } from '../../../package.json';
 
@@ -67,6 +68,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`cannot start browser mode: ${error instanceof Error ? error.message : String(error)}\n`);
+  // The same text as the desktop app's start-up failure window: what happened, what to do.
+  const args = (() => {
+    try {
+      return parseCliArgs(process.argv.slice(2));
+    } catch {
+      return {} as { data?: string };
+    }
+  })();
+  const dataDir = resolve(args.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'counter-cashier-web'));
+  process.stderr.write(`cannot start browser mode\n${startupFailureText(describeStartupFailure(error, { dataDir }))}`);
   process.exit(1);
 });
