@@ -48,6 +48,8 @@ export class StatusService {
 
   /** Probe now; concurrent calls share one probe, and a change during a probe probes once more. */
   refresh(): Promise<StatusReport> {
+    // After close the ledger is gone: no probe may touch it (the last report stands).
+    if (this.stopped) return Promise.resolve(this.last ?? { checkedAt: new Date().toISOString(), ok: false, items: [] });
     if (this.running !== null) {
       this.again = true;
       return this.running;
