@@ -1,17 +1,23 @@
 /**
  * Electron's main process: lifecycle, windows, IPC, secrets. Business logic lives in src/core.
  */
-import { app, BrowserWindow, ipcMain, safeStorage, screen, type WebContents } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, safeStorage, screen, session, type WebContents } from 'electron';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startCore, type Core } from '../core/app/core';
 import { PROVISIONING_FILE } from '../core/config/provisioning';
-import { createConsoleLogger } from '../core/util/logger';
+import { consoleSink, createLogger, type Logger, type LogSink } from '../core/util/logger';
+import { createRotatingLog } from '../core/util/log-file';
 import { createFileKeyCipher, type SecretCipher } from '../core/secrets/cipher';
 import type { WindowRole } from '../shared/ipc/contract';
+import { buildDiagnostics } from '../core/app/diagnostics';
+import { describeStartupFailure, startupFailureText } from '../core/app/startup-failure';
+import { LOG_DIR } from '../core/util/log-file';
 import { registerIpc } from './ipc';
+import { onStartupWindowLink, startupFailureHtml, startupWindowOptions } from './startup-window';
 import { createSafeStorageCipher } from './safe-storage-cipher';
-import { cashierWindowOptions, displayWindowOptions, hardenWebContents } from './windows';
+import { cashierWindowOptions, displayWindowOptions, hardenSession, hardenWebContents, type BuildFlavour } from './windows';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const preloadPath = join(here, '../preload/index.cjs');
@@ -30,15 +36,15 @@ function load(win: BrowserWindow, page: 'index.html' | 'customer.html'): Promise
   return devUrl !== undefined ? win.loadURL(`${devUrl}/${page}`) : win.loadFile(join(rendererDir, page));
 }
 
-async function createWindows(): Promise<void> {
-  const cashier = new BrowserWindow(cashierWindowOptions(preloadPath));
-  const display = new BrowserWindow(displayWindowOptions(preloadPath, screen.getAllDisplays(), screen.getPrimaryDisplay().id));
+async function createWindows(flavour: BuildFlavour): Promise<void> {
+  const cashier = new BrowserWindow(cashierWindowOptions(preloadPath, flavour));
+  const display = new BrowserWindow(displayWindowOptions(preloadPath, screen.getAllDisplays(), screen.getPrimaryDisplay().id, flavour));
   for (const [win, role] of [
     [cashier, 'cashier'],
     [display, 'display'],
   ] as const) {
     windows.set(win.webContents.id, { role, contents: win.webContents });
-    hardenWebContents(win.webContents, isAppUrl);
+    hardenWebContents(win.webContents, isAppUrl, flavour);
     const id = win.webContents.id;
     win.on('closed', () => windows.delete(id));
     win.once('ready-to-show', () => win.show());
@@ -51,13 +57,59 @@ async function createWindows(): Promise<void> {
  * The OS keychain when there is one; otherwise (a Linux kiosk without a secret service, say) the
  * labelled file-key fallback, so the counter still starts — Settings then shows "file key".
  */
-function chooseCipher(userData: string, logger: ReturnType<typeof createConsoleLogger>): SecretCipher {
+function chooseCipher(userData: string, logger: Logger): SecretCipher {
   try {
     return createSafeStorageCipher(safeStorage);
   } catch (error) {
     logger.warn('safeStorage unavailable: secrets fall back to the file key in the data directory', error);
     return createFileKeyCipher(userData);
   }
+}
+
+/** The log file under userData/logs (a packaged counter has no terminal), plus the console. */
+function mainLogger(userData: string): Logger {
+  const sinks: LogSink[] = [consoleSink()];
+  try {
+    sinks.push(createRotatingLog(userData));
+  } catch (error) {
+    process.stderr.write(`log file unavailable: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  return createLogger('main', sinks);
+}
+
+/**
+ * The core could not start (ledger locked, damaged, missing after prior use, provisioning refused, a
+ * port busy…): a small window says what happened and what to do, with "copy details" and a
+ * diagnostics export, instead of an exit with one stderr line nobody sees. The stack goes to the log.
+ */
+function showStartupFailure(error: unknown): void {
+  const userData = app.getPath('userData');
+  const logger = mainLogger(userData);
+  logger.error('cannot start', error);
+  const failure = describeStartupFailure(error, { dataDir: userData });
+  process.stderr.write(startupFailureText(failure));
+  const win = new BrowserWindow(startupWindowOptions());
+  win.on('closed', () => app.quit());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.on('did-navigate-in-page', (_event, url) =>
+    onStartupWindowLink(url, failure, {
+      copy: (text) => {
+        void clipboard.writeText(text);
+      },
+      exportDiagnostics: async () => {
+        const zip = await buildDiagnostics({ appVersion: app.getVersion(), platform: 'electron', logDir: join(userData, LOG_DIR), startupError: failure });
+        const path = join(userData, zip.fileName);
+        writeFileSync(path, zip.bytes, { mode: 0o600 });
+        return path;
+      },
+      notify: (message) => {
+        void dialog.showMessageBox(win, { type: 'info', message });
+      },
+      quit: () => win.close(),
+    }),
+  );
+  void win.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(startupFailureHtml(failure))}`);
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -75,7 +127,12 @@ if (!app.requestSingleInstanceLock()) {
   app
     .whenReady()
     .then(async () => {
-      const logger = createConsoleLogger('main');
+      const flavour: BuildFlavour = { packaged: app.isPackaged };
+      // Before any page exists: no permission is ever granted, and a packaged build has no menu
+      // (Electron's default one offers reload and DevTools).
+      hardenSession(session.defaultSession);
+      if (flavour.packaged) Menu.setApplicationMenu(null);
+      const logger = mainLogger(app.getPath('userData'));
       core = await startCore({
         dataDir: app.getPath('userData'),
         version: app.getVersion(),
@@ -88,18 +145,23 @@ if (!app.requestSingleInstanceLock()) {
       registerIpc(ipcMain, core.dispatch, core.bus, {
         roleOf: (id) => windows.get(id)?.role ?? null,
         isAppUrl,
-        targets: () => [...windows.values()].map((w) => w.contents),
+        targets: () => [...windows.values()],
       });
-      await createWindows();
+      await createWindows(flavour);
     })
-    .catch((error: unknown) => {
-      process.stderr.write(`cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      app.exit(1);
-    });
+    .catch((error: unknown) => showStartupFailure(error));
 
   app.on('window-all-closed', () => app.quit());
-  app.on('before-quit', () => {
-    void core?.close();
+  // Quit only after the core has closed in order (timers, devices, listeners, gateways, then the
+  // ledger): the quit is held once, the close awaited, then the app really quits.
+  app.on('before-quit', (event) => {
+    const closing = core;
+    if (closing === null) return;
     core = null;
+    event.preventDefault();
+    void closing
+      .close()
+      .catch((error: unknown) => process.stderr.write(`core close failed: ${error instanceof Error ? error.message : String(error)}\n`))
+      .finally(() => app.quit());
   });
 }

@@ -10,8 +10,8 @@ export interface IpcRegistration {
   roleOf(webContentsId: number): WindowRole | null;
   /** True for the app's own pages (file:// of out/renderer, or the dev server in development). */
   isAppUrl(url: string): boolean;
-  /** Where pushed events go. */
-  targets(): WebContents[];
+  /** Where pushed events go, with each window's role (which decides what it may hear). */
+  targets(): { role: WindowRole; contents: WebContents }[];
 }
 
 /**
@@ -26,11 +26,17 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, dispatch: Dispatch
       return dispatch(channel, input, { role });
     });
   }
-  return bus.onAny((event, payload) => {
-    for (const contents of reg.targets()) {
-      if (!contents.isDestroyed()) contents.send(IPC_EVENT, event, payload);
-    }
-  });
+  const offs = (['cashier', 'display'] as const).map((role) =>
+    // Only the events this role may hear, with only the fields it may see (the contract's eventAccess).
+    bus.forRole(role, (event, payload) => {
+      for (const target of reg.targets()) {
+        if (target.role === role && !target.contents.isDestroyed()) target.contents.send(IPC_EVENT, event, payload);
+      }
+    }),
+  );
+  return () => {
+    for (const off of offs) off();
+  };
 }
 
 function trustedRole(event: IpcMainInvokeEvent, reg: IpcRegistration): WindowRole | null {

@@ -13,6 +13,8 @@ const windows: { options: Record<string, any>; contents: any; loaded: string[] }
 let whenReadyResolve: () => void = () => undefined;
 const ready = new Promise<void>((resolve) => (whenReadyResolve = resolve));
 let singleInstanceLock = true;
+const sessionHandlers: Record<string, any> = {};
+const appMenu: { value: unknown } = { value: 'default' };
 
 vi.mock('electron', () => {
   let nextId = 1;
@@ -26,6 +28,7 @@ vi.mock('electron', () => {
         id,
         mainFrame: { url: '' },
         isDestroyed: () => false,
+        closeDevTools: vi.fn(),
         send: vi.fn(),
         setWindowOpenHandler: vi.fn((fn: unknown) => (handlers.open = fn)),
         on: vi.fn((name: string, fn: unknown) => (handlers[name] = fn)),
@@ -52,14 +55,26 @@ vi.mock('electron', () => {
       whenReady: () => ready,
       getPath: (name: string) => (name === 'userData' ? data.dir : '/nonexistent'),
       getVersion: () => '1.2.3',
+      // As in the installed app: the packaged-build rules apply.
+      isPackaged: true,
       on: vi.fn(),
       quit: vi.fn(),
       exit: vi.fn(),
     },
     BrowserWindow,
     ipcMain: { handle: vi.fn((channel: string, fn: any) => handled.set(channel, fn)) },
+    Menu: { setApplicationMenu: vi.fn((menu: unknown) => (appMenu.value = menu)) },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: vi.fn((fn: unknown) => (sessionHandlers.request = fn)),
+        setPermissionCheckHandler: vi.fn((fn: unknown) => (sessionHandlers.check = fn)),
+        setDevicePermissionHandler: vi.fn((fn: unknown) => (sessionHandlers.device = fn)),
+      },
+    },
     safeStorage: {
       isEncryptionAvailable: () => true,
+      // A Linux desktop without a secret service: Chromium's fixed-password backend.
+      getSelectedStorageBackend: () => 'basic_text',
       encryptString: (s: string) => Buffer.from(`enc:${s}`),
       decryptString: (b: Buffer) => b.toString().replace(/^enc:/, ''),
     },
@@ -125,7 +140,98 @@ describe('electron main (mocked electron)', () => {
   });
 });
 
+describe('electron main: what each window hears (issue 8.12)', () => {
+  it('pushes session changes to the cashier window only; the display gets display-safe payment fields only', async () => {
+    const cashier = windows[0]!.contents;
+    const display = windows[1]!.contents;
+    const as = (contents: any) => ({ sender: contents, senderFrame: contents.mainFrame });
+    expect(await handled.get('session:signIn')!(as(cashier), { code: '001', pin: '1111' })).toMatchObject({ ok: true });
+    const sale: any = await handled.get('payment:create')!(as(cashier), { amountFen: 500, memo: 'MEMO-cashier-only' });
+    expect(sale).toMatchObject({ ok: true });
+    await vi.waitFor(() => expect(display.send.mock.calls.some((c: unknown[]) => c[1] === 'payment:updated')).toBe(true));
+    const names = (contents: any) => contents.send.mock.calls.map((c: unknown[]) => c[1]);
+    expect(names(cashier)).toContain('session:changed');
+    expect(names(display)).not.toContain('session:changed');
+    expect(names(display).every((n: string) => n === 'payment:updated' || n === 'app:mode')).toBe(true);
+    expect(JSON.stringify(display.send.mock.calls)).not.toContain('MEMO-cashier-only');
+    expect(JSON.stringify(cashier.send.mock.calls)).toContain('MEMO-cashier-only');
+    const current: any = await handled.get('payment:current')!(as(display), undefined);
+    expect(current.value.payment).toMatchObject({ amountFen: 500 });
+    expect(current.value.payment.memo).toBeUndefined();
+    expect(current.value.payment.operator).toBeUndefined();
+    await handled.get('payment:cancel')!(as(cashier), { id: sale.value.id });
+  });
+});
+
+describe('electron main: secrets under Linux basic_text (issue 8.14)', () => {
+  it.runIf(process.platform === 'linux')('refuses the basic_text backend and runs on the labelled file key, said in Settings', async () => {
+    const cashier = windows[0]!.contents;
+    const view: any = await handled.get('settings:get')!({ sender: cashier, senderFrame: cashier.mainFrame }, undefined);
+    expect(view).toMatchObject({ ok: true, value: { cipher: 'file-key' } });
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(`${data.dir}/secret.key`)).toBe(true);
+  });
+});
+
+describe('electron main: packaged-build hardening (issue 8.15)', () => {
+  it('denies every permission request, check and device request', () => {
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'serial', 'hid', 'usb', 'openExternal']) {
+      const callback = vi.fn();
+      sessionHandlers.request(windows[0]!.contents, permission, callback, {});
+      expect(callback).toHaveBeenCalledWith(false);
+      expect(sessionHandlers.check(windows[0]!.contents, permission, 'file://', {})).toBe(false);
+    }
+    expect(sessionHandlers.device({ deviceType: 'serial', origin: 'file://' })).toBe(false);
+  });
+
+  it('has no DevTools and no default menu in a packaged build', () => {
+    expect(appMenu.value).toBeNull();
+    for (const { options, contents } of windows) {
+      expect(options.webPreferences.devTools).toBe(false);
+      contents.handlers['devtools-opened']();
+      expect(contents.closeDevTools).toHaveBeenCalled();
+    }
+  });
+
+  it('development builds keep DevTools', async () => {
+    const { cashierWindowOptions, displayWindowOptions } = await import('../../src/main/windows');
+    expect(cashierWindowOptions('/p.cjs', { packaged: false }).webPreferences?.devTools).toBe(true);
+    expect(displayWindowOptions('/p.cjs', [], 1, { packaged: false }).webPreferences?.devTools).toBe(true);
+  });
+
+  it('electron-builder.yml flips the fuses: no RunAsNode, NODE_OPTIONS or --inspect; cookie encryption, asar integrity, asar only', async () => {
+    const { load } = await import('js-yaml');
+    const { readFileSync } = await import('node:fs');
+    const config = load(readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8')) as Record<string, any>;
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // Only-load-from-asar needs an asar: it must not be switched off.
+    expect(config.asar).not.toBe(false);
+  });
+});
+
 describe('safeStorage cipher', () => {
+  it('refuses Linux basic_text (a fixed password) and unknown, accepts a real keyring; other platforms do not ask', async () => {
+    const { createSafeStorageCipher } = await import('../../src/main/safe-storage-cipher');
+    const storage = (backend: string) => ({
+      isEncryptionAvailable: () => true,
+      encryptString: (s: string) => Buffer.from(s),
+      decryptString: (b: Buffer) => b.toString(),
+      getSelectedStorageBackend: () => backend as never,
+    });
+    expect(() => createSafeStorageCipher(storage('basic_text'), 'linux')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => createSafeStorageCipher(storage('unknown'), 'linux')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(createSafeStorageCipher(storage('gnome_libsecret'), 'linux').kind).toBe('safeStorage');
+    expect(createSafeStorageCipher(storage('kwallet5'), 'linux').kind).toBe('safeStorage');
+    expect(createSafeStorageCipher(storage('basic_text'), 'win32').kind).toBe('safeStorage');
+  });
+
   it('refuses to claim OS encryption when the OS offers none (main then falls back to the labelled file key)', async () => {
     const { createSafeStorageCipher } = await import('../../src/main/safe-storage-cipher');
     expect(() => createSafeStorageCipher({ isEncryptionAvailable: () => false, encryptString: () => Buffer.alloc(0), decryptString: () => '' })).toThrow(
@@ -133,6 +239,7 @@ describe('safeStorage cipher', () => {
     );
     const cipher = createSafeStorageCipher({
       isEncryptionAvailable: () => true,
+      getSelectedStorageBackend: () => 'gnome_libsecret',
       encryptString: (s: string) => Buffer.from([...Buffer.from(s)].map((b) => b ^ 0x5a)),
       decryptString: (b: Buffer) => Buffer.from([...b].map((x) => x ^ 0x5a)).toString(),
     });

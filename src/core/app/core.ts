@@ -40,6 +40,9 @@ import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/train
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
+import { buildDiagnostics } from './diagnostics';
+import { StatusService } from './status';
+import { LOG_DIR } from '../util/log-file';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -59,6 +62,8 @@ export interface CoreOptions {
   faultPoint?: (name: FaultPoint) => void;
   /** Serial ports (tests inject serialport's mock or a pty factory). */
   portFactory?: PortFactory;
+  /** Where the log files are (default <dataDir>/logs), for the diagnostics export. */
+  logDir?: string;
   /** Overrides the polling schedule (tests and benchmarks). */
   schedule?: Partial<PollingSchedule>;
   /** Headquarters sync: the HTTP path (tests inject their own) and the caught-up polling interval. */
@@ -178,7 +183,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     throw error;
   }
   const secrets = new SecretStore(db, options.cipher, now);
-  const bus = new EventBus();
+  const bus = new EventBus(logger);
   // Before provisioning: the file's "operators" may re-PIN the defaults, and live mode is decided on them.
   const createdDefaults = await ensureDefaultOperators(db, now());
   if (createdDefaults) logger.warn('created the default operators (training PINs): change them in Settings before going live');
@@ -431,6 +436,23 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (payment.mode === mode()) devices.showPayment(payment);
   });
 
+  // The checkout's status light: probed every 30 s and whenever a device, the mode or a setting changes.
+  const status = new StatusService({
+    health: () => health(),
+    notifications: () =>
+      mode() !== 'live' || !config.notifications.enabled
+        ? null
+        : liveListener !== null
+          ? { name: 'notifications', status: 'ok', detail: `listening on ${config.notifications.host}:${liveListener.port}` }
+          : { name: 'notifications', status: 'error', detail: configError ?? 'the notification listener is not running' },
+    publish: (report) => bus.emit('app:status', report),
+    timers: options.timers ?? realTimers,
+    logger,
+  });
+  bus.onAny((event) => {
+    if (event === 'device:status' || event === 'app:mode') void status.refresh().catch(() => undefined);
+  });
+
   const backOffice = createBackOffice({
     db,
     bus,
@@ -472,6 +494,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
+    'app:status': () => status.current(),
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
       if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
@@ -509,6 +532,24 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       if (payment.mode !== 'training' || payment.sysTrace === null) throw new AppError('INVALID_STATE', 'not an issued training payment');
       return { paid: trainingGateway.pay(payment.sysTrace) };
     },
+    'app:diagnostics': async ({ approval }) => {
+      const op = await verifyPin(db, approval.code, approval.pin, now());
+      requireRole(op, 'supervisor');
+      appendEvent(db, { at: now(), entity: 'app', type: 'diagnostics_exported', actor: op.code, data: {} });
+      const settings = await backOffice.handlers['settings:get'](undefined, { role: 'cashier' });
+      const zip = await buildDiagnostics({
+        appVersion: options.version,
+        platform: options.platform,
+        logDir: options.logDir ?? join(options.dataDir, LOG_DIR),
+        db,
+        ledgerPath,
+        health: await health(),
+        // Secret fields come out as *** (the masking of `key`); whether each key is set is said here.
+        settings: { info: info(), settings, keysSet: { bpc: settings.bpc.key.hasValue, cipher: settings.cipher } },
+        now: now(),
+      });
+      return { fileName: zip.fileName, mime: 'application/zip', base64: zip.bytes.toString('base64') };
+    },
     ...backOffice.handlers,
   };
 
@@ -516,6 +557,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
   const backups = scheduleBackups({ db, dataDir: options.dataDir, now, timers: options.timers ?? realTimers, logger });
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
+  // First probe right away: "the bank is down" shows before the first sale.
+  status.start();
 
   // Headquarters: the event log is the outbox; selling never waits for it.
   const hqConnection = (): HqConnection | null => {
@@ -556,6 +599,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     info,
     health,
     async close() {
+      status.stop();
       await sync.stop();
       await defaultSync?.close();
       engine.stop();

@@ -10,6 +10,7 @@
  */
 import iconv from 'iconv-lite';
 import { AppError } from '../../shared/errors';
+import { maskPanText } from '../util/logger';
 import { fitCells } from './text';
 
 export const MIS_REQUEST_LENGTH = 59;
@@ -37,7 +38,10 @@ export interface MisRequest {
 export interface MisResponse {
   returnCode: string;
   bankCode: string;
-  /** Masked by the terminal. */
+  /**
+   * The card number as this app keeps it: masked on decode to the first 6 and last 4 digits at most
+   * (`maskPanText`), whatever the terminal sent — some terminals send the full PAN.
+   */
   cardNo: string;
   voucherNo: string;
   /** Integer fen; null when the field is not 12 digits (e.g. blank on some declines). */
@@ -133,6 +137,7 @@ function sliceFields<const F extends readonly (readonly [string, number])[]>(
 
 const text = (b: Buffer): string => b.toString('latin1').trimEnd();
 
+
 /** Decodes a request (the simulator's side). DEVICE_PROTOCOL when the length or amount is wrong. */
 export function decodeMisRequest(buf: Buffer): MisRequest {
   if (buf.length !== MIS_REQUEST_LENGTH) {
@@ -185,7 +190,8 @@ export function decodeMisResponse(buf: Buffer): MisResponse {
   return {
     returnCode: f.returnCode.toString('latin1'),
     bankCode: text(f.bankCode),
-    cardNo: text(f.cardNo),
+    // Masked before anything else sees it: nothing downstream (ledger, log, bridge) gets a full PAN.
+    cardNo: maskPanText(text(f.cardNo)),
     voucherNo: text(f.voucherNo),
     amountFen: /^[0-9]{12}$/.test(amount) ? Number(amount) : null,
     message: iconv.decode(f.message, 'gbk').trimEnd(),

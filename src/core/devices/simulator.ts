@@ -112,7 +112,8 @@ export function createTerminalSimulatorCore(options: SimulatorCoreOptions): Term
     return {
       returnCode,
       bankCode: '0102',
-      cardNo: '622202******1234',
+      // A full PAN, as a terminal that does not mask sends it: the app must mask it on decode.
+      cardNo: '6222021234567890123',
       voucherNo: String(voucher).padStart(6, '0'),
       amountFen: req.amountFen,
       message,

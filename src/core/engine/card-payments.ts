@@ -6,7 +6,7 @@ import type { MisResponse } from '../devices/mis';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { getPayment, insertPaymentIntent, isFinal, listOpenPayments, updatePayment, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
-import type { Logger } from '../util/logger';
+import { maskPanText, type Logger } from '../util/logger';
 import { businessDay } from '../util/time';
 import { newOrderNumber } from './payment-engine';
 
@@ -181,7 +181,7 @@ export class CardPayments {
       data:
         result.kind === 'unknown'
           ? { outcome: 'unknown', reason: result.reason, detail: result.detail, sent: result.sent }
-          : { outcome: result.kind, response: { ...result.response, cardNo: result.response.cardNo } },
+          : { outcome: result.kind, response: { ...result.response, cardNo: maskPanText(result.response.cardNo) } },
     });
   }
 }

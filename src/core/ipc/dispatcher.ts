@@ -1,4 +1,5 @@
-import { channels, isChannelName } from '../../shared/ipc/contract';
+import type { z } from 'zod';
+import { channels, isChannelName, type ChannelSpec, type WindowRole } from '../../shared/ipc/contract';
 import type { CallContext, Handlers, Result } from '../../shared/ipc/types';
 import { AppError, type ErrorInfo } from '../../shared/errors';
 import { ledgerErrorOf } from '../ledger/errors';
@@ -18,8 +19,9 @@ export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
     if (!isChannelName(channel)) {
       return fail({ code: 'UNKNOWN_CHANNEL', message: `no such channel: ${String(channel).slice(0, 64)}` });
     }
-    const spec = channels[channel];
-    if (!spec.access.includes(ctx.role)) {
+    const spec: ChannelSpec = channels[channel];
+    const output = outputFor(spec, ctx.role);
+    if (output === null) {
       return fail({ code: 'FORBIDDEN', message: `the ${ctx.role} window may not call ${channel}` });
     }
     const parsed = spec.input.safeParse(rawInput);
@@ -35,11 +37,23 @@ export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
     try {
       const handler = handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
       const value: unknown = await handler(parsed.data, ctx);
-      return { ok: true, value: spec.output.parse(value) };
+      // The full output first (strips what the contract does not declare), then the role's view.
+      const full: unknown = spec.output.parse(value);
+      return { ok: true, value: output === spec.output ? full : output.parse(full) };
     } catch (error) {
       return fail(toErrorInfo(error, channel, logger));
     }
   };
+}
+
+/**
+ * The schema a window of `role` gets the channel's answer through, or null when it may not call the
+ * channel: the display needs both `display` in `access` and a display-safe `displayOutput`.
+ */
+export function outputFor(spec: ChannelSpec, role: WindowRole): z.ZodType | null {
+  if (!spec.access.includes(role)) return null;
+  if (role === 'cashier') return spec.output;
+  return spec.displayOutput ?? null;
 }
 
 function fail(error: ErrorInfo): Result<never> {

@@ -14,7 +14,7 @@ export function createMemoryBridge(dispatch: Dispatch, bus: EventBus, role: Wind
       return structuredClone(result) as never;
     },
     on(event, listener) {
-      return bus.onAny((name, payload) => {
+      return bus.forRole(role, (name, payload) => {
         if (name === event) listener(structuredClone(payload) as never);
       });
     },

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
 import type { Db } from '../ledger/db';
+import { registerSecret } from '../util/logger';
 import type { SecretCipher } from './cipher';
 
 export interface SecretSummary {
@@ -27,6 +28,8 @@ export class SecretStore {
 
   write(name: string, value: string): void {
     if (value.length === 0) throw new AppError('BAD_INPUT', `secret ${name} is empty`);
+    // From now on the log redacts this value wherever it appears.
+    registerSecret(value);
     const suffix = value.length >= 8 ? value.slice(-2) : '';
     this.db
       .prepare(
@@ -45,11 +48,14 @@ export class SecretStore {
     if (row.cipher !== this.cipher.kind) {
       throw new AppError('CONFIG_INVALID', `secret ${name} was stored with ${row.cipher}, this app runs with ${this.cipher.kind}; enter it again`);
     }
+    let value: string;
     try {
-      return this.cipher.decrypt(row.ciphertext);
+      value = this.cipher.decrypt(row.ciphertext);
     } catch {
       throw new AppError('CONFIG_INVALID', `secret ${name} cannot be decrypted on this machine; enter it again`);
     }
+    registerSecret(value);
+    return value;
   }
 
   summary(name: string): SecretSummary {

@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { startCore } from '../app/core';
 import { createFileKeyCipher } from '../secrets/cipher';
-import { createConsoleLogger } from '../util/logger';
+import { consoleSink, createLogger, type LogSink } from '../util/logger';
+import { createRotatingLog } from '../util/log-file';
 import { startWebHost } from './host';
+import { describeStartupFailure, startupFailureText } from '../app/startup-failure';
 import { parseCliArgs } from './args';
 import { version } from '../../../package.json';
 
@@ -18,7 +20,14 @@ async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2));
   const dataDir = resolve(args.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'counter-cashier-web'));
   mkdirSync(dataDir, { recursive: true });
-  const logger = createConsoleLogger('web', args.quiet);
+  // Browser mode writes the same log file as the desktop app (<data>/logs/), and the console.
+  const sinks: LogSink[] = [consoleSink(args.quiet)];
+  try {
+    sinks.push(createRotatingLog(dataDir));
+  } catch (error) {
+    process.stderr.write(`log file unavailable (${error instanceof Error ? error.message : String(error)}); logging to the console only\n`);
+  }
+  const logger = createLogger('web', sinks);
   const core = await startCore({
     dataDir,
     version,
@@ -59,6 +68,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`cannot start browser mode: ${error instanceof Error ? error.message : String(error)}\n`);
+  // The same text as the desktop app's start-up failure window: what happened, what to do.
+  const args = (() => {
+    try {
+      return parseCliArgs(process.argv.slice(2));
+    } catch {
+      return {} as { data?: string };
+    }
+  })();
+  const dataDir = resolve(args.data ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'counter-cashier-web'));
+  process.stderr.write(`cannot start browser mode\n${startupFailureText(describeStartupFailure(error, { dataDir }))}`);
   process.exit(1);
 });

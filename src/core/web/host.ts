@@ -86,7 +86,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const send = (frame: WsServerFrame): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    const off = options.bus.onAny((event, payload) => send({ event, payload }));
+    // Only the events this role may hear, with only the fields it may see (the contract's eventAccess).
+    const off = options.bus.forRole(role, (event, payload) => send({ event, payload }));
     ws.on('message', (data: Buffer) => {
       let frame: WsClientFrame;
       try {

@@ -38,6 +38,12 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   readonly input: I;
   readonly output: O;
   readonly access: readonly WindowRole[];
+  /**
+   * What the customer display gets back (a display-safe subset of `output`, parsed after it and so
+   * stripping every other field). A channel that lists `display` in `access` without one is refused
+   * to the display by the dispatcher.
+   */
+  readonly displayOutput?: z.ZodType;
   readonly summary: string;
 }
 
@@ -65,6 +71,31 @@ export const AppInfoSchema = z.object({
   shopName: z.string(),
 });
 
+/**
+ * What the customer may see of the app: its name, the training flag and the shop's name. Never the
+ * data directory, the mode reason or a configuration error (which can quote a file).
+ */
+export const DisplayAppInfoSchema = AppInfoSchema.pick({ name: true, mode: true, shopName: true });
+
+/**
+ * What the customer may see of a payment: amount, status, the QR and its expiry (the countdown), the
+ * wallet and the training flag. Never the memo, the order number, the operator, the bank's messages,
+ * the trace or a supervisor's resolution.
+ */
+export const DisplayPaymentSchema = PaymentViewSchema.pick({
+  id: true,
+  mode: true,
+  tender: true,
+  amountFen: true,
+  status: true,
+  payType: true,
+  scanCode: true,
+  qrExpiresAt: true,
+  createdAt: true,
+  updatedAt: true,
+  paidAt: true,
+});
+
 export const HealthStatusSchema = z.enum(['ok', 'error', 'unreachable', 'not_configured', 'disconnected']);
 
 export const HealthItemSchema = z.object({
@@ -88,6 +119,17 @@ export const HealthSchema = z.object({
   sync: HealthItemSchema.optional(),
 });
 
+/** One line of the checkout's status light. `detail` is the host's English detail (for the tooltip). */
+export const StatusItemSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['gateway', 'ledger', 'device', 'notifications']),
+  status: HealthStatusSchema,
+  detail: z.string(),
+});
+
+/** The status light: green when every configured item is ok, otherwise red with each failing item. */
+export const StatusReportSchema = z.object({ checkedAt: z.string(), ok: z.boolean(), items: z.array(StatusItemSchema) });
+
 export const SecretSummarySchema = z.object({ hasValue: z.boolean(), suffix: z.string(), cipher: z.enum(['safeStorage', 'file-key']).nullable() });
 
 export const SettingsViewSchema = z.object({
@@ -110,13 +152,26 @@ export const channels = {
     input: NoInput,
     output: AppInfoSchema,
     access: ['cashier', 'display'],
-    summary: 'Name, version, mode and data directory, from the core.',
+    displayOutput: DisplayAppInfoSchema,
+    summary: 'Name, version, mode and data directory, from the core (the display: name, mode and shop name only).',
   }),
   'app:health': channel({
     input: NoInput,
     output: HealthSchema,
     access: ['cashier'],
     summary: 'Ledger, gateways and devices as they really are; "not_configured" where nothing is.',
+  }),
+  'app:diagnostics': channel({
+    input: z.object({ approval: ApprovalSchema }).strict(),
+    output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+    access: ['cashier'],
+    summary: 'Diagnostics zip for the installer (supervisor PIN): last logs, health, versions, settings without secrets, ledger integrity check and counts — never the ledger or a key.',
+  }),
+  'app:status': channel({
+    input: NoInput,
+    output: StatusReportSchema,
+    access: ['cashier'],
+    summary: 'The checkout status light: each configured gateway, the ledger, devices, notifications (probed every 30 s and on change).',
   }),
   'payment:create': channel({
     input: z
@@ -149,7 +204,8 @@ export const channels = {
     input: NoInput,
     output: z.object({ payment: PaymentViewSchema.nullable(), now: z.number() }),
     access: ['cashier', 'display'],
-    summary: 'The newest payment of the current mode (what the checkout and the customer display show after a reload).',
+    displayOutput: z.object({ payment: DisplayPaymentSchema.nullable(), now: z.number() }),
+    summary: 'The newest payment of the current mode (what the checkout and the customer display show after a reload; the display gets display-safe fields only).',
   }),
   'payment:requery': channel({
     input: z.object({ id: z.number().int().positive() }).strict(),
@@ -396,7 +452,25 @@ export const events = {
   'refund:updated': RefundViewSchema,
   'device:status': DeviceStatusSchema,
   'session:changed': SessionSchema,
+  'app:status': StatusReportSchema,
 } as const;
+
+/**
+ * Who hears which event, and what of it: per event, per window role, the schema its payload is parsed
+ * with before it crosses (so every field not in it is stripped), or no entry when that window must
+ * not hear the event at all. Every event needs an entry (the type demands one); the customer display
+ * hears only what a customer may see. Applied by the event bus for every transport.
+ */
+export type EventAccess = { readonly [R in WindowRole]?: z.ZodType };
+
+export const eventAccess: { readonly [E in keyof typeof events]: EventAccess } = {
+  'app:mode': { cashier: AppInfoSchema, display: DisplayAppInfoSchema },
+  'payment:updated': { cashier: PaymentViewSchema, display: DisplayPaymentSchema },
+  'refund:updated': { cashier: RefundViewSchema },
+  'device:status': { cashier: DeviceStatusSchema },
+  'session:changed': { cashier: SessionSchema },
+  'app:status': { cashier: StatusReportSchema },
+};
 
 export type Channels = typeof channels;
 export type ChannelName = keyof Channels;
@@ -417,4 +491,6 @@ export function isEventName(value: unknown): value is EventName {
 export type AppInfo = z.output<typeof AppInfoSchema>;
 export type Health = z.output<typeof HealthSchema>;
 export type HealthItem = z.output<typeof HealthItemSchema>;
+export type StatusItem = z.output<typeof StatusItemSchema>;
+export type StatusReport = z.output<typeof StatusReportSchema>;
 export type AppMode = z.output<typeof AppModeSchema>;

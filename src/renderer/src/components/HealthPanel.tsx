@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Health, HealthItem } from '../../../shared/ipc/contract';
 import { call } from '../bridge/client';
 import { hasMessage, useT } from '../i18n';
+import { DiagnosticsExport } from './DiagnosticsExport';
 
 /** What the core reports about the ledger, gateways and devices — nothing here is made up by the UI. */
 export function HealthPanel(): React.JSX.Element {
@@ -53,6 +54,7 @@ export function HealthPanel(): React.JSX.Element {
           <dd>{new Date(health.checkedAt).toLocaleString()}</dd>
         </dl>
       )}
+      <DiagnosticsExport />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { TrainingScriptSchema } from '../../../shared/domain';
 import { parseYuanToFen } from '../../../shared/money';
 import { BridgeError, call } from '../bridge/client';
 import { QrImage } from '../components/QrImage';
+import { StatusLight } from '../components/StatusLight';
 import { hasMessage, useT, type MessageKey } from '../i18n';
 import { formatCountdown, formatFen, formatTime, typeIntoAmount } from '../lib/format';
 import { useNow } from '../lib/use-now';
@@ -238,6 +239,7 @@ export function Checkout(): React.JSX.Element {
   return (
     <section className="checkout" data-testid="checkout">
       <div className="checkout-main">
+        <StatusLight />
         {payment === null ? (
           <div className="entry">
             <div className="tender" data-testid="tender" data-tender={tender}>

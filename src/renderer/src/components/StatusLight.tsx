@@ -1,0 +1,53 @@
+import { useEffect, useState } from 'react';
+import type { StatusItem, StatusReport } from '../../../shared/ipc/contract';
+import { call, getBridge } from '../bridge/client';
+import { hasMessage, useT } from '../i18n';
+
+/**
+ * The checkout's status light: green when every configured gateway, the ledger, the devices and the
+ * notification listener are fine; red with one line per problem the cashier understands
+ * (银行网关无法连接：请检查网络) — so "the bank is down" is known before the customer scans. The core
+ * probes (every 30 s and on change) and pushes `app:status`; this only shows it.
+ */
+export function StatusLight(): React.JSX.Element {
+  const t = useT();
+  const [report, setReport] = useState<StatusReport | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    const off = getBridge().on('app:status', (next) => setReport(next));
+    call('app:status', undefined)
+      .then((r) => {
+        if (live) setReport((prev) => prev ?? r);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+      off();
+    };
+  }, []);
+
+  const reason = (item: StatusItem): string => {
+    const nameKey = `health.name.${item.name}`;
+    const name = hasMessage(nameKey) ? t(nameKey) : item.name;
+    for (const key of [`status.reason.${item.kind}.${item.name}`, `status.reason.${item.kind}`]) {
+      if (hasMessage(key)) return t(key, { name });
+    }
+    return `${name}: ${item.detail}`;
+  };
+
+  const state = report === null ? 'unknown' : report.ok ? 'ok' : 'error';
+  const problems = report?.items.filter((i) => i.status !== 'ok') ?? [];
+  return (
+    <div className={`status-light status-light-${state}`} data-testid="status-light" data-state={state} title={problems.map((p) => `${p.name}: ${p.detail}`).join('\n')}>
+      <span className="status-dot" aria-hidden="true" />
+      {state === 'ok' && <span>{t('status.ok')}</span>}
+      {state === 'unknown' && <span>{t('status.checking')}</span>}
+      {problems.map((item) => (
+        <span key={item.name} className="status-reason" data-testid={`status-reason-${item.name}`}>
+          {reason(item)}
+        </span>
+      ))}
+    </div>
+  );
+}
