@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
@@ -75,6 +77,28 @@ describe('back office rules', () => {
     const list = await invoke('operators:list', undefined);
     expect(list.map((o: { code: string }) => o.code)).toEqual(expect.arrayContaining(['001', '002', '800', '801', '900']));
     expect(JSON.stringify(list)).not.toMatch(/scrypt|pin/i);
+  });
+
+  it('the default-PIN warning is there from the very first start, until the PIN is changed', async () => {
+    // beforeEach started a core on an empty data directory: the first start ever.
+    expect((await invoke('session:current', undefined)).defaultPins).toEqual(['001', '800', '900']);
+    await invoke('operators:save', { code: '001', name: '收银员', role: 'cashier', pin: '4826', approval: supervisor });
+    expect((await invoke('session:current', undefined)).defaultPins).toEqual(['800', '900']);
+  });
+
+  it('a counter provisioned straight into live mode warns about the default PINs too', async () => {
+    const t = tempDir('office-live-');
+    const file = join(t.dir, 'provisioning.json');
+    writeFileSync(file, JSON.stringify({ bpc: { url: 'https://bank.example/payApi', mid: '104320170118888', posNo: '37381542', key: '01AC$@!BGT98aw#C' } }));
+    const live = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger, provisioningFile: file, provisioningRequired: true });
+    try {
+      expect(live.info().mode).toBe('live');
+      const result = await live.dispatch('session:current', undefined, { role: 'cashier' });
+      expect(result).toMatchObject({ ok: true, value: { defaultPins: ['001', '800', '900'] } });
+    } finally {
+      await live.close();
+      t.cleanup();
+    }
   });
 
   it('a closed day refuses new sales', async () => {

@@ -357,7 +357,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     emitMode: () => bus.emit('app:mode', info()),
     info,
   });
-  await backOffice.refreshDefaultPins();
   const operatorCode = (): string => {
     const op = backOffice.session.operator;
     if (op === null) throw new AppError('PIN_REQUIRED', 'sign in at the counter first');
@@ -415,6 +414,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
   if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
+  // After the default operators exist: computed earlier, the first start (and a counter provisioned
+  // straight into live mode) showed no warning at all.
+  await backOffice.refreshDefaultPins();
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 
