@@ -101,14 +101,6 @@ describe('back office rules', () => {
     }
   });
 
-  it('a closed day refuses new sales', async () => {
-    await invoke('session:signIn', { code: '001', pin: '1111' });
-    const { businessDay } = await import('../../src/core/util/time');
-    const today = businessDay(Date.now());
-    await invoke('day:close', { day: today, manager: { code: '900', pin: '9999' } });
-    await expect(invoke('payment:create', { amountFen: 100 })).rejects.toMatchObject({ code: 'DAY_CLOSED' });
-  });
-
   it('the shop name reaches the customer display (app:info), and the default pay type is sent in F', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
     await expect(invoke('settings:save', { section: 'shop', value: { name: 'x'.repeat(41) }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });

@@ -17,7 +17,7 @@ import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, getOperator, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
 import { endShift, getShift, startShift } from '../operators/shifts';
-import { buildDayReport, closeDay, getClosedDay, isDayClosed, listDayRefunds } from '../reports/day-report';
+import { buildDayReport, closeDay, getClosedDay, listDayRefunds } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
 import { findPayments, listOpenItems, listTransactions, paymentDetail } from '../reports/transactions';
 import type { SecretStore } from '../secrets/store';
@@ -25,7 +25,8 @@ import type { EventBus } from '../ipc/event-bus';
 import type { DeviceManager } from '../devices/manager';
 import { listPorts } from '../devices/ports';
 import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
-import { businessDay } from '../util/time';
+import { bookingDay, calendarBusinessDay, settingsTimeZone } from '../reports/business-day';
+import { processTimeZone } from '../reports/time';
 
 type BackOfficeChannels =
   | 'session:current'
@@ -41,6 +42,7 @@ type BackOfficeChannels =
   | 'ledger:refunds'
   | 'ledger:requeryOpen'
   | 'day:report'
+  | 'day:current'
   | 'day:close'
   | 'day:export'
   | 'operators:list'
@@ -113,7 +115,12 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     return op;
   };
 
-  const today = (): string => businessDay(now(), deps.timeZone);
+  /** The shop's business-day zone (settings; else the injected one; else the computer's). */
+  const zone = (): string | undefined => settingsTimeZone(deps.config().businessDay) ?? deps.timeZone;
+  const tzOpt = (): { timeZone?: string } => {
+    const z = zone();
+    return z === undefined ? {} : { timeZone: z };
+  };
   const actor = (): string | null => session.operator?.code ?? null;
 
   const settingsView = (): ReturnType<Handlers['settings:get']> => {
@@ -128,6 +135,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       notifications: c.notifications,
       limits: c.limits,
       shop: c.shop,
+      businessDay: c.businessDay,
       devices: readDevicesConfig(db),
     };
   };
@@ -153,7 +161,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     },
     'shift:handover': () => {
       if (session.operator === null || session.shiftId === null) throw new AppError('PIN_REQUIRED', 'sign in first');
-      const shift = endShift(db, session.shiftId, now(), deps.timeZone === undefined ? {} : { timeZone: deps.timeZone });
+      const shift = endShift(db, session.shiftId, now(), tzOpt());
       session.operator = null;
       session.shiftId = null;
       return { shift, session: changed() };
@@ -173,7 +181,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     },
     'refund:create': async ({ paymentId, amountFen, reason, approval }) => {
       const supervisor = await approve(approval, 'supervisor');
-      if (isDayClosed(db, deps.mode(), today())) throw new AppError('DAY_CLOSED', `${today()} is closed; refunds cannot be booked on it`);
+      // After 日结 the refund is booked on the next open business day (the engine dates it).
       return engine.createRefund({ paymentId, amountFen, reason, operator: actor() ?? supervisor.code, approvedBy: supervisor.code });
     },
     'refund:requery': ({ id }) => engine.requeryRefund(id),
@@ -202,11 +210,24 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       // The frozen report covers everyone; one operator's view of a closed day is built from the rows.
       const report =
         (operator === undefined ? closed?.report : undefined) ??
-        buildDayReport(db, { mode: deps.mode(), day, ...(operator === undefined ? {} : { operator }), ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }) });
+        buildDayReport(db, { mode: deps.mode(), day, ...(operator === undefined ? {} : { operator }), ...tzOpt() });
       return { report, closed };
+    },
+    'day:current': () => {
+      const settings = deps.config().businessDay;
+      const at = now();
+      return {
+        day: bookingDay(db, deps.mode(), at, settings),
+        calendarDay: calendarBusinessDay(at, settings),
+        timeZone: zone() ?? processTimeZone(),
+        startHour: settings.startHour,
+      };
     },
     'day:close': async ({ day, manager, override }) => {
       const closer = await approve(manager, 'manager');
+      const current = calendarBusinessDay(now(), deps.config().businessDay);
+      // Closing ahead of time would silently move today's sales to a later day.
+      if (day > current) throw new AppError('BAD_INPUT', `${day} has not begun yet (the business day now is ${current})`, { field: 'day' });
       const overrider = override === undefined ? undefined : await approve(override.approval, 'supervisor');
       // "Close the day" first asks the gateway about everything still open, then freezes.
       await requeryOpen(day);
@@ -217,7 +238,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
           day,
           by: closer.code,
           ...(overrider === undefined || override === undefined ? {} : { override: { by: overrider.code, reason: override.reason } }),
-          ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }),
+          ...tzOpt(),
         },
         now(),
       );
@@ -225,7 +246,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     'day:export': async ({ day, format, lang }) => {
       const opts = lang === undefined ? {} : { lang };
       const closed = getClosedDay(db, deps.mode(), day);
-      const report = closed?.report ?? buildDayReport(db, { mode: deps.mode(), day, ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }) });
+      const report = closed?.report ?? buildDayReport(db, { mode: deps.mode(), day, ...tzOpt() });
       const base = `day-report-${day}${deps.mode() === 'training' ? '-training' : ''}${closed === null ? '-draft' : ''}`;
       if (format === 'csv') return { fileName: `${base}.csv`, mime: 'text/csv;charset=utf-8', base64: Buffer.from(dayReportCsv(report, opts), 'utf8').toString('base64') };
       return {

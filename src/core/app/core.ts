@@ -23,14 +23,14 @@ import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
 import { createConsoleLogger, type Logger } from '../util/logger';
-import { businessDay, realTimers, type Timers } from '../util/time';
+import { realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
 import type { CardTerminalClient } from '../devices/card-terminal';
 import type { SimOutcome } from '../devices/simulator';
 import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
-import { isDayClosed } from '../reports/day-report';
+import { bookingDay } from '../reports/business-day';
 import { createBackOffice, readDevicesConfig } from './back-office';
 
 export const APP_NAME = 'Counter Cashier';
@@ -252,6 +252,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onRefund: (r) => bus.emit('refund:updated', r),
     logger,
     requeryCard: (id) => cardPayments.requery(id),
+    bookingDay: (at, m) => bookingDay(db, m, at, config.businessDay),
     // The trainer's choice scripts the simulated bank for exactly this payment's F.
     beforeCreate: (payment) => {
       if (payment.mode !== 'training') return;
@@ -324,6 +325,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     maxAmountFen: () => config.limits.maxAmountFen,
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     logger,
+    bookingDay: (at, m) => bookingDay(db, m, at, config.businessDay),
   });
   /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
   const applyDevices = async (stored: DevicesConfig): Promise<void> => {
@@ -374,7 +376,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'app:health': () => health(),
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
-      if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
       if (tender === 'card') {
         if (mode() === 'training') {
           trainingTerminal.simulator.script(trainingCardOutcome(nextTrainingScript));

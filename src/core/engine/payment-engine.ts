@@ -39,6 +39,8 @@ export interface EngineDeps {
   onRefund: (refund: RefundRecord) => void;
   logger: Logger;
   timeZone?: string;
+  /** The business day a payment or refund booked at `at` goes to (the next open day once a day is closed). */
+  bookingDay?: (at: number, mode: AppMode) => string;
   /** Re-query of a card sale (asks the terminal for its last transaction); QR sales query BPC. */
   requeryCard?: (id: number) => Promise<PaymentRecord>;
   /** Called after the intent is written and just before F leaves (training mode scripts the simulated bank here). */
@@ -110,7 +112,7 @@ export class PaymentEngine {
         gateway: 'bpc',
         amountFen: input.amountFen,
         operator: input.operator,
-        businessDay: businessDay(at, this.deps.timeZone),
+        businessDay: this.deps.bookingDay?.(at, this.deps.mode()) ?? businessDay(at, this.deps.timeZone),
         now: at,
       });
       appendEvent(db, {
@@ -267,7 +269,7 @@ export class PaymentEngine {
       reason: input.reason,
       operator: input.operator,
       approvedBy: input.approvedBy,
-      businessDay: businessDay(at, this.deps.timeZone),
+      businessDay: this.deps.bookingDay?.(at, payment.mode) ?? businessDay(at, this.deps.timeZone),
       now: at,
     });
     appendEvent(db, {

@@ -29,6 +29,7 @@ import {
   PollingSchema,
   QrSchema,
   ShopSchema,
+  BusinessDaySchema,
   TimeoutsSchema,
 } from '../settings';
 
@@ -99,6 +100,7 @@ export const SettingsViewSchema = z.object({
   notifications: NotificationsSchema,
   limits: LimitsSchema,
   shop: ShopSchema,
+  businessDay: BusinessDaySchema,
   devices: DevicesConfigSchema,
 });
 export type SettingsView = z.output<typeof SettingsViewSchema>;
@@ -291,6 +293,12 @@ export const channels = {
     access: ['cashier'],
     summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed.',
   }),
+  'day:current': channel({
+    input: NoInput,
+    output: z.object({ day: DaySchema, calendarDay: DaySchema, timeZone: z.string(), startHour: z.number().int() }),
+    access: ['cashier'],
+    summary: 'The business day sales and refunds are booked on now (the next open one once today is closed), and the clock\'s own business day.',
+  }),
   'day:close': channel({
     input: z
       .object({
@@ -344,6 +352,7 @@ export const channels = {
       z.object({ section: z.literal('notifications'), value: NotificationsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('limits'), value: LimitsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('shop'), value: ShopSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('businessDay'), value: BusinessDaySchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
     ]),
     output: SettingsViewSchema,

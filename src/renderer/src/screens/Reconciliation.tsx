@@ -24,6 +24,8 @@ export function Reconciliation(): React.JSX.Element {
   const t = useT();
   const errorText = useManageErrorText();
   const [day, setDay] = useState(() => todayIn());
+  // The host's business day (time zone and start hour are settings; after 日结 the next one is open).
+  const [current, setCurrent] = useState<{ day: string; calendarDay: string } | null>(null);
   const [operator, setOperator] = useState('');
   const [operators, setOperators] = useState<OperatorViewData[]>([]);
   const [data, setData] = useState<Loaded | null>(null);
@@ -50,6 +52,17 @@ export function Reconciliation(): React.JSX.Element {
   useEffect(() => {
     void load();
   }, [load]);
+
+  useEffect(() => {
+    call('day:current', undefined)
+      .then((c) => {
+        setCurrent(c);
+        setDay(c.calendarDay);
+      })
+      .catch(() => undefined);
+  }, []);
+  const today = current?.calendarDay ?? todayIn();
+  const maxDay = current === null ? todayIn() : current.day > current.calendarDay ? current.day : current.calendarDay;
 
   useEffect(() => {
     call('operators:list', undefined)
@@ -131,7 +144,7 @@ export function Reconciliation(): React.JSX.Element {
               ref={dayRef}
               type="date"
               value={day}
-              max={todayIn()}
+              max={maxDay}
               onChange={(e) => {
                 if (/^\d{4}-\d{2}-\d{2}$/.test(e.target.value)) {
                   setDay(e.target.value);
@@ -142,7 +155,7 @@ export function Reconciliation(): React.JSX.Element {
               data-testid="reconcile-day"
             />
           </label>
-          <button type="button" onClick={() => setDay(todayIn())} data-testid="reconcile-today">
+          <button type="button" onClick={() => setDay(today)} data-testid="reconcile-today">
             {t('manage.today')}
           </button>
           <label className="field-inline">
@@ -176,7 +189,7 @@ export function Reconciliation(): React.JSX.Element {
           )}
         </div>
         {operator !== '' && <p className="notice-inline no-print">{t('manage.operatorViewHint')}</p>}
-        {data !== null && closed === null && operator === '' && data.report.payments.length + data.report.refunds.length > 0 && day < todayIn() && (
+        {data !== null && closed === null && operator === '' && data.report.payments.length + data.report.refunds.length > 0 && day < today && (
           <p className="notice-inline no-print">{t('manage.pastDayOpen')}</p>
         )}
         {message !== null && (
