@@ -70,6 +70,46 @@ describe('business day', () => {
     expect(next.report.refunds.map((r: { id: number }) => r.id)).toEqual([refund.id]);
   });
 
+  it('money paid after an override close: a late settlement on the next open day, an addendum on the closed one (frozen report unchanged, event logged once)', async () => {
+    await start('2026-03-10T20:00:00+08:00');
+    const paid = await paidSale(1000);
+    await invoke('training:script', { script: 'manual' });
+    const open = await invoke('payment:create', { amountFen: 777 });
+    clock = Date.parse('2026-03-10T20:03:00+08:00');
+    await invoke('day:close', { day: '2026-03-10', manager, override: { approval: supervisor, reason: '顾客还在付款' } });
+    const frozenBefore = (await invoke('day:report', { day: '2026-03-10' })).closed.report;
+    expect(frozenBefore.unresolved.payments.map((p: { id: number }) => p.id)).toEqual([open.id]);
+    expect((await invoke('day:report', { day: '2026-03-10' })).addendum).toEqual({ items: [], totals: { paidCount: 0, paidFen: 0, refundCount: 0, refundFen: 0, netFen: 0 } });
+
+    // The customer pays three minutes after the close (the QR is still valid); the app learns it by querying.
+    clock = Date.parse('2026-03-10T20:06:00+08:00');
+    expect((await invoke('training:pay', { id: open.id })).paid).toBe(true);
+    await vi.waitFor(async () => expect((await invoke('payment:requery', { id: open.id })).status).toBe('paid'), { timeout: 8000, interval: 200 });
+
+    const closedDay = await invoke('day:report', { day: '2026-03-10' });
+    expect(closedDay.closed.report).toEqual(frozenBefore);
+    expect(closedDay.report.totals).toMatchObject({ paidCount: 1, paidFen: paid.amountFen });
+    expect(closedDay.addendum.items).toEqual([expect.objectContaining({ kind: 'payment', id: open.id, status: 'paid', amountFen: 777, day: '2026-03-10', settledDay: '2026-03-11' })]);
+    expect(closedDay.addendum.totals).toMatchObject({ paidCount: 1, paidFen: 777, netFen: 777 });
+
+    const next = await invoke('day:report', { day: '2026-03-11' });
+    expect(next.report.late.items.map((i: { id: number }) => i.id)).toEqual([open.id]);
+    expect(next.report.late.totals).toMatchObject({ paidCount: 1, paidFen: 777 });
+    // Not counted twice: the day's own totals are its own sales.
+    expect(next.report.totals.paidFen).toBe(0);
+
+    const events = core.db
+      .prepare("SELECT data FROM events WHERE entity = 'day' AND entity_id = 20260310 AND type = 'late_settlement'")
+      .all() as { data: string }[];
+    expect(events.map((e) => JSON.parse(e.data))).toEqual([expect.objectContaining({ kind: 'payment', id: open.id, amountFen: 777, status: 'paid', settledDay: '2026-03-11' })]);
+
+    // Closing the next day freezes the late settlement into its report.
+    clock = Date.parse('2026-03-11T22:00:00+08:00');
+    const closedNext = await invoke('day:close', { day: '2026-03-11', manager });
+    expect(closedNext.report.late.items.map((i: { id: number }) => i.id)).toEqual([open.id]);
+    expect((await invoke('day:export', { day: '2026-03-11', format: 'csv', lang: 'zh' })).base64).toBeTruthy();
+  });
+
   it('a bar open past midnight: with the day starting at 04:00 a sale at 01:30 belongs to the evening before', async () => {
     await start('2026-03-11T01:30:00+08:00');
     const late = await paidSale(4500);

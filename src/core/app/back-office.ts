@@ -17,7 +17,7 @@ import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, getOperator, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
 import { endShift, getShift, startShift } from '../operators/shifts';
-import { buildDayReport, closeDay, getClosedDay, listDayRefunds } from '../reports/day-report';
+import { buildDayReport, closeDay, dayAddendum, getClosedDay, isDayClosed, listDayRefunds, recordLateSettlements } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
 import { findPayments, listOpenItems, listTransactions, paymentDetail } from '../reports/transactions';
 import type { SecretStore } from '../secrets/store';
@@ -89,7 +89,13 @@ export function readDevicesConfig(db: Db): DevicesConfig {
   return parsed.success ? parsed.data : DevicesConfigSchema.parse({});
 }
 
-export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handlers, BackOfficeChannels>; session: Session; refreshDefaultPins: () => Promise<void> } {
+export function createBackOffice(deps: BackOfficeDeps): {
+  handlers: Pick<Handlers, BackOfficeChannels>;
+  session: Session;
+  refreshDefaultPins: () => Promise<void>;
+  /** Sets the list directly (the default operators were just created with their published PINs). */
+  setDefaultPins: (codes: string[]) => void;
+} {
   const { db, engine, secrets, devices, now } = deps;
   const session: Session = { operator: null, shiftId: null };
   let defaultPins: string[] = [];
@@ -117,10 +123,23 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
 
   /** The shop's business-day zone (settings; else the injected one; else the computer's). */
   const zone = (): string | undefined => settingsTimeZone(deps.config().businessDay) ?? deps.timeZone;
-  const tzOpt = (): { timeZone?: string } => {
+  const tzOpt = (): { timeZone?: string; startHour: number } => {
     const z = zone();
-    return z === undefined ? {} : { timeZone: z };
+    const startHour = deps.config().businessDay.startHour;
+    return z === undefined ? { startHour } : { timeZone: z, startHour };
   };
+
+  // Anything that becomes final after its day was closed is recorded as that day's addendum.
+  const lateCheck = (item: { mode: AppMode; businessDay: string; status: string }): void => {
+    if (!['paid', 'failed', 'closed', 'succeeded'].includes(item.status)) return;
+    try {
+      if (isDayClosed(db, item.mode, item.businessDay)) recordLateSettlements(db, { mode: item.mode, day: item.businessDay, ...tzOpt() }, now());
+    } catch {
+      // Recorded again the next time the day's report is opened.
+    }
+  };
+  deps.bus.on('payment:updated', lateCheck);
+  deps.bus.on('refund:updated', lateCheck);
   const actor = (): string | null => session.operator?.code ?? null;
 
   const settingsView = (): ReturnType<Handlers['settings:get']> => {
@@ -161,7 +180,8 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     },
     'shift:handover': () => {
       if (session.operator === null || session.shiftId === null) throw new AppError('PIN_REQUIRED', 'sign in first');
-      const shift = endShift(db, session.shiftId, now(), tzOpt());
+      const zoneNow = zone();
+      const shift = endShift(db, session.shiftId, now(), zoneNow === undefined ? {} : { timeZone: zoneNow });
       session.operator = null;
       session.shiftId = null;
       return { shift, session: changed() };
@@ -211,7 +231,9 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       const report =
         (operator === undefined ? closed?.report : undefined) ??
         buildDayReport(db, { mode: deps.mode(), day, ...(operator === undefined ? {} : { operator }), ...tzOpt() });
-      return { report, closed };
+      if (closed !== null) recordLateSettlements(db, { mode: deps.mode(), day, ...tzOpt() }, now());
+      const addendum = closed === null ? null : dayAddendum(db, { mode: deps.mode(), day, ...tzOpt() });
+      return { report, closed, addendum };
     },
     'day:current': () => {
       const settings = deps.config().businessDay;
@@ -351,5 +373,12 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     return { payments: open.payments.length, refunds: open.refunds.length };
   }
 
-  return { handlers, session, refreshDefaultPins };
+  return {
+    handlers,
+    session,
+    refreshDefaultPins,
+    setDefaultPins: (codes) => {
+      defaultPins = [...codes];
+    },
+  };
 }

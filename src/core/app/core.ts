@@ -18,7 +18,7 @@ import { LEDGER_FILE, openLedger, schemaVersion, type Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
-import { ensureDefaultOperators, requireRole, verifyPin } from '../operators/operators';
+import { DEFAULT_OPERATORS, ensureDefaultOperators, requireRole, verifyPin } from '../operators/operators';
 import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
@@ -414,10 +414,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
-  if (await ensureDefaultOperators(db, now())) logger.warn('created the default operators (training PINs): change them in Settings before going live');
-  // After the default operators exist: computed earlier, the first start (and a counter provisioned
-  // straight into live mode) showed no warning at all.
-  await backOffice.refreshDefaultPins();
+  // The default-PIN warning is computed after the default operators exist: computed earlier, the first
+  // start (and a counter provisioned straight into live mode) showed no warning at all. Just created,
+  // they all have their published PIN (no need to hash them again).
+  if (await ensureDefaultOperators(db, now())) {
+    logger.warn('created the default operators (training PINs): change them in Settings before going live');
+    backOffice.setDefaultPins(DEFAULT_OPERATORS.map((op) => op.code));
+  } else {
+    await backOffice.refreshDefaultPins();
+  }
   const resumed = { ...engine.resume(), card: cardPayments.resume() };
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
 

@@ -12,6 +12,7 @@ import { FenSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, Refun
 import {
   ApprovalSchema,
   ClosedDaySchema,
+  LateSettlementsSchema,
   DaySchema,
   OperatorViewSchema,
   PaymentDetailSchema,
@@ -289,9 +290,9 @@ export const channels = {
   }),
   'day:report': channel({
     input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
-    output: z.object({ report: SettlementReportSchema, closed: ClosedDaySchema.nullable() }),
+    output: z.object({ report: SettlementReportSchema, closed: ClosedDaySchema.nullable(), addendum: LateSettlementsSchema.nullable() }),
     access: ['cashier'],
-    summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed.',
+    summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed (with its addendum: items that settled after the close).',
   }),
   'day:current': channel({
     input: NoInput,

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { OperatorViewData, SettlementReportData } from '../../../shared/reports';
+import type { LateSettlementsData, OperatorViewData, SettlementReportData } from '../../../shared/reports';
 import { call, getBridge } from '../bridge/client';
 import { useLang, useT } from '../i18n';
 import { downloadHostFile } from '../lib/download';
@@ -12,6 +12,7 @@ import './manage.css';
 interface Loaded {
   report: SettlementReportData;
   closed: ClosedDay | null;
+  addendum: LateSettlementsData | null;
 }
 
 /**
@@ -41,7 +42,7 @@ export function Reconciliation(): React.JSX.Element {
       // One operator's view is always computed live by the host (closed: null); whether the day
       // itself is closed comes from the all-operators answer.
       const [all, one] = await Promise.all([call('day:report', { day }), operator === '' ? null : call('day:report', { day, operator })]);
-      const result = one === null ? all : { report: one.report, closed: all.closed };
+      const result = one === null ? all : { report: one.report, closed: all.closed, addendum: all.addendum };
       // A slower answer for an earlier day must not overwrite the day now chosen.
       if (ticket === latest.current) setData(result);
     } catch (e) {
@@ -205,7 +206,7 @@ export function Reconciliation(): React.JSX.Element {
             onStale={() => void load()}
             onClosed={(c) => {
               setClosing(false);
-              setData({ report: c.report, closed: c });
+              setData({ report: c.report, closed: c, addendum: null });
               setMessage({ kind: 'info', text: t('manage.close.done', { day: c.day }) });
             }}
           />
@@ -217,6 +218,7 @@ export function Reconciliation(): React.JSX.Element {
             <ReportView
               report={data.report}
               closed={closed}
+              addendum={data.addendum}
               unresolvedActions={
                 unresolved > 0 && closed === null ? (
                   <div className="no-print unresolved-actions">
