@@ -101,6 +101,21 @@ describe('back office rules', () => {
     }
   });
 
+  it('the refund desk finds a sale by the wallet\'s own transaction number from the bank\'s answer', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' });
+    await invoke('training:script', { script: 'manual' });
+    const created = await invoke('payment:create', { amountFen: 1234, payType: 'WEIX' });
+    expect((await invoke('training:pay', { id: created.id })).paid).toBe(true);
+    const { vi } = await import('vitest');
+    await vi.waitFor(async () => expect((await invoke('payment:requery', { id: created.id })).status).toBe('paid'), { timeout: 8000, interval: 200 });
+    // The simulated bank answers G for a WeChat sale with oldTradeId = 42000 + 23 digits, as the seed's sample.
+    const paid = await invoke('payment:get', { id: created.id });
+    expect(paid.walletTradeNo).toMatch(/^42000\d{23}$/);
+    const found = await invoke('refund:find', { code: paid.walletTradeNo });
+    expect(found.map((p: { id: number }) => p.id)).toEqual([created.id]);
+    expect((await invoke('refund:detail', { paymentId: created.id })).payment.walletTradeNo).toBe(paid.walletTradeNo);
+  });
+
   it('the shop name reaches the customer display (app:info), and the default pay type is sent in F', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
     await expect(invoke('settings:save', { section: 'shop', value: { name: 'x'.repeat(41) }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });

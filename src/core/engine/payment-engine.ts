@@ -544,6 +544,10 @@ export class PaymentEngine {
         patch.status = 'paid';
         patch.paidAt = at;
         patch.payType = payTypeOf(result) ?? payment.payType;
+        {
+          const wallet = walletTradeNoOf(result);
+          if (wallet !== undefined) patch.walletTradeNo = wallet;
+        }
         if (isFinal(payment.status)) {
           appendEvent(this.deps.db, {
             at,
@@ -775,6 +779,17 @@ function errorText(error: unknown): string {
 
 function emptyToNull(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+/** The wallet's own number from a G answer: oldTradeId (WeChat), oldTradeNo (Alipay), oldPayVounum (UnionPay). */
+function walletTradeNoOf(result: BpcResult): string | undefined {
+  if (result.kind === 'transport_unknown') return undefined;
+  const extra = result.response.extra;
+  for (const field of ['oldTradeId', 'oldTradeNo', 'oldPayVounum']) {
+    const v = extra[field];
+    if (typeof v === 'string' && /^[0-9A-Za-z_-]{1,64}$/.test(v.trim())) return v.trim();
+  }
+  return undefined;
 }
 
 function payTypeOf(result: BpcResult): string | undefined {

@@ -4,7 +4,7 @@ export const deskZh = {
   'nav.transactions': '流水',
 
   'desk.title': '退款台',
-  'desk.search.label': '流水号 / 订单号 / 扫描小票',
+  'desk.search.label': '流水号 / 订单号 / 微信·支付宝·银联单号 / 扫描小票',
   'desk.search.placeholder': '扫描或输入后按 Enter',
   'desk.search.submit': '查找',
   'desk.search.byDay': '按日期 + 金额查找',
@@ -60,6 +60,7 @@ export const deskZh = {
   'desk.col.orderNo': '订单号',
   'desk.col.tradeNo': '交易单号',
   'desk.col.merOrderNo': '商户订单号',
+  'desk.col.walletTradeNo': '钱包交易单号（微信/支付宝/银联）',
   'desk.col.operator': '收银员',
   'desk.col.refunded': '已退',
   'desk.col.reason': '原因',
@@ -136,7 +137,7 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'nav.transactions': 'Transactions',
 
   'desk.title': 'Refund desk',
-  'desk.search.label': 'Trace / order no. / scan receipt',
+  'desk.search.label': 'Trace / order no. / WeChat, Alipay or UnionPay no. / scan receipt',
   'desk.search.placeholder': 'Scan or type, then Enter',
   'desk.search.submit': 'Find',
   'desk.search.byDay': 'Find by date + amount',
@@ -192,6 +193,7 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'desk.col.orderNo': 'Order no.',
   'desk.col.tradeNo': 'Trade no.',
   'desk.col.merOrderNo': 'Merchant order no.',
+  'desk.col.walletTradeNo': 'Wallet transaction no. (WeChat / Alipay / UnionPay)',
   'desk.col.operator': 'Cashier',
   'desk.col.refunded': 'Refunded',
   'desk.col.reason': 'Reason',
