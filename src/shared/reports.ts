@@ -52,6 +52,8 @@ export const ReportPaymentSchema = z.object({
   createdAt: z.number(),
   paidAt: z.number().nullable(),
   memo: z.string().nullable(),
+  /** Settled by hand by this supervisor (absent in reports frozen by older versions). */
+  settledBy: z.string().nullable().optional(),
 });
 
 export const ReportRefundSchema = z.object({
@@ -113,6 +115,7 @@ export const SettlementReportSchema = z.object({
   closed: z.object({ at: z.number(), by: z.string(), overrideBy: z.string().nullable(), overrideReason: z.string().nullable() }).nullable(),
   /** Day reports: late settlements of earlier closed days that landed on this day (absent in older frozen reports). */
   late: LateSettlementsSchema.optional(),
+  supervisorSettled: z.object({ paidCount: z.number().int(), paidFen: z.number().int() }).optional(),
 });
 export type SettlementReportData = z.output<typeof SettlementReportSchema>;
 

@@ -394,10 +394,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       return { payment: latest === undefined ? null : toView(latest), now: now() };
     },
     'payment:requery': async ({ id }) => toView(await engine.requeryPayment(id)),
-    'payment:resolve': async ({ id, outcome, reason, supervisor }) => {
+    'payment:resolve': async ({ id, outcome, reason, payType, supervisor }) => {
       const op = await verifyPin(db, supervisor.code, supervisor.pin, now());
       requireRole(op, 'supervisor');
-      return toView(engine.resolvePayment(id, outcome, reason, op.code));
+      // A QR sale settled as paid by hand: the supervisor says which wallet it was (else it lands in 其他).
+      const known = getPayment(db, id);
+      const wallet = payType ?? (known.payType === 'ZFBA' || known.payType === 'WEIX' || known.payType === 'UPAY' ? known.payType : undefined);
+      if (outcome === 'paid' && known.tender === 'qr' && wallet === undefined) {
+        throw new AppError('BAD_INPUT', 'choose how the customer paid (Alipay, WeChat Pay or UnionPay)', { field: 'payType' });
+      }
+      return toView(engine.resolvePayment(id, outcome, reason, op.code, outcome === 'paid' && known.tender === 'qr' ? wallet : undefined));
     },
     'training:state': () => trainingState(),
     'training:script': ({ script }) => {

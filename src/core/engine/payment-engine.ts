@@ -219,7 +219,7 @@ export class PaymentEngine {
    * A supervisor settles a payment left 状态未明 (e.g. checked in the bank's portal). Recorded with who
    * and why; querying stops. Only `unknown` payments can be settled by hand.
    */
-  resolvePayment(id: number, outcome: 'paid' | 'failed', reason: string, supervisor: string): PaymentRecord {
+  resolvePayment(id: number, outcome: 'paid' | 'failed', reason: string, supervisor: string, payType?: PayType): PaymentRecord {
     const payment = getPayment(this.deps.db, id);
     if (payment.status !== 'unknown') throw new AppError('INVALID_STATE', `only a payment in 状态未明 can be resolved by hand (it is ${payment.status})`);
     if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
@@ -227,11 +227,11 @@ export class PaymentEngine {
     this.forget(id);
     const at = this.deps.now();
     const updated = this.deps.db.transaction(() => {
-      appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason } });
+      appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason, ...(payType === undefined ? {} : { payType }) } });
       return updatePayment(
         this.deps.db,
         id,
-        { status: outcome, resolution: reason, resolvedBy: supervisor, ...(outcome === 'paid' ? { paidAt: at } : {}) },
+        { status: outcome, resolution: reason, resolvedBy: supervisor, ...(outcome === 'paid' ? { paidAt: at, ...(payType === undefined ? {} : { payType }) } : {}) },
         at,
       );
     })();

@@ -63,6 +63,8 @@ export interface ReportPayment {
   createdAt: number;
   paidAt: number | null;
   memo: string | null;
+  /** The supervisor who settled it by hand (状态未明 → paid / failed), null when the bank's answer did. */
+  settledBy: string | null;
 }
 
 export interface ReportRefund {
@@ -152,6 +154,8 @@ export interface SettlementReport {
   refunds: ReportRefund[];
   /** Set only in the frozen copy stored when the day was closed. */
   closed: ClosedInfo | null;
+  /** Paid payments a supervisor settled by hand (included in the totals). Absent in older frozen reports. */
+  supervisorSettled?: { paidCount: number; paidFen: number };
   /**
    * Day reports: items of earlier, already closed days that settled on this day (not in `totals`).
    * Absent in reports frozen by older versions.
@@ -190,6 +194,7 @@ function toReportPayment(row: PaymentDbRow): ReportPayment {
     createdAt: row.created_at,
     paidAt: row.paid_at,
     memo: row.memo,
+    settledBy: row.resolved_by,
   };
 }
 
@@ -287,6 +292,9 @@ function summarize(selection: Selection, clock: LocalClock): SettlementReport {
     payments: selection.payments,
     refunds: selection.refunds,
     closed: null,
+    supervisorSettled: selection.payments
+      .filter((p) => p.settledBy !== null && selection.countsAsPaid(p))
+      .reduce((acc, p) => ({ paidCount: acc.paidCount + 1, paidFen: acc.paidFen + p.amountFen }), { paidCount: 0, paidFen: 0 }),
   };
 }
 

@@ -65,6 +65,7 @@ const LABELS = {
     merOrderNo: '商户订单号',
     refunded: '已退款',
     memo: '备注',
+    settledBy: '主管确认',
     refundNo: '退款单号',
     paymentTradeNo: '原订单号',
     paymentSysTrace: '原系统参考号',
@@ -135,6 +136,7 @@ const LABELS = {
     merOrderNo: 'Merchant order no.',
     refunded: 'Refunded',
     memo: 'Memo',
+    settledBy: 'Settled by supervisor',
     refundNo: 'Refund no.',
     paymentTradeNo: 'Payment order no.',
     paymentSysTrace: 'Payment trace',
@@ -235,7 +237,7 @@ function hourlyRows(report: SettlementReport, l: Labels): Cell[][] {
 }
 
 function paymentHeader(l: Labels): Cell[] {
-  return [l.id, l.createdAt, l.paidAt, l.amount, l.tender, l.payType, l.status, l.operator, l.tradeNo, l.sysTrace, l.merOrderNo, l.refunded, l.memo];
+  return [l.id, l.createdAt, l.paidAt, l.amount, l.tender, l.payType, l.status, l.operator, l.tradeNo, l.sysTrace, l.merOrderNo, l.refunded, l.memo, l.settledBy];
 }
 
 function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
@@ -253,6 +255,7 @@ function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
     p.merOrderNo,
     fen(p.refundedFen),
     p.memo,
+    p.settledBy ?? null,
   ];
 }
 
@@ -365,6 +368,7 @@ export function transactionsCsv(rows: readonly TransactionRow[], opts: ExportOpt
           createdAt: row.createdAt,
           paidAt: row.paidAt,
           memo: row.memo,
+          settledBy: row.resolvedBy,
         },
         l,
         clock,
@@ -417,7 +421,7 @@ export async function dayReportXlsx(report: SettlementReport, opts: ExportOption
   }
   sheetFor(workbook, l.summary, summary, [18, 12, 14, 12, 14, 14]);
   // Drop the section title row: the sheet name says it.
-  sheetFor(workbook, l.payments, (payments ?? []).slice(1), [8, 20, 20, 12, 8, 16, 10, 8, 24, 24, 24, 12, 24]);
+  sheetFor(workbook, l.payments, (payments ?? []).slice(1), [8, 20, 20, 12, 8, 16, 10, 8, 24, 24, 24, 12, 24, 12]);
   sheetFor(workbook, l.refunds, (refunds ?? []).slice(1), [8, 20, 20, 12, 12, 10, 8, 8, 24, 24, 24, 24, 24]);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

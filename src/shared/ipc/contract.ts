@@ -164,6 +164,8 @@ export const channels = {
         id: z.number().int().positive(),
         outcome: z.enum(['paid', 'failed']),
         reason: z.string().trim().min(2).max(200),
+        /** Settled as paid (QR): the wallet the customer paid with, as the supervisor verified it. */
+        payType: PayTypeSchema.optional(),
         supervisor: z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict(),
       })
       .strict(),

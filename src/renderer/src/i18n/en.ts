@@ -71,6 +71,8 @@ export const en: Record<MessageKey, string> = {
   'resolve.outcome': 'Verified outcome',
   'resolve.paid': 'Money received',
   'resolve.failed': 'Not received',
+  'resolve.payType': 'Paid with',
+  'resolve.payTypeNeeded': 'Choose how the customer paid (Alipay, WeChat Pay or UnionPay)',
   'resolve.reason': 'Reason (required)',
   'resolve.supervisor': 'Supervisor no.',
   'resolve.pin': 'Supervisor PIN',

@@ -71,6 +71,8 @@ export const zh = {
   'resolve.outcome': '核实结果',
   'resolve.paid': '已收款',
   'resolve.failed': '未收款',
+  'resolve.payType': '顾客用什么付的',
+  'resolve.payTypeNeeded': '请选择顾客的付款方式（支付宝、微信支付或云闪付）',
   'resolve.reason': '原因（必填）',
   'resolve.supervisor': '主管工号',
   'resolve.pin': '主管密码',

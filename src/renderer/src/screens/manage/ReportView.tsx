@@ -85,6 +85,11 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
         </div>
       </div>
 
+      {report.supervisorSettled !== undefined && report.supervisorSettled.paidCount > 0 && (
+        <p className="notice-inline" data-testid="supervisor-settled">
+          {t('manage.report.supervisorSettled', { n: report.supervisorSettled.paidCount, amount: yuan(report.supervisorSettled.paidFen) })}
+        </p>
+      )}
       <h3>{t('manage.report.byPayType')}</h3>
       <table className="grid" data-testid="paytype-table">
         <TotalsHead first={t('manage.report.payType')} />
