@@ -116,6 +116,21 @@ describe('back office rules', () => {
     expect((await invoke('refund:detail', { paymentId: created.id })).payment.walletTradeNo).toBe(paid.walletTradeNo);
   });
 
+  it('past handovers are listed per business day and operator, with their stored reports', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' });
+    const { shift } = await invoke('shift:handover', undefined);
+    await invoke('session:signIn', { code: '800', pin: '8888' });
+    await invoke('shift:handover', undefined);
+    const current = await invoke('day:current', undefined);
+    const all = await invoke('shift:list', { day: current.calendarDay });
+    expect(all.map((s: { operator: string }) => s.operator)).toEqual(['800', '001']);
+    const mine = await invoke('shift:list', { day: current.calendarDay, operator: '001' });
+    expect(mine).toEqual([shift]);
+    expect(mine[0].report.kind).toBe('shift');
+    const { addDays } = await import('../../src/core/reports/time');
+    expect(await invoke('shift:list', { day: addDays(current.calendarDay, -1) })).toEqual([]);
+  });
+
   it('the shop name reaches the customer display (app:info), and the default pay type is sent in F', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
     await expect(invoke('settings:save', { section: 'shop', value: { name: 'x'.repeat(41) }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });

@@ -9,7 +9,7 @@ import { tempDir } from '../support/temp';
  * business day. The day's time zone and start hour are settings (a bar closing at 02:00 belongs to the
  * evening before). Driven through the dispatcher as the window calls it, on a real ledger file.
  */
-describe('business day', () => {
+describe('business day', { timeout: 90_000 }, () => {
   const supervisor = { code: '800', pin: '8888' };
   const manager = { code: '900', pin: '9999' };
   let core: Core;

@@ -10,7 +10,7 @@ import { tempDir } from '../support/temp';
  * (else the money lands in 其他), and the sale is marked as settled by hand in the transactions, the
  * day report and its export.
  */
-describe('a sale settled by a supervisor', () => {
+describe('a sale settled by a supervisor', { timeout: 90_000 }, () => {
   let core: Core;
   let cleanup: () => void;
   const supervisor = { code: '800', pin: '8888' };

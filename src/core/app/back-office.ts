@@ -16,7 +16,7 @@ import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, getOperator, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
-import { endShift, getShift, startShift } from '../operators/shifts';
+import { endShift, getShift, listHandovers, startShift } from '../operators/shifts';
 import { buildDayReport, closeDay, dayAddendum, getClosedDay, isDayClosed, listDayRefunds, recordLateSettlements } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
 import { findPayments, listOpenItems, listTransactions, paymentDetail } from '../reports/transactions';
@@ -33,6 +33,7 @@ type BackOfficeChannels =
   | 'session:signIn'
   | 'session:signOut'
   | 'shift:handover'
+  | 'shift:list'
   | 'refund:find'
   | 'refund:detail'
   | 'refund:create'
@@ -186,6 +187,14 @@ export function createBackOffice(deps: BackOfficeDeps): {
       session.shiftId = null;
       return { shift, session: changed() };
     },
+
+    'shift:list': ({ day, operator }) =>
+      listHandovers(db, {
+        mode: deps.mode(),
+        day,
+        ...(operator === undefined || operator === '' ? {} : { operator }),
+        dayOf: (ms) => calendarBusinessDay(ms, deps.config().businessDay),
+      }),
 
     'refund:find': ({ code, day, amountFen }) =>
       findPayments(db, {

@@ -20,6 +20,7 @@ import {
   RoleSchema,
   SessionSchema,
   SettlementReportSchema,
+  ShiftSchema,
   TransactionRowSchema,
 } from '../reports';
 import {
@@ -214,6 +215,12 @@ export const channels = {
     output: z.object({ shift: SessionSchema.shape.shift, session: SessionSchema }),
     access: ['cashier'],
     summary: '交班: end the signed-in operator\'s shift, store and return its handover report, sign out.',
+  }),
+  'shift:list': channel({
+    input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
+    output: z.array(ShiftSchema),
+    access: ['cashier'],
+    summary: 'Past handovers (交班) that ended on a business day, optionally of one operator, with their stored reports (reopen, reprint).',
   }),
   'refund:find': channel({
     input: z

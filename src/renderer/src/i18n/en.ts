@@ -144,6 +144,7 @@ export const en: Record<MessageKey, string> = {
   'handover.net': 'Net',
   'handover.total': 'Total',
   'handover.print': 'Print',
+  'handover.reprint': 'Reprint the handover report',
   'handover.close': 'Close',
   'handover.bucket.ZFBA': 'Alipay',
   'handover.bucket.WEIX': 'WeChat Pay',

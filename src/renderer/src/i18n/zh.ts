@@ -144,6 +144,7 @@ export const zh = {
   'handover.net': '净额',
   'handover.total': '合计',
   'handover.print': '打印',
+  'handover.reprint': '重印交班报表',
   'handover.close': '关闭',
   'handover.bucket.ZFBA': '支付宝',
   'handover.bucket.WEIX': '微信支付',

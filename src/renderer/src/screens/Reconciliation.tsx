@@ -6,6 +6,7 @@ import { downloadHostFile } from '../lib/download';
 import { CloseDayForm } from './manage/CloseDayForm';
 import { todayIn, useManageErrorText } from './manage/common';
 import { ReportView, type ClosedDay } from './manage/ReportView';
+import { HandoverHistory } from './manage/HandoverHistory';
 import { ShiftPanel } from './manage/ShiftPanel';
 import './manage.css';
 
@@ -235,6 +236,7 @@ export function Reconciliation(): React.JSX.Element {
       </div>
       <div className="manage-side no-print">
         <ShiftPanel {...(data === null ? {} : { timeZone: data.report.timeZone })} />
+        <HandoverHistory day={day} operator={operator} />
         <div className="panel keys-help">
           <div className="key">
             <kbd>F5</kbd> {t('manage.reload')}
