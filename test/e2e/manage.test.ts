@@ -231,7 +231,12 @@ describe('end of day and settings in the browser (training gateway)', () => {
 
     await page.screenshot({ path: join(ROOT, 'test-results', 'reconcile.png'), fullPage: true });
 
-    // The counter still sells after the close: the sale goes to the next business day.
+    // The sale left open at the override close is paid now: an addendum on the closed day, a late
+    // settlement on the next one; the frozen report is unchanged.
+    const open = stored.closed!.report.unresolved.payments[0]!;
+    expect((await ok(bridge.invoke('training:pay', { id: open.id }))).paid).toBe(true);
+    await expect.poll(async () => (await ok(bridge.invoke('payment:requery', { id: open.id }))).status, { timeout: 15_000 }).toBe('paid');
+    // The counter still sells (the open sale is settled now) after the close: the sale goes to the next business day.
     const next = await ok(bridge.invoke('day:current', undefined));
     expect(next.day > day).toBe(true);
     await ok(bridge.invoke('training:script', { script: 'manual' }));
@@ -239,11 +244,6 @@ describe('end of day and settings in the browser (training gateway)', () => {
     expect(after.businessDay).toBe(next.day);
     await ok(bridge.invoke('payment:cancel', { id: after.id }));
 
-    // The sale left open at the override close is paid now: an addendum on the closed day, a late
-    // settlement on the next one; the frozen report is unchanged.
-    const open = stored.closed!.report.unresolved.payments[0]!;
-    expect((await ok(bridge.invoke('training:pay', { id: open.id }))).paid).toBe(true);
-    await expect.poll(async () => (await ok(bridge.invoke('payment:requery', { id: open.id }))).status, { timeout: 15_000 }).toBe('paid');
     await page.keyboard.press('F6');
     await page.getByTestId('reconcile').waitFor();
     await page.keyboard.press('F5');
