@@ -41,6 +41,8 @@ export const PaymentViewSchema = z.object({
   queryCount: z.number().int(),
   resolution: z.string().nullable(),
   resolvedBy: z.string().nullable(),
+  /** The wallet's own transaction number (微信/支付宝/银联单号) from the bank's answer, when known. */
+  walletTradeNo: z.string().nullable(),
 });
 export type PaymentView = z.output<typeof PaymentViewSchema>;
 

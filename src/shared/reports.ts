@@ -52,6 +52,8 @@ export const ReportPaymentSchema = z.object({
   createdAt: z.number(),
   paidAt: z.number().nullable(),
   memo: z.string().nullable(),
+  /** Settled by hand by this supervisor (absent in reports frozen by older versions). */
+  settledBy: z.string().nullable().optional(),
 });
 
 export const ReportRefundSchema = z.object({
@@ -72,6 +74,27 @@ export const ReportRefundSchema = z.object({
   finalAt: z.number().nullable(),
 });
 
+export const LateSettlementSchema = z.object({
+  kind: z.enum(['payment', 'refund']),
+  id: z.number().int(),
+  orderNo: z.string(),
+  paymentTradeNo: z.string().nullable(),
+  sysTrace: z.string().nullable(),
+  bucket: PayTypeBucketSchema,
+  status: z.union([PaymentStatusSchema, RefundStatusSchema]),
+  amountFen: z.number().int(),
+  operator: z.string().nullable(),
+  day: z.string(),
+  dayClosedAt: z.number(),
+  finalAt: z.number(),
+  settledDay: z.string(),
+});
+export type LateSettlementData = z.output<typeof LateSettlementSchema>;
+
+/** Items that became final after their day was closed, and their money (paid / succeeded only). */
+export const LateSettlementsSchema = z.object({ items: z.array(LateSettlementSchema), totals: z.object(TotalsShape) });
+export type LateSettlementsData = z.output<typeof LateSettlementsSchema>;
+
 export const SettlementReportSchema = z.object({
   version: z.literal(1),
   kind: z.enum(['day', 'shift']),
@@ -90,6 +113,9 @@ export const SettlementReportSchema = z.object({
   payments: z.array(ReportPaymentSchema),
   refunds: z.array(ReportRefundSchema),
   closed: z.object({ at: z.number(), by: z.string(), overrideBy: z.string().nullable(), overrideReason: z.string().nullable() }).nullable(),
+  /** Day reports: late settlements of earlier closed days that landed on this day (absent in older frozen reports). */
+  late: LateSettlementsSchema.optional(),
+  supervisorSettled: z.object({ paidCount: z.number().int(), paidFen: z.number().int() }).optional(),
 });
 export type SettlementReportData = z.output<typeof SettlementReportSchema>;
 

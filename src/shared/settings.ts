@@ -81,7 +81,29 @@ export const ShopSchema = z.object({
   name: z.string().trim().max(40).default(''),
 });
 
+/** A time zone Intl knows (IANA name such as Asia/Shanghai); '' = the computer's own zone. */
+function knownTimeZone(zone: string): boolean {
+  if (zone === '') return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When a business day (营业日) begins. A bar that closes at 02:00 sets startHour 4 (or 3, …): a sale
+ * at 01:30 then belongs to the evening before. A closed day is closed for booking, not the counter:
+ * later sales and refunds go to the next open business day.
+ */
+export const BusinessDaySchema = z.object({
+  timeZone: z.string().trim().max(64).refine(knownTimeZone, 'unknown time zone').default(''),
+  startHour: z.number().int().min(0).max(23).default(0),
+});
+
 export type ShopSettings = z.output<typeof ShopSchema>;
+export type BusinessDaySettings = z.output<typeof BusinessDaySchema>;
 export type BpcMerchantSettings = z.output<typeof BpcMerchantSchema>;
 export type BpcProfileSettings = z.output<typeof BpcProfileSchema>;
 export type TimeoutsSettings = z.output<typeof TimeoutsSchema>;
@@ -145,6 +167,7 @@ export const ProvisioningSchema = z
     backups: BackupsSchema.partial().strict().optional(),
     /** Operators to create or re-PIN; live mode is refused while any still has a training PIN. */
     operators: z.array(ProvisionedOperatorSchema).max(500).optional(),
+    businessDay: BusinessDaySchema.partial().strict().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

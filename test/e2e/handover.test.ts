@@ -39,7 +39,46 @@ describe('shift handover', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('handover-report').waitFor();
     expect(await page.getByTestId('handover-total').textContent()).toContain('2 · ¥12.50');
-    await page.getByTestId('handover-close').click();
+    // Keyboard only: print has the focus (Enter prints), Esc closes, then the sign-in field has the focus.
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid') ?? null")).toBe('handover-print');
+    // Printing prints what is on screen: the handover report (it used to be a blank page).
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('handover-report').isVisible()).toBe(true);
+    expect(await page.getByTestId('handover-total').isVisible()).toBe(true);
+    expect(await page.getByTestId('handover-print').isVisible()).toBe(false);
+    await page.emulateMedia({ media: 'screen' });
+    await page.getByTestId('handover-print').focus();
+    await page.keyboard.press('Escape');
     await page.getByTestId('signin').waitFor();
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid') ?? null")).toBe('signin-code');
+  });
+
+  it('past handovers are listed per operator and day, and can be reopened and reprinted', async () => {
+    await signIn(page, '800', '8888');
+    await page.keyboard.press('F6');
+    await page.getByTestId('handover-history').waitFor();
+    const item = page.getByTestId('handover-item');
+    await expect.poll(() => item.count()).toBe(1);
+    expect(await item.textContent()).toContain('001');
+    expect(await item.textContent()).toContain('¥12.50');
+    // One operator's view lists only that operator's handovers.
+    await page.getByTestId('reconcile-operator').selectOption('800');
+    await expect.poll(() => page.getByTestId('handover-item').count()).toBe(0);
+    await page.getByTestId('reconcile-operator').selectOption('001');
+    await expect.poll(() => page.getByTestId('handover-item').count()).toBe(1);
+    await page.getByTestId('handover-item').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('past-handover').waitFor();
+    expect(await page.getByTestId('handover-total').textContent()).toContain('2 · ¥12.50');
+    await page.evaluate('window.printed = 0; window.print = () => { window.printed += 1; };');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('window.printed')).toBe(1);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('handover-report').isVisible()).toBe(true);
+    expect(await page.getByTestId('report').isVisible()).toBe(false);
+    await page.emulateMedia({ media: 'screen' });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('past-handover').count()).toBe(0);
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid') ?? null")).toBe('handover-item');
   });
 });

@@ -164,6 +164,8 @@ describe('end of day and settings in the browser (training gateway)', () => {
     await page.keyboard.press('F9');
     await page.getByTestId('close-form').waitFor();
     expect(await page.getByTestId('close-override').textContent()).toContain('还有 1 笔交易没有最终结果');
+    // The form says what a close means for the counter: it keeps selling, on the next business day.
+    expect(await page.getByTestId('close-counter-stays').textContent()).toContain('不会停止收银');
     await page.getByTestId('close-manager-code').fill('900');
     await page.getByTestId('close-manager-pin').fill('9999');
     await page.keyboard.press('Enter');
@@ -228,6 +230,32 @@ describe('end of day and settings in the browser (training gateway)', () => {
     await page.emulateMedia({ media: 'screen' });
 
     await page.screenshot({ path: join(ROOT, 'test-results', 'reconcile.png'), fullPage: true });
+
+    // The sale left open at the override close is paid now: an addendum on the closed day, a late
+    // settlement on the next one; the frozen report is unchanged.
+    const open = stored.closed!.report.unresolved.payments[0]!;
+    expect((await ok(bridge.invoke('training:pay', { id: open.id }))).paid).toBe(true);
+    await expect.poll(async () => (await ok(bridge.invoke('payment:requery', { id: open.id }))).status, { timeout: 15_000 }).toBe('paid');
+    // The counter still sells (the open sale is settled now) after the close: the sale goes to the next business day.
+    const next = await ok(bridge.invoke('day:current', undefined));
+    expect(next.day > day).toBe(true);
+    await ok(bridge.invoke('training:script', { script: 'manual' }));
+    const after = await ok(bridge.invoke('payment:create', { amountFen: 150 }));
+    expect(after.businessDay).toBe(next.day);
+    await ok(bridge.invoke('payment:cancel', { id: after.id }));
+
+    await page.keyboard.press('F6');
+    await page.getByTestId('reconcile').waitFor();
+    await page.keyboard.press('F5');
+    await page.getByTestId('addendum').waitFor();
+    expect(await page.getByTestId('addendum-item').locator('td').nth(3).textContent()).toBe('¥8.00');
+    expect(await page.getByTestId('total-net').textContent()).toBe(`¥${formatFen(expected.netFen)}`);
+    expect((await ok(bridge.invoke('day:report', { day }))).closed?.report).toEqual(stored.closed?.report);
+    await page.getByTestId('reconcile-day').fill(next.day);
+    await page.getByTestId('late-settlements').waitFor();
+    expect(await page.getByTestId('late-item').locator('td').nth(3).textContent()).toBe('¥8.00');
+    await page.getByTestId('reconcile-day').fill(day);
+    await page.getByTestId('closed-info').waitFor();
   });
 
   it('exports CSV and XLSX whose totals equal the report', async () => {

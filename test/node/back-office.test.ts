@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
@@ -133,12 +135,56 @@ describe('back office rules', () => {
     await expect(invoke('session:signIn', { code: '003', pin: '3333' })).rejects.toMatchObject({ code: 'PIN_WRONG' });
   });
 
-  it('a closed day refuses new sales', async () => {
+  it('the default-PIN warning is there from the very first start, until the PIN is changed', async () => {
+    // beforeEach started a core on an empty data directory: the first start ever.
+    expect((await invoke('session:current', undefined)).defaultPins).toEqual(['001', '800', '900']);
+    await invoke('operators:save', { code: '001', name: '收银员', role: 'cashier', pin: '4826', approval: supervisor });
+    expect((await invoke('session:current', undefined)).defaultPins).toEqual(['800', '900']);
+  });
+
+  it('a counter provisioned straight into live mode warns about the default PINs too', async () => {
+    const t = tempDir('office-live-');
+    const file = join(t.dir, 'provisioning.json');
+    writeFileSync(file, JSON.stringify({ bpc: { url: 'https://bank.example/payApi', mid: '104320170118888', posNo: '37381542', key: '01AC$@!BGT98aw#C' } }));
+    const live = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger, provisioningFile: file, provisioningRequired: true });
+    try {
+      expect(live.info().mode).toBe('live');
+      const result = await live.dispatch('session:current', undefined, { role: 'cashier' });
+      expect(result).toMatchObject({ ok: true, value: { defaultPins: ['001', '800', '900'] } });
+    } finally {
+      await live.close();
+      t.cleanup();
+    }
+  });
+
+  it('the refund desk finds a sale by the wallet\'s own transaction number from the bank\'s answer', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
-    const { businessDay } = await import('../../src/core/util/time');
-    const today = businessDay(Date.now());
-    await invoke('day:close', { day: today, manager: { code: '900', pin: '9999' } });
-    await expect(invoke('payment:create', { amountFen: 100 })).rejects.toMatchObject({ code: 'DAY_CLOSED' });
+    await invoke('training:script', { script: 'manual' });
+    const created = await invoke('payment:create', { amountFen: 1234, payType: 'WEIX' });
+    expect((await invoke('training:pay', { id: created.id })).paid).toBe(true);
+    const { vi } = await import('vitest');
+    await vi.waitFor(async () => expect((await invoke('payment:requery', { id: created.id })).status).toBe('paid'), { timeout: 8000, interval: 200 });
+    // The simulated bank answers G for a WeChat sale with oldTradeId = 42000 + 23 digits, as the seed's sample.
+    const paid = await invoke('payment:get', { id: created.id });
+    expect(paid.walletTradeNo).toMatch(/^42000\d{23}$/);
+    const found = await invoke('refund:find', { code: paid.walletTradeNo });
+    expect(found.map((p: { id: number }) => p.id)).toEqual([created.id]);
+    expect((await invoke('refund:detail', { paymentId: created.id })).payment.walletTradeNo).toBe(paid.walletTradeNo);
+  });
+
+  it('past handovers are listed per business day and operator, with their stored reports', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' });
+    const { shift } = await invoke('shift:handover', undefined);
+    await invoke('session:signIn', { code: '800', pin: '8888' });
+    await invoke('shift:handover', undefined);
+    const current = await invoke('day:current', undefined);
+    const all = await invoke('shift:list', { day: current.calendarDay });
+    expect(all.map((s: { operator: string }) => s.operator)).toEqual(['800', '001']);
+    const mine = await invoke('shift:list', { day: current.calendarDay, operator: '001' });
+    expect(mine).toEqual([shift]);
+    expect(mine[0].report.kind).toBe('shift');
+    const { addDays } = await import('../../src/core/reports/time');
+    expect(await invoke('shift:list', { day: addDays(current.calendarDay, -1) })).toEqual([]);
   });
 
   it('the shop name reaches the customer display (app:info), and the default pay type is sent in F', async () => {

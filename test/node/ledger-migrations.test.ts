@@ -81,6 +81,24 @@ describe('ledger', () => {
     db.close();
   });
 
+  it("the wallet transaction number migration: on payments, indexed, existing rows kept", () => {
+    const wallet = MIGRATIONS.find((m) => m.name === "the wallet's own transaction number on payments")!;
+    const file = ledgerFile();
+    const v3 = openLedger(file, { targetVersion: wallet.version - 1 });
+    v3.prepare(
+      `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, business_day, created_at, updated_at)
+       VALUES ('P1', 'live', 'qr', 'bpc', 100, 'paid', '2026-11-23', 1, 1)`,
+    ).run();
+    v3.close();
+    const db = openLedger(file, { targetVersion: wallet.version });
+    expect(schemaVersion(db)).toBe(wallet.version);
+    expect(db.prepare("SELECT trade_no, wallet_trade_no FROM payments WHERE trade_no = 'P1'").get()).toEqual({ trade_no: 'P1', wallet_trade_no: null });
+    db.prepare("UPDATE payments SET wallet_trade_no = '4200000395201909177323430256' WHERE trade_no = 'P1'").run();
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM payments WHERE wallet_trade_no = '4200000395201909177323430256'").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('payments_wallet_trade');
+    db.close();
+  });
+
   it('refuses a ledger written by a newer app instead of touching it', () => {
     const file = ledgerFile();
     openLedger(file).close();

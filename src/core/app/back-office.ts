@@ -16,8 +16,8 @@ import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, defaultPinsError, getOperator, isDefaultPin, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
-import { endShift, getShift, startShift } from '../operators/shifts';
-import { buildDayReport, closeDay, getClosedDay, isDayClosed, listDayRefunds } from '../reports/day-report';
+import { endShift, getShift, listHandovers, startShift } from '../operators/shifts';
+import { buildDayReport, closeDay, dayAddendum, getClosedDay, isDayClosed, listDayRefunds, recordLateSettlements } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
 import { findPayments, listOpenItems, listTransactions, paymentDetail } from '../reports/transactions';
 import type { SecretStore } from '../secrets/store';
@@ -25,13 +25,15 @@ import type { EventBus } from '../ipc/event-bus';
 import type { DeviceManager } from '../devices/manager';
 import { listPorts } from '../devices/ports';
 import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
-import { businessDay } from '../util/time';
+import { bookingDay, calendarBusinessDay, settingsTimeZone } from '../reports/business-day';
+import { processTimeZone } from '../reports/time';
 
 type BackOfficeChannels =
   | 'session:current'
   | 'session:signIn'
   | 'session:signOut'
   | 'shift:handover'
+  | 'shift:list'
   | 'refund:find'
   | 'refund:detail'
   | 'refund:create'
@@ -41,6 +43,7 @@ type BackOfficeChannels =
   | 'ledger:refunds'
   | 'ledger:requeryOpen'
   | 'day:report'
+  | 'day:current'
   | 'day:close'
   | 'day:export'
   | 'operators:list'
@@ -99,7 +102,13 @@ export function approverRoleFor(next: Role, current?: Role): Role {
   return current !== undefined && needs(current) === 'manager' ? 'manager' : needs(next);
 }
 
-export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handlers, BackOfficeChannels>; session: Session; refreshDefaultPins: () => Promise<void> } {
+export function createBackOffice(deps: BackOfficeDeps): {
+  handlers: Pick<Handlers, BackOfficeChannels>;
+  session: Session;
+  refreshDefaultPins: () => Promise<void>;
+  /** Sets the list directly (the default operators were just created with their published PINs). */
+  setDefaultPins: (codes: string[]) => void;
+} {
   const { db, engine, secrets, devices, now } = deps;
   const session: Session = { operator: null, shiftId: null };
   let defaultPins: string[] = deps.initialDefaultPins ?? [];
@@ -126,7 +135,25 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     return op;
   };
 
-  const today = (): string => businessDay(now(), deps.timeZone);
+  /** The shop's business-day zone (settings; else the injected one; else the computer's). */
+  const zone = (): string | undefined => settingsTimeZone(deps.config().businessDay) ?? deps.timeZone;
+  const tzOpt = (): { timeZone?: string; startHour: number } => {
+    const z = zone();
+    const startHour = deps.config().businessDay.startHour;
+    return z === undefined ? { startHour } : { timeZone: z, startHour };
+  };
+
+  // Anything that becomes final after its day was closed is recorded as that day's addendum.
+  const lateCheck = (item: { mode: AppMode; businessDay: string; status: string }): void => {
+    if (!['paid', 'failed', 'closed', 'succeeded'].includes(item.status)) return;
+    try {
+      if (isDayClosed(db, item.mode, item.businessDay)) recordLateSettlements(db, { mode: item.mode, day: item.businessDay, ...tzOpt() }, now());
+    } catch {
+      // Recorded again the next time the day's report is opened.
+    }
+  };
+  deps.bus.on('payment:updated', lateCheck);
+  deps.bus.on('refund:updated', lateCheck);
   const actor = (): string | null => session.operator?.code ?? null;
 
   const settingsView = (): ReturnType<Handlers['settings:get']> => {
@@ -141,6 +168,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       notifications: c.notifications,
       limits: c.limits,
       shop: c.shop,
+      businessDay: c.businessDay,
       devices: readDevicesConfig(db),
     };
   };
@@ -166,11 +194,20 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     },
     'shift:handover': () => {
       if (session.operator === null || session.shiftId === null) throw new AppError('PIN_REQUIRED', 'sign in first');
-      const shift = endShift(db, session.shiftId, now(), deps.timeZone === undefined ? {} : { timeZone: deps.timeZone });
+      const zoneNow = zone();
+      const shift = endShift(db, session.shiftId, now(), zoneNow === undefined ? {} : { timeZone: zoneNow });
       session.operator = null;
       session.shiftId = null;
       return { shift, session: changed() };
     },
+
+    'shift:list': ({ day, operator }) =>
+      listHandovers(db, {
+        mode: deps.mode(),
+        day,
+        ...(operator === undefined || operator === '' ? {} : { operator }),
+        dayOf: (ms) => calendarBusinessDay(ms, deps.config().businessDay),
+      }),
 
     'refund:find': ({ code, day, amountFen }) =>
       findPayments(db, {
@@ -186,7 +223,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     },
     'refund:create': async ({ paymentId, amountFen, reason, approval }) => {
       const supervisor = await approve(approval, 'supervisor');
-      if (isDayClosed(db, deps.mode(), today())) throw new AppError('DAY_CLOSED', `${today()} is closed; refunds cannot be booked on it`);
+      // After 日结 the refund is booked on the next open business day (the engine dates it).
       return engine.createRefund({ paymentId, amountFen, reason, operator: actor() ?? supervisor.code, approvedBy: supervisor.code });
     },
     'refund:requery': ({ id }) => engine.requeryRefund(id),
@@ -215,11 +252,26 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       // The frozen report covers everyone; one operator's view of a closed day is built from the rows.
       const report =
         (operator === undefined ? closed?.report : undefined) ??
-        buildDayReport(db, { mode: deps.mode(), day, ...(operator === undefined ? {} : { operator }), ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }) });
-      return { report, closed };
+        buildDayReport(db, { mode: deps.mode(), day, ...(operator === undefined ? {} : { operator }), ...tzOpt() });
+      if (closed !== null) recordLateSettlements(db, { mode: deps.mode(), day, ...tzOpt() }, now());
+      const addendum = closed === null ? null : dayAddendum(db, { mode: deps.mode(), day, ...tzOpt() });
+      return { report, closed, addendum };
+    },
+    'day:current': () => {
+      const settings = deps.config().businessDay;
+      const at = now();
+      return {
+        day: bookingDay(db, deps.mode(), at, settings),
+        calendarDay: calendarBusinessDay(at, settings),
+        timeZone: zone() ?? processTimeZone(),
+        startHour: settings.startHour,
+      };
     },
     'day:close': async ({ day, manager, override }) => {
       const closer = await approve(manager, 'manager');
+      const current = calendarBusinessDay(now(), deps.config().businessDay);
+      // Closing ahead of time would silently move today's sales to a later day.
+      if (day > current) throw new AppError('BAD_INPUT', `${day} has not begun yet (the business day now is ${current})`, { field: 'day' });
       const overrider = override === undefined ? undefined : await approve(override.approval, 'supervisor');
       // "Close the day" first asks the gateway about everything still open, then freezes.
       await requeryOpen(day);
@@ -230,7 +282,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
           day,
           by: closer.code,
           ...(overrider === undefined || override === undefined ? {} : { override: { by: overrider.code, reason: override.reason } }),
-          ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }),
+          ...tzOpt(),
         },
         now(),
       );
@@ -241,7 +293,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     'day:export': async ({ day, format, lang }) => {
       const opts = lang === undefined ? {} : { lang };
       const closed = getClosedDay(db, deps.mode(), day);
-      const report = closed?.report ?? buildDayReport(db, { mode: deps.mode(), day, ...(deps.timeZone === undefined ? {} : { timeZone: deps.timeZone }) });
+      const report = closed?.report ?? buildDayReport(db, { mode: deps.mode(), day, ...tzOpt() });
       const base = `day-report-${day}${deps.mode() === 'training' ? '-training' : ''}${closed === null ? '-draft' : ''}`;
       if (format === 'csv') return { fileName: `${base}.csv`, mime: 'text/csv;charset=utf-8', base64: Buffer.from(dayReportCsv(report, opts), 'utf8').toString('base64') };
       return {
@@ -353,5 +405,12 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
     return { payments: open.payments.length, refunds: open.refunds.length };
   }
 
-  return { handlers, session, refreshDefaultPins };
+  return {
+    handlers,
+    session,
+    refreshDefaultPins,
+    setDefaultPins: (codes) => {
+      defaultPins = [...codes];
+    },
+  };
 }

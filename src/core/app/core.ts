@@ -38,7 +38,7 @@ import type { CardTerminalClient } from '../devices/card-terminal';
 import type { SimOutcome } from '../devices/simulator';
 import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
-import { isDayClosed } from '../reports/day-report';
+import { bookingDay } from '../reports/business-day';
 import { createBackOffice, readDevicesConfig } from './back-office';
 import { buildDiagnostics } from './diagnostics';
 import { StatusService } from './status';
@@ -339,6 +339,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onRefund: (r) => bus.emit('refund:updated', r),
     logger,
     requeryCard: (id) => cardPayments.requery(id),
+    bookingDay: (at, m) => bookingDay(db, m, at, config.businessDay),
     // The trainer's choice scripts the simulated bank for exactly this payment's F.
     beforeCreate: (payment) => {
       if (payment.mode !== 'training') return;
@@ -424,6 +425,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     maxAmountFen: () => config.limits.maxAmountFen,
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     logger,
+    bookingDay: (at, m) => bookingDay(db, m, at, config.businessDay),
   });
   /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
   const applyDevices = async (stored: DevicesConfig): Promise<void> => {
@@ -497,7 +499,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'app:status': () => status.current(),
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
-      if (isDayClosed(db, mode(), businessDay(now()))) throw new AppError('DAY_CLOSED', 'today is closed; no more sales can be booked on it');
       if (tender === 'card') {
         if (mode() === 'training') {
           trainingTerminal.simulator.script(trainingCardOutcome(nextTrainingScript));
@@ -516,10 +517,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       return { payment: latest === undefined ? null : toView(latest), now: now() };
     },
     'payment:requery': async ({ id }) => toView(await engine.requeryPayment(id)),
-    'payment:resolve': async ({ id, outcome, reason, supervisor }) => {
+    'payment:resolve': async ({ id, outcome, reason, payType, supervisor }) => {
       const op = await verifyPin(db, supervisor.code, supervisor.pin, now());
       requireRole(op, 'supervisor');
-      return toView(engine.resolvePayment(id, outcome, reason, op.code));
+      // A QR sale settled as paid by hand: the supervisor says which wallet it was (else it lands in 其他).
+      const known = getPayment(db, id);
+      const wallet = payType ?? (known.payType === 'ZFBA' || known.payType === 'WEIX' || known.payType === 'UPAY' ? known.payType : undefined);
+      if (outcome === 'paid' && known.tender === 'qr' && wallet === undefined) {
+        throw new AppError('BAD_INPUT', 'choose how the customer paid (Alipay, WeChat Pay or UnionPay)', { field: 'payType' });
+      }
+      return toView(engine.resolvePayment(id, outcome, reason, op.code, outcome === 'paid' && known.tender === 'qr' ? wallet : undefined));
     },
     'training:state': () => trainingState(),
     'training:script': ({ script }) => {

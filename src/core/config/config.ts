@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import {
   BpcMerchantSchema,
+  BusinessDaySchema,
+  type BusinessDaySettings,
   BpcProfileSchema,
   LimitsSchema,
   NotificationsSchema,
@@ -30,6 +32,7 @@ export const SETTING = {
   notifications: 'notifications',
   limits: 'limits',
   shop: 'shop',
+  businessDay: 'businessDay',
   mode: 'app.mode',
   hq: 'hq',
   backups: 'backups',
@@ -44,6 +47,7 @@ export interface CounterConfig {
   notifications: NotificationsSettings;
   limits: LimitsSettings;
   shop: ShopSettings;
+  businessDay: BusinessDaySettings;
 }
 
 function read<S extends z.ZodType>(db: Db, key: string, schema: S): z.output<S> {
@@ -66,5 +70,6 @@ export function readConfig(db: Db): CounterConfig {
     notifications: read(db, SETTING.notifications, NotificationsSchema),
     limits: read(db, SETTING.limits, LimitsSchema),
     shop: read(db, SETTING.shop, ShopSchema),
+    businessDay: read(db, SETTING.businessDay, BusinessDaySchema),
   };
 }

@@ -90,7 +90,7 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       writeSetting(db, SETTING.timeouts, timeouts, now);
       changed.push('bpc.timeouts');
     }
-    for (const group of ['qr', 'polling', 'notifications', 'limits', 'shop', 'backups'] as const) {
+    for (const group of ['qr', 'polling', 'notifications', 'limits', 'shop', 'backups', 'businessDay'] as const) {
       const value = config[group];
       if (value !== undefined) {
         writeSetting(db, SETTING[group], value, now);

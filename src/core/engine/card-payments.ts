@@ -20,6 +20,8 @@ export interface CardPaymentDeps {
   onPayment: (payment: PaymentRecord) => void;
   logger: Logger;
   timeZone?: string;
+  /** The business day a sale booked at `at` goes to (the next open day once a day is closed). */
+  bookingDay?: (at: number, mode: AppMode) => string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class CardPayments {
         gateway: 'terminal',
         amountFen: input.amountFen,
         operator: input.operator,
-        businessDay: businessDay(at, this.deps.timeZone),
+        businessDay: this.deps.bookingDay?.(at, this.deps.mode()) ?? businessDay(at, this.deps.timeZone),
         now: at,
       });
       appendEvent(db, { at, entity: 'payment', entityId: inserted.id, type: 'intent', actor: input.operator, data: { tradeNo: inserted.tradeNo, amountFen: inserted.amountFen, tender: 'card' } });

@@ -40,6 +40,8 @@ export interface EngineDeps {
   onRefund: (refund: RefundRecord) => void;
   logger: Logger;
   timeZone?: string;
+  /** The business day a payment or refund booked at `at` goes to (the next open day once a day is closed). */
+  bookingDay?: (at: number, mode: AppMode) => string;
   /** Re-query of a card sale (asks the terminal for its last transaction); QR sales query BPC. */
   requeryCard?: (id: number) => Promise<PaymentRecord>;
   /** Called after the intent is written and just before F leaves (training mode scripts the simulated bank here). */
@@ -118,7 +120,7 @@ export class PaymentEngine {
         gateway: 'bpc',
         amountFen: input.amountFen,
         operator: input.operator,
-        businessDay: businessDay(at, this.deps.timeZone),
+        businessDay: this.deps.bookingDay?.(at, this.deps.mode()) ?? businessDay(at, this.deps.timeZone),
         now: at,
       });
       appendEvent(db, {
@@ -258,15 +260,15 @@ export class PaymentEngine {
    * A supervisor settles a payment left 状态未明 (e.g. checked in the bank's portal). Recorded with who
    * and why; querying stops. Only `unknown` payments can be settled by hand.
    */
-  resolvePayment(id: number, outcome: 'paid' | 'failed', reason: string, supervisor: string): PaymentRecord {
+  resolvePayment(id: number, outcome: 'paid' | 'failed', reason: string, supervisor: string, payType?: PayType): PaymentRecord {
     const payment = getPayment(this.deps.db, id);
     if (payment.status !== 'unknown') throw new AppError('INVALID_STATE', `only a payment in 状态未明 can be resolved by hand (it is ${payment.status})`);
     if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
     const at = this.deps.now();
     // The resolution, the new state and its events in one commit; querying stops only once it is written.
     return this.batch(() => {
-      appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason } });
-      return this.patchPayment(id, { status: outcome, resolution: reason, resolvedBy: supervisor, ...(outcome === 'paid' ? { paidAt: at } : {}) });
+      appendEvent(this.deps.db, { at, entity: 'payment', entityId: id, type: 'manual_resolution', actor: supervisor, data: { outcome, reason, ...(payType === undefined ? {} : { payType }) } });
+      return this.patchPayment(id, { status: outcome, resolution: reason, resolvedBy: supervisor, ...(outcome === 'paid' ? { paidAt: at, ...(payType === undefined ? {} : { payType }) } : {}) });
     });
   }
 
@@ -305,7 +307,7 @@ export class PaymentEngine {
         reason: input.reason,
         operator: input.operator,
         approvedBy: input.approvedBy,
-        businessDay: businessDay(at, this.deps.timeZone),
+        businessDay: this.deps.bookingDay?.(at, payment.mode) ?? businessDay(at, this.deps.timeZone),
         now: at,
       });
       appendEvent(db, {
@@ -667,6 +669,10 @@ export class PaymentEngine {
         patch.status = 'paid';
         patch.paidAt = at;
         patch.payType = payTypeOf(result) ?? payment.payType;
+        {
+          const wallet = walletTradeNoOf(result);
+          if (wallet !== undefined) patch.walletTradeNo = wallet;
+        }
         if (isFinal(payment.status)) {
           appendEvent(this.deps.db, {
             at,
@@ -951,6 +957,17 @@ function errorText(error: unknown): string {
 
 function emptyToNull(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+/** The wallet's own number from a G answer: oldTradeId (WeChat), oldTradeNo (Alipay), oldPayVounum (UnionPay). */
+function walletTradeNoOf(result: BpcResult): string | undefined {
+  if (result.kind === 'transport_unknown') return undefined;
+  const extra = result.response.extra;
+  for (const field of ['oldTradeId', 'oldTradeNo', 'oldPayVounum']) {
+    const v = extra[field];
+    if (typeof v === 'string' && /^[0-9A-Za-z_-]{1,64}$/.test(v.trim())) return v.trim();
+  }
+  return undefined;
 }
 
 function payTypeOf(result: BpcResult): string | undefined {

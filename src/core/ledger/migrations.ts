@@ -172,6 +172,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: "the wallet's own transaction number on payments",
+    sql: `
+      -- WeChat oldTradeId / Alipay oldTradeNo / UnionPay oldPayVounum from a bound G answer: what the
+      -- customer sees in the wallet app, so the refund desk can find the sale by it.
+      ALTER TABLE payments ADD COLUMN wallet_trade_no TEXT;
+      CREATE INDEX payments_wallet_trade ON payments (wallet_trade_no) WHERE wallet_trade_no IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -32,6 +32,8 @@ export interface PaymentRow {
   next_query_at: number | null;
   resolution: string | null;
   resolved_by: string | null;
+  /** Migration 4: the wallet's own transaction number (WeChat / Alipay / UnionPay), when known. */
+  wallet_trade_no: string | null;
 }
 
 export interface PaymentRecord extends PaymentView {
@@ -71,6 +73,7 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     queryCount: row.query_count,
     resolution: row.resolution,
     resolvedBy: row.resolved_by,
+    walletTradeNo: row.wallet_trade_no ?? null,
   };
 }
 
@@ -183,6 +186,7 @@ export interface PaymentPatch {
   nextQueryAt?: number | null;
   resolution?: string;
   resolvedBy?: string;
+  walletTradeNo?: string;
 }
 
 const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement'>, string> = {
@@ -198,6 +202,7 @@ const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement'>, string>
   nextQueryAt: 'next_query_at',
   resolution: 'resolution',
   resolvedBy: 'resolved_by',
+  walletTradeNo: 'wallet_trade_no',
 };
 
 /**

@@ -111,3 +111,23 @@ export function endShift(db: Db, shiftId: number, now: number, opts: { timeZone?
     })
     .immediate();
 }
+
+/**
+ * Ended shifts (handovers) of a mode whose end falls on `day` — `dayOf` maps an instant to its business
+ * day — optionally of one operator, newest first, with their stored reports (for reopening and
+ * reprinting). Throws BAD_INPUT for a bad mode.
+ */
+export function listHandovers(db: Db, query: { mode: AppMode; day: string; operator?: string; dayOf: (ms: number) => string }): ShiftView[] {
+  if (query.mode !== 'training' && query.mode !== 'live') throw new AppError('BAD_INPUT', `unknown mode "${String(query.mode)}"`, { field: 'mode' });
+  const [y, m, d] = query.day.split('-').map(Number) as [number, number, number];
+  const noonUtc = Date.UTC(y, m - 1, d, 12);
+  // Any zone and start hour puts the day's end within this window; the exact day is checked below.
+  const from = noonUtc - 2 * 86_400_000;
+  const to = noonUtc + 2 * 86_400_000;
+  const rows = db
+    .prepare(
+      `SELECT * FROM shifts WHERE mode = ? AND ended_at IS NOT NULL AND ended_at BETWEEN ? AND ?${query.operator === undefined ? '' : ' AND operator = ?'} ORDER BY ended_at DESC, id DESC LIMIT 500`,
+    )
+    .all(...[query.mode, from, to, ...(query.operator === undefined ? [] : [query.operator])]) as ShiftDbRow[];
+  return rows.filter((r) => r.ended_at !== null && query.dayOf(r.ended_at) === query.day).map(toView);
+}

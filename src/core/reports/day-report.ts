@@ -63,6 +63,8 @@ export interface ReportPayment {
   createdAt: number;
   paidAt: number | null;
   memo: string | null;
+  /** The supervisor who settled it by hand (状态未明 → paid / failed), null when the bank's answer did. */
+  settledBy: string | null;
 }
 
 export interface ReportRefund {
@@ -81,6 +83,38 @@ export interface ReportRefund {
   businessDay: string;
   createdAt: number;
   finalAt: number | null;
+}
+
+/**
+ * A payment or refund that became final after its business day was closed (an override close left it
+ * open). The frozen report of its day never changes; the item shows as a late settlement in the report
+ * of the business day in which it settled, and as an addendum to its own closed day.
+ */
+export interface LateSettlement {
+  kind: 'payment' | 'refund';
+  id: number;
+  /** Our order number: the payment's trade number or the refund's refund number. */
+  orderNo: string;
+  /** For a refund: the trade number of the payment it refunds. */
+  paymentTradeNo: string | null;
+  sysTrace: string | null;
+  bucket: PayTypeBucket;
+  /** Final status: paid / failed / closed, or succeeded / failed. Only paid and succeeded move money. */
+  status: PaymentStatus | RefundStatus;
+  amountFen: number;
+  operator: string | null;
+  /** The (closed) business day the item was booked on. */
+  day: string;
+  dayClosedAt: number;
+  finalAt: number;
+  /** The business day in whose report it appears as a late settlement. */
+  settledDay: string;
+}
+
+export interface LateSettlements {
+  items: LateSettlement[];
+  /** Paid payments and succeeded refunds among the items. */
+  totals: Totals;
 }
 
 export interface ClosedInfo {
@@ -120,6 +154,13 @@ export interface SettlementReport {
   refunds: ReportRefund[];
   /** Set only in the frozen copy stored when the day was closed. */
   closed: ClosedInfo | null;
+  /** Paid payments a supervisor settled by hand (included in the totals). Absent in older frozen reports. */
+  supervisorSettled?: { paidCount: number; paidFen: number };
+  /**
+   * Day reports: items of earlier, already closed days that settled on this day (not in `totals`).
+   * Absent in reports frozen by older versions.
+   */
+  late?: LateSettlements;
 }
 
 export type DayReport = SettlementReport;
@@ -153,6 +194,7 @@ function toReportPayment(row: PaymentDbRow): ReportPayment {
     createdAt: row.created_at,
     paidAt: row.paid_at,
     memo: row.memo,
+    settledBy: row.resolved_by,
   };
 }
 
@@ -250,6 +292,9 @@ function summarize(selection: Selection, clock: LocalClock): SettlementReport {
     payments: selection.payments,
     refunds: selection.refunds,
     closed: null,
+    supervisorSettled: selection.payments
+      .filter((p) => p.settledBy !== null && selection.countsAsPaid(p))
+      .reduce((acc, p) => ({ paidCount: acc.paidCount + 1, paidFen: acc.paidFen + p.amountFen }), { paidCount: 0, paidFen: 0 }),
   };
 }
 
@@ -268,6 +313,144 @@ export interface DayReportQuery {
   operator?: string;
   /** IANA zone for the hourly series; the process zone by default. */
   timeZone?: string;
+  /** The hour the business day starts (to place late settlements); 0 by default. */
+  startHour?: number;
+}
+
+interface LateDbRow {
+  kind: 'payment' | 'refund';
+  id: number;
+  order_no: string;
+  payment_trade_no: string | null;
+  sys_trace: string | null;
+  tender: 'qr' | 'card';
+  pay_type: string | null;
+  status: PaymentStatus | RefundStatus;
+  amount_fen: number;
+  operator: string | null;
+  business_day: string;
+  closed_at: number;
+  final_at: number;
+}
+
+const LATE_SELECT = `
+  SELECT 'payment' AS kind, p.id, p.trade_no AS order_no, NULL AS payment_trade_no, p.sys_trace, p.tender, p.pay_type, p.status,
+         p.amount_fen, p.operator, p.business_day, d.closed_at, p.final_at
+    FROM payments p JOIN day_reports d ON d.mode = p.mode AND d.business_day = p.business_day
+   WHERE p.mode = @mode AND p.final_at IS NOT NULL AND p.final_at > d.closed_at AND p.status IN ('paid', 'failed', 'closed') __P__
+  UNION ALL
+  SELECT 'refund' AS kind, r.id, r.refund_no, p.trade_no, r.sys_trace, p.tender, p.pay_type, r.status,
+         r.amount_fen, r.operator, r.business_day, d.closed_at, r.final_at
+    FROM refunds r JOIN payments p ON p.id = r.payment_id JOIN day_reports d ON d.mode = r.mode AND d.business_day = r.business_day
+   WHERE r.mode = @mode AND r.final_at IS NOT NULL AND r.final_at > d.closed_at AND r.status IN ('succeeded', 'failed') __R__
+  ORDER BY final_at, kind, id`;
+
+/**
+ * The business day a late item settled in: the day its final moment falls in (by the clock, never
+ * before the day after its own), moved on past every day that was already closed at that moment.
+ */
+function settledDayOf(db: Db, mode: Mode, row: LateDbRow, clock: LocalClock, startHour: number): string {
+  const byClock = clock.dateOf(row.final_at - startHour * 3_600_000);
+  let day = byClock > row.business_day ? byClock : addDays(row.business_day, 1);
+  const closedAt = db.prepare('SELECT closed_at FROM day_reports WHERE mode = ? AND business_day = ?');
+  for (let i = 0; i < 400; i += 1) {
+    const closed = closedAt.get(mode, day) as { closed_at: number } | undefined;
+    if (closed === undefined || closed.closed_at > row.final_at) break;
+    day = addDays(day, 1);
+  }
+  return day;
+}
+
+function lateSettlements(db: Db, mode: Mode, where: { p: string; r: string }, params: Record<string, unknown>, clock: LocalClock, startHour: number): LateSettlement[] {
+  const rows = db.prepare(LATE_SELECT.replace('__P__', where.p).replace('__R__', where.r)).all({ mode, ...params }) as LateDbRow[];
+  return rows.map((row) => ({
+    kind: row.kind,
+    id: row.id,
+    orderNo: row.order_no,
+    paymentTradeNo: row.payment_trade_no,
+    sysTrace: row.sys_trace,
+    bucket: payTypeBucket(row.tender, row.pay_type),
+    status: row.status,
+    amountFen: row.amount_fen,
+    operator: row.operator,
+    day: row.business_day,
+    dayClosedAt: row.closed_at,
+    finalAt: row.final_at,
+    settledDay: settledDayOf(db, mode, row, clock, startHour),
+  }));
+}
+
+function lateTotals(items: LateSettlement[]): LateSettlements {
+  const totals = emptyTotals();
+  for (const item of items) {
+    if (item.kind === 'payment' && item.status === 'paid') {
+      totals.paidCount += 1;
+      totals.paidFen += item.amountFen;
+    } else if (item.kind === 'refund' && item.status === 'succeeded') {
+      totals.refundCount += 1;
+      totals.refundFen += item.amountFen;
+    }
+  }
+  return { items, totals: { ...totals, netFen: totals.paidFen - totals.refundFen } };
+}
+
+/** Late settlements that landed in `day`'s report: items of earlier closed days that settled on it. */
+function lateInto(db: Db, query: DayReportQuery, clock: LocalClock): LateSettlements {
+  const op = query.operator === undefined ? '' : ' AND p.operator = @operator';
+  const opR = query.operator === undefined ? '' : ' AND r.operator = @operator';
+  const items = lateSettlements(
+    db,
+    query.mode,
+    { p: `AND p.business_day < @day${op}`, r: `AND r.business_day < @day${opR}` },
+    { day: query.day, ...(query.operator === undefined ? {} : { operator: query.operator }) },
+    clock,
+    query.startHour ?? 0,
+  ).filter((item) => item.settledDay === query.day);
+  return lateTotals(items);
+}
+
+/**
+ * The addendum of a closed day: its items that became final after it was closed (the frozen report
+ * still shows them as unresolved). Empty for a day that is not closed. Throws BAD_INPUT.
+ */
+export function dayAddendum(db: Db, query: { mode: Mode; day: string; timeZone?: string; startHour?: number }): LateSettlements {
+  assertMode(query.mode);
+  assertBusinessDay(query.day);
+  const clock = localClock(query.timeZone);
+  return lateTotals(lateSettlements(db, query.mode, { p: 'AND p.business_day = @day', r: 'AND r.business_day = @day' }, { day: query.day }, clock, query.startHour ?? 0));
+}
+
+/**
+ * Writes the event-log record of every late settlement of a closed day that has none yet (entity
+ * 'day', entityId = dayEntityId(day), type 'late_settlement'). Idempotent; returns how many were new.
+ */
+export function recordLateSettlements(db: Db, query: { mode: Mode; day: string; timeZone?: string; startHour?: number }, now: number): number {
+  return db
+    .transaction((): number => {
+      const { items } = dayAddendum(db, query);
+      const recorded = new Set(
+        (
+          db
+            .prepare("SELECT json_extract(data, '$.kind') AS kind, json_extract(data, '$.id') AS id FROM events WHERE entity = 'day' AND entity_id = ? AND type = 'late_settlement'")
+            .all(dayEntityId(query.day)) as { kind: string; id: number }[]
+        ).map((r) => `${r.kind}:${r.id}`),
+      );
+      let added = 0;
+      for (const item of items) {
+        if (recorded.has(`${item.kind}:${item.id}`)) continue;
+        appendEvent(db, {
+          at: now,
+          entity: 'day',
+          entityId: dayEntityId(query.day),
+          type: 'late_settlement',
+          actor: null,
+          data: { mode: query.mode, day: query.day, kind: item.kind, id: item.id, orderNo: item.orderNo, status: item.status, amountFen: item.amountFen, finalAt: item.finalAt, settledDay: item.settledDay },
+        });
+        added += 1;
+      }
+      return added;
+    })
+    .immediate();
 }
 
 function dayReportInTx(db: Db, query: DayReportQuery, clock: LocalClock): SettlementReport {
@@ -285,7 +468,7 @@ function dayReportInTx(db: Db, query: DayReportQuery, clock: LocalClock): Settle
       .prepare(`${REFUND_JOIN_SELECT} WHERE r.mode = ? AND r.business_day = ?${byOperator ? ' AND r.operator = ?' : ''} ORDER BY r.id`)
       .all(...params) as RefundJoinRow[]
   ).map(toReportRefund);
-  return summarize(
+  const report = summarize(
     {
       kind: 'day',
       mode: query.mode,
@@ -300,6 +483,7 @@ function dayReportInTx(db: Db, query: DayReportQuery, clock: LocalClock): Settle
     },
     clock,
   );
+  return { ...report, late: lateInto(db, query, clock) };
 }
 
 /**
@@ -434,6 +618,7 @@ export interface CloseDayInput {
   /** Required when items are unresolved: a supervisor (or manager) and a reason, both recorded. */
   override?: { by: string; reason: string };
   timeZone?: string;
+  startHour?: number;
 }
 
 function requireActiveRole(db: Db, code: string, role: 'supervisor' | 'manager', field: string): void {
@@ -469,7 +654,7 @@ export function closeDay(db: Db, input: CloseDayInput, now: number): ClosedDay {
       requireActiveRole(db, input.by, 'manager', 'by');
       if (override !== null) requireActiveRole(db, override.by, 'supervisor', 'override.by');
 
-      const report = dayReportInTx(db, { mode: input.mode, day: input.day }, clock);
+      const report = dayReportInTx(db, { mode: input.mode, day: input.day, ...(input.startHour === undefined ? {} : { startHour: input.startHour }) }, clock);
       const unresolvedPayments = report.unresolved.payments.length;
       const unresolvedRefunds = report.unresolved.refunds.length;
       if (unresolvedPayments + unresolvedRefunds > 0 && override === null) {

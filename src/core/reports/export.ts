@@ -49,6 +49,9 @@ const LABELS = {
     unresolvedRefunds: '未完成退款',
     payments: '收款明细',
     refunds: '退款明细',
+    late: '迟到结算（之前已日结的营业日在本日完成的交易，不计入上方合计）',
+    kind: '类型',
+    kinds: { payment: '收款', refund: '退款' },
     summary: '汇总',
     id: '编号',
     createdAt: '创建时间',
@@ -62,6 +65,7 @@ const LABELS = {
     merOrderNo: '商户订单号',
     refunded: '已退款',
     memo: '备注',
+    settledBy: '主管确认',
     refundNo: '退款单号',
     paymentTradeNo: '原订单号',
     paymentSysTrace: '原系统参考号',
@@ -116,6 +120,9 @@ const LABELS = {
     unresolvedRefunds: 'Unresolved refunds',
     payments: 'Payments',
     refunds: 'Refunds',
+    late: 'Late settlements (items of earlier closed days that settled on this day; not in the totals above)',
+    kind: 'Kind',
+    kinds: { payment: 'Payment', refund: 'Refund' },
     summary: 'Summary',
     id: 'ID',
     createdAt: 'Created',
@@ -129,6 +136,7 @@ const LABELS = {
     merOrderNo: 'Merchant order no.',
     refunded: 'Refunded',
     memo: 'Memo',
+    settledBy: 'Settled by supervisor',
     refundNo: 'Refund no.',
     paymentTradeNo: 'Payment order no.',
     paymentSysTrace: 'Payment trace',
@@ -229,7 +237,7 @@ function hourlyRows(report: SettlementReport, l: Labels): Cell[][] {
 }
 
 function paymentHeader(l: Labels): Cell[] {
-  return [l.id, l.createdAt, l.paidAt, l.amount, l.tender, l.payType, l.status, l.operator, l.tradeNo, l.sysTrace, l.merOrderNo, l.refunded, l.memo];
+  return [l.id, l.createdAt, l.paidAt, l.amount, l.tender, l.payType, l.status, l.operator, l.tradeNo, l.sysTrace, l.merOrderNo, l.refunded, l.memo, l.settledBy];
 }
 
 function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
@@ -247,6 +255,7 @@ function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
     p.merOrderNo,
     fen(p.refundedFen),
     p.memo,
+    p.settledBy ?? null,
   ];
 }
 
@@ -272,6 +281,30 @@ function refundRow(r: ReportRefund, l: Labels, clock: LocalClock): Cell[] {
   ];
 }
 
+function lateRows(report: SettlementReport, l: Labels, clock: LocalClock): Cell[][] {
+  const late = report.late;
+  if (late === undefined || late.items.length === 0) return [];
+  const t = late.totals;
+  return [
+    [l.late],
+    totalsHeader(l, l.total),
+    [l.total, t.paidCount, fen(t.paidFen), t.refundCount, fen(t.refundFen), fen(t.netFen)],
+    [l.kind, l.businessDay, l.finalAt, l.amount, l.payType, l.status, l.operator, l.tradeNo, l.sysTrace, l.paymentTradeNo],
+    ...late.items.map((i) => [
+      l.kinds[i.kind],
+      i.day,
+      clock.dateTimeOf(i.finalAt),
+      fen(i.amountFen),
+      l.buckets[i.bucket],
+      i.kind === 'payment' ? l.paymentStatuses[i.status as PaymentStatus] : l.refundStatuses[i.status as RefundStatus],
+      i.operator,
+      i.orderNo,
+      i.sysTrace,
+      i.paymentTradeNo,
+    ]),
+  ];
+}
+
 function sections(report: SettlementReport, l: Labels, clock: LocalClock): Cell[][][] {
   const unresolved: Cell[][] = [
     [l.unresolvedPayments, report.unresolved.payments.length],
@@ -285,6 +318,7 @@ function sections(report: SettlementReport, l: Labels, clock: LocalClock): Cell[
     hourlyRows(report, l),
     [[l.payments], paymentHeader(l), ...report.payments.map((p) => paymentRow(p, l, clock))],
     [[l.refunds], refundHeader(l), ...report.refunds.map((r) => refundRow(r, l, clock))],
+    ...(lateRows(report, l, clock).length === 0 ? [] : [lateRows(report, l, clock)]),
   ];
 }
 
@@ -334,6 +368,7 @@ export function transactionsCsv(rows: readonly TransactionRow[], opts: ExportOpt
           createdAt: row.createdAt,
           paidAt: row.paidAt,
           memo: row.memo,
+          settledBy: row.resolvedBy,
         },
         l,
         clock,
@@ -377,16 +412,16 @@ export async function dayReportXlsx(report: SettlementReport, opts: ExportOption
     workbook.created = new Date(report.closed.at);
     workbook.modified = new Date(report.closed.at);
   }
-  const [head, payTypes, operators, unresolved, hourly, payments, refunds] = sections(report, l, clock);
+  const [head, payTypes, operators, unresolved, hourly, payments, refunds, late] = sections(report, l, clock);
   const summary: Cell[][] = [];
-  for (const block of [head, payTypes, operators, unresolved, hourly]) {
+  for (const block of [head, payTypes, operators, unresolved, hourly, late]) {
     if (block === undefined) continue;
     if (summary.length > 0) summary.push([]);
     summary.push(...block);
   }
   sheetFor(workbook, l.summary, summary, [18, 12, 14, 12, 14, 14]);
   // Drop the section title row: the sheet name says it.
-  sheetFor(workbook, l.payments, (payments ?? []).slice(1), [8, 20, 20, 12, 8, 16, 10, 8, 24, 24, 24, 12, 24]);
+  sheetFor(workbook, l.payments, (payments ?? []).slice(1), [8, 20, 20, 12, 8, 16, 10, 8, 24, 24, 24, 12, 24, 12]);
   sheetFor(workbook, l.refunds, (refunds ?? []).slice(1), [8, 20, 20, 12, 12, 10, 8, 8, 24, 24, 24, 24, 24]);
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -159,6 +159,7 @@ const CODE_COLUMNS = [
   ['sys_trace', 'sysTrace'],
   ['trade_no', 'tradeNo'],
   ['mer_order_no', 'merOrderNo'],
+  ['wallet_trade_no', 'walletTradeNo'],
 ] as const;
 
 /**

@@ -113,7 +113,16 @@ export function App(): React.JSX.Element {
           {t('signin.defaultPins', { codes: session.defaultPins.join(', ') })}
         </div>
       )}
-      {handoverFor !== null && <Handover operator={handoverFor} onClose={() => setHandoverFor(null)} />}
+      {handoverFor !== null && (
+        <Handover
+          operator={handoverFor}
+          onClose={() => {
+            setHandoverFor(null);
+            // After 交班 the next person signs in: the code field has the focus.
+            setTimeout(() => document.querySelector<HTMLInputElement>('[data-testid="signin-code"]')?.focus(), 0);
+          }}
+        />
+      )}
       <main className="app-main">
         {error !== null ? (
           <p className="error">

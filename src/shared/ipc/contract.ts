@@ -12,6 +12,7 @@ import { FenSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, Refun
 import {
   ApprovalSchema,
   ClosedDaySchema,
+  LateSettlementsSchema,
   DaySchema,
   OperatorViewSchema,
   PaymentDetailSchema,
@@ -19,6 +20,7 @@ import {
   RoleSchema,
   SessionSchema,
   SettlementReportSchema,
+  ShiftSchema,
   TransactionRowSchema,
 } from '../reports';
 import {
@@ -29,6 +31,7 @@ import {
   PollingSchema,
   QrSchema,
   ShopSchema,
+  BusinessDaySchema,
   TimeoutsSchema,
 } from '../settings';
 
@@ -143,6 +146,7 @@ export const SettingsViewSchema = z.object({
   notifications: NotificationsSchema,
   limits: LimitsSchema,
   shop: ShopSchema,
+  businessDay: BusinessDaySchema,
   devices: DevicesConfigSchema,
 });
 export type SettingsView = z.output<typeof SettingsViewSchema>;
@@ -219,6 +223,8 @@ export const channels = {
         id: z.number().int().positive(),
         outcome: z.enum(['paid', 'failed']),
         reason: z.string().trim().min(2).max(200),
+        /** Settled as paid (QR): the wallet the customer paid with, as the supervisor verified it. */
+        payType: PayTypeSchema.optional(),
         supervisor: z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict(),
       })
       .strict(),
@@ -267,6 +273,12 @@ export const channels = {
     output: z.object({ shift: SessionSchema.shape.shift, session: SessionSchema }),
     access: ['cashier'],
     summary: '交班: end the signed-in operator\'s shift, store and return its handover report, sign out.',
+  }),
+  'shift:list': channel({
+    input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
+    output: z.array(ShiftSchema),
+    access: ['cashier'],
+    summary: 'Past handovers (交班) that ended on a business day, optionally of one operator, with their stored reports (reopen, reprint).',
   }),
   'refund:find': channel({
     input: z
@@ -345,9 +357,15 @@ export const channels = {
   }),
   'day:report': channel({
     input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
-    output: z.object({ report: SettlementReportSchema, closed: ClosedDaySchema.nullable() }),
+    output: z.object({ report: SettlementReportSchema, closed: ClosedDaySchema.nullable(), addendum: LateSettlementsSchema.nullable() }),
     access: ['cashier'],
-    summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed.',
+    summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed (with its addendum: items that settled after the close).',
+  }),
+  'day:current': channel({
+    input: NoInput,
+    output: z.object({ day: DaySchema, calendarDay: DaySchema, timeZone: z.string(), startHour: z.number().int() }),
+    access: ['cashier'],
+    summary: 'The business day sales and refunds are booked on now (the next open one once today is closed), and the clock\'s own business day.',
   }),
   'day:close': channel({
     input: z
@@ -402,6 +420,7 @@ export const channels = {
       z.object({ section: z.literal('notifications'), value: NotificationsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('limits'), value: LimitsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('shop'), value: ShopSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('businessDay'), value: BusinessDaySchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
     ]),
     output: SettingsViewSchema,

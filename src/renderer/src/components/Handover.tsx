@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ChannelOutput } from '../../../shared/ipc/types';
 import { call } from '../bridge/client';
 import { useT, type MessageKey } from '../i18n';
@@ -17,6 +17,11 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
   const [result, setResult] = useState<HandoverResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const printRef = useRef<HTMLButtonElement>(null);
+  // The report is on screen: print is the next key (Enter), Esc closes.
+  useEffect(() => {
+    if (result !== null) printRef.current?.focus();
+  }, [result]);
 
   const confirm = async (): Promise<void> => {
     setBusy(true);
@@ -44,7 +49,6 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
     return () => window.removeEventListener('keydown', onKey, true);
   });
 
-  const report = result?.shift?.report ?? null;
   return (
     <div className="overlay" role="dialog" aria-modal="true" data-testid="handover">
       <div className="panel handover">
@@ -64,52 +68,9 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
           </>
         ) : (
           <div className="print-area" data-testid="handover-report">
-            <h2>{t('handover.reportTitle')}</h2>
-            {result.shift !== null && (
-              <p>
-                {t('handover.operator')} {result.shift.operator} · {formatTime(result.shift.startedAt)} – {result.shift.endedAt === null ? '' : formatTime(result.shift.endedAt)}
-              </p>
-            )}
-            {report !== null && (
-              <table className="handover-table">
-                <thead>
-                  <tr>
-                    <th />
-                    <th>{t('handover.paid')}</th>
-                    <th>{t('handover.refunded')}</th>
-                    <th>{t('handover.net')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {report.byPayType
-                    .filter((row) => row.paidCount > 0 || row.refundCount > 0)
-                    .map((row) => (
-                      <tr key={row.payType}>
-                        <th>{t(`handover.bucket.${row.payType}` as MessageKey)}</th>
-                        <td>
-                          {row.paidCount} · ¥{formatFen(row.paidFen)}
-                        </td>
-                        <td>
-                          {row.refundCount} · ¥{formatFen(row.refundFen)}
-                        </td>
-                        <td>¥{formatFen(row.netFen)}</td>
-                      </tr>
-                    ))}
-                  <tr className="total" data-testid="handover-total">
-                    <th>{t('handover.total')}</th>
-                    <td>
-                      {report.totals.paidCount} · ¥{formatFen(report.totals.paidFen)}
-                    </td>
-                    <td>
-                      {report.totals.refundCount} · ¥{formatFen(report.totals.refundFen)}
-                    </td>
-                    <td>¥{formatFen(report.totals.netFen)}</td>
-                  </tr>
-                </tbody>
-              </table>
-            )}
+            {result.shift !== null && <HandoverReport shift={result.shift} />}
             <div className="actions no-print">
-              <button type="button" onClick={() => window.print()}>
+              <button ref={printRef} type="button" onClick={() => window.print()} data-testid="handover-print">
                 {t('handover.print')}
               </button>
               <button type="button" onClick={onClose} data-testid="handover-close">
@@ -118,6 +79,95 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
             </div>
           </div>
         )}
+      </div>
+    </div>
+  );
+}
+
+type Shift = NonNullable<HandoverResult['shift']>;
+
+/** The handover report of one ended shift, as shown on screen and printed. */
+export function HandoverReport({ shift }: { shift: Shift }): React.JSX.Element {
+  const t = useT();
+  const report = shift.report;
+  return (
+    <>
+      <h2>{t('handover.reportTitle')}</h2>
+      <p data-testid="handover-shift">
+        {t('handover.operator')} {shift.operator} · {formatTime(shift.startedAt)} – {shift.endedAt === null ? '' : formatTime(shift.endedAt)}
+      </p>
+      {report !== null && (
+        <table className="handover-table">
+          <thead>
+            <tr>
+              <th />
+              <th>{t('handover.paid')}</th>
+              <th>{t('handover.refunded')}</th>
+              <th>{t('handover.net')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.byPayType
+              .filter((row) => row.paidCount > 0 || row.refundCount > 0)
+              .map((row) => (
+                <tr key={row.payType}>
+                  <th>{t(`handover.bucket.${row.payType}` as MessageKey)}</th>
+                  <td>
+                    {row.paidCount} · ¥{formatFen(row.paidFen)}
+                  </td>
+                  <td>
+                    {row.refundCount} · ¥{formatFen(row.refundFen)}
+                  </td>
+                  <td>¥{formatFen(row.netFen)}</td>
+                </tr>
+              ))}
+            <tr className="total" data-testid="handover-total">
+              <th>{t('handover.total')}</th>
+              <td>
+                {report.totals.paidCount} · ¥{formatFen(report.totals.paidFen)}
+              </td>
+              <td>
+                {report.totals.refundCount} · ¥{formatFen(report.totals.refundFen)}
+              </td>
+              <td>¥{formatFen(report.totals.netFen)}</td>
+            </tr>
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+/** A past handover reopened from the list: the same report, to read again or reprint. Esc closes. */
+export function PastHandover({ shift, onClose }: { shift: Shift; onClose: () => void }): React.JSX.Element {
+  const t = useT();
+  const printRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => printRef.current?.focus(), []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        onClose();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [onClose]);
+  return (
+    <div className="overlay" role="dialog" aria-modal="true" data-testid="past-handover">
+      <div className="panel handover">
+        <div className="print-area" data-testid="handover-report">
+          <HandoverReport shift={shift} />
+          <div className="actions no-print">
+            <button ref={printRef} type="button" onClick={() => window.print()} data-testid="handover-print">
+              {t('handover.reprint')}
+            </button>
+            <button type="button" onClick={onClose} data-testid="handover-close">
+              {t('handover.close')} <kbd>Esc</kbd>
+            </button>
+          </div>
+        </div>
       </div>
     </div>
   );

@@ -368,6 +368,8 @@ function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView; onDone
   const t = useT();
   const errorText = useErrorText();
   const [outcome, setOutcome] = useState<'paid' | 'failed'>('failed');
+  const known = payment.payType === 'ZFBA' || payment.payType === 'WEIX' || payment.payType === 'UPAY' ? payment.payType : '';
+  const [payType, setPayType] = useState<'' | 'ZFBA' | 'WEIX' | 'UPAY'>(known);
   const [reason, setReason] = useState('');
   const [code, setCode] = useState('');
   const [pin, setPin] = useState('');
@@ -376,8 +378,13 @@ function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView; onDone
   useEffect(() => first.current?.focus(), []);
   const submit = async (): Promise<void> => {
     setError(null);
+    const needsPayType = outcome === 'paid' && payment.tender === 'qr';
+    if (needsPayType && payType === '') {
+      setError(t('resolve.payTypeNeeded'));
+      return;
+    }
     try {
-      onDone(await call('payment:resolve', { id: payment.id, outcome, reason, supervisor: { code, pin } }));
+      onDone(await call('payment:resolve', { id: payment.id, outcome, reason, ...(needsPayType && payType !== '' ? { payType } : {}), supervisor: { code, pin } }));
     } catch (e) {
       setError(errorText(e));
     }
@@ -405,6 +412,21 @@ function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView; onDone
           <option value="paid">{t('resolve.paid')}</option>
         </select>
       </label>
+      {outcome === 'paid' && payment.tender === 'qr' && (
+        <label>
+          {t('resolve.payType')}
+          <select
+            value={payType}
+            onChange={(e) => setPayType(e.target.value === 'ZFBA' || e.target.value === 'WEIX' || e.target.value === 'UPAY' ? e.target.value : '')}
+            data-testid="resolve-paytype"
+          >
+            <option value="">—</option>
+            <option value="ZFBA">{t('payType.ZFBA')}</option>
+            <option value="WEIX">{t('payType.WEIX')}</option>
+            <option value="UPAY">{t('payType.UPAY')}</option>
+          </select>
+        </label>
+      )}
       <label>
         {t('resolve.reason')}
         <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="resolve-reason" />

@@ -1,17 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { OperatorViewData, SettlementReportData } from '../../../shared/reports';
+import type { LateSettlementsData, OperatorViewData, SettlementReportData } from '../../../shared/reports';
 import { call, getBridge } from '../bridge/client';
 import { useLang, useT } from '../i18n';
 import { downloadHostFile } from '../lib/download';
 import { CloseDayForm } from './manage/CloseDayForm';
 import { todayIn, useManageErrorText } from './manage/common';
 import { ReportView, type ClosedDay } from './manage/ReportView';
+import { HandoverHistory } from './manage/HandoverHistory';
 import { ShiftPanel } from './manage/ShiftPanel';
 import './manage.css';
 
 interface Loaded {
   report: SettlementReportData;
   closed: ClosedDay | null;
+  addendum: LateSettlementsData | null;
 }
 
 /**
@@ -24,6 +26,8 @@ export function Reconciliation(): React.JSX.Element {
   const t = useT();
   const errorText = useManageErrorText();
   const [day, setDay] = useState(() => todayIn());
+  // The host's business day (time zone and start hour are settings; after 日结 the next one is open).
+  const [current, setCurrent] = useState<{ day: string; calendarDay: string } | null>(null);
   const [operator, setOperator] = useState('');
   const [operators, setOperators] = useState<OperatorViewData[]>([]);
   const [data, setData] = useState<Loaded | null>(null);
@@ -39,7 +43,7 @@ export function Reconciliation(): React.JSX.Element {
       // One operator's view is always computed live by the host (closed: null); whether the day
       // itself is closed comes from the all-operators answer.
       const [all, one] = await Promise.all([call('day:report', { day }), operator === '' ? null : call('day:report', { day, operator })]);
-      const result = one === null ? all : { report: one.report, closed: all.closed };
+      const result = one === null ? all : { report: one.report, closed: all.closed, addendum: all.addendum };
       // A slower answer for an earlier day must not overwrite the day now chosen.
       if (ticket === latest.current) setData(result);
     } catch (e) {
@@ -50,6 +54,17 @@ export function Reconciliation(): React.JSX.Element {
   useEffect(() => {
     void load();
   }, [load]);
+
+  useEffect(() => {
+    call('day:current', undefined)
+      .then((c) => {
+        setCurrent(c);
+        setDay(c.calendarDay);
+      })
+      .catch(() => undefined);
+  }, []);
+  const today = current?.calendarDay ?? todayIn();
+  const maxDay = current === null ? todayIn() : current.day > current.calendarDay ? current.day : current.calendarDay;
 
   useEffect(() => {
     call('operators:list', undefined)
@@ -131,7 +146,7 @@ export function Reconciliation(): React.JSX.Element {
               ref={dayRef}
               type="date"
               value={day}
-              max={todayIn()}
+              max={maxDay}
               onChange={(e) => {
                 if (/^\d{4}-\d{2}-\d{2}$/.test(e.target.value)) {
                   setDay(e.target.value);
@@ -142,7 +157,7 @@ export function Reconciliation(): React.JSX.Element {
               data-testid="reconcile-day"
             />
           </label>
-          <button type="button" onClick={() => setDay(todayIn())} data-testid="reconcile-today">
+          <button type="button" onClick={() => setDay(today)} data-testid="reconcile-today">
             {t('manage.today')}
           </button>
           <label className="field-inline">
@@ -176,7 +191,7 @@ export function Reconciliation(): React.JSX.Element {
           )}
         </div>
         {operator !== '' && <p className="notice-inline no-print">{t('manage.operatorViewHint')}</p>}
-        {data !== null && closed === null && operator === '' && data.report.payments.length + data.report.refunds.length > 0 && day < todayIn() && (
+        {data !== null && closed === null && operator === '' && data.report.payments.length + data.report.refunds.length > 0 && day < today && (
           <p className="notice-inline no-print">{t('manage.pastDayOpen')}</p>
         )}
         {message !== null && (
@@ -192,7 +207,7 @@ export function Reconciliation(): React.JSX.Element {
             onStale={() => void load()}
             onClosed={(c) => {
               setClosing(false);
-              setData({ report: c.report, closed: c });
+              setData({ report: c.report, closed: c, addendum: null });
               setMessage({ kind: 'info', text: t('manage.close.done', { day: c.day }) });
             }}
           />
@@ -204,6 +219,7 @@ export function Reconciliation(): React.JSX.Element {
             <ReportView
               report={data.report}
               closed={closed}
+              addendum={data.addendum}
               unresolvedActions={
                 unresolved > 0 && closed === null ? (
                   <div className="no-print unresolved-actions">
@@ -220,6 +236,7 @@ export function Reconciliation(): React.JSX.Element {
       </div>
       <div className="manage-side no-print">
         <ShiftPanel {...(data === null ? {} : { timeZone: data.report.timeZone })} />
+        <HandoverHistory day={day} operator={operator} />
         <div className="panel keys-help">
           <div className="key">
             <kbd>F5</kbd> {t('manage.reload')}

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SettingsView } from '../../../shared/ipc/contract';
 import { call } from '../bridge/client';
 import { useT, type MessageKey } from '../i18n';
-import { LimitsSection, NotificationsSection, PollingSection, QrSection, ShopSection } from './manage/BasicSections';
+import { BusinessDaySection, LimitsSection, NotificationsSection, PollingSection, QrSection, ShopSection } from './manage/BasicSections';
 import { BpcSection } from './manage/BpcSection';
 import { useManageErrorText } from './manage/common';
 import { DevicesSection } from './manage/DevicesSection';
@@ -10,7 +10,7 @@ import { ModeSection } from './manage/ModeSection';
 import { OperatorsSection } from './manage/OperatorsSection';
 import './manage.css';
 
-const SECTIONS = ['bpc', 'qr', 'polling', 'notifications', 'limits', 'shop', 'devices', 'operators', 'mode'] as const;
+const SECTIONS = ['bpc', 'qr', 'polling', 'notifications', 'limits', 'shop', 'businessDay', 'devices', 'operators', 'mode'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -69,6 +69,8 @@ export function Settings(): React.JSX.Element {
           <LimitsSection view={view} onSaved={setView} />
         ) : section === 'shop' ? (
           <ShopSection view={view} onSaved={setView} />
+        ) : section === 'businessDay' ? (
+          <BusinessDaySection view={view} onSaved={setView} />
         ) : section === 'devices' ? (
           <DevicesSection view={view} onSaved={setView} />
         ) : section === 'operators' ? (

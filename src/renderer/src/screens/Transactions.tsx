@@ -336,6 +336,11 @@ export function Transactions(): React.JSX.Element {
                 <td>{l.how(r)}</td>
                 <td>
                   <span className={`badge status-${r.status}`}>{l.status(r.status)}</span>
+                  {r.resolvedBy !== null && (
+                    <span className="badge settled-by" title={r.resolution ?? ''} data-testid="tx-settled-by">
+                      {t('tx.settledBy', { code: r.resolvedBy })}
+                    </span>
+                  )}
                 </td>
                 <td className="num">{r.refundedFen > 0 ? `¥${formatFen(r.refundedFen)}` : ''}</td>
                 <td>{r.operator ?? '—'}</td>

@@ -57,6 +57,7 @@ export function PaymentFacts({ detail }: { detail: Detail }): React.JSX.Element 
     [t('desk.col.tradeNo'), p.tradeNo, 'fact-trade-no', true],
   ];
   if (p.merOrderNo !== null) rows.push([t('desk.col.merOrderNo'), p.merOrderNo, undefined, true]);
+  if (p.walletTradeNo !== null) rows.push([t('desk.col.walletTradeNo'), p.walletTradeNo, 'fact-wallet-no', true]);
   if (p.memo !== null) rows.push([t('desk.col.memo'), p.memo, undefined, true]);
   if (p.respCode !== null || p.respMsg !== null) rows.push([t('desk.col.respMsg'), `${p.respCode ?? ''} ${p.respMsg ?? ''}`.trim(), undefined, true]);
   if (p.resolution !== null) rows.push([t('desk.col.resolution'), `${p.resolution}（${p.resolvedBy ?? ''}）`, undefined, true]);

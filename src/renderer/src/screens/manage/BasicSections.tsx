@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { parseYuanToFen } from '../../../../shared/money';
-import { LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, ShopSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
+import { BusinessDaySchema, LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, ShopSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
 import { call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
@@ -164,6 +164,29 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
     <SectionForm id="shop" title={t('manage.shop.title')} submit={submit}>
       <Field label={t('manage.shop.name')} path="name" hint={t('manage.shop.hint')}>
         <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} data-testid="shop-name" />
+      </Field>
+    </SectionForm>
+  );
+}
+
+/** When a business day begins (time zone, start hour): a closed day moves later sales to the next one. */
+export function BusinessDaySection({ view, onSaved }: SectionProps): React.JSX.Element {
+  const t = useT();
+  const [timeZone, setTimeZone] = useState(view.businessDay.timeZone);
+  const [startHour, setStartHour] = useState(numText(view.businessDay.startHour));
+  const submit = async (approval: Approval): Promise<string> => {
+    const checked = validate(t, BusinessDaySchema, { timeZone, startHour: textNum(startHour) });
+    if (!checked.ok) throw new FieldProblems(checked.errors);
+    onSaved(await call('settings:save', { section: 'businessDay', value: checked.value, approval }));
+    return t('manage.settings.saved');
+  };
+  return (
+    <SectionForm id="businessDay" title={t('manage.bday.title')} submit={submit}>
+      <Field label={t('manage.bday.timeZone')} path="timeZone" hint={t('manage.bday.timeZoneHint')}>
+        <input value={timeZone} maxLength={64} onChange={(e) => setTimeZone(e.target.value)} data-testid="bday-zone" />
+      </Field>
+      <Field label={t('manage.bday.startHour')} path="startHour" hint={t('manage.bday.startHourHint')}>
+        <input inputMode="numeric" value={startHour} onChange={(e) => setStartHour(e.target.value)} data-testid="bday-start" />
       </Field>
     </SectionForm>
   );

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { BridgeError, call } from '../../bridge/client';
 import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
+import { shiftDay } from '../desk/day';
 import { useManageErrorText } from './common';
 import type { ClosedDay } from './ReportView';
 
@@ -79,6 +80,9 @@ export function CloseDayForm({ day, unresolved, onClosed, onBack, onStale }: {
     >
       <h3>{t('manage.close.title', { day })}</h3>
       <p className="hint">{t('manage.close.explain')}</p>
+      <p className="notice-inline" data-testid="close-counter-stays">
+        {t('manage.close.counterStays', { day, next: shiftDay(day, 1) })}
+      </p>
       <ApprovalFields value={manager} onChange={setManager} testIdPrefix="close-manager" labelCode={t('manage.close.managerCode')} labelPin={t('manage.close.managerPin')} />
       {needsOverride && (
         <fieldset className="override-box" data-testid="close-override">

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ClosedDaySchema, SettlementReportData } from '../../../../shared/reports';
+import type { ClosedDaySchema, LateSettlementsData, SettlementReportData } from '../../../../shared/reports';
 import { useT, type MessageKey } from '../../i18n';
 import { formatTime } from '../../lib/format';
 import { yuan } from './common';
@@ -12,7 +12,13 @@ export type ClosedDay = z.output<typeof ClosedDaySchema>;
  * chart and the unresolved items. The same component prints (the print stylesheet keeps only
  * `.print-report`).
  */
-export function ReportView({ report, closed, unresolvedActions }: { report: SettlementReportData; closed: ClosedDay | null; unresolvedActions?: React.ReactNode }): React.JSX.Element {
+export function ReportView({ report, closed, addendum = null, unresolvedActions }: {
+  report: SettlementReportData;
+  closed: ClosedDay | null;
+  /** A closed day's items that settled after the close (the frozen report above stays as it was). */
+  addendum?: LateSettlementsData | null;
+  unresolvedActions?: React.ReactNode;
+}): React.JSX.Element {
   const t = useT();
   const tot = report.totals;
   const closedInfo = closed === null ? report.closed : { at: closed.closedAt, by: closed.closedBy, overrideBy: closed.overrideBy, overrideReason: closed.overrideReason };
@@ -79,6 +85,11 @@ export function ReportView({ report, closed, unresolvedActions }: { report: Sett
         </div>
       </div>
 
+      {report.supervisorSettled !== undefined && report.supervisorSettled.paidCount > 0 && (
+        <p className="notice-inline" data-testid="supervisor-settled">
+          {t('manage.report.supervisorSettled', { n: report.supervisorSettled.paidCount, amount: yuan(report.supervisorSettled.paidFen) })}
+        </p>
+      )}
       <h3>{t('manage.report.byPayType')}</h3>
       <table className="grid" data-testid="paytype-table">
         <TotalsHead first={t('manage.report.payType')} />
@@ -162,6 +173,20 @@ export function ReportView({ report, closed, unresolvedActions }: { report: Sett
           </tbody>
         </table>
       )}
+      {report.late !== undefined && report.late.items.length > 0 && (
+        <section data-testid="late-settlements">
+          <h3>{t('manage.report.late')}</h3>
+          <p className="hint">{t('manage.report.lateHint')}</p>
+          <LateTable late={report.late} testId="late" />
+        </section>
+      )}
+      {addendum !== null && addendum.items.length > 0 && (
+        <section className="addendum" data-testid="addendum">
+          <h3>{t('manage.report.addendum')}</h3>
+          <p className="hint">{t('manage.report.addendumHint')}</p>
+          <LateTable late={addendum} testId="addendum" />
+        </section>
+      )}
       <p className="report-foot">{t('manage.report.footer', { zone: report.timeZone, payments: report.payments.length, refunds: report.refunds.length })}</p>
     </div>
   );
@@ -202,5 +227,47 @@ function TotalsCells({ row }: { row: { paidCount: number; paidFen: number; refun
         {yuan(row.netFen)}
       </td>
     </>
+  );
+}
+
+/** Late settlements (or a closed day's addendum): each item, then the money they moved. */
+function LateTable({ late, testId }: { late: LateSettlementsData; testId: string }): React.JSX.Element {
+  const t = useT();
+  return (
+    <table className="grid" data-testid={`${testId}-table`}>
+      <thead>
+        <tr>
+          <th>{t('manage.report.kind')}</th>
+          <th>{t('manage.report.lateDay')}</th>
+          <th>{t('manage.report.lateFinalAt')}</th>
+          <th className="num">{t('manage.report.amount')}</th>
+          <th>{t('manage.report.status')}</th>
+          <th>{t('manage.report.lateSettledDay')}</th>
+          <th>{t('manage.report.ref')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {late.items.map((i) => (
+          <tr key={`${i.kind}${i.id}`} data-testid={`${testId}-item`}>
+            <td>{i.kind === 'payment' ? t('manage.report.kindPayment') : t('manage.report.kindRefund')}</td>
+            <td>{i.day}</td>
+            <td>{formatTime(i.finalAt)}</td>
+            <td className="num">{yuan(i.amountFen)}</td>
+            <td>{i.kind === 'payment' ? t(`status.${i.status}` as MessageKey) : t(`manage.refundStatus.${i.status}` as MessageKey)}</td>
+            <td>{i.settledDay}</td>
+            <td className="mono">{i.sysTrace ?? i.orderNo}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr data-testid={`${testId}-total`}>
+          <th scope="row" colSpan={3}>
+            {t('manage.report.lateTotal', { paid: yuan(late.totals.paidFen), refunded: yuan(late.totals.refundFen) })}
+          </th>
+          <td className="num">{yuan(late.totals.netFen)}</td>
+          <td colSpan={3} />
+        </tr>
+      </tfoot>
+    </table>
   );
 }

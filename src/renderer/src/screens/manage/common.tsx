@@ -56,6 +56,7 @@ const KNOWN_MESSAGES: Record<string, MessageKey> = {
   'must be an http:// or https:// URL': 'manage.v.url',
   '4–8 digits': 'manage.v.pin',
   'the custom protocol needs its templates': 'manage.v.customNeeded',
+  'unknown time zone': 'manage.v.timeZone',
 };
 
 /**
