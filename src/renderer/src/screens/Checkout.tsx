@@ -1,38 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PaymentView, TrainingScript } from '../../../shared/domain';
+import type { TrainingScript } from '../../../shared/domain';
 import { TrainingScriptSchema } from '../../../shared/domain';
 import { parseYuanToFen } from '../../../shared/money';
-import { BridgeError, call } from '../bridge/client';
-import { QrImage } from '../components/QrImage';
-import { hasMessage, useT, type MessageKey } from '../i18n';
-import { formatCountdown, formatFen, formatTime, typeIntoAmount } from '../lib/format';
+import { call } from '../bridge/client';
+import { useT, type MessageKey } from '../i18n';
+import { useErrorText } from '../lib/error-text';
+import { typeIntoAmount } from '../lib/format';
 import { useNow } from '../lib/use-now';
 import { useAppStore } from '../store/app-store';
 import { isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
+import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
+import { ResolveForm } from './checkout/ResolveForm';
 
-const NEXT_SALE_AFTER_MS = 5000;
-
-const SELF_EXPLANATORY = new Set(['PIN_WRONG', 'LOCKED_OUT', 'ROLE_REQUIRED', 'PIN_REQUIRED', 'DAY_CLOSED', 'AMOUNT_INVALID', 'FORBIDDEN']);
-
-/** Turns a bridge error into the user's language, keeping the host's message as detail. */
-export function useErrorText(): (error: unknown) => string {
-  const t = useT();
-  return (error) => {
-    if (error instanceof BridgeError) {
-      const key = `error.${error.info.code}`;
-      const head = hasMessage(key) ? t(key) : error.info.code;
-      const max = error.info.details?.maxFen;
-      if (typeof max === 'number') return `${head}（${formatFen(max)}）`;
-      // For these the translated text says it all; the host's English detail would only add noise.
-      return SELF_EXPLANATORY.has(error.info.code) ? head : `${head}：${error.info.message}`;
-    }
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-      const key = `error.${error.code}`;
-      if (hasMessage(key)) return t(key);
-    }
-    return error instanceof Error ? error.message : String(error);
-  };
-}
+/** Kept for the screens that import it from here; the hook lives in lib/error-text. */
+export { useErrorText } from '../lib/error-text';
 
 /**
  * 收银 — keyboard-only checkout. Digits / `.` / Backspace edit the amount, Enter collects, Esc clears
@@ -291,143 +272,3 @@ export function Checkout(): React.JSX.Element {
   );
 }
 
-function Key({ k, label }: { k: string; label: string }): React.JSX.Element {
-  return (
-    <div className="key">
-      <kbd>{k}</kbd> {label}
-    </div>
-  );
-}
-
-function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: PaymentView; hostNow: number; finalSeenAt: number | null }): React.JSX.Element {
-  const t = useT();
-  const status = t(`status.${payment.status}` as MessageKey);
-  const payType = payment.payType !== null && hasMessage(`payType.${payment.payType}`) ? t(`payType.${payment.payType}` as MessageKey) : payment.payType;
-  if (payment.status === 'paid') {
-    const left = finalSeenAt === null ? 0 : Math.max(0, Math.ceil((finalSeenAt + NEXT_SALE_AFTER_MS - Date.now()) / 1000));
-    return (
-      <div className="result result-paid" data-testid="payment-result" data-status="paid">
-        <div className="big-status">✓ {status}</div>
-        <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
-        <dl>
-          <dt>{t('checkout.paidAt')}</dt>
-          <dd>{payment.paidAt === null ? '' : formatTime(payment.paidAt)}</dd>
-          {payType !== null && (
-            <>
-              <dt>{t('checkout.payType')}</dt>
-              <dd>{payType}</dd>
-            </>
-          )}
-          <dt>{t('checkout.trace')}</dt>
-          <dd data-testid="payment-trace">{payment.sysTrace}</dd>
-        </dl>
-        <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>
-      </div>
-    );
-  }
-  if (payment.status === 'failed' || payment.status === 'closed') {
-    return (
-      <div className={`result result-${payment.status}`} data-testid="payment-result" data-status={payment.status}>
-        <div className="big-status">{status}</div>
-        <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
-        {payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
-      </div>
-    );
-  }
-  const remaining = payment.qrExpiresAt === null ? null : payment.qrExpiresAt - hostNow;
-  return (
-    <div className={`pending status-${payment.status}`} data-testid="payment-pending" data-status={payment.status}>
-      <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
-      <div className="status-line" data-testid="payment-status">
-        {status}
-      </div>
-      {payment.scanCode !== null && payment.status !== 'unknown' && (
-        <>
-          <QrImage text={payment.scanCode} size={240} testId="cashier-qr" />
-          <p>{t('checkout.scanPrompt')}</p>
-        </>
-      )}
-      {remaining !== null && payment.status !== 'unknown' && (
-        <p className="countdown" data-testid="countdown">
-          {remaining > 0 ? t('checkout.expiresIn', { time: formatCountdown(remaining) }) : t('checkout.expired')}
-        </p>
-      )}
-      {payment.tender === 'card' && payment.status === 'created' && <p className="status-line">{t('checkout.cardPrompt')}</p>}
-      {payment.status === 'unknown' && <p className="warning">{t(payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
-      {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
-      <p className="trace">
-        {t('checkout.tradeNo')} {payment.tradeNo}
-      </p>
-    </div>
-  );
-}
-
-function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView; onDone: (p: PaymentView) => void; onBack: () => void }): React.JSX.Element {
-  const t = useT();
-  const errorText = useErrorText();
-  const [outcome, setOutcome] = useState<'paid' | 'failed'>('failed');
-  const [reason, setReason] = useState('');
-  const [code, setCode] = useState('');
-  const [pin, setPin] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const first = useRef<HTMLSelectElement>(null);
-  useEffect(() => first.current?.focus(), []);
-  const submit = async (): Promise<void> => {
-    setError(null);
-    try {
-      onDone(await call('payment:resolve', { id: payment.id, outcome, reason, supervisor: { code, pin } }));
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  return (
-    <form
-      className="resolve panel"
-      data-testid="resolve-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          onBack();
-        }
-      }}
-    >
-      <h3>{t('resolve.title')}</h3>
-      <label>
-        {t('resolve.outcome')}
-        <select ref={first} value={outcome} onChange={(e) => setOutcome(e.target.value === 'paid' ? 'paid' : 'failed')} data-testid="resolve-outcome">
-          <option value="failed">{t('resolve.failed')}</option>
-          <option value="paid">{t('resolve.paid')}</option>
-        </select>
-      </label>
-      <label>
-        {t('resolve.reason')}
-        <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="resolve-reason" />
-      </label>
-      <label>
-        {t('resolve.supervisor')}
-        <input value={code} onChange={(e) => setCode(e.target.value)} data-testid="resolve-code" />
-      </label>
-      <label>
-        {t('resolve.pin')}
-        <input type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} data-testid="resolve-pin" />
-      </label>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" data-testid="resolve-submit">
-          {t('resolve.submit')} <kbd>Enter</kbd>
-        </button>
-        <button type="button" onClick={onBack}>
-          {t('resolve.cancel')} <kbd>Esc</kbd>
-        </button>
-      </div>
-    </form>
-  );
-}
