@@ -7,10 +7,16 @@ import { formatCountdown, formatFen, formatTime } from '../../lib/format';
 export const NEXT_SALE_AFTER_MS = 5000;
 
 /** One key hint in the checkout's key column. */
-export function Key({ k, label }: { k: string; label: string }): React.JSX.Element {
+export function Key({ k, pad, label }: { k: string; pad?: string; label: string }): React.JSX.Element {
   return (
     <div className="key">
-      <kbd>{k}</kbd> {label}
+      <kbd>{k}</kbd>
+      {pad !== undefined && (
+        <kbd className="pad" data-testid="pad-key">
+          {pad}
+        </kbd>
+      )}{' '}
+      {label}
     </div>
   );
 }
