@@ -120,7 +120,7 @@ describe('checkout in the browser (training gateway)', () => {
     const row = db.prepare('SELECT status, amount_fen, sys_trace, mode FROM payments WHERE sys_trace = ?').get(order?.sysTrace);
     db.close();
     expect(row).toEqual({ status: 'paid', amount_fen: 1234, sys_trace: order?.sysTrace, mode: 'training' });
-  });
+  }, 240_000);
 
   it('Esc cancels: the order is closed at the gateway and the sale ends 已关闭', async () => {
     await cashier.keyboard.press('Enter'); // next sale
