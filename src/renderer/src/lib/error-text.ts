@@ -22,7 +22,9 @@ export function useErrorText(labels: Record<string, string> = {}): (error: unkno
       const head = hasMessage(key) ? t(key) : error.info.code;
       const max = error.info.details?.maxFen;
       if (typeof max === 'number') return lang === 'en' ? `${head} (${formatFen(max)})` : `${head}（${formatFen(max)}）`;
-      if (SELF_EXPLANATORY.has(error.info.code) || lang !== 'en' || error.info.message === '') return head;
+      if (SELF_EXPLANATORY.has(error.info.code) || error.info.message === '') return head;
+      // A Chinese message keeps a detail only when it is Chinese itself (a screen's own words), never the host's English.
+      if (lang !== 'en') return /[\u4e00-\u9fff]/.test(error.info.message) ? `${head}：${error.info.message}` : head;
       return `${head}: ${error.info.message}`;
     }
     if (error instanceof Error && 'code' in error && typeof error.code === 'string') {

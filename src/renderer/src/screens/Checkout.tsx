@@ -243,19 +243,19 @@ export function Checkout(): React.JSX.Element {
         }
         return;
       }
-      if (busy || entry === null) return;
+      if (busy) return;
       if (finished) {
-        if (entry.kind === 'collect' || entry.kind === 'clear') {
+        if (entry?.kind === 'collect' || entry?.kind === 'clear') {
           e.preventDefault();
           newSale();
         }
         return;
       }
       if (open) {
-        if (entry.kind === 'clear') {
+        if (entry?.kind === 'clear') {
           e.preventDefault();
           void cancel();
-        } else if (entry.kind === 'cancel') {
+        } else if (entry?.kind === 'cancel') {
           // `/` on a keypad: press twice to cancel (a stray key must not close a QR the customer is scanning).
           e.preventDefault();
           if (confirmCancelAt !== null && Date.now() - confirmCancelAt < CANCEL_CONFIRM_MS) void cancel();
@@ -272,6 +272,7 @@ export function Checkout(): React.JSX.Element {
         }
         return;
       }
+      if (entry === null) return;
       const at = performance.now();
       if (entry.kind === 'collect') {
         e.preventDefault();

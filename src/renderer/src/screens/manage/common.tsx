@@ -23,7 +23,7 @@ export function useManageErrorText(): (error: unknown) => string {
       }
       const key = `manage.error.${error.info.code}`;
       // A Chinese message never carries the host's English detail.
-      if (hasMessage(key)) return useLang.getState().lang === 'en' ? `${t(key)}: ${error.info.message}` : t(key);
+      if (hasMessage(key)) return useLang.getState().lang === 'en' ? `${t(key)}: ${error.info.message}` : /[\u4e00-\u9fff]/.test(error.info.message) ? `${t(key)}：${error.info.message}` : t(key);
     }
     return base(error);
   };
