@@ -15,6 +15,11 @@ export const PayTypeSchema = z.enum(['ZFBA', 'WEIX', 'UPAY']);
 export type PayType = z.output<typeof PayTypeSchema>;
 
 export const TenderSchema = z.enum(['qr', 'card']);
+
+/** The merchant's own order number on a sale (optional); the checkout validates it as typed with this. */
+export const MerOrderNoSchema = z.string().trim().max(32).regex(/^[0-9A-Za-z_-]*$/, 'letters, digits, _ and - only');
+/** The memo on a sale (optional). */
+export const MemoSchema = z.string().trim().max(64);
 export const ModeSchema = z.enum(['training', 'live']);
 
 export const PaymentViewSchema = z.object({

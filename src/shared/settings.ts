@@ -79,6 +79,14 @@ export const LimitsSchema = z.object({
 export const ShopSchema = z.object({
   /** Shown on the customer display (and the second screen's welcome page). */
   name: z.string().trim().max(40).default(''),
+  /** The tender a new sale starts with. */
+  defaultTender: z.enum(['qr', 'card']).default('qr'),
+  /** Keep the last sale's tender for the next sale instead of returning to the default. */
+  keepLastTender: z.boolean().default(false),
+  /** 语音播报: "收款成功，12.34 元" on payment, a short tone on failure. */
+  voice: z.boolean().default(true),
+  /** Voice prompt volume, 0–100. */
+  voiceVolume: z.number().int().min(0).max(100).default(80),
 });
 
 /** A time zone Intl knows (IANA name such as Asia/Shanghai); '' = the computer's own zone. */

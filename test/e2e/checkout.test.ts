@@ -5,10 +5,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
-import { decodeQrOnPage } from '../support/qr';
+import { decodeQrInScreenshot, decodeQrOnPage } from '../support/qr';
 import { tempDir } from '../support/temp';
 import { bridgeFor } from '../support/ws-bridge';
-import { signIn } from '../support/ui';
+import { signIn, typeAmount as typeAmountOn } from '../support/ui';
 
 /**
  * The cashier's main job in a real browser: keyboard-only checkout in training mode, against the
@@ -50,7 +50,7 @@ describe('checkout in the browser (training gateway)', () => {
   });
 
   async function typeAmount(text: string): Promise<void> {
-    for (const key of text) await cashier.keyboard.press(key === '.' ? 'Period' : `Digit${key}`);
+    await typeAmountOn(cashier, text);
   }
 
   it('keyboard sale: QR on both screens decodes to the gateway scanCode; paid shows on both; ledger has it', async () => {
@@ -66,6 +66,33 @@ describe('checkout in the browser (training gateway)', () => {
     expect(cashierCode).not.toBeNull();
     expect(customerCode).toBe(cashierCode);
     expect(await customer.getByTestId('customer-amount').textContent()).toContain('12.34');
+    // The gateway answers 88 (customer paying) to the first query although nobody scanned: the scan
+    // instruction and the QR stay; "paying" is only a second line.
+    await customer.locator('[data-testid="customer-payment"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+    expect(await customer.getByTestId('customer-instruction').textContent()).toContain('扫码');
+    expect(await customer.getByTestId('customer-qr').isVisible()).toBe(true);
+    expect(await customer.getByTestId('customer-paying').isVisible()).toBe(true);
+    expect(await customer.getByTestId('customer-countdown').textContent()).toMatch(/二维码有效时间还剩 \d+:\d\d/);
+    // Real second screens: 800×480 (QR whole and decodable from a screenshot), 1024×600 (instruction
+    // and countdown above the fold), 1920×1080 (the QR grows).
+    const sizes: Record<string, number> = {};
+    for (const [width, height] of [[800, 480], [1024, 600], [1920, 1080]] as const) {
+      await customer.setViewportSize({ width, height });
+      await customer.waitForTimeout(300);
+      const qrBox = await customer.getByTestId('customer-qr').boundingBox();
+      if (qrBox === null) throw new Error('no QR box');
+      expect(qrBox.y + qrBox.height, `${width}x${height}`).toBeLessThanOrEqual(height);
+      expect(qrBox.x + qrBox.width, `${width}x${height}`).toBeLessThanOrEqual(width);
+      for (const id of ['customer-instruction', 'customer-countdown', 'customer-amount']) {
+        const box = await customer.getByTestId(id).boundingBox();
+        expect(box !== null && box.y + box.height <= height, `${id} at ${width}x${height}`).toBe(true);
+      }
+      sizes[`${width}`] = qrBox.width;
+      if (width === 800) expect(await decodeQrInScreenshot(customer)).toBe(cashierCode);
+    }
+    expect(sizes['1920']).toBeGreaterThan(600);
+    expect(sizes['800']).toBeLessThan(sizes['1024'] ?? 0);
+    await customer.setViewportSize({ width: 1024, height: 768 });
 
     // The simulated bank knows exactly this QR.
     const orders = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: { scanCode: string; sysTrace: string; amountFen: number }[] };
@@ -77,16 +104,23 @@ describe('checkout in the browser (training gateway)', () => {
     expect(paid.status).toBe(200);
     await cashier.locator('[data-testid="payment-result"][data-status="paid"]').waitFor({ timeout: 15_000 });
     await customer.getByTestId('customer-thanks').waitFor({ timeout: 15_000 });
+    expect(await customer.getByTestId('customer-payment').textContent()).not.toContain('应付金额');
     expect(await cashier.getByTestId('payment-trace').textContent()).toBe(order?.sysTrace);
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
     await cashier.screenshot({ path: join(ROOT, 'test-results', 'checkout-paid.png') });
     await customer.screenshot({ path: join(ROOT, 'test-results', 'customer-paid.png') });
 
+    // A display reloaded after the sale does not thank the previous customer again.
+    await customer.reload();
+    await customer.getByTestId('customer-idle').waitFor();
+    await customer.waitForTimeout(500);
+    expect(await customer.getByTestId('customer-thanks').count()).toBe(0);
+
     const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
     const row = db.prepare('SELECT status, amount_fen, sys_trace, mode FROM payments WHERE sys_trace = ?').get(order?.sysTrace);
     db.close();
     expect(row).toEqual({ status: 'paid', amount_fen: 1234, sys_trace: order?.sysTrace, mode: 'training' });
-  });
+  }, 240_000);
 
   it('Esc cancels: the order is closed at the gateway and the sale ends 已关闭', async () => {
     await cashier.keyboard.press('Enter'); // next sale
@@ -145,5 +179,50 @@ describe('checkout in the browser (training gateway)', () => {
     expect(queries.n).toBeGreaterThanOrEqual(2);
     const fCount = await (await fetch(`${simBase}/sim/orders`)).json() as { orders: { tradeNo: string }[] };
     expect(fCount.orders.filter((o) => o.tradeNo === tradeNo)).toHaveLength(1);
+  });
+
+  it('keypad only (17 keys, no Enter/Esc/F-keys): collect with +, cancel with / /, switch tender with *, next sale with +', async () => {
+    await cashier.keyboard.press('NumpadAdd'); // the previous result → next sale
+    await cashier.getByTestId('amount-display').waitFor();
+    await cashier.getByTestId('trainer-hang').click();
+    await typeAmountOn(cashier, '6.59', 'numpad');
+    await cashier.keyboard.press('NumpadSubtract'); // backspace
+    await typeAmountOn(cashier, '8', 'numpad');
+    expect(await cashier.getByTestId('amount-display').textContent()).toContain('6.58');
+    await cashier.keyboard.press('NumpadMultiply');
+    expect(await cashier.getByTestId('tender').getAttribute('data-tender')).toBe('card');
+    await cashier.keyboard.press('NumpadMultiply');
+    expect(await cashier.getByTestId('tender').getAttribute('data-tender')).toBe('qr');
+    expect(await cashier.getByTestId('checkout-keys').textContent()).toMatch(/\+.*收款/);
+    await cashier.keyboard.press('NumpadAdd');
+    await cashier.getByTestId('cashier-qr').waitFor();
+    await cashier.keyboard.press('NumpadDivide');
+    await cashier.getByTestId('cancel-confirm').waitFor();
+    await cashier.keyboard.press('NumpadDivide');
+    await cashier.locator('[data-testid="payment-result"][data-status="closed"]').waitFor({ timeout: 15_000 });
+    // The paid path: + collects, the simulated customer pays, + starts the next sale.
+    await cashier.keyboard.press('NumpadAdd');
+    await cashier.getByTestId('trainer-manual').click();
+    await typeAmountOn(cashier, '3', 'numpad');
+    await cashier.keyboard.press('NumpadAdd');
+    const qr = cashier.getByTestId('cashier-qr');
+    await qr.waitFor();
+    const scanCode = await qr.getAttribute('data-scan-code');
+    await fetch(`${simBase}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scanCode }) });
+    await cashier.locator('[data-testid="payment-result"][data-status="paid"]').waitFor({ timeout: 15_000 });
+    await cashier.keyboard.press('NumpadAdd');
+    await cashier.getByTestId('amount-display').waitFor();
+  });
+
+  it('a scanner burst (a 4-digit code or a customer payment code ending in Enter) starts no sale', async () => {
+    const before = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };
+    await cashier.keyboard.type('2580\n');
+    await cashier.getByTestId('checkout-message').waitFor();
+    expect(await cashier.getByTestId('checkout-message').textContent()).toContain('2580');
+    await cashier.keyboard.type('134567890123456789\n');
+    expect(await cashier.getByTestId('checkout-message').textContent()).toContain('付款码');
+    expect(await cashier.getByTestId('payment-pending').count()).toBe(0);
+    const after = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };
+    expect(after.orders.length).toBe(before.orders.length);
   });
 });

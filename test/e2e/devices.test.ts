@@ -10,7 +10,7 @@ import { startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
 import { led8Screen } from '../support/led8';
 import { tempDir } from '../support/temp';
-import { signIn, takeTrainingPayment } from '../support/ui';
+import { signIn, takeTrainingPayment, typeAmount } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
 
 /**
@@ -89,7 +89,7 @@ describe.skipIf(!hasSocat())('pole display over a pty pair, through a training c
   it('a training payment shows 总计 + amount while waiting and 收款 + amount when paid, then idle', async () => {
     received = Buffer.alloc(0);
     await page.getByTestId('trainer-manual').click();
-    for (const key of '128.5') await page.keyboard.press(key === '.' ? 'Period' : `Digit${key}`);
+    await typeAmount(page, '128.5');
     // Typing alone changes nothing on the pole display: it follows the payment, not keystrokes.
     await new Promise((r) => setTimeout(r, 300));
     expect(led8Screen(received).digits).not.toBe('128.5');

@@ -21,6 +21,7 @@ export async function startBrowserMode(args: string[], env: NodeJS.ProcessEnv = 
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const urls = await new Promise<{ url: string; displayUrl: string }>((ok, fail) => {
+    // Generous: on a loaded CI machine (or eight builds on two cores) the start can take half a minute.
     const timer = setTimeout(() => fail(new Error(`browser mode did not start:\n${out}`)), 60_000);
     const check = (): void => {
       const url = /cashier:\s+(\S+)/.exec(out)?.[1];

@@ -10,9 +10,16 @@ export async function signIn(page: Page, code = '001', pin = '1111'): Promise<vo
   await page.getByTestId('operator').waitFor();
 }
 
-/** Types an amount on the checkout with the number keys. */
-export async function typeAmount(page: Page, text: string): Promise<void> {
-  for (const key of text) await page.keyboard.press(key === '.' ? 'Period' : `Digit${key}`);
+/**
+ * Types an amount on the checkout with the number keys, at a person's pace: keys a few ms apart
+ * ending in Enter are a barcode scanner's burst, which the checkout never takes as an amount.
+ */
+export async function typeAmount(page: Page, text: string, keys: 'digits' | 'numpad' = 'digits'): Promise<void> {
+  for (const key of text) {
+    if (keys === 'numpad') await page.keyboard.press(key === '.' ? 'NumpadDecimal' : `Numpad${key}`);
+    else await page.keyboard.press(key === '.' ? 'Period' : `Digit${key}`);
+    await page.waitForTimeout(60);
+  }
 }
 
 /**

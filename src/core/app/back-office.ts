@@ -342,7 +342,7 @@ export function createBackOffice(deps: BackOfficeDeps): {
       }
       recordSettings(by.code, input.section, input.value);
       deps.reloadConfig();
-      if (input.section === 'shop') deps.emitMode();
+      if (input.section === 'shop' || input.section === 'limits') deps.emitMode();
       return settingsView();
     },
     'settings:setKey': async ({ key, approval }) => {

@@ -285,6 +285,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       platform: options.platform,
       configError,
       shopName: config.shop.name,
+      counter: {
+        defaultTender: config.shop.defaultTender,
+        keepLastTender: config.shop.keepLastTender,
+        voice: config.shop.voice,
+        voiceVolume: config.shop.voiceVolume,
+        maxAmountFen: config.limits.maxAmountFen,
+      },
     };
   };
   const mode = (): AppMode => resolveMode(db, secrets, defaultPins).mode;

@@ -2,7 +2,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { WindowRole } from '../../shared/ipc/contract';
 import type { WsClientFrame, WsServerFrame } from '../../shared/ipc/types';
@@ -159,12 +160,43 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     return;
   }
-  const body = await readFile(file);
+  const type = TYPES[extname(file)] ?? 'application/octet-stream';
+  const encoding = COMPRESSIBLE.has(extname(file)) ? pickEncoding(req.headers['accept-encoding']) : null;
+  const body = await compressed(file, info.mtimeMs, encoding);
   res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-type': type,
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store',
+    // Hashed build assets never change under their name; the pages themselves are always re-checked.
+    'cache-control': HASHED_ASSET.test(basename(file)) && relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    vary: 'Accept-Encoding',
+    'content-length': String(body.length),
+    ...(encoding === null ? {} : { 'content-encoding': encoding }),
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** `index-CVyhfdOQ.js`: the build's content hash in the name. */
+const HASHED_ASSET = /-[A-Za-z0-9_-]{8,}\.(?:js|css|svg|png|woff2)$/;
+const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.svg', '.json']);
+
+function pickEncoding(header: string | string[] | undefined): 'br' | 'gzip' | null {
+  const accepted = (Array.isArray(header) ? header.join(',') : (header ?? '')).toLowerCase();
+  const has = (name: string): boolean => accepted.split(',').some((part) => part.trim().split(';')[0] === name && !/;\s*q=0(?:\.0*)?\s*$/.test(part.trim()));
+  if (has('br')) return 'br';
+  if (has('gzip')) return 'gzip';
+  return null;
+}
+
+/** Each file is compressed once per build (keyed by path, mtime and encoding), then served from memory. */
+const compressedCache = new Map<string, Buffer>();
+async function compressed(file: string, mtimeMs: number, encoding: 'br' | 'gzip' | null): Promise<Buffer> {
+  const key = `${file}|${mtimeMs}|${encoding ?? 'identity'}`;
+  const hit = compressedCache.get(key);
+  if (hit !== undefined) return hit;
+  const raw = await readFile(file);
+  const body = encoding === 'br' ? brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }) : encoding === 'gzip' ? gzipSync(raw, { level: 9 }) : raw;
+  if (compressedCache.size > 200) compressedCache.clear();
+  compressedCache.set(key, body);
+  return body;
 }

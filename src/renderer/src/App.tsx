@@ -1,17 +1,19 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { call } from './bridge/client';
 import { Handover } from './components/Handover';
-import { HealthPanel } from './components/HealthPanel';
 import { SignIn } from './components/SignIn';
 import { TrainingBanner } from './components/TrainingBanner';
 import { useLang, useT, type MessageKey } from './i18n';
 import { Checkout } from './screens/Checkout';
-import { Reconciliation } from './screens/Reconciliation';
-import { RefundDesk } from './screens/RefundDesk';
-import { Settings } from './screens/Settings';
-import { Transactions } from './screens/Transactions';
 import { subscribeAppEvents, useAppStore } from './store/app-store';
 import { subscribeSessionEvents, useSessionStore } from './store/session-store';
+
+// Back-office screens load on first use: the checkout's first load carries only the checkout.
+const RefundDesk = lazy(() => import('./screens/RefundDesk').then((m) => ({ default: m.RefundDesk })));
+const Transactions = lazy(() => import('./screens/Transactions').then((m) => ({ default: m.Transactions })));
+const Reconciliation = lazy(() => import('./screens/Reconciliation').then((m) => ({ default: m.Reconciliation })));
+const Settings = lazy(() => import('./screens/Settings').then((m) => ({ default: m.Settings })));
+const HealthPanel = lazy(() => import('./components/HealthPanel').then((m) => ({ default: m.HealthPanel })));
 
 /** Screens and the function key that opens each (Alt+1…6 as well, for keypads without F-keys). */
 const SCREENS = [
@@ -134,24 +136,13 @@ export function App(): React.JSX.Element {
           <SignIn />
         ) : screen === 'checkout' ? (
           <Checkout />
-        ) : screen === 'refund' ? (
-          <RefundDesk />
-        ) : screen === 'transactions' ? (
-          <Transactions />
-        ) : screen === 'reconcile' ? (
-          <Reconciliation />
-        ) : screen === 'settings' ? (
-          <Settings />
         ) : (
-          <HealthPanel />
+          <Suspense fallback={<p>{t('app.connecting')}</p>}>
+            {screen === 'refund' ? <RefundDesk /> : screen === 'transactions' ? <Transactions /> : screen === 'reconcile' ? <Reconciliation /> : screen === 'settings' ? <Settings /> : <HealthPanel />}
+          </Suspense>
         )}
         {info !== null && info.configError !== null && <p className="error">{info.configError}</p>}
       </main>
-      {info !== null && (
-        <footer className="app-foot">
-          {t('app.dataDir')}: <code>{info.dataDir}</code>
-        </footer>
-      )}
     </div>
   );
 }

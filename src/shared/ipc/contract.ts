@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
-import { FenSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TenderSchema, TrainingScriptSchema } from '../domain';
+import { FenSchema, MemoSchema, MerOrderNoSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TenderSchema, TrainingScriptSchema } from '../domain';
 import {
   ApprovalSchema,
   ClosedDaySchema,
@@ -72,6 +72,14 @@ export const AppInfoSchema = z.object({
   configError: z.string().nullable(),
   /** The shop's name for the customer display ('' when not set). */
   shopName: z.string(),
+  /** What the checkout needs from the settings: tender after a sale, voice prompt, the sale limit. */
+  counter: z.object({
+    defaultTender: TenderSchema,
+    keepLastTender: z.boolean(),
+    voice: z.boolean(),
+    voiceVolume: z.number().int(),
+    maxAmountFen: z.number().int(),
+  }),
 });
 
 /**
@@ -181,8 +189,8 @@ export const channels = {
     input: z
       .object({
         amountFen: FenSchema,
-        merOrderNo: z.string().trim().max(32).regex(/^[0-9A-Za-z_-]*$/, 'letters, digits, _ and - only').optional(),
-        memo: z.string().trim().max(64).optional(),
+        merOrderNo: MerOrderNoSchema.optional(),
+        memo: MemoSchema.optional(),
         payType: PayTypeSchema.optional(),
         /** qr (default): BPC dynamic QR; card: the card terminal on the serial link. */
         tender: TenderSchema.optional(),

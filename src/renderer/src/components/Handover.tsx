@@ -3,7 +3,7 @@ import type { ChannelOutput } from '../../../shared/ipc/types';
 import { call } from '../bridge/client';
 import { useT, type MessageKey } from '../i18n';
 import { formatFen, formatTime } from '../lib/format';
-import { useErrorText } from '../screens/Checkout';
+import { useErrorText } from '../lib/error-text';
 
 type HandoverResult = ChannelOutput<'shift:handover'>;
 

@@ -3,6 +3,7 @@ import type { Health, HealthItem } from '../../../shared/ipc/contract';
 import { call } from '../bridge/client';
 import { hasMessage, useT } from '../i18n';
 import { DiagnosticsExport } from './DiagnosticsExport';
+import { useAppStore } from '../store/app-store';
 
 /** What the core reports about the ledger, gateways and devices — nothing here is made up by the UI. */
 export function HealthPanel(): React.JSX.Element {
@@ -26,6 +27,8 @@ export function HealthPanel(): React.JSX.Element {
     return hasMessage(key) ? t(key) : item.name;
   };
 
+  // The data directory is shown here only (the status screen), not on every screen.
+  const dataDir = useAppStore((st) => st.info?.dataDir);
   return (
     <section className="panel" data-testid="health-panel">
       <header className="panel-head">
@@ -35,6 +38,11 @@ export function HealthPanel(): React.JSX.Element {
         </button>
       </header>
       {error !== null && <p className="error">{error}</p>}
+      {dataDir !== undefined && (
+        <p className="hint" data-testid="health-datadir">
+          {t('app.dataDir')}: <code>{dataDir}</code>
+        </p>
+      )}
       {health !== null && (
         <dl className="health">
           <dt>{t('health.ledger')}</dt>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { call } from '../bridge/client';
 import { useT } from '../i18n';
-import { useErrorText } from '../screens/Checkout';
+import { useErrorText } from '../lib/error-text';
 import { useSessionStore } from '../store/session-store';
 
 /** Sign-in at the counter: operator number, Enter, PIN, Enter. Keyboard only. */

@@ -1,9 +1,11 @@
+import { counterEn } from './counter';
 import { deskEn } from './desk';
 import { manageEn } from './manage';
 import type { MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
   ...deskEn,
+  ...counterEn,
   ...manageEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',

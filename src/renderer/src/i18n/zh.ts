@@ -1,9 +1,11 @@
 /** Simplified Chinese, the default. Every UI string lives here and in en.ts (same keys, checked by the type). */
+import { counterZh } from './counter';
 import { deskZh } from './desk';
 import { manageZh } from './manage';
 
 export const zh = {
   ...deskZh,
+  ...counterZh,
   ...manageZh,
   'app.title': '收银台',
   'app.training': '培训模式',

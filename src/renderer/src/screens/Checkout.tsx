@@ -1,48 +1,35 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { PaymentView, TrainingScript } from '../../../shared/domain';
+import type { TrainingScript } from '../../../shared/domain';
 import { TrainingScriptSchema } from '../../../shared/domain';
-import { parseYuanToFen } from '../../../shared/money';
+import { BPC_MAX_FEN, parseYuanToFen } from '../../../shared/money';
 import { BridgeError, call } from '../bridge/client';
-import { QrImage } from '../components/QrImage';
 import { StatusLight } from '../components/StatusLight';
-import { hasMessage, useT, type MessageKey } from '../i18n';
-import { formatCountdown, formatFen, formatTime, typeIntoAmount } from '../lib/format';
+import { useT, type MessageKey } from '../i18n';
+import { useErrorText } from '../lib/error-text';
+import { typeIntoAmount } from '../lib/format';
+import { badInputProblem } from '../lib/input-errors';
+import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
+import { useVoicePrompt } from '../lib/voice';
 import { useNow } from '../lib/use-now';
 import { useAppStore } from '../store/app-store';
 import { isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
+import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
+import { ResolveForm } from './checkout/ResolveForm';
+import { SaleFields, saleFieldProblems, type SaleFieldErrors } from './checkout/SaleFields';
 
-const NEXT_SALE_AFTER_MS = 5000;
-
-const SELF_EXPLANATORY = new Set(['PIN_WRONG', 'LOCKED_OUT', 'ROLE_REQUIRED', 'PIN_REQUIRED', 'DAY_CLOSED', 'AMOUNT_INVALID', 'FORBIDDEN']);
-
-/** Turns a bridge error into the user's language, keeping the host's message as detail. */
-export function useErrorText(): (error: unknown) => string {
-  const t = useT();
-  return (error) => {
-    if (error instanceof BridgeError) {
-      const key = `error.${error.info.code}`;
-      const head = hasMessage(key) ? t(key) : error.info.code;
-      const max = error.info.details?.maxFen;
-      if (typeof max === 'number') return `${head}（${formatFen(max)}）`;
-      // For these the translated text says it all; the host's English detail would only add noise.
-      return SELF_EXPLANATORY.has(error.info.code) ? head : `${head}：${error.info.message}`;
-    }
-    if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
-      const key = `error.${error.code}`;
-      if (hasMessage(key)) return t(key);
-    }
-    return error instanceof Error ? error.message : String(error);
-  };
-}
+/** Kept for the screens that import it from here; the hook lives in lib/error-text. */
+export { useErrorText } from '../lib/error-text';
 
 /**
  * 收银 — keyboard-only checkout. Digits / `.` / Backspace edit the amount, Enter collects, Esc clears
  * or cancels, F2 the optional order number and memo, F5 re-queries, F8 opens the supervisor's
- * settlement of an unknown outcome. Works with a numeric keypad alone for the main flow.
+ * settlement of an unknown outcome. A 17-key numeric keypad alone does the whole checkout (NumLock on
+ * or off): `+` collects, `-` is backspace / clear, `*` switches the tender, `/` cancels (pressed twice
+ * on an open sale). A barcode scanner's burst is never taken as an amount.
  */
 export function Checkout(): React.JSX.Element {
   const t = useT();
-  const errorText = useErrorText();
+  const errorText = useErrorText({ merOrderNo: t('input.field.merOrderNo'), memo: t('input.field.memo') });
   const info = useAppStore((s) => s.info);
   const { payment, clockOffsetMs, finalSeenAt, loadCurrent, show } = usePaymentStore();
   const [buffer, setBuffer] = useState('');
@@ -51,15 +38,24 @@ export function Checkout(): React.JSX.Element {
   const [showFields, setShowFields] = useState(false);
   const [merOrderNo, setMerOrderNo] = useState('');
   const [memo, setMemo] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<SaleFieldErrors>({});
   const [resolving, setResolving] = useState(false);
   const [trainer, setTrainer] = useState<TrainingScript>('success');
-  const [tender, setTender] = useState<'qr' | 'card'>('qr');
+  const defaultTender = info?.counter.defaultTender ?? 'qr';
+  const [tender, setTender] = useState<'qr' | 'card'>(defaultTender);
+  const [confirmCancelAt, setConfirmCancelAt] = useState<number | null>(null);
   const now = useNow();
   const orderRef = useRef<HTMLInputElement>(null);
+  const memoRef = useRef<HTMLInputElement>(null);
+  const burst = useRef(new BurstDetector());
 
   const training = info?.mode === 'training';
   const open = payment !== null && !isFinalStatus(payment.status);
   const finished = payment !== null && isFinalStatus(payment.status);
+  const maxAmountFen = info?.counter.maxAmountFen ?? null;
+  const keepLastTender = info?.counter.keepLastTender ?? false;
+
+  useVoicePrompt(payment);
 
   useEffect(() => {
     loadCurrent()
@@ -73,6 +69,11 @@ export function Checkout(): React.JSX.Element {
     return off;
   }, []);
 
+  // The default tender can change in Settings; an idle entry follows it.
+  useEffect(() => {
+    if (usePaymentStore.getState().payment === null && buffer === '') setTender(defaultTender);
+  }, [defaultTender]);
+
   useEffect(() => {
     if (!training) return;
     call('training:state', undefined)
@@ -80,14 +81,24 @@ export function Checkout(): React.JSX.Element {
       .catch(() => undefined);
   }, [training, payment?.id]);
 
+  const clearFields = useCallback(() => {
+    setMerOrderNo('');
+    setMemo('');
+    setFieldErrors({});
+    setShowFields(false);
+  }, []);
+
   const newSale = useCallback(() => {
     show(null);
     setBuffer('');
-    setMerOrderNo('');
-    setMemo('');
+    clearFields();
     setMessage(null);
     setResolving(false);
-  }, [show]);
+    setConfirmCancelAt(null);
+    burst.current.reset();
+    // After each sale the tender returns to the default unless the shop keeps the last one.
+    if (!keepLastTender) setTender(defaultTender);
+  }, [show, clearFields, keepLastTender, defaultTender]);
 
   // After success, the next sale starts by itself after a few seconds.
   useEffect(() => {
@@ -96,13 +107,36 @@ export function Checkout(): React.JSX.Element {
     return () => clearTimeout(timer);
   }, [payment?.status, finalSeenAt, newSale]);
 
+  /** Shows the fields and puts the cursor in the one that is wrong. */
+  const showFieldError = useCallback((field: 'merOrderNo' | 'memo', text: string) => {
+    setFieldErrors((v) => ({ ...v, [field]: text }));
+    setShowFields(true);
+    setTimeout(() => (field === 'memo' ? memoRef : orderRef).current?.focus(), 0);
+  }, []);
+
+  const limitText = useCallback((max: number) => errorText(new BridgeError({ code: 'AMOUNT_TOO_LARGE', message: '', details: { maxFen: max } })), [errorText]);
+
   const collect = useCallback(async () => {
     setMessage(null);
+    setConfirmCancelAt(null);
     let amountFen: number;
     try {
       amountFen = parseYuanToFen(buffer);
     } catch (e) {
       setMessage(errorText(e));
+      return;
+    }
+    if (maxAmountFen !== null && amountFen > maxAmountFen) {
+      setMessage(limitText(maxAmountFen));
+      return;
+    }
+    // A refused order number or memo is shown on its field; nothing is sent.
+    const problems = saleFieldProblems(t, merOrderNo, memo);
+    const firstBad = (['merOrderNo', 'memo'] as const).find((f) => problems[f] !== undefined);
+    if (firstBad !== undefined) {
+      setFieldErrors(problems);
+      showFieldError(firstBad, problems[firstBad] ?? '');
+      setMessage(t('input.labelled', { label: t(firstBad === 'memo' ? 'input.field.memo' : 'input.field.merOrderNo'), rule: problems[firstBad] ?? '' }));
       return;
     }
     setBusy(true);
@@ -116,14 +150,17 @@ export function Checkout(): React.JSX.Element {
       show(created);
       setShowFields(false);
     } catch (e) {
+      const problem = badInputProblem(t, e);
+      if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
       setMessage(errorText(e));
     } finally {
       setBusy(false);
     }
-  }, [buffer, merOrderNo, memo, tender, errorText, show]);
+  }, [buffer, merOrderNo, memo, tender, maxAmountFen, errorText, limitText, show, showFieldError, t]);
 
   const cancel = useCallback(async () => {
     if (payment === null) return;
+    setConfirmCancelAt(null);
     setBusy(true);
     setMessage(t('checkout.cancelling'));
     try {
@@ -165,12 +202,22 @@ export function Checkout(): React.JSX.Element {
     [errorText],
   );
 
+  /** A scanner burst ended: never an amount. A customer's 付款码 gets the explanation in words. */
+  const scanned = useCallback(
+    (code: string, amountBefore: string) => {
+      setBuffer(amountBefore);
+      setMessage(isCustomerPayCode(code) ? t('checkout.scan.payCode') : t('checkout.scan.other', { code: code.slice(0, 32) }));
+    },
+    [t],
+  );
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       const target = e.target as HTMLElement | null;
       const inField = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
       if (resolving) return; // the settlement form handles its own keys
-      if (e.key === 'F9' && !open && !finished) {
+      const entry = inField ? null : entryKey(e);
+      if ((e.key === 'F9' || entry?.kind === 'tender') && !open && !finished) {
         e.preventDefault();
         setTender((v) => (v === 'qr' ? 'card' : 'qr'));
         return;
@@ -184,25 +231,36 @@ export function Checkout(): React.JSX.Element {
         return;
       }
       if (inField) {
-        if (e.key === 'Escape' || e.key === 'Enter') {
+        if (e.key === 'Escape') {
+          // Esc in the fields drops the pending order number and memo: nothing hidden stays behind.
           e.preventDefault();
           (target as HTMLInputElement).blur();
-          if (e.key === 'Enter' && !open && !finished && !busy) void collect();
+          clearFields();
+          setMessage(null);
+        } else if (e.key === 'Enter') {
+          e.preventDefault();
+          (target as HTMLInputElement).blur();
+          if (!open && !finished && !busy) void collect();
         }
         return;
       }
       if (busy) return;
       if (finished) {
-        if (e.key === 'Enter' || e.key === 'Escape') {
+        if (entry?.kind === 'collect' || entry?.kind === 'clear') {
           e.preventDefault();
           newSale();
         }
         return;
       }
       if (open) {
-        if (e.key === 'Escape') {
+        if (entry?.kind === 'clear') {
           e.preventDefault();
           void cancel();
+        } else if (entry?.kind === 'cancel') {
+          // `/` on a keypad: press twice to cancel (a stray key must not close a QR the customer is scanning).
+          e.preventDefault();
+          if (confirmCancelAt !== null && Date.now() - confirmCancelAt < CANCEL_CONFIRM_MS) void cancel();
+          else setConfirmCancelAt(Date.now());
         } else if (e.key === 'F5') {
           e.preventDefault();
           void requery();
@@ -215,26 +273,43 @@ export function Checkout(): React.JSX.Element {
         }
         return;
       }
-      if (e.key === 'Enter') {
+      if (entry === null) return;
+      const at = performance.now();
+      if (entry.kind === 'collect') {
         e.preventDefault();
-        void collect();
-      } else if (e.key === 'Escape') {
+        const scan = burst.current.enter(at);
+        if (scan !== null) scanned(scan.code, scan.amountBefore);
+        else void collect();
+      } else if (entry.kind === 'clear' || entry.kind === 'cancel') {
         e.preventDefault();
         setBuffer('');
+        clearFields();
         setMessage(null);
-      } else {
-        const next = typeIntoAmount(buffer, e.key);
+        burst.current.reset();
+      } else if (entry.kind === 'backspace') {
+        e.preventDefault();
+        if (buffer === '') clearFields();
+        setBuffer(buffer.slice(0, -1));
+        setMessage(null);
+      } else if (entry.kind === 'char') {
+        e.preventDefault();
+        burst.current.char(entry.char, at, buffer);
+        const next = typeIntoAmount(buffer, entry.char);
         if (next !== null) {
-          e.preventDefault();
           setBuffer(next);
-          setMessage(null);
+          const fen = amountOrNull(next);
+          setMessage(fen !== null && maxAmountFen !== null && fen > maxAmountFen && !burst.current.active(at) ? limitText(maxAmountFen) : null);
+        } else if (/^[0-9]$/.test(entry.char) && !burst.current.active(at) && /^\d{12}/.test(buffer) && !buffer.includes('.')) {
+          // A 13th digit: above any limit, said in words instead of a silently ignored key.
+          setMessage(limitText(maxAmountFen ?? BPC_MAX_FEN));
         }
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [buffer, busy, open, finished, resolving, payment?.status, training, collect, cancel, requery, trainerPay, newSale]);
+  }, [buffer, busy, open, finished, resolving, confirmCancelAt, maxAmountFen, payment?.status, training, collect, cancel, requery, trainerPay, newSale, clearFields, scanned, limitText]);
 
+  const pendingFields = [merOrderNo.trim() === '' ? null : `${t('input.field.merOrderNo')} ${merOrderNo.trim()}`, memo.trim() === '' ? null : `${t('input.field.memo')} ${memo.trim()}`].filter((x) => x !== null);
   const hostNow = now + clockOffsetMs;
   return (
     <section className="checkout" data-testid="checkout">
@@ -250,16 +325,38 @@ export function Checkout(): React.JSX.Element {
             <div className={`amount-display ${buffer === '' ? 'empty' : ''}`} data-testid="amount-display">
               ¥ {buffer === '' ? '0.00' : buffer}
             </div>
-            {showFields && (
-              <div className="fields">
-                <input ref={orderRef} placeholder={t('checkout.orderNo')} value={merOrderNo} maxLength={32} onChange={(e) => setMerOrderNo(e.target.value)} data-testid="mer-order-no" />
-                <input placeholder={t('checkout.memo')} value={memo} maxLength={64} onChange={(e) => setMemo(e.target.value)} data-testid="memo" />
-              </div>
+            {showFields ? (
+              <SaleFields
+                orderRef={orderRef}
+                memoRef={memoRef}
+                merOrderNo={merOrderNo}
+                memo={memo}
+                errors={fieldErrors}
+                onOrderNo={(v) => {
+                  setMerOrderNo(v);
+                  setFieldErrors((x) => ({ ...x, merOrderNo: saleFieldProblems(t, v, '').merOrderNo }));
+                }}
+                onMemo={(v) => {
+                  setMemo(v);
+                  setFieldErrors((x) => ({ ...x, memo: saleFieldProblems(t, '', v).memo }));
+                }}
+              />
+            ) : (
+              pendingFields.length > 0 && (
+                <p className="hint" data-testid="fields-pending">
+                  {t('checkout.fieldsPending', { fields: pendingFields.join(' · ') })}
+                </p>
+              )
             )}
             {busy && <p className="hint">{t('checkout.working')}</p>}
           </div>
         ) : (
           <PaymentPanel payment={payment} hostNow={hostNow} finalSeenAt={finalSeenAt} />
+        )}
+        {confirmCancelAt !== null && open && (
+          <p className="warning" role="alert" data-testid="cancel-confirm">
+            {t('checkout.cancelConfirm')}
+          </p>
         )}
         {message !== null && (
           <p className="error" role="alert" data-testid="checkout-message">
@@ -268,16 +365,17 @@ export function Checkout(): React.JSX.Element {
         )}
         {resolving && payment !== null && <ResolveForm payment={payment} onDone={(p) => (show(p), setResolving(false))} onBack={() => setResolving(false)} />}
       </div>
-      <aside className="keys">
-        {payment === null && <Key k="Enter" label={t('checkout.keys.collect')} />}
-        {payment === null && <Key k="Esc" label={t('checkout.keys.cancel')} />}
+      <aside className="keys" data-testid="checkout-keys">
+        {payment === null && <Key k="Enter" pad="+" label={t('checkout.keys.collect')} />}
+        {payment === null && <Key k="Esc" pad="/" label={t('checkout.keys.clear')} />}
+        {payment === null && <Key k="⌫" pad="-" label={t('checkout.keys.backspace')} />}
+        {payment === null && <Key k="F9" pad="*" label={t('checkout.keys.tender')} />}
         {payment === null && <Key k="F2" label={t('checkout.keys.fields')} />}
-        {payment === null && <Key k="F9" label={t('checkout.keys.tender')} />}
-        {open && <Key k="Esc" label={t('checkout.keys.cancel')} />}
+        {open && <Key k="Esc" pad="/ /" label={t('checkout.keys.cancel')} />}
         {open && <Key k="F5" label={t('checkout.keys.requery')} />}
         {open && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
         {open && training && <Key k="F7" label={t('checkout.keys.trainerPay')} />}
-        {finished && <Key k="Enter" label={t('checkout.keys.next')} />}
+        {finished && <Key k="Enter" pad="+" label={t('checkout.keys.next')} />}
         {training && (
           <div className="trainer" data-testid="trainer">
             <h3>{t('trainer.title')}</h3>
@@ -293,165 +391,13 @@ export function Checkout(): React.JSX.Element {
   );
 }
 
-function Key({ k, label }: { k: string; label: string }): React.JSX.Element {
-  return (
-    <div className="key">
-      <kbd>{k}</kbd> {label}
-    </div>
-  );
-}
+/** How long the first `/` waits for the second before the cancel is forgotten. */
+const CANCEL_CONFIRM_MS = 4000;
 
-function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: PaymentView; hostNow: number; finalSeenAt: number | null }): React.JSX.Element {
-  const t = useT();
-  const status = t(`status.${payment.status}` as MessageKey);
-  const payType = payment.payType !== null && hasMessage(`payType.${payment.payType}`) ? t(`payType.${payment.payType}` as MessageKey) : payment.payType;
-  if (payment.status === 'paid') {
-    const left = finalSeenAt === null ? 0 : Math.max(0, Math.ceil((finalSeenAt + NEXT_SALE_AFTER_MS - Date.now()) / 1000));
-    return (
-      <div className="result result-paid" data-testid="payment-result" data-status="paid">
-        <div className="big-status">✓ {status}</div>
-        <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
-        <dl>
-          <dt>{t('checkout.paidAt')}</dt>
-          <dd>{payment.paidAt === null ? '' : formatTime(payment.paidAt)}</dd>
-          {payType !== null && (
-            <>
-              <dt>{t('checkout.payType')}</dt>
-              <dd>{payType}</dd>
-            </>
-          )}
-          <dt>{t('checkout.trace')}</dt>
-          <dd data-testid="payment-trace">{payment.sysTrace}</dd>
-        </dl>
-        <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>
-      </div>
-    );
+function amountOrNull(text: string): number | null {
+  try {
+    return parseYuanToFen(text);
+  } catch {
+    return null;
   }
-  if (payment.status === 'failed' || payment.status === 'closed') {
-    return (
-      <div className={`result result-${payment.status}`} data-testid="payment-result" data-status={payment.status}>
-        <div className="big-status">{status}</div>
-        <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
-        {payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
-      </div>
-    );
-  }
-  const remaining = payment.qrExpiresAt === null ? null : payment.qrExpiresAt - hostNow;
-  return (
-    <div className={`pending status-${payment.status}`} data-testid="payment-pending" data-status={payment.status}>
-      <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
-      <div className="status-line" data-testid="payment-status">
-        {status}
-      </div>
-      {payment.scanCode !== null && payment.status !== 'unknown' && (
-        <>
-          <QrImage text={payment.scanCode} size={240} testId="cashier-qr" />
-          <p>{t('checkout.scanPrompt')}</p>
-        </>
-      )}
-      {remaining !== null && payment.status !== 'unknown' && (
-        <p className="countdown" data-testid="countdown">
-          {remaining > 0 ? t('checkout.expiresIn', { time: formatCountdown(remaining) }) : t('checkout.expired')}
-        </p>
-      )}
-      {payment.tender === 'card' && payment.status === 'created' && <p className="status-line">{t('checkout.cardPrompt')}</p>}
-      {payment.status === 'unknown' && <p className="warning">{t(payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
-      {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
-      <p className="trace">
-        {t('checkout.tradeNo')} {payment.tradeNo}
-      </p>
-    </div>
-  );
-}
-
-function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView; onDone: (p: PaymentView) => void; onBack: () => void }): React.JSX.Element {
-  const t = useT();
-  const errorText = useErrorText();
-  const [outcome, setOutcome] = useState<'paid' | 'failed'>('failed');
-  const known = payment.payType === 'ZFBA' || payment.payType === 'WEIX' || payment.payType === 'UPAY' ? payment.payType : '';
-  const [payType, setPayType] = useState<'' | 'ZFBA' | 'WEIX' | 'UPAY'>(known);
-  const [reason, setReason] = useState('');
-  const [code, setCode] = useState('');
-  const [pin, setPin] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const first = useRef<HTMLSelectElement>(null);
-  useEffect(() => first.current?.focus(), []);
-  const submit = async (): Promise<void> => {
-    setError(null);
-    const needsPayType = outcome === 'paid' && payment.tender === 'qr';
-    if (needsPayType && payType === '') {
-      setError(t('resolve.payTypeNeeded'));
-      return;
-    }
-    try {
-      onDone(await call('payment:resolve', { id: payment.id, outcome, reason, ...(needsPayType && payType !== '' ? { payType } : {}), supervisor: { code, pin } }));
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  return (
-    <form
-      className="resolve panel"
-      data-testid="resolve-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          onBack();
-        }
-      }}
-    >
-      <h3>{t('resolve.title')}</h3>
-      <label>
-        {t('resolve.outcome')}
-        <select ref={first} value={outcome} onChange={(e) => setOutcome(e.target.value === 'paid' ? 'paid' : 'failed')} data-testid="resolve-outcome">
-          <option value="failed">{t('resolve.failed')}</option>
-          <option value="paid">{t('resolve.paid')}</option>
-        </select>
-      </label>
-      {outcome === 'paid' && payment.tender === 'qr' && (
-        <label>
-          {t('resolve.payType')}
-          <select
-            value={payType}
-            onChange={(e) => setPayType(e.target.value === 'ZFBA' || e.target.value === 'WEIX' || e.target.value === 'UPAY' ? e.target.value : '')}
-            data-testid="resolve-paytype"
-          >
-            <option value="">—</option>
-            <option value="ZFBA">{t('payType.ZFBA')}</option>
-            <option value="WEIX">{t('payType.WEIX')}</option>
-            <option value="UPAY">{t('payType.UPAY')}</option>
-          </select>
-        </label>
-      )}
-      <label>
-        {t('resolve.reason')}
-        <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="resolve-reason" />
-      </label>
-      <label>
-        {t('resolve.supervisor')}
-        <input value={code} onChange={(e) => setCode(e.target.value)} data-testid="resolve-code" />
-      </label>
-      <label>
-        {t('resolve.pin')}
-        <input type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} data-testid="resolve-pin" />
-      </label>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" data-testid="resolve-submit">
-          {t('resolve.submit')} <kbd>Enter</kbd>
-        </button>
-        <button type="button" onClick={onBack}>
-          {t('resolve.cancel')} <kbd>Esc</kbd>
-        </button>
-      </div>
-    </form>
-  );
 }

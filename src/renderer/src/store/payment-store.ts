@@ -24,8 +24,12 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
   finalSeenAt: null,
   async loadCurrent() {
     const { payment, now } = await call('payment:current', undefined);
-    set({ clockOffsetMs: now - Date.now() });
+    const offset = now - Date.now();
+    set({ clockOffsetMs: offset });
     get().show(payment);
+    // A sale that was already final when this window (re)loaded became final when the host says, not
+    // now: a reloaded customer display must not thank the previous customer again.
+    if (payment !== null && FINAL.has(payment.status)) set({ finalSeenAt: (payment.paidAt ?? payment.updatedAt) - offset });
   },
   show(payment) {
     const wasFinal = get().payment !== null && get().payment?.id === payment?.id && FINAL.has(get().payment?.status ?? '');

@@ -2,7 +2,7 @@ import type { RefundStatus } from '../../../../shared/domain';
 import { BridgeError } from '../../bridge/client';
 import { hasMessage, useT } from '../../i18n';
 import { formatFen } from '../../lib/format';
-import { useErrorText } from '../Checkout';
+import { useErrorText } from '../../lib/error-text';
 
 /** Translators for the values the desk screens show; unknown values are shown as they are. */
 export interface Labels {

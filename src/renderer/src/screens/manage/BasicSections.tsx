@@ -6,6 +6,7 @@ import { call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
 import { formatFen } from '../../lib/format';
+import { announcePaid } from '../../lib/voice';
 import { Check, Field, numText, textNum, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
 
@@ -154,8 +155,12 @@ export function LimitsSection({ view, onSaved }: SectionProps): React.JSX.Elemen
 export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element {
   const t = useT();
   const [name, setName] = useState(view.shop.name);
+  const [defaultTender, setDefaultTender] = useState(view.shop.defaultTender);
+  const [keepLastTender, setKeepLastTender] = useState(view.shop.keepLastTender);
+  const [voice, setVoice] = useState(view.shop.voice);
+  const [voiceVolume, setVoiceVolume] = useState(numText(view.shop.voiceVolume));
   const submit = async (approval: Approval): Promise<string> => {
-    const checked = validate(t, ShopSchema, { name });
+    const checked = validate(t, ShopSchema, { name, defaultTender, keepLastTender, voice, voiceVolume: textNum(voiceVolume) });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'shop', value: checked.value, approval }));
     return t('manage.settings.saved');
@@ -165,6 +170,20 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
       <Field label={t('manage.shop.name')} path="name" hint={t('manage.shop.hint')}>
         <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} data-testid="shop-name" />
       </Field>
+      <Field label={t('checkout.voice.defaultTender')} path="defaultTender">
+        <select value={defaultTender} onChange={(e) => setDefaultTender(e.target.value === 'card' ? 'card' : 'qr')} data-testid="shop-default-tender">
+          <option value="qr">{t('checkout.tender.qr')}</option>
+          <option value="card">{t('checkout.tender.card')}</option>
+        </select>
+      </Field>
+      <Check label={t('checkout.voice.keepLastTender')} checked={keepLastTender} onChange={setKeepLastTender} testId="shop-keep-tender" />
+      <Check label={t('checkout.voice.enabled')} checked={voice} onChange={setVoice} testId="shop-voice" />
+      <Field label={t('checkout.voice.volume')} path="voiceVolume">
+        <input inputMode="numeric" value={voiceVolume} onChange={(e) => setVoiceVolume(e.target.value)} data-testid="shop-voice-volume" />
+      </Field>
+      <button type="button" onClick={() => announcePaid(1234, Math.max(0, Math.min(100, textNum(voiceVolume) || 0)) / 100)} data-testid="shop-voice-test">
+        {t('checkout.voice.test')}
+      </button>
     </SectionForm>
   );
 }

@@ -1,9 +1,10 @@
 import { createContext, useContext } from 'react';
 import type { z } from 'zod';
 import { BridgeError } from '../../bridge/client';
-import { hasMessage, useT, type MessageKey } from '../../i18n';
+import { hasMessage, useLang, useT } from '../../i18n';
 import { formatFen } from '../../lib/format';
-import { useErrorText } from '../Checkout';
+import { useErrorText } from '../../lib/error-text';
+import { ruleText } from '../../lib/input-errors';
 
 type T = ReturnType<typeof useT>;
 
@@ -21,7 +22,8 @@ export function useManageErrorText(): (error: unknown) => string {
         return t('manage.error.roleNeeded', { role: t(`manage.role.${required}`) });
       }
       const key = `manage.error.${error.info.code}`;
-      if (hasMessage(key)) return `${t(key)}：${error.info.message}`;
+      // A Chinese message never carries the host's English detail.
+      if (hasMessage(key)) return useLang.getState().lang === 'en' ? `${t(key)}: ${error.info.message}` : /[\u4e00-\u9fff]/.test(error.info.message) ? `${t(key)}：${error.info.message}` : t(key);
     }
     return base(error);
   };
@@ -49,32 +51,12 @@ export type FieldErrors = Record<string, string>;
 
 export const FieldErrorsContext = createContext<FieldErrors>({});
 
-/** Known schema messages (English, from src/shared) shown in the user's language. */
-const KNOWN_MESSAGES: Record<string, MessageKey> = {
-  'letters and digits, 1–32': 'manage.v.alnum32',
-  'letters and digits, 1–16': 'manage.v.alnum16',
-  'must be an http:// or https:// URL': 'manage.v.url',
-  '4–8 digits': 'manage.v.pin',
-  'the custom protocol needs its templates': 'manage.v.customNeeded',
-  'unknown time zone': 'manage.v.timeZone',
-};
-
 /**
  * Turns a schema message (from a local safeParse or the host's BAD_INPUT text) into the user's
- * language; unknown messages are shown as they are.
+ * language with the shared mapper (lib/input-errors); `path` tells it whether the value is fen.
  */
-export function schemaMessageText(t: T, message: string): string {
-  const known = KNOWN_MESSAGES[message];
-  if (known !== undefined) return t(known);
-  const min = /expected (?:number|string|array) to (?:be|have) >=?\s*(-?[\d.]+)/.exec(message);
-  if (min?.[1] !== undefined) return t('manage.v.min', { min: min[1] });
-  const max = /expected (?:number|string|array) to (?:be|have) <=?\s*(-?[\d.]+)/.exec(message);
-  if (max?.[1] !== undefined) return t('manage.v.max', { max: max[1] });
-  if (/expected number, received/.test(message)) return t('manage.v.number');
-  if (/expected int/.test(message)) return t('manage.v.int');
-  if (/Invalid option/.test(message)) return t('manage.v.option');
-  if (/Required|received undefined/.test(message)) return t('manage.v.required');
-  return message;
+export function schemaMessageText(t: T, message: string, path = ''): string {
+  return ruleText(t, message, path);
 }
 
 /** A local validation with the same schema the host uses; all problems at once, by field. */
@@ -84,7 +66,7 @@ export function validate<S extends z.ZodType>(t: T, schema: S, value: unknown, p
   const errors: FieldErrors = {};
   for (const issue of parsed.error.issues) {
     const path = prefix + issue.path.map(String).join('.');
-    if (errors[path] === undefined) errors[path] = schemaMessageText(t, issue.message);
+    if (errors[path] === undefined) errors[path] = schemaMessageText(t, issue.message, path);
   }
   return { ok: false, errors };
 }
@@ -101,7 +83,7 @@ export function hostFieldError(t: T, error: unknown): FieldErrors | null {
   const at = error.info.message.indexOf(`${raw}: `);
   const text = at >= 0 ? error.info.message.slice(at + raw.length + 2) : error.info.message;
   const field = raw.startsWith('value.') ? raw.slice('value.'.length) : raw;
-  return { [field]: schemaMessageText(t, text) };
+  return { [field]: schemaMessageText(t, text, field) };
 }
 
 /** A labelled input row; shows the error of its field path from the enclosing form. */

@@ -1,0 +1,87 @@
+import type { PaymentView } from '../../../../shared/domain';
+import { QrImage } from '../../components/QrImage';
+import { hasMessage, useT, type MessageKey } from '../../i18n';
+import { formatCountdown, formatFen, formatTime } from '../../lib/format';
+
+/** How long a paid sale stays on the checkout before the next sale starts by itself. */
+export const NEXT_SALE_AFTER_MS = 5000;
+
+/** One key hint in the checkout's key column. */
+export function Key({ k, pad, label }: { k: string; pad?: string; label: string }): React.JSX.Element {
+  return (
+    <div className="key">
+      <kbd>{k}</kbd>
+      {pad !== undefined && (
+        <kbd className="pad" data-testid="pad-key">
+          {pad}
+        </kbd>
+      )}{' '}
+      {label}
+    </div>
+  );
+}
+
+/** The sale in progress or just finished: amount, status, QR + countdown, trace. */
+export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: PaymentView; hostNow: number; finalSeenAt: number | null }): React.JSX.Element {
+  const t = useT();
+  const status = t(`status.${payment.status}` as MessageKey);
+  const payType = payment.payType !== null && hasMessage(`payType.${payment.payType}`) ? t(`payType.${payment.payType}` as MessageKey) : payment.payType;
+  if (payment.status === 'paid') {
+    const left = finalSeenAt === null ? 0 : Math.max(0, Math.ceil((finalSeenAt + NEXT_SALE_AFTER_MS - Date.now()) / 1000));
+    return (
+      <div className="result result-paid" data-testid="payment-result" data-status="paid">
+        <div className="big-status">✓ {status}</div>
+        <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
+        <dl>
+          <dt>{t('checkout.paidAt')}</dt>
+          <dd>{payment.paidAt === null ? '' : formatTime(payment.paidAt)}</dd>
+          {payType !== null && (
+            <>
+              <dt>{t('checkout.payType')}</dt>
+              <dd>{payType}</dd>
+            </>
+          )}
+          <dt>{t('checkout.trace')}</dt>
+          <dd data-testid="payment-trace">{payment.sysTrace}</dd>
+        </dl>
+        <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>
+      </div>
+    );
+  }
+  if (payment.status === 'failed' || payment.status === 'closed') {
+    return (
+      <div className={`result result-${payment.status}`} data-testid="payment-result" data-status={payment.status}>
+        <div className="big-status">{status}</div>
+        <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
+        {payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
+      </div>
+    );
+  }
+  const remaining = payment.qrExpiresAt === null ? null : payment.qrExpiresAt - hostNow;
+  return (
+    <div className={`pending status-${payment.status}`} data-testid="payment-pending" data-status={payment.status}>
+      <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
+      <div className="status-line" data-testid="payment-status">
+        {status}
+      </div>
+      {payment.scanCode !== null && payment.status !== 'unknown' && (
+        <>
+          <QrImage text={payment.scanCode} size={240} testId="cashier-qr" />
+          <p>{t('checkout.scanPrompt')}</p>
+        </>
+      )}
+      {remaining !== null && payment.status !== 'unknown' && (
+        <p className="countdown" data-testid="countdown">
+          {remaining > 0 ? t('checkout.expiresIn', { time: formatCountdown(remaining) }) : t('checkout.expired')}
+        </p>
+      )}
+      {payment.tender === 'card' && payment.status === 'created' && <p className="status-line">{t('checkout.cardPrompt')}</p>}
+      {payment.status === 'unknown' && <p className="warning">{t(payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
+      {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
+      <p className="trace">
+        {t('checkout.tradeNo')} {payment.tradeNo}
+      </p>
+    </div>
+  );
+}
+

@@ -1,0 +1,86 @@
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCore, type Core } from '../../src/core/app/core';
+import { createMemoryBridge } from '../../src/core/ipc/memory-bridge';
+import { createFileKeyCipher } from '../../src/core/secrets/cipher';
+import { silentLogger } from '../../src/core/util/logger';
+import type { PaymentView } from '../../src/shared/domain';
+import { CustomerDisplay } from '../../src/renderer/src/CustomerDisplay';
+import { setBridge } from '../../src/renderer/src/bridge/client';
+import { useLang } from '../../src/renderer/src/i18n';
+import { customerQrSize } from '../../src/renderer/src/lib/use-viewport';
+import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
+import { tempDir } from '../support/temp';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const tick = (ms = 30): Promise<void> => act(() => new Promise<void>((r) => setTimeout(r, ms)));
+
+function sale(over: Partial<PaymentView>): PaymentView {
+  const now = Date.now();
+  return {
+    id: 1, tradeNo: 'P1', merOrderNo: null, memo: null, mode: 'training', tender: 'qr', amountFen: 1234, status: 'qr_issued', payType: null, sysTrace: 'T1',
+    scanCode: 'https://qr.example/abc', qrExpiresAt: now + 600_000, respCode: null, respMsg: null, operator: '001', businessDay: '2026-01-01',
+    createdAt: now, updatedAt: now, paidAt: null, closeRequested: false, ...over,
+  } as PaymentView;
+}
+
+describe('customer display (renderer, real core over the in-memory bridge)', () => {
+  let core: Core;
+  let cleanup: () => void;
+  let root: Root;
+  let container: HTMLElement;
+  const q = (id: string): HTMLElement | null => container.querySelector(`[data-testid="${id}"]`);
+
+  beforeEach(async () => {
+    const t = tempDir();
+    cleanup = t.cleanup;
+    core = await startCore({ dataDir: t.dir, version: '1.0.0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
+    setBridge(createMemoryBridge(core.dispatch, core.bus, 'display'));
+    usePaymentStore.setState({ payment: null, finalSeenAt: null });
+    useLang.getState().setLang('zh');
+    container = document.createElement('div');
+    document.body.appendChild(container);
+    root = createRoot(container);
+    await act(async () => root.render(<CustomerDisplay />));
+    await tick(100);
+  }, 60_000);
+
+  afterEach(async () => {
+    act(() => root.unmount());
+    container.remove();
+    setBridge(null);
+    await core.close();
+    cleanup();
+  }, 60_000);
+
+  it('9.9 while the QR can be paid the scan instruction and the QR stay; 88 ("paying") is a second line', async () => {
+    await act(async () => usePaymentStore.getState().show(sale({ status: 'waiting' })));
+    await tick(100);
+    expect(q('customer-instruction')?.textContent).toBe('请使用支付宝、微信或云闪付扫码');
+    expect(q('customer-paying')?.textContent).toContain('支付');
+    expect(q('customer-countdown')?.textContent).toMatch(/^二维码有效时间还剩 \d+:\d\d$/);
+  }, 60_000);
+
+  it('9.10 during a card sale the customer is told to use the terminal, with no QR', async () => {
+    await act(async () => usePaymentStore.getState().show(sale({ tender: 'card', status: 'created', scanCode: null, qrExpiresAt: null })));
+    await tick(50);
+    expect(q('customer-card')?.textContent).toContain('刷卡机');
+    expect(q('customer-qr')).toBeNull();
+  }, 60_000);
+
+  it('9.10/9.15 the thank-you screen says 已付金额, not 应付金额; a sale long final is not shown after a reload', async () => {
+    await act(async () => usePaymentStore.getState().show(sale({ status: 'paid', paidAt: Date.now() })));
+    await tick(50);
+    expect(q('customer-thanks')).not.toBeNull();
+    expect(q('customer-payment')?.textContent).toContain('已付金额');
+    expect(q('customer-payment')?.textContent).not.toContain('应付金额');
+  }, 60_000);
+
+  it('9.10 the QR scales with the screen', () => {
+    expect(customerQrSize(800, 440)).toBeGreaterThanOrEqual(300);
+    expect(customerQrSize(800, 440)).toBeLessThanOrEqual(440);
+    expect(customerQrSize(1920, 1080)).toBeGreaterThan(customerQrSize(1024, 600));
+  });
+});
