@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'DEVICE_TIMEOUT',
   'DEVICE_PROTOCOL',
   'LEDGER_TOO_NEW',
+  'PRINTER_NOT_READY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

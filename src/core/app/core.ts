@@ -34,6 +34,8 @@ import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/train
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
+import { ReceiptService } from '../receipts/receipt-service';
+import { receiptHandlers } from '../receipts/handlers';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -60,6 +62,8 @@ export interface CoreOptions {
   syncIntervalMs?: number;
   /** Crash tests: called when headquarters answered a batch, before the counter records it. */
   syncFaultPoint?: () => void;
+  /** Electron: print an HTML receipt silently on a named system printer (absent in browser mode). */
+  systemPrint?: (html: string, printerName: string) => Promise<void>;
 }
 
 export interface Core {
@@ -310,6 +314,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
               latencyMs: r.latencyMs,
             }));
     const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
+    const printer = await receipts.refreshStatus();
     const s = sync.status();
     const syncItem: HealthItem = !s.configured
       ? { name: 'hq', status: 'not_configured', detail: 'no headquarters configured' }
@@ -318,7 +323,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
           status: s.lastError === null ? 'ok' : 'unreachable',
           detail: `${s.counter ?? ''} → ${s.target ?? ''}: ${s.lagEvents} events waiting${s.lastError === null ? '' : `; ${s.lastError}`}`,
         };
-    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth), sync: syncItem };
+    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: [...devices.statuses(), printer].map(deviceHealth), sync: syncItem };
   };
 
   // The built-in card terminal of training mode: an in-memory line with the terminal simulator on it.
@@ -342,15 +347,30 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     logger,
   });
+  // The receipt printer (and the cash drawer behind it): prints never block or fail a sale.
+  const receipts = new ReceiptService({
+    db,
+    now,
+    mode,
+    shopName: () => config.shop.name,
+    counter: () => (mode() === 'training' ? TRAINING_MERCHANT.posNo : (config.merchant?.posNo ?? '')),
+    portFactory: basePortFactory,
+    onStatus: (status) => bus.emit('device:status', status),
+    onQueue: (jobs) => bus.emit('receipt:queue', jobs),
+    systemPrint: options.systemPrint,
+    logger,
+  });
   /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
   const applyDevices = async (stored: DevicesConfig): Promise<void> => {
     const effective =
       mode() === 'training' && stored.cardTerminal === null ? { ...stored, cardTerminal: CardTerminalConfigSchema.parse({ path: TRAINING_TERMINAL_PATH }) } : stored;
     await devices.apply(effective);
+    await receipts.apply(stored.receiptPrinter);
   };
   await applyDevices(readDevicesConfig(db)).catch((error: unknown) => logger.error('device settings refused', error));
   bus.on('payment:updated', (payment) => {
     if (payment.mode === mode()) devices.showPayment(payment);
+    if (payment.status === 'paid') receipts.autoPrintPayment(payment.id);
   });
 
   const backOffice = createBackOffice({
@@ -428,6 +448,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       return { paid: trainingGateway.pay(payment.sysTrace) };
     },
     ...backOffice.handlers,
+    ...receiptHandlers(receipts, () => backOffice.session.operator?.code ?? null),
+    'devices:status': () => [...devices.statuses(), receipts.status()],
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
@@ -477,7 +499,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await sync.stop();
       await defaultSync?.close();
       engine.stop();
-      await Promise.allSettled([devices.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
+      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();
     },
   };
