@@ -65,7 +65,7 @@ export interface ReceiptServiceDeps {
   statusTimeoutMs?: number;
 }
 
-interface QueuedJob extends PrintJobView {}
+type QueuedJob = PrintJobView;
 
 function notConfigured(): DeviceStatus {
   return { device: 'receipt-printer', state: 'not_configured', detail: 'no receipt printer configured' };
@@ -126,7 +126,7 @@ export class ReceiptService {
     if (link === null) {
       this.emit({
         device: 'receipt-printer',
-        state: this.deps.systemPrint === undefined ? 'connected' : 'connected',
+        state: 'connected',
         detail: this.deps.systemPrint === undefined ? 'system printer: the browser print dialog is used' : `system printer ${config.systemPrinter === '' ? '(default)' : config.systemPrinter}`,
       });
       return;
@@ -460,7 +460,10 @@ function cardDetails(db: Db, paymentId: number): SaleForReceipt['card'] {
     const data = events[i]?.data as { response?: Record<string, unknown> } | undefined;
     const r = data?.response;
     if (r !== undefined && typeof r.cardNo === 'string' && r.returnCode === '00') {
-      const s = (k: string): string => (typeof r[k] === 'string' ? (r[k] as string).trim() : '');
+      const s = (k: string): string => {
+        const v = r[k];
+        return typeof v === 'string' ? v.trim() : '';
+      };
       return { cardNo: s('cardNo'), terminalNo: s('terminalNo'), voucherNo: s('voucherNo'), referenceNo: s('referenceNo'), authCode: s('authCode') };
     }
   }
