@@ -63,6 +63,7 @@ export const ReceiptPrinterConfigSchema = z
     /** How long a job (connect + write) may take. */
     timeoutMs: z.number().int().min(500).max(60_000).default(5000),
   })
+  .strict()
   .superRefine((value, ctx) => {
     if ((value.transport === 'serial' || value.transport === 'device') && value.path === '') {
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'a serial or device printer needs its port / device path' });

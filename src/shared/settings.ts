@@ -4,6 +4,7 @@
  * store and the renderer only ever sees `hasKey` and a masked suffix.
  */
 import { z } from 'zod';
+import { ReceiptPrinterConfigSchema } from './printer';
 
 const httpUrl = z
   .string()
@@ -119,6 +120,8 @@ export const ProvisioningSchema = z
     limits: LimitsSchema.partial().strict().optional(),
     shop: ShopSchema.partial().strict().optional(),
     hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() }).strict().optional(),
+    /** The receipt printer (null removes it); the pole display and card terminal are kept. */
+    receiptPrinter: ReceiptPrinterConfigSchema.nullable().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

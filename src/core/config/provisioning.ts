@@ -3,9 +3,13 @@ import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { writeSetting } from '../ledger/settings';
+import { readSetting, writeSetting } from '../ledger/settings';
+import { DevicesConfigSchema } from '../../shared/devices';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
+
+/** The settings key of the device configuration (the same as back-office's DEVICES_SETTING). */
+const DEVICES_SETTING_KEY = 'devices';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
@@ -87,6 +91,12 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       const { key: _hqKey, ...hq } = config.hq;
       writeSetting(db, SETTING.hq, hq, now);
       changed.push('hq');
+    }
+    if (config.receiptPrinter !== undefined) {
+      const stored = DevicesConfigSchema.safeParse(readSetting(db, DEVICES_SETTING_KEY) ?? {});
+      const devices = stored.success ? stored.data : DevicesConfigSchema.parse({});
+      writeSetting(db, DEVICES_SETTING_KEY, { ...devices, receiptPrinter: config.receiptPrinter }, now);
+      changed.push('receiptPrinter');
     }
     if (key !== undefined) secrets.write(BPC_KEY, key);
     if (config.hq?.key !== undefined) secrets.write(HQ_KEY, config.hq.key);
