@@ -141,6 +141,21 @@ describe('receipt printing from the core', () => {
     expect(receiptText(printer.sim.jobs()[1]!)).toContain('销售小票（重印）');
   });
 
+  it('交班 prints the shift handover report on the receipt printer', async () => {
+    const printer = await tcpPrinter();
+    await paidSale(12_850);
+    await paidSale(3_780);
+    await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(2), { timeout: 5000, interval: 25 });
+    const { shift } = await invoke('shift:handover', undefined);
+    await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(3), { timeout: 5000, interval: 25 });
+    const lines = receiptText(printer.sim.jobs()[2]!);
+    expect(lines).toContain('交班报表');
+    expect(lines.some((l) => /^收银员 +001$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^收款 2笔 +￥166\.30$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^净额 +￥166\.30$/.test(l))).toBe(true);
+    expect(shift.report.totals.paidFen).toBe(16_630);
+  });
+
   it('an unreachable printer never fails the sale; the queue survives a restart', async () => {
     const closed = net.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));

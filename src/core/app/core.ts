@@ -450,6 +450,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ...backOffice.handlers,
     ...receiptHandlers(receipts, () => backOffice.session.operator?.code ?? null),
     'devices:status': () => [...devices.statuses(), receipts.status()],
+    // 交班 also prints the handover report on the receipt printer (a failure is queued, never thrown).
+    'shift:handover': async (input, ctx) => {
+      const result = await backOffice.handlers['shift:handover'](input, ctx);
+      if (result.shift !== null && receipts.printerConfig !== null) {
+        receipts.print({ kind: 'shift', ref: result.shift.id }).catch((error: unknown) => logger.warn('handover print failed', { error }));
+      }
+      return result;
+    },
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
