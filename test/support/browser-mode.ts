@@ -21,7 +21,8 @@ export async function startBrowserMode(args: string[], env: NodeJS.ProcessEnv = 
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const urls = await new Promise<{ url: string; displayUrl: string }>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`browser mode did not start:\n${out}`)), 15_000);
+    // Under machine load (8 agents on 2 cores) hashing the default operators' PINs alone took ~30 s.
+    const timer = setTimeout(() => fail(new Error(`browser mode did not start:\n${out}`)), 60_000);
     const check = (): void => {
       const url = /cashier:\s+(\S+)/.exec(out)?.[1];
       const displayUrl = /customer display:\s+(\S+)/.exec(out)?.[1];
