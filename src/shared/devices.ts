@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
+import { ReceiptPrinterConfigSchema } from './printer';
 
 /** LED-8 digit display, CD5220-style 2×20 VFD, Epson ESC/POS DM-D VFD, user-defined byte templates. */
 export const PoleDisplayProtocolSchema = z.enum(['led8', 'cd5220', 'escpos', 'custom']);
@@ -171,9 +172,11 @@ export const CardTerminalConfigSchema = z.object({
 export const DevicesConfigSchema = z.object({
   poleDisplay: PoleDisplayConfigSchema.nullable().default(null),
   cardTerminal: CardTerminalConfigSchema.nullable().default(null),
+  /** The receipt printer (小票打印机), see ./printer.ts. */
+  receiptPrinter: ReceiptPrinterConfigSchema.nullable().default(null),
 });
 
-export const DeviceNameSchema = z.enum(['pole-display', 'card-terminal']);
+export const DeviceNameSchema = z.enum(['pole-display', 'card-terminal', 'receipt-printer']);
 export const DeviceStateSchema = z.enum(['not_configured', 'connecting', 'connected', 'disconnected', 'error']);
 
 export const DeviceStatusSchema = z.object({

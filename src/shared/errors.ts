@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'LEDGER_MISMATCH',
   'DEFAULT_PINS',
   'APPROVAL_INVALID',
+  'PRINTER_NOT_READY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

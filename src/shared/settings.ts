@@ -4,6 +4,7 @@
  * store and the renderer only ever sees `hasKey` and a masked suffix.
  */
 import { z } from 'zod';
+import { ReceiptPrinterConfigSchema } from './printer';
 
 const httpUrl = z
   .string()
@@ -176,6 +177,8 @@ export const ProvisioningSchema = z
     /** Operators to create or re-PIN; live mode is refused while any still has a training PIN. */
     operators: z.array(ProvisionedOperatorSchema).max(500).optional(),
     businessDay: BusinessDaySchema.partial().strict().optional(),
+    /** The receipt printer (null removes it); the pole display and card terminal are kept. */
+    receiptPrinter: ReceiptPrinterConfigSchema.nullable().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

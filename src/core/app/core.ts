@@ -43,6 +43,8 @@ import { createBackOffice, readDevicesConfig } from './back-office';
 import { buildDiagnostics } from './diagnostics';
 import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
+import { ReceiptService } from '../receipts/receipt-service';
+import { receiptHandlers } from '../receipts/handlers';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -73,6 +75,8 @@ export interface CoreOptions {
   syncFaultPoint?: () => void;
   /** Told while start-up waits for a ledger another program has locked ("ledger busy, retrying"). */
   onLedgerBusy?: (error: AppError, attempt: number) => void;
+  /** Electron: print an HTML receipt silently on a named system printer (absent in browser mode). */
+  systemPrint?: (html: string, printerName: string) => Promise<void>;
 }
 
 export interface Core {
@@ -401,6 +405,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
               };
             });
     const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
+    const printer = await receipts.refreshStatus();
     const s = sync.status();
     const syncItem: HealthItem = !s.configured
       ? { name: 'hq', status: 'not_configured', detail: 'no headquarters configured' }
@@ -409,7 +414,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
           status: s.lastError === null ? 'ok' : 'unreachable',
           detail: `${s.counter ?? ''} → ${s.target ?? ''}: ${s.lagEvents} events waiting${s.lastError === null ? '' : `; ${s.lastError}`}`,
         };
-    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth), sync: syncItem };
+    return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: [...devices.statuses(), printer].map(deviceHealth), sync: syncItem };
   };
 
   // The built-in card terminal of training mode: an in-memory line with the terminal simulator on it.
@@ -434,15 +439,30 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     logger,
     bookingDay: (at, m) => bookingDay(db, m, at, config.businessDay),
   });
+  // The receipt printer (and the cash drawer behind it): prints never block or fail a sale.
+  const receipts = new ReceiptService({
+    db,
+    now,
+    mode,
+    shopName: () => config.shop.name,
+    counter: () => (mode() === 'training' ? TRAINING_MERCHANT.posNo : (config.merchant?.posNo ?? '')),
+    portFactory: basePortFactory,
+    onStatus: (status) => bus.emit('device:status', status),
+    onQueue: (jobs) => bus.emit('receipt:queue', jobs),
+    systemPrint: options.systemPrint,
+    logger,
+  });
   /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
   const applyDevices = async (stored: DevicesConfig): Promise<void> => {
     const effective =
       mode() === 'training' && stored.cardTerminal === null ? { ...stored, cardTerminal: CardTerminalConfigSchema.parse({ path: TRAINING_TERMINAL_PATH }) } : stored;
     await devices.apply(effective);
+    await receipts.apply(stored.receiptPrinter);
   };
   await applyDevices(readDevicesConfig(db)).catch((error: unknown) => logger.error('device settings refused', error));
   bus.on('payment:updated', (payment) => {
     if (payment.mode === mode()) devices.showPayment(payment);
+    if (payment.status === 'paid') receipts.autoPrintPayment(payment.id);
   });
 
   // The checkout's status light: probed every 30 s and whenever a device, the mode or a setting changes.
@@ -565,6 +585,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       return { fileName: zip.fileName, mime: 'application/zip', base64: zip.bytes.toString('base64') };
     },
     ...backOffice.handlers,
+    ...receiptHandlers(receipts, () => backOffice.session.operator?.code ?? null),
+    'devices:status': () => [...devices.statuses(), receipts.status()],
+    // 交班 also prints the handover report on the receipt printer (a failure is queued, never thrown).
+    'shift:handover': async (input, ctx) => {
+      const result = await backOffice.handlers['shift:handover'](input, ctx);
+      if (result.shift !== null && receipts.printerConfig !== null) {
+        receipts.print({ kind: 'shift', ref: result.shift.id }).catch((error: unknown) => logger.warn('handover print failed', { error }));
+      }
+      return result;
+    },
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
@@ -618,7 +648,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await defaultSync?.close();
       engine.stop();
       await backups.stop();
-      await Promise.allSettled([devices.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
+      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
       db.close();
     },
   };

@@ -5,10 +5,14 @@ import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { defaultPinsError, isDefaultPin, operatorsWithDefaultPinSync, provisionOperator } from '../operators/operators';
 import { hashPinSync } from '../operators/pin';
-import { writeSetting } from '../ledger/settings';
+import { readSetting, writeSetting } from '../ledger/settings';
+import { DevicesConfigSchema } from '../../shared/devices';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
 import { jsonErrorPosition } from './json-position';
+
+/** The settings key of the device configuration (the same as back-office's DEVICES_SETTING). */
+const DEVICES_SETTING_KEY = 'devices';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
@@ -108,6 +112,12 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       const fromFile = new Map((config.operators ?? []).filter((op) => op.pin !== undefined).map((op) => [op.code, op.pin ?? '']));
       const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat([...fromFile].filter(([code, pin]) => isDefaultPin(code, pin)).map(([code]) => code));
       if (still.length > 0) throw defaultPinsError(still);
+    }
+    if (config.receiptPrinter !== undefined) {
+      const stored = DevicesConfigSchema.safeParse(readSetting(db, DEVICES_SETTING_KEY) ?? {});
+      const devices = stored.success ? stored.data : DevicesConfigSchema.parse({});
+      writeSetting(db, DEVICES_SETTING_KEY, { ...devices, receiptPrinter: config.receiptPrinter }, now);
+      changed.push('receiptPrinter');
     }
     if (key !== undefined) secrets.write(BPC_KEY, key);
     if (config.hq?.key !== undefined) secrets.write(HQ_KEY, config.hq.key);

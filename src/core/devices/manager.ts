@@ -33,7 +33,10 @@ export interface DeviceManagerDeps {
   paidHoldMs?: number;
 }
 
-function notConfigured(device: DeviceName): DeviceStatus {
+/** The serial devices this manager holds (the receipt printer has its own service, src/core/receipts). */
+type SerialDeviceName = Exclude<DeviceName, 'receipt-printer'>;
+
+function notConfigured(device: SerialDeviceName): DeviceStatus & { device: SerialDeviceName } {
   return { device, state: 'not_configured', detail: `no ${device === 'pole-display' ? 'pole display' : 'card terminal'} configured` };
 }
 
@@ -54,7 +57,7 @@ export class DeviceManager {
   private readonly logger: Logger;
   private poleDisplay: PoleDisplay | null = null;
   private cardTerminal: CardTerminalClient | null = null;
-  private readonly current: Record<DeviceName, DeviceStatus> = {
+  private readonly current: Record<SerialDeviceName, DeviceStatus & { device: SerialDeviceName }> = {
     'pole-display': notConfigured('pole-display'),
     'card-terminal': notConfigured('card-terminal'),
   };
@@ -90,7 +93,7 @@ export class DeviceManager {
    * reject: they show up as statuses and the ports keep being retried. Rejects only with CONFIG_INVALID
    * (bad custom templates), before the old devices are touched.
    */
-  async apply(config: DevicesConfig): Promise<void> {
+  async apply(config: Pick<DevicesConfig, 'poleDisplay' | 'cardTerminal'>): Promise<void> {
     const common = {
       portFactory: this.deps.portFactory,
       timers: this.deps.timers ?? realTimers,
@@ -153,19 +156,19 @@ export class DeviceManager {
     await this.closeDevices();
   }
 
-  private watch(device: DeviceName, port: string, subscribe: (listener: (e: ConnectionEvent) => void) => () => void): void {
+  private watch(device: SerialDeviceName, port: string, subscribe: (listener: (e: ConnectionEvent) => void) => () => void): void {
     this.emit({ device, state: 'connecting', detail: `opening ${port}`, port });
     this.unsubscribe.push(
       subscribe((event) => {
         if (event.state === 'idle' || event.state === 'closed') return;
-        const status: DeviceStatus = { device, state: event.state, detail: event.detail, port };
+        const status: DeviceStatus & { device: SerialDeviceName } = { device, state: event.state, detail: event.detail, port };
         if (event.code !== undefined) status.code = event.code;
         this.emit(status);
       }),
     );
   }
 
-  private emit(status: DeviceStatus): void {
+  private emit(status: DeviceStatus & { device: SerialDeviceName }): void {
     const prev = this.current[status.device];
     if (prev.state === status.state && prev.detail === status.detail && prev.code === status.code && prev.port === status.port) return;
     this.current[status.device] = status;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
+import { PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
 import { FenSchema, MemoSchema, MerOrderNoSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TenderSchema, TrainingScriptSchema } from '../domain';
 import {
   ApprovalSchema,
@@ -471,6 +472,58 @@ export const channels = {
     access: ['cashier'],
     summary: 'Show 12345.67 on the pole display.',
   }),
+  'receipt:print': channel({
+    input: z
+      .object({
+        kind: z.enum(['payment', 'refund', 'shift', 'day']),
+        id: z.number().int().positive().optional(),
+        day: DaySchema.optional(),
+        reprint: z.boolean().optional(),
+      })
+      .strict()
+      .refine((q) => (q.kind === 'day' ? q.day !== undefined : q.id !== undefined), 'a day report needs the day, the others their id'),
+    output: PrintResultSchema,
+    access: ['cashier'],
+    summary: 'Print (or reprint, marked 重印) a sale / refund receipt, a shift handover or a day report; a failure is queued, never thrown.',
+  }),
+  'receipt:text': channel({
+    input: z
+      .object({
+        kind: z.enum(['payment', 'refund', 'shift', 'day']),
+        id: z.number().int().positive().optional(),
+        day: DaySchema.optional(),
+        reprint: z.boolean().optional(),
+      })
+      .strict()
+      .refine((q) => (q.kind === 'day' ? q.day !== undefined : q.id !== undefined), 'a day report needs the day, the others their id'),
+    output: ReceiptTextSchema,
+    access: ['cashier'],
+    summary: 'The receipt as lines + its code, for the browser print dialog.',
+  }),
+  'receipt:queue': channel({
+    input: NoInput,
+    output: z.array(PrintJobViewSchema),
+    access: ['cashier'],
+    summary: 'Prints that failed and wait to be offered again.',
+  }),
+  'receipt:retry': channel({
+    input: z.object({ jobId: z.number().int().positive().optional() }).strict(),
+    output: z.array(PrintResultSchema),
+    access: ['cashier'],
+    summary: 'Print one queued job again, or all of them (stops at the first that still fails).',
+  }),
+  'receipt:discard': channel({
+    input: z.object({ jobId: z.number().int().positive() }).strict(),
+    output: z.array(PrintJobViewSchema),
+    access: ['cashier'],
+    summary: 'Give up on a queued print (recorded).',
+  }),
+  'printer:test': channel({
+    input: NoInput,
+    output: PrintResultSchema,
+    access: ['cashier'],
+    summary: 'Print a test receipt (width, Chinese text, QR, barcode, cut) on the configured printer.',
+  }),
 } as const;
 
 export const events = {
@@ -480,6 +533,7 @@ export const events = {
   'device:status': DeviceStatusSchema,
   'session:changed': SessionSchema,
   'app:status': StatusReportSchema,
+  'receipt:queue': z.array(PrintJobViewSchema),
 } as const;
 
 /**

@@ -1,12 +1,14 @@
 import { counterEn } from './counter';
 import { deskEn } from './desk';
 import { manageEn } from './manage';
+import { receiptsEn } from './receipts';
 import type { MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
   ...deskEn,
   ...counterEn,
   ...manageEn,
+  ...receiptsEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',

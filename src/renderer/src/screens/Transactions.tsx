@@ -8,6 +8,7 @@ import { formatFen } from '../lib/format';
 import { isEditable, localDay, shiftDay, timeOfDay } from './desk/day';
 import { EventHistory, PaymentFacts, RefundList, RefundTotals } from './desk/DetailParts';
 import { useDeskErrorText, useLabels } from './desk/labels';
+import { ReprintButton } from '../components/ReprintButton';
 import { usePaymentDetail } from './desk/use-detail';
 import './desk.css';
 
@@ -491,6 +492,7 @@ function TransactionDetail({ paymentId, onBack }: { paymentId: number; onBack: (
         <div className="panel-head">
           <h2>{t('tx.detail.title')}</h2>
           <span className="tx-detail-actions">
+            <ReprintButton id={paymentId} enabled={payment?.status === 'paid'} />
             {unfinished && (
               <button type="button" onClick={() => void requery()} data-testid="tx-detail-requery">
                 {t('tx.requery')} <kbd>F5</kbd>

@@ -20,6 +20,7 @@ import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { PrinterFields, PrinterPanel, printerForm, printerValue, type PrinterForm } from './PrinterFields';
 
 interface PoleForm {
   protocol: PoleDisplayConfig['protocol'];
@@ -145,6 +146,8 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
   const [pole, setPole] = useState(() => poleForm(view.devices.poleDisplay));
   const [cardOn, setCardOn] = useState(view.devices.cardTerminal !== null);
   const [card, setCard] = useState(() => cardForm(view.devices.cardTerminal));
+  const [printerOn, setPrinterOn] = useState(view.devices.receiptPrinter !== null);
+  const [printer, setPrinter] = useState(() => printerForm(view.devices.receiptPrinter));
   const [ports, setPorts] = useState<PortList | null>(null);
   const [portsError, setPortsError] = useState<string | null>(null);
   const errorText = useManageErrorText();
@@ -162,7 +165,11 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
   }, [loadPorts]);
 
   const submit = async (approval: Approval): Promise<string> => {
-    const checked = validate(t, DevicesConfigSchema, { poleDisplay: poleOn ? poleValue(pole) : null, cardTerminal: cardOn ? cardValue(card) : null });
+    const checked = validate(t, DevicesConfigSchema, {
+      poleDisplay: poleOn ? poleValue(pole) : null,
+      cardTerminal: cardOn ? cardValue(card) : null,
+      receiptPrinter: printerOn ? printerValue(printer) : null,
+    });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'devices', value: checked.value, approval }));
     void loadPorts();
@@ -177,6 +184,7 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
   return (
     <>
       <DeviceStatusPanel />
+      <PrinterPanel />
       <SectionForm id="devices" title={t('manage.devices.title')} submit={submit}>
         <fieldset className="subgroup field-wide" data-testid="pole-group">
           <legend>{t('manage.devices.pole')}</legend>
@@ -291,6 +299,11 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
               </Field>
             </div>
           )}
+        </fieldset>
+        <fieldset className="subgroup field-wide" data-testid="printer-group">
+          <legend>{t('receipt.printer')}</legend>
+          <Check label={t('manage.devices.enabled')} checked={printerOn} onChange={setPrinterOn} testId="printer-enabled" />
+          {printerOn && <PrinterFields form={printer} onChange={(patch: Partial<PrinterForm>) => setPrinter({ ...printer, ...patch })} />}
         </fieldset>
         <div className="field-wide ports-info">
           <button type="button" onClick={() => void loadPorts()} data-testid="ports-refresh">

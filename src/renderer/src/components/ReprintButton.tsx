@@ -1,0 +1,59 @@
+import { useCallback, useEffect, useState } from 'react';
+import { call } from '../bridge/client';
+import { useT } from '../i18n';
+import { printReceiptInBrowser } from '../lib/print-receipt';
+import { useDeskErrorText } from '../screens/desk/labels';
+
+/**
+ * Reprint (重印) a paid sale's receipt, or a refund's: the button and its key (F8). A failed print is
+ * queued by the host and said here; browser mode prints through the page's dialog.
+ */
+export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payment' | 'refund'; id: number; enabled: boolean }): React.JSX.Element | null {
+  const t = useT();
+  const errorText = useDeskErrorText();
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const reprint = useCallback(async () => {
+    setBusy(true);
+    setMsg(null);
+    try {
+      const result = await call('receipt:print', { kind, id, reprint: true });
+      if (result.outcome === 'browser') {
+        await printReceiptInBrowser({ kind, id, reprint: true });
+        setMsg({ ok: true, text: t('receipt.browserHint') });
+      } else if (result.outcome === 'printed') setMsg({ ok: true, text: t('receipt.printed') });
+      else setMsg({ ok: false, text: t('receipt.queued', { detail: result.detail }) });
+    } catch (e) {
+      setMsg({ ok: false, text: errorText(e) });
+    } finally {
+      setBusy(false);
+    }
+  }, [kind, id, t, errorText]);
+
+  useEffect(() => {
+    if (!enabled) return undefined;
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'F8') {
+        e.preventDefault();
+        if (!busy) void reprint();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [enabled, busy, reprint]);
+
+  if (!enabled) return null;
+  return (
+    <>
+      <button type="button" disabled={busy} onClick={() => void reprint()} data-testid="tx-reprint">
+        {t('receipt.reprint')} <kbd>F8</kbd>
+      </button>
+      {msg !== null && (
+        <span className={msg.ok ? 'ok' : 'error'} role="status" data-testid="tx-reprint-result">
+          {msg.text}
+        </span>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,70 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startTcpPrinterStandIn, type TcpPrinterStandIn } from '../../src/core/devices/printer-standin';
+import { startBrowserMode, type BrowserMode } from '../support/browser-mode';
+import { launchChromium } from '../support/chromium';
+import { receiptText } from '../support/escpos';
+import { tempDir } from '../support/temp';
+import { signIn, takeTrainingPayment } from '../support/ui';
+import { bridgeFor } from '../support/ws-bridge';
+
+/**
+ * Receipts through the whole app: browser mode prints on a loopback TCP printer stand-in; a keyboard
+ * QR sale prints one receipt, and the code on that receipt, typed into the refund desk's search as a
+ * scanner would, finds the sale.
+ */
+describe('receipts in the browser (training gateway, TCP printer stand-in)', () => {
+  let app: BrowserMode;
+  let browser: Browser;
+  let page: Page;
+  let printer: TcpPrinterStandIn;
+  let bridge: ReturnType<typeof bridgeFor>;
+  let simBase: string;
+  const data = tempDir('e2e-receipts-');
+
+  beforeAll(async () => {
+    printer = await startTcpPrinterStandIn();
+    app = await startBrowserMode(['--data', data.dir, '--quiet']);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(app.url);
+    await signIn(page);
+    bridge = bridgeFor(app.url);
+    const saved = await bridge.invoke('settings:save', {
+      section: 'devices',
+      value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'tcp', host: printer.host, port: printer.port, paperWidth: 58 } },
+      approval: { code: '800', pin: '8888' },
+    });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const state = await bridge.invoke('training:state', undefined);
+    if (!state.ok || state.value.simulatorUrl === null) throw new Error('no training gateway');
+    simBase = new URL(state.value.simulatorUrl).origin;
+  });
+
+  afterAll(async () => {
+    bridge?.close();
+    await browser?.close();
+    await app?.stop();
+    await printer?.close();
+    data.cleanup();
+  });
+
+  it('a keyboard QR sale prints one receipt whose code, typed into the refund desk search, finds the sale', async () => {
+    const trace = await takeTrainingPayment(page, simBase, '128.5');
+    await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(1), { timeout: 15_000, interval: 50 });
+    const job = printer.sim.jobs()[0]!;
+    expect(receiptText(job).some((l) => /^金额 +￥128\.50$/.test(l))).toBe(true);
+    const code = job.qr[0] ?? '';
+    expect(job.barcodes).toEqual([code]);
+    expect(code).toMatch(/^P\d{19}$/);
+
+    await page.keyboard.press('F3');
+    await page.getByTestId('refund-desk').waitFor();
+    await page.keyboard.type(code);
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="desk-detail"] [data-testid="desk-totals"]').waitFor();
+    expect((await page.getByTestId('fact-trace').textContent())?.trim()).toBe(trace);
+    expect((await page.getByTestId('desk-paid').textContent())?.trim()).toBe('¥128.50');
+    expect(printer.sim.jobs()).toHaveLength(1);
+  });
+});
