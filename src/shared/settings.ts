@@ -4,6 +4,7 @@
  * store and the renderer only ever sees `hasKey` and a masked suffix.
  */
 import { z } from 'zod';
+import { YimaSettingsSchema } from './yima-settings';
 
 const httpUrl = z
   .string()
@@ -103,6 +104,8 @@ export const ProvisioningSchema = z
     notifications: NotificationsSchema.partial().strict().optional(),
     limits: LimitsSchema.partial().strict().optional(),
     shop: ShopSchema.partial().strict().optional(),
+    /** The Yima card gateway (docs/provisioning.md); `yima.key` is moved to encrypted storage on load. */
+    yima: YimaSettingsSchema.extend({ key: z.string().min(8, 'the key must be at least 8 characters').optional() }).strict().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

@@ -32,6 +32,7 @@ import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/train
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
+import { readYimaSettings } from '../config/yima-config';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -300,7 +301,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
               detail: r.detail,
               latencyMs: r.latencyMs,
             }));
-    const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
+    const yima = readYimaSettings(db);
+    const gateways: HealthItem[] = [
+      bpc,
+      yima === null
+        ? { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }
+        : await probe(yima.url).then((r) => ({ name: 'yima', status: r.ok ? ('ok' as const) : ('unreachable' as const), detail: r.detail, latencyMs: r.latencyMs })),
+    ];
     return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: devices.statuses().map(deviceHealth) };
   };
 

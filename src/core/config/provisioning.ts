@@ -6,6 +6,7 @@ import { appendEvent } from '../ledger/events';
 import { writeSetting } from '../ledger/settings';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
+import { assertYimaSettings, YIMA_KEY, YIMA_SETTING } from './yima-config';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
@@ -56,6 +57,15 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (config.bpc !== undefined && key === undefined && !secrets.summary(BPC_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: bpc.key: required (no key is stored yet)', { field: 'bpc.key' });
   }
+  const { key: yimaKey, ...yimaValue } = config.yima ?? { key: undefined };
+  if (config.yima !== undefined) {
+    try {
+      assertYimaSettings(config.yima);
+    } catch (err) {
+      if (err instanceof AppError) throw new AppError('CONFIG_INVALID', `provisioning file: ${String(err.details?.field ?? 'yima')}: ${err.message}`, { field: String(err.details?.field ?? 'yima') });
+      throw err;
+    }
+  }
   const changed: string[] = [];
   db.transaction(() => {
     if (config.bpc !== undefined) {
@@ -80,14 +90,24 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       }
     }
     if (key !== undefined) secrets.write(BPC_KEY, key);
+    if (config.yima !== undefined) {
+      writeSetting(db, YIMA_SETTING, yimaValue, now);
+      changed.push('yima');
+    }
+    if (yimaKey !== undefined) secrets.write(YIMA_KEY, yimaKey);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
-  if (key !== undefined && config.bpc !== undefined) {
-    // The key now lives encrypted in the ledger; the plain copy leaves the disk.
-    const { key: _removed, ...rest } = config.bpc;
+  if ((key !== undefined && config.bpc !== undefined) || yimaKey !== undefined) {
+    // The keys now live encrypted in the ledger; the plain copies leave the disk.
+    const copy: Record<string, unknown> = { ...config };
+    if (config.bpc !== undefined) {
+      const { key: _removed, ...rest } = config.bpc;
+      copy.bpc = rest;
+    }
+    if (config.yima !== undefined) copy.yima = yimaValue;
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(copy, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
   }
-  return { applied: true, changed, keyMoved: key !== undefined };
+  return { applied: true, changed, keyMoved: key !== undefined || yimaKey !== undefined };
 }
