@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ReceiptPrinterConfigSchema } from './printer';
+import { YimaSettingsSchema } from './yima-settings';
 
 const httpUrl = z
   .string()
@@ -179,6 +180,8 @@ export const ProvisioningSchema = z
     businessDay: BusinessDaySchema.partial().strict().optional(),
     /** The receipt printer (null removes it); the pole display and card terminal are kept. */
     receiptPrinter: ReceiptPrinterConfigSchema.nullable().optional(),
+    /** The Yima card gateway (docs/provisioning.md); `yima.key` is moved to encrypted storage on load. */
+    yima: YimaSettingsSchema.extend({ key: z.string().min(8, 'the key must be at least 8 characters').optional() }).strict().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

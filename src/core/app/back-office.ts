@@ -27,6 +27,9 @@ import { listPorts } from '../devices/ports';
 import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { bookingDay, calendarBusinessDay, settingsTimeZone } from '../reports/business-day';
 import { processTimeZone } from '../reports/time';
+import { businessDay } from '../util/time';
+import { YIMA_KEY } from '../config/yima-config';
+import { checkYimaSignRule, saveYimaSettings, yimaSettingsView } from './yima-settings';
 
 type BackOfficeChannels =
   | 'session:current'
@@ -53,6 +56,7 @@ type BackOfficeChannels =
   | 'settings:setKey'
   | 'settings:setMode'
   | 'settings:testConnection'
+  | 'settings:checkSignRule'
   | 'devices:listPorts'
   | 'devices:status'
   | 'devices:testDisplay';
@@ -163,6 +167,7 @@ export function createBackOffice(deps: BackOfficeDeps): {
       modeReason: deps.modeReason(),
       cipher: secrets.cipherKind,
       bpc: { merchant: c.merchant, key: secrets.summary(BPC_KEY), profile: c.profile, timeouts: c.timeouts },
+      yima: yimaSettingsView(db, secrets),
       qr: c.qr,
       polling: c.polling,
       notifications: c.notifications,
@@ -332,6 +337,9 @@ export function createBackOffice(deps: BackOfficeDeps): {
           writeSetting(db, SETTING.profile, input.value.profile, now());
           writeSetting(db, SETTING.timeouts, input.value.timeouts, now());
           break;
+        case 'yima':
+          saveYimaSettings(db, input.value, now());
+          break;
         case 'devices':
           // Validated before anything is touched; a port that cannot open shows as a status.
           await deps.applyDevices(input.value);
@@ -345,10 +353,10 @@ export function createBackOffice(deps: BackOfficeDeps): {
       if (input.section === 'shop' || input.section === 'limits') deps.emitMode();
       return settingsView();
     },
-    'settings:setKey': async ({ key, approval }) => {
+    'settings:setKey': async ({ gateway, key, approval }) => {
       const by = await approve(approval, 'supervisor');
-      secrets.write(BPC_KEY, key);
-      appendEvent(db, { at: now(), entity: 'settings', type: 'key_changed', actor: by.code, data: { gateway: 'bpc' } });
+      secrets.write(gateway === 'yima' ? YIMA_KEY : BPC_KEY, key);
+      appendEvent(db, { at: now(), entity: 'settings', type: 'key_changed', actor: by.code, data: { gateway } });
       deps.reloadConfig();
       deps.emitMode();
       return settingsView();
@@ -384,6 +392,7 @@ export function createBackOffice(deps: BackOfficeDeps): {
       if (result.kind === 'transport_unknown') return { ok: false, latencyMs, detail: `${which}: ${result.reason}: ${result.detail}` };
       return { ok: true, latencyMs, detail: `${which} answered ${result.response.respCode} ${result.response.respMsg}` };
     },
+    'settings:checkSignRule': ({ body, key }) => checkYimaSignRule(secrets, body, key),
 
     'devices:listPorts': async () => {
       const c = readDevicesConfig(db);

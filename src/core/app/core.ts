@@ -45,6 +45,7 @@ import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
 import { ReceiptService } from '../receipts/receipt-service';
 import { receiptHandlers } from '../receipts/handlers';
+import { readYimaSettings } from '../config/yima-config';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -404,7 +405,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
                 latencyMs: r.latencyMs,
               };
             });
-    const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
+    const yima = readYimaSettings(db);
+    const gateways: HealthItem[] = [
+      bpc,
+      yima === null
+        ? { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }
+        : await probe(yima.url).then((r) => ({ name: 'yima', status: r.ok ? ('ok' as const) : ('unreachable' as const), detail: r.detail, latencyMs: r.latencyMs })),
+    ];
     const printer = await receipts.refreshStatus();
     const s = sync.status();
     const syncItem: HealthItem = !s.configured

@@ -13,6 +13,7 @@ import { jsonErrorPosition } from './json-position';
 
 /** The settings key of the device configuration (the same as back-office's DEVICES_SETTING). */
 const DEVICES_SETTING_KEY = 'devices';
+import { assertYimaSettings, YIMA_KEY, YIMA_SETTING } from './yima-config';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
@@ -76,6 +77,15 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   // PINs are hashed before the transaction (scrypt); only hashes reach the ledger.
   const operators = (config.operators ?? []).map(({ pin, ...op }) => ({ ...op, pinHash: pin === undefined ? undefined : hashPinSync(pin) }));
   const pinsMoved = operators.some((op) => op.pinHash !== undefined);
+  const { key: yimaKey, ...yimaValue } = config.yima ?? { key: undefined };
+  if (config.yima !== undefined) {
+    try {
+      assertYimaSettings(config.yima);
+    } catch (err) {
+      if (err instanceof AppError) throw new AppError('CONFIG_INVALID', `provisioning file: ${String(err.details?.field ?? 'yima')}: ${err.message}`, { field: String(err.details?.field ?? 'yima') });
+      throw err;
+    }
+  }
   const changed: string[] = [];
   db.transaction(() => {
     operators.forEach((op, index) => provisionOperator(db, op, index, now, 'provisioning-file'));
@@ -121,10 +131,15 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     }
     if (key !== undefined) secrets.write(BPC_KEY, key);
     if (config.hq?.key !== undefined) secrets.write(HQ_KEY, config.hq.key);
+    if (config.yima !== undefined) {
+      writeSetting(db, YIMA_SETTING, yimaValue, now);
+      changed.push('yima');
+    }
+    if (yimaKey !== undefined) secrets.write(YIMA_KEY, yimaKey);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
   const hqKeyMoved = config.hq?.key !== undefined;
-  if ((key !== undefined && config.bpc !== undefined) || pinsMoved || hqKeyMoved) {
+  if ((key !== undefined && config.bpc !== undefined) || pinsMoved || hqKeyMoved || yimaKey !== undefined) {
     // The keys now live encrypted in the ledger and the PINs as hashes; the plain copies leave the disk.
     const rest = config.bpc === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.bpc);
     const hqRest = config.hq === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.hq);
@@ -133,8 +148,9 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     // replace the link and leave the plaintext key in its target.
     const real = realpathSync(file);
     const tmp = `${real}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify({ ...config, bpc: rest, hq: hqRest, operators: operatorsWithoutPins }, null, 2)}\n`, { mode: 0o600 });
+    const copy = { ...config, bpc: rest, hq: hqRest, operators: operatorsWithoutPins, yima: config.yima === undefined ? undefined : yimaValue };
+    writeFileSync(tmp, `${JSON.stringify(copy, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, real);
   }
-  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved, pinsMoved };
+  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved || yimaKey !== undefined, pinsMoved };
 }

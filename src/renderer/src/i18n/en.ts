@@ -2,6 +2,7 @@ import { counterEn } from './counter';
 import { deskEn } from './desk';
 import { manageEn } from './manage';
 import { receiptsEn } from './receipts';
+import { yimaEn } from './yima';
 import type { MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
@@ -9,6 +10,7 @@ export const en: Record<MessageKey, string> = {
   ...counterEn,
   ...manageEn,
   ...receiptsEn,
+  ...yimaEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',

@@ -3,12 +3,14 @@ import { counterZh } from './counter';
 import { deskZh } from './desk';
 import { manageZh } from './manage';
 import { receiptsZh } from './receipts';
+import { yimaZh } from './yima';
 
 export const zh = {
   ...deskZh,
   ...counterZh,
   ...manageZh,
   ...receiptsZh,
+  ...yimaZh,
   'app.title': '收银台',
   'app.training': '培训模式',
   'app.trainingHint': '培训模式：使用内置模拟网关，交易不计入真实营业额',
