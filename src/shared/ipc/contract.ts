@@ -561,6 +561,7 @@ export const eventAccess: { readonly [E in keyof typeof events]: EventAccess } =
   'device:status': { cashier: DeviceStatusSchema },
   'session:changed': { cashier: SessionSchema },
   'app:status': { cashier: StatusReportSchema },
+  'receipt:queue': { cashier: z.array(PrintJobViewSchema) },
 };
 
 export type Channels = typeof channels;
