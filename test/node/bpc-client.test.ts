@@ -314,7 +314,7 @@ describe('client over loopback against the simulator', () => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ mid: MID, sysTrace: String(requests), orgSysTrace: 'x', respCode: '88', respMsg: '等待' }));
+        res.end(JSON.stringify({ mid: MID, sysTrace: String(requests), orgSysTrace: '123', respCode: '88', respMsg: '等待' }));
       });
     });
     server.on('connection', (s: Socket) => sockets.add(s));

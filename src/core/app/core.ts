@@ -12,7 +12,7 @@ import { HqSettingsSchema } from '../../shared/settings';
 import { CardPayments } from '../engine/card-payments';
 import { PaymentEngine, type FaultPoint } from '../engine/payment-engine';
 import type { PollingSchedule } from '../engine/schedule';
-import { BpcClient } from '../gateways/bpc/client';
+import { BpcClient, type BpcSecurityEvent } from '../gateways/bpc/client';
 import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
@@ -188,9 +188,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     stateFile: join(options.dataDir, 'training-gateway.json'),
     logger,
   });
+  // An answer not bound to our question (replayed, foreign merchant, another amount) is recorded.
+  const onSecurityEvent = (event: BpcSecurityEvent): void => {
+    logger.warn('gateway answer refused: not bound to the question', event);
+    appendEvent(db, { at: now(), entity: 'app', type: 'security', data: event });
+  };
   const trainingClient = new BpcClient({
     merchant: { url: trainingGateway.url, ...TRAINING_MERCHANT },
     getKey: () => trainingKey,
+    onSecurityEvent,
     timeouts: { connectMs: 2000, responseMs: 10_000 },
   });
   let nextTrainingScript: TrainingScript = 'success';
@@ -203,6 +209,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       merchant: config.merchant,
       profile: config.profile,
       timeouts: config.timeouts,
+      onSecurityEvent,
       getKey: () => {
         const key = secrets.read(BPC_KEY);
         if (key === undefined) throw new AppError('NOT_CONFIGURED', 'the BPC key is not set');

@@ -446,7 +446,7 @@ export class PaymentEngine {
     this.cancelTimer(k);
     const end = this.begin(k);
     try {
-      const result = await this.deps.gateway(refund.mode).queryRefund(sysTrace);
+      const result = await this.deps.gateway(refund.mode).queryRefund(sysTrace, undefined, { amountFen: refund.amountFen, tradeNo: refund.refundNo });
       this.batch(() => {
         this.logExchange('refund', id, result, null);
         return this.applyRefundResult(id, result, 'J');
@@ -628,7 +628,7 @@ export class PaymentEngine {
     const end = this.begin(k);
     let threw = false;
     try {
-      const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace);
+      const result = await this.deps.gateway(payment.mode).queryPayment(payment.sysTrace, undefined, { amountFen: payment.amountFen, tradeNo: payment.tradeNo });
       this.batch(() => {
         this.logExchange('payment', id, result, null);
         return this.applyQueryResult(id, result);
@@ -753,7 +753,7 @@ export class PaymentEngine {
       }
       // S went out (or is disabled in this bank profile): this close never sends it again.
       this.closePending.delete(id);
-      const g = await client.queryPayment(sysTrace);
+      const g = await client.queryPayment(sysTrace, undefined, { amountFen: payment.amountFen, tradeNo: payment.tradeNo });
       payment = this.batch(() => {
         this.logExchange('payment', id, g, actor);
         return this.applyQueryResult(id, g, { closeConfirmed });

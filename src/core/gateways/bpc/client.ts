@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { AppError } from '../../../shared/errors';
 import { assertFen, BPC_MAX_FEN, type Fen } from '../../../shared/money';
+import { checkBinding, type BpcBindingFailure, type BpcExpected } from './binding';
 import { signBpcBody, verifyBpcSign } from './sign';
 import type { BpcOutcome, BpcPayType, BpcRequestBody, BpcResponse, BpcTranType, BpcTransportReason } from './wire';
 
@@ -48,6 +49,18 @@ export interface BpcClientOptions {
   timeouts?: Partial<BpcTimeouts>;
   /** Read at each request, so a key change in Settings applies at once; never logged. */
   getKey: () => string;
+  /**
+   * Told of every answer refused because it is not bound to our question (foreign mid, another order's
+   * trace/amount/number): the composition root records it as a `security` event. Carries no secret.
+   */
+  onSecurityEvent?: (event: BpcSecurityEvent) => void;
+}
+
+export interface BpcSecurityEvent extends BpcBindingFailure {
+  reason: 'unbound';
+  /** The trace asked about (G/J/S/R), when there is one. */
+  orgSysTrace?: string;
+  tradeNo?: string;
 }
 
 /** One request/response pair as it went over the wire (request text without the key; the sign is masked). */
@@ -145,9 +158,12 @@ export class BpcClient {
     return this.send('F', body);
   }
 
-  /** G: payment result query for the sysTrace F returned. */
-  queryPayment(orgSysTrace: string, tellerNo?: string): Promise<BpcResult> {
-    return this.send('G', this.traceBody('G', orgSysTrace, tellerNo));
+  /**
+   * G: payment result query for the sysTrace F returned. `expected` (the payment's amount and order
+   * number) binds the answer: a paid answer naming another amount or order is unclear, not paid.
+   */
+  queryPayment(orgSysTrace: string, tellerNo?: string, expected?: BpcExpected): Promise<BpcResult> {
+    return this.send('G', this.traceBody('G', orgSysTrace, tellerNo), expected);
   }
 
   /** R: refund part or all of a paid payment. The caller has already checked the cap in the ledger. */
@@ -168,9 +184,9 @@ export class BpcClient {
     return this.send('R', body);
   }
 
-  /** J: refund result query for the sysTrace R returned. */
-  queryRefund(orgSysTrace: string, tellerNo?: string): Promise<BpcResult> {
-    return this.send('J', this.traceBody('J', orgSysTrace, tellerNo));
+  /** J: refund result query for the sysTrace R returned; `expected` = the refund's amount and number. */
+  queryRefund(orgSysTrace: string, tellerNo?: string, expected?: BpcExpected): Promise<BpcResult> {
+    return this.send('J', this.traceBody('J', orgSysTrace, tellerNo), expected);
   }
 
   /** S: close an unpaid order ([guess] body, see BpcProfile.closeEnabled). */
@@ -186,13 +202,34 @@ export class BpcClient {
     await this.agent.close();
   }
 
+  /** An answer that is not about our question becomes `transport_unknown`/`unbound` (query again) and is reported. */
+  private bind(op: BpcTranType, body: BpcRequestBody, outcome: BpcOutcome, expected: BpcExpected | undefined): BpcOutcome {
+    const failure = checkBinding(op, body, outcome, expected);
+    if (failure === null) return outcome;
+    const event: BpcSecurityEvent = { ...failure, reason: 'unbound' };
+    if (body.orgSysTrace !== undefined) event.orgSysTrace = body.orgSysTrace;
+    const tradeNo = body.tradeNo ?? expected?.tradeNo;
+    if (tradeNo !== undefined) event.tradeNo = tradeNo;
+    try {
+      this.options.onSecurityEvent?.(event);
+    } catch {
+      // Reporting must never turn a refused answer into a thrown request.
+    }
+    return {
+      kind: 'transport_unknown',
+      reason: 'unbound',
+      detail: `answer not bound to this ${op}: ${failure.field} is ${failure.received}, expected ${failure.expected}`,
+      raw: outcome.raw,
+    };
+  }
+
   private traceBody(tranType: 'G' | 'J' | 'S', orgSysTrace: string, tellerNo?: string): BpcRequestBody {
     if (orgSysTrace === '') throw new AppError('BAD_INPUT', `${tranType} needs the original sysTrace`);
     const m = this.options.merchant;
     return { tranType, posNo: m.posNo, mid: m.mid, orgSysTrace, tellerNo: tellerNo ?? m.tellerNo };
   }
 
-  private async send(op: BpcTranType, body: BpcRequestBody): Promise<BpcResult> {
+  private async send(op: BpcTranType, body: BpcRequestBody, expected?: BpcExpected): Promise<BpcResult> {
     const key = this.options.getKey();
     // Serialise once; the signature covers exactly these bytes, and exactly these bytes are sent.
     const requestText = JSON.stringify(body);
@@ -216,7 +253,8 @@ export class BpcClient {
       httpStatus = res.statusCode;
       responseText = await readLimited(res.body, MAX_RESPONSE_BYTES);
       const signHeader = res.headers.sign;
-      return finish(classifyResponse(httpStatus, responseText, typeof signHeader === 'string' ? signHeader : undefined, key, this.profile));
+      const outcome = classifyResponse(httpStatus, responseText, typeof signHeader === 'string' ? signHeader : undefined, key, this.profile);
+      return finish(this.bind(op, body, outcome, expected));
     } catch (error) {
       const { reason, detail } = transportReason(error);
       return finish({ kind: 'transport_unknown', reason, detail, raw: responseText, ...(httpStatus === null ? {} : { httpStatus }) });

@@ -36,7 +36,7 @@ export interface BpcResponse {
  * - `unknown` 99 (query again; never a failure)
  * - `rejected` any other code (final failure, show respMsg)
  * - `transport_unknown`: timeout, reset, HTTP error, non-JSON, missing respCode, bad signature when
- *   required — the request may or may not have taken effect, so it is resolved by querying, never by
+ *   required, an answer not bound to our question (`unbound`) — the request may or may not have taken effect, so it is resolved by querying, never by
  *   sending it again.
  */
 export type BpcOutcome =
@@ -47,7 +47,9 @@ export type BpcOutcome =
   | { kind: 'rejected'; response: BpcResponse; raw: string }
   | { kind: 'transport_unknown'; reason: BpcTransportReason; detail: string; raw: string | null; httpStatus?: number };
 
-export type BpcTransportReason = 'timeout' | 'connect' | 'reset' | 'http_status' | 'not_json' | 'missing_resp_code' | 'bad_signature';
+/** `unbound`: a well-formed (even validly signed) answer that is not about our question — another merchant's `mid`,
+ * another order's trace, amount or number (issue 8.6). It is unclear, never success: the engine queries again. */
+export type BpcTransportReason = 'timeout' | 'connect' | 'reset' | 'http_status' | 'not_json' | 'missing_resp_code' | 'bad_signature' | 'unbound';
 
 /** The payment-result notification (seed §3.2.5), tolerant: every field optional, unknown fields kept. */
 export interface BpcNotification {
