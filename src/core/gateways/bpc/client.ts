@@ -1,6 +1,6 @@
-import { Agent, request } from 'undici';
 import { AppError } from '../../../shared/errors';
 import { assertFen, BPC_MAX_FEN, type Fen } from '../../../shared/money';
+import { createHttpTransport, toTransportError, type HttpTransport } from '../../net';
 import { checkBinding, type BpcBindingFailure, type BpcExpected } from './binding';
 import { signBpcBody, verifyBpcSign } from './sign';
 import type { BpcOutcome, BpcPayType, BpcRequestBody, BpcResponse, BpcTranType, BpcTransportReason } from './wire';
@@ -49,6 +49,10 @@ export interface BpcClientOptions {
   timeouts?: Partial<BpcTimeouts>;
   /** Read at each request, so a key change in Settings applies at once; never logged. */
   getKey: () => string;
+  /** The HTTP path (default: a keep-alive undici transport with `timeouts` and `caPem`); injectable for tests. */
+  transport?: HttpTransport;
+  /** Extra CA certificate(s), PEM, trusted for an https URL in addition to the system roots (a bank's private CA). */
+  caPem?: string;
   /**
    * Told of every answer refused because it is not bound to our question (foreign mid, another order's
    * trace/amount/number): the composition root records it as a `security` event. Carries no secret.
@@ -99,13 +103,18 @@ export interface RefundInput {
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
+/** Whether the connection to the bank is encrypted (shown in Settings and health). */
+export type BpcTransportKind = 'https' | 'http';
+
 /**
  * The BPC client. Serialises each body once, signs those exact bytes, sends them, and classifies the
  * answer once into a `BpcOutcome`. It never retries an operation: an unclear outcome is returned as
  * `transport_unknown` / `unknown` and the engine resolves it by querying.
  */
 export class BpcClient {
-  private readonly agent: Agent;
+  private readonly transport: HttpTransport;
+  /** https or http, from the URL. */
+  readonly transportKind: BpcTransportKind;
   private readonly profile: BpcProfile;
   private readonly timeouts: BpcTimeouts;
 
@@ -121,13 +130,15 @@ export class BpcClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new AppError('CONFIG_INVALID', 'BPC URL must be http or https', { field: 'bpc.url' });
     }
-    this.agent = new Agent({
-      connect: { timeout: this.timeouts.connectMs },
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-      connections: 4,
-      pipelining: 1,
-    });
+    this.transportKind = url.protocol === 'https:' ? 'https' : 'http';
+    this.transport =
+      options.transport ??
+      createHttpTransport({
+        connectMs: this.timeouts.connectMs,
+        responseMs: this.timeouts.responseMs,
+        maxResponseBytes: MAX_RESPONSE_BYTES,
+        ...(options.caPem === undefined ? {} : { caPem: options.caPem }),
+      });
   }
 
   get merchant(): BpcMerchant {
@@ -197,9 +208,14 @@ export class BpcClient {
     return this.send('S', this.traceBody('S', orgSysTrace, tellerNo));
   }
 
+  /** Whether answers without a valid `sign` are refused (the profile's requireSignedResponses). */
+  get requiresSignedAnswers(): boolean {
+    return this.profile.requireSignedResponses;
+  }
+
   /** Releases the keep-alive connections. */
   async destroy(): Promise<void> {
-    await this.agent.close();
+    await this.transport.close();
   }
 
   /** An answer that is not about our question becomes `transport_unknown`/`unbound` (query again) and is reported. */
@@ -242,18 +258,15 @@ export class BpcClient {
       exchange: { op, requestText, startedAt, durationMs: Date.now() - startedAt, httpStatus, responseText, outcome: outcome.kind },
     });
     try {
-      const res = await request(this.options.merchant.url, {
+      const res = await this.transport.send({
+        url: this.options.merchant.url,
         method: 'POST',
-        dispatcher: this.agent,
         headers: { 'content-type': 'application/json; charset=UTF-8', sign },
         body: requestText,
-        headersTimeout: this.timeouts.responseMs,
-        bodyTimeout: this.timeouts.responseMs,
       });
-      httpStatus = res.statusCode;
-      responseText = await readLimited(res.body, MAX_RESPONSE_BYTES);
-      const signHeader = res.headers.sign;
-      const outcome = classifyResponse(httpStatus, responseText, typeof signHeader === 'string' ? signHeader : undefined, key, this.profile);
+      httpStatus = res.status;
+      responseText = res.body.toString('utf8');
+      const outcome = classifyResponse(httpStatus, responseText, res.headers.sign, key, this.profile);
       return finish(this.bind(op, body, outcome, expected));
     } catch (error) {
       const { reason, detail } = transportReason(error);
@@ -340,32 +353,7 @@ export function parseBpcResponse(text: string): BpcResponse | 'not_json' | 'miss
   return response;
 }
 
-async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw Object.assign(new Error(`response larger than ${limit} bytes`), { code: 'TOO_LARGE' });
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function transportReason(error: unknown): { reason: BpcTransportReason; detail: string } {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case 'UND_ERR_CONNECT_TIMEOUT':
-    case 'ECONNREFUSED':
-    case 'ENOTFOUND':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-    case 'EAI_AGAIN':
-      return { reason: 'connect', detail: `${code}: ${message}` };
-    case 'UND_ERR_HEADERS_TIMEOUT':
-    case 'UND_ERR_BODY_TIMEOUT':
-      return { reason: 'timeout', detail: `${code}: ${message}` };
-    default:
-      return { reason: 'reset', detail: `${typeof code === 'string' ? code : 'error'}: ${message}` };
-  }
+  const e = toTransportError(error);
+  return { reason: e.reason, detail: e.message };
 }

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readRequestBody } from '../../net';
 import type { Logger } from '../../util/logger';
 import { verifyBpcSign } from './sign';
 import type { BpcNotification } from './wire';
@@ -38,9 +39,10 @@ export async function startNotifyListener(options: NotifyListenerOptions): Promi
       answer(405, JSON.stringify({ respCode: '96', respMsg: 'POST only' }));
       return;
     }
-    readBody(req, MAX_BODY_BYTES)
-      .then((raw) => {
-        if (raw === null) {
+    readRequestBody(req, MAX_BODY_BYTES)
+      .then(({ bytes, tooLarge }) => {
+        const raw = bytes.toString('utf8');
+        if (tooLarge) {
           answer(413, JSON.stringify({ respCode: '96', respMsg: 'body too large' }));
           return;
         }
@@ -85,25 +87,6 @@ export async function startNotifyListener(options: NotifyListenerOptions): Promi
         server.close(() => ok());
       }),
   };
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-        return;
-      }
-      if (!tooLarge) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** Tolerant parse of the notification JSON; null when it is not a JSON object. */

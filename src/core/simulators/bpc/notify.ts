@@ -1,4 +1,5 @@
 import { signBpcBody } from '../../gateways/bpc/sign';
+import { createHttpTransport, type HttpTransport } from '../../net';
 import type { NotifyPlan, NotifyResult } from './types';
 
 /** Each notification POST gives up after this long; the receiver is on loopback. */
@@ -55,24 +56,24 @@ export async function sendNotifications(
   else if (plan.signed !== false) headers.sign = signBpcBody(text, key);
 
   const results: NotifyResult[] = [];
-  for (let attempt = 1; attempt <= count; attempt += 1) {
-    if (delayMs > 0) await sleep(delayMs, signal);
-    if (signal.aborted) throw new Error('aborted');
-    results.push(await sendOnce(plan.url, text, headers, attempt, signal));
+  // The same HTTP path as the app's gateway clients (src/core/net), no keep-alive needed beyond this plan.
+  const transport = createHttpTransport({ connectMs: NOTIFY_TIMEOUT_MS, responseMs: NOTIFY_TIMEOUT_MS, maxResponseBytes: 64 * 1024, connections: 1 });
+  try {
+    for (let attempt = 1; attempt <= count; attempt += 1) {
+      if (delayMs > 0) await sleep(delayMs, signal);
+      if (signal.aborted) throw new Error('aborted');
+      results.push(await sendOnce(transport, plan.url, text, headers, attempt, signal));
+    }
+  } finally {
+    await transport.close().catch(() => undefined);
   }
   return results;
 }
 
-async function sendOnce(url: string, text: string, headers: Record<string, string>, attempt: number, signal: AbortSignal): Promise<NotifyResult> {
+async function sendOnce(transport: HttpTransport, url: string, text: string, headers: Record<string, string>, attempt: number, signal: AbortSignal): Promise<NotifyResult> {
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: text,
-      redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(NOTIFY_TIMEOUT_MS)]),
-    });
-    const responseText = (await res.text()).slice(0, MAX_RESPONSE_CHARS);
+    const res = await transport.send({ url, method: 'POST', headers, body: text, signal });
+    const responseText = res.body.toString('utf8').slice(0, MAX_RESPONSE_CHARS);
     let ok = false;
     try {
       const parsed = JSON.parse(responseText) as unknown;

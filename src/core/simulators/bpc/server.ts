@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '../../../shared/errors';
 import { signBpcBody, verifyBpcSign } from '../../gateways/bpc/sign';
+import { readRequestBody } from '../../net';
 import { silentLogger } from '../../util/logger';
 import { BpcSimEngine, SIM_CODES, type Answer } from './engine';
 import { isHttpUrl, sendNotifications, sleep } from './notify';
@@ -76,26 +77,9 @@ export function parseBpcRequest(text: string): ParsedRequest {
   };
 }
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<{ text: string; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (tooLarge || size > limit) {
-        // Keep draining so the client reads our 413 instead of a broken pipe, up to a bound.
-        tooLarge = true;
-        chunks.length = 0;
-        if (size > MAX_DRAIN_BYTES) req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), tooLarge }));
-    req.on('error', reject);
-    req.on('close', () => reject(new Error('request closed before its end')));
-  });
+async function readBody(req: http.IncomingMessage, limit: number): Promise<{ text: string; tooLarge: boolean }> {
+  const { bytes, tooLarge } = await readRequestBody(req, limit, MAX_DRAIN_BYTES);
+  return { text: bytes.toString('utf8'), tooLarge };
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
