@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
 import { readConfig } from '../../src/core/config/config';
+import { jsonErrorPosition } from '../../src/core/config/json-position';
 import { applyProvisioningFile, BPC_KEY, parseProvisioning } from '../../src/core/config/provisioning';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
@@ -95,6 +96,55 @@ describe('provisioning file', () => {
     expect(c.info()).toMatchObject({ mode: 'live' });
     expect(c.info().configError).toMatch(/not valid JSON/);
     expect(readConfig(c.db).merchant?.mid).toBe(GOOD.bpc.mid);
+  });
+
+  it('a malformed key-bearing file is reported by line and column only, never quoting the key (issue 8.11)', async () => {
+    const key = 'Zq7#Kx9!Lm2$Wp4@Rt6%';
+    const head = `{\n  "bpc": {\n    "url": "https://bank.example/payApi",\n    "mid": "104320170118888",\n    "posNo": "37381542",\n    "tellerNo": "001",\n`;
+    const broken = [
+      `${head}    "key": "${key}"\n    "oops": 1\n  }\n}\n`, // missing comma right after the key
+      `${head}    "key": "${key}\n  }\n}\n`, // unterminated string holding the key
+      `${head}    "key": ${key}\n  }\n}\n`, // key not quoted
+      `${head}    "key": "${key.slice(0, 10)}\u0001${key.slice(10)}"\n  }\n}\n`, // control character inside the key
+      `${head}    "key": "${key}",\n  }\n}\n`, // trailing comma
+      `${head}    "key": "${key}"`, // cut short
+    ];
+    const leaks = (text: string): string[] => {
+      const found: string[] = [];
+      for (let i = 0; i + 4 <= key.length; i += 1) if (text.includes(key.slice(i, i + 4))) found.push(key.slice(i, i + 4));
+      return found;
+    };
+    for (const text of broken) {
+      // Our own scan agrees with V8 wherever V8 names a line and column.
+      let v8 = '';
+      try {
+        JSON.parse(text);
+      } catch (e) {
+        v8 = (e as Error).message;
+      }
+      const lc = /line (\d+) column (\d+)/.exec(v8);
+      if (lc !== null) expect(jsonErrorPosition(text)).toEqual({ line: Number(lc[1]), column: Number(lc[2]) });
+      let error: unknown = null;
+      try {
+        parseProvisioning(text);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+      const message = (error as Error).message;
+      expect(message).toMatch(/line \d+, column \d+/);
+      expect(leaks(message)).toEqual([]);
+      expect(leaks(JSON.stringify(error))).toEqual([]);
+    }
+    // Through the app: the config error shown and the append-only event log carry no piece of the key.
+    const file = join(dir, 'provisioning.json');
+    writeFileSync(file, broken[0] ?? '');
+    const c = await core(file);
+    expect(c.info().configError).toMatch(/line 8, column 5/);
+    expect(leaks(c.info().configError ?? '')).toEqual([]);
+    const events = c.db.prepare('SELECT data FROM events').all() as { data: string }[];
+    expect(events.length).toBeGreaterThan(0);
+    expect(leaks(events.map((e) => e.data).join('\n'))).toEqual([]);
   });
 
   it('parseProvisioning reports CONFIG_INVALID with details.field', () => {

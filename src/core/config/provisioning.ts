@@ -6,6 +6,7 @@ import { appendEvent } from '../ledger/events';
 import { writeSetting } from '../ledger/settings';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
+import { jsonErrorPosition } from './json-position';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
@@ -27,8 +28,12 @@ export function parseProvisioning(text: string): Provisioning {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new AppError('CONFIG_INVALID', `provisioning file is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
+    // Never the parser's message: V8 quotes the source text around the error, which may be the key.
+    const at = error instanceof SyntaxError ? jsonErrorPosition(text) : null;
+    const where = at === null ? 'position unknown' : `line ${at.line}, column ${at.column}`;
+    throw new AppError('CONFIG_INVALID', `provisioning file is not valid JSON (${where}); fix the file and restart`, {
       field: '',
+      ...(at === null ? {} : { line: at.line, column: at.column }),
     });
   }
   const parsed = ProvisioningSchema.safeParse(json);
