@@ -61,7 +61,8 @@ export const PollingSchema = z.object({
 
 export const NotificationsSchema = z.object({
   enabled: z.boolean().default(false),
-  host: z.string().trim().default('0.0.0.0'),
+  /** Loopback by default: the installer opens it to the network (0.0.0.0 or one address) on purpose. */
+  host: z.string().trim().default('127.0.0.1'),
   port: z.number().int().min(1).max(65_535).default(8099),
   /** The URL the bank can reach, sent as retUrl. */
   publicUrl: z.union([httpUrl, z.literal('')]).default(''),

@@ -105,8 +105,8 @@ describe('notification listener (seed §3.2.5)', () => {
 
   it('a body just under 16 KiB is still accepted', async () => {
     const { url, got } = await listen(true);
-    const base = JSON.stringify({ orgSysTrace: '1', pad: '' });
-    const text = JSON.stringify({ orgSysTrace: '1', pad: 'x'.repeat(16 * 1024 - base.length) });
+    const base = JSON.stringify({ orgSysTrace: '230111120190917125659009304', pad: '' });
+    const text = JSON.stringify({ orgSysTrace: '230111120190917125659009304', pad: 'x'.repeat(16 * 1024 - base.length) });
     expect(Buffer.byteLength(text)).toBe(16 * 1024);
     expect((await post(url, text, signBpcBody(text, KEY))).status).toBe(200);
     expect(got).toHaveLength(1);

@@ -13,7 +13,8 @@ import { CardPayments } from '../engine/card-payments';
 import { PaymentEngine, type FaultPoint } from '../engine/payment-engine';
 import type { PollingSchedule } from '../engine/schedule';
 import { BpcClient, type BpcSecurityEvent } from '../gateways/bpc/client';
-import { startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
+import { notificationTraces, startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
+import type { BpcNotification } from '../gateways/bpc/wire';
 import { createDispatcher, type Dispatch } from '../ipc/dispatcher';
 import { EventBus } from '../ipc/event-bus';
 import { LEDGER_FILE, openLedgerWaiting, schemaVersion, waitWhileBusy, type Db } from '../ledger/db';
@@ -235,10 +236,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const mode = (): AppMode => resolveMode(db, secrets).mode;
 
   // Notifications: in training the simulator notifies a loopback listener; live only when configured.
-  const onNotification = (n: { orgSysTrace?: string; oldQrOrderNo?: string }): void => {
-    const traces = [n.orgSysTrace, n.oldQrOrderNo].filter((t): t is string => typeof t === 'string' && t !== '');
-    const known = [...new Set(traces)].some((trace) => engine.notified(trace));
-    appendEvent(db, { at: now(), entity: 'app', type: 'notification', data: { traces, known } });
+  // Only a notification naming one of our sales is recorded (and triggers its query); the listener
+  // counts the others, so a flood of foreign or made-up traces adds no rows to the append-only ledger.
+  const onNotification = (n: BpcNotification): boolean => {
+    const traces = notificationTraces(n) ?? [];
+    const known = traces.filter((trace) => engine.notified(trace));
+    if (known.length > 0) appendEvent(db, { at: now(), entity: 'app', type: 'notification', data: { traces: known, known: true } });
+    return known.length > 0;
   };
   const trainingListener = await startNotifyListener({
     host: '127.0.0.1',
