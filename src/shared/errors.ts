@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'LEDGER_CORRUPT',
   /** A refund whose R left without an answer: it cannot be queried; a supervisor settles it. */
   'REFUND_NEEDS_SUPERVISOR',
+  'INSECURE_TRANSPORT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

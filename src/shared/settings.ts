@@ -22,6 +22,8 @@ export const BpcMerchantSchema = z.object({
   mid: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
   posNo: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
   tellerNo: z.string().trim().max(32).default('001'),
+  /** A PEM file with the bank's private CA, trusted for an https URL beside the system roots ('' = none). */
+  caFile: z.string().trim().max(1024).optional(),
 });
 
 export const BpcProfileSchema = z.object({

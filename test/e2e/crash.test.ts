@@ -25,7 +25,7 @@ describe('crash and resume', () => {
     writeFileSync(
       join(data.dir, 'provisioning.json'),
       JSON.stringify({
-        bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY },
+        bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
         polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
       }),
     );

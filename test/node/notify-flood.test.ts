@@ -42,7 +42,7 @@ async function liveCore(): Promise<{ core: Core; sim: BpcSimulator; notifyUrl: s
   writeFileSync(
     file,
     JSON.stringify({
-      bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY },
+      bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
       notifications: { enabled: true, port, publicUrl: `http://127.0.0.1:${port}/notify` },
     }),
   );

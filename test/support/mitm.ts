@@ -4,6 +4,7 @@
  * issue 8.6/8.7, who can replay an earlier signed answer or rewrite one.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface MitmExchange {
@@ -30,10 +31,11 @@ export interface Mitm {
   close(): Promise<void>;
 }
 
-export async function startMitm(upstreamUrl: string): Promise<Mitm> {
+/** `tls`: listen with HTTPS (a certificate from test/support/test-ca), as a bank's TLS front would. */
+export async function startMitm(upstreamUrl: string, tls?: { key: string; cert: string }): Promise<Mitm> {
   const upstream = new URL(upstreamUrl);
   const mitm: Mitm = { url: '', seen: [], rewrite: null, close: async () => undefined };
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -74,9 +76,10 @@ export async function startMitm(upstreamUrl: string): Promise<Mitm> {
       out.on('error', () => res.destroy());
       out.end(body);
     });
-  });
+  };
+  const server = tls === undefined ? http.createServer(handler) : https.createServer({ key: tls.key, cert: tls.cert }, handler);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-  mitm.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname}`;
+  mitm.url = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname}`;
   mitm.close = () =>
     new Promise<void>((ok) => {
       server.closeAllConnections();

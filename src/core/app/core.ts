@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
@@ -95,6 +96,11 @@ export function resolveMode(db: Db, secrets: SecretStore): { mode: AppMode; reas
   if (!secrets.summary(BPC_KEY).hasValue) return { mode: 'training', reason: 'merchant key missing' };
   if (readSetting(db, SETTING.mode) !== 'live') return { mode: 'training', reason: 'merchant configured; a supervisor has not switched to live mode' };
   return { mode: 'live', reason: 'merchant configured and switched to live' };
+}
+
+/** https or http, from the bank URL (shown in health; http without signed answers refuses live charging). */
+export function transportOf(url: string): 'https' | 'http' {
+  return url.startsWith('https:') ? 'https' : 'http';
 }
 
 const TRAINING_MERCHANT = { mid: '999000000000001', posNo: '99990001', tellerNo: '001' };
@@ -206,7 +212,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const getLiveClient = (): BpcClient => {
     if (liveClient !== null) return liveClient;
     if (config.merchant === null) throw new AppError('NOT_CONFIGURED', 'no merchant configured for live mode');
+    const caFile = config.merchant.caFile ?? '';
+    let caPem: string | undefined;
+    if (caFile !== '') {
+      try {
+        caPem = readFileSync(caFile, 'utf8');
+      } catch (error) {
+        throw new AppError('CONFIG_INVALID', `the bank CA file cannot be read: ${caFile} (${error instanceof Error ? error.message : String(error)})`, { field: 'bpc.caFile' });
+      }
+    }
     liveClient = new BpcClient({
+      ...(caPem === undefined ? {} : { caPem }),
       merchant: config.merchant,
       profile: config.profile,
       timeouts: config.timeouts,
@@ -218,6 +234,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       },
     });
     return liveClient;
+  };
+  /** The live client for money requests. Issue 8.7: over plain http a man in the middle can forge any unsigned answer, so charging is refused. */
+  const getChargingClient = (): BpcClient => {
+    const merchant = config.merchant;
+    if (merchant !== null && transportOf(merchant.url) === 'http' && !config.profile.requireSignedResponses) {
+      throw new AppError('INSECURE_TRANSPORT', 'live payments refused: the bank URL is plain http and signed answers are not required; use https or require signed answers', {
+        field: 'bpc.url',
+      });
+    }
+    return getLiveClient();
   };
 
   const info = (): AppInfo => {
@@ -272,7 +298,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   const engine = new PaymentEngine({
     db,
-    gateway: (m) => (m === 'training' ? trainingClient : getLiveClient()),
+    gateway: (m) => (m === 'training' ? trainingClient : getChargingClient()),
     mode,
     now,
     timers: options.timers ?? realTimers,
@@ -327,12 +353,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
           }))
         : config.merchant === null
           ? { name: 'bpc', status: 'not_configured', detail: 'no merchant configured' }
-          : await probe(config.merchant.url).then((r) => ({
-              name: 'bpc',
-              status: r.ok ? ('ok' as const) : ('unreachable' as const),
-              detail: r.detail,
-              latencyMs: r.latencyMs,
-            }));
+          : await probe(config.merchant.url).then((r) => {
+              const transport = transportOf(config.merchant?.url ?? '');
+              const signed = config.profile.requireSignedResponses;
+              const refused = transport === 'http' && !signed;
+              return {
+                name: 'bpc',
+                status: refused ? ('error' as const) : r.ok ? ('ok' as const) : ('unreachable' as const),
+                detail: `${r.detail} · ${transport} · ${signed ? 'signed answers required' : 'unsigned answers accepted'}${refused ? ' · live payments refused (use https or require signed answers)' : ''}`,
+                latencyMs: r.latencyMs,
+              };
+            });
     const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
     const s = sync.status();
     const syncItem: HealthItem = !s.configured

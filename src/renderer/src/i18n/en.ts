@@ -135,6 +135,7 @@ export const en: Record<MessageKey, string> = {
   'error.LEDGER_BUSY': 'Another program (a backup or antivirus tool) holds the ledger; nothing was done. It is retried automatically: try again shortly, and close that program if it lasts',
   'error.LEDGER_CORRUPT': 'The ledger file is damaged: stop taking payments and restore the latest backup as described',
   'error.REFUND_NEEDS_SUPERVISOR': 'This refund request left but no bank answer came back, so it cannot be queried: check with the bank, then a supervisor settles it (succeeded or failed) in the refund list',
+  'error.INSECURE_TRANSPORT': 'Live payments refused: the bank URL is plain http and signed answers are not required. Use an https URL or turn on "require signed answers".',
   'handover.title': 'Shift handover',
   'handover.confirm': 'End the shift of cashier {operator}, produce the handover report and sign out?',
   'handover.do': 'Hand over',

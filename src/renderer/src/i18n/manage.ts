@@ -108,6 +108,7 @@ export const manageZh = {
   'manage.error.LEDGER_BUSY': '账本被其他程序占用：请稍后重试',
   'manage.error.LEDGER_CORRUPT': '账本文件已损坏：请从备份恢复',
   'manage.error.REFUND_NEEDS_SUPERVISOR': '退款已发出但无银行应答，无法查询：请核实后由主管处理',
+  'manage.error.INSECURE_TRANSPORT': '银行连接未加密且未要求签名应答',
 
   'manage.section.bpc': '扫码网关 BPC',
   'manage.section.qr': '二维码',
@@ -428,6 +429,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.error.LEDGER_BUSY': 'Another program holds the ledger: try again shortly',
   'manage.error.LEDGER_CORRUPT': 'The ledger file is damaged: restore the backup',
   'manage.error.REFUND_NEEDS_SUPERVISOR': 'Refund sent with no bank answer; it cannot be queried: check, then a supervisor settles it',
+  'manage.error.INSECURE_TRANSPORT': 'Bank connection is plain http without signed answers',
 
   'manage.section.bpc': 'BPC QR gateway',
   'manage.section.qr': 'QR code',

@@ -135,6 +135,7 @@ export const zh = {
   'error.LEDGER_BUSY': '账本正被其他程序占用（如备份或杀毒软件），本次操作未执行：系统会自动重试，请稍后再试；若持续出现请关闭占用账本的程序',
   'error.LEDGER_CORRUPT': '账本文件已损坏：请停止收款，并按说明从最近的备份恢复账本',
   'error.REFUND_NEEDS_SUPERVISOR': '该退款请求已发出但未收到银行应答，无法查询：请与银行核实后由主管在退款记录中处理（标记成功或失败）',
+  'error.INSECURE_TRANSPORT': '已拒绝正式收款：银行地址是未加密的 http，且未要求签名应答。请改用 https 地址，或开启“要求签名应答”。',
   'handover.title': '交班',
   'handover.confirm': '结束收银员 {operator} 的班次，生成交班报表并退出登录？',
   'handover.do': '确认交班',
