@@ -4,6 +4,7 @@
  * store and the renderer only ever sees `hasKey` and a masked suffix.
  */
 import { z } from 'zod';
+import { YimaSettingsSchema } from './yima-settings';
 
 const httpUrl = z
   .string()
@@ -122,6 +123,8 @@ export const ProvisioningSchema = z
     limits: LimitsSchema.partial().strict().optional(),
     shop: ShopSchema.partial().strict().optional(),
     hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() }).strict().optional(),
+    /** The Yima card gateway (docs/provisioning.md); `yima.key` is moved to encrypted storage on load. */
+    yima: YimaSettingsSchema.extend({ key: z.string().min(8, 'the key must be at least 8 characters').optional() }).strict().optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

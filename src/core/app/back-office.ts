@@ -26,6 +26,8 @@ import type { DeviceManager } from '../devices/manager';
 import { listPorts } from '../devices/ports';
 import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { businessDay } from '../util/time';
+import { YIMA_KEY } from '../config/yima-config';
+import { checkYimaSignRule, saveYimaSettings, yimaSettingsView } from './yima-settings';
 
 type BackOfficeChannels =
   | 'session:current'
@@ -50,6 +52,7 @@ type BackOfficeChannels =
   | 'settings:setKey'
   | 'settings:setMode'
   | 'settings:testConnection'
+  | 'settings:checkSignRule'
   | 'devices:listPorts'
   | 'devices:status'
   | 'devices:testDisplay';
@@ -123,6 +126,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       modeReason: deps.modeReason(),
       cipher: secrets.cipherKind,
       bpc: { merchant: c.merchant, key: secrets.summary(BPC_KEY), profile: c.profile, timeouts: c.timeouts },
+      yima: yimaSettingsView(db, secrets),
       qr: c.qr,
       polling: c.polling,
       notifications: c.notifications,
@@ -259,6 +263,9 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
           writeSetting(db, SETTING.profile, input.value.profile, now());
           writeSetting(db, SETTING.timeouts, input.value.timeouts, now());
           break;
+        case 'yima':
+          saveYimaSettings(db, input.value, now());
+          break;
         case 'devices':
           // Validated before anything is touched; a port that cannot open shows as a status.
           await deps.applyDevices(input.value);
@@ -272,10 +279,10 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       if (input.section === 'shop') deps.emitMode();
       return settingsView();
     },
-    'settings:setKey': async ({ key, approval }) => {
+    'settings:setKey': async ({ gateway, key, approval }) => {
       const by = await approve(approval, 'supervisor');
-      secrets.write(BPC_KEY, key);
-      appendEvent(db, { at: now(), entity: 'settings', type: 'key_changed', actor: by.code, data: { gateway: 'bpc' } });
+      secrets.write(gateway === 'yima' ? YIMA_KEY : BPC_KEY, key);
+      appendEvent(db, { at: now(), entity: 'settings', type: 'key_changed', actor: by.code, data: { gateway } });
       deps.reloadConfig();
       deps.emitMode();
       return settingsView();
@@ -309,6 +316,7 @@ export function createBackOffice(deps: BackOfficeDeps): { handlers: Pick<Handler
       if (result.kind === 'transport_unknown') return { ok: false, latencyMs, detail: `${which}: ${result.reason}: ${result.detail}` };
       return { ok: true, latencyMs, detail: `${which} answered ${result.response.respCode} ${result.response.respMsg}` };
     },
+    'settings:checkSignRule': ({ body, key }) => checkYimaSignRule(secrets, body, key),
 
     'devices:listPorts': async () => {
       const c = readDevicesConfig(db);

@@ -37,6 +37,7 @@ import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/train
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { isDayClosed } from '../reports/day-report';
 import { createBackOffice, readDevicesConfig } from './back-office';
+import { readYimaSettings } from '../config/yima-config';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -364,7 +365,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
                 latencyMs: r.latencyMs,
               };
             });
-    const gateways: HealthItem[] = [bpc, { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }];
+    const yima = readYimaSettings(db);
+    const gateways: HealthItem[] = [
+      bpc,
+      yima === null
+        ? { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }
+        : await probe(yima.url).then((r) => ({ name: 'yima', status: r.ok ? ('ok' as const) : ('unreachable' as const), detail: r.detail, latencyMs: r.latencyMs })),
+    ];
     const s = sync.status();
     const syncItem: HealthItem = !s.configured
       ? { name: 'hq', status: 'not_configured', detail: 'no headquarters configured' }

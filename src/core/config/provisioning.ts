@@ -7,6 +7,7 @@ import { writeSetting } from '../ledger/settings';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
 import { jsonErrorPosition } from './json-position';
+import { assertYimaSettings, YIMA_KEY, YIMA_SETTING } from './yima-config';
 
 export const PROVISIONING_FILE = 'provisioning.json';
 export const BPC_KEY = 'bpc.key';
@@ -65,6 +66,15 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (config.hq !== undefined && config.hq.key === undefined && !secrets.summary(HQ_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: hq.key: required (no headquarters key is stored yet)', { field: 'hq.key' });
   }
+  const { key: yimaKey, ...yimaValue } = config.yima ?? { key: undefined };
+  if (config.yima !== undefined) {
+    try {
+      assertYimaSettings(config.yima);
+    } catch (err) {
+      if (err instanceof AppError) throw new AppError('CONFIG_INVALID', `provisioning file: ${String(err.details?.field ?? 'yima')}: ${err.message}`, { field: String(err.details?.field ?? 'yima') });
+      throw err;
+    }
+  }
   const changed: string[] = [];
   db.transaction(() => {
     if (config.bpc !== undefined) {
@@ -95,10 +105,15 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     }
     if (key !== undefined) secrets.write(BPC_KEY, key);
     if (config.hq?.key !== undefined) secrets.write(HQ_KEY, config.hq.key);
+    if (config.yima !== undefined) {
+      writeSetting(db, YIMA_SETTING, yimaValue, now);
+      changed.push('yima');
+    }
+    if (yimaKey !== undefined) secrets.write(YIMA_KEY, yimaKey);
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
   const hqKeyMoved = config.hq?.key !== undefined;
-  if ((key !== undefined && config.bpc !== undefined) || hqKeyMoved) {
+  if ((key !== undefined && config.bpc !== undefined) || hqKeyMoved || yimaKey !== undefined) {
     // The keys now live encrypted in the ledger; the plain copies leave the disk.
     const rewritten: Record<string, unknown> = { ...config };
     if (config.bpc !== undefined) {
@@ -109,9 +124,10 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       const { key: _removed, ...rest } = config.hq;
       rewritten.hq = rest;
     }
+    if (config.yima !== undefined) rewritten.yima = yimaValue;
     const tmp = `${file}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(rewritten, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
   }
-  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved };
+  return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved || yimaKey !== undefined };
 }

@@ -31,6 +31,7 @@ import {
   ShopSchema,
   TimeoutsSchema,
 } from '../settings';
+import { CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -96,6 +97,8 @@ export const SettingsViewSchema = z.object({
   /** Where secrets are encrypted: the OS keychain (desktop) or the labelled file-key fallback (browser mode). */
   cipher: z.enum(['safeStorage', 'file-key']),
   bpc: z.object({ merchant: BpcMerchantSchema.nullable(), key: SecretSummarySchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }),
+  /** The Yima card gateway (null settings = not configured); the key as hasValue + suffix only. */
+  yima: z.object({ settings: YimaSettingsSchema.nullable(), key: SecretSummarySchema }),
   qr: QrSchema,
   polling: PollingSchema,
   notifications: NotificationsSchema,
@@ -347,13 +350,14 @@ export const channels = {
       z.object({ section: z.literal('limits'), value: LimitsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('shop'), value: ShopSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('yima'), value: YimaSettingsSchema, approval: ApprovalSchema }).strict(),
     ]),
     output: SettingsViewSchema,
     access: ['cashier'],
     summary: 'Save one settings section (validated; a supervisor approves).',
   }),
   'settings:setKey': channel({
-    input: z.object({ gateway: z.literal('bpc'), key: z.string().min(8).max(256), approval: ApprovalSchema }).strict(),
+    input: z.object({ gateway: z.enum(['bpc', 'yima']), key: z.string().min(8).max(256), approval: ApprovalSchema }).strict(),
     output: SettingsViewSchema,
     access: ['cashier'],
     summary: 'Write-only: store a gateway key encrypted; it is never returned.',
@@ -369,6 +373,12 @@ export const channels = {
     output: z.object({ ok: z.boolean(), latencyMs: z.number().int(), detail: z.string() }),
     access: ['cashier'],
     summary: 'Really talk to the gateway: a signed query for a non-existent order, answer classified.',
+  }),
+  'settings:checkSignRule': channel({
+    input: z.object({ body: z.string().min(1).max(65_536), key: z.string().min(1).max(256).optional() }).strict(),
+    output: CheckRuleResultSchema,
+    access: ['cashier'],
+    summary: 'Yima "check a rule": which candidate signing rule reproduces a pasted signed body (the key typed once or the stored one; never returned).',
   }),
   'devices:listPorts': channel({
     input: NoInput,

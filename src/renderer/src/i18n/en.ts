@@ -1,10 +1,12 @@
 import { deskEn } from './desk';
 import { manageEn } from './manage';
+import { yimaEn } from './yima';
 import type { MessageKey } from './zh';
 
 export const en: Record<MessageKey, string> = {
   ...deskEn,
   ...manageEn,
+  ...yimaEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',

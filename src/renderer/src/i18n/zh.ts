@@ -1,10 +1,12 @@
 /** Simplified Chinese, the default. Every UI string lives here and in en.ts (same keys, checked by the type). */
 import { deskZh } from './desk';
 import { manageZh } from './manage';
+import { yimaZh } from './yima';
 
 export const zh = {
   ...deskZh,
   ...manageZh,
+  ...yimaZh,
   'app.title': '收银台',
   'app.training': '培训模式',
   'app.trainingHint': '培训模式：使用内置模拟网关，交易不计入真实营业额',

@@ -8,9 +8,10 @@ import { useManageErrorText } from './manage/common';
 import { DevicesSection } from './manage/DevicesSection';
 import { ModeSection } from './manage/ModeSection';
 import { OperatorsSection } from './manage/OperatorsSection';
+import { YimaSection } from './manage/YimaSection';
 import './manage.css';
 
-const SECTIONS = ['bpc', 'qr', 'polling', 'notifications', 'limits', 'shop', 'devices', 'operators', 'mode'] as const;
+const SECTIONS = ['bpc', 'yima', 'qr', 'polling', 'notifications', 'limits', 'shop', 'devices', 'operators', 'mode'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -59,6 +60,8 @@ export function Settings(): React.JSX.Element {
           error === null && <p>{t('manage.loading')}</p>
         ) : section === 'bpc' ? (
           <BpcSection view={view} onSaved={setView} />
+        ) : section === 'yima' ? (
+          <YimaSection view={view} onSaved={setView} />
         ) : section === 'qr' ? (
           <QrSection view={view} onSaved={setView} />
         ) : section === 'polling' ? (

@@ -1,0 +1,107 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCore, type Core } from '../../src/core/app/core';
+import { applyProvisioningFile } from '../../src/core/config/provisioning';
+import { readYimaSettings, YIMA_KEY } from '../../src/core/config/yima-config';
+import { encodeRequest } from '../../src/core/gateways/yima/codec';
+import { createFileKeyCipher } from '../../src/core/secrets/cipher';
+import { silentLogger } from '../../src/core/util/logger';
+import { tempDir } from '../support/temp';
+
+const KEY = 'Yk9#key&01-yima';
+const supervisor = { code: '800', pin: '8888' };
+const base = { url: 'http://127.0.0.1:9/ipos-sa/gateway', isspid: '39493002', systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907' };
+
+describe('Yima settings through the bridge', () => {
+  let core: Core;
+  let dir: string;
+  let cleanup: () => void;
+
+  async function invoke(channel: string, input: unknown): Promise<any> {
+    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+    return result.value;
+  }
+
+  beforeEach(async () => {
+    const t = tempDir('yima-settings-');
+    dir = t.dir;
+    cleanup = t.cleanup;
+    core = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
+  });
+  afterEach(async () => {
+    await core.close();
+    cleanup();
+  });
+
+  it('saves the section with defaults, a supervisor approving; the key is write-only', async () => {
+    expect((await invoke('settings:get', undefined)).yima).toEqual({ settings: null, key: { hasValue: false, suffix: '', cipher: null } });
+    await expect(invoke('settings:save', { section: 'yima', value: base, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    const view = await invoke('settings:save', { section: 'yima', value: base, approval: supervisor });
+    expect(view.yima.settings).toMatchObject({ ...base, posSn: '', format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key', requireSignedResponses: false, splitPlan: null });
+    const keyed = await invoke('settings:setKey', { gateway: 'yima', key: KEY, approval: supervisor });
+    expect(keyed.yima.key).toMatchObject({ hasValue: true, suffix: 'ma' });
+    expect(keyed.bpc.key.hasValue).toBe(false);
+    expect(JSON.stringify(keyed)).not.toContain(KEY);
+    expect(core.secrets.read(YIMA_KEY)).toBe(KEY);
+    const health = await invoke('app:health', undefined);
+    expect(health.gateways.find((g: { name: string }) => g.name === 'yima').status).not.toBe('not_configured');
+  });
+
+  it('refuses both or neither card POS number, signed answers with raw XML, and bad split plans naming the rule', async () => {
+    await expect(invoke('settings:save', { section: 'yima', value: { ...base, posSn: 'SN1' }, approval: supervisor })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(invoke('settings:save', { section: 'yima', value: { ...base, terminalId: '' }, approval: supervisor })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(invoke('settings:save', { section: 'yima', value: { ...base, format: 'xml', requireSignedResponses: true }, approval: supervisor })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    const plans: [string, unknown][] = [
+      ['split.list_required', { flag: 'R' }],
+      ['split.n_no_info', { flag: 'N', receivers: [{ merchantId: '10000000000001', divAmtFen: 100 }] }],
+      ['split.date_only_d', { flag: 'R', planSplitDate: '20230418', receivers: [{ merchantId: '10000000000001', divAmtFen: 100 }] }],
+      ['split.percentage_sum', { flag: 'R', clean: true, keepPercentage: '50', receivers: [{ merchantId: '10000000000001', divPercentage: '49.99' }] }],
+      ['split.date_format', { flag: 'D', planSplitDate: '20231340' }],
+    ];
+    for (const [rule, splitPlan] of plans) {
+      await expect(invoke('settings:save', { section: 'yima', value: { ...base, splitPlan }, approval: supervisor })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { rule, field: 'yima.splitPlan' },
+      });
+    }
+    expect(readYimaSettings(core.db)).toBeNull();
+    const ok = await invoke('settings:save', {
+      section: 'yima',
+      value: { ...base, splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] } },
+      approval: supervisor,
+    });
+    expect(ok.yima.settings.splitPlan).toMatchObject({ flag: 'R', clean: false, receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] });
+  });
+
+  it('check a rule: with a typed key or the stored one; tampered = none; the key never comes back', async () => {
+    const message = { request_type: 'bcm_resultquery_request', isspid: '39493002', pos_seq: '2018121400000005', bcm_resultquery_request: { org_pos_seq: '2018121400000004' } };
+    const body = encodeRequest(message, { format: 'json', xmlTransport: 'raw', signRule: 'json_key' }, KEY).text;
+    const typed = await invoke('settings:checkSignRule', { body, key: KEY });
+    expect(typed).toEqual({ verdict: 'match', rules: ['json_key'], format: 'json', detail: '' });
+    await expect(invoke('settings:checkSignRule', { body })).rejects.toMatchObject({ code: 'NOT_CONFIGURED' });
+    await invoke('settings:setKey', { gateway: 'yima', key: KEY, approval: supervisor });
+    expect((await invoke('settings:checkSignRule', { body })).verdict).toBe('match');
+    const tampered = await invoke('settings:checkSignRule', { body: body.replace('2018121400000004', '2018121400000003') });
+    expect(tampered.verdict).toBe('none');
+    expect(JSON.stringify([typed, tampered])).not.toContain(KEY);
+    const events = core.db.prepare("SELECT data FROM events WHERE entity = 'settings'").all() as { data: string }[];
+    expect(JSON.stringify(events)).not.toContain(KEY);
+  });
+
+  it('the provisioning file gains a yima section; its key moves to encrypted storage and leaves the file', async () => {
+    const file = join(dir, 'prov.json');
+    writeFileSync(file, JSON.stringify({ yima: { ...base, format: 'xml', key: KEY } }));
+    const result = applyProvisioningFile(file, core.db, core.secrets, Date.now());
+    expect(result).toMatchObject({ applied: true, changed: ['yima'], keyMoved: true });
+    expect(readYimaSettings(core.db)).toMatchObject({ ...base, format: 'xml' });
+    expect(core.secrets.read(YIMA_KEY)).toBe(KEY);
+    expect(readFileSync(file, 'utf8')).not.toContain(KEY);
+    writeFileSync(file, JSON.stringify({ yima: { ...base, posSn: 'SN1' } }));
+    expect(() => applyProvisioningFile(file, core.db, core.secrets, Date.now())).toThrow(/provisioning file: yima.terminalId/);
+    expect(readYimaSettings(core.db)?.posSn).toBe('');
+  });
+});
