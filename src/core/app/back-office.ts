@@ -27,7 +27,6 @@ import { listPorts } from '../devices/ports';
 import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { bookingDay, calendarBusinessDay, settingsTimeZone } from '../reports/business-day';
 import { processTimeZone } from '../reports/time';
-import { businessDay } from '../util/time';
 import { YIMA_KEY } from '../config/yima-config';
 import { checkYimaSignRule, saveYimaSettings, yimaSettingsView } from './yima-settings';
 

@@ -31,7 +31,7 @@ import { SecretStore } from '../secrets/store';
 import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../simulators/bpc';
 import { createConsoleLogger, type Logger } from '../util/logger';
 import { ensurePrivateDir } from '../util/private-files';
-import { businessDay, realTimers, type Timers } from '../util/time';
+import { realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
 import type { CardTerminalClient } from '../devices/card-terminal';
