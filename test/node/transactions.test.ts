@@ -396,8 +396,8 @@ describe('query plans', () => {
         expectIndexed(sql, plan(sql, params), 'p', index);
       }
       const byCode = findPaymentsSql({ mode: 'live', code: 'C1' });
-      expect(byCode).toHaveLength(3);
-      for (const [i, index] of [/sys_trace=\?/, /trade_no=\?/, /payments_mer_order/].entries()) {
+      expect(byCode).toHaveLength(4);
+      for (const [i, index] of [/sys_trace=\?/, /trade_no=\?/, /payments_mer_order/, /payments_wallet_trade/].entries()) {
         expectIndexed(byCode[i]!.sql, plan(byCode[i]!.sql, byCode[i]!.params), 'p', index);
       }
     });

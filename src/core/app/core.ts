@@ -630,7 +630,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
     onSnapshotApplied: () => {
       config = readConfig(db);
-      void backOffice.refreshDefaultPins();
+      backOffice.refreshDefaultPins().catch((error: unknown) => logger.warn('default-PIN check after a snapshot failed', { error: error instanceof Error ? error.message : String(error) }));
       bus.emit('app:mode', info());
     },
   });
