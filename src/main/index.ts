@@ -134,6 +134,8 @@ if (!app.requestSingleInstanceLock()) {
       if (flavour.packaged) Menu.setApplicationMenu(null);
       const logger = mainLogger(app.getPath('userData'));
       core = await startCore({
+        // The desktop waits a few seconds for a locked ledger, then says so in the start-up failure window.
+        ledgerBusyMaxWaitMs: 5000,
         dataDir: app.getPath('userData'),
         version: app.getVersion(),
         platform: 'electron',

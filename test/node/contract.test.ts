@@ -72,6 +72,7 @@ describe.each(transports)('contract over $name', (transport) => {
     expect(result.value.devices.map((d) => [d.name, d.status])).toEqual([
       ['pole-display', 'not_configured'],
       ['card-terminal', 'ok'],
+      ['receipt-printer', 'not_configured'],
     ]);
     expect(result.value.gateways[0]).toMatchObject({ name: 'bpc', status: 'ok' });
     expect(result.value.gateways[1]).toMatchObject({ name: 'yima', status: 'not_configured' });

@@ -76,6 +76,8 @@ export interface CoreOptions {
   syncFaultPoint?: () => void;
   /** Told while start-up waits for a ledger another program has locked ("ledger busy, retrying"). */
   onLedgerBusy?: (error: AppError, attempt: number) => void;
+  /** How long start-up waits for a locked ledger before failing with LEDGER_BUSY (default: for as long as it takes). */
+  ledgerBusyMaxWaitMs?: number;
   /** Electron: print an HTML receipt silently on a named system printer (absent in browser mode). */
   systemPrint?: (html: string, printerName: string) => Promise<void>;
 }
@@ -180,7 +182,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   ensurePrivateDir(options.dataDir);
   // A used data directory with its ledger gone, emptied or replaced is refused, never started afresh.
   checkLedgerFile(options.dataDir, ledgerPath);
-  const db = await openLedgerWaiting(ledgerPath, { onBusy });
+  const db = await openLedgerWaiting(ledgerPath, { onBusy, ...(options.ledgerBusyMaxWaitMs === undefined ? {} : { maxWaitMs: options.ledgerBusyMaxWaitMs }) });
   try {
     ensureLedgerIdentity(db, options.dataDir, ledgerPath, now());
   } catch (error) {
