@@ -6,6 +6,7 @@ import { startCore, type Core } from '../../src/core/app/core';
 import { SETTING } from '../../src/core/config/config';
 import { BPC_KEY } from '../../src/core/config/provisioning';
 import { writeSetting } from '../../src/core/ledger/settings';
+import { hashPin } from '../../src/core/operators/pin';
 import { createMemoryBridge } from '../../src/core/ipc/memory-bridge';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
@@ -49,6 +50,8 @@ describe('status light on the checkout (issue 15.3)', () => {
     writeSetting(setup.db, SETTING.merchant, { url: `http://127.0.0.1:${await deadPort()}/payApi`, mid: '104320170118888', posNo: '37381542', tellerNo: '001' }, Date.now());
     setup.secrets.write(BPC_KEY, '01AC$@!BGT98aw#C');
     writeSetting(setup.db, SETTING.mode, 'live', Date.now());
+    // Live mode is refused while the training PINs work (issue 8.8): give the defaults a new PIN.
+    setup.db.prepare('UPDATE operators SET pin_hash = ?').run(await hashPin('246810'));
     await setup.close();
 
     core = await startCore({ dataDir: t.dir, version: '1', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
