@@ -97,8 +97,8 @@ describe('headquarters dashboard', () => {
     await page.locator('input[name=pin]').fill('135790');
     await page.keyboard.press('Enter');
     await page.locator('select[name=mode]').selectOption('training');
-    await page.locator('[data-store="SH01"]').waitFor();
-    expect(await page.locator('[data-store="SH01"]').textContent()).toContain(formatFen(net[0]! + net[1]!));
+    // The live view (all zero) shows first; wait for the training figures to replace it.
+    await expect.poll(() => page.locator('[data-store="SH01"]').textContent(), { timeout: 15_000 }).toContain(formatFen(net[0]! + net[1]!));
     expect(await page.locator('[data-store="BJ02"]').textContent()).toContain(formatFen(net[2]!));
     expect(await page.locator('[data-counter="SH01/1"]').textContent()).toContain(formatFen(11_550));
     expect(await page.getByTestId('chain-net').textContent()).toBe(formatFen(net[0]! + net[1]! + net[2]!));
