@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { SecretCipher } from '../core/secrets/cipher';
 import { COUNTER_HEADER, MAX_BATCH_BYTES, parseCounterLabel, SIGNATURE_HEADER, signBody, verifyBody } from '../core/sync/protocol';
+import { readRequestBody } from '../core/net';
 import { CSV_BOM, csvField } from '../core/reports/export';
 import { latestSnapshot, sessionOperator, signIn, signOut } from './admin';
 import { dayRows, EXPORT_HEADER, overview } from './dashboard';
@@ -34,26 +35,6 @@ export interface HqServer {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MODES = new Set(['live', 'training']);
 const COOKIE = 'hq_session';
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolveBody, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolveBody(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
@@ -112,13 +93,8 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
     const url = new URL(req.url ?? '/', 'http://hq.invalid');
     const path = url.pathname;
     if (req.method === 'POST' && path === '/api/ingest') {
-      let body: Buffer;
-      try {
-        body = await readBody(req, MAX_BATCH_BYTES);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) return json(res, 413, { ok: false, hwm: 0, dayRowid: 0, code: 'TOO_LARGE', message: 'batch too large' });
-        throw error;
-      }
+      const { bytes: body, tooLarge } = await readRequestBody(req, MAX_BATCH_BYTES);
+      if (tooLarge) return json(res, 413, { ok: false, hwm: 0, dayRowid: 0, code: 'TOO_LARGE', message: 'batch too large' });
       const headers: Record<string, string | undefined> = {
         [COUNTER_HEADER]: req.headers[COUNTER_HEADER] as string | undefined,
         [SIGNATURE_HEADER]: req.headers[SIGNATURE_HEADER] as string | undefined,
@@ -147,7 +123,9 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
     if (req.method === 'POST' && path === '/api/login') {
       let input: { code?: unknown; pin?: unknown };
       try {
-        input = JSON.parse((await readBody(req, 4096)).toString('utf8')) as typeof input;
+        const { bytes, tooLarge } = await readRequestBody(req, 4096);
+        if (tooLarge) return json(res, 413, { ok: false, code: 'BAD_INPUT' });
+        input = JSON.parse(bytes.toString('utf8')) as typeof input;
       } catch {
         return json(res, 400, { ok: false, code: 'BAD_INPUT' });
       }

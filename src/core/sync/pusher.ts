@@ -9,6 +9,7 @@
  * scheduled, whatever throws.
  */
 import { Agent, request } from 'undici';
+import { readBounded } from '../net';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { stmt } from '../ledger/db';
@@ -48,20 +49,13 @@ export function createUndiciSyncTransport(): { transport: SyncTransport; close()
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
   const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs }) => {
     const response = await request(url, { method, headers, body, dispatcher: agent, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      size += buffer.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        response.body.destroy();
-        throw new Error('headquarters answer too large');
-      }
-      chunks.push(buffer);
-    }
+    const bytes = await readBounded(response.body, MAX_RESPONSE_BYTES).catch((error: unknown) => {
+      response.body.destroy();
+      throw error;
+    });
     const flat: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(response.headers)) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-    return { status: response.statusCode, headers: flat, body: Buffer.concat(chunks).toString('utf8') };
+    return { status: response.statusCode, headers: flat, body: bytes.toString('utf8') };
   };
   return { transport, close: () => agent.close() };
 }
