@@ -26,7 +26,7 @@ export function CustomerDisplay(): React.JSX.Element {
 
   useEffect(() => {
     void load();
-    void loadCurrent().catch(() => undefined);
+    void loadCurrent({ hideFinal: true }).catch(() => undefined);
     const offApp = subscribeAppEvents();
     const offPay = subscribePaymentEvents();
     return () => {

@@ -12,7 +12,8 @@ interface PaymentState {
   clockOffsetMs: number;
   /** When the shown payment became final (local time), for the "next sale" / thank-you timers. */
   finalSeenAt: number | null;
-  loadCurrent: () => Promise<void>;
+  /** `hideFinal`: a sale already final when this window loads counts as long over (the customer display). */
+  loadCurrent: (options?: { hideFinal?: boolean }) => Promise<void>;
   show: (payment: PaymentView | null) => void;
 }
 
@@ -22,14 +23,17 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
   payment: null,
   clockOffsetMs: 0,
   finalSeenAt: null,
-  async loadCurrent() {
+  async loadCurrent(options) {
     const { payment, now } = await call('payment:current', undefined);
     const offset = now - Date.now();
     set({ clockOffsetMs: offset });
     get().show(payment);
     // A sale that was already final when this window (re)loaded became final when the host says, not
     // now: a reloaded customer display must not thank the previous customer again.
-    if (payment !== null && FINAL.has(payment.status)) set({ finalSeenAt: (payment.paidAt ?? payment.updatedAt) - offset });
+    // The customer display goes further: a sale that was final before it loaded is not shown at all.
+    if (payment !== null && FINAL.has(payment.status)) {
+      set({ finalSeenAt: options?.hideFinal === true ? Number.NEGATIVE_INFINITY : (payment.paidAt ?? payment.updatedAt) - offset });
+    }
   },
   show(payment) {
     const wasFinal = get().payment !== null && get().payment?.id === payment?.id && FINAL.has(get().payment?.status ?? '');
