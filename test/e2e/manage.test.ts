@@ -310,6 +310,17 @@ describe('end of day and settings in the browser (training gateway)', () => {
 
     await page.getByTestId('settings-nav-bpc').click();
     await page.getByTestId('bpc-url').fill(bankUrl);
+    // 8.7: the form says what the transport and signing are; plain http + unsigned answers is red.
+    const transport = page.getByTestId('bpc-transport-state');
+    const signedBefore = await page.getByTestId('bpc-require-signed').isChecked();
+    if (signedBefore) await page.getByTestId('bpc-require-signed').uncheck();
+    expect(await transport.getAttribute('data-refused')).toBe(bankUrl.startsWith('http:') ? 'true' : 'false');
+    expect(await transport.textContent()).toContain(bankUrl.startsWith('http:') ? '明文 HTTP' : 'HTTPS');
+    expect(await transport.textContent()).toContain('应答签名：不要求');
+    await page.getByTestId('bpc-require-signed').check();
+    expect(await transport.getAttribute('data-refused')).toBe('false');
+    expect(await transport.textContent()).toContain('应答签名：必须带签名');
+    if (!signedBefore) await page.getByTestId('bpc-require-signed').uncheck();
     await page.getByTestId('bpc-mid').fill('bad mid!');
     await page.getByTestId('bpc-posno').fill('POS00001');
     await page.getByTestId('bpc-approval-code').fill('800');

@@ -74,10 +74,29 @@ export function BpcSection({ view, onSaved }: { view: SettingsView; onSaved: (vi
           <Check label={t('manage.bpc.requireSigned')} checked={profile.requireSignedResponses} onChange={(v) => setProfile({ ...profile, requireSignedResponses: v })} testId="bpc-require-signed" />
           <Check label={t('manage.bpc.sendOrgTxnTime')} checked={profile.sendOrgTxnTime} onChange={(v) => setProfile({ ...profile, sendOrgTxnTime: v })} testId="bpc-org-txn-time" />
         </fieldset>
+        <TransportState url={url} signed={profile.requireSignedResponses} />
       </SectionForm>
       <KeyForm view={view} onSaved={onSaved} />
       <TestConnection view={view} />
     </>
+  );
+}
+
+/**
+ * Transport and signing as they stand in the form (issue 8.7): plain http without required signed
+ * answers lets a man in the middle forge a "paid", so live mode refuses to charge — said here in red.
+ */
+function TransportState({ url, signed }: { url: string; signed: boolean }): React.JSX.Element {
+  const t = useT();
+  const scheme = /^https:\/\//i.test(url.trim()) ? 'https' : /^http:\/\//i.test(url.trim()) ? 'http' : null;
+  const refused = scheme === 'http' && !signed;
+  return (
+    <p className={`field-wide transport-state${refused ? ' problem' : ''}`} role={refused ? 'alert' : 'status'} data-testid="bpc-transport-state" data-refused={refused ? 'true' : 'false'}>
+      {scheme === null ? t('manage.bpc.transportNone') : t(scheme === 'https' ? 'manage.bpc.transportHttps' : 'manage.bpc.transportHttp')}
+      {' · '}
+      {t(signed ? 'manage.bpc.answersSigned' : 'manage.bpc.answersUnsigned')}
+      {refused && <strong>{` · ${t('manage.bpc.liveRefused')}`}</strong>}
+    </p>
   );
 }
 
