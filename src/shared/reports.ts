@@ -22,7 +22,13 @@ export const OperatorViewSchema = z.object({
 export type OperatorViewData = z.output<typeof OperatorViewSchema>;
 
 /** A supervisor (or manager) approving an action on the spot with their PIN. */
-export const ApprovalSchema = z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict();
+export const ApprovalEntrySchema = z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict();
+/**
+ * An approval as it crosses the bridge: the entry plus the single-use nonce the core issued for this
+ * action and these inputs (`approval:nonce`; see shared/ipc/approvals.ts). Optional here so the one
+ * refusal is the core's APPROVAL_INVALID with its own message, not a schema error.
+ */
+export const ApprovalSchema = ApprovalEntrySchema.extend({ nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional() }).strict();
 
 export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 

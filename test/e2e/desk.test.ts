@@ -8,6 +8,7 @@ import { launchChromium } from '../support/chromium';
 import { tempDir } from '../support/temp';
 import { signIn, takeTrainingPayment } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
+import { withNonces } from '../support/approvals';
 
 interface SimOrder {
   sysTrace: string;
@@ -66,7 +67,7 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     }
   };
   const invoke = async <T>(channel: string, input: unknown): Promise<T> => {
-    const result = (await bridge.invoke(channel as never, input as never)) as { ok: boolean; value?: T; error?: unknown };
+    const result = (await bridge.invoke(channel as never, (await withNonces(channel, input, (c, i) => bridge.invoke(c as never, i as never))) as never)) as { ok: boolean; value?: T; error?: unknown };
     if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
     return result.value as T;
   };

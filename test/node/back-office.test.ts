@@ -7,6 +7,7 @@ import { startCore, type Core } from '../../src/core/app/core';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /** Who may do what at the counter, through the dispatcher as a window calls it. */
 describe('back office rules', () => {
@@ -16,7 +17,7 @@ describe('back office rules', () => {
   const supervisor = { code: '800', pin: '8888' };
 
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }
@@ -82,6 +83,7 @@ describe('back office rules', () => {
   }, 120_000);
 
   it('operators: a cashier cannot approve; a manager is needed to create a supervisor', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' }); // reading the operator list needs someone signed in
     await expect(invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
       code: 'ROLE_REQUIRED',
     });
@@ -94,6 +96,7 @@ describe('back office rules', () => {
   });
 
   it('operators: a supervisor cannot demote, re-PIN or deactivate another supervisor or a manager; a manager can', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' }); // reading the operator list needs someone signed in
     const manager = { code: '900', pin: '9999' };
     await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: manager });
     await invoke('operators:save', { code: '901', name: '店长二', role: 'manager', pin: '9011', approval: manager });
@@ -129,6 +132,7 @@ describe('back office rules', () => {
    }, 120_000);
 
   it('operators: creating one with active:false creates an inactive operator who cannot sign in', async () => {
+    await invoke('session:signIn', { code: '001', pin: '1111' }); // reading the operator list needs someone signed in
     const saved = await invoke('operators:save', { code: '003', name: '未上岗', role: 'cashier', pin: '3333', active: false, approval: supervisor });
     expect(saved.active).toBe(false);
     expect((await invoke('operators:list', undefined)).find((o: { code: string }) => o.code === '003').active).toBe(false);
@@ -178,6 +182,7 @@ describe('back office rules', () => {
     const { shift } = await invoke('shift:handover', undefined);
     await invoke('session:signIn', { code: '800', pin: '8888' });
     await invoke('shift:handover', undefined);
+    await invoke('session:signIn', { code: '900', pin: '9999' }); // the list is read by someone signed in
     const current = await invoke('day:current', undefined);
     const all = await invoke('shift:list', { day: current.calendarDay });
     expect(all.map((s: { operator: string }) => s.operator)).toEqual(['800', '001']);

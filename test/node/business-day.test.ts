@@ -3,6 +3,7 @@ import { startCore, type Core } from '../../src/core/app/core';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /**
  * 日结 closes a business day for booking, not the counter: later sales and refunds go to the next open
@@ -26,7 +27,7 @@ describe('business day', { timeout: 90_000 }, () => {
   }
 
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }

@@ -9,6 +9,7 @@ import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import type { PaymentView } from '../../src/shared/domain';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /**
  * The card tender through the whole core: checkout → intent → journal "sent" → MIS sale frame over a
@@ -23,7 +24,7 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
   const cashier = { role: 'cashier' as const };
   /** Through the dispatcher, as a window would call (input parsed with the contract's schema). */
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, cashier);
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, cashier)), cashier);
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }
@@ -115,7 +116,7 @@ describe('card sales in training mode (built-in simulated terminal, no hardware)
     const data = tempDir('card-training-');
     const core = await startCore({ dataDir: data.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(data.dir), logger: silentLogger });
     const invoke = async (channel: string, input: unknown): Promise<any> => {
-      const result = await core.dispatch(channel, input, { role: 'cashier' });
+      const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
       if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
       return result.value;
     };

@@ -5,6 +5,7 @@ import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { createRotatingLog } from '../../src/core/util/log-file';
 import { createLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /** Issue 15.2: the diagnostics zip is useful and carries no secret. */
 const KEY = 'Zq7$Lm2!Kp9#Wx4@Rt6%';
@@ -17,7 +18,7 @@ describe('diagnostics export', () => {
   const supervisor = { code: '800', pin: '8888' };
 
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }

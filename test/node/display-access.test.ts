@@ -7,6 +7,7 @@ import { startWebHost, type WebHost } from '../../src/core/web/host';
 import { CHANNEL_NAMES, DisplayAppInfoSchema, DisplayPaymentSchema } from '../../src/shared/ipc/contract';
 import { bridgeFor } from '../support/ws-bridge';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /**
  * Issue 8.12: the customer display (its token in browser mode, its window in Electron) hears only what
@@ -82,7 +83,7 @@ describe('customer display access list (WebSocket host, display token)', () => {
 
     const cashier = bridgeFor(host.url);
     const invoke = async (channel: string, input: unknown): Promise<any> => {
-      const result = await cashier.invoke(channel as never, input as never);
+      const result = await cashier.invoke(channel as never, (await withNonces(channel, input, (c, i) => cashier.invoke(c as never, i as never))) as never);
       if (!result.ok) throw new Error(`${channel}: ${result.error.code} ${result.error.message}`);
       return result.value;
     };

@@ -8,6 +8,7 @@ import { IDENTITY_FILE } from '../../src/core/ledger/identity';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 const cleanups: (() => void)[] = [];
 const cores: Core[] = [];
@@ -55,7 +56,7 @@ function removeLedger(dir: string): void {
 }
 
 async function call(core: Core, channel: string, input: unknown): Promise<any> {
-  const result = await core.dispatch(channel, input, { role: 'cashier' });
+  const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
   if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
   return result.value;
 }
@@ -162,6 +163,7 @@ describe('automatic backups and the documented restore', { timeout: 180_000 }, (
     const newest = readdirSync(join(dir, 'backups')).filter((n) => n.endsWith('.sqlite')).sort().at(-1)!;
     copyFileSync(join(dir, 'backups', newest), join(dir, 'ledger.sqlite'));
     const restored = await start(dir);
+    await call(restored, 'session:signIn', { code: '001', pin: '1111' }); // reports are read signed in
     const payment = await call(restored, 'payment:get', { id: paidId });
     expect(payment).toMatchObject({ status: 'paid', amountFen: 1234 });
     expect((await call(restored, 'day:report', { day })).closed).toMatchObject({ closedBy: '900' });

@@ -13,6 +13,7 @@ import type { PaymentView } from '../../src/shared/domain';
 import type { ReceiptPrinterConfigInput } from '../../src/shared/printer';
 import { decodeJobs, receiptText } from '../support/escpos';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 const supervisor = { code: '800', pin: '8888' };
 
@@ -26,7 +27,7 @@ describe('receipt printing from the core', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
 
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }
@@ -167,6 +168,7 @@ describe('receipt printing from the core', () => {
     expect((await invoke('receipt:queue', undefined))[0].lastCode).toBe('DEVICE_DISCONNECTED');
     await core.close();
     core = await startCore({ dataDir: data.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(data.dir), logger: silentLogger });
+    await invoke('session:signIn', { code: '001', pin: '1111' });
     expect(await invoke('receipt:queue', undefined)).toEqual([expect.objectContaining({ kind: 'payment', ref: sale.id })]);
     // Discarding is recorded.
     const [job] = await invoke('receipt:queue', undefined);

@@ -5,6 +5,7 @@ import { startCore, type Core } from '../../src/core/app/core';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /** The receipt printer's settings: the provisioning file fields and the settings screen's validation. */
 describe('receipt printer settings', () => {
@@ -23,10 +24,11 @@ describe('receipt printer settings', () => {
 
   async function start(file?: string): Promise<Core> {
     core = await startCore({ dataDir: dir, version: '0', platform: 'web', cipher: createFileKeyCipher(dir), logger: silentLogger, ...(file === undefined ? {} : { provisioningFile: file, provisioningRequired: true }) });
+    await invoke(core, 'session:signIn', { code: '001', pin: '1111' }); // settings are read signed in
     return core;
   }
   async function invoke(c: Core, channel: string, input: unknown): Promise<any> {
-    const result = await c.dispatch(channel, input, { role: 'cashier' });
+    const result = await c.dispatch(channel, await withNonces(channel, input, (ch, i) => c.dispatch(ch, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }

@@ -4,6 +4,7 @@ import { dayReportCsv } from '../../src/core/reports/export';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /**
  * A QR sale left 状态未明 and settled by a supervisor by hand: the supervisor says which wallet it was
@@ -16,7 +17,7 @@ describe('a sale settled by a supervisor', { timeout: 90_000 }, () => {
   const supervisor = { code: '800', pin: '8888' };
 
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }

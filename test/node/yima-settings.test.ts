@@ -8,6 +8,7 @@ import { encodeRequest } from '../../src/core/gateways/yima/codec';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 const KEY = 'Yk9#key&01-yima';
 const supervisor = { code: '800', pin: '8888' };
@@ -19,7 +20,7 @@ describe('Yima settings through the bridge', () => {
   let cleanup: () => void;
 
   async function invoke(channel: string, input: unknown): Promise<any> {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
     return result.value;
   }
@@ -29,6 +30,7 @@ describe('Yima settings through the bridge', () => {
     dir = t.dir;
     cleanup = t.cleanup;
     core = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
+    await invoke('session:signIn', { code: '001', pin: '1111' }); // settings are read signed in
   });
   afterEach(async () => {
     await core.close();

@@ -5,6 +5,7 @@
 import { startCore, type Core, type CoreOptions } from '../../src/core/app/core';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
+import { withNonces } from './approvals';
 
 export interface TestCounter {
   core: Core;
@@ -29,7 +30,7 @@ export async function startCounter(dataDir: string, options: Partial<CoreOptions
     ...options,
   });
   const invoke = async (channel: string, input: unknown): Promise<any> => {
-    const result = await core.dispatch(channel, input, { role: 'cashier' });
+    const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
     if (!result.ok) throw Object.assign(new Error(`${channel}: ${result.error.code} ${result.error.message}`), result.error);
     return result.value;
   };

@@ -25,6 +25,7 @@ import { appendEvent } from '../ledger/events';
 import { checkLedgerFile, ensureLedgerIdentity } from '../ledger/identity';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
+import { createApprovalNonces } from '../operators/approval-nonces';
 import { DEFAULT_OPERATORS, ensureDefaultOperators, operatorsWithDefaultPin, requireRole, verifyPin } from '../operators/operators';
 import type { SecretCipher } from '../secrets/cipher';
 import { SecretStore } from '../secrets/store';
@@ -529,6 +530,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     simulatorUrl: trainingGateway.url,
   });
 
+  const approvals = createApprovalNonces(now);
   const handlers: Handlers = {
     'app:info': () => info(),
     'app:health': () => health(),
@@ -597,6 +599,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ...receiptHandlers(receipts, () => backOffice.session.operator?.code ?? null),
     'devices:status': () => [...devices.statuses(), receipts.status()],
     // 交班 also prints the handover report on the receipt printer (a failure is queued, never thrown).
+    'approval:nonce': ({ action, input }) => approvals.issue(action, input),
     'shift:handover': async (input, ctx) => {
       const result = await backOffice.handlers['shift:handover'](input, ctx);
       if (result.shift !== null && receipts.printerConfig !== null) {
@@ -642,7 +645,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     db,
     bus,
     handlers,
-    dispatch: createDispatcher(handlers, logger),
+    dispatch: createDispatcher(handlers, logger, { approvals, signedIn: () => backOffice.session.operator !== null }),
     secrets,
     logger,
     ledgerPath,

@@ -4,6 +4,8 @@ import type { CallContext, Handlers, Result } from '../../shared/ipc/types';
 import { AppError, type ErrorInfo } from '../../shared/errors';
 import { ledgerErrorOf } from '../ledger/errors';
 import type { Logger } from '../util/logger';
+import { isApprovedChannel } from '../../shared/ipc/approvals';
+import type { ApprovalNonces } from '../operators/approval-nonces';
 
 export type Dispatch = (channel: unknown, input: unknown, ctx: CallContext) => Promise<Result<unknown>>;
 
@@ -13,8 +15,19 @@ export type Dispatch = (channel: unknown, input: unknown, ctx: CallContext) => P
  * strips) the output, and wraps everything in the `{ ok, value } | { ok: false, error }` envelope.
  * SQLite's own failures (disk full, lock held, damaged file) become DISK_FULL / LEDGER_BUSY /
  * LEDGER_CORRUPT; other unexpected exceptions become `INTERNAL` with their stack in the log only.
+ * A channel that carries approvals runs only after each approval's single-use nonce, issued for this
+ * channel and these inputs, is used up (`approvals`; without it such channels are refused); reads
+ * marked `signedIn` need a signed-in operator.
  */
-export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
+export interface DispatcherGuards {
+  /** Single-use approval nonces; without them channels that carry approvals are refused. */
+  approvals?: ApprovalNonces;
+  /** Whether an operator is signed in at this counter (channels marked `signedIn` need one). */
+  signedIn?: () => boolean;
+}
+
+export function createDispatcher(handlers: Handlers, logger: Logger, guards: DispatcherGuards = {}): Dispatch {
+  const { approvals, signedIn } = guards;
   return async (channel, rawInput, ctx) => {
     if (!isChannelName(channel)) {
       return fail({ code: 'UNKNOWN_CHANNEL', message: `no such channel: ${String(channel).slice(0, 64)}` });
@@ -23,6 +36,9 @@ export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
     const output = outputFor(spec, ctx.role);
     if (output === null) {
       return fail({ code: 'FORBIDDEN', message: `the ${ctx.role} window may not call ${channel}` });
+    }
+    if (spec.signedIn === true && signedIn?.() !== true) {
+      return fail({ code: 'PIN_REQUIRED', message: `${channel}: sign in at the counter first` });
     }
     const parsed = spec.input.safeParse(rawInput);
     if (!parsed.success) {
@@ -35,6 +51,10 @@ export function createDispatcher(handlers: Handlers, logger: Logger): Dispatch {
       });
     }
     try {
+      if (isApprovedChannel(channel)) {
+        if (approvals === undefined) throw new AppError('APPROVAL_INVALID', `${channel}: approvals are not accepted here`);
+        approvals.consume(channel, parsed.data);
+      }
       const handler = handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
       const value: unknown = await handler(parsed.data, ctx);
       // The full output first (strips what the contract does not declare), then the role's view.

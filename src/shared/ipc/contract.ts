@@ -7,6 +7,7 @@
  * the customer display only the read-only channels marked `display`.
  */
 import { z } from 'zod';
+import { APPROVED_CHANNELS } from './approvals';
 import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
 import { PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
 import { FenSchema, MemoSchema, MerOrderNoSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TenderSchema, TrainingScriptSchema } from '../domain';
@@ -49,6 +50,8 @@ export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
    * to the display by the dispatcher.
    */
   readonly displayOutput?: z.ZodType;
+  /** Reads and exports of the shop's records: refused (PIN_REQUIRED) unless an operator is signed in. */
+  readonly signedIn?: true;
   readonly summary: string;
 }
 
@@ -183,6 +186,12 @@ export const channels = {
     access: ['cashier'],
     summary: 'Diagnostics zip for the installer (supervisor PIN): last logs, health, versions, settings without secrets, ledger integrity check and counts — never the ledger or a key.',
   }),
+  'approval:nonce': channel({
+    input: z.object({ action: z.enum(APPROVED_CHANNELS), input: z.unknown() }).strict(),
+    output: z.object({ nonce: z.string(), expiresAt: z.number() }),
+    access: ['cashier'],
+    summary: 'A single-use nonce for one approval of exactly this action with exactly these inputs (approvals left out); expires after 2 minutes.',
+  }),
   'app:status': channel({
     input: NoInput,
     output: StatusReportSchema,
@@ -237,7 +246,7 @@ export const channels = {
         reason: z.string().trim().min(2).max(200),
         /** Settled as paid (QR): the wallet the customer paid with, as the supervisor verified it. */
         payType: PayTypeSchema.optional(),
-        supervisor: z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict(),
+        supervisor: ApprovalSchema,
       })
       .strict(),
     output: PaymentViewSchema,
@@ -289,6 +298,7 @@ export const channels = {
   'shift:list': channel({
     input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
     output: z.array(ShiftSchema),
+    signedIn: true,
     access: ['cashier'],
     summary: 'Past handovers (交班) that ended on a business day, optionally of one operator, with their stored reports (reopen, reprint).',
   }),
@@ -302,12 +312,14 @@ export const channels = {
       .strict()
       .refine((q) => q.code !== undefined || q.day !== undefined, 'give a code (trace / order number) or a day'),
     output: z.array(TransactionRowSchema),
+    signedIn: true,
     access: ['cashier'],
     summary: 'Refund desk: find payments by sysTrace, order number or a scanned code, or by day (+ amount).',
   }),
   'refund:detail': channel({
     input: z.object({ paymentId: z.number().int().positive() }).strict(),
     output: PaymentDetailSchema,
+    signedIn: true,
     access: ['cashier'],
     summary: 'Paid, refunded, in flight, remaining, each refund and the full event history of one payment.',
   }),
@@ -352,12 +364,14 @@ export const channels = {
       })
       .strict(),
     output: z.object({ rows: z.array(TransactionRowSchema), nextCursor: z.number().int().nullable() }),
+    signedIn: true,
     access: ['cashier'],
     summary: 'One page of a day\'s transactions (keyset paging), with filters and search.',
   }),
   'ledger:refunds': channel({
     input: z.object({ day: DaySchema }).strict(),
     output: z.array(ReportRefundSchema),
+    signedIn: true,
     access: ['cashier'],
     summary: 'The refunds booked on a day (newest first), with the trace and order number of their payment.',
   }),
@@ -370,6 +384,7 @@ export const channels = {
   'day:report': channel({
     input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
     output: z.object({ report: SettlementReportSchema, closed: ClosedDaySchema.nullable(), addendum: LateSettlementsSchema.nullable() }),
+    signedIn: true,
     access: ['cashier'],
     summary: 'End-of-day reconciliation: live report, or the frozen one once the day is closed (with its addendum: items that settled after the close).',
   }),
@@ -394,12 +409,14 @@ export const channels = {
   'day:export': channel({
     input: z.object({ day: DaySchema, format: z.enum(['csv', 'xlsx']), lang: z.enum(['zh', 'en']).optional() }).strict(),
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
+    signedIn: true,
     access: ['cashier'],
     summary: 'The day report as CSV or XLSX (the frozen report for a closed day).',
   }),
   'operators:list': channel({
     input: NoInput,
     output: z.array(OperatorViewSchema),
+    signedIn: true,
     access: ['cashier'],
     summary: 'Operators (never their PIN hashes).',
   }),
@@ -421,6 +438,7 @@ export const channels = {
   'settings:get': channel({
     input: NoInput,
     output: SettingsViewSchema,
+    signedIn: true,
     access: ['cashier'],
     summary: 'Everything configurable, with secrets as hasValue + masked suffix only.',
   }),

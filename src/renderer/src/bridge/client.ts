@@ -6,6 +6,7 @@
 import type { ChannelName } from '../../../shared/ipc/contract';
 import type { ChannelInput, ChannelOutput, PosBridge } from '../../../shared/ipc/types';
 import type { ErrorInfo } from '../../../shared/errors';
+import { withApprovalNonces } from '../../../shared/ipc/approvals';
 import { createWsBridge } from './ws-client';
 
 declare global {
@@ -42,8 +43,13 @@ export function setBridge(next: PosBridge | null): void {
   bridge = next;
 }
 
+/**
+ * Calls a channel. An input carrying an approval (supervisor code + PIN) first gets a single-use
+ * nonce per approval, issued by the core for exactly this action and these inputs.
+ */
 export async function call<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
-  const result = await getBridge().invoke(channel, input);
+  const bound = (await withApprovalNonces(channel, input, async (action, subject) => (await call('approval:nonce', { action, input: subject })).nonce)) as ChannelInput<C>;
+  const result = await getBridge().invoke(channel, bound);
   if (!result.ok) throw new BridgeError(result.error);
   return result.value;
 }
