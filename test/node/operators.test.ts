@@ -18,7 +18,7 @@ import {
   verifyPin,
   type Role,
 } from '../../src/core/operators/operators';
-import { hashPin, parsePinHash, verifyPinHash } from '../../src/core/operators/pin';
+import { hashPin, parsePinHash, PIN_SCRYPT, verifyPinHash } from '../../src/core/operators/pin';
 import { endShift, getOpenShift, startShift } from '../../src/core/operators/shifts';
 import { AppError } from '../../src/shared/errors';
 import { tempDir } from '../support/temp';
@@ -356,5 +356,16 @@ describe('shifts', () => {
     expect(syncCodeOf(() => endShift(db, shift.id, T0 + 20_000))).toBe('INVALID_STATE');
     const types = listEvents(db, 'operator', 1).map((e) => e.type);
     expect(types).toEqual(['created', 'shift_started', 'shift_started', 'shift_ended']);
+  });
+});
+
+describe('the published training PINs', () => {
+  it('each precomputed hash is its PIN\'s, with today\'s scrypt parameters, and no other PIN matches it', async () => {
+    for (const def of DEFAULT_OPERATORS) {
+      expect(await verifyPinHash(def.pin, def.pinHash), def.code).toBe(true);
+      expect(await verifyPinHash(def.pin === '1111' ? '1112' : '1111', def.pinHash), def.code).toBe(false);
+      expect(parsePinHash(def.pinHash)).toMatchObject({ N: PIN_SCRYPT.N, r: PIN_SCRYPT.r, p: PIN_SCRYPT.p });
+    }
+    expect(new Set(DEFAULT_OPERATORS.map((d) => d.pinHash)).size).toBe(DEFAULT_OPERATORS.length);
   });
 });

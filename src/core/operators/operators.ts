@@ -59,11 +59,20 @@ function locksInARow(db: Db, operatorId: number): number {
  * Operators created on a fresh ledger so training works out of the box. The app shows these PINs as
  * training defaults and asks the merchant to change them.
  */
-export const DEFAULT_OPERATORS: readonly { code: string; name: string; role: Role; pin: string }[] = [
-  { code: '001', name: '收银员', role: 'cashier', pin: '1111' },
-  { code: '800', name: '主管', role: 'supervisor', pin: '8888' },
-  { code: '900', name: '店长', role: 'manager', pin: '9999' },
+export const DEFAULT_OPERATORS: readonly { code: string; name: string; role: Role; pin: string; pinHash: string }[] = [
+  // The published PINs' hashes are computed once and written here (PIN_SCRYPT parameters, a fixed salt
+  // per operator): a salt protects a secret PIN, and these are public. So the first start does not
+  // spend three scrypts, and checking a still-published PIN is a string comparison (a test proves
+  // each hash is its PIN's). A PIN set later gets a fresh random salt as always.
+  { code: '001', name: '收银员', role: 'cashier', pin: '1111', pinHash: 'scrypt$32768$8$1$rS+SmYpSthskk0HH8Atl+w==$lKub5reubox5Vsxr6/LfEIH1TNFuvz8puEmMBmpLOG8=' },
+  { code: '800', name: '主管', role: 'supervisor', pin: '8888', pinHash: 'scrypt$32768$8$1$Vg7kfmRpXQVh1DNjymINKQ==$DvmdQyObYhZIAhyn6RYAKoklktTMRbUUmQL73jdQRt8=' },
+  { code: '900', name: '店长', role: 'manager', pin: '9999', pinHash: 'scrypt$32768$8$1$Hnj5xVhK2bcglbuthEMBoA==$yX+yybTs01KkjVJGAr1VX5EJ7OXA4GwMfFNjyaHYNSA=' },
 ];
+
+/** The published PIN a stored hash is the precomputed hash of, if it is one of them. */
+function publishedPinOf(hash: string): string | undefined {
+  return DEFAULT_OPERATORS.find((def) => def.pinHash === hash)?.pin;
+}
 
 const CODE_PATTERN = /^[0-9A-Za-z]{1,16}$/;
 const MAX_NAME_LENGTH = 40;
@@ -281,7 +290,8 @@ export async function verifyPin(db: Db, code: string, pin: string, now: number, 
     throw wrong();
   }
   if (before.locked_until !== null && before.locked_until > now) throw locked(before.locked_until);
-  const matches = await verifyPinHash(pin, before.pin_hash);
+  const published = publishedPinOf(before.pin_hash);
+  const matches = published !== undefined ? pin === published : await verifyPinHash(pin, before.pin_hash);
 
   // The hash ran outside the transaction (it is async); re-read and decide on the current row. The
   // outcome is thrown only after commit, so a failed attempt is really counted.
@@ -335,13 +345,11 @@ export async function verifyPin(db: Db, code: string, pin: string, now: number, 
  * On a ledger with no operators at all, creates DEFAULT_OPERATORS (manager 900, supervisor 800,
  * cashier 001) and resolves true; otherwise does nothing and resolves false.
  */
-export async function ensureDefaultOperators(db: Db, now: number): Promise<boolean> {
+export function ensureDefaultOperators(db: Db, now: number): Promise<boolean> {
   const count = (): number => (db.prepare('SELECT COUNT(*) AS n FROM operators').get() as { n: number }).n;
-  if (count() > 0) return false;
-  // One after another: each scrypt takes ~32 MiB, three at once would triple the peak.
-  const hashes: string[] = [];
-  for (const op of DEFAULT_OPERATORS) hashes.push(await hashPin(op.pin));
-  return db
+  if (count() > 0) return Promise.resolve(false);
+  const hashes = DEFAULT_OPERATORS.map((op) => op.pinHash);
+  const created = db
     .transaction((): boolean => {
       if (count() > 0) return false;
       DEFAULT_OPERATORS.forEach((op, i) => {
@@ -360,17 +368,19 @@ export async function ensureDefaultOperators(db: Db, now: number): Promise<boole
       return true;
     })
     .immediate();
+  return Promise.resolve(created);
 }
 
 /**
  * Codes of active default operators (DEFAULT_OPERATORS) whose PIN is still the published default, so
- * the app can insist they be changed before live use. Costs one scrypt per such operator (~0.1 s).
+ * the app can insist they be changed before live use. A still-published hash is a string comparison;
+ * any other costs one scrypt (a PIN re-set to the published one gets a fresh salt).
  */
 export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
   const still: string[] = [];
   for (const def of DEFAULT_OPERATORS) {
     const row = rowByCode(db, def.code);
-    if (row !== undefined && row.active === 1 && (await verifyPinHash(def.pin, row.pin_hash))) still.push(def.code);
+    if (row !== undefined && row.active === 1 && (row.pin_hash === def.pinHash || (await verifyPinHash(def.pin, row.pin_hash)))) still.push(def.code);
   }
   return still;
 }
@@ -380,7 +390,7 @@ export function operatorsWithDefaultPinSync(db: Db, skip: readonly string[] = []
   return DEFAULT_OPERATORS.filter((def) => {
     if (skip.includes(def.code)) return false;
     const row = rowByCode(db, def.code);
-    return row !== undefined && row.active === 1 && verifyPinHashSync(def.pin, row.pin_hash);
+    return row !== undefined && row.active === 1 && (row.pin_hash === def.pinHash || verifyPinHashSync(def.pin, row.pin_hash));
   }).map((def) => def.code);
 }
 
