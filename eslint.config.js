@@ -21,8 +21,12 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
       eqeqeq: ['error', 'always'],
+      // A switch over a union names every member (or has a default that says why): a new status or
+      // gateway cannot fall through silently.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
   },
+
   {
     files: ['src/shared/**/*.{ts,tsx}'],
     rules: {
