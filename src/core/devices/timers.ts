@@ -1,10 +1,12 @@
-/** Injectable timers, so device timeouts and backoff can be driven by tests. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Timers } from '../util/time';
 
-/** Node's timers. */
+/** One timers type for the whole core (src/core/util/time.ts); re-exported for the device modules. */
+export type { Timers } from '../util/time';
+
+/**
+ * Node's timers, referenced (unlike util/time's `realTimers`, which are unref'd so a pending query
+ * never keeps a finished process alive): a device timeout must fire even when nothing else is pending.
+ */
 export const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
