@@ -54,6 +54,23 @@ export default tseslint.config(
     },
   },
   {
+    // The money core is gateway-neutral: gateways and devices plug in through src/core/payments/port.ts.
+    files: ['src/core/payments/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronBan, reactBan],
+          patterns: [
+            { group: ['electron/*'], message: 'src/core never imports electron (layer rule).' },
+            { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'src/core imports only src/shared and itself.' },
+            { group: ['**/gateways/**', '**/devices/**'], message: 'src/core/payments is gateway-neutral: gateways and devices are adapters behind the port (payments/port.ts).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/renderer/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [

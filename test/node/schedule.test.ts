@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_SCHEDULE, nextLiveQueryDelay, scheduleProblems, type PollingSchedule } from '../../src/core/engine/schedule';
+import { backoffDelay, DEFAULT_SCHEDULE, nextLiveQueryDelay, scheduleProblems, type PollingSchedule } from '../../src/core/payments/schedule';
 
 describe('the default polling schedule (PRODUCT.md §1)', () => {
   it('is 3 s first, 2 s for 60 s, then 5 s', () => {

@@ -11,8 +11,10 @@ import { applyProvisioningFile, BPC_KEY, HQ_KEY } from '../config/provisioning';
 import { createUndiciSyncTransport, SyncPusher, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { HqSettingsSchema } from '../../shared/settings';
 import { CardPayments } from '../engine/card-payments';
-import { PaymentEngine, type FaultPoint } from '../engine/payment-engine';
-import type { PollingSchedule } from '../engine/schedule';
+import { PaymentEngine, type FaultPoint } from '../payments/engine';
+import { GatewayRegistry } from '../payments/registry';
+import type { PollingSchedule } from '../payments/schedule';
+import { bpcGatewayEntry } from '../gateways/bpc/adapter';
 import { BpcClient, type BpcSecurityEvent } from '../gateways/bpc/client';
 import { notificationTraces, startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
 import type { BpcNotification } from '../gateways/bpc/wire';
@@ -340,7 +342,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   const engine = new PaymentEngine({
     db,
-    gateway: (m) => (m === 'training' ? trainingClient : getChargingClient()),
+    gateways: new GatewayRegistry([bpcGatewayEntry((m) => (m === 'training' ? trainingClient : getChargingClient()))]),
     mode,
     now,
     timers: options.timers ?? realTimers,

@@ -8,7 +8,7 @@ import { appendEvent } from '../ledger/events';
 import { getPayment, insertPaymentIntent, isFinal, listOpenPayments, updatePayment, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
 import { maskPanText, type Logger } from '../util/logger';
 import { businessDay } from '../util/time';
-import { newOrderNumber } from './payment-engine';
+import { newOrderNumber } from '../payments/order-number';
 
 export interface CardPaymentDeps {
   db: Db;
