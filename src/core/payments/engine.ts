@@ -46,10 +46,10 @@ export interface EngineDeps {
 
 /**
  * Named points of a payment / refund where the crash tests kill the process: before F leaves, after F
- * left, after F's answer was written; before R's "sent" marker, after R was answered but before the
- * answer is written, and after a J answer was written.
+ * left, after F's answer was written; before R's "sent" marker, after the marker but before R leaves,
+ * after R was answered but before the answer is written, and after a J answer was written.
  */
-export type FaultPoint = 'before-send' | 'after-send' | 'after-answer' | 'refund-before-send' | 'refund-after-answer' | 'refund-after-query';
+export type FaultPoint = 'before-send' | 'after-send' | 'after-answer' | 'refund-before-send' | 'refund-marked' | 'refund-after-answer' | 'refund-after-query';
 
 export interface CreatePaymentInput {
   amountFen: number;
@@ -312,6 +312,7 @@ export class PaymentEngine {
     try {
       // The durable "R sent" marker: from this commit on, R may have reached the bank.
       this.journal.patchRefund(refund.id, { sentAt: this.deps.now() });
+      this.deps.faultPoint?.('refund-marked');
       try {
         result = await refundVia(this.gatewayOf(payment)).refund({
           refundNo: refund.refundNo,
