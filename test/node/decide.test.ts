@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  decideCardSale,
+  type CardSaleDecision,
+  type CardSaleStimulus,
   decidePayment,
   decideRefund,
   type PaymentDecision,
@@ -10,6 +13,7 @@ import {
   type RefundStimulus,
 } from '../../src/core/payments/decide';
 import type { GatewayOutcome } from '../../src/core/payments/port';
+import type { PaymentStatus } from '../../src/shared/domain';
 
 /**
  * The decision table of the money core: every (state, stimulus) row the engine relies on, one line
@@ -148,5 +152,32 @@ describe('decision table: refunds', () => {
   it('a lost R answer names when R left (the evidence for the supervisor)', () => {
     const decision = decideRefund(sentRefund(), refundAnswer(TIMEOUT));
     expect(decision).toMatchObject({ respMsg: expect.stringContaining('R left at 2026-01-02T03:04:05.000Z and its answer was lost (timeout: no answer in 15000 ms)') });
+  });
+});
+
+type CardRow = [name: string, status: PaymentStatus, stimulus: CardSaleStimulus, expected: Partial<CardSaleDecision> & { next: CardSaleDecision['next'] }];
+const APPROVED: GatewayOutcome = { kind: 'success', answer: { code: '00', message: '交易成功', reference: '12345678-000001-000123-REF1' } };
+const DECLINED: GatewayOutcome = { kind: 'failed', answer: { code: '51', message: '余额不足' } };
+const SILENT: GatewayOutcome = { kind: 'transport_unknown', reason: 'answer_timeout', detail: 'no answer', delivered: true };
+const UNSENT: GatewayOutcome = { kind: 'transport_unknown', reason: 'disconnected', detail: 'port closed', delivered: false };
+const NOT_THIS_SALE: GatewayOutcome = { kind: 'unknown', answer: { code: '00', message: "the terminal's last transaction is not this sale" } };
+
+const cardRows: CardRow[] = [
+  ['sale approved → paid with the terminal reference', 'created', { on: 'created', outcome: APPROVED }, { next: 'record', status: 'paid', respCode: '00', reference: '12345678-000001-000123-REF1', then: 'end' }],
+  ['sale declined → failed with the terminal code', 'created', { on: 'created', outcome: DECLINED }, { next: 'record', status: 'failed', respCode: '51', respMsg: '余额不足' }],
+  ['no final answer after sending → 状态未明, ask for the last transaction (never resend)', 'created', { on: 'created', outcome: SILENT }, { next: 'record', status: 'unknown', then: 'query' }],
+  ['not a byte sent → failed, nothing charged', 'created', { on: 'created', outcome: UNSENT }, { next: 'record', status: 'failed', respMsg: 'not sent to the terminal (disconnected); nothing was charged' }],
+  ['last transaction is this sale → paid', 'unknown', { on: 'answer', outcome: APPROVED }, { next: 'record', status: 'paid', then: 'end' }],
+  ['last transaction is another sale → stays 状态未明 (never guessed failed)', 'unknown', { on: 'answer', outcome: NOT_THIS_SALE }, { next: 'record', status: 'unknown', respCode: undefined }],
+  ['last-transaction query unanswered → stays 状态未明', 'unknown', { on: 'answer', outcome: SILENT }, { next: 'record', status: 'unknown', respMsg: 'terminal did not answer the last-transaction query (answer_timeout)' }],
+  ['answer on an ended sale → nothing', 'paid', { on: 'answer', outcome: APPROVED }, { next: 'none' }],
+  ['resume a sale that never got an answer → 状态未明, ask the terminal', 'created', { on: 'resume' }, { next: 'record', status: 'unknown', then: 'query' }],
+  ['resume a sale already 状态未明 → ask the terminal', 'unknown', { on: 'resume' }, { next: 'query' }],
+];
+
+describe('decision table: card sales', () => {
+  it.each(cardRows)('%s', (_name, status, stimulus, expected) => {
+    const decision = decideCardSale(status, stimulus);
+    for (const [field, value] of Object.entries(expected)) expect((decision as Record<string, unknown>)[field], field).toEqual(value);
   });
 });

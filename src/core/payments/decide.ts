@@ -210,3 +210,53 @@ export function decideRefund(state: RefundState, stimulus: RefundStimulus): Refu
   }
   return { next: 'record', ...d, then: isFinalRefund(d.status) ? 'end' : 'query' };
 }
+
+// ------------------------------------------------------------------ card sales
+
+export type CardSaleStimulus =
+  /** The sale request's answer. */
+  | { on: 'created'; outcome: GatewayOutcome }
+  /** The last-transaction query's answer. */
+  | { on: 'answer'; outcome: GatewayOutcome }
+  /** Start-up found the sale unfinished. */
+  | { on: 'resume' };
+
+export type CardSaleDecision =
+  | { next: 'record'; status: PaymentStatus; respCode?: string; respMsg?: string; reference?: string; then: 'query' | 'end' }
+  | { next: 'query' }
+  | { next: 'none' };
+
+/**
+ * Card sales (serial digest §2c): only an approved sale, or a last transaction that positively
+ * matches it, is paid; a sale without a final answer is 状态未明 and the terminal is asked for its last
+ * transaction; the sale is never sent again and the app never guesses it failed.
+ */
+export function decideCardSale(status: PaymentStatus, stimulus: CardSaleStimulus): CardSaleDecision {
+  if (stimulus.on === 'resume') {
+    if (isFinalPayment(status)) return { next: 'none' };
+    if (status === 'created') return { next: 'record', status: 'unknown', respMsg: 'the app stopped during the card sale; asking the terminal', then: 'query' };
+    return { next: 'query' };
+  }
+  const { outcome } = stimulus;
+  if (stimulus.on === 'answer') {
+    if (isFinalPayment(status)) return { next: 'none' };
+    if (outcome.kind === 'success') return { next: 'record', status: 'paid', respCode: outcome.answer.code, respMsg: outcome.answer.message, ...refOf(outcome.answer.reference), then: 'end' };
+    const respMsg = outcome.kind === 'transport_unknown' ? `terminal did not answer the last-transaction query (${outcome.reason})` : outcome.answer.message;
+    return { next: 'record', status: 'unknown', respMsg, then: 'end' };
+  }
+  switch (outcome.kind) {
+    case 'success':
+      return { next: 'record', status: 'paid', respCode: outcome.answer.code, respMsg: outcome.answer.message, ...refOf(outcome.answer.reference), then: 'end' };
+    case 'failed':
+    case 'rejected':
+      return { next: 'record', status: 'failed', respCode: outcome.answer.code, respMsg: outcome.answer.message, then: 'end' };
+    case 'transport_unknown':
+      // Not a byte reached the terminal: nothing was charged.
+      if (!outcome.delivered) return { next: 'record', status: 'failed', respMsg: `not sent to the terminal (${outcome.reason}); nothing was charged`, then: 'end' };
+      return { next: 'record', status: 'unknown', respMsg: `no final answer from the terminal (${outcome.reason}); asking for its last transaction`, then: 'query' };
+    default:
+      return { next: 'record', status: 'unknown', respMsg: `no final answer from the terminal (${outcome.answer.code} ${outcome.answer.message}); asking for its last transaction`, then: 'query' };
+  }
+}
+
+const refOf = (reference: string | undefined): { reference?: string } => (reference === undefined ? {} : { reference });

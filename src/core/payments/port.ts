@@ -73,6 +73,8 @@ export interface OrderRef {
   reference: string;
   amountFen: Fen;
   tradeNo: string;
+  /** When the create request left (ms), for gateways that match "not older than our request". */
+  sentAt?: number;
 }
 
 export interface RefundOrderInput {
@@ -87,6 +89,8 @@ export interface RefundOrderInput {
 
 export interface PaymentGateway {
   readonly capabilities: GatewayCapabilities;
+  /** Throws (e.g. DEVICE_BUSY) when the gateway cannot take a create now; called before the intent is written. */
+  assertReady?(): void;
   /** Creates the order (BPC F). Throws only before anything leaves (no key, no gateway). */
   create(input: CreateOrderInput): Promise<GatewayResult>;
   /** Queries the order (BPC G). */
