@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBpcSimulator, type BpcSimulator } from '../../src/core/simulators/bpc';
-import { startHeadless, type Headless } from '../support/headless';
-import { tempDir } from '../support/temp';
+import { describe, expect, it } from 'vitest';
+import { crashRig } from '../support/crash-rig';
+import type { Headless } from '../support/headless';
 
 /**
  * Crash safety of refunds, as test/e2e/crash.test.ts does for payments: the real engine in a child
@@ -12,9 +10,6 @@ import { tempDir } from '../support/temp';
  * refund, restarted on the same data directory, and must end in the right state — never a second R
  * for the refund, and never a refund lost (one that may have reached the bank stays counted and shown).
  */
-const KEY = 'refund-crash-key-0123456789';
-const MID = '104320170118888';
-
 interface RefundRow {
   id: number;
   refund_no: string;
@@ -24,43 +19,11 @@ interface RefundRow {
 }
 
 describe('refund crash and resume', () => {
-  let sim: BpcSimulator;
-  let data: { dir: string; cleanup: () => void };
-  let children: Headless[] = [];
-
-  beforeEach(async () => {
-    sim = await startBpcSimulator({ key: KEY, mid: MID, defaultScript: { kind: 'manual' } });
-    data = tempDir('refund-crash-');
-    writeFileSync(
-      join(data.dir, 'provisioning.json'),
-      JSON.stringify({
-        bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
-        polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
-        // Live mode is refused while any operator keeps a published training PIN.
-        operators: [
-          { code: '001', pin: '246801' },
-          { code: '800', pin: '813579' },
-          { code: '900', pin: '902468' },
-        ],
-      }),
-    );
-  });
-
-  afterEach(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    children = [];
-    await sim.close();
-    data.cleanup();
-  });
-
-  function start(fault?: string): Headless {
-    const h = startHeadless(['--data', data.dir, '--config', join(data.dir, 'provisioning.json')], fault === undefined ? {} : { CASHIER_FAULT_POINT: fault });
-    children.push(h);
-    return h;
-  }
+  const rig = crashRig({ key: 'refund-crash-key-0123456789', tempPrefix: 'refund-crash-', polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 } });
+  const start = (fault?: string): Headless => rig.start(fault);
 
   function refundRow(): RefundRow {
-    const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
+    const db = new Database(join(rig.dir, 'ledger.sqlite'), { readonly: true });
     const row = db.prepare('SELECT id, refund_no, status, sent_at, sys_trace FROM refunds ORDER BY id DESC LIMIT 1').get() as RefundRow;
     db.close();
     return row;
@@ -73,7 +36,7 @@ describe('refund crash and resume', () => {
     expect(ready.info.mode, ready.info.modeReason).toBe('live');
     first.send({ op: 'create', amountFen: 5000 });
     const created = await first.next((l) => l.reply?.status === 'qr_issued');
-    expect(sim.pay(created.reply.sysTrace as string)).toBe(true);
+    expect(rig.sim.pay(created.reply.sysTrace as string)).toBe(true);
     await first.next((l) => l.update?.id === created.reply.id && l.update.status === 'paid', 30_000);
     first.send({ op: 'refund', paymentId: created.reply.id, amountFen: 1234 });
     const exit = await first.exited;
@@ -98,7 +61,7 @@ describe('refund crash and resume', () => {
     throw new Error('refund did not settle after restart');
   }
 
-  const rCount = (refundNo: string): number => sim.countRequests('R', (b) => b.tradeNo === refundNo);
+  const rCount = (refundNo: string): number => rig.sim.countRequests('R', (b) => b.tradeNo === refundNo);
 
   it('killed before the "R sent" marker: on restart the refund ends failed (nothing refunded), and no R was ever sent', async () => {
     const { row } = await crashAt('refund-before-send');
@@ -106,7 +69,7 @@ describe('refund crash and resume', () => {
     expect(rCount(row.refund_no)).toBe(0);
     expect(await restartAndWait(row.id, (r) => r.status !== 'created')).toMatchObject({ status: 'failed', needsSupervisor: false });
     expect(rCount(row.refund_no)).toBe(0);
-    expect(sim.countRequests('R')).toBe(0);
+    expect(rig.sim.countRequests('R')).toBe(0);
   });
 
   it('killed after the marker, before R left: 状态未明 for a supervisor (R may have left), and R is never sent', async () => {
@@ -117,7 +80,7 @@ describe('refund crash and resume', () => {
     expect(await restartAndWait(row.id, (r) => r.status !== 'created')).toMatchObject({ status: 'unknown', needsSupervisor: true });
     // Give a resumed engine time to (wrongly) resend: it must not.
     await new Promise((r) => setTimeout(r, 500));
-    expect(sim.countRequests('R')).toBe(0);
+    expect(rig.sim.countRequests('R')).toBe(0);
   });
 
   it('killed after R was answered but before the answer was written: not lost (状态未明 for a supervisor, counted), exactly one R', async () => {
@@ -128,38 +91,38 @@ describe('refund crash and resume', () => {
     const settled = await restartAndWait(row.id, (r) => r.status !== 'created');
     expect(settled).toMatchObject({ status: 'unknown', needsSupervisor: true });
     expect(rCount(row.refund_no)).toBe(1);
-    expect(sim.countRequests('R')).toBe(1);
+    expect(rig.sim.countRequests('R')).toBe(1);
   });
 
   it('killed while J is polling: on restart J resumes and the refund ends succeeded, exactly one R', async () => {
-    sim.scriptNextRefund({ kind: 'unknown_then', queries: 4, then: 'success' });
+    rig.sim.scriptNextRefund({ kind: 'unknown_then', queries: 4, then: 'success' });
     const { row } = await crashAt('refund-after-query');
     expect(row.sys_trace).not.toBeNull();
     expect(row.status).toBe('unknown');
-    const jBefore = sim.countRequests('J');
+    const jBefore = rig.sim.countRequests('J');
     expect(jBefore).toBe(1);
     expect(await restartAndWait(row.id, (r) => r.status === 'succeeded')).toMatchObject({ status: 'succeeded' });
-    expect(sim.countRequests('J')).toBeGreaterThan(jBefore);
+    expect(rig.sim.countRequests('J')).toBeGreaterThan(jBefore);
     expect(rCount(row.refund_no)).toBe(1);
-    expect(sim.countRequests('R')).toBe(1);
+    expect(rig.sim.countRequests('R')).toBe(1);
   });
 
   it('killed while J is polling (plain SIGKILL from outside, no fault hook): resumes and ends succeeded, exactly one R', async () => {
-    sim.scriptNextRefund({ kind: 'unknown_then', queries: 6, then: 'success' });
+    rig.sim.scriptNextRefund({ kind: 'unknown_then', queries: 6, then: 'success' });
     const first = start();
     await first.next((l) => l.ready === true, 60_000);
     first.send({ op: 'create', amountFen: 800 });
     const created = await first.next((l) => l.reply?.status === 'qr_issued');
-    sim.pay(created.reply.sysTrace as string);
+    rig.sim.pay(created.reply.sysTrace as string);
     await first.next((l) => l.update?.id === created.reply.id && l.update.status === 'paid', 30_000);
     first.send({ op: 'refund', paymentId: created.reply.id, amountFen: 800 });
     const refund = await first.next((l) => l.refundReply !== undefined);
     expect(refund.refundReply.status).toBe('unknown');
-    for (let i = 0; i < 100 && sim.countRequests('J') < 1; i += 1) await new Promise((r) => setTimeout(r, 50));
-    expect(sim.countRequests('J')).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 100 && rig.sim.countRequests('J') < 1; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(rig.sim.countRequests('J')).toBeGreaterThanOrEqual(1);
     first.child.kill('SIGKILL');
     await first.exited;
     expect(await restartAndWait(refund.refundReply.id as number, (r) => r.status === 'succeeded')).toMatchObject({ status: 'succeeded' });
-    expect(sim.countRequests('R')).toBe(1);
+    expect(rig.sim.countRequests('R')).toBe(1);
   });
 });

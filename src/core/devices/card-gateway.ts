@@ -13,6 +13,7 @@ import type {
   OrderRef,
   PaymentGateway,
 } from '../payments/port';
+import { adapterPerClient } from '../payments/registry';
 import { maskPanText } from '../util/logger';
 import type { CardOperationRecord, CardResult, CardTerminalClient } from './card-terminal';
 import { AppError } from '../../shared/errors';
@@ -82,21 +83,8 @@ export class CardTerminalGateway implements PaymentGateway {
 
 /** The registry entry of the card terminal: the connected terminal (throws NOT_CONFIGURED / DEVICE_DISCONNECTED). */
 export function cardGatewayEntry(terminal: (mode: AppMode) => CardTerminalClient, now: () => number): GatewayEntry {
-  const adapters = new WeakMap<CardTerminalClient, CardTerminalGateway>();
-  return {
-    id: CARD_GATEWAY_ID,
-    tender: 'card',
-    capabilities: CARD_CAPABILITIES,
-    forMode(mode) {
-      const client = terminal(mode);
-      let adapter = adapters.get(client);
-      if (adapter === undefined) {
-        adapter = new CardTerminalGateway(client, now);
-        adapters.set(client, adapter);
-      }
-      return adapter;
-    },
-  };
+  const adapterOf = adapterPerClient((client: CardTerminalClient) => new CardTerminalGateway(client, now));
+  return { id: CARD_GATEWAY_ID, tender: 'card', capabilities: CARD_CAPABILITIES, forMode: (mode) => adapterOf(terminal(mode)) };
 }
 
 /** What the journal records as "sent" before the first byte of a money request (the event data). */

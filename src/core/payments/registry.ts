@@ -40,3 +40,19 @@ export class GatewayRegistry {
     return entry;
   }
 }
+
+/**
+ * One adapter per client object, made on first use: for registry entries whose client may be replaced
+ * (the live BPC client after a Settings change, a reconnected terminal).
+ */
+export function adapterPerClient<C extends object, G extends PaymentGateway>(make: (client: C) => G): (client: C) => G {
+  const adapters = new WeakMap<C, G>();
+  return (client) => {
+    let adapter = adapters.get(client);
+    if (adapter === undefined) {
+      adapter = make(client);
+      adapters.set(client, adapter);
+    }
+    return adapter;
+  };
+}

@@ -15,6 +15,7 @@ import type {
   PaymentGateway,
   RefundOrderInput,
 } from '../../payments/port';
+import { adapterPerClient } from '../../payments/registry';
 import { maskRawText } from '../../util/logger';
 import type { BpcClient, BpcResult } from './client';
 import type { BpcPayType } from './wire';
@@ -73,21 +74,8 @@ export class BpcGateway implements PaymentGateway {
 /** The registry entry for BPC: `clientFor(mode)` gives the training or the live client (it may throw). */
 export function bpcGatewayEntry(clientFor: (mode: AppMode) => BpcClient): GatewayEntry {
   // One adapter per client (the live client is replaced when Settings change).
-  const adapters = new WeakMap<BpcClient, BpcGateway>();
-  return {
-    id: BPC_GATEWAY_ID,
-    tender: 'qr',
-    capabilities: BPC_CAPABILITIES,
-    forMode(mode) {
-      const client = clientFor(mode);
-      let adapter = adapters.get(client);
-      if (adapter === undefined) {
-        adapter = new BpcGateway(client);
-        adapters.set(client, adapter);
-      }
-      return adapter;
-    },
-  };
+  const adapterOf = adapterPerClient((client: BpcClient) => new BpcGateway(client));
+  return { id: BPC_GATEWAY_ID, tender: 'qr', capabilities: BPC_CAPABILITIES, forMode: (mode) => adapterOf(clientFor(mode)) };
 }
 
 export function toGatewayResult(result: BpcResult): GatewayResult {
