@@ -13,7 +13,7 @@ import { Journal } from './journal';
 import { newOrderNumber } from './order-number';
 import type { GatewayResult, PaymentGateway } from './port';
 import type { GatewayRegistry } from './registry';
-import { backoffDelay, nextLiveQueryDelay, type PollingSchedule } from './schedule';
+import { nextPaymentDelay, refundQueryDelay, type PollingSchedule } from './schedule';
 import { Scheduler } from './scheduler';
 
 export interface EngineDeps {
@@ -420,10 +420,7 @@ export class PaymentEngine {
   private scheduleRefundQuery(refund: RefundRecord): void {
     if (refund.sysTrace === null) return;
     const k = key('r', refund.id);
-    const attempt = this.clock.nextAttempt(k);
-    const s = this.deps.schedule();
-    const delay = attempt === 0 ? s.firstQueryMs : attempt < 10 ? s.fastIntervalMs : backoffDelay(s, attempt - 10);
-    this.clock.set(k, delay, () => {
+    this.clock.set(k, refundQueryDelay(this.deps.schedule(), this.clock.nextAttempt(k)), () => {
       this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
     });
   }
@@ -488,18 +485,19 @@ export class PaymentEngine {
 
   private scheduleQuery(payment: PaymentRecord, forcedDelay?: number): void {
     if (isFinal(payment.status)) return;
-    const at = this.deps.now();
-    const s = this.deps.schedule();
-    let delay: number;
-    if (forcedDelay !== undefined) delay = forcedDelay;
-    else if (payment.closeRequestedAt !== null || payment.status === 'unknown' || (payment.qrExpiresAt !== null && at >= payment.qrExpiresAt)) {
-      delay = this.clock.nextBackoff(key('p', payment.id));
-    } else {
-      const shownAt = payment.qrExpiresAt !== null ? payment.qrExpiresAt - this.deps.qrValiditySec() * 1000 : payment.createdAt;
-      delay = nextLiveQueryDelay(s, at - shownAt, payment.queryCount);
-      if (payment.qrExpiresAt !== null) delay = Math.min(delay, Math.max(0, payment.qrExpiresAt - at));
-    }
-    this.clock.set(key('p', payment.id), delay, () => void this.tick(payment.id));
+    const k = key('p', payment.id);
+    const next =
+      forcedDelay ??
+      nextPaymentDelay(this.deps.schedule(), {
+        at: this.deps.now(),
+        createdAt: payment.createdAt,
+        qrExpiresAt: payment.qrExpiresAt,
+        qrValidityMs: this.deps.qrValiditySec() * 1000,
+        queryCount: payment.queryCount,
+        closeRequested: payment.closeRequestedAt !== null,
+        unknown: payment.status === 'unknown',
+      });
+    this.clock.set(k, next === 'backoff' ? this.clock.nextBackoff(k) : next, () => void this.tick(payment.id));
   }
 
   /**
