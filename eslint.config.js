@@ -3,6 +3,10 @@ import tseslint from 'typescript-eslint';
 
 const electronBan = { name: 'electron', message: 'src/core and src/shared never import electron (layer rule).' };
 const reactBan = { name: 'react', message: 'only src/renderer uses React (layer rule).' };
+const coreLayerPatterns = [
+  { group: ['electron/*'], message: 'src/core never imports electron (layer rule).' },
+  { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'src/core imports only src/shared and itself.' },
+];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'scripts/**', 'eslint.config.js'] },
@@ -49,9 +53,22 @@ export default tseslint.config(
         'error',
         {
           paths: [electronBan, reactBan],
+          patterns: coreLayerPatterns,
+        },
+      ],
+    },
+  },
+  {
+    // The money core is gateway-neutral: gateways and devices plug in through src/core/payments/port.ts.
+    files: ['src/core/payments/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electronBan, reactBan],
           patterns: [
-            { group: ['electron/*'], message: 'src/core never imports electron (layer rule).' },
-            { group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'src/core imports only src/shared and itself.' },
+            ...coreLayerPatterns,
+            { group: ['**/gateways/**', '**/devices/**'], message: 'src/core/payments is gateway-neutral: gateways and devices are adapters behind the port (payments/port.ts).' },
           ],
         },
       ],

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PaymentEngine, newOrderNumber } from '../src/core/engine/payment-engine';
-import { DEFAULT_SCHEDULE } from '../src/core/engine/schedule';
+import { PaymentEngine, newOrderNumber } from '../src/core/payments/engine';
+import { GatewayRegistry } from '../src/core/payments/registry';
+import { DEFAULT_SCHEDULE } from '../src/core/payments/schedule';
+import { bpcGatewayEntry } from '../src/core/gateways/bpc/adapter';
 import { BpcClient } from '../src/core/gateways/bpc/client';
 import { signBpcBody } from '../src/core/gateways/bpc/sign';
 import { startNotifyListener, type NotifyListener } from '../src/core/gateways/bpc/notify-listener';
@@ -43,7 +45,7 @@ function makeEngine(onPayment: (p: PaymentRecord) => void, options: { stopped?: 
   const client = new BpcClient({ merchant: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001' }, getKey: () => KEY });
   const engine = new PaymentEngine({
     db,
-    gateway: () => client,
+    gateways: new GatewayRegistry([bpcGatewayEntry(() => client)]),
     mode: () => 'live',
     now: Date.now,
     timers: realTimers,

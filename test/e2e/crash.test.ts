@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startBpcSimulator, type BpcSimulator } from '../../src/core/simulators/bpc';
-import { startHeadless, type Headless } from '../support/headless';
+import { describe, expect, it } from 'vitest';
+import { crashRig } from '../support/crash-rig';
+import type { Headless } from '../support/headless';
 import { tempDir } from '../support/temp';
 
 /**
@@ -11,47 +10,12 @@ import { tempDir } from '../support/temp';
  * provisioning file). It is SIGKILLed at several points of a payment, restarted on the same data
  * directory, and must end in the right state — with never more than one F for the sale.
  */
-const KEY = 'crash-test-key-0123456789';
-const MID = '104320170118888';
-
 describe('crash and resume', () => {
-  let sim: BpcSimulator;
-  let data: { dir: string; cleanup: () => void };
-  let children: Headless[] = [];
-
-  beforeEach(async () => {
-    sim = await startBpcSimulator({ key: KEY, mid: MID, defaultScript: { kind: 'manual' } });
-    data = tempDir('crash-');
-    writeFileSync(
-      join(data.dir, 'provisioning.json'),
-      JSON.stringify({
-        bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
-        polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
-        // Live mode is refused while any operator keeps a published training PIN.
-        operators: [
-          { code: '001', pin: '246801' },
-          { code: '800', pin: '813579' },
-          { code: '900', pin: '902468' },
-        ],
-      }),
-    );
-  });
-
-  afterEach(async () => {
-    for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-    children = [];
-    await sim.close();
-    data.cleanup();
-  });
-
-  function start(fault?: string): Headless {
-    const h = startHeadless(['--data', data.dir, '--config', join(data.dir, 'provisioning.json')], fault === undefined ? {} : { CASHIER_FAULT_POINT: fault });
-    children.push(h);
-    return h;
-  }
+  const rig = crashRig({ key: 'crash-test-key-0123456789', tempPrefix: 'crash-', polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 } });
+  const start = (fault?: string): Headless => rig.start(fault);
 
   function ledgerRow(): { id: number; trade_no: string; status: string; sys_trace: string | null } {
-    const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
+    const db = new Database(join(rig.dir, 'ledger.sqlite'), { readonly: true });
     const row = db.prepare('SELECT id, trade_no, status, sys_trace FROM payments ORDER BY id DESC LIMIT 1').get() as never;
     db.close();
     return row;
@@ -83,7 +47,7 @@ describe('crash and resume', () => {
     throw new Error('payment did not settle after restart');
   }
 
-  const fCount = (tradeNo: string): number => sim.countRequests('F', (b) => b.tradeNo === tradeNo);
+  const fCount = (tradeNo: string): number => rig.sim.countRequests('F', (b) => b.tradeNo === tradeNo);
 
   it('killed before the F left: on restart the sale ends failed, and no F was ever sent', async () => {
     const row = await crashAt('before-send');
@@ -106,10 +70,10 @@ describe('crash and resume', () => {
     const row = await crashAt('after-answer');
     expect(row.status).toBe('qr_issued');
     expect(row.sys_trace).not.toBeNull();
-    expect(sim.pay(row.sys_trace!)).toBe(true);
+    expect(rig.sim.pay(row.sys_trace!)).toBe(true);
     expect(await restartAndWait(row.id, (s) => s === 'paid')).toBe('paid');
     expect(fCount(row.trade_no)).toBe(1);
-    expect(sim.countRequests('F')).toBe(1);
+    expect(rig.sim.countRequests('F')).toBe(1);
   });
 
   it('killed while waiting for the customer (no fault hook: plain SIGKILL from outside): resumes polling and ends paid', async () => {
@@ -120,9 +84,9 @@ describe('crash and resume', () => {
     await first.next((l) => l.update?.id === created.reply.id && l.update.queryCount >= 1);
     first.child.kill('SIGKILL');
     await first.exited;
-    sim.pay(created.reply.sysTrace as string);
+    rig.sim.pay(created.reply.sysTrace as string);
     expect(await restartAndWait(created.reply.id as number, (s) => s === 'paid')).toBe('paid');
-    expect(sim.countRequests('F')).toBe(1);
+    expect(rig.sim.countRequests('F')).toBe(1);
   });
 });
 

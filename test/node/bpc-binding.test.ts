@@ -9,10 +9,10 @@ import { checkBinding } from '../../src/core/gateways/bpc/binding';
 import { BpcClient, type BpcSecurityEvent } from '../../src/core/gateways/bpc/client';
 import { signBpcBody } from '../../src/core/gateways/bpc/sign';
 import type { BpcOutcome, BpcResponse } from '../../src/core/gateways/bpc/wire';
-import { PaymentEngine } from '../../src/core/engine/payment-engine';
+import { PaymentEngine } from '../../src/core/payments/engine';
 import { getPayment, type PaymentRecord } from '../../src/core/ledger/payments';
 import { getRefund } from '../../src/core/ledger/refunds';
-import { HARNESS_KEY, HARNESS_MID, HARNESS_POS, startEngineHarness, type EngineHarness } from '../support/engine-harness';
+import { bpcGateways, HARNESS_KEY, HARNESS_MID, HARNESS_POS, startEngineHarness, type EngineHarness } from '../support/engine-harness';
 import { startMitm, type Mitm, type MitmExchange } from '../support/mitm';
 
 const WAIT = { timeout: 8000, interval: 10 };
@@ -43,7 +43,7 @@ async function rig(): Promise<Rig> {
     onSecurityEvent: (e) => security.push(e),
   });
   cleanups.push(() => client.destroy());
-  const engine = new PaymentEngine({ ...h.deps, gateway: () => client });
+  const engine = new PaymentEngine({ ...h.deps, gateways: bpcGateways(client) });
   cleanups.push(() => engine.stop());
   return { h, mitm, engine, security };
 }

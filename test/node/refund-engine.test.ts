@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/shared/errors';
 import type { RefundStatus } from '../../src/shared/domain';
-import { PaymentEngine } from '../../src/core/engine/payment-engine';
+import { PaymentEngine } from '../../src/core/payments/engine';
 import { BpcClient } from '../../src/core/gateways/bpc/client';
 import { signBpcBody } from '../../src/core/gateways/bpc/sign';
 import { getPayment, insertPaymentIntent, updatePayment, type PaymentRecord } from '../../src/core/ledger/payments';
 import { getRefund, insertRefundIntent, listRefundsForPayment, refundTotals, updateRefund, type RefundRecord } from '../../src/core/ledger/refunds';
-import { HARNESS_KEY, HARNESS_MID, HARNESS_POS, startEngineHarness, type EngineHarness, type HarnessOptions } from '../support/engine-harness';
+import { bpcGateways, HARNESS_KEY, HARNESS_MID, HARNESS_POS, startEngineHarness, type EngineHarness, type HarnessOptions } from '../support/engine-harness';
 
 const harnesses: EngineHarness[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -289,7 +289,7 @@ describe('refunds: the sent marker and the commit rule', () => {
     const p = await paidSale(h, 1000);
     const dead = new BpcClient({ merchant: { url: 'http://127.0.0.1:9/', mid: HARNESS_MID, posNo: HARNESS_POS, tellerNo: '001' }, getKey: () => HARNESS_KEY });
     cleanups.push(() => dead.destroy());
-    h.deps.gateway = () => dead;
+    h.deps.gateways = bpcGateways(dead);
     h.restart();
     const r = await refund(h, p.id, 1000);
     expect(r).toMatchObject({ status: 'failed', needsSupervisor: false });
@@ -375,7 +375,7 @@ describe('refunds: robustness', () => {
       getKey: () => HARNESS_KEY,
     });
     cleanups.push(() => bank.destroy());
-    const engine = new PaymentEngine({ ...h.deps, gateway: () => bank });
+    const engine = new PaymentEngine({ ...h.deps, gateways: bpcGateways(bank) });
     cleanups.push(() => Promise.resolve(engine.stop()));
     const now = Date.now();
     const p = insertPaymentIntent(h.db, {

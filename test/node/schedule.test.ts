@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_SCHEDULE, nextLiveQueryDelay, scheduleProblems, type PollingSchedule } from '../../src/core/engine/schedule';
+import { backoffDelay, DEFAULT_SCHEDULE, nextLiveQueryDelay, nextPaymentDelay, refundQueryDelay, scheduleProblems, type PaymentTiming, type PollingSchedule } from '../../src/core/payments/schedule';
 
 describe('the default polling schedule (PRODUCT.md §1)', () => {
   it('is 3 s first, 2 s for 60 s, then 5 s', () => {
@@ -81,5 +81,44 @@ describe('scheduleProblems', () => {
     expect(scheduleProblems({ ...DEFAULT_SCHEDULE, firstQueryMs: 0, unknownAfterMs: 0, fastPhaseMs: 0 })).toEqual([]);
     expect(scheduleProblems({ ...DEFAULT_SCHEDULE, fastIntervalMs: 499 })).toEqual(['fastIntervalMs must be ≥ 500']);
     expect(scheduleProblems({ ...DEFAULT_SCHEDULE, slowIntervalMs: 500 })).toEqual([]);
+  });
+});
+
+describe('nextPaymentDelay', () => {
+  const shown = 1_000_000;
+  const live = (over: Partial<PaymentTiming> = {}): PaymentTiming => ({
+    at: shown,
+    createdAt: shown - 200,
+    qrExpiresAt: shown + 600_000,
+    qrValidityMs: 600_000,
+    queryCount: 0,
+    closeRequested: false,
+    unknown: false,
+    ...over,
+  });
+
+  it('follows the live cadence from the moment the QR was shown', () => {
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live())).toBe(3000);
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ at: shown + 1000 }))).toBe(2000);
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ at: shown + 10_000, queryCount: 4 }))).toBe(2000);
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ at: shown + 61_000, queryCount: 30 }))).toBe(5000);
+  });
+
+  it('never waits past the QR expiry, and backs off once it is over, closing, or 状态未明', () => {
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ at: shown + 599_000, queryCount: 100 }))).toBe(1000);
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ at: shown + 600_000, queryCount: 100 }))).toBe('backoff');
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ closeRequested: true }))).toBe('backoff');
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ unknown: true }))).toBe('backoff');
+  });
+
+  it('a sale without a QR yet counts from its creation', () => {
+    expect(nextPaymentDelay(DEFAULT_SCHEDULE, live({ qrExpiresAt: null, at: shown + 1000 }))).toBe(1800);
+  });
+});
+
+describe('refundQueryDelay', () => {
+  it('first query, ten fast ones, then backoff up to the cap', () => {
+    const delays = Array.from({ length: 16 }, (_, n) => refundQueryDelay(DEFAULT_SCHEDULE, n));
+    expect(delays).toEqual([3000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 5000, 10_000, 20_000, 40_000, 60_000, 60_000]);
   });
 });

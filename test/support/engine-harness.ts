@@ -5,9 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PaymentEngine, type EngineDeps } from '../../src/core/engine/payment-engine';
-import { DEFAULT_SCHEDULE, type PollingSchedule } from '../../src/core/engine/schedule';
+import { PaymentEngine, type EngineDeps } from '../../src/core/payments/engine';
+import { DEFAULT_SCHEDULE, type PollingSchedule } from '../../src/core/payments/schedule';
+import { bpcGatewayEntry } from '../../src/core/gateways/bpc/adapter';
 import { BpcClient, type BpcProfile, type BpcTimeouts } from '../../src/core/gateways/bpc/client';
+import { GatewayRegistry } from '../../src/core/payments/registry';
 import { openLedger, type Db } from '../../src/core/ledger/db';
 import { listEvents, type LedgerEvent } from '../../src/core/ledger/events';
 import type { PaymentRecord } from '../../src/core/ledger/payments';
@@ -64,6 +66,11 @@ export interface EngineHarness {
   close(): Promise<void>;
 }
 
+/** A registry with one BPC gateway: `client` for both modes. */
+export function bpcGateways(client: BpcClient): GatewayRegistry {
+  return new GatewayRegistry([bpcGatewayEntry(() => client)]);
+}
+
 /** Starts everything; `close()` stops the engines, the simulator, the client, and deletes the temp dir. */
 export async function startEngineHarness(options: HarnessOptions = {}): Promise<EngineHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'cashier-engine-'));
@@ -81,7 +88,7 @@ export async function startEngineHarness(options: HarnessOptions = {}): Promise<
   const schedule: PollingSchedule = { ...FAST_SCHEDULE, ...options.schedule };
   const deps: EngineDeps = {
     db,
-    gateway: () => client,
+    gateways: bpcGateways(client),
     mode: () => 'training',
     now: Date.now,
     timers: realTimers,

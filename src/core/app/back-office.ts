@@ -10,7 +10,7 @@ import type { SessionData } from '../../shared/reports';
 import type { Handlers } from '../../shared/ipc/types';
 import { SETTING, type CounterConfig } from '../config/config';
 import { BPC_KEY } from '../config/provisioning';
-import type { PaymentEngine } from '../engine/payment-engine';
+import type { PaymentEngine } from '../payments/engine';
 import type { BpcClient } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';

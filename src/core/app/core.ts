@@ -10,9 +10,11 @@ import { readConfig, SETTING, type CounterConfig } from '../config/config';
 import { applyProvisioningFile, BPC_KEY, HQ_KEY } from '../config/provisioning';
 import { createUndiciSyncTransport, SyncPusher, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { HqSettingsSchema } from '../../shared/settings';
-import { CardPayments } from '../engine/card-payments';
-import { PaymentEngine, type FaultPoint } from '../engine/payment-engine';
-import type { PollingSchedule } from '../engine/schedule';
+import { CardSales } from '../payments/card-sales';
+import { PaymentEngine, type FaultPoint } from '../payments/engine';
+import { GatewayRegistry } from '../payments/registry';
+import type { PollingSchedule } from '../payments/schedule';
+import { bpcGatewayEntry } from '../gateways/bpc/adapter';
 import { BpcClient, type BpcSecurityEvent } from '../gateways/bpc/client';
 import { notificationTraces, startNotifyListener, type NotifyListener } from '../gateways/bpc/notify-listener';
 import type { BpcNotification } from '../gateways/bpc/wire';
@@ -35,7 +37,7 @@ import { ensurePrivateDir } from '../util/private-files';
 import { realTimers, type Timers } from '../util/time';
 import { realPortFactory, type PortFactory } from '../devices/connection';
 import { DeviceManager, deviceHealth } from '../devices/manager';
-import type { CardTerminalClient } from '../devices/card-terminal';
+import { cardGatewayEntry, cardSentRecord } from '../devices/card-gateway';
 import type { SimOutcome } from '../devices/simulator';
 import { createTrainingTerminal, TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
@@ -339,9 +341,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
+  // Every gateway of the money core, by (id, mode): BPC QR and the card terminal link.
+  const gateways = new GatewayRegistry([
+    bpcGatewayEntry((m) => (m === 'training' ? trainingClient : getChargingClient())),
+    cardGatewayEntry(() => devices.requireTerminal(), now),
+  ]);
   const engine = new PaymentEngine({
     db,
-    gateway: (m) => (m === 'training' ? trainingClient : getChargingClient()),
+    gateways,
     mode,
     now,
     timers: options.timers ?? realTimers,
@@ -434,14 +441,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     portFactory: (settings) => (settings.path === TRAINING_TERMINAL_PATH ? trainingTerminal.open() : basePortFactory(settings)),
     journal: {
       // Persisted (synchronous SQLite commit) before the first byte of a money request is written.
-      markSent: (op): void => cardPayments.markSent(op),
+      markSent: (op): void => cardPayments.markSent(cardSentRecord(op)),
     },
     onStatus: (status) => bus.emit('device:status', status),
     logger,
   });
-  const cardPayments: CardPayments = new CardPayments({
+  const cardPayments: CardSales = new CardSales({
     db,
-    terminal: (): CardTerminalClient => devices.requireTerminal(),
+    gateways,
     mode,
     now,
     maxAmountFen: () => config.limits.maxAmountFen,

@@ -3,9 +3,11 @@
  * command per line on stdin and answers one JSON line per command on stdout; pushes payment updates as
  * lines too. Used by the crash tests and the benchmark to run the real engine in a child process.
  *
- * Commands: {"op":"create","amountFen":N} · {"op":"get","id":N} · {"op":"cancel","id":N} · {"op":"exit"}
- * `CASHIER_FAULT_POINT=before-send|after-send|after-answer` makes the process SIGKILL itself at that
- * point of the next payment (crash testing only; unset in normal use); `CASHIER_SYNC_FAULT=after-answer`
+ * Commands: {"op":"create","amountFen":N} · {"op":"get","id":N} · {"op":"cancel","id":N} ·
+ * {"op":"refund","paymentId":N,"amountFen":N} · {"op":"getRefund","id":N} · {"op":"exit"}
+ * `CASHIER_FAULT_POINT=before-send|after-send|after-answer` (payments) or
+ * `refund-before-send|refund-marked|refund-after-answer|refund-after-query` (refunds) makes the process
+ * SIGKILL itself at that point of the next payment or refund (crash testing only; unset in normal use); `CASHIER_SYNC_FAULT=after-answer`
  * kills it when headquarters has answered a sync batch, before the answer is recorded.
  */
 import { createInterface } from 'node:readline';
@@ -16,6 +18,7 @@ import { createFileKeyCipher } from '../secrets/cipher';
 import { createConsoleLogger } from '../util/logger';
 import { parseCliArgs } from '../web/args';
 import { getPayment, toView } from '../ledger/payments';
+import { getRefund } from '../ledger/refunds';
 import { version } from '../../../package.json';
 
 async function main(): Promise<void> {
@@ -43,11 +46,12 @@ async function main(): Promise<void> {
     },
   });
   core.bus.on('payment:updated', (payment) => write({ update: payment }));
+  core.bus.on('refund:updated', (refund) => write({ refundUpdate: refund }));
   write({ ready: true, info: core.info() });
 
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
-    let command: { op?: unknown; amountFen?: unknown; id?: unknown };
+    let command: { op?: unknown; amountFen?: unknown; id?: unknown; paymentId?: unknown };
     try {
       command = JSON.parse(line) as typeof command;
     } catch {
@@ -61,6 +65,14 @@ async function main(): Promise<void> {
           break;
         case 'get':
           write({ reply: toView(getPayment(core.db, Number(command.id))) });
+          break;
+        case 'refund':
+          write({
+            refundReply: await core.engine.createRefund({ paymentId: Number(command.paymentId), amountFen: Number(command.amountFen), reason: 'crash test', operator: null, approvedBy: null }),
+          });
+          break;
+        case 'getRefund':
+          write({ refundReply: getRefund(core.db, Number(command.id)) });
           break;
         case 'cancel':
           write({ reply: toView(await core.engine.cancelPayment(Number(command.id), null)) });

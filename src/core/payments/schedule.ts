@@ -58,3 +58,31 @@ export function scheduleProblems(s: PollingSchedule): string[] {
   positive('unknownAfterMs', 0);
   return problems;
 }
+
+/** What a payment's next scheduled step waits for: the live QR cadence, or backoff once it is unresolved. */
+export interface PaymentTiming {
+  at: number;
+  createdAt: number;
+  qrExpiresAt: number | null;
+  qrValidityMs: number;
+  queryCount: number;
+  closeRequested: boolean;
+  unknown: boolean;
+}
+
+/**
+ * Delay before a payment's next query, or 'backoff' once it is past the QR's life, closing, or
+ * 状态未明. A live QR is queried on the live cadence, but never later than its expiry.
+ */
+export function nextPaymentDelay(schedule: PollingSchedule, t: PaymentTiming): number | 'backoff' {
+  if (t.closeRequested || t.unknown || (t.qrExpiresAt !== null && t.at >= t.qrExpiresAt)) return 'backoff';
+  const shownAt = t.qrExpiresAt !== null ? t.qrExpiresAt - t.qrValidityMs : t.createdAt;
+  const delay = nextLiveQueryDelay(schedule, t.at - shownAt, t.queryCount);
+  return t.qrExpiresAt === null ? delay : Math.min(delay, Math.max(0, t.qrExpiresAt - t.at));
+}
+
+/** Delay before the n-th (0-based) J of a refund: first query, then ten at the fast interval, then backoff. */
+export function refundQueryDelay(schedule: PollingSchedule, attempt: number): number {
+  if (attempt === 0) return schedule.firstQueryMs;
+  return attempt < 10 ? schedule.fastIntervalMs : backoffDelay(schedule, attempt - 10);
+}

@@ -1,0 +1,148 @@
+import { AppError } from '../../shared/errors';
+import type { AppMode } from '../../shared/ipc/contract';
+import { assertFen } from '../../shared/money';
+import type { Db } from '../ledger/db';
+import { appendEvent } from '../ledger/events';
+import { getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
+import type { Logger } from '../util/logger';
+import { businessDay, realTimers } from '../util/time';
+import { decideCardSale, isFinalPayment, type CardSaleDecision } from './decide';
+import { Journal } from './journal';
+import { newOrderNumber } from './order-number';
+import type { GatewayResult, PaymentGateway } from './port';
+import type { GatewayRegistry } from './registry';
+
+export interface CardSalesDeps {
+  db: Db;
+  /** The card gateway (the connected terminal) throws NOT_CONFIGURED / DEVICE_DISCONNECTED before any intent is written. */
+  gateways: GatewayRegistry;
+  mode: () => AppMode;
+  now: () => number;
+  maxAmountFen: () => number;
+  onPayment: (payment: PaymentRecord) => void;
+  logger: Logger;
+  timeZone?: string;
+  /** The business day a sale booked at `at` goes to (the next open day once a day is closed). */
+  bookingDay?: (at: number, mode: AppMode) => string;
+}
+
+/**
+ * Card sales through a card gateway (the terminal's serial link, 收银机联动), with the payment engine's
+ * discipline: intent (and its event) in one commit → "sent" journaled before the first byte → the
+ * answer (exchange, state, status event) in one commit → windows told after it. Money rules (serial
+ * digest §2c), decided in ./decide.ts (decideCardSale):
+ * - no final answer → 状态未明; the terminal is asked for its last transaction; a sale is never sent
+ *   again automatically;
+ * - only a positive match (the terminal's last transaction is this sale: approved, same amount, not
+ *   older than our request) settles an unknown sale as paid; anything else stays 状态未明 for a
+ *   supervisor who reads the terminal's own record. The app never guesses a card sale failed.
+ */
+export class CardSales {
+  /** The payment whose request is about to go out (the journal hook files "sent" under it). */
+  private current: number | null = null;
+  private readonly journal: Journal;
+
+  constructor(private readonly deps: CardSalesDeps) {
+    this.journal = new Journal({ db: deps.db, now: deps.now, timers: realTimers, onPayment: deps.onPayment, onRefund: () => undefined });
+  }
+
+  /**
+   * Starts a card sale and returns at once (status created) while the customer is at the terminal;
+   * the outcome arrives as payment updates. Throws before anything is written when no terminal is
+   * connected, the amount is invalid, or another sale is open.
+   */
+  create(input: { amountFen: number; operator: string; merOrderNo?: string | undefined; memo?: string | undefined }): PaymentRecord {
+    const { db, gateways } = this.deps;
+    const gatewayId = gateways.idFor('card');
+    assertFen(input.amountFen, Math.min(gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen()));
+    const gateway = gateways.get(gatewayId, this.deps.mode());
+    gateway.assertReady?.();
+    const open = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
+    if (open !== undefined) throw new AppError('INVALID_STATE', `sale ${open.tradeNo} is still open; finish or cancel it first`, { paymentId: open.id });
+    const at = this.deps.now();
+    const payment = this.journal.batch(() => {
+      const inserted = insertPaymentIntent(db, {
+        tradeNo: newOrderNumber('P', at),
+        merOrderNo: input.merOrderNo?.trim() === '' || input.merOrderNo === undefined ? null : input.merOrderNo.trim(),
+        memo: input.memo?.trim() === '' || input.memo === undefined ? null : input.memo.trim(),
+        mode: this.deps.mode(),
+        tender: 'card',
+        gateway: gatewayId,
+        amountFen: input.amountFen,
+        operator: input.operator,
+        businessDay: this.deps.bookingDay?.(at, this.deps.mode()) ?? businessDay(at, this.deps.timeZone),
+        now: at,
+      });
+      this.journal.event('payment', inserted.id, 'intent', { tradeNo: inserted.tradeNo, amountFen: inserted.amountFen, tender: 'card' }, input.operator, at);
+      this.journal.emitPayment(inserted);
+      return inserted;
+    });
+    void this.run(payment, gateway);
+    return payment;
+  }
+
+  /** Journal hook of the gateway: "sent" is committed before the first byte of a money request. */
+  markSent(record: { type: string; data: Record<string, unknown> }): void {
+    appendEvent(this.deps.db, { at: this.deps.now(), entity: this.current === null ? 'device' : 'payment', entityId: this.current, type: record.type, data: record.data });
+  }
+
+  /** Asks the terminal for its last transaction to settle a card sale left 状态未明. */
+  async requery(id: number): Promise<PaymentRecord> {
+    const payment = getPayment(this.deps.db, id);
+    if (payment.tender !== 'card' || isFinalPayment(payment.status)) return payment;
+    const result = await this.gatewayOf(payment).query({ reference: payment.sysTrace ?? '', amountFen: payment.amountFen, tradeNo: payment.tradeNo, sentAt: payment.sentAt ?? payment.createdAt });
+    return this.record(id, result, decideCardSale(getPayment(this.deps.db, id).status, { on: 'answer', outcome: result }));
+  }
+
+  /** After a restart: a card sale that had no final answer is 状态未明 and the terminal is asked once. */
+  resume(): number {
+    const open = listOpenPayments(this.deps.db).filter((p) => p.tender === 'card');
+    for (const payment of open) {
+      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
+      const decision = decideCardSale(payment.status, { on: 'resume' });
+      if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, this.deps.now()));
+      this.requery(payment.id).catch((error: unknown) => this.deps.logger.warn(`card sale ${payment.id} stays unknown until the terminal answers`, error));
+    }
+    return open.length;
+  }
+
+  private async run(payment: PaymentRecord, gateway: PaymentGateway): Promise<void> {
+    let result: GatewayResult;
+    this.current = payment.id;
+    try {
+      result = await gateway.create({ tradeNo: payment.tradeNo, amountFen: payment.amountFen });
+    } catch (error) {
+      // Thrown only before anything was written to the line (bad amount, journal failure).
+      this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `not sent: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    } finally {
+      this.current = null;
+    }
+    const decision = decideCardSale(payment.status, { on: 'created', outcome: result });
+    this.record(payment.id, result, decision);
+    if (decision.next === 'record' && decision.then === 'query') {
+      await this.requery(payment.id).catch((error: unknown) => this.deps.logger.warn('last-transaction query failed', error));
+    }
+  }
+
+  /** The exchange, the new state and its status event in one commit; windows hear of it after the commit. */
+  private record(id: number, result: GatewayResult, decision: CardSaleDecision): PaymentRecord {
+    return this.journal.batch(() => {
+      this.journal.exchange('payment', id, result.exchange, null);
+      return decision.next === 'record' ? this.journal.patchPayment(id, patchOf(decision, this.deps.now())) : getPayment(this.deps.db, id);
+    });
+  }
+
+  private gatewayOf(payment: PaymentRecord): PaymentGateway {
+    return this.deps.gateways.get(payment.gateway, payment.mode);
+  }
+}
+
+function patchOf(decision: Extract<CardSaleDecision, { next: 'record' }>, now: number): PaymentPatch {
+  const patch: PaymentPatch = { status: decision.status };
+  if (decision.respCode !== undefined) patch.respCode = decision.respCode;
+  if (decision.respMsg !== undefined) patch.respMsg = decision.respMsg;
+  if (decision.reference !== undefined) patch.sysTrace = decision.reference;
+  if (decision.status === 'paid') patch.paidAt = now;
+  return patch;
+}

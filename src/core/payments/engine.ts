@@ -1,0 +1,710 @@
+import { AppError } from '../../shared/errors';
+import type { PayType, RefundView } from '../../shared/domain';
+import type { AppMode } from '../../shared/ipc/contract';
+import { assertFen } from '../../shared/money';
+import type { Db } from '../ledger/db';
+import { appendEvent } from '../ledger/events';
+import { findPaymentBySysTrace, getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
+import { getRefund, insertRefundIntent, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
+import type { Logger } from '../util/logger';
+import { businessDay, type Timers } from '../util/time';
+import { decidePayment, decideRefund, isFinalPayment as isFinal, isFinalRefund, type PaymentState, type PaymentStimulus } from './decide';
+import { Journal } from './journal';
+import { newOrderNumber } from './order-number';
+import type { GatewayResult, PaymentGateway } from './port';
+import type { GatewayRegistry } from './registry';
+import { nextPaymentDelay, refundQueryDelay, type PollingSchedule } from './schedule';
+import { Scheduler } from './scheduler';
+
+export interface EngineDeps {
+  db: Db;
+  /** The gateways by (id, mode): the training simulator or the live gateway. A payment always goes on with the gateway of its own mode. */
+  gateways: GatewayRegistry;
+  mode: () => AppMode;
+  now: () => number;
+  timers: Timers;
+  schedule: () => PollingSchedule;
+  /** QR validity in seconds; also sent as qrValidTime when `sendQrValidTime` says so. */
+  qrValiditySec: () => number;
+  /** What goes in the create request's QR validity ('' = the gateway default of 10 minutes). */
+  qrValidTimeField: () => string;
+  maxAmountFen: () => number;
+  retUrl: () => string | undefined;
+  onPayment: (payment: PaymentRecord) => void;
+  onRefund: (refund: RefundRecord) => void;
+  logger: Logger;
+  timeZone?: string;
+  /** The business day a payment or refund booked at `at` goes to (the next open day once a day is closed). */
+  bookingDay?: (at: number, mode: AppMode) => string;
+  /** Re-query of a card sale (asks the terminal for its last transaction); QR sales query their gateway. */
+  requeryCard?: (id: number) => Promise<PaymentRecord>;
+  /** Called after the intent is written and just before the create request leaves (training mode scripts the simulated bank here). */
+  beforeCreate?: (payment: PaymentRecord) => void;
+  /** Test hook for the crash tests: called at named points of a payment. */
+  faultPoint?: (name: FaultPoint) => void;
+}
+
+/**
+ * Named points of a payment / refund where the crash tests kill the process: before F leaves, after F
+ * left, after F's answer was written; before R's "sent" marker, after the marker but before R leaves,
+ * after R was answered but before the answer is written, and after a J answer was written.
+ */
+export type FaultPoint = 'before-send' | 'after-send' | 'after-answer' | 'refund-before-send' | 'refund-marked' | 'refund-after-answer' | 'refund-after-query';
+
+export interface CreatePaymentInput {
+  amountFen: number;
+  merOrderNo?: string | undefined;
+  memo?: string | undefined;
+  payType?: PayType | undefined;
+  operator: string | null;
+}
+
+export interface CreateRefundInput {
+  paymentId: number;
+  amountFen: number;
+  reason: string;
+  operator: string | null;
+  approvedBy: string | null;
+}
+
+/**
+ * The payment engine: one state machine per payment and per refund, for any gateway behind the port.
+ *
+ * Order of work, always: write the intent and its unique number to the ledger → send → record the
+ * answer. An unclear answer (timeout, reset, garbage, 88, 99) is resolved by querying, never by
+ * sending the create or the refund again. On start-up `resume()` picks up every unfinished payment
+ * and refund. What happens next is decided in ./decide.ts; timers and coalescing live in
+ * ./scheduler.ts; ledger writes go through ./journal.ts.
+ */
+export class PaymentEngine {
+  private readonly clock: Scheduler;
+  private readonly journal: Journal;
+  private readonly unclearSince = new Map<number, number>();
+  /** Payments whose create is on its way: no reference yet, but not abandoned either. */
+  private readonly creating = new Set<number>();
+  /** Payments whose close still has to be sent (a close that could not leave is retried, not forgotten). */
+  private readonly closePending = new Set<number>();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.clock = new Scheduler(deps.timers, deps.schedule);
+    this.journal = new Journal({
+      db: deps.db,
+      now: deps.now,
+      timers: deps.timers,
+      onPayment: deps.onPayment,
+      onRefund: deps.onRefund,
+      stopped: () => this.clock.isStopped,
+      onFinal: (entity, id) => {
+        if (entity === 'refund') return this.clock.forget(key('r', id));
+        // Drops the in-memory bookkeeping of a payment that has ended.
+        this.clock.forget(key('p', id));
+        this.unclearSince.delete(id);
+        this.closePending.delete(id);
+      },
+    });
+  }
+
+  // ---------------------------------------------------------------- payments
+
+  /**
+   * Starts a QR payment: validates, writes the intent, sends the create request, records the answer,
+   * schedules queries. Throws AMOUNT_INVALID / AMOUNT_TOO_LARGE / INVALID_STATE before anything is sent.
+   */
+  async createPayment(input: CreatePaymentInput): Promise<PaymentRecord> {
+    const { db, now } = this.deps;
+    const gatewayId = this.deps.gateways.idFor('qr');
+    assertFen(input.amountFen, Math.min(this.deps.gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen()));
+    const active = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
+    if (active !== undefined) {
+      throw new AppError('INVALID_STATE', `sale ${active.tradeNo} is still open; finish or cancel it first`, { paymentId: active.id });
+    }
+    const at = now();
+    // The intent and its event in one commit (synchronous=FULL: durable before anything leaves).
+    const payment = this.journal.batch(() => {
+      const inserted = insertPaymentIntent(db, {
+        tradeNo: newOrderNumber('P', at),
+        merOrderNo: emptyToNull(input.merOrderNo),
+        memo: emptyToNull(input.memo),
+        mode: this.deps.mode(),
+        tender: 'qr',
+        gateway: gatewayId,
+        amountFen: input.amountFen,
+        operator: input.operator,
+        businessDay: this.deps.bookingDay?.(at, this.deps.mode()) ?? businessDay(at, this.deps.timeZone),
+        now: at,
+      });
+      this.journal.event('payment', inserted.id, 'intent', { tradeNo: inserted.tradeNo, amountFen: inserted.amountFen, mode: inserted.mode }, input.operator, at);
+      this.journal.emitPayment(inserted);
+      return inserted;
+    });
+    this.deps.faultPoint?.('before-send');
+
+    let result: GatewayResult;
+    this.creating.add(payment.id);
+    try {
+      this.deps.beforeCreate?.(payment);
+      result = await this.gatewayOf(payment).create({
+        tradeNo: payment.tradeNo,
+        amountFen: payment.amountFen,
+        merOrderNo: payment.merOrderNo ?? undefined,
+        payType: input.payType ?? '',
+        qrValidTime: this.deps.qrValidTimeField(),
+        notifyUrl: this.deps.retUrl(),
+        tellerNo: input.operator ?? undefined,
+      });
+    } catch (error) {
+      this.creating.delete(payment.id);
+      // The gateway throws only before anything leaves (no gateway for this mode, no key): end the
+      // sale now, or it would stay "created" and block the counter until the next start.
+      try {
+        this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `QR not requested: ${errorText(error)}; nothing was sent` });
+      } catch (writeError) {
+        // The ledger refused the write: the scheduled step ends the sale once it can be written.
+        this.deps.logger.error(`payment ${payment.id} could not be marked failed`, writeError);
+        this.ensureNextStep(payment.id);
+      }
+      throw error;
+    }
+    this.deps.faultPoint?.('after-send');
+    // The exchange, the new state and its event in one commit; windows hear of it after the commit.
+    // A ledger that is locked for a moment is retried briefly; if it stays unwritable the sale is
+    // ended by its scheduled step (no QR was shown, so nothing can be charged).
+    let updated: PaymentRecord;
+    try {
+      updated = await this.journal.commitRetrying(() => {
+        this.journal.exchange('payment', payment.id, result.exchange, input.operator);
+        return this.applyCreateResult(payment.id, result);
+      });
+    } catch (error) {
+      this.deps.logger.error(`payment ${payment.id}: the QR answer could not be recorded`, error);
+      throw error;
+    } finally {
+      this.creating.delete(payment.id);
+      this.ensureNextStep(payment.id);
+    }
+    this.deps.faultPoint?.('after-answer');
+    return updated;
+  }
+
+  private applyCreateResult(id: number, result: GatewayResult): PaymentRecord {
+    const current = getPayment(this.deps.db, id);
+    const decision = decidePayment(this.stateOf(current), { on: 'created', outcome: result });
+    if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a create answer`);
+    const patch: PaymentPatch = { respCode: decision.respCode ?? null, ...(decision.respMsg === undefined ? {} : { respMsg: decision.respMsg }) };
+    if (decision.status !== undefined) patch.status = decision.status;
+    if (decision.status === 'qr_issued' && result.kind !== 'transport_unknown') {
+      patch.sysTrace = result.answer.reference;
+      patch.scanCode = result.answer.qrCode;
+      patch.qrExpiresAt = this.deps.now() + this.deps.qrValiditySec() * 1000;
+    }
+    const updated = this.journal.patchPayment(id, patch);
+    if (decision.then === 'close') {
+      // Cancelled while the create was in flight. Errors are logged and retried inside closeAndConfirm.
+      this.journal.onCommit(() => {
+        this.closeAndConfirm(updated.id, 'cancel', null).catch((error: unknown) => this.deps.logger.error(`payment ${updated.id} close failed`, error));
+      });
+    } else if (decision.then === 'query') this.journal.onCommit(() => this.scheduleQuery(updated));
+    return updated;
+  }
+
+  /**
+   * Cancel at the counter: closes the order at the gateway (S), then queries once more — a payment may
+   * land at the same moment, and then the sale is paid, not cancelled.
+   */
+  async cancelPayment(id: number, actor: string | null): Promise<PaymentRecord> {
+    const payment = getPayment(this.deps.db, id);
+    const decision = decidePayment(this.stateOf(payment), { on: 'cancel' });
+    if (decision.next === 'refuse') throw new AppError('INVALID_STATE', `payment ${id} is ${decision.reason}`);
+    // A card sale is cancelled on the terminal only; the app never claims a cancel the terminal did not confirm.
+    if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'a card sale is cancelled on the terminal');
+    return this.closeAndConfirm(id, 'cancel', actor);
+  }
+
+  /** Query now (the cashier's "re-query", a notification, or closing the day). */
+  async requeryPayment(id: number): Promise<PaymentRecord> {
+    const payment = getPayment(this.deps.db, id);
+    if (payment.status === 'paid') return payment;
+    if (payment.tender === 'card') return this.deps.requeryCard === undefined ? payment : this.deps.requeryCard(id);
+    const decision = decidePayment(this.stateOf(payment), { on: 'notification' });
+    if (decision.next === 'fail_unsent') return this.resumeUnsent(payment);
+    if (decision.next !== 'query') return payment;
+    await this.queryPayment(id, true);
+    return getPayment(this.deps.db, id);
+  }
+
+  /**
+   * A supervisor settles a payment left 状态未明 (e.g. checked in the bank's portal). Recorded with who
+   * and why; querying stops. Only `unknown` payments can be settled by hand.
+   */
+  resolvePayment(id: number, outcome: 'paid' | 'failed', reason: string, supervisor: string, payType?: PayType): PaymentRecord {
+    const payment = getPayment(this.deps.db, id);
+    if (payment.status !== 'unknown') throw new AppError('INVALID_STATE', `only a payment in 状态未明 can be resolved by hand (it is ${payment.status})`);
+    if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
+    const at = this.deps.now();
+    // The resolution, the new state and its events in one commit; querying stops only once it is written.
+    return this.journal.batch(() => {
+      this.journal.event('payment', id, 'manual_resolution', { outcome, reason, ...(payType === undefined ? {} : { payType }) }, supervisor, at);
+      return this.journal.patchPayment(id, {
+        status: outcome,
+        resolution: reason,
+        resolvedBy: supervisor,
+        ...(outcome === 'paid' ? { paidAt: at, ...(payType === undefined ? {} : { payType }) } : {}),
+      });
+    });
+  }
+
+  /**
+   * A notification arrived for this reference: it only triggers an immediate query; the notification
+   * by itself never changes money state. Returns false when no payment has that reference.
+   */
+  notified(reference: string): boolean {
+    const payment = findPaymentBySysTrace(this.deps.db, reference);
+    if (payment === undefined) return false;
+    this.queryPayment(payment.id, true).catch((error: unknown) => this.deps.logger.error(`payment ${payment.id} query failed`, error));
+    return true;
+  }
+
+  // ---------------------------------------------------------------- refunds
+
+  /**
+   * Starts a refund. Commits, in order: (1) the intent with its cap check and its events — one
+   * immediate transaction, so REFUND_EXCEEDS_PAID is thrown before anything leaves; (2) the "R sent"
+   * marker, just before R's first byte; (3) R's answer (exchange, state, events) — one commit. Windows
+   * hear of each only after its commit. An R that provably never left (no marker, or no connection) is
+   * failed and frees the cap; an R that left with no answer waits for a supervisor.
+   */
+  async createRefund(input: CreateRefundInput): Promise<RefundRecord> {
+    const { db } = this.deps;
+    const at = this.deps.now();
+    const payment = getPayment(db, input.paymentId);
+    if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'card sales are refunded on the card terminal');
+    if (payment.sysTrace === null) throw new AppError('INVALID_STATE', 'this payment has no gateway trace to refund against');
+    if (!this.deps.gateways.capabilities(payment.gateway).canRefund) throw new AppError('INVALID_STATE', 'this payment\'s gateway takes no refunds from the app');
+    const orgReference = payment.sysTrace;
+    const refund = this.journal.batch(() => {
+      const inserted = insertRefundIntent(db, {
+        refundNo: newOrderNumber('R', at),
+        paymentId: input.paymentId,
+        amountFen: input.amountFen,
+        reason: input.reason,
+        operator: input.operator,
+        approvedBy: input.approvedBy,
+        businessDay: this.deps.bookingDay?.(at, payment.mode) ?? businessDay(at, this.deps.timeZone),
+        now: at,
+      });
+      this.journal.event(
+        'refund',
+        inserted.id,
+        'intent',
+        { refundNo: inserted.refundNo, paymentId: payment.id, amountFen: inserted.amountFen, reason: input.reason, approvedBy: input.approvedBy },
+        input.operator,
+        at,
+      );
+      this.journal.event('payment', payment.id, 'refund_requested', { refundId: inserted.id, amountFen: inserted.amountFen }, input.operator, at);
+      this.journal.emitRefund(inserted);
+      return inserted;
+    }, true);
+    this.deps.faultPoint?.('refund-before-send');
+
+    const k = key('r', refund.id);
+    const end = this.clock.claim(k);
+    let result: GatewayResult;
+    try {
+      // The durable "R sent" marker: from this commit on, R may have reached the bank.
+      this.journal.patchRefund(refund.id, { sentAt: this.deps.now() });
+      this.deps.faultPoint?.('refund-marked');
+      try {
+        result = await refundVia(this.gatewayOf(payment)).refund({
+          refundNo: refund.refundNo,
+          orgReference,
+          amountFen: refund.amountFen,
+          tellerNo: input.operator ?? undefined,
+          orgPaidAt: payment.paidAt ?? payment.createdAt,
+        });
+      } catch (error) {
+        // The gateway throws only before anything leaves: nothing was refunded, so free the amount now
+        // instead of holding it against the cap as 状态未明 forever.
+        this.journal.patchRefund(refund.id, { status: 'failed', respMsg: `refund not sent: ${errorText(error)}` });
+        throw error;
+      }
+      this.deps.faultPoint?.('refund-after-answer');
+      const answer = result;
+      return this.journal.batch(() => {
+        this.journal.exchange('refund', refund.id, answer.exchange, input.operator);
+        return this.applyRefundResult(refund.id, answer, 'refund');
+      });
+    } finally {
+      end();
+      this.ensureNextRefundStep(refund.id);
+    }
+  }
+
+  private applyRefundResult(id: number, result: GatewayResult, op: 'refund' | 'query'): RefundRecord {
+    const current = getRefund(this.deps.db, id);
+    const decision = decideRefund(refundStateOf(current), { on: 'answer', op, outcome: result, at: this.deps.now() });
+    if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a refund answer`);
+    const patch: RefundPatch = op === 'query' ? { queryCountIncrement: true } : {};
+    patch.status = decision.status;
+    if (decision.respCode !== undefined) patch.respCode = decision.respCode;
+    if (decision.respMsg !== undefined) patch.respMsg = decision.respMsg;
+    if (decision.reference !== undefined) patch.sysTrace = decision.reference;
+    const updated = this.journal.patchRefund(id, patch);
+    if (decision.then === 'query') this.journal.onCommit(() => this.scheduleRefundQuery(updated));
+    return updated;
+  }
+
+  /**
+   * Query a refund now (J). A refund whose R left without an answer has no trace, so J cannot name it:
+   * that is REFUND_NEEDS_SUPERVISOR (with the evidence), never a silent no-op.
+   */
+  async requeryRefund(id: number): Promise<RefundRecord> {
+    await this.queryRefund(id);
+    const refund = getRefund(this.deps.db, id);
+    if (refund.needsSupervisor) {
+      throw new AppError(
+        'REFUND_NEEDS_SUPERVISOR',
+        `refund ${refund.refundNo}: R left at ${new Date(refund.sentAt ?? refund.createdAt).toISOString()} and no answer came back${refund.respCode === null ? '' : ` (bank: ${refund.respCode} ${refund.respMsg ?? ''})`}; it cannot be queried — check with the bank, then a supervisor settles it`,
+        { refundId: refund.id, sentAt: refund.sentAt, respCode: refund.respCode },
+      );
+    }
+    return refund;
+  }
+
+  private async queryRefund(id: number): Promise<void> {
+    const k = key('r', id);
+    if (this.clock.coalesce(k)) return; // one more J after the one under way
+    const refund = getRefund(this.deps.db, id);
+    const decision = decideRefund(refundStateOf(refund), { on: 'timer' });
+    if (decision.next === 'none') return;
+    if (decision.next === 'record') {
+      this.journal.patchRefund(id, { status: decision.status, ...(decision.respMsg === undefined ? {} : { respMsg: decision.respMsg }) });
+      return;
+    }
+    const reference = refund.sysTrace ?? '';
+    this.clock.cancel(k);
+    const end = this.clock.claim(k);
+    try {
+      const gateway = refundVia(this.gatewayOf(getPayment(this.deps.db, refund.paymentId), refund.mode));
+      const result = await gateway.queryRefund({ reference, amountFen: refund.amountFen, tradeNo: refund.refundNo });
+      this.journal.batch(() => {
+        this.journal.exchange('refund', id, result.exchange, null);
+        return this.applyRefundResult(id, result, 'query');
+      });
+      this.deps.faultPoint?.('refund-after-query');
+    } catch (error) {
+      this.deps.logger.error(`refund ${id} query failed`, error);
+    } finally {
+      end();
+    }
+    try {
+      if (this.clock.takeAgain(k)) await this.queryRefund(id);
+    } finally {
+      this.ensureNextRefundStep(id);
+    }
+  }
+
+  /** As ensureNextStep, for refunds: an open refund with a trace always has a J scheduled or under way. */
+  private ensureNextRefundStep(id: number): void {
+    const k = key('r', id);
+    if (this.clock.isStopped || this.clock.busy(k)) return;
+    let refund: RefundRecord;
+    try {
+      refund = getRefund(this.deps.db, id);
+    } catch {
+      return;
+    }
+    if (isFinalRefund(refund.status) || refund.sysTrace === null) return;
+    this.scheduleRefundQuery(refund);
+  }
+
+  private scheduleRefundQuery(refund: RefundRecord): void {
+    if (refund.sysTrace === null) return;
+    const k = key('r', refund.id);
+    this.clock.set(k, refundQueryDelay(this.deps.schedule(), this.clock.nextAttempt(k)), () => {
+      this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
+    });
+  }
+
+  /**
+   * A supervisor settles a refund left 状态未明 (its answer was lost, so J cannot name it) after checking
+   * with the bank. Recorded with who and why, in one commit; windows hear of it after the commit.
+   */
+  resolveRefund(id: number, outcome: 'succeeded' | 'failed', reason: string, supervisor: string): RefundRecord {
+    const refund = getRefund(this.deps.db, id);
+    if (refund.status !== 'unknown' && refund.status !== 'pending') {
+      throw new AppError('INVALID_STATE', `only an unfinished refund can be settled by hand (it is ${refund.status})`);
+    }
+    if (reason.trim() === '') throw new AppError('BAD_INPUT', 'a reason is required', { field: 'reason' });
+    return this.journal.batch(() => {
+      this.journal.event('refund', id, 'manual_resolution', { outcome, reason }, supervisor);
+      return this.journal.patchRefund(id, { status: outcome, respMsg: `settled by ${supervisor}: ${reason}` });
+    });
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  /**
+   * Picks up every unfinished payment and refund after a start (or a crash). Returns how many.
+   * A payment whose create never got an answer has no reference: no QR was ever shown, so it cannot
+   * have been paid; it is marked failed. Everything with a reference is queried again.
+   */
+  resume(): { payments: number; refunds: number } {
+    // Card sales are resumed by the card service: their truth is on the terminal, not at the QR gateway.
+    const payments = listOpenPayments(this.deps.db).filter((p) => p.tender === 'qr');
+    for (const payment of payments) {
+      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
+      if (payment.sysTrace === null) void this.resumeUnsent(payment);
+      else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
+        void this.tick(payment.id);
+      } else this.scheduleQuery(payment, 0);
+    }
+    const refunds = listOpenRefunds(this.deps.db);
+    for (const refund of refunds) {
+      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: refund.id, type: 'resumed', data: { status: refund.status } });
+      this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
+    }
+    return { payments: payments.length, refunds: refunds.length };
+  }
+
+  private resumeUnsent(payment: PaymentRecord): Promise<PaymentRecord> {
+    if (payment.status !== 'created') return Promise.resolve(payment);
+    return Promise.resolve(
+      this.journal.patchPayment(payment.id, {
+        status: 'failed',
+        respMsg: 'the app stopped before the QR was issued; no QR was shown, nothing was charged',
+      }),
+    );
+  }
+
+  /** Stops all timers (shutdown). In-flight requests finish and are recorded. */
+  stop(): void {
+    this.clock.stop();
+  }
+
+  // ---------------------------------------------------------------- payment queries
+
+  private scheduleQuery(payment: PaymentRecord, forcedDelay?: number): void {
+    if (isFinal(payment.status)) return;
+    const k = key('p', payment.id);
+    const next =
+      forcedDelay ??
+      nextPaymentDelay(this.deps.schedule(), {
+        at: this.deps.now(),
+        createdAt: payment.createdAt,
+        qrExpiresAt: payment.qrExpiresAt,
+        qrValidityMs: this.deps.qrValiditySec() * 1000,
+        queryCount: payment.queryCount,
+        closeRequested: payment.closeRequestedAt !== null,
+        unknown: payment.status === 'unknown',
+      });
+    this.clock.set(k, next === 'backoff' ? this.clock.nextBackoff(k) : next, () => void this.tick(payment.id));
+  }
+
+  /**
+   * One scheduled step: close when the QR's time is up (or a close could not be sent yet), otherwise
+   * query. Never rejects: it runs from timers, where a rejection would be unhandled.
+   */
+  private async tick(id: number): Promise<void> {
+    try {
+      const payment = getPayment(this.deps.db, id);
+      const decision = decidePayment(this.stateOf(payment), { on: 'timer' });
+      switch (decision.next) {
+        case 'fail_unsent':
+          // The create answer was never recorded (the ledger refused it): no QR was shown, nothing can be charged.
+          await this.resumeUnsent(payment);
+          return;
+        case 'close':
+          await this.closeAndConfirm(id, decision.why, null);
+          return;
+        case 'query':
+          await this.queryPayment(id, false);
+          return;
+        default:
+          return;
+      }
+    } catch (error) {
+      this.deps.logger.error(`payment ${id} scheduled step failed`, error);
+    } finally {
+      // Whatever threw (a locked or full ledger included): a next step is scheduled unless the sale is final.
+      this.ensureNextStep(id);
+    }
+  }
+
+  /**
+   * The guarantee behind every scheduled step: unless the payment is final (as the ledger says), a
+   * request is under way or a timer is set, a retry is scheduled with growing backoff. A ledger that
+   * cannot even be read counts as "not final": we try again later rather than stop.
+   */
+  private ensureNextStep(id: number): void {
+    const k = key('p', id);
+    if (this.clock.isStopped || this.clock.busy(k) || this.creating.has(id)) return;
+    try {
+      if (isFinal(getPayment(this.deps.db, id).status)) return;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return;
+    }
+    this.clock.set(k, this.clock.nextBackoff(k), () => void this.tick(id));
+  }
+
+  private async queryPayment(id: number, immediate: boolean): Promise<void> {
+    const k = key('p', id);
+    if (this.clock.coalesce(k)) return; // one more query after the one under way
+    const payment = getPayment(this.deps.db, id);
+    if (payment.status === 'paid' || payment.sysTrace === null) return;
+    if (isFinal(payment.status) && !immediate) return;
+    this.clock.cancel(k);
+    const end = this.clock.claim(k);
+    let threw = false;
+    try {
+      const result = await this.gatewayOf(payment).query({ reference: payment.sysTrace, amountFen: payment.amountFen, tradeNo: payment.tradeNo });
+      this.journal.batch(() => {
+        this.journal.exchange('payment', id, result.exchange, null);
+        return this.applyQueryResult(id, result);
+      });
+    } catch (error) {
+      // Nothing was sent (no key, no gateway) or the answer could not be recorded. The query count did
+      // not move, so the live schedule would answer "now" again and again: back off instead.
+      threw = true;
+      this.deps.logger.error(`payment ${id} query failed`, error);
+    } finally {
+      end();
+    }
+    try {
+      if (this.clock.takeAgain(k)) {
+        await this.queryPayment(id, true);
+        return;
+      }
+      const current = getPayment(this.deps.db, id);
+      this.scheduleQuery(current, threw && !isFinal(current.status) ? this.clock.nextBackoff(k) : undefined);
+    } finally {
+      this.ensureNextStep(id);
+    }
+  }
+
+  private applyQueryResult(id: number, result: GatewayResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
+    const payment = getPayment(this.deps.db, id);
+    const at = this.deps.now();
+    const since = this.unclearSince.get(id) ?? at;
+    const stimulus: PaymentStimulus = { on: 'answer', outcome: result, unclearForMs: at - since, unknownAfterMs: this.deps.schedule().unknownAfterMs };
+    if (afterClose !== undefined) stimulus.afterClose = afterClose;
+    const decision = decidePayment(this.stateOf(payment), stimulus);
+    if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a query answer`);
+    const patch: PaymentPatch = { queryCountIncrement: true };
+    if (decision.respCode !== undefined) patch.respCode = decision.respCode;
+    if (decision.respMsg !== undefined) patch.respMsg = decision.respMsg;
+    if (decision.status !== undefined) patch.status = decision.status;
+    if (decision.status === 'paid' && result.kind !== 'transport_unknown') {
+      patch.paidAt = at;
+      patch.payType = result.answer.payType ?? payment.payType;
+      if (result.answer.walletTradeNo !== undefined) patch.walletTradeNo = result.answer.walletTradeNo;
+    }
+    if (decision.latePayment === true) {
+      this.journal.event('payment', id, 'late_payment', { previous: payment.status, note: 'the gateway reports this order paid after it was ended; it is recorded as paid' }, undefined, at);
+    }
+    if (decision.unclear === 'start') this.unclearSince.set(id, since);
+    else if (decision.unclear === 'clear') this.unclearSince.delete(id);
+    if (patch.status !== undefined && isFinal(patch.status)) this.journal.onCommit(() => this.unclearSince.delete(id));
+    return this.journal.patchPayment(id, patch);
+  }
+
+  /**
+   * Close then query. Used by cancel and by QR expiry. When the close cannot be sent at all (no key,
+   * no gateway), it is retried later with backoff and the error goes to the caller.
+   */
+  private async closeAndConfirm(id: number, why: 'cancel' | 'expiry', actor: string | null): Promise<PaymentRecord> {
+    try {
+      return await this.closeSteps(id, why, actor);
+    } finally {
+      // Whatever threw — the close request could not be written, S or G failed, the answer could not be
+      // recorded — the sale keeps a next step (the retry of the close, or its queries) until it is final.
+      this.ensureNextStep(id);
+    }
+  }
+
+  private async closeSteps(id: number, why: 'cancel' | 'expiry', actor: string | null): Promise<PaymentRecord> {
+    const k = key('p', id);
+    this.clock.cancel(k);
+    let payment = getPayment(this.deps.db, id);
+    if (payment.closeRequestedAt === null) {
+      const at = this.deps.now();
+      // The close request and its event in one commit.
+      payment = this.journal.batch(() => {
+        const updated = this.journal.patchPayment(id, { closeRequestedAt: at });
+        this.journal.event('payment', id, 'close_requested', { why }, actor, at);
+        return updated;
+      });
+    }
+    if (isFinal(payment.status)) return payment;
+    this.closePending.add(id);
+    if (payment.sysTrace === null) return payment; // create still in flight: applyCreateResult closes it when the reference arrives.
+    for (let flight = this.clock.inFlightFor(k); flight !== undefined; flight = this.clock.inFlightFor(k)) await flight;
+    // The query we waited for may have ended the sale (paid, or 77).
+    payment = getPayment(this.deps.db, id);
+    if (isFinal(payment.status) || payment.sysTrace === null) return payment;
+    const order = { reference: payment.sysTrace, amountFen: payment.amountFen, tradeNo: payment.tradeNo };
+    const end = this.clock.claim(k);
+    try {
+      const gateway = this.gatewayOf(payment);
+      let closeConfirmed = false;
+      if (gateway.capabilities.canClose && gateway.close !== undefined) {
+        const s = await gateway.close(order);
+        this.journal.exchange('payment', id, s.exchange, actor);
+        closeConfirmed = s.kind === 'success';
+      }
+      // The close went out (or the gateway cannot close): this close never sends it again.
+      this.closePending.delete(id);
+      const g = await gateway.query(order);
+      payment = this.journal.batch(() => {
+        this.journal.exchange('payment', id, g.exchange, actor);
+        return this.applyQueryResult(id, g, { closeConfirmed });
+      });
+    } finally {
+      end();
+    }
+    this.clock.takeAgain(k);
+    this.scheduleQuery(payment);
+    return payment;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private gatewayOf(payment: PaymentRecord, mode: AppMode = payment.mode): PaymentGateway {
+    return this.deps.gateways.get(payment.gateway, mode);
+  }
+
+  private stateOf(payment: PaymentRecord): PaymentState {
+    return {
+      status: payment.status,
+      hasReference: payment.sysTrace !== null,
+      creating: this.creating.has(payment.id),
+      closeRequested: payment.closeRequestedAt !== null,
+      closePending: this.closePending.has(payment.id),
+      expired: payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt,
+    };
+  }
+}
+
+function refundStateOf(refund: RefundRecord): { status: RefundRecord['status']; hasReference: boolean; sentAt: number | null } {
+  return { status: refund.status, hasReference: refund.sysTrace !== null, sentAt: refund.sentAt };
+}
+
+/** The gateway's refund operations; a gateway that declares canRefund must have them. */
+function refundVia(gateway: PaymentGateway): Required<Pick<PaymentGateway, 'refund' | 'queryRefund'>> {
+  if (gateway.refund === undefined || gateway.queryRefund === undefined) throw new AppError('INVALID_STATE', 'this payment\'s gateway takes no refunds from the app');
+  return gateway as Required<Pick<PaymentGateway, 'refund' | 'queryRefund'>>;
+}
+
+function key(kind: 'p' | 'r', id: number): string {
+  return `${kind}${id}`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof AppError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+}
+
+function emptyToNull(value: string | undefined): string | null {
+  return value === undefined || value.trim() === '' ? null : value.trim();
+}
+
+export { newOrderNumber };
+export type { RefundView };
