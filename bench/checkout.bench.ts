@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PaymentEngine, newOrderNumber } from '../src/core/engine/payment-engine';
+import { PaymentEngine } from '../src/core/engine/payment-engine';
+import { formatOrderNumber } from '../src/core/ledger/order-numbers';
 import { DEFAULT_SCHEDULE } from '../src/core/engine/schedule';
 import { BpcClient } from '../src/core/gateways/bpc/client';
 import { signBpcBody } from '../src/core/gateways/bpc/sign';
@@ -69,7 +70,7 @@ it('checkout overhead: engine path vs bare undici POST (same simulator, interlea
       posNo: '37381542',
       mid: MID,
       txnAmt: '000000000100',
-      tradeNo: newOrderNumber('P', Date.now()) + 'b',
+      tradeNo: formatOrderNumber('P', 'B', Date.now()),
       qrValidTime: '',
       payType: '',
       tellerNo: '001',

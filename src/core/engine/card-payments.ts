@@ -1,6 +1,7 @@
+import type { GatewayDetail } from '../../shared/domain';
 import { AppError } from '../../shared/errors';
 import type { AppMode } from '../../shared/ipc/contract';
-import { assertFen } from '../../shared/money';
+import { assertSaleAmount } from '../config/gateway-limits';
 import type { CardOperationRecord, CardResult, CardTerminalClient } from '../devices/card-terminal';
 import type { MisResponse } from '../devices/mis';
 import type { Db } from '../ledger/db';
@@ -8,7 +9,7 @@ import { appendEvent } from '../ledger/events';
 import { getPayment, insertPaymentIntent, isFinal, listOpenPayments, updatePayment, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
 import { maskPanText, type Logger } from '../util/logger';
 import { businessDay } from '../util/time';
-import { newOrderNumber } from './payment-engine';
+import { newOrderNumber } from '../ledger/order-numbers';
 
 export interface CardPaymentDeps {
   db: Db;
@@ -46,7 +47,7 @@ export class CardPayments {
    */
   create(input: { amountFen: number; operator: string; merOrderNo?: string | undefined; memo?: string | undefined }): PaymentRecord {
     const { db } = this.deps;
-    assertFen(input.amountFen, this.deps.maxAmountFen());
+    assertSaleAmount('terminal', input.amountFen, this.deps.maxAmountFen());
     const terminal = this.deps.terminal();
     if (terminal.busy) throw new AppError('DEVICE_BUSY', 'the card terminal is still busy with another request');
     const open = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
@@ -54,7 +55,7 @@ export class CardPayments {
     const at = this.deps.now();
     const payment = db.transaction(() => {
       const inserted = insertPaymentIntent(db, {
-        tradeNo: newOrderNumber('P', at),
+        tradeNo: newOrderNumber(db, 'P', at),
         merOrderNo: input.merOrderNo?.trim() === '' || input.merOrderNo === undefined ? null : input.merOrderNo.trim(),
         memo: input.memo?.trim() === '' || input.memo === undefined ? null : input.memo.trim(),
         mode: this.deps.mode(),
@@ -156,7 +157,8 @@ export class CardPayments {
       respCode: response.returnCode,
       respMsg: message,
       // Terminal + batch + voucher + reference: unique per terminal, and what the receipt shows.
-      sysTrace: `${response.terminalNo.trim()}-${response.batchNo.trim()}-${response.voucherNo.trim()}-${response.referenceNo.trim()}`,
+      gatewayRef: `${response.terminalNo.trim()}-${response.batchNo.trim()}-${response.voucherNo.trim()}-${response.referenceNo.trim()}`,
+      gatewayDetail: terminalDetail(response),
     });
   }
 
@@ -186,4 +188,20 @@ export class CardPayments {
           : { outcome: result.kind, response: { ...result.response, cardNo: maskPanText(result.response.cardNo) } },
     });
   }
+}
+
+/** The terminal's answer as the ledger keeps it (gateway_detail): the card number masked, never whole. */
+function terminalDetail(r: MisResponse): GatewayDetail {
+  return {
+    terminalNo: r.terminalNo.trim(),
+    merchantNo: r.merchantNo.trim(),
+    batchNo: r.batchNo.trim(),
+    voucherNo: r.voucherNo.trim(),
+    referenceNo: r.referenceNo.trim(),
+    authCode: r.authCode.trim(),
+    bankCode: r.bankCode.trim(),
+    cardNo: maskPanText(r.cardNo.trim()),
+    date: r.date,
+    time: r.time,
+  };
 }

@@ -1,8 +1,7 @@
-import { randomInt } from 'node:crypto';
 import { AppError, assertNever } from '../../shared/errors';
 import type { PayType, RefundView } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
-import { assertFen, BPC_MAX_FEN } from '../../shared/money';
+import { assertSaleAmount } from '../config/gateway-limits';
 import type { BpcClient, BpcResult } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
 import { asLedgerError } from '../ledger/errors';
@@ -17,6 +16,7 @@ import {
   type PaymentPatch,
   type PaymentRecord,
 } from '../ledger/payments';
+import { newOrderNumber } from '../ledger/order-numbers';
 import { getRefund, insertRefundIntent, listOpenRefunds, updateRefund, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import { maskRawText, type Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
@@ -103,7 +103,7 @@ export class PaymentEngine {
    */
   async createPayment(input: CreatePaymentInput): Promise<PaymentRecord> {
     const { db, now } = this.deps;
-    assertFen(input.amountFen, Math.min(BPC_MAX_FEN, this.deps.maxAmountFen()));
+    assertSaleAmount('bpc', input.amountFen, this.deps.maxAmountFen());
     const active = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
     if (active !== undefined) {
       throw new AppError('INVALID_STATE', `sale ${active.tradeNo} is still open; finish or cancel it first`, { paymentId: active.id });
@@ -112,7 +112,7 @@ export class PaymentEngine {
     // The intent and its event in one commit (synchronous=FULL: durable before anything leaves).
     const payment = this.batch(() => {
       const inserted = insertPaymentIntent(db, {
-        tradeNo: newOrderNumber('P', at),
+        tradeNo: newOrderNumber(db, 'P', at),
         merOrderNo: emptyToNull(input.merOrderNo),
         memo: emptyToNull(input.memo),
         mode: this.deps.mode(),
@@ -301,7 +301,7 @@ export class PaymentEngine {
     const orgSysTrace = payment.sysTrace;
     const refund = this.batch(() => {
       const inserted = insertRefundIntent(db, {
-        refundNo: newOrderNumber('R', at),
+        refundNo: newOrderNumber(db, 'R', at),
         paymentId: input.paymentId,
         amountFen: input.amountFen,
         reason: input.reason,
@@ -978,16 +978,6 @@ function payTypeOf(result: BpcResult): string | undefined {
     if (v === 'ZFBA' || v === 'WEIX' || v === 'UPAY') return v;
   }
   return undefined;
-}
-
-/**
- * A unique order number: prefix + yyMMddHHmmssSSS (UTC) + 4 random digits, 20 characters. The ledger's
- * UNIQUE constraint is the final guard; a collision fails before anything is sent.
- */
-export function newOrderNumber(prefix: 'P' | 'R', at: number): string {
-  const iso = new Date(at).toISOString(); // 2026-11-23T08:30:12.345Z
-  const stamp = iso.slice(2, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + iso.slice(20, 23);
-  return `${prefix}${stamp}${String(randomInt(0, 10_000)).padStart(4, '0')}`;
 }
 
 function formatTxnTime(ms: number): string {
