@@ -25,7 +25,9 @@ afterEach(async () => {
 function ledger(): { db: Db; dir: string } {
   const t = tempDir('lane-');
   const db = openLedger(join(t.dir, 'ledger.sqlite'));
-  cleanups.push(t.cleanup, () => db.close());
+  cleanups.push(t.cleanup, () => {
+    db.close();
+  });
   return { db, dir: t.dir };
 }
 

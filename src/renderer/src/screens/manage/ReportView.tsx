@@ -109,6 +109,23 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
         </tfoot>
       </table>
 
+      {report.byGateway !== undefined && (
+        <>
+          <h3>{t('manage.report.byGateway')}</h3>
+          <table className="grid" data-testid="gateway-table">
+            <TotalsHead first={t('manage.report.gateway')} />
+            <tbody>
+              {report.byGateway.map((g) => (
+                <tr key={g.gateway} data-testid={`gateway-${g.gateway}`} className={g.paidCount + g.refundCount === 0 ? 'zero' : ''}>
+                  <th scope="row">{t(`manage.gateway.${g.gateway}` as MessageKey)}</th>
+                  <TotalsCells row={g} />
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+
       <h3>{t('manage.report.byOperator')}</h3>
       {report.byOperator.length === 0 ? (
         <p className="hint">{t('manage.report.noneYet')}</p>
