@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startCore } from '../../src/core/app/core';
 import { PaymentEngine } from '../../src/core/engine/payment-engine';
 import { applyProvisioningFile } from '../../src/core/config/provisioning';
 import { openLedger, type Db } from '../../src/core/ledger/db';
@@ -11,6 +12,7 @@ import { insertPaymentIntent } from '../../src/core/ledger/payments';
 import { insertRefundIntent } from '../../src/core/ledger/refunds';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { SecretStore } from '../../src/core/secrets/store';
+import { silentLogger } from '../../src/core/util/logger';
 import { startEngineHarness, type EngineHarness } from '../support/engine-harness';
 import { tempDir } from '../support/temp';
 
@@ -172,5 +174,31 @@ describe('lane code in every order number', () => {
     // The same lane again is fine (a provisioning file is re-applied at every start).
     writeFileSync(file, JSON.stringify({ counter: { lane: '07' } }));
     expect(applyProvisioningFile(file, db, secrets, AT).changed).toEqual([]);
+  });
+
+  it('Settings shows the lane; a supervisor changes it before the first live sale; after it the lane is read-only', { timeout: 60_000 }, async () => {
+    const t = tempDir('lane-core-');
+    cleanups.push(t.cleanup);
+    const core = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
+    cleanups.push(() => core.close());
+    const call = async (channel: string, input: unknown): Promise<any> => {
+      const result = await core.dispatch(channel, input, { role: 'cashier' });
+      if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
+      return result.value;
+    };
+    await call('session:signIn', { code: '001', pin: '1111' });
+    // Derived and stored at the first start.
+    const first = (await call('settings:get', undefined)).lane;
+    expect(first).toEqual({ code: expect.stringMatching(/^\d{2}$/), source: 'derived', locked: false });
+    expect(laneCode(core.db, AT)).toBe(first.code);
+    await expect(call('settings:save', { section: 'lane', value: { code: '9' }, approval: { code: '800', pin: '8888' } })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(call('settings:save', { section: 'lane', value: { code: '09' }, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    const saved = await call('settings:save', { section: 'lane', value: { code: '09' }, approval: { code: '800', pin: '8888' } });
+    expect(saved.lane).toEqual({ code: '09', source: 'settings', locked: false });
+    expect(core.db.prepare("SELECT actor, data FROM events WHERE type = 'lane_set' ORDER BY id DESC LIMIT 1").get()).toEqual({ actor: '800', data: JSON.stringify({ code: '09', source: 'settings', was: first.code }) });
+    insertPaymentIntent(core.db, intent(newOrderNumber(core.db, 'P', AT)));
+    expect((await call('settings:get', undefined)).lane).toEqual({ code: '09', source: 'settings', locked: true });
+    await expect(call('settings:save', { section: 'lane', value: { code: '10' }, approval: { code: '800', pin: '8888' } })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(laneCode(core.db, AT)).toBe('09');
   });
 });

@@ -83,7 +83,7 @@ describe('per-gateway breakdown in reports and exports', () => {
     expect(dayReportCsv(report, { lang: 'en' })).toContain('Yima card,1,40.00,0,0.00,40.00');
 
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await dayReportXlsx(report));
+    await workbook.xlsx.load((await dayReportXlsx(report)) as unknown as ArrayBuffer);
     const values: unknown[][] = [];
     workbook.getWorksheet('汇总')!.eachRow((row) => values.push((row.values as unknown[]).slice(1)));
     const at = values.findIndex((v) => v[0] === '支付通道');
