@@ -47,6 +47,11 @@ function identityId(db: Db): string {
   return typeof id === 'string' && id !== '' ? id : randomUUID();
 }
 
+/** The stored lane code, without deriving one (undefined before the first start stored it). */
+export function storedLaneCode(db: Db): string | undefined {
+  return parseStored(readSetting(db, LANE_SETTING))?.code;
+}
+
 /** True once the ledger holds a live sale: from then on the lane cannot change. */
 export function laneLocked(db: Db): boolean {
   return stmt(db, "SELECT 1 FROM payments WHERE mode = 'live' LIMIT 1").get() !== undefined;
