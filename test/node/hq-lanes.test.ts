@@ -10,37 +10,30 @@ import { laneOfOrderNumber } from '../../src/core/ledger/order-numbers';
 import { setLane } from '../../src/core/ledger/lane';
 import { insertPaymentIntent, updatePayment } from '../../src/core/ledger/payments';
 import { writeSetting } from '../../src/core/ledger/settings';
-import { createFileKeyCipher, type SecretCipher } from '../../src/core/secrets/cipher';
+import type { SecretCipher } from '../../src/core/secrets/cipher';
 import { businessDay } from '../../src/core/util/time';
 import { addCounter } from '../../src/hq/admin';
 import { overview } from '../../src/hq/dashboard';
-import { createPool, migrateHq, resetPartitionCache, type Pool } from '../../src/hq/db';
+import type { Pool } from '../../src/hq/db';
 import { startHqServer, type HqServer } from '../../src/hq/server';
 import { startCounter, type TestCounter } from '../support/counter';
-import { startTestPostgres, type TestPostgres } from '../support/postgres';
+import { startTestHq, type TestHq } from '../support/hq';
 import { tempDir } from '../support/temp';
 
-let pgdb: TestPostgres;
+let hqdb: TestHq;
 let pool: Pool;
 let cipher: SecretCipher;
-let hqDir: { dir: string; cleanup: () => void };
 let server: HqServer;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  pgdb = await startTestPostgres();
-  pool = createPool(pgdb.url);
-  resetPartitionCache();
-  await migrateHq(pool);
-  hqDir = tempDir('hq-lanes-master-');
-  cipher = createFileKeyCipher(hqDir.dir);
+  hqdb = await startTestHq('hq-lanes-master-');
+  ({ pool, cipher } = hqdb);
   server = await startHqServer({ pool, cipher, port: 0 });
 }, 60_000);
 afterAll(async () => {
   await server.close();
-  await pool.end();
-  await pgdb.stop();
-  hqDir.cleanup();
+  await hqdb.stop();
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
