@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../../src/core/ledger/migrations';
 import { findPaymentByGatewayRef, findPaymentBySysTrace, getPayment, insertPaymentIntent, updatePayment } from '../../src/core/ledger/payments';
 import { getRefund, insertRefundIntent } from '../../src/core/ledger/refunds';
 import { reserveRequestSeq } from '../../src/core/ledger/order-numbers';
+import { assertPosSeq } from '../../src/core/gateways/yima/messages';
 import { tempDir } from '../support/temp';
 
 /**
@@ -231,6 +232,8 @@ describe('gateway-neutral ledger functions', () => {
       expect(s.length).toBeGreaterThan(12);
       expect(s.length).toBeLessThanOrEqual(32);
       expect(s).toMatch(/^[0-9A-Za-z]+$/);
+      // The Yima client's own pos_seq rule accepts it.
+      expect(() => assertPosSeq(s)).not.toThrow();
     }
     expect((db.prepare("SELECT COUNT(*) AS n FROM gateway_requests WHERE gateway = 'yima' AND payment_id = ?").get(p.id) as { n: number }).n).toBe(50);
     expect(() => db.prepare("INSERT INTO gateway_requests (gateway, seq, purpose, reserved_at) VALUES ('yima', ?, 'x', 1)").run(seqs[0])).toThrow(/UNIQUE/);
