@@ -182,6 +182,24 @@ describe('ledger migration 6: gateway-neutral references', () => {
     db.close();
   });
 
+  it('odd old values that the new checks refuse are normalised, not fatal: an empty gateway or an empty trace', () => {
+    const file = ledgerFile();
+    const old = openLedger(file, { targetVersion: PREVIOUS });
+    const insert = old.prepare(
+      `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, sys_trace, business_day, created_at, updated_at)
+       VALUES (?, 'live', ?, '', 100, 'failed', ?, 'd', 1, 1)`,
+    );
+    insert.run('PQ', 'qr', '');
+    insert.run('PC', 'card', null);
+    old.close();
+    const db = openLedger(file, { targetVersion: REFS.version });
+    expect(db.prepare('SELECT trade_no, gateway, gateway_ref, sys_trace FROM payments ORDER BY id').all()).toEqual([
+      { trade_no: 'PQ', gateway: 'bpc', gateway_ref: null, sys_trace: null },
+      { trade_no: 'PC', gateway: 'terminal', gateway_ref: null, sys_trace: null },
+    ]);
+    db.close();
+  });
+
   it('a damaged previous-version ledger (a refund of a missing payment) is refused and left as it was', () => {
     const file = ledgerFile();
     populatedPreviousLedger(file);

@@ -235,7 +235,8 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO payments_v6 (id, trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, pay_type, gateway_ref,
           scan_code, qr_expires_at, resp_code, resp_msg, operator, business_day, created_at, updated_at, sent_at, paid_at, final_at,
           close_requested_at, query_count, next_query_at, resolution, resolved_by, wallet_trade_no)
-        SELECT id, trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, pay_type, NULLIF(sys_trace, ''),
+        SELECT id, trade_no, mer_order_no, memo, mode, tender, COALESCE(NULLIF(gateway, ''), CASE tender WHEN 'card' THEN 'terminal' ELSE 'bpc' END),
+          amount_fen, status, pay_type, NULLIF(sys_trace, ''),
           scan_code, qr_expires_at, resp_code, resp_msg, operator, business_day, created_at, updated_at, sent_at, paid_at, final_at,
           close_requested_at, query_count, next_query_at, resolution, resolved_by, wallet_trade_no
         FROM payments ORDER BY id;
@@ -278,7 +279,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       INSERT INTO refunds_v6 (id, refund_no, payment_id, mode, gateway, amount_fen, status, gateway_ref, resp_code, resp_msg, reason,
           operator, approved_by, business_day, created_at, updated_at, sent_at, final_at, query_count, next_query_at)
-        SELECT r.id, r.refund_no, r.payment_id, r.mode, COALESCE(p.gateway, 'bpc'), r.amount_fen, r.status, NULLIF(r.sys_trace, ''),
+        SELECT r.id, r.refund_no, r.payment_id, r.mode, COALESCE(NULLIF(p.gateway, ''), 'bpc'), r.amount_fen, r.status, NULLIF(r.sys_trace, ''),
           r.resp_code, r.resp_msg, r.reason, r.operator, r.approved_by, r.business_day, r.created_at, r.updated_at, r.sent_at,
           r.final_at, r.query_count, r.next_query_at
         FROM refunds r LEFT JOIN payments p ON p.id = r.payment_id ORDER BY r.id;
