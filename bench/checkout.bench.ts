@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PaymentEngine, newOrderNumber } from '../src/core/payments/engine';
+import { PaymentEngine } from '../src/core/payments/engine';
 import { GatewayRegistry } from '../src/core/payments/registry';
 import { DEFAULT_SCHEDULE } from '../src/core/payments/schedule';
 import { bpcGatewayEntry } from '../src/core/gateways/bpc/adapter';
+import { formatOrderNumber } from '../src/core/ledger/order-numbers';
 import { BpcClient } from '../src/core/gateways/bpc/client';
 import { signBpcBody } from '../src/core/gateways/bpc/sign';
 import { startNotifyListener, type NotifyListener } from '../src/core/gateways/bpc/notify-listener';
@@ -71,7 +72,7 @@ it('checkout overhead: engine path vs bare undici POST (same simulator, interlea
       posNo: '37381542',
       mid: MID,
       txnAmt: '000000000100',
-      tradeNo: newOrderNumber('P', Date.now()) + 'b',
+      tradeNo: formatOrderNumber('P', 'B', Date.now()),
       qrValidTime: '',
       payType: '',
       tellerNo: '001',

@@ -25,12 +25,12 @@ it(`ledger with ${PAYMENTS.toLocaleString('en')} payments`, () => {
   const perDay = Math.ceil(PAYMENTS / 365);
   const payTypes = ['ZFBA', 'WEIX', 'UPAY'];
   const insertPayment = db.prepare(
-    `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, pay_type, sys_trace, scan_code, qr_expires_at, resp_code, resp_msg,
+    `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, pay_type, gateway_ref, scan_code, qr_expires_at, resp_code, resp_msg,
        operator, business_day, created_at, updated_at, sent_at, paid_at, final_at, query_count)
      VALUES (?, 'live', 'qr', 'bpc', ?, ?, ?, ?, ?, ?, '00', '交易成功', ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertRefund = db.prepare(
-    `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, sys_trace, resp_code, resp_msg, reason, operator, approved_by,
+    `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, gateway_ref, resp_code, resp_msg, reason, operator, approved_by,
        business_day, created_at, updated_at, sent_at, final_at)
      VALUES (?, ?, 'live', ?, 'succeeded', ?, '00', '成功', '顾客退货', '001', '800', ?, ?, ?, ?, ?)`,
   );

@@ -17,6 +17,8 @@ export interface Totals {
 export interface CounterOverview {
   store: string;
   lane: string;
+  /** The lane code in the counter's order numbers, as its batches report it (null: not reported yet). */
+  orderLane: string | null;
   name: string;
   revoked: boolean;
   lastContactAt: string | null;
@@ -54,8 +56,8 @@ export const BUCKET_SQL = `CASE WHEN tender = 'card' THEN 'card' WHEN tender = '
 
 export async function overview(pool: Pool, day: string, mode: string): Promise<Overview> {
   const counters = (
-    await pool.query<{ id: number; store: string; lane: string; name: string; revoked_at: Date | null; last_contact_at: Date | null; backlog: number; hwm: number; closed_at: number | null }>(
-      `SELECT c.id, c.store, c.lane, c.name, c.revoked_at, c.last_contact_at, c.backlog, c.hwm, d.closed_at
+    await pool.query<{ id: number; store: string; lane: string; order_lane: string | null; name: string; revoked_at: Date | null; last_contact_at: Date | null; backlog: number; hwm: number; closed_at: number | null }>(
+      `SELECT c.id, c.store, c.lane, c.order_lane, c.name, c.revoked_at, c.last_contact_at, c.backlog, c.hwm, d.closed_at
          FROM counters c LEFT JOIN counter_days d ON d.counter_id = c.id AND d.mode = $2 AND d.business_day = $1
         ORDER BY c.store, c.lane`,
       [day, mode],
@@ -93,6 +95,7 @@ export async function overview(pool: Pool, day: string, mode: string): Promise<O
     s.counters.push({
       store: c.store,
       lane: c.lane,
+      orderLane: c.order_lane,
       name: c.name,
       revoked: c.revoked_at !== null,
       lastContactAt: c.last_contact_at?.toISOString() ?? null,

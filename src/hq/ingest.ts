@@ -102,6 +102,7 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
       )
     ).rows[0]!;
     await resolveGapFlag(client, found.row.id);
+    await checkLanes(client, found.row.id, batch);
     for (const day of days) await reconcileDay(client, found.row.id, day.mode, day.businessDay);
     return ack(200, { ok: true }, updated);
   });
@@ -228,6 +229,42 @@ async function flag(client: Client, counterId: number, kind: string, mode: strin
      ON CONFLICT (counter_id, kind, coalesce(mode, ''), coalesce(business_day, '')) WHERE resolved_at IS NULL DO UPDATE SET detail = excluded.detail, at = now()`,
     [counterId, kind, mode, businessDay, JSON.stringify(detail)],
   );
+}
+
+/**
+ * Uses the lane code in order numbers: records the counter's order lane; flags `lane_shared` while
+ * another active counter of the same store reports the same lane (they could make the same number),
+ * and `number_collision` when a payment or refund number of this batch is also another counter's.
+ * Rows stay per counter either way: nothing is overwritten, the flag tells someone to fix the lanes.
+ */
+async function checkLanes(client: Client, counterId: number, batch: SyncBatch): Promise<void> {
+  if (batch.orderLane !== undefined) {
+    await client.query('UPDATE counters SET order_lane = $2 WHERE id = $1', [counterId, batch.orderLane]);
+    const shared = (
+      await client.query<{ label: string }>(
+        `SELECT o.store || '/' || o.lane AS label FROM counters o JOIN counters c ON c.id = $1
+          WHERE o.id <> c.id AND o.store = c.store AND o.order_lane = $2 AND o.revoked_at IS NULL ORDER BY o.lane`,
+        [counterId, batch.orderLane],
+      )
+    ).rows.map((r) => r.label);
+    if (shared.length > 0) await flag(client, counterId, 'lane_shared', null, null, { orderLane: batch.orderLane, alsoUsedBy: shared });
+    else await client.query("UPDATE flags SET resolved_at = now() WHERE counter_id = $1 AND kind = 'lane_shared' AND resolved_at IS NULL", [counterId]);
+  }
+  const tradeNos = batch.payments.map((r) => str(r.trade_no)).filter((v): v is string => v !== null);
+  const refundNos = batch.refunds.map((r) => str(r.refund_no)).filter((v): v is string => v !== null);
+  if (tradeNos.length === 0 && refundNos.length === 0) return;
+  const clashes = (
+    await client.query<{ number: string; label: string }>(
+      `SELECT p.trade_no AS number, c.store || '/' || c.lane AS label FROM payments p JOIN counters c ON c.id = p.counter_id
+        WHERE p.trade_no = ANY($2::text[]) AND p.counter_id <> $1
+       UNION
+       SELECT r.refund_no, c.store || '/' || c.lane FROM refunds r JOIN counters c ON c.id = r.counter_id
+        WHERE r.refund_no = ANY($3::text[]) AND r.counter_id <> $1
+       ORDER BY 1, 2 LIMIT 50`,
+      [counterId, tradeNos, refundNos],
+    )
+  ).rows;
+  if (clashes.length > 0) await flag(client, counterId, 'number_collision', null, null, { numbers: clashes });
 }
 
 async function resolveGapFlag(client: Client, counterId: number): Promise<void> {

@@ -134,4 +134,17 @@ export const HQ_MIGRATIONS: readonly HqMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'order numbers carry the lane: chain-wide lookup, shared lanes and colliding numbers flagged',
+    sql: `
+      -- The lane code a counter puts in its order numbers (from its batches). Two counters of one store
+      -- with the same order lane could make the same number: flagged as lane_shared.
+      ALTER TABLE counters ADD COLUMN order_lane TEXT;
+      -- Find a sale or refund by its order number across the chain; a number that two counters both
+      -- used is kept under each (rows are per counter) and flagged as number_collision.
+      CREATE INDEX payments_trade_no ON payments (trade_no);
+      CREATE INDEX refunds_refund_no ON refunds (refund_no);
+    `,
+  },
 ];

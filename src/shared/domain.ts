@@ -16,6 +16,17 @@ export type PayType = z.output<typeof PayTypeSchema>;
 
 export const TenderSchema = z.enum(['qr', 'card']);
 
+/**
+ * The gateway a payment went through: BPC (QR), the card terminal's serial link, Yima card orders.
+ * 'cash' is reserved for the cash tender (issue 12).
+ */
+export const GatewayIdSchema = z.enum(['bpc', 'terminal', 'yima', 'cash']);
+export type GatewayId = z.output<typeof GatewayIdSchema>;
+
+/** A gateway's masked detail of a payment or refund (flat JSON; never a full card number). */
+export const GatewayDetailSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+export type GatewayDetail = z.output<typeof GatewayDetailSchema>;
+
 /** The merchant's own order number on a sale (optional); the checkout validates it as typed with this. */
 export const MerOrderNoSchema = z.string().trim().max(32).regex(/^[0-9A-Za-z_-]*$/, 'letters, digits, _ and - only');
 /** The memo on a sale (optional). */
@@ -48,6 +59,12 @@ export const PaymentViewSchema = z.object({
   resolvedBy: z.string().nullable(),
   /** The wallet's own transaction number (微信/支付宝/银联单号) from the bank's answer, when known. */
   walletTradeNo: z.string().nullable(),
+  /** The gateway this sale went through (bpc, terminal, yima). */
+  gateway: z.string(),
+  /** The gateway's own reference (BPC sysTrace, terminal reference, Yima order reference); sysTrace is the same value. */
+  gatewayRef: z.string().nullable(),
+  /** The gateway's masked detail (e.g. the card terminal's batch, voucher and masked card number). */
+  gatewayDetail: GatewayDetailSchema.nullable(),
 });
 export type PaymentView = z.output<typeof PaymentViewSchema>;
 
@@ -75,6 +92,8 @@ export const RefundViewSchema = z.object({
   sentAt: z.number().nullable(),
   /** R left and its answer was lost: it cannot be queried (J needs its trace); a supervisor settles it. */
   needsSupervisor: z.boolean(),
+  gateway: z.string(),
+  gatewayRef: z.string().nullable(),
 });
 export type RefundView = z.output<typeof RefundViewSchema>;
 

@@ -8,6 +8,8 @@ export type Fen = number;
 
 /** BPC carries 12 digits of fen. */
 export const BPC_MAX_FEN: Fen = 999_999_999_999;
+/** The card terminal's MIS amount field is 12 digits of fen. */
+export const CARD_TERMINAL_MAX_FEN: Fen = 999_999_999_999;
 /** Yima's amount is Number(9) fen. */
 export const YIMA_MAX_FEN: Fen = 999_999_999;
 

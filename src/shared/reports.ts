@@ -33,6 +33,7 @@ export const ApprovalSchema = ApprovalEntrySchema.extend({ nonce: z.string().reg
 export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 
 export const PayTypeBucketSchema = z.enum(['ZFBA', 'WEIX', 'UPAY', 'card', 'other']);
+export const GatewayBucketSchema = z.enum(['bpc', 'terminal', 'yima', 'other']);
 
 const TotalsShape = {
   paidCount: z.number().int(),
@@ -50,6 +51,8 @@ export const ReportPaymentSchema = z.object({
   tender: z.enum(['qr', 'card']),
   payType: z.string().nullable(),
   bucket: PayTypeBucketSchema,
+  /** Absent in reports frozen before gateways were reported. */
+  gateway: GatewayBucketSchema.optional(),
   status: PaymentStatusSchema,
   amountFen: z.number().int(),
   refundedFen: z.number().int(),
@@ -70,6 +73,7 @@ export const ReportRefundSchema = z.object({
   paymentSysTrace: z.string().nullable(),
   sysTrace: z.string().nullable(),
   bucket: PayTypeBucketSchema,
+  gateway: GatewayBucketSchema.optional(),
   status: RefundStatusSchema,
   amountFen: z.number().int(),
   reason: z.string(),
@@ -111,6 +115,8 @@ export const SettlementReportSchema = z.object({
   operator: z.string().nullable(),
   timeZone: z.string(),
   byPayType: z.array(z.object({ payType: PayTypeBucketSchema, ...TotalsShape })),
+  /** BPC / card terminal / Yima / other (absent in reports frozen by older versions). */
+  byGateway: z.array(z.object({ gateway: GatewayBucketSchema, ...TotalsShape })).optional(),
   totals: z.object(TotalsShape),
   byOperator: z.array(z.object({ operator: z.string().nullable(), ...TotalsShape })),
   hourly: z.array(z.object({ hour: z.number().int(), paidCount: z.number().int(), paidFen: z.number().int() })),

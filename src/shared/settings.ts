@@ -123,6 +123,22 @@ export type NotificationsSettings = z.output<typeof NotificationsSchema>;
 export type LimitsSettings = z.output<typeof LimitsSchema>;
 
 /**
+ * The counter's lane code (收银台号), part of every order number it makes: two digits. Digits keep
+ * the order number all digits after its letter (20 characters, as before lanes), which is what fits
+ * the receipt's CODE128 barcode at a scannable width on 58 mm paper and what every wallet behind BPC
+ * accepts.
+ */
+export const LaneCodeSchema = z.string().trim().regex(/^\d{2}$/, 'two digits, 00–99');
+
+/** The lane as Settings shows it: `locked` once the ledger has a live sale (then it is read-only). */
+export const LaneViewSchema = z.object({
+  code: LaneCodeSchema,
+  source: z.enum(['derived', 'provisioning', 'settings']),
+  locked: z.boolean(),
+});
+export type LaneView = z.output<typeof LaneViewSchema>;
+
+/**
  * Headquarters sync (docs/hq.md): where this counter reports and who it is. The counter's HMAC key is
  * a secret (`hq.key`), never part of this setting.
  */
@@ -173,6 +189,8 @@ export const ProvisioningSchema = z
     notifications: NotificationsSchema.partial().strict().optional(),
     limits: LimitsSchema.partial().strict().optional(),
     shop: ShopSchema.partial().strict().optional(),
+    /** This counter: its lane code in every order number (fixed after the first live sale). */
+    counter: z.object({ lane: LaneCodeSchema }).strict().optional(),
     hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() }).strict().optional(),
     backups: BackupsSchema.partial().strict().optional(),
     /** Operators to create or re-PIN; live mode is refused while any still has a training PIN. */

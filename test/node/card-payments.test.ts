@@ -72,6 +72,12 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
     expect(created).toMatchObject({ status: 'created', tender: 'card', amountFen: 2580 });
     const paid = await settled(created.id, (p) => p.status === 'paid');
     expect(paid.sysTrace).toMatch(/-/);
+    // Ledger migration 6: the terminal reference in gateway_ref (sysTrace its alias), the answer's
+    // parts in the masked gateway detail — never the full card number.
+    expect(paid).toMatchObject({ gateway: 'terminal', gatewayRef: paid.sysTrace });
+    expect(paid.gatewayDetail).toMatchObject({ referenceNo: expect.any(String), voucherNo: expect.any(String), batchNo: expect.any(String) });
+    expect(String(paid.gatewayDetail?.cardNo)).toMatch(/^(\d{0,6}\*+\d{0,4})?$/);
+    expect(paid.sysTrace).toBe([paid.gatewayDetail?.terminalNo, paid.gatewayDetail?.batchNo, paid.gatewayDetail?.voucherNo, paid.gatewayDetail?.referenceNo].join('-'));
     expect(terminal.saleFrameCount()).toBe(1);
     const types = (core.db.prepare("SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id").all(created.id) as { type: string }[]).map((r) => r.type);
     expect(types.indexOf('intent')).toBeLessThan(types.indexOf('card.sent'));

@@ -6,38 +6,31 @@ import { createServer } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { writeSetting } from '../../src/core/ledger/settings';
-import { createFileKeyCipher, type SecretCipher } from '../../src/core/secrets/cipher';
+import type { SecretCipher } from '../../src/core/secrets/cipher';
 import { HQ_KEY } from '../../src/core/config/provisioning';
 import { createUndiciSyncTransport, type SyncTransport } from '../../src/core/sync/pusher';
 import { COUNTER_HEADER, signBody, SIGNATURE_HEADER, type SyncBatch } from '../../src/core/sync/protocol';
 import { readBatch } from '../../src/core/sync/outbox';
 import { addCounter, publishSnapshot, revokeCounter } from '../../src/hq/admin';
 import { overview } from '../../src/hq/dashboard';
-import { createPool, migrateHq, resetPartitionCache, type Pool } from '../../src/hq/db';
+import type { Pool } from '../../src/hq/db';
 import { startHqServer, type HqServer } from '../../src/hq/server';
 import { businessDay } from '../../src/core/util/time';
 import { startCounter, MANAGER, type TestCounter } from '../support/counter';
-import { startTestPostgres, type TestPostgres } from '../support/postgres';
+import { startTestHq, type TestHq } from '../support/hq';
 import { tempDir } from '../support/temp';
 
-let pgdb: TestPostgres;
+let hqdb: TestHq;
 let pool: Pool;
 let cipher: SecretCipher;
-let hqDir: { dir: string; cleanup: () => void };
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  pgdb = await startTestPostgres();
-  pool = createPool(pgdb.url);
-  resetPartitionCache();
-  await migrateHq(pool);
-  hqDir = tempDir('hq-master-');
-  cipher = createFileKeyCipher(hqDir.dir);
+  hqdb = await startTestHq();
+  ({ pool, cipher } = hqdb);
 }, 60_000);
 afterAll(async () => {
-  await pool.end();
-  await pgdb.stop();
-  hqDir.cleanup();
+  await hqdb.stop();
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

@@ -22,7 +22,8 @@ const R: readonly RefundStatus[] = RefundStatusSchema.options;
 
 /** The payment state machine, written out independently of the code (self-moves are always no-ops). */
 const PAYMENT_MOVES: Record<PaymentStatus, PaymentStatus[]> = {
-  created: ['created', 'qr_issued', 'paid', 'failed', 'unknown'],
+  // created → waiting: a gateway that answers "accepted, poll" (Yima's 9998), ledger migration 6.
+  created: ['created', 'qr_issued', 'waiting', 'paid', 'failed', 'unknown'],
   qr_issued: ['qr_issued', 'waiting', 'paid', 'failed', 'closed', 'unknown'],
   waiting: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
   unknown: ['unknown', 'waiting', 'paid', 'failed', 'closed'],

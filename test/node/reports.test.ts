@@ -72,7 +72,7 @@ function insertPayment(p: Omit<P, 'id' | 'tradeNo' | 'sysTrace'> & { memo?: stri
   const sysTrace = p.status === 'paid' ? `2026${String(seq).padStart(14, '0')}` : null;
   const info = db
     .prepare(
-      `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, pay_type, sys_trace, operator, business_day,
+      `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, pay_type, gateway_ref, operator, business_day,
          created_at, updated_at, paid_at, memo)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )

@@ -55,7 +55,7 @@ const T0 = Date.UTC(2026, 4, 1, 0, 0, 0);
 function insertPayment(p: Omit<Seeded, 'id' | 'refundedFen'>, createdAt: number): Seeded {
   const info = db
     .prepare(
-      `INSERT INTO payments (trade_no, mer_order_no, mode, tender, gateway, amount_fen, status, pay_type, sys_trace, operator,
+      `INSERT INTO payments (trade_no, mer_order_no, mode, tender, gateway, amount_fen, status, pay_type, gateway_ref, operator,
          business_day, created_at, updated_at, paid_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
@@ -386,7 +386,7 @@ describe('query plans', () => {
       expectIndexed(openDay.payments.sql, plan(openDay.payments.sql, openDay.payments.params), 'p', /payments_(day .*business_day=\?|open)/);
       expectIndexed(openDay.refunds.sql, plan(openDay.refunds.sql, openDay.refunds.params), 'r', /refunds_(day .*business_day=\?|open)/);
       const lookups: [Parameters<typeof findPaymentsSql>[0], RegExp][] = [
-        [{ mode: 'live', sysTrace: 'S1' }, /sys_trace=\?/],
+        [{ mode: 'live', sysTrace: 'S1' }, /gateway_ref=\?/],
         [{ mode: 'live', tradeNo: 'T1' }, /trade_no=\?/],
         [{ mode: 'live', merOrderNo: 'M1' }, /payments_mer_order/],
         [{ mode: 'live', day: '2026-05-01', amountFen: 100 }, /payments_day \(mode=\? AND business_day=\?/],
@@ -397,7 +397,7 @@ describe('query plans', () => {
       }
       const byCode = findPaymentsSql({ mode: 'live', code: 'C1' });
       expect(byCode).toHaveLength(4);
-      for (const [i, index] of [/sys_trace=\?/, /trade_no=\?/, /payments_mer_order/, /payments_wallet_trade/].entries()) {
+      for (const [i, index] of [/gateway_ref=\?/, /trade_no=\?/, /payments_mer_order/, /payments_wallet_trade/].entries()) {
         expectIndexed(byCode[i]!.sql, plan(byCode[i]!.sql, byCode[i]!.params), 'p', index);
       }
     });

@@ -14,6 +14,7 @@ import type { PaymentEngine } from '../payments/engine';
 import type { BpcClient } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
+import { laneView, setLane } from '../ledger/lane';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, defaultPinsError, getOperator, isDefaultPin, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
 import { endShift, getShift, listHandovers, startShift } from '../operators/shifts';
@@ -174,6 +175,7 @@ export function createBackOffice(deps: BackOfficeDeps): {
       shop: c.shop,
       businessDay: c.businessDay,
       devices: readDevicesConfig(db),
+      lane: laneView(db, now()),
     };
   };
 
@@ -338,6 +340,10 @@ export function createBackOffice(deps: BackOfficeDeps): {
           break;
         case 'yima':
           saveYimaSettings(db, input.value, now());
+          break;
+        case 'lane':
+          // Refused (INVALID_STATE) once the ledger has a live sale; recorded with the approver.
+          setLane(db, { code: input.value.code, source: 'settings', actor: by.code, now: now() });
           break;
         case 'devices':
           // Validated before anything is touched; a port that cannot open shows as a status.

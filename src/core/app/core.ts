@@ -25,6 +25,7 @@ import { asLedgerError, isLedgerWriteFailure } from '../ledger/errors';
 import { scheduleBackups } from '../ledger/backup';
 import { appendEvent } from '../ledger/events';
 import { checkLedgerFile, ensureLedgerIdentity } from '../ledger/identity';
+import { ensureLane } from '../ledger/lane';
 import { getPayment, latestPayment, toView } from '../ledger/payments';
 import { readSetting } from '../ledger/settings';
 import { createApprovalNonces } from '../operators/approval-nonces';
@@ -188,6 +189,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const db = await openLedgerWaiting(ledgerPath, { onBusy, ...(options.ledgerBusyMaxWaitMs === undefined ? {} : { maxWaitMs: options.ledgerBusyMaxWaitMs }) });
   try {
     ensureLedgerIdentity(db, options.dataDir, ledgerPath, now());
+    // The lane code in every order number: derived from the identity and stored at the first start.
+    ensureLane(db, now());
   } catch (error) {
     db.close();
     throw error;

@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
+import { setLane } from '../ledger/lane';
 import { defaultPinsError, isDefaultPin, operatorsWithDefaultPinSync, provisionOperator } from '../operators/operators';
 import { hashPinSync } from '../operators/pin';
 import { readSetting, writeSetting } from '../ledger/settings';
@@ -109,6 +110,14 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       if (value !== undefined) {
         writeSetting(db, SETTING[group], value, now);
         changed.push(group);
+      }
+    }
+    if (config.counter !== undefined) {
+      try {
+        if (setLane(db, { code: config.counter.lane, source: 'provisioning', actor: 'provisioning-file', now })) changed.push('counter.lane');
+      } catch (err) {
+        if (err instanceof AppError) throw new AppError('CONFIG_INVALID', `provisioning file: counter.lane: ${err.message}`, { field: 'counter.lane' });
+        throw err;
       }
     }
     if (config.hq !== undefined) {

@@ -3,6 +3,7 @@
  * terminal's last transaction, matched against the sale. Only a positive match (approved, same
  * amount, not older than our request) is a success; anything else is unclear, never a failure.
  */
+import type { GatewayDetail } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
 import type {
   CreateOrderInput,
@@ -41,7 +42,7 @@ export class CardTerminalGateway implements PaymentGateway {
     const exchange = this.record('card.sale', result);
     switch (result.kind) {
       case 'approved':
-        return { kind: 'success', answer: { code: result.response.returnCode, message: result.response.message, reference: referenceOf(result.response) }, exchange };
+        return { kind: 'success', answer: { code: result.response.returnCode, message: result.response.message, reference: referenceOf(result.response), detail: terminalDetail(result.response) }, exchange };
       case 'declined':
         return { kind: 'failed', answer: { code: result.code, message: result.message }, exchange };
       case 'unknown':
@@ -55,7 +56,11 @@ export class CardTerminalGateway implements PaymentGateway {
     switch (result.kind) {
       case 'approved':
         if (isThisSale(order, result.response)) {
-          return { kind: 'success', answer: { code: result.response.returnCode, message: 'the terminal\'s last transaction is this sale', reference: referenceOf(result.response) }, exchange };
+          return {
+            kind: 'success',
+            answer: { code: result.response.returnCode, message: 'the terminal\'s last transaction is this sale', reference: referenceOf(result.response), detail: terminalDetail(result.response) },
+            exchange,
+          };
         }
         return {
           kind: 'unknown',
@@ -105,4 +110,20 @@ function isThisSale(order: OrderRef, response: MisResponse): boolean {
   const sentDate = `${pad(sent.getMonth() + 1)}${pad(sent.getDate())}`;
   const sentTime = `${pad(sent.getHours())}${pad(sent.getMinutes())}${pad(sent.getSeconds())}`;
   return response.date > sentDate || (response.date === sentDate && response.time >= sentTime);
+}
+
+/** The terminal's answer as the ledger keeps it (gateway_detail): the card number masked, never whole. */
+function terminalDetail(r: MisResponse): GatewayDetail {
+  return {
+    terminalNo: r.terminalNo.trim(),
+    merchantNo: r.merchantNo.trim(),
+    batchNo: r.batchNo.trim(),
+    voucherNo: r.voucherNo.trim(),
+    referenceNo: r.referenceNo.trim(),
+    authCode: r.authCode.trim(),
+    bankCode: r.bankCode.trim(),
+    cardNo: maskPanText(r.cardNo.trim()),
+    date: r.date,
+    time: r.time,
+  };
 }

@@ -103,10 +103,21 @@ export function migrate(db: Db, migrations: readonly Migration[], target: number
   }
   const pending = [...migrations].filter((m) => m.version > current && m.version <= target).sort((a, b) => a.version - b.version);
   for (const migration of pending) {
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    // Outside the transaction: SQLite ignores this pragma inside one.
+    if (migration.rebuildsTables === true) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        if (migration.rebuildsTables === true) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new AppError('LEDGER_CORRUPT', `migration ${migration.version} would break ${broken.length} references; nothing was changed — restore the latest backup or call support`);
+        }
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } finally {
+      if (migration.rebuildsTables === true) db.pragma(`foreign_keys = ${foreignKeys === 1 ? 'ON' : 'OFF'}`);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
-import { FINAL_PAYMENT_STATUSES, type PaymentStatus, type PaymentView } from '../../shared/domain';
+import { FINAL_PAYMENT_STATUSES, GatewayDetailSchema, type GatewayDetail, type PaymentStatus, type PaymentView } from '../../shared/domain';
+import { maskSecrets } from '../util/logger';
 import type { AppMode } from '../../shared/ipc/contract';
 import { stmt, type Db } from './db';
 
@@ -15,7 +16,12 @@ export interface PaymentRow {
   amount_fen: number;
   status: PaymentStatus;
   pay_type: string | null;
+  /** Migration 6: the gateway's own reference, unique per gateway. */
+  gateway_ref: string | null;
+  /** Read-only alias of gateway_ref (generated column), kept for readers of the old name. */
   sys_trace: string | null;
+  gateway_detail: string | null;
+  request_seq: string | null;
   scan_code: string | null;
   qr_expires_at: number | null;
   resp_code: string | null;
@@ -37,7 +43,8 @@ export interface PaymentRow {
 }
 
 export interface PaymentRecord extends PaymentView {
-  gateway: string;
+  /** The serial of the create request, for gateways that need a fresh one per request (Yima pos_seq). */
+  requestSeq: string | null;
   sentAt: number | null;
   finalAt: number | null;
   closeRequestedAt: number | null;
@@ -56,7 +63,10 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     amountFen: row.amount_fen,
     status: row.status,
     payType: row.pay_type,
-    sysTrace: row.sys_trace,
+    sysTrace: row.gateway_ref,
+    gatewayRef: row.gateway_ref,
+    gatewayDetail: parseDetail(row.gateway_detail),
+    requestSeq: row.request_seq,
     scanCode: row.scan_code,
     qrExpiresAt: row.qr_expires_at,
     respCode: row.resp_code,
@@ -77,13 +87,33 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
   };
 }
 
+/** The stored detail JSON as an object (null when absent or not an object). */
+export function parseDetail(text: string | null): GatewayDetail | null {
+  if (text === null) return null;
+  try {
+    const parsed = GatewayDetailSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The detail as stored: card-number fields (cardNo, pan, …) cut to first 6 / last 4 and secret-looking
+ * fields replaced before it reaches the disk. References stay exact.
+ */
+export function detailText(detail: GatewayDetail): string {
+  return JSON.stringify(maskSecrets(GatewayDetailSchema.parse(detail)));
+}
+
 /**
  * The payment state machine's legal moves. A card sale goes from created straight to paid (the
- * terminal answers once; there is no QR). "paid" can follow a close or a failure: if the gateway
+ * terminal answers once; there is no QR). A gateway that answers "accepted, poll" (Yima's 9998)
+ * moves created → waiting. "paid" can follow a close or a failure: if the gateway
  * later says 00, the money was taken, and a paid sale must never be lost.
  */
 const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
-  created: ['qr_issued', 'paid', 'failed', 'unknown'],
+  created: ['qr_issued', 'waiting', 'paid', 'failed', 'unknown'],
   qr_issued: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
   waiting: ['waiting', 'paid', 'failed', 'closed', 'unknown'],
   unknown: ['unknown', 'waiting', 'paid', 'failed', 'closed'],
@@ -111,6 +141,8 @@ export interface PaymentIntent {
   operator: string | null;
   businessDay: string;
   now: number;
+  /** The create request's serial, reserved before it leaves (reserveRequestSeq), for gateways that need one. */
+  requestSeq?: string | null;
 }
 
 /**
@@ -122,8 +154,8 @@ export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecor
     const info = stmt(
       db,
         `INSERT INTO payments (trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, operator,
-           business_day, created_at, updated_at, sent_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?)`,
+           business_day, created_at, updated_at, sent_at, request_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         intent.tradeNo,
@@ -138,6 +170,7 @@ export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecor
         intent.now,
         intent.now,
         intent.now,
+        intent.requestSeq ?? null,
       );
     return getPayment(db, Number(info.lastInsertRowid));
   } catch (error) {
@@ -154,9 +187,15 @@ export function getPayment(db: Db, id: number): PaymentRecord {
   return paymentFromRow(row);
 }
 
-export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord | undefined {
-  const row = stmt(db, 'SELECT * FROM payments WHERE sys_trace = ?').get(sysTrace) as PaymentRow | undefined;
+/** The payment a gateway knows by `ref` (unique per gateway). */
+export function findPaymentByGatewayRef(db: Db, gateway: string, ref: string): PaymentRecord | undefined {
+  const row = stmt(db, 'SELECT * FROM payments WHERE gateway_ref = ? AND gateway = ?').get(ref, gateway) as PaymentRow | undefined;
   return row === undefined ? undefined : paymentFromRow(row);
+}
+
+/** The BPC payment with this sysTrace (a notification names one; a card reference never matches). */
+export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord | undefined {
+  return findPaymentByGatewayRef(db, 'bpc', sysTrace);
 }
 
 /** Payments the engine must still resolve (resumed at start-up). */
@@ -175,7 +214,11 @@ export function latestPayment(db: Db, mode: AppMode): PaymentRecord | undefined 
 export interface PaymentPatch {
   status?: PaymentStatus;
   payType?: string | null;
+  /** BPC's name for the gateway reference: written to gateway_ref. */
   sysTrace?: string;
+  gatewayRef?: string;
+  /** Stored masked (detailText). */
+  gatewayDetail?: GatewayDetail;
   scanCode?: string;
   qrExpiresAt?: number;
   respCode?: string | null;
@@ -189,10 +232,11 @@ export interface PaymentPatch {
   walletTradeNo?: string;
 }
 
-const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement'>, string> = {
+const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement' | 'gatewayDetail'>, string> = {
   status: 'status',
   payType: 'pay_type',
-  sysTrace: 'sys_trace',
+  sysTrace: 'gateway_ref',
+  gatewayRef: 'gateway_ref',
   scanCode: 'scan_code',
   qrExpiresAt: 'qr_expires_at',
   respCode: 'resp_code',
@@ -221,6 +265,10 @@ export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: numb
       sets.push(`${column} = @${key}`);
       params[key] = patch[key];
     }
+  }
+  if (patch.gatewayDetail !== undefined) {
+    sets.push('gateway_detail = @gatewayDetail');
+    params.gatewayDetail = detailText(patch.gatewayDetail);
   }
   if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
   if (patch.status !== undefined && isFinal(patch.status) && !isFinal(current.status)) sets.push('final_at = @now');

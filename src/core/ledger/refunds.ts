@@ -12,7 +12,13 @@ export interface RefundRow {
   mode: AppMode;
   amount_fen: number;
   status: RefundStatus;
+  gateway: string;
+  /** Migration 6: the gateway's reference of this refund (BPC: R's sysTrace), unique per gateway. */
+  gateway_ref: string | null;
+  /** Read-only alias of gateway_ref (generated column). */
   sys_trace: string | null;
+  gateway_detail: string | null;
+  request_seq: string | null;
   resp_code: string | null;
   resp_msg: string | null;
   reason: string;
@@ -41,7 +47,9 @@ export function refundFromRow(row: RefundRow): RefundRecord {
     mode: row.mode,
     amountFen: row.amount_fen,
     status: row.status,
-    sysTrace: row.sys_trace,
+    sysTrace: row.gateway_ref,
+    gateway: row.gateway,
+    gatewayRef: row.gateway_ref,
     respCode: row.resp_code,
     respMsg: row.resp_msg,
     reason: row.reason,
@@ -51,7 +59,7 @@ export function refundFromRow(row: RefundRow): RefundRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sentAt: row.sent_at,
-    needsSupervisor: row.status === 'unknown' && row.sys_trace === null && row.sent_at !== null,
+    needsSupervisor: row.status === 'unknown' && row.gateway_ref === null && row.sent_at !== null,
     finalAt: row.final_at,
     queryCount: row.query_count,
   };
@@ -130,14 +138,15 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
     }
     const info = stmt(
       db,
-        `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, reason, operator, approved_by, business_day,
+        `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day,
            created_at, updated_at, sent_at)
-         VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, NULL)`,
+         VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, NULL)`,
       )
       .run(
         intent.refundNo,
         intent.paymentId,
         payment.mode,
+        payment.gateway,
         intent.amountFen,
         intent.reason,
         intent.operator,
@@ -185,7 +194,7 @@ export function updateRefund(db: Db, id: number, patch: RefundPatch, now: number
   const params: Record<string, unknown> = { id, now };
   const columns: [keyof RefundPatch, string][] = [
     ['status', 'status'],
-    ['sysTrace', 'sys_trace'],
+    ['sysTrace', 'gateway_ref'],
     ['respCode', 'resp_code'],
     ['respMsg', 'resp_msg'],
     ['nextQueryAt', 'next_query_at'],

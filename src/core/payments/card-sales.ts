@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import type { AppMode } from '../../shared/ipc/contract';
-import { assertFen } from '../../shared/money';
+import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
@@ -8,7 +8,7 @@ import type { Logger } from '../util/logger';
 import { businessDay, realTimers } from '../util/time';
 import { decideCardSale, isFinalPayment, type CardSaleDecision } from './decide';
 import { Journal } from './journal';
-import { newOrderNumber } from './order-number';
+import { newOrderNumber } from '../ledger/order-numbers';
 import type { GatewayResult, PaymentGateway } from './port';
 import type { GatewayRegistry } from './registry';
 
@@ -54,7 +54,7 @@ export class CardSales {
   create(input: { amountFen: number; operator: string; merOrderNo?: string | undefined; memo?: string | undefined }): PaymentRecord {
     const { db, gateways } = this.deps;
     const gatewayId = gateways.idFor('card');
-    assertFen(input.amountFen, Math.min(gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen()));
+    assertAmountWithin(gatewayId, input.amountFen, gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen());
     const gateway = gateways.get(gatewayId, this.deps.mode());
     gateway.assertReady?.();
     const open = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
@@ -62,7 +62,7 @@ export class CardSales {
     const at = this.deps.now();
     const payment = this.journal.batch(() => {
       const inserted = insertPaymentIntent(db, {
-        tradeNo: newOrderNumber('P', at),
+        tradeNo: newOrderNumber(db, 'P', at),
         merOrderNo: input.merOrderNo?.trim() === '' || input.merOrderNo === undefined ? null : input.merOrderNo.trim(),
         memo: input.memo?.trim() === '' || input.memo === undefined ? null : input.memo.trim(),
         mode: this.deps.mode(),
@@ -100,7 +100,7 @@ export class CardSales {
     for (const payment of open) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
       const decision = decideCardSale(payment.status, { on: 'resume' });
-      if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, this.deps.now()));
+      if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, null, this.deps.now()));
       this.requery(payment.id).catch((error: unknown) => this.deps.logger.warn(`card sale ${payment.id} stays unknown until the terminal answers`, error));
     }
     return open.length;
@@ -129,7 +129,7 @@ export class CardSales {
   private record(id: number, result: GatewayResult, decision: CardSaleDecision): PaymentRecord {
     return this.journal.batch(() => {
       this.journal.exchange('payment', id, result.exchange, null);
-      return decision.next === 'record' ? this.journal.patchPayment(id, patchOf(decision, this.deps.now())) : getPayment(this.deps.db, id);
+      return decision.next === 'record' ? this.journal.patchPayment(id, patchOf(decision, result, this.deps.now())) : getPayment(this.deps.db, id);
     });
   }
 
@@ -138,11 +138,12 @@ export class CardSales {
   }
 }
 
-function patchOf(decision: Extract<CardSaleDecision, { next: 'record' }>, now: number): PaymentPatch {
+function patchOf(decision: Extract<CardSaleDecision, { next: 'record' }>, result: GatewayResult | null, now: number): PaymentPatch {
   const patch: PaymentPatch = { status: decision.status };
   if (decision.respCode !== undefined) patch.respCode = decision.respCode;
   if (decision.respMsg !== undefined) patch.respMsg = decision.respMsg;
-  if (decision.reference !== undefined) patch.sysTrace = decision.reference;
+  if (decision.reference !== undefined) patch.gatewayRef = decision.reference;
+  if (result?.kind === 'success' && result.answer.detail !== undefined) patch.gatewayDetail = result.answer.detail;
   if (decision.status === 'paid') patch.paidAt = now;
   return patch;
 }

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors';
 import type { PayType, RefundView } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
-import { assertFen } from '../../shared/money';
+import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { findPaymentBySysTrace, getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
 import { decidePayment, decideRefund, isFinalPayment as isFinal, isFinalRefund, type PaymentState, type PaymentStimulus } from './decide';
 import { Journal } from './journal';
-import { newOrderNumber } from './order-number';
+import { newOrderNumber } from '../ledger/order-numbers';
 import type { GatewayResult, PaymentGateway } from './port';
 import type { GatewayRegistry } from './registry';
 import { nextPaymentDelay, refundQueryDelay, type PollingSchedule } from './schedule';
@@ -113,7 +113,7 @@ export class PaymentEngine {
   async createPayment(input: CreatePaymentInput): Promise<PaymentRecord> {
     const { db, now } = this.deps;
     const gatewayId = this.deps.gateways.idFor('qr');
-    assertFen(input.amountFen, Math.min(this.deps.gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen()));
+    assertAmountWithin(gatewayId, input.amountFen, this.deps.gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen());
     const active = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
     if (active !== undefined) {
       throw new AppError('INVALID_STATE', `sale ${active.tradeNo} is still open; finish or cancel it first`, { paymentId: active.id });
@@ -122,7 +122,7 @@ export class PaymentEngine {
     // The intent and its event in one commit (synchronous=FULL: durable before anything leaves).
     const payment = this.journal.batch(() => {
       const inserted = insertPaymentIntent(db, {
-        tradeNo: newOrderNumber('P', at),
+        tradeNo: newOrderNumber(db, 'P', at),
         merOrderNo: emptyToNull(input.merOrderNo),
         memo: emptyToNull(input.memo),
         mode: this.deps.mode(),
@@ -283,7 +283,7 @@ export class PaymentEngine {
     const orgReference = payment.sysTrace;
     const refund = this.journal.batch(() => {
       const inserted = insertRefundIntent(db, {
-        refundNo: newOrderNumber('R', at),
+        refundNo: newOrderNumber(db, 'R', at),
         paymentId: input.paymentId,
         amountFen: input.amountFen,
         reason: input.reason,
@@ -706,5 +706,5 @@ function emptyToNull(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim();
 }
 
-export { newOrderNumber };
+
 export type { RefundView };

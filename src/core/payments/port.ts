@@ -5,6 +5,7 @@
  * shapes; the engine (./engine.ts) talks to gateways only through them.
  */
 import type { AppMode } from '../../shared/ipc/contract';
+import type { GatewayDetail } from '../../shared/domain';
 import type { Fen } from '../../shared/money';
 
 /** What a gateway can do, declared by its adapter; the engine never guesses from the gateway's name. */
@@ -32,6 +33,8 @@ export interface GatewayAnswer {
   payType?: string;
   /** The wallet's own transaction number, when the answer carries a well-formed one. */
   walletTradeNo?: string;
+  /** What the ledger keeps of the answer beyond the reference (gateway_detail; card numbers masked by the adapter). */
+  detail?: GatewayDetail;
 }
 
 /**

@@ -21,6 +21,14 @@ export function payTypeBucket(tender: 'qr' | 'card', payType: string | null): Pa
   return payType === 'ZFBA' || payType === 'WEIX' || payType === 'UPAY' ? payType : 'other';
 }
 
+/** How the report splits money by gateway: BPC (QR), the card terminal link, Yima card orders, anything else. */
+export type GatewayBucket = 'bpc' | 'terminal' | 'yima' | 'other';
+export const GATEWAY_BUCKETS: readonly GatewayBucket[] = ['bpc', 'terminal', 'yima', 'other'];
+
+export function gatewayBucket(gateway: string | null | undefined): GatewayBucket {
+  return gateway === 'bpc' || gateway === 'terminal' || gateway === 'yima' ? gateway : 'other';
+}
+
 /** Counts and sums (fen) of paid payments and succeeded refunds; net = paid − refunded (may be < 0). */
 export interface Totals {
   paidCount: number;
@@ -32,6 +40,10 @@ export interface Totals {
 
 export interface PayTypeTotals extends Totals {
   payType: PayTypeBucket;
+}
+
+export interface GatewayTotals extends Totals {
+  gateway: GatewayBucket;
 }
 
 export interface OperatorTotals extends Totals {
@@ -54,6 +66,8 @@ export interface ReportPayment {
   tender: 'qr' | 'card';
   payType: string | null;
   bucket: PayTypeBucket;
+  /** The gateway bucket (absent in reports frozen before gateways were reported). */
+  gateway?: GatewayBucket;
   status: PaymentStatus;
   amountFen: number;
   /** Succeeded refunds against this payment when the report was built, fen. */
@@ -75,6 +89,7 @@ export interface ReportRefund {
   paymentSysTrace: string | null;
   sysTrace: string | null;
   bucket: PayTypeBucket;
+  gateway?: GatewayBucket;
   status: RefundStatus;
   amountFen: number;
   reason: string;
@@ -142,6 +157,8 @@ export interface SettlementReport {
   timeZone: string;
   /** Always all five buckets, in PAY_TYPE_BUCKETS order. */
   byPayType: PayTypeTotals[];
+  /** Always all four gateway buckets, in GATEWAY_BUCKETS order; absent in reports frozen by older versions. */
+  byGateway?: GatewayTotals[];
   totals: Totals;
   byOperator: OperatorTotals[];
   /** 24 entries, hour 0 to 23, by local hour of paid_at. */
@@ -186,6 +203,7 @@ function toReportPayment(row: PaymentDbRow): ReportPayment {
     tender: row.tender,
     payType: row.pay_type,
     bucket: payTypeBucket(row.tender, row.pay_type),
+    gateway: gatewayBucket(row.gateway),
     status: row.status,
     amountFen: row.amount_fen,
     refundedFen: row.refunded_fen ?? 0,
@@ -207,6 +225,7 @@ function toReportRefund(row: RefundJoinRow): ReportRefund {
     paymentSysTrace: row.p_sys_trace,
     sysTrace: row.sys_trace,
     bucket: payTypeBucket(row.p_tender, row.p_pay_type),
+    gateway: gatewayBucket(row.gateway),
     status: row.status,
     amountFen: row.amount_fen,
     reason: row.reason,
@@ -233,6 +252,7 @@ interface Selection {
 
 function summarize(selection: Selection, clock: LocalClock): SettlementReport {
   const byPayType = new Map<PayTypeBucket, Totals>(PAY_TYPE_BUCKETS.map((b) => [b, emptyTotals()]));
+  const byGateway = new Map<GatewayBucket, Totals>(GATEWAY_BUCKETS.map((b) => [b, emptyTotals()]));
   const byOperator = new Map<string | null, Totals>();
   const totals = emptyTotals();
   const hourly: HourBucket[] = Array.from({ length: 24 }, (_, hour) => ({ hour, paidCount: 0, paidFen: 0 }));
@@ -249,7 +269,7 @@ function summarize(selection: Selection, clock: LocalClock): SettlementReport {
   for (const p of selection.payments) {
     statusCounts[p.status] += 1;
     if (!selection.countsAsPaid(p)) continue;
-    for (const t of [totals, byPayType.get(p.bucket), operatorTotals(p.operator)]) {
+    for (const t of [totals, byPayType.get(p.bucket), byGateway.get(p.gateway ?? 'other'), operatorTotals(p.operator)]) {
       if (t === undefined) continue;
       t.paidCount += 1;
       t.paidFen += p.amountFen;
@@ -262,7 +282,7 @@ function summarize(selection: Selection, clock: LocalClock): SettlementReport {
   }
   for (const r of selection.refunds) {
     if (r.status !== 'succeeded') continue;
-    for (const t of [totals, byPayType.get(r.bucket), operatorTotals(r.operator)]) {
+    for (const t of [totals, byPayType.get(r.bucket), byGateway.get(r.gateway ?? 'other'), operatorTotals(r.operator)]) {
       if (t === undefined) continue;
       t.refundCount += 1;
       t.refundFen += r.amountFen;
@@ -281,6 +301,7 @@ function summarize(selection: Selection, clock: LocalClock): SettlementReport {
     operator: selection.operator,
     timeZone: clock.timeZone,
     byPayType: PAY_TYPE_BUCKETS.map((payType) => ({ payType, ...withNet(byPayType.get(payType) ?? emptyTotals()) })),
+    byGateway: GATEWAY_BUCKETS.map((gateway) => ({ gateway, ...withNet(byGateway.get(gateway) ?? emptyTotals()) })),
     totals: withNet(totals),
     byOperator: operators.map(([operator, t]) => ({ operator, ...withNet(t) })),
     hourly,

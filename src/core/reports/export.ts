@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import { formatFen } from '../../shared/money';
 import type { PaymentStatus, RefundStatus } from '../../shared/domain';
-import { payTypeBucket, type PayTypeBucket, type ReportPayment, type ReportRefund, type SettlementReport } from './day-report';
+import { payTypeBucket, type GatewayBucket, type PayTypeBucket, type ReportPayment, type ReportRefund, type SettlementReport } from './day-report';
 import type { TransactionRow } from './rows';
 import { localClock, type LocalClock } from './time';
 
@@ -75,6 +75,8 @@ const LABELS = {
     businessDay: '营业日',
     noOperator: '(无)',
     buckets: { ZFBA: '支付宝', WEIX: '微信支付', UPAY: '银联云闪付', card: '银行卡', other: '其他' } satisfies Record<PayTypeBucket, string>,
+    gateway: '支付通道',
+    gateways: { bpc: 'BPC 扫码', terminal: '刷卡终端', yima: '翼码刷卡', other: '其他' } satisfies Record<GatewayBucket, string>,
     paymentStatuses: {
       created: '已创建',
       qr_issued: '已出码',
@@ -146,6 +148,8 @@ const LABELS = {
     businessDay: 'Business day',
     noOperator: '(none)',
     buckets: { ZFBA: 'Alipay', WEIX: 'WeChat Pay', UPAY: 'UnionPay', card: 'Card', other: 'Other' } satisfies Record<PayTypeBucket, string>,
+    gateway: 'Gateway',
+    gateways: { bpc: 'BPC QR', terminal: 'Card terminal', yima: 'Yima card', other: 'Other' } satisfies Record<GatewayBucket, string>,
     paymentStatuses: {
       created: 'Created',
       qr_issued: 'QR issued',
@@ -223,6 +227,12 @@ function payTypeRows(report: SettlementReport, l: Labels): Cell[][] {
     ...report.byPayType.map((p) => [l.buckets[p.payType], p.paidCount, fen(p.paidFen), p.refundCount, fen(p.refundFen), fen(p.netFen)]),
     [l.total, t.paidCount, fen(t.paidFen), t.refundCount, fen(t.refundFen), fen(t.netFen)],
   ];
+}
+
+/** BPC / card terminal / Yima / other; empty for reports frozen before gateways were reported. */
+function gatewayRows(report: SettlementReport, l: Labels): Cell[][] {
+  if (report.byGateway === undefined) return [];
+  return [totalsHeader(l, l.gateway), ...report.byGateway.map((g) => [l.gateways[g.gateway], g.paidCount, fen(g.paidFen), g.refundCount, fen(g.refundFen), fen(g.netFen)])];
 }
 
 function operatorRows(report: SettlementReport, l: Labels): Cell[][] {
@@ -313,6 +323,7 @@ function sections(report: SettlementReport, l: Labels, clock: LocalClock): Cell[
   return [
     title(report, l, clock),
     payTypeRows(report, l),
+    gatewayRows(report, l),
     operatorRows(report, l),
     unresolved,
     hourlyRows(report, l),
@@ -324,7 +335,7 @@ function sections(report: SettlementReport, l: Labels, clock: LocalClock): Cell[
 
 /**
  * A day or shift report as one CSV document: header block, totals by pay type (ending with the total
- * row), by operator, unresolved counts, hourly series, then every payment and refund; sections are
+ * row), by gateway (BPC / card terminal / Yima / other), by operator, unresolved counts, hourly series, then every payment and refund; sections are
  * separated by an empty line. Times are local to the report's time zone. Pure; never throws for a
  * well-formed report.
  */
@@ -332,10 +343,12 @@ export function dayReportCsv(report: SettlementReport, opts: ExportOptions = {})
   const l = LABELS[opts.lang ?? 'zh'];
   const clock = localClock(report.timeZone);
   const rows: Cell[][] = [];
-  sections(report, l, clock).forEach((section, i) => {
-    if (i > 0) rows.push([]);
-    rows.push(...section);
-  });
+  sections(report, l, clock)
+    .filter((section) => section.length > 0)
+    .forEach((section, i) => {
+      if (i > 0) rows.push([]);
+      rows.push(...section);
+    });
   return toCsv(rows);
 }
 
@@ -399,7 +412,7 @@ function sheetFor(workbook: ExcelJS.Workbook, name: string, rows: readonly (read
 }
 
 /**
- * The report as an XLSX workbook: a summary sheet (header, pay types with total, operators,
+ * The report as an XLSX workbook: a summary sheet (header, pay types with total, gateways, operators,
  * unresolved counts, hourly series), a payments sheet and a refunds sheet. Amount cells are numbers
  * (fen/100) formatted 0.00; identifiers are text. Resolves with the file bytes.
  */
@@ -412,10 +425,10 @@ export async function dayReportXlsx(report: SettlementReport, opts: ExportOption
     workbook.created = new Date(report.closed.at);
     workbook.modified = new Date(report.closed.at);
   }
-  const [head, payTypes, operators, unresolved, hourly, payments, refunds, late] = sections(report, l, clock);
+  const [head, payTypes, gateways, operators, unresolved, hourly, payments, refunds, late] = sections(report, l, clock);
   const summary: Cell[][] = [];
-  for (const block of [head, payTypes, operators, unresolved, hourly, late]) {
-    if (block === undefined) continue;
+  for (const block of [head, payTypes, gateways, operators, unresolved, hourly, late]) {
+    if (block === undefined || block.length === 0) continue;
     if (summary.length > 0) summary.push([]);
     summary.push(...block);
   }

@@ -119,7 +119,7 @@ export function listTransactionsSql(query: TransactionQuery): BuiltQuery {
   if (search !== undefined) {
     // substr() compares bytes exactly (LIKE would fold case and treat % and _ as wildcards).
     where.push(
-      '(substr(p.trade_no, 1, @searchLength) = @search OR substr(p.sys_trace, 1, @searchLength) = @search OR substr(p.mer_order_no, 1, @searchLength) = @search)',
+      '(substr(p.trade_no, 1, @searchLength) = @search OR substr(p.gateway_ref, 1, @searchLength) = @search OR substr(p.mer_order_no, 1, @searchLength) = @search)',
     );
     params.search = search;
     params.searchLength = search.length;
@@ -156,7 +156,7 @@ export interface FindPaymentsQuery {
 }
 
 const CODE_COLUMNS = [
-  ['sys_trace', 'sysTrace'],
+  ['gateway_ref', 'sysTrace'],
   ['trade_no', 'tradeNo'],
   ['mer_order_no', 'merOrderNo'],
   ['wallet_trade_no', 'walletTradeNo'],
@@ -176,7 +176,7 @@ export function findPaymentsSql(query: FindPaymentsQuery): BuiltQuery[] {
   const tradeNo = trimmedText(query.tradeNo, 'tradeNo');
   const code = trimmedText(query.code, 'code');
   if (sysTrace !== undefined) {
-    where.push('p.sys_trace = @sysTrace');
+    where.push('p.gateway_ref = @sysTrace');
     params.sysTrace = sysTrace;
   }
   if (merOrderNo !== undefined) {

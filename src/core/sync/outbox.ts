@@ -5,6 +5,7 @@
  */
 import type { Db } from '../ledger/db';
 import { stmt } from '../ledger/db';
+import { storedLaneCode } from '../ledger/lane';
 import { BATCH_EVENTS, type CounterId, type SyncBatch, type SyncEvent } from './protocol';
 
 export const SYNC_TARGET = 'hq';
@@ -110,12 +111,15 @@ export function readBatch(db: Db, counter: CounterId, cursor: SyncCursor, sentAt
     // A refund's payment travels with it (its refunded total changes with the refund).
     const paymentIds = [...new Set([...touched('payment'), ...refunds.map((r) => r.payment_id as number)])];
     const last = rows.at(-1)?.id ?? cursor.ackedEventId;
+    const orderLane = storedLaneCode(db);
     return {
       version: 1 as const,
       counter,
       sentAt,
       asOf,
       backlog: Math.max(0, asOf - last),
+      // Read only: building a batch never writes (a lane is stored at the counter's first start).
+      ...(orderLane === undefined ? {} : { orderLane }),
       events,
       payments: rowsByIds(db, 'payments', paymentIds),
       refunds,

@@ -49,6 +49,8 @@ export const SyncBatchSchema = z.object({
   asOf: z.number().int().nonnegative(),
   /** Events still waiting behind this batch (the counter's backlog, for the dashboard's lag). */
   backlog: z.number().int().nonnegative(),
+  /** The lane code in this counter's order numbers (absent from counters older than lanes). */
+  orderLane: z.string().regex(/^\d{2}$/).optional(),
   events: z.array(SyncEventSchema).max(BATCH_EVENTS),
   payments: z.array(RowSchema),
   refunds: z.array(RowSchema),

@@ -35,6 +35,8 @@ import {
   ShopSchema,
   BusinessDaySchema,
   TimeoutsSchema,
+  LaneCodeSchema,
+  LaneViewSchema,
 } from '../settings';
 import { CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
 
@@ -163,6 +165,8 @@ export const SettingsViewSchema = z.object({
   shop: ShopSchema,
   businessDay: BusinessDaySchema,
   devices: DevicesConfigSchema,
+  /** The lane code in every order number; read-only (`locked`) once the ledger has a live sale. */
+  lane: LaneViewSchema,
 });
 export type SettingsView = z.output<typeof SettingsViewSchema>;
 
@@ -453,6 +457,7 @@ export const channels = {
       z.object({ section: z.literal('businessDay'), value: BusinessDaySchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('yima'), value: YimaSettingsSchema, approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('lane'), value: z.object({ code: LaneCodeSchema }).strict(), approval: ApprovalSchema }).strict(),
     ]),
     output: SettingsViewSchema,
     access: ['cashier'],

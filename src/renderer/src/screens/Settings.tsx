@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SettingsView } from '../../../shared/ipc/contract';
 import { call } from '../bridge/client';
 import { useT, type MessageKey } from '../i18n';
-import { BusinessDaySection, LimitsSection, NotificationsSection, PollingSection, QrSection, ShopSection } from './manage/BasicSections';
+import { BusinessDaySection, LaneSection, LimitsSection, NotificationsSection, PollingSection, QrSection, ShopSection } from './manage/BasicSections';
 import { BpcSection } from './manage/BpcSection';
 import { useManageErrorText } from './manage/common';
 import { DevicesSection } from './manage/DevicesSection';
@@ -71,7 +71,10 @@ export function Settings(): React.JSX.Element {
         ) : section === 'limits' ? (
           <LimitsSection view={view} onSaved={setView} />
         ) : section === 'shop' ? (
-          <ShopSection view={view} onSaved={setView} />
+          <>
+            <ShopSection view={view} onSaved={setView} />
+            <LaneSection view={view} onSaved={setView} />
+          </>
         ) : section === 'businessDay' ? (
           <BusinessDaySection view={view} onSaved={setView} />
         ) : section === 'devices' ? (

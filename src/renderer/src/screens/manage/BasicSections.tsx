@@ -1,7 +1,8 @@
 import { useState } from 'react';
+import { z } from 'zod';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { parseYuanToFen } from '../../../../shared/money';
-import { BusinessDaySchema, LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, ShopSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
+import { BusinessDaySchema, LaneCodeSchema, LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, ShopSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
 import { call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
@@ -146,6 +147,42 @@ export function LimitsSection({ view, onSaved }: SectionProps): React.JSX.Elemen
     <SectionForm id="limits" title={t('manage.limits.title')} submit={submit}>
       <Field label={t('manage.limits.max')} path="maxAmountFen" hint={t('manage.limits.hint')}>
         <input inputMode="decimal" value={maxYuan} onChange={(e) => setMaxYuan(e.target.value)} data-testid="limits-max" />
+      </Field>
+    </SectionForm>
+  );
+}
+
+const LaneFormSchema = z.object({ code: LaneCodeSchema });
+
+/**
+ * The counter's lane code (part of every order number). Editable, with a supervisor's approval, only
+ * until the first live sale; read-only after it (the bank has seen numbers carrying it).
+ */
+export function LaneSection({ view, onSaved }: SectionProps): React.JSX.Element {
+  const t = useT();
+  const [code, setCode] = useState(view.lane.code);
+  const source = t(`manage.lane.source.${view.lane.source}` as MessageKey);
+  if (view.lane.locked) {
+    return (
+      <div className="panel settings-section" data-testid="section-lane">
+        <h3>{t('manage.lane.title')}</h3>
+        <p>
+          <span className="mono" data-testid="lane-code">{view.lane.code}</span> · {source}
+        </p>
+        <p className="hint" data-testid="lane-locked">{t('manage.lane.locked')}</p>
+      </div>
+    );
+  }
+  const submit = async (approval: Approval): Promise<string> => {
+    const checked = validate(t, LaneFormSchema, { code });
+    if (!checked.ok) throw new FieldProblems(checked.errors);
+    onSaved(await call('settings:save', { section: 'lane', value: checked.value, approval }));
+    return t('manage.settings.saved');
+  };
+  return (
+    <SectionForm id="lane" title={t('manage.lane.title')} intro={<p className="hint">{t('manage.lane.intro', { source })}</p>} submit={submit}>
+      <Field label={t('manage.lane.code')} path="code" hint={t('manage.lane.hint')}>
+        <input inputMode="numeric" maxLength={2} value={code} onChange={(e) => setCode(e.target.value)} data-testid="lane-code" />
       </Field>
     </SectionForm>
   );

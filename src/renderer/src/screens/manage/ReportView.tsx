@@ -91,23 +91,23 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
         </p>
       )}
       <h3>{t('manage.report.byPayType')}</h3>
-      <table className="grid" data-testid="paytype-table">
-        <TotalsHead first={t('manage.report.payType')} />
-        <tbody>
-          {report.byPayType.map((p) => (
-            <tr key={p.payType} data-testid={`paytype-${p.payType}`} className={p.paidCount + p.refundCount === 0 ? 'zero' : ''}>
-              <th scope="row">{t(`manage.bucket.${p.payType}` as MessageKey)}</th>
-              <TotalsCells row={p} />
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr data-testid="paytype-total">
-            <th scope="row">{t('manage.report.total')}</th>
-            <TotalsCells row={tot} />
-          </tr>
-        </tfoot>
-      </table>
+      <BucketTable
+        id="paytype"
+        first={t('manage.report.payType')}
+        rows={report.byPayType.map((p) => ({ key: p.payType, label: t(`manage.bucket.${p.payType}` as MessageKey), totals: p }))}
+        total={{ label: t('manage.report.total'), totals: tot }}
+      />
+
+      {report.byGateway !== undefined && (
+        <>
+          <h3>{t('manage.report.byGateway')}</h3>
+          <BucketTable
+            id="gateway"
+            first={t('manage.report.gateway')}
+            rows={report.byGateway.map((g) => ({ key: g.gateway, label: t(`manage.gateway.${g.gateway}` as MessageKey), totals: g }))}
+          />
+        </>
+      )}
 
       <h3>{t('manage.report.byOperator')}</h3>
       {report.byOperator.length === 0 ? (
@@ -192,6 +192,33 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
   );
 }
 
+type TotalsRow = { paidCount: number; paidFen: number; refundCount: number; refundFen: number; netFen: number };
+
+/** Totals by bucket (pay type, gateway): one row each (greyed when empty), an optional total row. */
+function BucketTable({ id, first, rows, total }: { id: string; first: string; rows: { key: string; label: string; totals: TotalsRow }[]; total?: { label: string; totals: TotalsRow } }): React.JSX.Element {
+  return (
+    <table className="grid" data-testid={`${id}-table`}>
+      <TotalsHead first={first} />
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-testid={`${id}-${r.key}`} className={r.totals.paidCount + r.totals.refundCount === 0 ? 'zero' : ''}>
+            <th scope="row">{r.label}</th>
+            <TotalsCells row={r.totals} />
+          </tr>
+        ))}
+      </tbody>
+      {total !== undefined && (
+        <tfoot>
+          <tr data-testid={`${id}-total`}>
+            <th scope="row">{total.label}</th>
+            <TotalsCells row={total.totals} />
+          </tr>
+        </tfoot>
+      )}
+    </table>
+  );
+}
+
 function TotalsHead({ first }: { first: string }): React.JSX.Element {
   const t = useT();
   return (
@@ -208,7 +235,7 @@ function TotalsHead({ first }: { first: string }): React.JSX.Element {
   );
 }
 
-function TotalsCells({ row }: { row: { paidCount: number; paidFen: number; refundCount: number; refundFen: number; netFen: number } }): React.JSX.Element {
+function TotalsCells({ row }: { row: TotalsRow }): React.JSX.Element {
   return (
     <>
       <td className="num" data-col="paidCount">
