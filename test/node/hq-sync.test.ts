@@ -56,6 +56,8 @@ async function counter(store: string, lane: string, url: string, transport?: Syn
   const { key } = await addCounter(pool, cipher, { store, lane });
   const t = tempDir('hq-counter-');
   const c = await startCounter(t.dir, { syncIntervalMs: 3_600_000, ...(transport === undefined ? {} : { syncTransport: transport }) });
+  // These tests push with syncNow() only: the pusher's own first round (right after start) would race them.
+  await c.core.sync.stop();
   writeSetting(c.core.db, 'hq', { url, store, lane, intervalMs: 600_000 }, Date.now());
   c.core.secrets.write(HQ_KEY, key);
   cleanups.push(async () => {

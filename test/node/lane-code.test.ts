@@ -15,6 +15,7 @@ import { SecretStore } from '../../src/core/secrets/store';
 import { silentLogger } from '../../src/core/util/logger';
 import { startEngineHarness, type EngineHarness } from '../support/engine-harness';
 import { tempDir } from '../support/temp';
+import { withNonces } from '../support/approvals';
 
 /** 2026-12-01T08:30:12.345Z: every number below is made in this one millisecond. */
 const AT = Date.UTC(2026, 11, 1, 8, 30, 12, 345);
@@ -182,7 +183,7 @@ describe('lane code in every order number', () => {
     const core = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
     cleanups.push(() => core.close());
     const call = async (channel: string, input: unknown): Promise<any> => {
-      const result = await core.dispatch(channel, input, { role: 'cashier' });
+      const result = await core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
       if (!result.ok) throw Object.assign(new Error(result.error.message), result.error);
       return result.value;
     };
