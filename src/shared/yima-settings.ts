@@ -75,6 +75,8 @@ export const YimaSettingsSchema = z
     giveUpAfterMs: z.number().int().min(30_000).max(3_600_000).default(300_000),
     /** Show the one-time terminal binding action ([guess] body modelled on bind_pos_request). */
     bindingEnabled: z.boolean().default(false),
+    /** Where card sales (F9 / 刷卡) go: the card terminal's serial link, or Yima's card POS push. */
+    cardRoute: z.enum(['terminal', 'yima']).default('terminal'),
   })
   .strict();
 

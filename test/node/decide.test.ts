@@ -70,6 +70,13 @@ const paymentRows: PaymentRow[] = [
   ],
   ['cancel while the create is in flight → close requested, nothing sent yet', open({ status: 'created', hasReference: false, creating: true }), { on: 'cancel' }, { next: 'close', why: 'cancel' }],
   ['create answer after a cancel in flight → QR issued, then closed at once', open({ status: 'created', hasReference: false, closeRequested: true }), { on: 'created', outcome: ISSUED }, { next: 'record', status: 'qr_issued', then: 'close' }],
+  // pushed orders (Yima: the customer pays on the card POS; an unclear push may still be paid)
+  ['pushed (9998) → waiting, queried', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: { kind: 'waiting', answer: answer('9998', '创建订单成功', { reference: 'P1' }) } }, { next: 'record', status: 'waiting', respCode: '9998', then: 'query' }],
+  ['push answer lost after sending → waiting (unclear), queried — never failed unseen', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: TIMEOUT }, { next: 'record', status: 'waiting', unclear: 'start', then: 'query' }],
+  ['push never left (no connection) → failed, nothing charged', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: NO_CONNECTION }, { next: 'record', status: 'failed', then: 'end' }],
+  ['push refused (4005) → failed with the gateway message', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: { kind: 'failed', answer: answer('4005', '订单金额错误') } }, { next: 'record', status: 'failed', respMsg: '4005 订单金额错误', then: 'end' }],
+  ['push answered "busy" (9999) → waiting (unclear), queried', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: { kind: 'unknown', answer: answer('9999', '系统繁忙') } }, { next: 'record', status: 'waiting', unclear: 'start', then: 'query' }],
+  ['pushed while the cashier cancelled → waiting, then the cancel (a query: no close at Yima)', open({ status: 'created', hasReference: false, payableWithoutAnswer: true, closeRequested: true }), { on: 'created', outcome: { kind: 'waiting', answer: answer('9998', 'ok') } }, { next: 'record', status: 'waiting', then: 'close' }],
   // query answers
   ['paid (00) → paid', open(), answered(PAID), { next: 'record', status: 'paid', respCode: '00' }],
   ['77 → failed', open(), answered(FAILED_77), { next: 'record', status: 'failed', respCode: '77' }],

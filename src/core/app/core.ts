@@ -49,7 +49,12 @@ import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
 import { ReceiptService } from '../receipts/receipt-service';
 import { receiptHandlers } from '../receipts/handlers';
-import { readYimaSettings } from '../config/yima-config';
+import { readYimaSettings, yimaMerchant, YIMA_KEY } from '../config/yima-config';
+import { YimaClient } from '../gateways/yima/client';
+import { YIMA_GATEWAY_ID, yimaGatewayEntry } from '../gateways/yima/adapter';
+import { reserveRequestSeq } from '../ledger/order-numbers';
+import { startYimaSimulator } from '../simulators/yima';
+import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -97,6 +102,8 @@ export interface Core {
   readonly engine: PaymentEngine;
   /** The built-in training gateway (always running: training payments resolve against it). */
   readonly trainingGateway: BpcSimulator;
+  /** The training Yima simulator (card orders pushed in training mode when card sales go to Yima). */
+  readonly trainingYima: YimaSimulator;
   /** Pushes the event log to headquarters when an `hq` section is configured (idles otherwise). */
   readonly sync: SyncPusher;
   info(): AppInfo;
@@ -145,6 +152,27 @@ function trainingScript(choice: TrainingScript, notifyUrl: string): { script: Pa
       return { script: { kind: 'pay_after_ms', ms: 3000 }, notify: { url: notifyUrl, count: 3 } };
     case 'reject':
       return { script: { kind: 'reject_create', respCode: '05', respMsg: '商户状态异常（培训）' } };
+  }
+}
+
+/** The training Yima merchant (what a real one gets from Yima: isspid, system, store, pos; terminal to push to). */
+const TRAINING_YIMA = { isspid: '99990001', systemId: '9999', storeId: 'TRAIN01', posId: 'POS01', terminalId: 'T0000001', posSn: '' };
+
+/** What each trainer choice makes the simulated Yima card POS do with the next pushed order. */
+function trainingYimaScript(choice: TrainingScript): YimaSimScript {
+  switch (choice) {
+    case 'success':
+    case 'duplicate_notify':
+      return { kind: 'pay_after_polls', polls: 2 };
+    case 'manual':
+      return { kind: 'manual' };
+    case 'fail':
+    case 'reject':
+      return { kind: 'decline', comment: '交易失败：余额不足（培训）' };
+    case 'hang':
+    case 'unknown':
+      // Never paid, never declined: after the give-up time the sale shows 状态未明 for a supervisor.
+      return { kind: 'never' };
   }
 }
 
@@ -249,6 +277,41 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   });
   let nextTrainingScript: TrainingScript = 'success';
 
+  // Training Yima: a real Yima simulator on loopback (JSON, the default signing rule, a per-run key);
+  // a card order pushed to it is paid after two result queries unless the trainer scripts otherwise.
+  const trainingYimaKey = randomBytes(16).toString('hex');
+  const trainingYima = await startYimaSimulator({ isspid: TRAINING_YIMA.isspid, key: trainingYimaKey, signRule: 'sorted_kv_key', defaultScript: { kind: 'pay_after_polls', polls: 2 }, logger });
+  const trainingYimaClient = new YimaClient({ merchant: { ...TRAINING_YIMA, url: trainingYima.url }, getKey: () => trainingYimaKey, timeouts: { connectMs: 2000, responseMs: 10_000 } });
+  let liveYima: { stamp: string; client: YimaClient } | null = null;
+  /** The live Yima client for the stored settings (made anew when they change); refused over plain http without signed answers, as BPC. */
+  const liveYimaClient = (): YimaClient => {
+    const s = readYimaSettings(db);
+    if (s === null) throw new AppError('NOT_CONFIGURED', 'no Yima merchant configured');
+    if (transportOf(s.url) === 'http' && !s.requireSignedResponses) {
+      throw new AppError('INSECURE_TRANSPORT', 'live card orders refused: the Yima URL is plain http and signed answers are not required; use https or require signed answers', { field: 'yima.url' });
+    }
+    const stamp = JSON.stringify(s);
+    if (liveYima?.stamp === stamp) return liveYima.client;
+    const old = liveYima?.client;
+    liveYima = {
+      stamp,
+      client: new YimaClient({
+        merchant: yimaMerchant(s),
+        profile: { format: s.format, xmlTransport: s.xmlTransport, signRule: s.signRule, requireSignedResponses: s.requireSignedResponses, bindPosId: s.bindPosId },
+        timeouts: { connectMs: s.connectMs, responseMs: s.responseMs },
+        getKey: () => {
+          const key = secrets.read(YIMA_KEY);
+          if (key === undefined) throw new AppError('NOT_CONFIGURED', 'the Yima key is not set', { field: 'yima.key' });
+          return key;
+        },
+      }),
+    };
+    old?.destroy().catch(() => undefined);
+    return liveYima.client;
+  };
+  /** Where card sales go now: Yima when its settings say so (and, live, when it is configured), else the terminal. */
+  const cardRoute = (): 'terminal' | 'yima' => readYimaSettings(db)?.cardRoute ?? 'terminal';
+
   let liveClient: BpcClient | null = null;
   const getLiveClient = (): BpcClient => {
     if (liveClient !== null) return liveClient;
@@ -348,6 +411,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const gateways = new GatewayRegistry([
     bpcGatewayEntry((m) => (m === 'training' ? trainingClient : getChargingClient())),
     cardGatewayEntry(() => devices.requireTerminal(), now),
+    yimaGatewayEntry((m) => (m === 'training' ? trainingYimaClient : liveYimaClient()), {
+      // Every result query carries a fresh pos_seq, reserved in the ledger before it leaves.
+      nextSerial: (purpose) => reserveRequestSeq(db, { gateway: YIMA_GATEWAY_ID, purpose, now: now() }),
+    }),
   ]);
   const engine = new PaymentEngine({
     db,
@@ -547,6 +614,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'app:status': () => status.current(),
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
+      if (tender === 'card' && cardRoute() === 'yima') {
+        if (mode() === 'training') {
+          trainingYima.scriptNext(trainingYimaScript(nextTrainingScript));
+          nextTrainingScript = 'success';
+        }
+        return toView(await engine.createPayment({ ...input, operator, gateway: YIMA_GATEWAY_ID }));
+      }
       if (tender === 'card') {
         if (mode() === 'training') {
           trainingTerminal.simulator.script(trainingCardOutcome(nextTrainingScript));
@@ -661,6 +735,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ledgerPath,
     engine,
     trainingGateway,
+    trainingYima,
     sync,
     info,
     health,
@@ -670,7 +745,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await defaultSync?.close();
       engine.stop();
       await backups.stop();
-      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), liveClient?.destroy()]);
+      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), trainingYima.close(), trainingYimaClient.destroy(), liveYima?.client.destroy(), liveClient?.destroy()]);
       db.close();
     },
   };

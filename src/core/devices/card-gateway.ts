@@ -23,7 +23,7 @@ import type { MisResponse } from './mis';
 export const CARD_GATEWAY_ID = 'terminal';
 
 /** The MIS amount field is 12 digits of fen; the configured counter limit is what applies in practice. */
-export const CARD_CAPABILITIES: GatewayCapabilities = { canClose: false, canRefund: false, qrExpires: false, maxAmountFen: 999_999_999_999 };
+export const CARD_CAPABILITIES: GatewayCapabilities = { canClose: false, canRefund: false, qrExpires: false, maxAmountFen: 999_999_999_999, cancelOnDeviceOnly: true };
 
 export class CardTerminalGateway implements PaymentGateway {
   readonly capabilities = CARD_CAPABILITIES;
@@ -89,7 +89,7 @@ export class CardTerminalGateway implements PaymentGateway {
 /** The registry entry of the card terminal: the connected terminal (throws NOT_CONFIGURED / DEVICE_DISCONNECTED). */
 export function cardGatewayEntry(terminal: (mode: AppMode) => CardTerminalClient, now: () => number): GatewayEntry {
   const adapterOf = adapterPerClient((client: CardTerminalClient) => new CardTerminalGateway(client, now));
-  return { id: CARD_GATEWAY_ID, tender: 'card', capabilities: CARD_CAPABILITIES, forMode: (mode) => adapterOf(terminal(mode)) };
+  return { id: CARD_GATEWAY_ID, tender: 'card', flow: 'device', capabilities: CARD_CAPABILITIES, forMode: (mode) => adapterOf(terminal(mode)) };
 }
 
 /** What the journal records as "sent" before the first byte of a money request (the event data). */

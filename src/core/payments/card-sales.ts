@@ -53,7 +53,7 @@ export class CardSales {
    */
   create(input: { amountFen: number; operator: string; merOrderNo?: string | undefined; memo?: string | undefined }): PaymentRecord {
     const { db, gateways } = this.deps;
-    const gatewayId = gateways.idFor('card');
+    const gatewayId = gateways.idFor('card', 'device');
     assertAmountWithin(gatewayId, input.amountFen, gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen());
     const gateway = gateways.get(gatewayId, this.deps.mode());
     gateway.assertReady?.();
@@ -96,7 +96,7 @@ export class CardSales {
 
   /** After a restart: a card sale that had no final answer is 状态未明 and the terminal is asked once. */
   resume(): number {
-    const open = listOpenPayments(this.deps.db).filter((p) => p.tender === 'card');
+    const open = listOpenPayments(this.deps.db).filter((p) => p.tender === 'card' && !this.deps.gateways.isPolled(p.gateway));
     for (const payment of open) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
       const decision = decideCardSale(payment.status, { on: 'resume' });

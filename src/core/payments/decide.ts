@@ -18,6 +18,8 @@ export interface PaymentState {
   closePending: boolean;
   /** The QR's time is up. */
   expired: boolean;
+  /** The gateway pushes the order to a device the customer pays on (see GatewayCapabilities). */
+  payableWithoutAnswer?: boolean;
 }
 
 export type PaymentStimulus =
@@ -85,6 +87,7 @@ export function decidePayment(state: PaymentState, stimulus: PaymentStimulus): P
 }
 
 function decideCreated(state: PaymentState, outcome: GatewayOutcome): PaymentDecision {
+  if (state.payableWithoutAnswer === true) return decidePushed(state, outcome);
   if (outcome.kind === 'success' && outcome.answer.reference !== undefined && outcome.answer.qrCode !== undefined) {
     // Cancelled while the create was in flight: close now that the reference is known.
     return { next: 'record', status: 'qr_issued', respCode: outcome.answer.code, respMsg: outcome.answer.message, then: state.closeRequested ? 'close' : 'query' };
@@ -98,6 +101,31 @@ function decideCreated(state: PaymentState, outcome: GatewayOutcome): PaymentDec
         ? 'gateway answered 00 without sysTrace/scanCode; QR not issued'
         : `${outcome.answer.code} ${outcome.answer.message}`;
   return { next: 'record', status: 'failed', respCode: outcome.kind === 'transport_unknown' ? null : outcome.answer.code, respMsg, then: 'end' };
+}
+
+/**
+ * The create of a pushed order (Yima): the customer pays on the card POS, so an order that may have
+ * reached it is queried (by our own order number) until the gateway says paid or declined — never
+ * pushed again, never called failed unseen. Only a refusal, or a request that provably never left,
+ * ends the sale as not charged.
+ */
+function decidePushed(state: PaymentState, outcome: GatewayOutcome): PaymentDecision {
+  const then = state.closeRequested ? 'close' : 'query';
+  switch (outcome.kind) {
+    case 'success':
+    case 'waiting':
+      return { next: 'record', status: 'waiting', respCode: outcome.answer.code, respMsg: outcome.answer.message, unclear: 'clear', then };
+    case 'failed':
+      return { next: 'record', status: 'failed', respCode: outcome.answer.code, respMsg: `${outcome.answer.code} ${outcome.answer.message}`, then: 'end' };
+    case 'unknown':
+    case 'rejected':
+      return { next: 'record', status: 'waiting', respCode: outcome.answer.code, respMsg: outcome.answer.message, unclear: 'start', then };
+    case 'transport_unknown':
+      if (!outcome.delivered) {
+        return { next: 'record', status: 'failed', respCode: null, respMsg: `order not pushed (${outcome.reason}: ${outcome.detail}); nothing was charged`, then: 'end' };
+      }
+      return { next: 'record', status: 'waiting', respCode: null, respMsg: `push unclear (${outcome.reason}: ${outcome.detail}); querying`, unclear: 'start', then };
+  }
 }
 
 function decideAnswer(state: PaymentState, s: Extract<PaymentStimulus, { on: 'answer' }>): PaymentDecision {

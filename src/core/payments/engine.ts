@@ -57,6 +57,8 @@ export interface CreatePaymentInput {
   memo?: string | undefined;
   payType?: PayType | undefined;
   operator: string | null;
+  /** The gateway (default: the QR gateway); e.g. Yima when card sales are routed to it. */
+  gateway?: string | undefined;
 }
 
 export interface CreateRefundInput {
@@ -112,7 +114,8 @@ export class PaymentEngine {
    */
   async createPayment(input: CreatePaymentInput): Promise<PaymentRecord> {
     const { db, now } = this.deps;
-    const gatewayId = this.deps.gateways.idFor('qr');
+    const gatewayId = input.gateway ?? this.deps.gateways.idFor('qr');
+    if (!this.deps.gateways.isPolled(gatewayId)) throw new AppError('CONFIG_INVALID', `gateway ${gatewayId} is not driven by the payment engine`);
     assertAmountWithin(gatewayId, input.amountFen, this.deps.gateways.capabilities(gatewayId).maxAmountFen, this.deps.maxAmountFen());
     const active = listOpenPayments(db).find((p) => p.mode === this.deps.mode() && p.status !== 'unknown');
     if (active !== undefined) {
@@ -126,7 +129,7 @@ export class PaymentEngine {
         merOrderNo: emptyToNull(input.merOrderNo),
         memo: emptyToNull(input.memo),
         mode: this.deps.mode(),
-        tender: 'qr',
+        tender: this.deps.gateways.tenderOf(gatewayId),
         gateway: gatewayId,
         amountFen: input.amountFen,
         operator: input.operator,
@@ -197,7 +200,12 @@ export class PaymentEngine {
       patch.scanCode = result.answer.qrCode;
       patch.qrExpiresAt = this.deps.now() + this.deps.qrValiditySec() * 1000;
     }
+    // A pushed order (Yima) is queried by our own order number whatever the create answered.
+    if (decision.status === 'waiting' && current.sysTrace === null) {
+      patch.gatewayRef = result.kind !== 'transport_unknown' && result.answer.reference !== undefined ? result.answer.reference : current.tradeNo;
+    }
     const updated = this.journal.patchPayment(id, patch);
+    if (decision.unclear === 'start') this.journal.onCommit(() => this.unclearSince.set(id, this.unclearSince.get(id) ?? this.deps.now()));
     if (decision.then === 'close') {
       // Cancelled while the create was in flight. Errors are logged and retried inside closeAndConfirm.
       this.journal.onCommit(() => {
@@ -216,7 +224,7 @@ export class PaymentEngine {
     const decision = decidePayment(this.stateOf(payment), { on: 'cancel' });
     if (decision.next === 'refuse') throw new AppError('INVALID_STATE', `payment ${id} is ${decision.reason}`);
     // A card sale is cancelled on the terminal only; the app never claims a cancel the terminal did not confirm.
-    if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'a card sale is cancelled on the terminal');
+    if (this.deps.gateways.capabilities(payment.gateway).cancelOnDeviceOnly === true) throw new AppError('INVALID_STATE', 'a card sale is cancelled on the terminal');
     return this.closeAndConfirm(id, 'cancel', actor);
   }
 
@@ -224,7 +232,7 @@ export class PaymentEngine {
   async requeryPayment(id: number): Promise<PaymentRecord> {
     const payment = getPayment(this.deps.db, id);
     if (payment.status === 'paid') return payment;
-    if (payment.tender === 'card') return this.deps.requeryCard === undefined ? payment : this.deps.requeryCard(id);
+    if (!this.deps.gateways.isPolled(payment.gateway)) return this.deps.requeryCard === undefined ? payment : this.deps.requeryCard(id);
     const decision = decidePayment(this.stateOf(payment), { on: 'notification' });
     if (decision.next === 'fail_unsent') return this.resumeUnsent(payment);
     if (decision.next !== 'query') return payment;
@@ -450,7 +458,7 @@ export class PaymentEngine {
    */
   resume(): { payments: number; refunds: number } {
     // Card sales are resumed by the card service: their truth is on the terminal, not at the QR gateway.
-    const payments = listOpenPayments(this.deps.db).filter((p) => p.tender === 'qr');
+    const payments = listOpenPayments(this.deps.db).filter((p) => this.deps.gateways.isPolled(p.gateway));
     for (const payment of payments) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
       if (payment.sysTrace === null) void this.resumeUnsent(payment);
@@ -597,6 +605,7 @@ export class PaymentEngine {
       patch.paidAt = at;
       patch.payType = result.answer.payType ?? payment.payType;
       if (result.answer.walletTradeNo !== undefined) patch.walletTradeNo = result.answer.walletTradeNo;
+      if (result.answer.detail !== undefined) patch.gatewayDetail = result.answer.detail;
     }
     if (decision.latePayment === true) {
       this.journal.event('payment', id, 'late_payment', { previous: payment.status, note: 'the gateway reports this order paid after it was ended; it is recorded as paid' }, undefined, at);
@@ -680,6 +689,7 @@ export class PaymentEngine {
       closeRequested: payment.closeRequestedAt !== null,
       closePending: this.closePending.has(payment.id),
       expired: payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt,
+      payableWithoutAnswer: this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true,
     };
   }
 }

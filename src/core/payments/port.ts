@@ -18,6 +18,14 @@ export interface GatewayCapabilities {
   qrExpires: boolean;
   /** The largest amount this gateway accepts, in fen (the configured counter limit may be lower). */
   maxAmountFen: Fen;
+  /**
+   * The create pushes the order to a device the customer pays on (Yima's card POS), so a create whose
+   * answer is lost may still be paid: it is queried, never failed unseen. Without it (BPC QR) an
+   * unanswered create showed the customer nothing, and the sale ends as not charged.
+   */
+  payableWithoutAnswer?: boolean;
+  /** A sale is cancelled on the device only (the card terminal link): the counter refuses to cancel it. */
+  cancelOnDeviceOnly?: boolean;
 }
 
 /** The gateway's answer, in neutral terms. */
@@ -109,8 +117,14 @@ export interface PaymentGateway {
 /** One gateway known to the registry: its declared limits and the gateway to use per mode. */
 export interface GatewayEntry {
   id: string;
-  /** New sales of this tender go to this gateway. */
+  /** New sales of this tender may go to this gateway. */
   tender: 'qr' | 'card';
+  /**
+   * Who drives its payments: `polled` — the payment engine (create, then queries on its schedule;
+   * BPC, Yima); `device` — a device link that answers a sale synchronously (the card terminal; see
+   * card-sales.ts). Default `polled`.
+   */
+  flow?: 'polled' | 'device';
   /** Known without reaching the gateway (checked before the intent is written). */
   capabilities: GatewayCapabilities;
   /** The training simulator or the live gateway; may throw NOT_CONFIGURED / INSECURE_TRANSPORT. */

@@ -28,10 +28,21 @@ export class GatewayRegistry {
     return this.entry(id).capabilities;
   }
 
-  /** The gateway id new sales of a tender go to. */
-  idFor(tender: 'qr' | 'card'): string {
-    for (const entry of this.entries.values()) if (entry.tender === tender) return entry.id;
+  /** The gateway id new sales of a tender go to (the first registered; `flow` narrows the choice). */
+  idFor(tender: 'qr' | 'card', flow?: 'polled' | 'device'): string {
+    for (const entry of this.entries.values()) if (entry.tender === tender && (flow === undefined || (entry.flow ?? 'polled') === flow)) return entry.id;
     throw new AppError('NOT_CONFIGURED', `no gateway is registered for ${tender} sales`);
+  }
+
+  /** The tender a gateway's sales are booked as. */
+  tenderOf(id: string): 'qr' | 'card' {
+    return this.entry(id).tender;
+  }
+
+  /** Whether the payment engine drives this gateway's payments (else a device link does). */
+  isPolled(id: string): boolean {
+    const entry = this.entries.get(id);
+    return entry !== undefined && (entry.flow ?? 'polled') === 'polled';
   }
 
   private entry(id: string): GatewayEntry {

@@ -25,8 +25,11 @@ export const YIMA_RESULT_IDS = { success: '0000', waiting: '9998' } as const;
  * Answers that are about our request rather than about the payment [doc, sister platform]: 6100 sign/MAC
  * check failed, 6103 caller IP not authorised, 9999 system busy. On a query they do not mean "declined".
  * On a create they do not prove the order was not pushed either, so the sale is resolved by querying.
+ * 7001 订单不存在 [guess, as our simulator answers]: an order the query cannot see may still be on the
+ * card POS (pushed, answer lost, or the platform's index behind), so it is not taken as declined either:
+ * the sale keeps being queried and shows 状态未明 for a supervisor after the give-up time.
  */
-export const QUERY_NOT_ABOUT_PAYMENT: ReadonlySet<string> = new Set(['6100', '6103', '9999']);
+export const QUERY_NOT_ABOUT_PAYMENT: ReadonlySet<string> = new Set(['6100', '6103', '9999', '7001']);
 
 export type YimaOperation = 'create' | 'resultquery' | 'orderquery' | 'bind';
 

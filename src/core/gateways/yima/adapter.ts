@@ -1,0 +1,112 @@
+/**
+ * Yima (翼码) card orders behind the gateway port: the create pushes the order to the card POS, the
+ * result query (each with a fresh pos_seq reserved in the ledger first) follows it until paid or
+ * declined. Cancel, void and refund happen on the terminal itself (no cashier-side interface is
+ * known), so the adapter declares no close and no refund; an order whose push is unclear may still be
+ * paid on the terminal, so it declares `payableWithoutAnswer` and the engine queries it.
+ */
+import type { GatewayDetail } from '../../../shared/domain';
+import type { AppMode } from '../../../shared/ipc/contract';
+import { YIMA_MAX_FEN } from '../../../shared/money';
+import type { CreateOrderInput, GatewayCapabilities, GatewayEntry, GatewayResult, OrderRef, PaymentGateway } from '../../payments/port';
+import { adapterPerClient } from '../../payments/registry';
+import { maskPanText } from '../../util/logger';
+import type { YimaClient, YimaClientResult, YimaExchange } from './client';
+import type { YimaPaidInfo } from './wire';
+
+export const YIMA_GATEWAY_ID = 'yima';
+
+export const YIMA_CAPABILITIES: GatewayCapabilities = {
+  canClose: false,
+  canRefund: false,
+  qrExpires: false,
+  maxAmountFen: YIMA_MAX_FEN,
+  payableWithoutAnswer: true,
+};
+
+export interface YimaAdapterDeps {
+  /** A fresh pos_seq for one request about the payment `paymentRef` (reserved in the ledger before it leaves). */
+  nextSerial: (purpose: 'resultquery', tradeNo: string) => string;
+}
+
+export class YimaGateway implements PaymentGateway {
+  readonly capabilities = YIMA_CAPABILITIES;
+
+  constructor(
+    readonly client: YimaClient,
+    private readonly deps: YimaAdapterDeps,
+  ) {}
+
+  async create(input: CreateOrderInput): Promise<GatewayResult> {
+    // Our order number is the create's pos_seq: unique per merchant, 20 characters (13–32 allowed).
+    const result = await this.client.createOrder({
+      posSeq: input.tradeNo,
+      amountFen: input.amountFen,
+      ...(input.tellerNo === undefined ? {} : { userId: input.tellerNo }),
+      ...(input.notifyUrl === undefined ? {} : { notifyUrl: input.notifyUrl }),
+    });
+    return this.map(result, input.tradeNo);
+  }
+
+  async query(order: OrderRef): Promise<GatewayResult> {
+    const posSeq = this.deps.nextSerial('resultquery', order.tradeNo);
+    const result = await this.client.queryResult({ posSeq, orgPosSeq: order.tradeNo, amountFen: order.amountFen });
+    return this.map(result, order.tradeNo);
+  }
+
+  private map(result: YimaClientResult, tradeNo: string): GatewayResult {
+    const exchange = { type: `yima.${result.exchange.op}`, at: result.exchange.startedAt, data: exchangeData(result.exchange) };
+    switch (result.kind) {
+      case 'transport_unknown':
+        // Only a connection that was never made proves the request did not reach Yima.
+        return { kind: 'transport_unknown', reason: result.reason, detail: result.detail, delivered: result.reason !== 'connect', exchange };
+      case 'pushed':
+        return { kind: 'waiting', answer: { code: result.response.result?.id ?? '', message: result.response.result?.comment ?? 'order pushed to the card POS', reference: tradeNo }, exchange };
+      case 'waiting':
+        return { kind: 'waiting', answer: { code: result.response.result?.id ?? '', message: result.response.result?.comment ?? 'waiting for the card', reference: tradeNo }, exchange };
+      case 'unknown':
+        return { kind: 'unknown', answer: { code: result.response.result?.id ?? '', message: result.response.result?.comment ?? '', reference: tradeNo }, exchange };
+      case 'failed':
+        return { kind: 'failed', answer: { code: result.result.id, message: result.result.comment }, exchange };
+      case 'paid':
+        return {
+          kind: 'success',
+          answer: { code: result.response.result?.id ?? '0000', message: result.response.result?.comment ?? 'paid on the card POS', reference: tradeNo, detail: paidDetail(result.paid) },
+          exchange,
+        };
+    }
+  }
+}
+
+/** The paid card transaction as the ledger keeps it (gateway_detail): card number masked. */
+function paidDetail(paid: YimaPaidInfo): GatewayDetail {
+  return {
+    orderId: paid.orderId,
+    mid: paid.mid,
+    tid: paid.tid,
+    batchNo: paid.batchNo,
+    traceNo: paid.traceNo,
+    refNo: paid.refNo,
+    cardNo: maskPanText(paid.cardNoMasked),
+    amountFen: paid.amountFen,
+  };
+}
+
+/** The exchange for the ledger's event: texts with card numbers masked; the raw bytes are not kept twice. */
+function exchangeData(e: YimaExchange): Record<string, unknown> {
+  return {
+    op: e.op,
+    posSeq: e.posSeq,
+    request: maskPanText(e.requestText),
+    httpStatus: e.httpStatus,
+    response: e.responseText === null ? null : maskPanText(e.responseText),
+    durationMs: e.durationMs,
+    outcome: e.outcome,
+  };
+}
+
+/** The registry entry: the training simulator's client or the live one (throws NOT_CONFIGURED without settings). */
+export function yimaGatewayEntry(clientFor: (mode: AppMode) => YimaClient, deps: YimaAdapterDeps): GatewayEntry {
+  const adapterOf = adapterPerClient((client: YimaClient) => new YimaGateway(client, deps));
+  return { id: YIMA_GATEWAY_ID, tender: 'card', flow: 'polled', capabilities: YIMA_CAPABILITIES, forMode: (mode) => adapterOf(clientFor(mode)) };
+}
