@@ -426,6 +426,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     qrValiditySec: () => config.qr.validitySec,
     qrValidTimeField: () => (config.qr.sendValidTime ? String(config.qr.validitySec) : ''),
     maxAmountFen: () => config.limits.maxAmountFen,
+    // Yima's give-up time applies to its card orders (a test's schedule override wins).
+    unknownAfterMs: (gateway) => (gateway === YIMA_GATEWAY_ID && options.schedule?.unknownAfterMs === undefined ? readYimaSettings(db)?.giveUpAfterMs : undefined),
     retUrl: () => (mode() === 'training' ? trainingNotifyUrl : config.notifications.enabled && config.notifications.publicUrl !== '' ? config.notifications.publicUrl : undefined),
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     onRefund: (r) => bus.emit('refund:updated', r),

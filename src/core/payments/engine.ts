@@ -29,6 +29,8 @@ export interface EngineDeps {
   /** What goes in the create request's QR validity ('' = the gateway default of 10 minutes). */
   qrValidTimeField: () => string;
   maxAmountFen: () => number;
+  /** A gateway's own "show 状态未明 after" (e.g. Yima's give-up setting); else the schedule's unknownAfterMs. */
+  unknownAfterMs?: (gateway: string) => number | undefined;
   retUrl: () => string | undefined;
   onPayment: (payment: PaymentRecord) => void;
   onRefund: (refund: RefundRecord) => void;
@@ -593,7 +595,7 @@ export class PaymentEngine {
     const payment = getPayment(this.deps.db, id);
     const at = this.deps.now();
     const since = this.unclearSince.get(id) ?? at;
-    const stimulus: PaymentStimulus = { on: 'answer', outcome: result, unclearForMs: at - since, unknownAfterMs: this.deps.schedule().unknownAfterMs };
+    const stimulus: PaymentStimulus = { on: 'answer', outcome: result, unclearForMs: at - since, unknownAfterMs: this.deps.unknownAfterMs?.(payment.gateway) ?? this.deps.schedule().unknownAfterMs };
     if (afterClose !== undefined) stimulus.afterClose = afterClose;
     const decision = decidePayment(this.stateOf(payment), stimulus);
     if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a query answer`);

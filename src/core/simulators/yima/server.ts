@@ -249,7 +249,7 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
       if (closed) break;
       const { body, contentType } = notificationBody(o, plan.forged === true);
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.any([closing.signal, AbortSignal.timeout(5000)]) });
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body), signal: AbortSignal.any([closing.signal, AbortSignal.timeout(5000)]) });
         await res.arrayBuffer();
         statuses.push(res.status);
       } catch {

@@ -71,6 +71,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
   const [connectMs, setConnectMs] = useState(numText(s.connectMs));
   const [responseMs, setResponseMs] = useState(numText(s.responseMs));
   const [giveUpSec, setGiveUpSec] = useState(numText(s.giveUpAfterMs / 1000));
+  const [cardRoute, setCardRoute] = useState(s.cardRoute);
   const [flag, setFlag] = useState<'' | Plan['flag']>(s.splitPlan?.flag ?? '');
   const [planDate, setPlanDate] = useState(s.splitPlan?.planSplitDate ?? '');
   const [clean, setClean] = useState(s.splitPlan?.clean ?? false);
@@ -99,6 +100,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
       responseMs: textNum(responseMs),
       giveUpAfterMs: textNum(giveUpSec) * 1000,
       bindingEnabled: s.bindingEnabled,
+      cardRoute,
     });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     try {
@@ -165,6 +167,12 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
         </Field>
         <Field label={t('manage.bpc.responseMs')} path="responseMs" hint="1000–120000 ms">
           <input inputMode="numeric" value={responseMs} onChange={(e) => setResponseMs(e.target.value)} data-testid="yima-response-ms" />
+        </Field>
+        <Field label={t('yima.cardRoute')} path="cardRoute" hint={t('yima.cardRouteHint')}>
+          <select value={cardRoute} onChange={(e) => setCardRoute(e.target.value === 'yima' ? 'yima' : 'terminal')} data-testid="yima-card-route">
+            <option value="terminal">{t('yima.route.terminal')}</option>
+            <option value="yima">{t('yima.route.yima')}</option>
+          </select>
         </Field>
         <Field label={t('yima.giveUp')} path="giveUpAfterMs" hint={t('yima.giveUpHint')}>
           <input inputMode="numeric" value={giveUpSec} onChange={(e) => setGiveUpSec(e.target.value)} data-testid="yima-give-up" />
