@@ -78,6 +78,12 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
     expect(q('customer-qr')?.getAttribute('data-scan-code')).toBe('https://qr.example/abc');
     expect(q('customer-qr')?.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
     expect(q('customer-amount')?.textContent).toBe('¥ 12.34');
+    // The countdown ticks in place: the QR image (and every other node) stays the same element.
+    const img = q('customer-qr');
+    const countdown = q('customer-countdown')?.textContent;
+    for (let i = 0; i < 100 && q('customer-countdown')?.textContent === countdown; i++) await tick(50);
+    expect(q('customer-countdown')?.textContent).not.toBe(countdown);
+    expect(q('customer-qr')).toBe(img);
     useLang.getState().setLang('en');
     await tick(50);
     expect(q('customer-instruction')?.textContent).not.toContain('扫码');

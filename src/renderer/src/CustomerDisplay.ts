@@ -31,18 +31,41 @@ function h(tag: string, attrs: Record<string, string | number>, ...children: Chi
 }
 
 /**
+ * Makes `live` look like `next` in place, keeping every node that is still there (a tick of the
+ * countdown changes one text node, not the tree: the QR image and everything a reader holds stay).
+ */
+function patch(live: Node, next: Node): void {
+  if (live instanceof Element && next instanceof Element) {
+    for (const name of live.getAttributeNames()) if (!next.hasAttribute(name)) live.removeAttribute(name);
+    for (const name of next.getAttributeNames()) {
+      const value = next.getAttribute(name) ?? '';
+      if (live.getAttribute(name) !== value) live.setAttribute(name, value);
+    }
+  } else if (live.nodeValue !== next.nodeValue) {
+    live.nodeValue = next.nodeValue;
+  }
+  const wanted = [...next.childNodes];
+  wanted.forEach((child, i) => {
+    const current = live.childNodes[i];
+    if (current !== undefined && current.nodeName === child.nodeName) patch(current, child);
+    else if (current !== undefined) live.replaceChild(child, current);
+    else live.appendChild(child);
+  });
+  while (live.childNodes.length > wanted.length && live.lastChild !== null) live.removeChild(live.lastChild);
+}
+
+/**
  * 客显 — the customer-facing second screen. Driven only by payment state from the core (never by the
  * cashier's typing): welcome → amount + QR + countdown → thank-you → welcome. Sizes follow the
  * screen (800×480 pole-mounted panels to 1920×1080 monitors).
  *
  * Plain DOM, not React: the display's first load must stay ≤ 60 KB gzip (issue 9.17) and react-dom
  * alone is about that size. It reads the same stores as the cashier window and re-renders on every
- * store change, resize and countdown tick; the DOM is replaced only when what it shows changed.
+ * store change, resize and countdown tick, patching the DOM in place where what it shows changed.
  * Returns the function that stops it.
  */
 export function mountCustomerDisplay(root: HTMLElement): () => void {
   const qrUrls = new Map<string, string>();
-  let shownMarkup = '';
 
   const qrImage = (text: string, size: number): HTMLElement => {
     const key = `${size}:${text}`;
@@ -116,9 +139,9 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
 
   function render(): void {
     const next = view();
-    if (next.outerHTML === shownMarkup) return;
-    shownMarkup = next.outerHTML;
-    root.replaceChildren(next);
+    const live = root.firstElementChild;
+    if (live === null || live.nodeName !== next.nodeName) root.replaceChildren(next);
+    else patch(live, next);
   }
 
   render();
