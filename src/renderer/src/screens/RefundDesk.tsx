@@ -10,6 +10,8 @@ import { PaymentFacts, RefundList, RefundTotals } from './desk/DetailParts';
 import { useDeskErrorText, useLabels } from './desk/labels';
 import { RefundForm } from './desk/RefundForm';
 import { usePaymentDetail } from './desk/use-detail';
+import { useScanToSearch } from './desk/scan';
+import { isCustomerPayCode } from '../lib/key-input';
 import './desk.css';
 
 /**
@@ -28,6 +30,7 @@ export function RefundDesk(): React.JSX.Element {
   const [results, setResults] = useState<TransactionRowData[] | null>(null);
   const [searchError, setSearchError] = useState<string | null>(null);
   const [searching, setSearching] = useState(false);
+  const [payCodeScanned, setPayCodeScanned] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [lastRefundId, setLastRefundId] = useState<number | null>(null);
   const { detail, error: detailError, loading, reload } = usePaymentDetail(selectedId);
@@ -61,6 +64,7 @@ export function RefundDesk(): React.JSX.Element {
 
   const find = async (input: { code: string } | { day: string; amountFen?: number }): Promise<void> => {
     setSearchError(null);
+    setPayCodeScanned('code' in input && isCustomerPayCode(input.code));
     setSearching(true);
     try {
       showResults(await call('refund:find', input));
@@ -77,6 +81,13 @@ export function RefundDesk(): React.JSX.Element {
     if (text === '') return;
     void find({ code: text });
   };
+
+  // A scanned receipt or wallet bill goes to the search wherever the focus is.
+  useScanToSearch((scanned) => {
+    setCode(scanned);
+    searchRef.current?.focus();
+    void find({ code: scanned });
+  });
 
   const findByDay = (): void => {
     if (amount.trim() === '') {
@@ -211,6 +222,11 @@ export function RefundDesk(): React.JSX.Element {
                 {results.length === 0 ? t('desk.search.none') : t('desk.search.found', { n: results.length })}
               </span>
             </div>
+            {results.length === 0 && payCodeScanned && (
+              <p className="warning" data-testid="desk-paycode">
+                {t('desk.search.payCode')}
+              </p>
+            )}
             {results.length > 0 && (
               <table className="desk-table selectable">
                 <thead>
