@@ -33,7 +33,7 @@ export function HealthPanel(): React.JSX.Element {
     <section className="panel" data-testid="health-panel">
       <header className="panel-head">
         <h2>{t('health.title')}</h2>
-        <button type="button" onClick={refresh}>
+        <button type="button" onClick={refresh} data-testid="health-refresh">
           {t('health.refresh')}
         </button>
       </header>

@@ -50,17 +50,26 @@ export function RefundDesk(): React.JSX.Element {
     setLastRefundId(null);
   }, []);
 
+  // Several hits: the first row gets the focus once the rows are on screen (not before: a timer
+  // could fire before React has drawn them).
+  const focusFirstRow = useRef(false);
   const showResults = useCallback(
     (rows: TransactionRowData[]) => {
       setResults(rows);
       if (rows.length === 1 && rows[0] !== undefined) choose(rows[0].id);
       else {
         setSelectedId(null);
-        if (rows.length > 1) setTimeout(() => focusRow(0), 0);
+        focusFirstRow.current = rows.length > 1;
       }
     },
     [choose],
   );
+
+  useEffect(() => {
+    if (!focusFirstRow.current || results === null) return;
+    focusFirstRow.current = false;
+    focusRow(0);
+  }, [results]);
 
   const find = async (input: { code: string } | { day: string; amountFen?: number }): Promise<void> => {
     setSearchError(null);
