@@ -23,6 +23,7 @@ export const en: Record<MessageKey, string> = {
   'nav.status': 'Status',
   'health.title': 'System status',
   'health.refresh': 'Refresh',
+  'health.schemaVersion': 'schema v{v}',
   'diagnostics.title': 'Diagnostics',
   'diagnostics.hint': 'For the installer: the last logs, system status, versions, settings (no keys) and the ledger integrity check. Never the ledger itself, a key or a PIN. Needs a supervisor PIN.',
   'diagnostics.export': 'Export diagnostics',

@@ -23,6 +23,7 @@ export const zh = {
   'nav.status': '系统状态',
   'health.title': '系统状态',
   'health.refresh': '刷新',
+  'health.schemaVersion': '账本结构第 {v} 版',
   'diagnostics.title': '诊断包',
   'diagnostics.hint': '给安装维护人员：最近的日志、系统状态、版本、设置（不含密钥）和账本完整性检查。不含账本本身、密钥或 PIN。需要主管 PIN。',
   'diagnostics.export': '导出诊断包',
