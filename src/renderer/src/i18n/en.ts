@@ -62,7 +62,7 @@ export const en: Record<MessageKey, string> = {
   'checkout.memo': 'Memo (optional)',
   'checkout.keys.collect': 'Collect',
   'checkout.keys.cancel': 'Cancel / clear',
-  'checkout.keys.fields': 'Order no. / memo',
+  'checkout.keys.fields': 'Merchant order no. / memo',
   'checkout.keys.requery': 'Query again',
   'checkout.keys.resolve': 'Supervisor',
   'checkout.keys.next': 'Next sale',

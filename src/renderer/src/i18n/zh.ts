@@ -62,7 +62,7 @@ export const zh = {
   'checkout.memo': '备注（可选）',
   'checkout.keys.collect': '收款',
   'checkout.keys.cancel': '取消 / 清除',
-  'checkout.keys.fields': '订单号 / 备注',
+  'checkout.keys.fields': '商户订单号 / 备注',
   'checkout.keys.requery': '重新查询',
   'checkout.keys.resolve': '主管处理',
   'checkout.keys.next': '下一笔',

@@ -8,8 +8,13 @@
 import { useCallback } from 'react';
 import { useLang, type Lang } from '../i18n';
 
-/** Known host phrases (one part of a " · " list) and their Chinese. `$1` is the captured address. */
+/** Known host phrases (one part of a " · " list) and their Chinese. `$1`, `$2`… are the captured parts. */
 const KNOWN_ZH: [RegExp, string][] = [
+  // The connection test: "<bank URL | training gateway> answered <respCode> <respMsg>" (the bank's message is Chinese or dropped).
+  [/^bank (\S+) answered (\S+)(?: (.*))?$/, '银行 $1 应答 $2 $3'],
+  [/^training gateway answered (\S+)(?: (.*))?$/, '培训网关应答 $1 $2'],
+  [/^bank (\S+): (\w+): (.*)$/, '银行 $1：$2 $3'],
+  [/^training gateway: (\w+): (.*)$/, '培训网关：$1 $2'],
   [/^training gateway (\S+) reachable$/, '培训网关 $1 可连接'],
   [/^(\S+) reachable$/, '$1 可连接'],
   [/^listening on (\S+)$/, '正在监听 $1'],
@@ -27,7 +32,6 @@ const KNOWN_ZH: [RegExp, string][] = [
   [/^signed answers required$/, '要求应答签名'],
   [/^unsigned answers accepted$/, '接受未签名的应答'],
   [/^live payments refused \(use https or require signed answers\)$/, '拒绝正式收款（请改用 https 或要求应答签名）'],
-  [/^(https?)$/, '$1'],
   [/^HTTP (\d{3})$/, 'HTTP $1'],
   [/^ECONNREFUSED\b.*$/, '连接被拒绝'],
   [/^connect ECONNREFUSED (\S+)$/, '连接被拒绝：$1'],
@@ -35,15 +39,19 @@ const KNOWN_ZH: [RegExp, string][] = [
 ];
 
 /** Tokens that read the same in any language. */
-const NEUTRAL = /(?:[a-z]+:\/\/[^\s,;]+|\b[\w.-]+:\d{1,5}\b|\/dev\/[\w./-]+|\bCOM\d+\b|\b\d+(?:\.\d+)?\s?ms\b)/g;
+const NEUTRAL = /(?:[a-z]+:\/\/[^\s,;]+|\b[\w.-]+:\d{1,5}\b|\/dev\/[\w./-]+|\bCOM\d+\b|\b\d+(?:\.\d+)?\s?ms\b|\b(?:https?|HTTP)\b)/g;
 
 function partZh(part: string): string {
   const text = part.trim();
   for (const [pattern, zh] of KNOWN_ZH) {
     const m = pattern.exec(text);
-    if (m !== null) return zh.replace('$1', m[1] ?? '');
+    if (m !== null) return zh.replace(/\$(\d)/g, (_, n: string) => neutralOrChinese(m[Number(n)] ?? '')).replace(/\s+/g, ' ').trim();
   }
-  // No English words (two or more letters in a row outside addresses): shown as it is.
+  return neutralOrChinese(text);
+}
+
+/** A text with no English words (two or more letters in a row outside addresses) as it is, else only its addresses. */
+function neutralOrChinese(text: string): string {
   if (!/[A-Za-z]{2,}/.test(text.replace(NEUTRAL, ''))) return text;
   return [...text.matchAll(NEUTRAL)].map((m) => m[0]).join(' ');
 }

@@ -274,7 +274,8 @@ export function RefundDesk(): React.JSX.Element {
                       </td>
                       <td className="mono">
                         {r.sysTrace ?? '—'}
-                        <div className="sub">{r.merOrderNo ?? r.tradeNo}</div>
+                        <div className="sub">{r.tradeNo}</div>
+                        {r.merOrderNo !== null && <div className="sub">{r.merOrderNo}</div>}
                       </td>
                     </tr>
                   ))}
