@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
-import { focusedId, focusStop, invisibleStops, positiveTabIndexes, tabTo, tabWalk, typeKeys, waitForFocus, type FocusStop } from '../support/keyboard';
+import { focusedId, focusStop, invisibleStops, positiveTabIndexes, tabTo, tabWalk, typeKeys, waitForFocus, wrappedRows, type FocusStop } from '../support/keyboard';
 import { tempDir } from '../support/temp';
 import { typeAmount } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
@@ -206,6 +206,36 @@ describe('back office by keyboard alone (9.12)', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('diagnostics-message').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('diagnostics-message').getAttribute('class')).toBe('hint');
+  }, 120_000);
+
+  it('9.15 in English the header and the toolbars fit one line at 1366 px on every screen (language switched by keyboard)', async () => {
+    // The language button is in the header: Shift+Tab from the status screen reaches it.
+    const toLanguageButton = async (): Promise<void> => {
+      for (let i = 0; i < 40; i++) {
+        const name = (await focusStop(page))?.name ?? '';
+        if (name.includes('English') || name.includes('中文')) return;
+        await page.keyboard.press('Shift+Tab');
+      }
+      throw new Error('language button not reached');
+    };
+    await page.keyboard.press('F11');
+    await page.getByTestId('health-panel').waitFor();
+    await toLanguageButton();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('nav-checkout').textContent()).toContain('Checkout');
+    const wraps: string[] = [];
+    const screens = { F1: 'amount-display', F3: 'refund-desk', F4: 'transactions', F6: 'reconcile', F10: 'settings', F11: 'health-panel' } as const;
+    for (const [key, screen] of Object.entries(screens)) {
+      await page.keyboard.press(key);
+      await page.getByTestId(screen).waitFor();
+      await page.waitForTimeout(200);
+      for (const w of await wrappedRows(page)) wraps.push(`${key} ${w}`);
+    }
+    expect(wraps).toEqual([]);
+    // Back to Chinese for the rest.
+    await toLanguageButton();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('nav-checkout').textContent()).toContain('收银');
   }, 120_000);
 
   it('end of day: the report, export and close by keyboard; 交班 from it leaves the focus on the sign-in field', async () => {

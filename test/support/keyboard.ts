@@ -96,7 +96,44 @@ export async function tabTo(page: Page, testId: string, max = 60, key: 'Tab' | '
   if ((await focusedId(page)) !== testId) throw new Error(`${testId} not reached with ${key} in ${max} presses`);
 }
 
-/** Waits until the element with this data-testid has the focus. */
+/**
+ * Waits until the element with this data-testid has the focus. Polls with page.evaluate: the page's
+ * CSP forbids the string evaluation page.waitForFunction would use.
+ */
 export async function waitForFocus(page: Page, testId: string, timeout = 15_000): Promise<void> {
-  await page.waitForFunction(`document.activeElement?.getAttribute('data-testid') === ${JSON.stringify(testId)}`, undefined, { timeout });
+  const until = Date.now() + timeout;
+  while ((await focusedId(page)) !== testId) {
+    if (Date.now() > until) throw new Error(`${testId} did not get the focus within ${timeout} ms (focus on ${(await focusedId(page)) || 'nothing'})`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/**
+ * Rows that wrapped: for the header (and its tab bar, operator and meta groups) and every toolbar,
+ * the children whose top is below another child's bottom; every header/toolbar button whose text
+ * takes more than one line; anything of theirs cut off at the window's right edge. Empty when
+ * everything fits on one line.
+ */
+export async function wrappedRows(page: Page, boxes = '.app-head, .app-head .tabs, .app-head .operator, .app-meta, .toolbar'): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const out = [];
+    for (const box of document.querySelectorAll(${JSON.stringify(boxes)})) {
+      const kids = [...box.children].map((k) => [k, k.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+      if (kids.length < 2) continue;
+      const minBottom = Math.min(...kids.map(([, r]) => r.bottom));
+      const below = kids.filter(([, r]) => r.top >= minBottom - 2);
+      if (below.length > 0) out.push(box.className + ': ' + below.map(([k]) => (k.textContent || '').trim().slice(0, 24)).join(' | '));
+    }
+    for (const el of document.querySelectorAll('.app-head *, .toolbar *')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > window.innerWidth + 1) out.push('cut off: ' + (el.textContent || '').trim().slice(0, 30));
+    }
+    for (const el of document.querySelectorAll('.app-head button, .toolbar button')) {
+      const cs = getComputedStyle(el);
+      const line = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.4;
+      const inner = el.getBoundingClientRect().height - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom) - parseFloat(cs.borderTopWidth) - parseFloat(cs.borderBottomWidth);
+      if (inner > line * 1.6) out.push('two lines: ' + (el.textContent || '').trim().slice(0, 30));
+    }
+    return out;
+  })()`);
 }
