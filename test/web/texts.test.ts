@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { en } from '../../src/renderer/src/i18n/en';
-import { zh } from '../../src/renderer/src/i18n/zh';
+import { deskEn, deskZh } from '../../src/renderer/src/i18n/desk';
+import { en as coreEn } from '../../src/renderer/src/i18n/en';
+import { manageEn, manageZh } from '../../src/renderer/src/i18n/manage';
+import { receiptsEn, receiptsZh } from '../../src/renderer/src/i18n/receipts';
+import { yimaEn, yimaZh } from '../../src/renderer/src/i18n/yima';
+import { zh as coreZh } from '../../src/renderer/src/i18n/zh';
+
+/** Every text: the core and the back office's parts. */
+const zh: Record<string, string> = { ...coreZh, ...deskZh, ...manageZh, ...receiptsZh, ...yimaZh };
+const en: Record<string, string> = { ...coreEn, ...deskEn, ...manageEn, ...receiptsEn, ...yimaEn };
 
 describe('UI texts (9.15)', () => {
   it('English texts use ASCII punctuation (no Chinese colon, comma, brackets or full stop)', () => {

@@ -6,6 +6,7 @@ import { formatTime } from '../lib/format';
 import { useHostDetail } from '../lib/host-detail';
 import { DiagnosticsExport } from './DiagnosticsExport';
 import { useAppStore } from '../store/app-store';
+import '../i18n/back-office';
 
 /** What the core reports about the ledger, gateways and devices — nothing here is made up by the UI. */
 export function HealthPanel(): React.JSX.Element {

@@ -1,7 +1,5 @@
 /** Strings of the sign-in, refund desk and transactions screens (zh is the source; en must have the same keys). */
 export const deskZh = {
-  'nav.refund': '退款',
-  'nav.transactions': '流水',
 
   'desk.title': '退款台',
   'desk.search.label': '流水号 / 订单号 / 商户订单号 / 微信·支付宝·银联单号 / 扫描小票',
@@ -136,8 +134,6 @@ export const deskZh = {
 } as const;
 
 export const deskEn: Record<keyof typeof deskZh, string> = {
-  'nav.refund': 'Refunds',
-  'nav.transactions': 'Transactions',
 
   'desk.title': 'Refund desk',
   'desk.search.label': 'Trace / order no. / merchant order no. / WeChat, Alipay or UnionPay no. / scan receipt',

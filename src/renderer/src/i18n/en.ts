@@ -1,16 +1,9 @@
 import { counterEn } from './counter';
-import { deskEn } from './desk';
-import { manageEn } from './manage';
-import { receiptsEn } from './receipts';
-import { yimaEn } from './yima';
-import type { MessageKey } from './zh';
+import type { CoreMessageKey } from './zh';
 
-export const en: Record<MessageKey, string> = {
-  ...deskEn,
+/** English: the same keys as zh.ts (the back office's come with ./back-office.ts). */
+export const en: Record<CoreMessageKey, string> = {
   ...counterEn,
-  ...manageEn,
-  ...receiptsEn,
-  ...yimaEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',

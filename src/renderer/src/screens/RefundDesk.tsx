@@ -13,6 +13,7 @@ import { usePaymentDetail } from './desk/use-detail';
 import { useScanToSearch } from './desk/scan';
 import { isCustomerPayCode } from '../lib/key-input';
 import './desk.css';
+import '../i18n/back-office';
 
 /**
  * 退款 — the supervisor's refund desk. The search box has the focus: type or scan a trace / order
