@@ -2,6 +2,7 @@
  * Domain schemas shared by the contract, the core and the renderer. Money is integer fen.
  */
 import { z } from 'zod';
+import { MEMO_MAX, MER_ORDER_NO_CHARS_MESSAGE, MER_ORDER_NO_MAX, MER_ORDER_NO_PATTERN, TRAINING_SCRIPTS } from './sale-rules';
 
 export const FenSchema = z.number().int().positive().max(999_999_999_999);
 
@@ -28,9 +29,9 @@ export const GatewayDetailSchema = z.record(z.string(), z.union([z.string(), z.n
 export type GatewayDetail = z.output<typeof GatewayDetailSchema>;
 
 /** The merchant's own order number on a sale (optional); the checkout validates it as typed with this. */
-export const MerOrderNoSchema = z.string().trim().max(32).regex(/^[0-9A-Za-z_-]*$/, 'letters, digits, _ and - only');
+export const MerOrderNoSchema = z.string().trim().max(MER_ORDER_NO_MAX).regex(MER_ORDER_NO_PATTERN, MER_ORDER_NO_CHARS_MESSAGE);
 /** The memo on a sale (optional). */
-export const MemoSchema = z.string().trim().max(64);
+export const MemoSchema = z.string().trim().max(MEMO_MAX);
 export const ModeSchema = z.enum(['training', 'live']);
 
 export const PaymentViewSchema = z.object({
@@ -98,5 +99,5 @@ export const RefundViewSchema = z.object({
 export type RefundView = z.output<typeof RefundViewSchema>;
 
 /** What the trainer can make the next training payment do. */
-export const TrainingScriptSchema = z.enum(['success', 'manual', 'fail', 'hang', 'unknown', 'duplicate_notify', 'reject']);
+export const TrainingScriptSchema = z.enum(TRAINING_SCRIPTS);
 export type TrainingScript = z.output<typeof TrainingScriptSchema>;

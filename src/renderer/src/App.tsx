@@ -90,8 +90,8 @@ export function App(): React.JSX.Element {
             <span data-testid="app-mode" className={`mode mode-${info.mode}`}>
               {info.mode === 'training' ? t('app.training') : t('app.live')}
             </span>
-            <span data-testid="app-version">
-              {t('app.version')} {info.version}
+            <span data-testid="app-version" title={`${t('app.version')} ${info.version}`}>
+              v{info.version}
             </span>
           </span>
         )}

@@ -2,12 +2,16 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Health, HealthItem } from '../../../shared/ipc/contract';
 import { call } from '../bridge/client';
 import { hasMessage, useT } from '../i18n';
+import { formatTime } from '../lib/format';
+import { useHostDetail } from '../lib/host-detail';
 import { DiagnosticsExport } from './DiagnosticsExport';
 import { useAppStore } from '../store/app-store';
+import '../i18n/back-office';
 
 /** What the core reports about the ledger, gateways and devices — nothing here is made up by the UI. */
 export function HealthPanel(): React.JSX.Element {
   const t = useT();
+  const detailText = useHostDetail();
   const [health, setHealth] = useState<Health | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -33,7 +37,7 @@ export function HealthPanel(): React.JSX.Element {
     <section className="panel" data-testid="health-panel">
       <header className="panel-head">
         <h2>{t('health.title')}</h2>
-        <button type="button" onClick={refresh}>
+        <button type="button" onClick={refresh} data-testid="health-refresh">
           {t('health.refresh')}
         </button>
       </header>
@@ -47,19 +51,19 @@ export function HealthPanel(): React.JSX.Element {
         <dl className="health">
           <dt>{t('health.ledger')}</dt>
           <dd data-testid="health-ledger" className={`status-${health.ledger.status}`}>
-            {t(`health.status.${health.ledger.status}`)} · schema v{health.ledger.schemaVersion} · <code>{health.ledger.path}</code>
+            {t(`health.status.${health.ledger.status}`)} · {t('health.schemaVersion', { v: health.ledger.schemaVersion })} · <code>{health.ledger.path}</code>
           </dd>
           {[...health.gateways, ...health.devices].map((item) => (
             <div key={item.name} className="health-row">
               <dt>{name(item)}</dt>
               <dd className={`status-${item.status}`} data-testid={`health-${item.name}`}>
-                {t(`health.status.${item.status}`)} — {item.detail}
+                {[t(`health.status.${item.status}`), detailText(item.detail)].filter((s) => s !== '').join(' — ')}
                 {item.latencyMs !== undefined ? ` (${item.latencyMs} ms)` : ''}
               </dd>
             </div>
           ))}
           <dt>{t('health.checkedAt')}</dt>
-          <dd>{new Date(health.checkedAt).toLocaleString()}</dd>
+          <dd>{formatTime(Date.parse(health.checkedAt))}</dd>
         </dl>
       )}
       <DiagnosticsExport />

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { call } from '../bridge/client';
 import { useT } from '../i18n';
+import { useHostDetail } from '../lib/host-detail';
 import { printReceiptInBrowser } from '../lib/print-receipt';
 import { useDeskErrorText } from '../screens/desk/labels';
 
@@ -10,6 +11,7 @@ import { useDeskErrorText } from '../screens/desk/labels';
  */
 export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payment' | 'refund'; id: number; enabled: boolean }): React.JSX.Element | null {
   const t = useT();
+  const detailText = useHostDetail();
   const errorText = useDeskErrorText();
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -23,13 +25,13 @@ export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payme
         await printReceiptInBrowser({ kind, id, reprint: true });
         setMsg({ ok: true, text: t('receipt.browserHint') });
       } else if (result.outcome === 'printed') setMsg({ ok: true, text: t('receipt.printed') });
-      else setMsg({ ok: false, text: t('receipt.queued', { detail: result.detail }) });
+      else setMsg({ ok: false, text: t('receipt.queued', { detail: detailText(result.detail) }) });
     } catch (e) {
       setMsg({ ok: false, text: errorText(e) });
     } finally {
       setBusy(false);
     }
-  }, [kind, id, t, errorText]);
+  }, [kind, id, t, errorText, detailText]);
 
   useEffect(() => {
     if (!enabled) return undefined;

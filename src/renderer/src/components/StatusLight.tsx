@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { StatusItem, StatusReport } from '../../../shared/ipc/contract';
 import { call, getBridge } from '../bridge/client';
 import { hasMessage, useT } from '../i18n';
+import { useHostDetail } from '../lib/host-detail';
 
 /**
  * The checkout's status light: green when every configured gateway, the ledger, the devices and the
@@ -11,6 +12,7 @@ import { hasMessage, useT } from '../i18n';
  */
 export function StatusLight(): React.JSX.Element {
   const t = useT();
+  const detailText = useHostDetail();
   const [report, setReport] = useState<StatusReport | null>(null);
 
   useEffect(() => {
@@ -33,13 +35,14 @@ export function StatusLight(): React.JSX.Element {
     for (const key of [`status.reason.${item.kind}.${item.name}`, `status.reason.${item.kind}`]) {
       if (hasMessage(key)) return t(key, { name });
     }
-    return `${name}: ${item.detail}`;
+    const detail = detailText(item.detail);
+    return detail === '' ? name : t('input.labelled', { label: name, rule: detail });
   };
 
   const state = report === null ? 'unknown' : report.ok ? 'ok' : 'error';
   const problems = report?.items.filter((i) => i.status !== 'ok') ?? [];
   return (
-    <div className={`status-light status-light-${state}`} data-testid="status-light" data-state={state} title={problems.map((p) => `${p.name}: ${p.detail}`).join('\n')}>
+    <div className={`status-light status-light-${state}`} data-testid="status-light" data-state={state} title={problems.map((p) => `${p.name}: ${detailText(p.detail)}`).join('\n')}>
       <span className="status-dot" aria-hidden="true" />
       {state === 'ok' && <span>{t('status.ok')}</span>}
       {state === 'unknown' && <span>{t('status.checking')}</span>}

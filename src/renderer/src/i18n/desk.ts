@@ -1,10 +1,8 @@
 /** Strings of the sign-in, refund desk and transactions screens (zh is the source; en must have the same keys). */
 export const deskZh = {
-  'nav.refund': '退款',
-  'nav.transactions': '流水',
 
   'desk.title': '退款台',
-  'desk.search.label': '流水号 / 订单号 / 微信·支付宝·银联单号 / 扫描小票',
+  'desk.search.label': '流水号 / 订单号 / 商户订单号 / 微信·支付宝·银联单号 / 扫描小票',
   'desk.search.placeholder': '扫描或输入后按 Enter',
   'desk.search.submit': '查找',
   'desk.search.byDay': '按日期 + 金额查找',
@@ -13,6 +11,7 @@ export const deskZh = {
   'desk.search.none': '未找到匹配的交易',
   'desk.search.found': '找到 {n} 笔交易，用 ↑ ↓ 选择，Enter 打开',
   'desk.search.searching': '正在查找…',
+  'desk.search.payCode': '这是顾客的付款码，每次付款都会变化，不能用来查找交易。请扫描小票上的条码，或顾客钱包账单里的钱包交易单号。',
   'desk.results.title': '查找结果',
   'desk.detail.title': '交易详情',
   'desk.detail.loading': '正在读取交易…',
@@ -59,7 +58,7 @@ export const deskZh = {
   'desk.col.status': '状态',
   'desk.col.trace': '流水号',
   'desk.col.orderNo': '订单号',
-  'desk.col.tradeNo': '交易单号',
+  'desk.col.tradeNo': '订单号',
   'desk.col.merOrderNo': '商户订单号',
   'desk.col.walletTradeNo': '钱包交易单号（微信/支付宝/银联）',
   'desk.col.operator': '收银员',
@@ -86,7 +85,7 @@ export const deskZh = {
   'tx.tender': '收款方式',
   'tx.all': '全部',
   'tx.operator': '收银员工号',
-  'tx.search': '流水号 / 订单号（前缀）',
+  'tx.search': '流水号 / 订单号 / 商户订单号（前缀）',
   'tx.more': '加载更多',
   'tx.loading': '正在读取…',
   'tx.empty': '当天没有符合条件的交易',
@@ -135,11 +134,9 @@ export const deskZh = {
 } as const;
 
 export const deskEn: Record<keyof typeof deskZh, string> = {
-  'nav.refund': 'Refunds',
-  'nav.transactions': 'Transactions',
 
   'desk.title': 'Refund desk',
-  'desk.search.label': 'Trace / order no. / WeChat, Alipay or UnionPay no. / scan receipt',
+  'desk.search.label': 'Trace / order no. / merchant order no. / WeChat, Alipay or UnionPay no. / scan receipt',
   'desk.search.placeholder': 'Scan or type, then Enter',
   'desk.search.submit': 'Find',
   'desk.search.byDay': 'Find by date + amount',
@@ -148,6 +145,7 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'desk.search.none': 'No matching payment',
   'desk.search.found': '{n} payments found; ↑ ↓ to choose, Enter to open',
   'desk.search.searching': 'Searching…',
+  'desk.search.payCode': "This is the customer's payment code, which changes with every payment and cannot find a sale. Scan the barcode on the receipt, or the transaction number in the customer's wallet bill.",
   'desk.results.title': 'Results',
   'desk.detail.title': 'Payment',
   'desk.detail.loading': 'Loading the payment…',
@@ -194,7 +192,7 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'desk.col.status': 'Status',
   'desk.col.trace': 'Trace',
   'desk.col.orderNo': 'Order no.',
-  'desk.col.tradeNo': 'Trade no.',
+  'desk.col.tradeNo': 'Order no.',
   'desk.col.merOrderNo': 'Merchant order no.',
   'desk.col.walletTradeNo': 'Wallet transaction no. (WeChat / Alipay / UnionPay)',
   'desk.col.operator': 'Cashier',
@@ -221,7 +219,7 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'tx.tender': 'Tender',
   'tx.all': 'All',
   'tx.operator': 'Cashier code',
-  'tx.search': 'Trace / order no. (prefix)',
+  'tx.search': 'Trace / order no. / merchant order no. (prefix)',
   'tx.more': 'Load more',
   'tx.loading': 'Loading…',
   'tx.empty': 'No matching transactions on this day',

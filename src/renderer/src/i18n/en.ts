@@ -1,16 +1,9 @@
 import { counterEn } from './counter';
-import { deskEn } from './desk';
-import { manageEn } from './manage';
-import { receiptsEn } from './receipts';
-import { yimaEn } from './yima';
-import type { MessageKey } from './zh';
+import type { CoreMessageKey } from './zh';
 
-export const en: Record<MessageKey, string> = {
-  ...deskEn,
+/** English: the same keys as zh.ts (the back office's come with ./back-office.ts). */
+export const en: Record<CoreMessageKey, string> = {
   ...counterEn,
-  ...manageEn,
-  ...receiptsEn,
-  ...yimaEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',
@@ -23,6 +16,7 @@ export const en: Record<MessageKey, string> = {
   'nav.status': 'Status',
   'health.title': 'System status',
   'health.refresh': 'Refresh',
+  'health.schemaVersion': 'schema v{v}',
   'diagnostics.title': 'Diagnostics',
   'diagnostics.hint': 'For the installer: the last logs, system status, versions, settings (no keys) and the ledger integrity check. Never the ledger itself, a key or a PIN. Needs a supervisor PIN.',
   'diagnostics.export': 'Export diagnostics',
@@ -61,7 +55,7 @@ export const en: Record<MessageKey, string> = {
   'checkout.memo': 'Memo (optional)',
   'checkout.keys.collect': 'Collect',
   'checkout.keys.cancel': 'Cancel / clear',
-  'checkout.keys.fields': 'Order no. / memo',
+  'checkout.keys.fields': 'Merchant order no. / memo',
   'checkout.keys.requery': 'Query again',
   'checkout.keys.resolve': 'Supervisor',
   'checkout.keys.next': 'Next sale',

@@ -5,7 +5,14 @@ import { zh, type MessageKey } from './zh';
 export type Lang = 'zh' | 'en';
 export type { MessageKey };
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { zh, en };
+/** The core texts, then whatever a lazily loaded part has registered (./back-office.ts). */
+const dictionaries: Record<Lang, Partial<Record<MessageKey, string>>> = { zh: { ...zh }, en: { ...en } };
+
+/** Adds a part's texts (the same keys in both languages, checked by the part's own type). */
+export function registerMessages(zhPart: Partial<Record<MessageKey, string>>, enPart: Partial<Record<MessageKey, string>>): void {
+  Object.assign(dictionaries.zh, zhPart);
+  Object.assign(dictionaries.en, enPart);
+}
 
 const STORAGE_KEY = 'cashier.lang';
 
@@ -36,7 +43,8 @@ export const useLang = create<LangState>((set) => ({
 
 /** Translates a key; `{name}` placeholders are filled from params. */
 export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {
-  const text = dictionaries[lang][key];
+  // A key of a part not loaded yet shows as the key (never seen on a screen: each screen loads its part).
+  const text = dictionaries[lang][key] ?? key;
   return params === undefined ? text : text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`));
 }
 
@@ -47,5 +55,5 @@ export function useT(): (key: MessageKey, params?: Record<string, string | numbe
 }
 
 export function hasMessage(key: string): key is MessageKey {
-  return Object.hasOwn(zh, key);
+  return Object.hasOwn(dictionaries.zh, key);
 }

@@ -1,7 +1,5 @@
 /** Strings of the reconciliation and settings screens (zh is the source; en must have the same keys). */
 export const manageZh = {
-  'nav.reconcile': '日结对账',
-  'nav.settings': '设置',
 
   'manage.loading': '正在读取…',
   'manage.back': '返回',
@@ -139,7 +137,6 @@ export const manageZh = {
   'manage.bday.timeZoneHint': '留空 = 本机时区；例如 Asia/Shanghai',
   'manage.bday.startHour': '营业日开始时间（点）',
   'manage.bday.startHourHint': '0–23。营业到凌晨 2 点的店可填 4：凌晨 4 点前的销售记入前一天',
-  'manage.v.timeZone': '不认识的时区，请填写如 Asia/Shanghai 的名称，或留空',
   'manage.handovers.title': '交班记录',
   'manage.handovers.none': '这一天还没有交班。',
   'manage.report.late': '迟到结算',
@@ -160,17 +157,6 @@ export const manageZh = {
   'manage.settings.saved': '已保存',
   'manage.settings.fixFields': '有 {n} 处需要修改，见标红的字段。',
 
-  'manage.v.alnum32': '只能是字母和数字，1–32 位',
-  'manage.v.alnum16': '只能是字母和数字，1–16 位',
-  'manage.v.url': '必须是 http:// 或 https:// 开头的网址',
-  'manage.v.pin': '必须是 4–8 位数字',
-  'manage.v.customNeeded': '自定义协议需要填写模板',
-  'manage.v.min': '不能小于 {min}',
-  'manage.v.max': '不能大于 {max}',
-  'manage.v.number': '请输入数字',
-  'manage.v.int': '请输入整数',
-  'manage.v.option': '请选择一个选项',
-  'manage.v.required': '必填',
 
   'manage.bpc.title': 'BPC 扫码网关',
   'manage.bpc.intro': '由银行提供的商户参数。保存后在正式模式下生效；培训模式始终使用内置模拟网关。',
@@ -360,13 +346,11 @@ export const manageZh = {
 } as const;
 
 export const manageEn: Record<keyof typeof manageZh, string> = {
-  'nav.reconcile': 'End of day',
-  'nav.settings': 'Settings',
 
   'manage.loading': 'Loading…',
   'manage.back': 'Back',
   'manage.guess': '(our guess: the bank documents do not say; adjust if needed)',
-  'manage.day': 'Business day',
+  'manage.day': 'Day',
   'manage.today': 'Today',
   'manage.operatorView': 'View',
   'manage.operatorViewHint': 'Showing one operator (computed live from the ledger); the day can only be closed from the all-operators view.',
@@ -374,8 +358,8 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.reload': 'Reload',
   'manage.print': 'Print',
   'manage.reprint': 'Reprint day report',
-  'manage.export.csv': 'Export CSV',
-  'manage.export.xlsx': 'Export Excel',
+  'manage.export.csv': 'CSV export',
+  'manage.export.xlsx': 'Excel export',
   'manage.export.done': 'File {file} created',
   'manage.requery.all': 'Re-query all',
   'manage.requery.working': 'Querying…',
@@ -439,7 +423,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.report.ref': 'Trace / order no.',
   'manage.report.footer': 'Time zone {zone} · {payments} payment record(s), {refunds} refund record(s) (refunds count on the day they were made)',
 
-  'manage.close.open': 'Close the day',
+  'manage.close.open': 'Close day',
   'manage.close.title': 'Close {day}',
   'manage.close.explain': 'Before closing, every unfinished item is queried at the bank once more; then an immutable day report is stored. Needs a manager code and PIN.',
   'manage.close.managerCode': 'Manager code',
@@ -499,7 +483,6 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.bday.timeZoneHint': 'Empty = this computer\'s zone; e.g. Asia/Shanghai',
   'manage.bday.startHour': 'Business day starts at (hour)',
   'manage.bday.startHourHint': '0-23. A shop open until 02:00 can use 4: sales before 04:00 count for the day before',
-  'manage.v.timeZone': 'unknown time zone: use a name like Asia/Shanghai, or leave it empty',
   'manage.handovers.title': 'Handovers',
   'manage.handovers.none': 'No handovers on this day yet.',
   'manage.report.late': 'Late settlements',
@@ -520,17 +503,6 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.settings.saved': 'Saved',
   'manage.settings.fixFields': '{n} field(s) need a change (marked red).',
 
-  'manage.v.alnum32': 'letters and digits only, 1–32',
-  'manage.v.alnum16': 'letters and digits only, 1–16',
-  'manage.v.url': 'must be an http:// or https:// URL',
-  'manage.v.pin': 'must be 4–8 digits',
-  'manage.v.customNeeded': 'the custom protocol needs its templates',
-  'manage.v.min': 'must be at least {min}',
-  'manage.v.max': 'must be at most {max}',
-  'manage.v.number': 'enter a number',
-  'manage.v.int': 'enter a whole number',
-  'manage.v.option': 'choose an option',
-  'manage.v.required': 'required',
 
   'manage.bpc.title': 'BPC QR gateway',
   'manage.bpc.intro': 'Merchant parameters from the bank. They apply in live mode; training mode always uses the built-in simulated gateway.',

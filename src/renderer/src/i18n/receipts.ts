@@ -1,7 +1,5 @@
 /** Receipt printer, print queue and cash drawer texts (zh default, en the same keys). */
 export const receiptsZh = {
-  'health.name.receipt-printer': '小票打印机',
-  'error.PRINTER_NOT_READY': '打印机未就绪（缺纸、开盖或离线）',
   'manage.error.PRINTER_NOT_READY': '打印机未就绪：请装纸、合上机盖或检查电源',
   'receipt.printer': '小票打印机',
   'receipt.transport': '连接方式',
@@ -55,8 +53,6 @@ export const receiptsZh = {
 } as const;
 
 export const receiptsEn: Record<keyof typeof receiptsZh, string> = {
-  'health.name.receipt-printer': 'Receipt printer',
-  'error.PRINTER_NOT_READY': 'Printer not ready (paper out, cover open or offline)',
   'manage.error.PRINTER_NOT_READY': 'Printer not ready: load paper, close the cover or check the power',
   'receipt.printer': 'Receipt printer',
   'receipt.transport': 'Connection',

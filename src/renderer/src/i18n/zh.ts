@@ -1,16 +1,16 @@
-/** Simplified Chinese, the default. Every UI string lives here and in en.ts (same keys, checked by the type). */
+/**
+ * Simplified Chinese, the default: the texts of the shell, the checkout and the customer display
+ * (en.ts has the same keys, checked by the type). The back-office screens' texts (desk, manage,
+ * receipts, yima) load with those screens (./back-office.ts), so the first load stays small.
+ */
 import { counterZh } from './counter';
-import { deskZh } from './desk';
-import { manageZh } from './manage';
-import { receiptsZh } from './receipts';
-import { yimaZh } from './yima';
+import type { deskZh } from './desk';
+import type { manageZh } from './manage';
+import type { receiptsZh } from './receipts';
+import type { yimaZh } from './yima';
 
 export const zh = {
-  ...deskZh,
   ...counterZh,
-  ...manageZh,
-  ...receiptsZh,
-  ...yimaZh,
   'app.title': '收银台',
   'app.training': '培训模式',
   'app.trainingHint': '培训模式：使用内置模拟网关，交易不计入真实营业额',
@@ -23,6 +23,7 @@ export const zh = {
   'nav.status': '系统状态',
   'health.title': '系统状态',
   'health.refresh': '刷新',
+  'health.schemaVersion': '账本结构第 {v} 版',
   'diagnostics.title': '诊断包',
   'diagnostics.hint': '给安装维护人员：最近的日志、系统状态、版本、设置（不含密钥）和账本完整性检查。不含账本本身、密钥或 PIN。需要主管 PIN。',
   'diagnostics.export': '导出诊断包',
@@ -61,7 +62,7 @@ export const zh = {
   'checkout.memo': '备注（可选）',
   'checkout.keys.collect': '收款',
   'checkout.keys.cancel': '取消 / 清除',
-  'checkout.keys.fields': '订单号 / 备注',
+  'checkout.keys.fields': '商户订单号 / 备注',
   'checkout.keys.requery': '重新查询',
   'checkout.keys.resolve': '主管处理',
   'checkout.keys.next': '下一笔',
@@ -182,4 +183,7 @@ export const zh = {
   'handover.bucket.other': '其他',
 } as const;
 
-export type MessageKey = keyof typeof zh;
+/** The keys loaded at start. */
+export type CoreMessageKey = keyof typeof zh;
+/** Every key, the back office's included. */
+export type MessageKey = CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh;

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainingScript } from '../../../shared/domain';
-import { TrainingScriptSchema } from '../../../shared/domain';
 import { BPC_MAX_FEN, parseYuanToFen } from '../../../shared/money';
+import { TRAINING_SCRIPTS } from '../../../shared/sale-rules';
 import { BridgeError, call } from '../bridge/client';
 import { StatusLight } from '../components/StatusLight';
 import { useT, type MessageKey } from '../i18n';
@@ -379,7 +379,7 @@ export function Checkout(): React.JSX.Element {
         {training && (
           <div className="trainer" data-testid="trainer">
             <h3>{t('trainer.title')}</h3>
-            {TrainingScriptSchema.options.map((s) => (
+            {TRAINING_SCRIPTS.map((s) => (
               <button key={s} type="button" tabIndex={-1} onMouseDown={(e) => e.preventDefault()} className={s === trainer ? 'selected' : ''} data-testid={`trainer-${s}`} onClick={() => void chooseTrainer(s)}>
                 {t(`trainer.${s}` as MessageKey)}
               </button>

@@ -9,6 +9,7 @@ import { ReportView, type ClosedDay } from './manage/ReportView';
 import { HandoverHistory } from './manage/HandoverHistory';
 import { ShiftPanel } from './manage/ShiftPanel';
 import './manage.css';
+import '../i18n/back-office';
 
 interface Loaded {
   report: SettlementReportData;

@@ -10,7 +10,10 @@ import { PaymentFacts, RefundList, RefundTotals } from './desk/DetailParts';
 import { useDeskErrorText, useLabels } from './desk/labels';
 import { RefundForm } from './desk/RefundForm';
 import { usePaymentDetail } from './desk/use-detail';
+import { useScanToSearch } from './desk/scan';
+import { isCustomerPayCode } from '../lib/key-input';
 import './desk.css';
+import '../i18n/back-office';
 
 /**
  * 退款 — the supervisor's refund desk. The search box has the focus: type or scan a trace / order
@@ -28,6 +31,7 @@ export function RefundDesk(): React.JSX.Element {
   const [results, setResults] = useState<TransactionRowData[] | null>(null);
   const [searchError, setSearchError] = useState<string | null>(null);
   const [searching, setSearching] = useState(false);
+  const [payCodeScanned, setPayCodeScanned] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [lastRefundId, setLastRefundId] = useState<number | null>(null);
   const { detail, error: detailError, loading, reload } = usePaymentDetail(selectedId);
@@ -47,20 +51,30 @@ export function RefundDesk(): React.JSX.Element {
     setLastRefundId(null);
   }, []);
 
+  // Several hits: the first row gets the focus once the rows are on screen (not before: a timer
+  // could fire before React has drawn them).
+  const focusFirstRow = useRef(false);
   const showResults = useCallback(
     (rows: TransactionRowData[]) => {
       setResults(rows);
       if (rows.length === 1 && rows[0] !== undefined) choose(rows[0].id);
       else {
         setSelectedId(null);
-        if (rows.length > 1) setTimeout(() => focusRow(0), 0);
+        focusFirstRow.current = rows.length > 1;
       }
     },
     [choose],
   );
 
+  useEffect(() => {
+    if (!focusFirstRow.current || results === null) return;
+    focusFirstRow.current = false;
+    focusRow(0);
+  }, [results]);
+
   const find = async (input: { code: string } | { day: string; amountFen?: number }): Promise<void> => {
     setSearchError(null);
+    setPayCodeScanned('code' in input && isCustomerPayCode(input.code));
     setSearching(true);
     try {
       showResults(await call('refund:find', input));
@@ -77,6 +91,13 @@ export function RefundDesk(): React.JSX.Element {
     if (text === '') return;
     void find({ code: text });
   };
+
+  // A scanned receipt or wallet bill goes to the search wherever the focus is.
+  useScanToSearch((scanned) => {
+    setCode(scanned);
+    searchRef.current?.focus();
+    void find({ code: scanned });
+  });
 
   const findByDay = (): void => {
     if (amount.trim() === '') {
@@ -211,6 +232,11 @@ export function RefundDesk(): React.JSX.Element {
                 {results.length === 0 ? t('desk.search.none') : t('desk.search.found', { n: results.length })}
               </span>
             </div>
+            {results.length === 0 && payCodeScanned && (
+              <p className="warning" data-testid="desk-paycode">
+                {t('desk.search.payCode')}
+              </p>
+            )}
             {results.length > 0 && (
               <table className="desk-table selectable">
                 <thead>
@@ -249,7 +275,8 @@ export function RefundDesk(): React.JSX.Element {
                       </td>
                       <td className="mono">
                         {r.sysTrace ?? '—'}
-                        <div className="sub">{r.merOrderNo ?? r.tradeNo}</div>
+                        <div className="sub">{r.tradeNo}</div>
+                        {r.merOrderNo !== null && <div className="sub">{r.merOrderNo}</div>}
                       </td>
                     </tr>
                   ))}

@@ -10,6 +10,7 @@ import { ModeSection } from './manage/ModeSection';
 import { OperatorsSection } from './manage/OperatorsSection';
 import { YimaSection } from './manage/YimaSection';
 import './manage.css';
+import '../i18n/back-office';
 
 const SECTIONS = ['bpc', 'yima', 'qr', 'polling', 'notifications', 'limits', 'shop', 'businessDay', 'devices', 'operators', 'mode'] as const;
 type Section = (typeof SECTIONS)[number];

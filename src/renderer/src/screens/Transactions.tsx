@@ -11,6 +11,7 @@ import { useDeskErrorText, useLabels } from './desk/labels';
 import { ReprintButton } from '../components/ReprintButton';
 import { usePaymentDetail } from './desk/use-detail';
 import './desk.css';
+import '../i18n/back-office';
 
 const PAGE_SIZE = 50;
 const TEXT_FILTER_DELAY_MS = 300;

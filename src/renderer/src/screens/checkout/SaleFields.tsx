@@ -1,6 +1,5 @@
-import { MemoSchema, MerOrderNoSchema } from '../../../../shared/domain';
+import { MEMO_MAX, MER_ORDER_NO_MAX, MER_ORDER_NO_PATTERN } from '../../../../shared/sale-rules';
 import { useT } from '../../i18n';
-import { ruleText } from '../../lib/input-errors';
 
 type T = ReturnType<typeof useT>;
 
@@ -9,13 +8,16 @@ export interface SaleFieldErrors {
   memo?: string | undefined;
 }
 
-/** The order number and memo checked with the contract's own schemas, as the user reads the rule. */
+/**
+ * The order number and memo checked with the rules the contract's schemas are built from (shared,
+ * without zod: the checkout's first load carries no schema library), as the user reads the rule.
+ */
 export function saleFieldProblems(t: T, merOrderNo: string, memo: string): SaleFieldErrors {
   const out: SaleFieldErrors = {};
-  const order = MerOrderNoSchema.safeParse(merOrderNo);
-  if (!order.success) out.merOrderNo = ruleText(t, order.error.issues[0]?.message ?? '', 'merOrderNo');
-  const note = MemoSchema.safeParse(memo);
-  if (!note.success) out.memo = ruleText(t, note.error.issues[0]?.message ?? '', 'memo');
+  const order = merOrderNo.trim();
+  if (order.length > MER_ORDER_NO_MAX) out.merOrderNo = t('input.rule.maxChars', { n: MER_ORDER_NO_MAX });
+  else if (!MER_ORDER_NO_PATTERN.test(order)) out.merOrderNo = t('input.rule.orderNoChars');
+  if (memo.trim().length > MEMO_MAX) out.memo = t('input.rule.maxChars', { n: MEMO_MAX });
   return out;
 }
 

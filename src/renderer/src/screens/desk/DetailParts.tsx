@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { OPEN_REFUND_STATUSES, type RefundView } from '../../../../shared/domain';
 import type { PaymentDetailData } from '../../../../shared/reports';
 import { call } from '../../bridge/client';
-import { useT } from '../../i18n';
+import { useLang, useT } from '../../i18n';
 import { formatFen, formatTime } from '../../lib/format';
 import { useDeskErrorText, useLabels } from './labels';
 
@@ -44,6 +44,7 @@ export function shortDateTime(ms: number): string {
 export function PaymentFacts({ detail }: { detail: Detail }): React.JSX.Element {
   const t = useT();
   const l = useLabels();
+  const lang = useLang((s) => s.lang);
   const p = detail.payment;
   // [label, value, testid, wide]: long numbers get a whole line so they never break mid-number.
   const rows: [string, string, string | undefined, boolean][] = [
@@ -60,7 +61,7 @@ export function PaymentFacts({ detail }: { detail: Detail }): React.JSX.Element 
   if (p.walletTradeNo !== null) rows.push([t('desk.col.walletTradeNo'), p.walletTradeNo, 'fact-wallet-no', true]);
   if (p.memo !== null) rows.push([t('desk.col.memo'), p.memo, undefined, true]);
   if (p.respCode !== null || p.respMsg !== null) rows.push([t('desk.col.respMsg'), `${p.respCode ?? ''} ${p.respMsg ?? ''}`.trim(), undefined, true]);
-  if (p.resolution !== null) rows.push([t('desk.col.resolution'), `${p.resolution}（${p.resolvedBy ?? ''}）`, undefined, true]);
+  if (p.resolution !== null) rows.push([t('desk.col.resolution'), lang === 'en' ? `${p.resolution} (${p.resolvedBy ?? ''})` : `${p.resolution}（${p.resolvedBy ?? ''}）`, undefined, true]);
   return (
     <dl className="desk-facts" data-testid="payment-facts">
       {rows.map(([label, value, id, wide]) => (

@@ -5,6 +5,7 @@ import { BpcMerchantSchema, BpcProfileSchema, TimeoutsSchema } from '../../../..
 import { call } from '../../bridge/client';
 import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
+import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
 
@@ -184,6 +185,7 @@ function KeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: Settin
 /** A real signed query to the gateway of the current mode; shows ok, latency and the answer. */
 function TestConnection({ view }: { view: SettingsView }): React.JSX.Element {
   const t = useT();
+  const detailText = useHostDetail();
   const errorText = useManageErrorText();
   const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -209,7 +211,13 @@ function TestConnection({ view }: { view: SettingsView }): React.JSX.Element {
       </button>
       {result !== null && (
         <p className={result.ok ? 'ok' : 'error'} data-testid="test-connection-result" data-ok={result.ok}>
-          {result.ok ? t('manage.test.ok', { ms: result.latencyMs }) : t('manage.test.failed', { ms: result.latencyMs })} — <span className="mono">{result.detail}</span>
+          {result.ok ? t('manage.test.ok', { ms: result.latencyMs }) : t('manage.test.failed', { ms: result.latencyMs })}
+          {detailText(result.detail) !== '' && (
+            <>
+              {' — '}
+              <span className="mono">{detailText(result.detail)}</span>
+            </>
+          )}
         </p>
       )}
       {error !== null && (

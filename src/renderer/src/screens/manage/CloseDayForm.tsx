@@ -22,7 +22,14 @@ export function CloseDayForm({ day, unresolved, onClosed, onBack, onStale }: {
   onStale: () => void;
 }): React.JSX.Element {
   const t = useT();
-  const errorText = useManageErrorText();
+  // A refused field is named as the form labels it (the manager's code, not "operator no.").
+  const errorText = useManageErrorText({
+    'manager.code': t('manage.close.managerCode'),
+    'manager.pin': t('manage.close.managerPin'),
+    'override.approval.code': t('approval.code'),
+    'override.approval.pin': t('approval.pin'),
+    'override.reason': t('manage.close.reason'),
+  });
   const [manager, setManager] = useState<Approval>(EMPTY);
   const [supervisor, setSupervisor] = useState<Approval>(EMPTY);
   const [reason, setReason] = useState('');

@@ -18,6 +18,7 @@ import type { SettingsView } from '../../../../shared/ipc/contract';
 import { call, getBridge } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
+import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
 import { PrinterFields, PrinterPanel, printerForm, printerValue, type PrinterForm } from './PrinterFields';
@@ -395,6 +396,7 @@ function PortPicker({ label, path, value, onChange, ports, testId }: { label: st
 /** Live state of both devices (`devices:status`, then `device:status` events) and the display test. */
 function DeviceStatusPanel(): React.JSX.Element {
   const t = useT();
+  const detailText = useHostDetail();
   const errorText = useManageErrorText();
   const [statuses, setStatuses] = useState<DeviceStatus[]>([]);
   const [testMsg, setTestMsg] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
@@ -430,7 +432,7 @@ function DeviceStatusPanel(): React.JSX.Element {
               <th scope="row">{t(`health.name.${s.device}` as MessageKey)}</th>
               <td className={`state state-${s.state}`}>{t(`manage.deviceState.${s.state}` as MessageKey)}</td>
               <td className="mono">{s.port ?? ''}</td>
-              <td className="hint">{s.detail}</td>
+              <td className="hint">{detailText(s.detail)}</td>
             </tr>
           ))}
         </tbody>

@@ -20,7 +20,8 @@ export function ModeSection({ view }: { view: SettingsView }): React.JSX.Element
       return t('manage.mode.switched');
     } catch (e) {
       if (e instanceof BridgeError && e.info.code === 'NOT_CONFIGURED') {
-        throw new BridgeError({ ...e.info, message: `${t('manage.mode.needsConfig')}（${e.info.message}）` });
+        // The host's reason is English: in Chinese the screen's own sentence stands alone.
+        throw new BridgeError({ ...e.info, message: lang === 'en' ? `${t('manage.mode.needsConfig')} (${e.info.message})` : t('manage.mode.needsConfig') });
       }
       throw e;
     }

@@ -92,7 +92,7 @@ export function SectionForm({ id, title, intro, submitLabel, approvalLabels, sub
         </div>
         {approvalProblems.map(([k, v]) => (
           <p key={k} className="error" role="alert" data-testid="field-error" data-field={k}>
-            {k === 'approval.pin' ? (approvalLabels?.pin ?? t('approval.pin')) : (approvalLabels?.code ?? t('approval.code'))}：{v}
+            {t('input.labelled', { label: k === 'approval.pin' ? (approvalLabels?.pin ?? t('approval.pin')) : (approvalLabels?.code ?? t('approval.code')), rule: v })}
           </p>
         ))}
         {message !== null && (

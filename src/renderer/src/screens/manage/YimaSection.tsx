@@ -5,6 +5,7 @@ import { YIMA_SIGN_RULE_NAMES, YimaSettingsSchema, type CheckRuleResultView, typ
 import { BridgeError, call } from '../../bridge/client';
 import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
 import { hasMessage, useT, type MessageKey } from '../../i18n';
+import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
 
@@ -282,6 +283,7 @@ function YimaKeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: Se
 /** "Check a rule": paste a known-good signed body from Yima (and the key, or use the stored one). */
 function CheckRule(): React.JSX.Element {
   const t = useT();
+  const detailText = useHostDetail();
   const errorText = useManageErrorText();
   const keyRef = useRef<HTMLInputElement>(null);
   const [body, setBody] = useState('');
@@ -306,7 +308,7 @@ function CheckRule(): React.JSX.Element {
     if (r.verdict === 'match') return t('yima.check.match', { rules: r.rules.map((x) => (hasMessage(`yima.rule.${x}`) ? t(`yima.rule.${x}` as MessageKey) : x)).join(', ') });
     if (r.verdict === 'none') return t('yima.check.none');
     if (r.verdict === 'unsigned') return t('yima.check.unsigned');
-    return `${t('yima.check.unreadable')} ${r.detail}`;
+    return `${t('yima.check.unreadable')} ${detailText(r.detail)}`.trim();
   };
   return (
     <form

@@ -11,10 +11,11 @@ type T = ReturnType<typeof useT>;
 /**
  * Bridge errors in the user's language. Codes the shared dictionary lacks (UNRESOLVED_ITEMS,
  * DAY_CLOSED, device codes…) come from the manage dictionary; the host's message stays as detail.
+ * `labels` name the form's fields for a BAD_INPUT (keyed by the field path the host reports).
  */
-export function useManageErrorText(): (error: unknown) => string {
+export function useManageErrorText(labels: Record<string, string> = {}): (error: unknown) => string {
   const t = useT();
-  const base = useErrorText();
+  const base = useErrorText(labels);
   return (error) => {
     if (error instanceof BridgeError) {
       const required = error.info.details?.required;
@@ -88,6 +89,7 @@ export function hostFieldError(t: T, error: unknown): FieldErrors | null {
 
 /** A labelled input row; shows the error of its field path from the enclosing form. */
 export function Field({ label, path, hint, children, wide }: { label: string; path: string; hint?: string; children: React.ReactNode; wide?: boolean }): React.JSX.Element {
+  const t = useT();
   const errors = useContext(FieldErrorsContext);
   const error = errors[path];
   return (
@@ -97,7 +99,7 @@ export function Field({ label, path, hint, children, wide }: { label: string; pa
       {hint !== undefined && <span className="field-hint">{hint}</span>}
       {error !== undefined && (
         <span className="field-error" role="alert" data-testid="field-error" data-field={path}>
-          {label}：{error}
+          {t('input.labelled', { label, rule: error })}
         </span>
       )}
     </label>

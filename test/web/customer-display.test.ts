@@ -1,21 +1,16 @@
-import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
 import { createMemoryBridge } from '../../src/core/ipc/memory-bridge';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import type { PaymentView } from '../../src/shared/domain';
-import { CustomerDisplay } from '../../src/renderer/src/CustomerDisplay';
+import { customerQrSize, mountCustomerDisplay } from '../../src/renderer/src/CustomerDisplay';
 import { setBridge } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
-import { customerQrSize } from '../../src/renderer/src/lib/use-viewport';
 import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
 import { tempDir } from '../support/temp';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const tick = (ms = 30): Promise<void> => act(() => new Promise<void>((r) => setTimeout(r, ms)));
+const tick = (ms = 30): Promise<void> => new Promise<void>((r) => setTimeout(r, ms));
 
 function sale(over: Partial<PaymentView>): PaymentView {
   const now = Date.now();
@@ -29,7 +24,7 @@ function sale(over: Partial<PaymentView>): PaymentView {
 describe('customer display (renderer, real core over the in-memory bridge)', () => {
   let core: Core;
   let cleanup: () => void;
-  let root: Root;
+  let unmount: () => void;
   let container: HTMLElement;
   const q = (id: string): HTMLElement | null => container.querySelector(`[data-testid="${id}"]`);
 
@@ -42,13 +37,12 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
     useLang.getState().setLang('zh');
     container = document.createElement('div');
     document.body.appendChild(container);
-    root = createRoot(container);
-    await act(async () => root.render(<CustomerDisplay />));
+    unmount = mountCustomerDisplay(container);
     await tick(100);
   }, 60_000);
 
   afterEach(async () => {
-    act(() => root.unmount());
+    unmount();
     container.remove();
     setBridge(null);
     await core.close();
@@ -56,7 +50,7 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
   }, 60_000);
 
   it('9.9 while the QR can be paid the scan instruction and the QR stay; 88 ("paying") is a second line', async () => {
-    await act(async () => usePaymentStore.getState().show(sale({ status: 'waiting' })));
+    usePaymentStore.getState().show(sale({ status: 'waiting' }));
     await tick(100);
     expect(q('customer-instruction')?.textContent).toBe('请使用支付宝、微信或云闪付扫码');
     expect(q('customer-paying')?.textContent).toContain('支付');
@@ -64,18 +58,39 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
   }, 60_000);
 
   it('9.10 during a card sale the customer is told to use the terminal, with no QR', async () => {
-    await act(async () => usePaymentStore.getState().show(sale({ tender: 'card', status: 'created', scanCode: null, qrExpiresAt: null })));
+    usePaymentStore.getState().show(sale({ tender: 'card', status: 'created', scanCode: null, qrExpiresAt: null }));
     await tick(50);
     expect(q('customer-card')?.textContent).toContain('刷卡机');
     expect(q('customer-qr')).toBeNull();
   }, 60_000);
 
   it('9.10/9.15 the thank-you screen says 已付金额, not 应付金额; a sale long final is not shown after a reload', async () => {
-    await act(async () => usePaymentStore.getState().show(sale({ status: 'paid', paidAt: Date.now() })));
+    usePaymentStore.getState().show(sale({ status: 'paid', paidAt: Date.now() }));
     await tick(50);
     expect(q('customer-thanks')).not.toBeNull();
     expect(q('customer-payment')?.textContent).toContain('已付金额');
     expect(q('customer-payment')?.textContent).not.toContain('应付金额');
+  }, 60_000);
+
+  it('9.17 without React: the QR for the scan code appears, the language follows the switch, the welcome page returns when the sale goes', async () => {
+    usePaymentStore.getState().show(sale({ status: 'qr_issued' }));
+    for (let i = 0; i < 50 && q('customer-qr') === null; i++) await tick(50);
+    expect(q('customer-qr')?.getAttribute('data-scan-code')).toBe('https://qr.example/abc');
+    expect(q('customer-qr')?.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    expect(q('customer-amount')?.textContent).toBe('¥ 12.34');
+    // The countdown ticks in place: the QR image (and every other node) stays the same element.
+    const img = q('customer-qr');
+    const countdown = q('customer-countdown')?.textContent;
+    for (let i = 0; i < 100 && q('customer-countdown')?.textContent === countdown; i++) await tick(50);
+    expect(q('customer-countdown')?.textContent).not.toBe(countdown);
+    expect(q('customer-qr')).toBe(img);
+    useLang.getState().setLang('en');
+    await tick(50);
+    expect(q('customer-instruction')?.textContent).not.toContain('扫码');
+    usePaymentStore.getState().show(null);
+    await tick(50);
+    expect(q('customer-idle')).not.toBeNull();
+    expect(q('customer-qr')).toBeNull();
   }, 60_000);
 
   it('9.10 the QR scales with the screen', () => {
