@@ -10,6 +10,8 @@ import { silentLogger } from '../../src/core/util/logger';
 import type { SettingsView } from '../../src/shared/ipc/contract';
 import { setBridge } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
+// The section's texts come with the back-office screens (Settings imports them; this test renders the section alone).
+import '../../src/renderer/src/i18n/back-office';
 import { LaneSection } from '../../src/renderer/src/screens/manage/BasicSections';
 import { tempDir } from '../support/temp';
 
