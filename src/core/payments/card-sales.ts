@@ -98,9 +98,12 @@ export class CardSales {
   resume(): number {
     const open = listOpenPayments(this.deps.db).filter((p) => p.tender === 'card' && !this.deps.gateways.isPolled(p.gateway));
     for (const payment of open) {
-      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
       const decision = decideCardSale(payment.status, { on: 'resume' });
-      if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, null, this.deps.now()));
+      // The resume note and the new state in one commit.
+      this.journal.batch(() => {
+        this.journal.event('payment', payment.id, 'resumed', { status: payment.status });
+        if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, null, this.deps.now()));
+      });
       this.requery(payment.id).catch((error: unknown) => this.deps.logger.warn(`card sale ${payment.id} stays unknown until the terminal answers`, error));
     }
     return open.length;
