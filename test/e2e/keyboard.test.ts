@@ -4,7 +4,7 @@ import { startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
 import { focusedId, focusStop, invisibleStops, positiveTabIndexes, tabTo, tabWalk, typeKeys, waitForFocus, wrappedRows, type FocusStop } from '../support/keyboard';
 import { tempDir } from '../support/temp';
-import { typeAmount } from '../support/ui';
+import { collectPaidSale } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
 
 /**
@@ -59,16 +59,7 @@ describe('back office by keyboard alone (9.12)', () => {
     bridge.close();
     await page.keyboard.press('F1');
     await page.getByTestId('amount-display').waitFor();
-    await typeAmount(page, amount);
-    await page.keyboard.press('Enter');
-    const qr = page.getByTestId('cashier-qr');
-    await qr.waitFor();
-    const scanCode = await qr.getAttribute('data-scan-code');
-    const res = await fetch(`${simBase}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scanCode }) });
-    if (res.status !== 200) throw new Error(`sim pay failed: ${res.status}`);
-    await page.locator('[data-testid="payment-result"][data-status="paid"]').waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    await page.getByTestId('amount-display').waitFor();
+    await collectPaidSale(page, simBase, amount);
   }
 
   beforeAll(async () => {

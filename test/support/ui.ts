@@ -29,6 +29,14 @@ export async function typeAmount(page: Page, text: string, keys: 'digits' | 'num
 export async function takeTrainingPayment(page: Page, simBase: string, amount: string): Promise<string> {
   await page.getByTestId('nav-checkout').click();
   await page.getByTestId('trainer-manual').click();
+  return collectPaidSale(page, simBase, amount);
+}
+
+/**
+ * On the open checkout (trainer set to "manual"): types the amount, Enter, has the simulated bank's
+ * /sim/pay pay the QR, waits for paid, Enter for the next sale. Keys only. Returns the sysTrace.
+ */
+export async function collectPaidSale(page: Page, simBase: string, amount: string): Promise<string> {
   await typeAmount(page, amount);
   await page.keyboard.press('Enter');
   const qr = page.getByTestId('cashier-qr');

@@ -1,20 +1,7 @@
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '../../src/core/app/core';
-import { createMemoryBridge } from '../../src/core/ipc/memory-bridge';
-import { createFileKeyCipher } from '../../src/core/secrets/cipher';
-import { silentLogger } from '../../src/core/util/logger';
-import { App } from '../../src/renderer/src/App';
-import { call, setBridge } from '../../src/renderer/src/bridge/client';
 import { translate, useLang, type Lang } from '../../src/renderer/src/i18n';
-import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
-import { useSessionStore } from '../../src/renderer/src/store/session-store';
-import { tempDir } from '../support/temp';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const tick = (ms = 30): Promise<void> => act(() => new Promise<void>((r) => setTimeout(r, ms)));
+import { mountApp, paidTrainingSale, tick, type MountedApp } from './mount';
 
 function setValue(el: HTMLInputElement | HTMLTextAreaElement, value: string): void {
   const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
@@ -48,11 +35,9 @@ function problems(messages: string[], lang: Lang): string[] {
  * a field path or a raw fen number.
  */
 describe('bad input on every form reads as a field label and a human rule (9.1)', () => {
-  let core: Core;
-  let cleanup: () => void;
-  let root: Root;
+  let app: MountedApp;
   let container: HTMLElement;
-  const q = (id: string): HTMLElement | null => container.querySelector(`[data-testid="${id}"]`);
+  const q = (id: string): HTMLElement | null => app.q(id);
 
   /** Every error text on screen now. */
   const errorTexts = (): string[] =>
@@ -96,28 +81,12 @@ describe('bad input on every form reads as a field label and a human rule (9.1)'
   }
 
   beforeEach(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    core = await startCore({ dataDir: t.dir, version: '1.0.0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
-    setBridge(createMemoryBridge(core.dispatch, core.bus, 'cashier'));
-    usePaymentStore.setState({ payment: null, finalSeenAt: null });
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-    await act(async () => root.render(<App />));
-    await tick(50);
-    await act(async () => {
-      useSessionStore.getState().set(await call('session:signIn', { code: '900', pin: '9999' }));
-    });
-    await tick(50);
+    app = await mountApp({ code: '900', pin: '9999' });
+    container = app.container;
   }, 60_000);
 
   afterEach(async () => {
-    act(() => root.unmount());
-    container.remove();
-    setBridge(null);
-    await core.close();
-    cleanup();
+    await app.close();
   }, 60_000);
 
   for (const lang of ['zh', 'en'] as const) {
@@ -151,18 +120,7 @@ describe('bad input on every form reads as a field label and a human rule (9.1)'
     it(`refund desk, close day, diagnostics (${lang})`, async () => {
       await act(async () => useLang.getState().setLang(lang));
       // A paid sale to refund.
-      await act(async () => {
-        await call('training:script', { script: 'manual' });
-        const p = await call('payment:create', { amountFen: 1500 });
-        await call('training:pay', { id: p.id });
-      });
-      let trace = '';
-      for (let i = 0; i < 100 && trace === ''; i++) {
-        await tick(100);
-        const rows = await call('refund:find', { day: new Date().toISOString().slice(0, 10) }).catch(() => []);
-        trace = rows.find((row) => row.status === 'paid')?.sysTrace ?? '';
-      }
-      expect(trace).not.toBe('');
+      const trace = (await paidTrainingSale(1500)).sysTrace;
       await press('F3');
       for (let i = 0; i < 100 && q('desk-search') === null; i++) await tick(50);
       await act(async () => setValue(q('desk-search') as HTMLInputElement, trace));

@@ -1,20 +1,8 @@
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '../../src/core/app/core';
-import { createMemoryBridge } from '../../src/core/ipc/memory-bridge';
-import { createFileKeyCipher } from '../../src/core/secrets/cipher';
-import { silentLogger } from '../../src/core/util/logger';
-import { App } from '../../src/renderer/src/App';
-import { call, setBridge } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
 import { hostDetail } from '../../src/renderer/src/lib/host-detail';
-import { useSessionStore } from '../../src/renderer/src/store/session-store';
-import { tempDir } from '../support/temp';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-const tick = (ms = 30): Promise<void> => act(() => new Promise<void>((r) => setTimeout(r, ms)));
+import { mountApp, tick, type MountedApp } from './mount';
 
 /** English words left in a text once addresses, paths and protocol names are taken out. */
 function englishWords(text: string): string[] {
@@ -43,31 +31,16 @@ describe('host details never reach a Chinese screen in English (9.15)', () => {
   });
 
   describe('status screen', () => {
-    let core: Core;
-    let cleanup: () => void;
-    let root: Root;
+    let app: MountedApp;
     let container: HTMLElement;
 
     beforeEach(async () => {
-      const t = tempDir();
-      cleanup = t.cleanup;
-      core = await startCore({ dataDir: t.dir, version: '1.0.0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
-      setBridge(createMemoryBridge(core.dispatch, core.bus, 'cashier'));
-      container = document.createElement('div');
-      document.body.appendChild(container);
-      root = createRoot(container);
-      await act(async () => root.render(<App />));
-      await act(async () => {
-        useSessionStore.getState().set(await call('session:signIn', { code: '800', pin: '8888' }));
-      });
+      app = await mountApp({ code: '800', pin: '8888' });
+      container = app.container;
     }, 60_000);
 
     afterEach(async () => {
-      act(() => root.unmount());
-      container.remove();
-      setBridge(null);
-      await core.close();
-      cleanup();
+      await app.close();
     }, 60_000);
 
     it('in zh every health line is Chinese (addresses and paths aside); in en the host detail is there', async () => {

@@ -1,95 +1,52 @@
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '../../src/core/app/core';
-import { createMemoryBridge } from '../../src/core/ipc/memory-bridge';
-import { createFileKeyCipher } from '../../src/core/secrets/cipher';
-import { silentLogger } from '../../src/core/util/logger';
-import { App } from '../../src/renderer/src/App';
-import { call, setBridge } from '../../src/renderer/src/bridge/client';
+import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
-import { useSessionStore } from '../../src/renderer/src/store/session-store';
-import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
-import { tempDir } from '../support/temp';
+import { mountApp, paidTrainingSale, tick, type MountedApp } from './mount';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+/** A keydown as a keyboard (or a keyboard-wedge scanner) sends it. */
+function keyEvent(name: string): KeyboardEvent {
+  return new KeyboardEvent('keydown', { key: name, code: /^\d$/.test(name) ? `Digit${name}` : name, bubbles: true, cancelable: true });
+}
 
-const tick = (ms = 30): Promise<void> => act(() => new Promise<void>((r) => setTimeout(r, ms)));
-
-/** A key on the focused element, as a keyboard (or a keyboard-wedge scanner) sends it; typed into a text field when not prevented. */
-function key(name: string): void {
+/** Delivers a keydown to the focused element; typed into a text field (and Enter submits) when not prevented. */
+function deliver(e: KeyboardEvent): void {
   const target = document.activeElement ?? document.body;
-  const e = new KeyboardEvent('keydown', { key: name, code: /^\d$/.test(name) ? `Digit${name}` : name, bubbles: true, cancelable: true });
   const typed = target.dispatchEvent(e);
-  if (typed && name.length === 1 && target instanceof HTMLInputElement) {
-    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(target, target.value + name);
+  if (typed && e.key.length === 1 && target instanceof HTMLInputElement) {
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(target, target.value + e.key);
     target.dispatchEvent(new Event('input', { bubbles: true }));
   }
-  if (typed && name === 'Enter' && target instanceof HTMLInputElement) target.form?.requestSubmit();
+  if (typed && e.key === 'Enter' && target instanceof HTMLInputElement) target.form?.requestSubmit();
 }
 
 async function press(name: string): Promise<void> {
-  await act(async () => key(name));
+  await act(async () => deliver(keyEvent(name)));
 }
 
-/** A scanner: the whole code and its Enter at once (a few ms per key; faster than the screen redraws). */
+/**
+ * A scanner: the whole code and its Enter pressed within a millisecond or two (the events are made
+ * first, so their timestamps are the scanner's, however long the screen takes to redraw after each).
+ */
 async function scan(code: string): Promise<void> {
+  const events = [...code, 'Enter'].map(keyEvent);
   await act(async () => {
-    for (const ch of code) key(ch);
-    key('Enter');
+    for (const e of events) deliver(e);
   });
 }
 
 describe('refund desk: a scan goes to the search wherever the focus is (9.7)', () => {
-  let core: Core;
-  let cleanup: () => void;
-  let root: Root;
-  let container: HTMLElement;
-  const q = (id: string): HTMLElement | null => container.querySelector(`[data-testid="${id}"]`);
+  let app: MountedApp;
+  const q = (id: string): HTMLElement | null => app.q(id);
   const input = (id: string): HTMLInputElement => q(id) as HTMLInputElement;
 
-  async function paidSale(amountFen: number): Promise<string> {
-    let trace = '';
-    await act(async () => {
-      await call('training:script', { script: 'manual' });
-      const p = await call('payment:create', { amountFen });
-      await call('training:pay', { id: p.id });
-      for (let i = 0; i < 100; i++) {
-        const row = (await call('refund:find', { code: p.tradeNo }))[0];
-        if (row?.status === 'paid') {
-          trace = row.sysTrace ?? '';
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    });
-    return trace;
-  }
-
   beforeEach(async () => {
-    const t = tempDir();
-    cleanup = t.cleanup;
-    core = await startCore({ dataDir: t.dir, version: '1.0.0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
-    setBridge(createMemoryBridge(core.dispatch, core.bus, 'cashier'));
-    usePaymentStore.setState({ payment: null, finalSeenAt: null });
     useLang.getState().setLang('zh');
-    container = document.createElement('div');
-    document.body.appendChild(container);
-    root = createRoot(container);
-    await act(async () => root.render(<App />));
-    await tick(50);
-    await act(async () => {
-      useSessionStore.getState().set(await call('session:signIn', { code: '800', pin: '8888' }));
-    });
-    await tick(50);
+    app = await mountApp({ code: '800', pin: '8888' });
   }, 60_000);
 
   afterEach(async () => {
-    act(() => root.unmount());
-    container.remove();
-    setBridge(null);
-    await core.close();
-    cleanup();
+    await app.close();
   }, 60_000);
 
   async function openDesk(): Promise<void> {
@@ -99,9 +56,8 @@ describe('refund desk: a scan goes to the search wherever the focus is (9.7)', (
   }
 
   it('a receipt scanned while the refund amount field has the focus opens that sale, the amount field keeps what was typed, nothing is refunded', async () => {
-    const first = await paidSale(1500);
-    const second = await paidSale(2500);
-    expect(first).not.toBe('');
+    const first = (await paidTrainingSale(1500)).sysTrace;
+    const second = (await paidTrainingSale(2500)).sysTrace;
     await openDesk();
     await act(async () => input('desk-search').focus());
     await scan(first);

@@ -137,7 +137,7 @@ export function App(): React.JSX.Element {
         ) : screen === 'checkout' ? (
           <Checkout />
         ) : (
-          <Suspense fallback={<p>{t('app.connecting')}</p>}>
+          <Suspense fallback={<p data-testid="screen-loading">{t('app.loading')}</p>}>
             {screen === 'refund' ? <RefundDesk /> : screen === 'transactions' ? <Transactions /> : screen === 'reconcile' ? <Reconciliation /> : screen === 'settings' ? <Settings /> : <HealthPanel />}
           </Suspense>
         )}

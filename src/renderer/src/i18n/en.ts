@@ -12,6 +12,7 @@ export const en: Record<CoreMessageKey, string> = {
   'app.dataDir': 'Data directory',
   'app.language': '中文',
   'app.connecting': 'Connecting to the cashier host…',
+  'app.loading': 'Opening…',
   'app.hostError': 'Cannot reach the cashier host',
   'nav.status': 'Status',
   'health.title': 'System status',

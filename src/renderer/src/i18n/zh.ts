@@ -19,6 +19,7 @@ export const zh = {
   'app.dataDir': '数据目录',
   'app.language': 'English',
   'app.connecting': '正在连接收银主机…',
+  'app.loading': '正在打开…',
   'app.hostError': '无法连接收银主机',
   'nav.status': '系统状态',
   'health.title': '系统状态',

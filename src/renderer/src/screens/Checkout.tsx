@@ -274,7 +274,8 @@ export function Checkout(): React.JSX.Element {
         return;
       }
       if (entry === null) return;
-      const at = performance.now();
+      // The key's own time (not when this handler ran): a redraw after each key must not split a scanner's burst.
+      const at = e.timeStamp;
       if (entry.kind === 'collect') {
         e.preventDefault();
         const scan = burst.current.enter(at);

@@ -93,7 +93,7 @@ export function RefundDesk(): React.JSX.Element {
   };
 
   // A scanned receipt or wallet bill goes to the search wherever the focus is.
-  useScanToSearch((scanned) => {
+  useScanToSearch(searchRef, (scanned) => {
     setCode(scanned);
     searchRef.current?.focus();
     void find({ code: scanned });

@@ -12,9 +12,10 @@ function restoreValue(field: HTMLInputElement, value: string): void {
  * While the refund desk is open, a scanner's burst (keys a few ms apart ending in Enter) is a code to
  * look up, wherever the focus is: the code goes to the search, not into the refund amount, reason or
  * PIN field it happened to type into (that field gets its value back), and its Enter neither submits a
- * refund nor opens a row. Keys typed by hand are left alone.
+ * refund nor opens a row. Keys typed by hand are left alone, and so is everything typed into the
+ * search field itself (its own Enter searches what it holds, even if a slow machine split the burst).
  */
-export function useScanToSearch(onScan: (code: string) => void): void {
+export function useScanToSearch(search: React.RefObject<HTMLInputElement | null>, onScan: (code: string) => void): void {
   const latest = useRef(onScan);
   useEffect(() => {
     latest.current = onScan;
@@ -24,7 +25,13 @@ export function useScanToSearch(onScan: (code: string) => void): void {
     const burst = new BurstDetector();
     let field: HTMLInputElement | null = null;
     const onKey = (e: KeyboardEvent): void => {
-      const at = performance.now();
+      if (e.target !== null && e.target === search.current) {
+        burst.reset();
+        return;
+      }
+      // When the key was pressed (the input event's own time), not when this handler got to run: a
+      // busy screen redrawing after each key must not split a scanner's burst.
+      const at = e.timeStamp;
       if (e.key === 'Enter') {
         const scan = burst.enter(at);
         if (scan === null) return;
@@ -47,5 +54,5 @@ export function useScanToSearch(onScan: (code: string) => void): void {
     // Capture: seen before the focused field or row acts on the Enter.
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
-  }, []);
+  }, [search]);
 }
