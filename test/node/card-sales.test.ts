@@ -40,7 +40,7 @@ function rig(script: { create?: GatewayResult; query?: GatewayResult }): { db: D
   const heard: { status: string; committed: string; events: string[] }[] = [];
   const sales = new CardSales({
     db,
-    gateways: new GatewayRegistry([{ id: 'terminal', tender: 'card', capabilities: CARD_CAPABILITIES, forMode: () => gateway }]),
+    gateways: new GatewayRegistry([{ id: 'terminal', tender: 'card', flow: 'device', capabilities: CARD_CAPABILITIES, forMode: () => gateway }]),
     mode: () => 'training',
     now: Date.now,
     maxAmountFen: () => 5_000_000,
