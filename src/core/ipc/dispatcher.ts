@@ -41,15 +41,7 @@ export function createDispatcher(handlers: Handlers, logger: Logger, guards: Dis
       return fail({ code: 'PIN_REQUIRED', message: `${channel}: sign in at the counter first` });
     }
     const parsed = spec.input.safeParse(rawInput);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') ?? '';
-      return fail({
-        code: 'BAD_INPUT',
-        message: `${channel}: ${field === '' ? '' : `${field}: `}${issue?.message ?? 'invalid input'}`,
-        details: { field },
-      });
-    }
+    if (!parsed.success) return fail(badInputInfo(channel, parsed.error));
     try {
       if (isApprovedChannel(channel)) {
         if (approvals === undefined) throw new AppError('APPROVAL_INVALID', `${channel}: approvals are not accepted here`);
@@ -74,6 +66,13 @@ export function outputFor(spec: ChannelSpec, role: WindowRole): z.ZodType | null
   if (!spec.access.includes(role)) return null;
   if (role === 'cashier') return spec.output;
   return spec.displayOutput ?? null;
+}
+
+/** BAD_INPUT for the first schema issue: the channel, the field path and the schema's message. */
+export function badInputInfo(channel: string, error: z.ZodError): ErrorInfo {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  return { code: 'BAD_INPUT', message: `${channel}: ${field === '' ? '' : `${field}: `}${issue?.message ?? 'invalid input'}`, details: { field } };
 }
 
 function fail(error: ErrorInfo): Result<never> {

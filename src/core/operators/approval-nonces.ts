@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import { channels } from '../../shared/ipc/contract';
-import { APPROVAL_PATHS, approvalSubject, withPlaceholderApprovals, type ApprovedChannel } from '../../shared/ipc/approvals';
+import { approvalsIn, approvalSubject, withPlaceholderApprovals, type ApprovedChannel } from '../../shared/ipc/approvals';
+import { badInputInfo } from '../ipc/dispatcher';
 
 /** How long an issued nonce stays usable: long enough to type a PIN, short enough to be worthless later. */
 export const APPROVAL_NONCE_TTL_MS = 120_000;
@@ -48,9 +49,8 @@ export function createApprovalNonces(now: () => number = Date.now): ApprovalNonc
       // Parse as the action itself would (trimmed strings, defaults), so both ends agree on the subject.
       const parsed = channels[action].input.safeParse(withPlaceholderApprovals(action, input, PLACEHOLDER));
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const field = issue?.path.join('.') ?? '';
-        throw new AppError('BAD_INPUT', `${action}: ${field === '' ? '' : `${field}: `}${issue?.message ?? 'invalid input'}`, { field });
+        const info = badInputInfo(action, parsed.error);
+        throw new AppError(info.code, info.message, info.details);
       }
       sweep();
       const nonce = randomBytes(18).toString('base64url');
@@ -60,11 +60,8 @@ export function createApprovalNonces(now: () => number = Date.now): ApprovalNonc
     },
     consume(action, input) {
       const subject = approvalSubject(action, input);
-      for (const path of APPROVAL_PATHS[action]) {
-        let node: unknown = input;
-        for (const step of path) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[step] : undefined;
-        if (node === undefined) continue; // an optional approval not given (e.g. no override)
-        const nonce = typeof node === 'object' && node !== null ? (node as { nonce?: unknown }).nonce : undefined;
+      for (const { path, value } of approvalsIn(action, input)) {
+        const nonce = typeof value === 'object' && value !== null ? (value as { nonce?: unknown }).nonce : undefined;
         const entry = typeof nonce === 'string' ? issued.get(nonce) : undefined;
         if (typeof nonce === 'string') issued.delete(nonce);
         const reason =

@@ -45,6 +45,15 @@ function parentOf(input: unknown, path: readonly string[]): { parent: Record<str
   return isRecord(node) && key !== undefined ? { parent: node, key } : undefined;
 }
 
+/** The approvals `input` carries (an optional one left out is not listed), each with its path. */
+export function approvalsIn(channel: ApprovedChannel, input: unknown): { path: readonly string[]; value: unknown }[] {
+  return APPROVAL_PATHS[channel].flatMap((path) => {
+    const at = parentOf(input, path);
+    const value = at?.parent[at.key];
+    return value === undefined ? [] : [{ path, value }];
+  });
+}
+
 /** A deep copy of `input` with every approval of `channel` removed. */
 export function withoutApprovals(channel: ApprovedChannel, input: unknown): unknown {
   const copy: unknown = structuredClone(input);
@@ -93,10 +102,9 @@ export async function withApprovalNonces(
   requestNonce: (action: ApprovedChannel, subject: unknown) => Promise<string>,
 ): Promise<unknown> {
   if (!isApprovedChannel(channel) || !isRecord(input)) return input;
-  const present = APPROVAL_PATHS[channel].filter((path) => {
-    const at = parentOf(input, path);
-    return at !== undefined && isRecord(at.parent[at.key]);
-  });
+  const present = approvalsIn(channel, input)
+    .filter(({ value }) => isRecord(value))
+    .map(({ path }) => path);
   if (present.length === 0) return input;
   const subject = withoutApprovals(channel, input);
   const copy = structuredClone(input);
