@@ -8,11 +8,11 @@
 import type { GatewayDetail } from '../../../shared/domain';
 import type { AppMode } from '../../../shared/ipc/contract';
 import { YIMA_MAX_FEN } from '../../../shared/money';
-import type { CreateOrderInput, GatewayCapabilities, GatewayEntry, GatewayResult, OrderRef, PaymentGateway } from '../../payments/port';
+import type { CreateOrderInput, GatewayAnswer, GatewayCapabilities, GatewayEntry, GatewayResult, OrderRef, PaymentGateway } from '../../payments/port';
 import { adapterPerClient } from '../../payments/registry';
 import { maskPanText } from '../../util/logger';
 import type { YimaClient, YimaClientResult, YimaExchange } from './client';
-import type { YimaPaidInfo } from './wire';
+import type { YimaPaidInfo, YimaResponse } from './wire';
 
 export const YIMA_GATEWAY_ID = 'yima';
 
@@ -56,24 +56,22 @@ export class YimaGateway implements PaymentGateway {
 
   private map(result: YimaClientResult, tradeNo: string): GatewayResult {
     const exchange = { type: `yima.${result.exchange.op}`, at: result.exchange.startedAt, data: exchangeData(result.exchange) };
+    /** The answer's result id and comment (or `message` when it has none), about our order number. */
+    const answer = (response: YimaResponse, message: string, code = ''): GatewayAnswer => ({ code: response.result?.id ?? code, message: response.result?.comment ?? message, reference: tradeNo });
     switch (result.kind) {
       case 'transport_unknown':
         // Only a connection that was never made proves the request did not reach Yima.
         return { kind: 'transport_unknown', reason: result.reason, detail: result.detail, delivered: result.reason !== 'connect', exchange };
       case 'pushed':
-        return { kind: 'waiting', answer: { code: result.response.result?.id ?? '', message: result.response.result?.comment ?? 'order pushed to the card POS', reference: tradeNo }, exchange };
+        return { kind: 'waiting', answer: answer(result.response, 'order pushed to the card POS'), exchange };
       case 'waiting':
-        return { kind: 'waiting', answer: { code: result.response.result?.id ?? '', message: result.response.result?.comment ?? 'waiting for the card', reference: tradeNo }, exchange };
+        return { kind: 'waiting', answer: answer(result.response, 'waiting for the card'), exchange };
       case 'unknown':
-        return { kind: 'unknown', answer: { code: result.response.result?.id ?? '', message: result.response.result?.comment ?? '', reference: tradeNo }, exchange };
+        return { kind: 'unknown', answer: answer(result.response, ''), exchange };
       case 'failed':
         return { kind: 'failed', answer: { code: result.result.id, message: result.result.comment }, exchange };
       case 'paid':
-        return {
-          kind: 'success',
-          answer: { code: result.response.result?.id ?? '0000', message: result.response.result?.comment ?? 'paid on the card POS', reference: tradeNo, detail: paidDetail(result.paid) },
-          exchange,
-        };
+        return { kind: 'success', answer: { ...answer(result.response, 'paid on the card POS', '0000'), detail: paidDetail(result.paid) }, exchange };
     }
   }
 }
