@@ -3,15 +3,13 @@
  * with a single-use nonce the core issued for exactly this channel and these inputs; a captured
  * approval frame replays neither for the same refund nor for another one, nor after a restart.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { ApprovalSchema } from '../../src/shared/reports';
 import { channels } from '../../src/shared/ipc/contract';
 import { APPROVAL_PATHS, approvalSubject } from '../../src/shared/ipc/approvals';
 import { createApprovalNonces, APPROVAL_NONCE_TTL_MS } from '../../src/core/operators/approval-nonces';
-import { startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
+import { ledgerRows, startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
 
 describe('approval nonces', () => {
@@ -30,14 +28,7 @@ describe('approval nonces', () => {
     expect(r.ok, JSON.stringify(r)).toBe(true);
     return r.value.nonce as string;
   };
-  const refundCount = (dir: string): number => {
-    const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
-    try {
-      return (db.prepare('SELECT count(*) AS n FROM refunds').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
+  const refundCount = (dir: string): number => ledgerRows<{ n: number }>(dir, 'SELECT count(*) AS n FROM refunds')[0]!.n;
 
   it('a captured refund approval cannot be replayed for the same refund or another one; a missing nonce is refused', async () => {
     const t = tempDir('nonce-');

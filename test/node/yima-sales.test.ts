@@ -5,10 +5,8 @@
  * querying, a restart resuming the wait, a cancel at the counter never claiming the terminal cancelled.
  * A real core (training mode) and the real Yima simulator over loopback HTTP.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
+import { ledgerRows, startCounter, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
 
 const SETTINGS = { url: 'https://yima.invalid/ipos-sa/gateway', isspid: '39493002', systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907', cardRoute: 'yima' };
@@ -29,24 +27,6 @@ describe('card sales through Yima (training simulator)', () => {
     await c.invoke('settings:save', { section: 'yima', value: SETTINGS, approval: SUPERVISOR });
     return c;
   };
-  const until = async (read: () => Promise<any>, done: (v: any) => boolean, what: string, ms = 10_000): Promise<any> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await read();
-      if (done(v)) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const ledger = <T>(dir: string, sql: string, ...params: unknown[]): T[] => {
-    const db = new Database(join(dir, 'ledger.sqlite'), { readonly: true });
-    try {
-      return db.prepare(sql).all(...params) as T[];
-    } finally {
-      db.close();
-    }
-  };
-
   it('F9 pushes one order; result queries with fresh, reserved pos_seqs until paid; the ledger keeps the masked detail', async () => {
     const t = tempDir('yima-sale-');
     cleanup = t.cleanup;
@@ -55,7 +35,7 @@ describe('card sales through Yima (training simulator)', () => {
     sim.reset();
     const sale = await counter.invoke('payment:create', { amountFen: 2580, tender: 'card' });
     expect(sale).toMatchObject({ tender: 'card', gateway: 'yima', amountFen: 2580 });
-    const paid = await until(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', 'paid');
+    const paid = await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', 'paid');
     expect(paid.gatewayRef).toBe(sale.tradeNo);
     expect(paid.gatewayDetail).toMatchObject({ orderId: expect.any(String) });
     expect(paid.gatewayDetail.cardNo).toMatch(/^\d{6}\*+\d{4}$/);
@@ -66,9 +46,9 @@ describe('card sales through Yima (training simulator)', () => {
     expect(polls.length).toBeGreaterThanOrEqual(3); // two 9998, then paid
     expect(new Set(polls.map((r) => r.posSeq)).size).toBe(polls.length);
     // Each poll's serial was in the ledger before it left.
-    const reserved = new Set(ledger<{ seq: string }>(t.dir, "SELECT seq FROM gateway_requests WHERE gateway = 'yima'").map((r) => r.seq));
+    const reserved = new Set(ledgerRows<{ seq: string }>(t.dir, "SELECT seq FROM gateway_requests WHERE gateway = 'yima'").map((r) => r.seq));
     for (const p of polls) expect(reserved.has(p.posSeq), p.posSeq).toBe(true);
-    const events = ledger<{ type: string }>(t.dir, "SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id", sale.id).map((e) => e.type);
+    const events = ledgerRows<{ type: string }>(t.dir, "SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id", sale.id).map((e) => e.type);
     expect(events[0]).toBe('intent');
     expect(events.filter((e) => e === 'yima.create')).toHaveLength(1);
   });
@@ -83,7 +63,7 @@ describe('card sales through Yima (training simulator)', () => {
     sim.injectFault('bcm_ordercreate_request', { kind: 'reset' }, { count: 1, after: true });
     const sale = await counter.invoke('payment:create', { amountFen: 1200, tender: 'card' });
     expect(sale.status).toBe('waiting');
-    const paid = await until(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', 'paid');
+    const paid = await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', 'paid');
     expect(paid.amountFen).toBe(1200);
     expect(sim.countRequests('bcm_ordercreate_request')).toBe(1);
   });
@@ -94,12 +74,12 @@ describe('card sales through Yima (training simulator)', () => {
     counter = await start(t.dir);
     await counter.invoke('training:script', { script: 'fail' });
     const declined = await counter.invoke('payment:create', { amountFen: 500, tender: 'card' });
-    const failed = await until(() => counter!.invoke('payment:get', { id: declined.id }), (p) => p.status === 'failed', 'declined');
+    const failed = await waitUntil(() => counter!.invoke('payment:get', { id: declined.id }), (p) => p.status === 'failed', 'declined');
     expect(failed.respMsg).toContain('余额不足');
 
     await counter.invoke('training:script', { script: 'manual' });
     const open = await counter.invoke('payment:create', { amountFen: 700, tender: 'card' });
-    await until(() => counter!.invoke('payment:get', { id: open.id }), (p) => p.status === 'waiting', 'waiting');
+    await waitUntil(() => counter!.invoke('payment:get', { id: open.id }), (p) => p.status === 'waiting', 'waiting');
     const cancelled = await counter.invoke('payment:cancel', { id: open.id });
     expect(cancelled.status).toBe('unknown');
     // The counter is free for the next sale while this one is followed.
@@ -107,7 +87,7 @@ describe('card sales through Yima (training simulator)', () => {
     expect(next.id).toBeGreaterThan(open.id);
     // The customer paid on the terminal after all: recorded paid.
     expect(counter.core.trainingYima.pay(open.tradeNo)).toBe(true);
-    await until(() => counter!.invoke('payment:get', { id: open.id }), (p) => p.status === 'paid', 'paid after the cancel');
+    await waitUntil(() => counter!.invoke('payment:get', { id: open.id }), (p) => p.status === 'paid', 'paid after the cancel');
     expect(counter.core.trainingYima.countRequests('bcm_ordercreate_request')).toBe(2); // the declined one and this one
   });
 
@@ -117,13 +97,13 @@ describe('card sales through Yima (training simulator)', () => {
     counter = await start(t.dir);
     await counter.invoke('training:script', { script: 'manual' });
     const sale = await counter.invoke('payment:create', { amountFen: 900, tender: 'card' });
-    await until(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'waiting', 'waiting');
+    await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'waiting', 'waiting');
     const creates = counter.core.trainingYima.countRequests('bcm_ordercreate_request');
     await counter.close();
     counter = await startCounter(t.dir, { schedule: FAST });
     // A new process has a new training simulator; the order it never saw is "never paid" there, so
     // the resumed sale keeps being queried (no second push) and ends 状态未明 for a supervisor.
-    const after = await until(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'unknown', '状态未明 after the restart');
+    const after = await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'unknown', '状态未明 after the restart');
     expect(after.tender).toBe('card');
     expect(counter.core.trainingYima.countRequests('bcm_ordercreate_request')).toBe(0);
     expect(counter.core.trainingYima.countRequests('bcm_resultquery_request')).toBeGreaterThan(0);

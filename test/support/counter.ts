@@ -2,6 +2,8 @@
  * A real counter core (training mode, its own data directory and SQLite ledger) driven through the
  * dispatcher as a window drives it: sign in, sell (the training bank pays on cue), refund.
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { startCore, type Core, type CoreOptions } from '../../src/core/app/core';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
@@ -17,6 +19,27 @@ export interface TestCounter {
 }
 
 export const SUPERVISOR = { code: '800', pin: '8888' };
+
+/** Reads until `done` says so (every 20 ms, at most `ms`); the timeout names what it waited for and the last value. */
+export async function waitUntil(read: () => Promise<any>, done: (v: any) => boolean, what: string, ms = 10_000): Promise<any> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Rows of a query on a counter's ledger file, opened read-only beside the running core. */
+export function ledgerRows<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(join(dataDir, 'ledger.sqlite'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
 export const MANAGER = { code: '900', pin: '9999' };
 
 export async function startCounter(dataDir: string, options: Partial<CoreOptions> = {}): Promise<TestCounter> {
@@ -35,28 +58,19 @@ export async function startCounter(dataDir: string, options: Partial<CoreOptions
     return result.value;
   };
   await invoke('session:signIn', { code: '001', pin: '1111' });
-  const waitFor = async (read: () => Promise<any>, done: (v: any) => boolean, what: string): Promise<any> => {
-    const until = Date.now() + 10_000;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   return {
     core,
     invoke,
     async sell(amountFen) {
       await invoke('training:script', { script: 'manual' });
       const payment = await invoke('payment:create', { amountFen });
-      await waitFor(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'waiting' || p.status === 'qr_issued', 'the QR');
+      await waitUntil(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'waiting' || p.status === 'qr_issued', 'the QR');
       await invoke('training:pay', { id: payment.id });
-      return waitFor(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'paid', `payment ${payment.id} paid`);
+      return waitUntil(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'paid', `payment ${payment.id} paid`);
     },
     async refund(paymentId, amountFen) {
       const refund = await invoke('refund:create', { paymentId, amountFen, reason: 'customer returned goods', approval: SUPERVISOR });
-      return waitFor(() => invoke('refund:detail', { paymentId }).then((d) => d.refunds.find((r: any) => r.id === refund.id)), (r) => r?.status === 'succeeded', `refund ${refund.id}`);
+      return waitUntil(() => invoke('refund:detail', { paymentId }).then((d) => d.refunds.find((r: any) => r.id === refund.id)), (r) => r?.status === 'succeeded', `refund ${refund.id}`);
     },
     close: () => core.close(),
   };
