@@ -35,6 +35,17 @@ export default defineConfig({
         },
       },
       {
+        // `npm run test:chaos` only: the long SIGKILL chaos run (a short one is in e2e).
+        test: {
+          name: 'chaos',
+          environment: 'node',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 3_600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           environment: 'node',

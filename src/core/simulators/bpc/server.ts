@@ -241,6 +241,15 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
     return answer;
   };
 
+  const tell = async (entry: RecordedRequest, phase: 'received' | 'processed'): Promise<void> => {
+    if (options.onRequest === undefined) return;
+    try {
+      await options.onRequest(entry, phase);
+    } catch (err) {
+      logger.warn('bpc-sim onRequest hook failed', err);
+    }
+  };
+
   const handleBpc = async (req: http.IncomingMessage, res: http.ServerResponse, text: string): Promise<void> => {
     const parsed = parseBpcRequest(text);
     const sign = headerText(req.headers.sign);
@@ -255,6 +264,7 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
       answeredCode: null,
       fault: null,
     });
+    await tell(entry, 'received');
     const hit = takeFault(parsed.tranType);
     if (hit !== null) entry.fault = hit.fault.kind;
     if (hit !== null && !hit.after) {
@@ -270,6 +280,7 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
     const answer = process_(parsed, signOk, sign !== undefined);
     entry.answeredCode = answer.respCode ?? null;
     logger.info('bpc-sim request', { tranType: entry.tranType, respCode: entry.answeredCode, fault: entry.fault });
+    await tell(entry, 'processed');
     if (hit !== null && hit.after) {
       if (hit.fault.kind === 'delay') await sleep(hit.fault.ms, closing.signal);
       else {

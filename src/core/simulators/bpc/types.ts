@@ -33,6 +33,12 @@ export interface BpcSimulatorOptions {
    * so training payments survive a restart of the app as they would at a real bank.
    */
   stateFile?: string;
+  /**
+   * Test rigs only (the chaos run): told when a request has reached the bank ('received', before it is
+   * processed) and when it has been processed ('processed', before the answer leaves). Awaited, so a rig
+   * can kill the app at exactly that moment. A throw is logged and ignored.
+   */
+  onRequest?: (entry: RecordedRequest, phase: 'received' | 'processed') => void | Promise<void>;
 }
 
 export type PaymentScript =
