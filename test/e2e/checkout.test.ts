@@ -8,6 +8,7 @@ import { launchChromium } from '../support/chromium';
 import { decodeQrInScreenshot, decodeQrOnPage } from '../support/qr';
 import { tempDir } from '../support/temp';
 import { bridgeFor } from '../support/ws-bridge';
+import { scannerType } from '../support/keyboard';
 import { signIn, typeAmount as typeAmountOn } from '../support/ui';
 
 /**
@@ -216,10 +217,10 @@ describe('checkout in the browser (training gateway)', () => {
 
   it('a scanner burst (a 4-digit code or a customer payment code ending in Enter) starts no sale', async () => {
     const before = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };
-    await cashier.keyboard.type('2580\n');
+    await scannerType(cashier, '2580');
     await cashier.getByTestId('checkout-message').waitFor();
     expect(await cashier.getByTestId('checkout-message').textContent()).toContain('2580');
-    await cashier.keyboard.type('134567890123456789\n');
+    await scannerType(cashier, '134567890123456789');
     expect(await cashier.getByTestId('checkout-message').textContent()).toContain('付款码');
     expect(await cashier.getByTestId('payment-pending').count()).toBe(0);
     const after = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: unknown[] };

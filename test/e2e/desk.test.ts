@@ -187,7 +187,7 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     // Esc goes back to the search; the second payment is found the same way and is untouched.
     await page.keyboard.press('Escape');
     await page.getByTestId('desk-detail').waitFor({ state: 'detached' });
-    expect(await active()).toBe('desk-search');
+    await until(() => active(), (v) => v === 'desk-search', 'focus back on the search');
     await page.getByTestId('desk-search').fill(trace2);
     await page.keyboard.press('Enter');
     await until(() => text('fact-trace'), (v) => v === trace2, 'second payment shown');

@@ -137,3 +137,27 @@ export async function wrappedRows(page: Page, boxes = '.app-head, .app-head .tab
     return out;
   })()`);
 }
+
+/**
+ * A keyboard-wedge barcode scanner: the whole code and its Enter in one go, each key stamped `gapMs`
+ * apart in the event's own time, as the OS stamps a real scanner's keys. (Playwright's `keyboard.type`
+ * waits for the page after every key, so on a loaded machine its keys arrive tens of ms apart and no
+ * longer look like a scanner — which is the page's point.) Uses CDP `Input.dispatchKeyEvent`'s
+ * `timestamp`, which becomes `KeyboardEvent.timeStamp`.
+ */
+export async function scannerType(page: Page, code: string, options: { enter?: boolean; gapMs?: number } = {}): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const gap = (options.gapMs ?? 4) / 1000;
+  let t = Date.now() / 1000;
+  const keys = [...code].map((ch) => ({ key: ch, code: /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${ch.toUpperCase()}` : '', text: ch, vk: ch.toUpperCase().charCodeAt(0) }));
+  if (options.enter !== false) keys.push({ key: 'Enter', code: 'Enter', text: '\r', vk: 13 });
+  try {
+    for (const k of keys) {
+      await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', key: k.key, code: k.code, text: k.text, unmodifiedText: k.text, windowsVirtualKeyCode: k.vk, timestamp: t });
+      await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.vk, timestamp: t + gap / 2 });
+      t += gap;
+    }
+  } finally {
+    await cdp.detach();
+  }
+}
