@@ -1,6 +1,7 @@
-// `npm test`: typecheck, lint, build, then every vitest project (node, web, e2e). Prints one plain
-// closing line "N passed, N failed[, N skipped]" counting the three static checks and every test.
-import { spawnSync } from 'node:child_process';
+// `npm test`: typecheck (node and web side by side), lint and build (side by side), then every vitest
+// project (node, web, e2e). Prints one plain closing line "N passed, N failed[, N skipped]" counting
+// the four static checks and every test.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -21,17 +22,40 @@ function step(name, command, args) {
   return ok;
 }
 
+/** Runs single-threaded checks side by side (the CI machine has two cores); prints each one's output whole when it ends. */
+function together(steps) {
+  return Promise.all(
+    steps.map(
+      ([name, command, args]) =>
+        new Promise((done) => {
+          const started = Date.now();
+          const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+          const out = [];
+          child.stdout.on('data', (d) => out.push(d));
+          child.stderr.on('data', (d) => out.push(d));
+          child.on('close', (code, signal) => {
+            const ok = code === 0;
+            const took = ((Date.now() - started) / 1000).toFixed(0);
+            process.stdout.write(`\n== ${name}: ${command} ${args.join(' ')}\n${Buffer.concat(out).toString()}== ${name}: ${ok ? 'ok' : `FAILED (exit ${code ?? signal})`} (${took} s)\n`);
+            if (ok) passed += 1;
+            else failed += 1;
+            done(ok);
+          });
+        }),
+    ),
+  );
+}
+
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-for (const [name, command, args] of [
+await together([
   ['typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
   ['typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']],
+]);
+await together([
   ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
   ['build', bin('electron-vite'), ['build']],
-]) {
-  if (step(name, command, args)) passed += 1;
-  else failed += 1;
-}
+]);
 
 const report = join(results, 'vitest.json');
 rmSync(report, { force: true });
