@@ -1,4 +1,5 @@
 // Flat config. The layer arrows of ARCHITECTURE.md are enforced here, not hoped for.
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const electronBan = { name: 'electron', message: 'src/core and src/shared never import electron (layer rule).' };
@@ -87,6 +88,16 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // The two classic hook rules. (The plugin's React-Compiler rules are for code compiled by the
+    // React Compiler, which this renderer does not use.)
+    files: ['src/renderer/**/*.{ts,tsx}', 'test/web/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
   {

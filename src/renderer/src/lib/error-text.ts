@@ -1,9 +1,12 @@
+import { useMemo } from 'react';
 import { BridgeError } from '../bridge/client';
 import { hasMessage, useLang, useT } from '../i18n';
 import { formatFen } from './format';
 import { badInputProblem, problemText } from './input-errors';
 
 /** Codes whose translated text says it all; the host's English detail would only add noise. */
+const NO_LABELS: Record<string, string> = {};
+
 const SELF_EXPLANATORY = new Set(['PIN_WRONG', 'LOCKED_OUT', 'ROLE_REQUIRED', 'PIN_REQUIRED', 'DAY_CLOSED', 'AMOUNT_INVALID', 'FORBIDDEN']);
 
 /**
@@ -11,9 +14,17 @@ const SELF_EXPLANATORY = new Set(['PIN_WRONG', 'LOCKED_OUT', 'ROLE_REQUIRED', 'P
  * from `labels`, keyed by field path), never the contract path or schema text. The host's English
  * detail is added only in English: a Chinese message never carries English host text.
  */
-export function useErrorText(labels: Record<string, string> = {}): (error: unknown) => string {
+export function useErrorText(labels: Record<string, string> = NO_LABELS): (error: unknown) => string {
   const t = useT();
   const lang = useLang((s) => s.lang);
+  // Stable while the language and the labels' content stay the same (callers pass an inline object),
+  // so screens can list it as a dependency of their effects and callbacks.
+  const labelsKey = JSON.stringify(labels);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `t` follows `lang`, `labels` is keyed by its content
+  return useMemo(() => errorTextFor(t, lang, labels), [lang, labelsKey]);
+}
+
+function errorTextFor(t: ReturnType<typeof useT>, lang: string, labels: Record<string, string>): (error: unknown) => string {
   return (error) => {
     const problem = badInputProblem(t, error, labels);
     if (problem !== null) return problemText(t, problem);

@@ -86,5 +86,5 @@ export function useVoicePrompt(payment: PaymentView | null): void {
     const volume = prefs.voiceVolume / 100;
     if (payment.status === 'paid') announcePaid(payment.amountFen, volume);
     else if (payment.status === 'failed') announceFailed(volume);
-  }, [payment?.id, payment?.status]);
+  }, [payment, prefs]);
 }

@@ -67,11 +67,15 @@ export function Checkout(): React.JSX.Element {
       .catch((e: unknown) => setMessage(errorText(e)));
     const off = subscribePaymentEvents();
     return off;
+    // Mount only: load the current sale once and follow its events; a language change must not reload it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // The default tender can change in Settings; an idle entry follows it.
   useEffect(() => {
     if (usePaymentStore.getState().payment === null && buffer === '') setTender(defaultTender);
+    // Only a change of the default itself: clearing the amount must not undo the cashier's own tender switch.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [defaultTender]);
 
   useEffect(() => {

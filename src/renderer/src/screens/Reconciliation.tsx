@@ -50,7 +50,7 @@ export function Reconciliation(): React.JSX.Element {
     } catch (e) {
       if (ticket === latest.current) setMessage({ kind: 'error', text: errorText(e) });
     }
-  }, [day, operator]);
+  }, [day, operator, errorText]);
 
   useEffect(() => {
     void load();

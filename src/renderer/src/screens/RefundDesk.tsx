@@ -112,9 +112,10 @@ export function RefundDesk(): React.JSX.Element {
   };
 
   // A freshly opened payment: the refund amount is the next thing to type.
+  const detailId = detail?.payment.id ?? null;
   useEffect(() => {
-    if (detail !== null && detail.payment.id === selectedId && lastRefundId === null) amountRef.current?.focus();
-  }, [detail?.payment.id, selectedId, lastRefundId]);
+    if (detailId !== null && detailId === selectedId && lastRefundId === null) amountRef.current?.focus();
+  }, [detailId, selectedId, lastRefundId]);
 
   // Keep the chosen result's row in step with the ledger (refunded so far, status).
   useEffect(() => {

@@ -30,7 +30,7 @@ export function Settings(): React.JSX.Element {
     call('settings:get', undefined)
       .then(setView)
       .catch((e: unknown) => setError(errorText(e)));
-  }, []);
+  }, [errorText]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {

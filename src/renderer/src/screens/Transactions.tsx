@@ -103,7 +103,7 @@ export function Transactions(): React.JSX.Element {
         if (mine === seq.current) setLoading(false);
       });
     // errorText is rebuilt each render; the query alone decides when to reload.
-  }, [query]);
+  }, [query, errorText]);
 
   useEffect(loadFirst, [loadFirst]);
 

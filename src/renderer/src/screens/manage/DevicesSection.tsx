@@ -160,7 +160,7 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
     } catch (e) {
       setPortsError(errorText(e));
     }
-  }, []);
+  }, [errorText]);
   useEffect(() => {
     void loadPorts();
   }, [loadPorts]);

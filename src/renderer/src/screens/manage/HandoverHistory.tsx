@@ -34,7 +34,7 @@ export function HandoverHistory({ day, operator }: { day: string; operator: stri
     return () => {
       live = false;
     };
-  }, [day, operator]);
+  }, [day, operator, errorText]);
 
   return (
     <div className="panel handover-history" data-testid="handover-history">

@@ -31,7 +31,7 @@ export function OperatorsSection(): React.JSX.Element {
     } catch (e) {
       setError(errorText(e));
     }
-  }, []);
+  }, [errorText]);
   useEffect(() => {
     void load();
   }, [load]);

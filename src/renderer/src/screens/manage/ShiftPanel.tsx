@@ -27,7 +27,7 @@ export function ShiftPanel({ timeZone }: { timeZone?: string }): React.JSX.Eleme
     } catch (e) {
       setError(errorText(e));
     }
-  }, [code, timeZone]);
+  }, [code, timeZone, errorText]);
 
   useEffect(() => {
     void load();

@@ -1,4 +1,4 @@
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useMemo } from 'react';
 import type { z } from 'zod';
 import { BridgeError } from '../../bridge/client';
 import { hasMessage, useLang, useT } from '../../i18n';
@@ -13,9 +13,17 @@ type T = ReturnType<typeof useT>;
  * DAY_CLOSED, device codes…) come from the manage dictionary; the host's message stays as detail.
  * `labels` name the form's fields for a BAD_INPUT (keyed by the field path the host reports).
  */
-export function useManageErrorText(labels: Record<string, string> = {}): (error: unknown) => string {
+export function useManageErrorText(labels: Record<string, string> = NO_LABELS): (error: unknown) => string {
   const t = useT();
   const base = useErrorText(labels);
+  // Stable as useErrorText is (`base` changes with the language and the labels; `t` follows the language).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => manageErrorText(t, base), [base]);
+}
+
+const NO_LABELS: Record<string, string> = {};
+
+function manageErrorText(t: T, base: (error: unknown) => string): (error: unknown) => string {
   return (error) => {
     if (error instanceof BridgeError) {
       const required = error.info.details?.required;
