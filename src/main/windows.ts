@@ -10,7 +10,7 @@ export interface BuildFlavour {
   packaged: boolean;
 }
 
-const webPreferences = (preload: string, flavour: BuildFlavour): BrowserWindowConstructorOptions['webPreferences'] => ({
+const webPreferences = (preload: string, flavour: BuildFlavour): Electron.WebPreferences => ({
   preload,
   // No DevTools in a packaged build: a cashier must not reach the console of the money window.
   devTools: !flavour.packaged,

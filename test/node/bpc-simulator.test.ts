@@ -48,7 +48,7 @@ async function post(sim: BpcSimulator, body: Record<string, string> | string, op
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' };
   if (opts.key !== null) headers.sign = signBpcBody(text, opts.key ?? KEY);
-  const res = await fetch(sim.url, { method: 'POST', headers, body: text, signal: opts.signal });
+  const res = await fetch(sim.url, { method: 'POST', headers, body: text, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
   const raw = await res.text();
   let json: Record<string, string> = {};
   try {

@@ -46,7 +46,9 @@ const answered = (outcome: GatewayOutcome, over: { afterClose?: { closeConfirmed
   ...(over.afterClose === undefined ? {} : { afterClose: over.afterClose }),
 });
 
-type PaymentRow = [name: string, state: PaymentState, stimulus: PaymentStimulus, expected: Partial<PaymentDecision> & { next: PaymentDecision['next'] }];
+/** Expected fields of a decision; a field given as undefined must be absent. */
+type Expect<D extends { next: string }> = { [K in keyof D]?: D[K] | undefined } & { next: D['next'] };
+type PaymentRow = [name: string, state: PaymentState, stimulus: PaymentStimulus, expected: Expect<PaymentDecision>];
 
 const paymentRows: PaymentRow[] = [
   // create answers
@@ -124,7 +126,7 @@ describe('decision table: payments', () => {
   });
 });
 
-type RefundRow = [name: string, state: RefundState, stimulus: RefundStimulus, expected: Partial<RefundDecision> & { next: RefundDecision['next'] }];
+type RefundRow = [name: string, state: RefundState, stimulus: RefundStimulus, expected: Expect<RefundDecision>];
 const SENT_AT = Date.UTC(2026, 0, 2, 3, 4, 5);
 const refundAnswer = (outcome: GatewayOutcome, op: 'refund' | 'query' = 'refund'): RefundStimulus => ({ on: 'answer', op, outcome, at: SENT_AT + 1000 });
 const sentRefund = (over: Partial<RefundState> = {}): RefundState => ({ status: 'created', hasReference: false, sentAt: SENT_AT, ...over });
@@ -162,7 +164,7 @@ describe('decision table: refunds', () => {
   });
 });
 
-type CardRow = [name: string, status: PaymentStatus, stimulus: CardSaleStimulus, expected: Partial<CardSaleDecision> & { next: CardSaleDecision['next'] }];
+type CardRow = [name: string, status: PaymentStatus, stimulus: CardSaleStimulus, expected: Expect<CardSaleDecision>];
 const APPROVED: GatewayOutcome = { kind: 'success', answer: { code: '00', message: '交易成功', reference: '12345678-000001-000123-REF1' } };
 const DECLINED: GatewayOutcome = { kind: 'failed', answer: { code: '51', message: '余额不足' } };
 const SILENT: GatewayOutcome = { kind: 'transport_unknown', reason: 'answer_timeout', detail: 'no answer', delivered: true };

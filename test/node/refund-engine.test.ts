@@ -239,7 +239,7 @@ describe('refunds: unclear outcomes', () => {
     const sent = await h.client.refund({ tradeNo: 'R-resume-1', orgSysTrace: p.sysTrace ?? '', amountFen: 200 });
     const base = { paymentId: p.id, reason: 'x', operator: '001', approvedBy: 'S01', businessDay: '2026-01-02', now: Date.now() };
     const withTrace = insertRefundIntent(h.db, { ...base, refundNo: 'R-resume-1', amountFen: 200 });
-    updateRefund(h.db, withTrace.id, { status: 'unknown', sysTrace: sent.kind === 'unknown' ? sent.response.sysTrace : 'x' }, Date.now());
+    updateRefund(h.db, withTrace.id, { status: 'unknown', sysTrace: (sent.kind === 'unknown' ? sent.response.sysTrace : undefined) ?? 'x' }, Date.now());
     const unanswered = insertRefundIntent(h.db, { ...base, refundNo: 'R-resume-2', amountFen: 300 });
     updateRefund(h.db, unanswered.id, { sentAt: Date.now() }, Date.now());
     // Written, but the "R sent" marker never committed: R provably never left.

@@ -198,8 +198,8 @@ export class PaymentEngine {
     const patch: PaymentPatch = { respCode: decision.respCode ?? null, ...(decision.respMsg === undefined ? {} : { respMsg: decision.respMsg }) };
     if (decision.status !== undefined) patch.status = decision.status;
     if (decision.status === 'qr_issued' && result.kind !== 'transport_unknown') {
-      patch.sysTrace = result.answer.reference;
-      patch.scanCode = result.answer.qrCode;
+      if (result.answer.reference !== undefined) patch.sysTrace = result.answer.reference;
+      if (result.answer.qrCode !== undefined) patch.scanCode = result.answer.qrCode;
       patch.qrExpiresAt = this.deps.now() + this.deps.qrValiditySec() * 1000;
     }
     // A pushed order (Yima) is queried by our own order number whatever the create answered.

@@ -48,7 +48,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 export function createUndiciSyncTransport(): { transport: SyncTransport; close(): Promise<void> } {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
   const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs }) => {
-    const response = await request(url, { method, headers, body, dispatcher: agent, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await request(url, { method, headers, ...(body === undefined ? {} : { body }), dispatcher: agent, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
     const bytes = await readBounded(response.body, MAX_RESPONSE_BYTES).catch((error: unknown) => {
       response.body.destroy();
       throw error;

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     bus: core.bus,
     logger,
     staticDir: args.staticDir ?? fileURLToPath(new URL('../renderer', import.meta.url)),
-    port: args.port,
+    ...(args.port === undefined ? {} : { port: args.port }),
   });
   const info = core.info();
   process.stdout.write(

@@ -122,7 +122,7 @@ export interface YimaSplitPlan {
   /** R only. */
   clean?: boolean;
   /** Not clean: the receivers' fixed shares in fen; the counter keeps the rest. */
-  receivers?: { merchantId: string; divAmtFen?: number; divPercentage?: string }[];
+  receivers?: { merchantId: string; divAmtFen?: number | undefined; divPercentage?: string | undefined }[];
   /** Clean split only. */
   keepPercentage?: string;
 }

@@ -43,9 +43,9 @@ export interface BpcSimulatorOptions {
 
 export type PaymentScript =
   /** G answers 88 `queries` times, then 00 (`queries` 0 = pays on the first G). */
-  | { kind: 'pay_after_queries'; queries: number; payType?: BpcPayType }
+  | { kind: 'pay_after_queries'; queries: number; payType?: BpcPayType | undefined }
   /** The simulated customer pays `ms` after F; G answers 88 before that. */
-  | { kind: 'pay_after_ms'; ms: number; payType?: BpcPayType }
+  | { kind: 'pay_after_ms'; ms: number; payType?: BpcPayType | undefined }
   /** Never paid: G answers 88 until the QR expires, then 77. */
   | { kind: 'waiting' }
   /** G answers 99 `queries` times, then 00 (`paid`) or 77 (`failed`). */
@@ -83,26 +83,26 @@ export type FaultTarget = 'F' | 'G' | 'R' | 'J' | 'S' | '*';
 
 export interface FaultOptions {
   /** How many matching requests it hits (default 1). */
-  count?: number;
+  count?: number | undefined;
   /**
    * true: the operation is applied (order created, refund done) and then the fault hits the answer —
    * "the request reached the bank, the answer was lost". false (default): the fault hits before
    * processing and nothing happens, except `delay`, which waits and then processes normally.
    */
-  after?: boolean;
+  after?: boolean | undefined;
 }
 
 export interface NotifyPlan {
   /** Where the notification JSON is POSTed. */
   url: string;
   /** How many times it is sent (default 1; >1 = duplicates). */
-  count?: number;
+  count?: number | undefined;
   /** Wait before each send, ms (default 0). */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Put a `sign` header on it (default true). */
-  signed?: boolean;
+  signed?: boolean | undefined;
   /** Sign with a wrong key (implies a `sign` header). */
-  forged?: boolean;
+  forged?: boolean | undefined;
 }
 
 export interface NotifyResult {
