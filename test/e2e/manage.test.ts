@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFen, parseYuanToFen } from '../../src/shared/money';
 import { ROOT, startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
+import { framesSeen, leakedSecrets, watchSecret } from '../support/frames';
 import { tempDir } from '../support/temp';
 import { signIn, takeTrainingPayment, typeAmount } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
@@ -342,6 +343,7 @@ describe('end of day and settings in the browser (training gateway)', () => {
 
     // The key: write-only, masked afterwards, never in the page.
     const key = 'Zq8-secret-KEY-for-e2e-4711xY';
+    watchSecret(key);
     expect(await page.getByTestId('key-status').textContent()).toBe('未设置');
     expect(await page.getByTestId('key-cipher').getAttribute('data-cipher')).toBe('file-key');
     expect(await page.getByTestId('key-cipher').textContent()).toContain('保护较弱');
@@ -420,5 +422,13 @@ describe('end of day and settings in the browser (training gateway)', () => {
     expect(await page.getByTestId('operators-message').textContent()).toContain('002');
     const ops = await ok(bridge.invoke('operators:list', undefined));
     expect(ops.find((o) => o.code === '002')).toMatchObject({ name: '李四', role: 'cashier', active: true });
+  });
+
+  it('13.4: no configured key, nor any 8-character window of it, ever came back over the bridge (every frame of every page tapped)', () => {
+    const seen = framesSeen();
+    expect(seen.received).toBeGreaterThan(100);
+    // The tap sees what it claims: the key typed into the write-only field went out in a frame.
+    expect(seen.sentWith('Zq8-secret-KEY-for-e2e-4711xY')).toBe(true);
+    expect(leakedSecrets()).toEqual([]);
   });
 });
