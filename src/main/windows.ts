@@ -20,6 +20,8 @@ const webPreferences = (preload: string, flavour: BuildFlavour): Electron.WebPre
   nodeIntegrationInWorker: false,
   webSecurity: true,
   allowRunningInsecureContent: false,
+  // A middle click must not open a link in a new window (Electronegativity AUXCLICK_JS_CHECK).
+  disableBlinkFeatures: 'Auxclick',
   spellcheck: false,
 });
 

@@ -6,7 +6,7 @@ describe('window options', () => {
     const options = displayWindowOptions('/p.cjs', [{ id: 1, bounds: { x: 0, y: 0, width: 1920, height: 1080 } }], 1);
     expect(options.fullscreen).toBeUndefined();
     expect(options).toMatchObject({ width: 800, height: 600 });
-    expect(options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
+    expect(options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, disableBlinkFeatures: 'Auxclick' });
   });
 
   it('cashier window is hardened too', () => {
