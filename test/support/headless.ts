@@ -20,6 +20,8 @@ export function startHeadless(args: string[], env: NodeJS.ProcessEnv = {}): Head
   const waiters: { predicate: (line: any) => boolean; resolve: (v: unknown) => void }[] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // The crash tests write to a child that may have been killed a moment ago: EPIPE is expected, not an error.
+  child.stdin.on('error', () => undefined);
   createInterface({ input: child.stdout }).on('line', (text) => {
     let line: unknown;
     try {
@@ -40,7 +42,9 @@ export function startHeadless(args: string[], env: NodeJS.ProcessEnv = {}): Head
     child,
     lines,
     exited,
-    send: (command) => child.stdin.write(`${JSON.stringify(command)}\n`),
+    send: (command) => {
+      if (child.exitCode === null && child.signalCode === null && child.stdin.writable) child.stdin.write(`${JSON.stringify(command)}\n`);
+    },
     next: (predicate, timeoutMs = 15_000) => {
       const found = lines.find(predicate);
       if (found !== undefined) return Promise.resolve(found);
