@@ -15,11 +15,16 @@ export const OPEN_PAYMENT_STATUSES: readonly PaymentStatus[] = ['created', 'qr_i
 export const PayTypeSchema = z.enum(['ZFBA', 'WEIX', 'UPAY']);
 export type PayType = z.output<typeof PayTypeSchema>;
 
-export const TenderSchema = z.enum(['qr', 'card']);
+export const TenderSchema = z.enum(['qr', 'card', 'cash']);
+export type Tender = z.output<typeof TenderSchema>;
+
+/** A cash sale's tendered amount and change (fen; change = tendered − amount, never negative). */
+export const CashDetailSchema = z.object({ tenderedFen: z.number().int(), changeFen: z.number().int() });
+export type CashDetail = z.output<typeof CashDetailSchema>;
 
 /**
  * The gateway a payment went through: BPC (QR), the card terminal's serial link, Yima card orders.
- * 'cash' is reserved for the cash tender (issue 12).
+ * 'cash' is the cash tender: no gateway call, final at once (src/core/payments/cash.ts).
  */
 export const GatewayIdSchema = z.enum(['bpc', 'terminal', 'yima', 'cash']);
 export type GatewayId = z.output<typeof GatewayIdSchema>;
@@ -66,6 +71,8 @@ export const PaymentViewSchema = z.object({
   gatewayRef: z.string().nullable(),
   /** The gateway's masked detail (e.g. the card terminal's batch, voucher and masked card number). */
   gatewayDetail: GatewayDetailSchema.nullable(),
+  /** Cash sales: tendered and change (null for other tenders). */
+  cash: CashDetailSchema.nullable(),
 });
 export type PaymentView = z.output<typeof PaymentViewSchema>;
 

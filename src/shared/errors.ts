@@ -45,6 +45,10 @@ export const ERROR_CODES = [
   'DEFAULT_PINS',
   'APPROVAL_INVALID',
   'PRINTER_NOT_READY',
+  /** Cash tender: the amount tendered is less than the sale's amount. */
+  'CASH_SHORT',
+  /** The tender is switched off in Settings (cash tender on/off). */
+  'TENDER_DISABLED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -32,8 +32,8 @@ export const ApprovalSchema = ApprovalEntrySchema.extend({ nonce: z.string().reg
 
 export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 
-export const PayTypeBucketSchema = z.enum(['ZFBA', 'WEIX', 'UPAY', 'card', 'other']);
-export const GatewayBucketSchema = z.enum(['bpc', 'terminal', 'yima', 'other']);
+export const PayTypeBucketSchema = z.enum(['ZFBA', 'WEIX', 'UPAY', 'card', 'cash', 'other']);
+export const GatewayBucketSchema = z.enum(['bpc', 'terminal', 'yima', 'cash', 'other']);
 
 const TotalsShape = {
   paidCount: z.number().int(),
@@ -48,7 +48,7 @@ export const ReportPaymentSchema = z.object({
   tradeNo: z.string(),
   merOrderNo: z.string().nullable(),
   sysTrace: z.string().nullable(),
-  tender: z.enum(['qr', 'card']),
+  tender: z.enum(['qr', 'card', 'cash']),
   payType: z.string().nullable(),
   bucket: PayTypeBucketSchema,
   /** Absent in reports frozen before gateways were reported. */

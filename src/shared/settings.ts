@@ -82,7 +82,11 @@ export const ShopSchema = z.object({
   /** Shown on the customer display (and the second screen's welcome page). */
   name: z.string().trim().max(40).default(''),
   /** The tender a new sale starts with. */
-  defaultTender: z.enum(['qr', 'card']).default('qr'),
+  defaultTender: z.enum(['qr', 'card', 'cash']).default('qr'),
+  /** The cash tender (现金) at checkout; the drawer opens through the receipt printer. */
+  cashTender: z.boolean().default(true),
+  /** The opening float (备用金) a shift starts with in the drawer, fen, unless the cashier types another. */
+  defaultFloatFen: z.number().int().min(0).max(100_000_000).default(0),
   /** Keep the last sale's tender for the next sale instead of returning to the default. */
   keepLastTender: z.boolean().default(false),
   /** 语音播报: "收款成功，12.34 元" on payment, a short tone on failure. */

@@ -193,6 +193,8 @@ describe('checkout in the browser (training gateway)', () => {
     await cashier.keyboard.press('NumpadMultiply');
     expect(await cashier.getByTestId('tender').getAttribute('data-tender')).toBe('card');
     await cashier.keyboard.press('NumpadMultiply');
+    expect(await cashier.getByTestId('tender').getAttribute('data-tender')).toBe('cash');
+    await cashier.keyboard.press('NumpadMultiply');
     expect(await cashier.getByTestId('tender').getAttribute('data-tender')).toBe('qr');
     expect(await cashier.getByTestId('checkout-keys').textContent()).toMatch(/\+.*收款/);
     await cashier.keyboard.press('NumpadAdd');

@@ -135,6 +135,12 @@ describe('displayStateFor', () => {
     expect(displayStateFor({ status: 'closed', amountFen: 12850 })).toBe('idle');
     expect(displayStateFor({ status: 'waiting', amountFen: 0 })).toBe('idle');
   });
+
+  it('a paid cash sale shows its change (找零); exact cash shows paid', () => {
+    expect(displayStateFor({ status: 'paid', amountFen: 3_780, cash: { changeFen: 6_220 } })).toEqual({ kind: 'change', amountFen: 6_220 });
+    expect(displayStateFor({ status: 'paid', amountFen: 3_780, cash: { changeFen: 0 } })).toEqual({ kind: 'paid', amountFen: 3_780 });
+    expect(displayStateFor({ status: 'created', amountFen: 3_780, cash: null })).toEqual({ kind: 'total', amountFen: 3_780 });
+  });
 });
 
 describe('DisplayFollower', () => {

@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 let n = 0;
-function pay(gateway: string, tender: 'qr' | 'card', amountFen: number, status = 'paid', payType: string | null = null): number {
+function pay(gateway: string, tender: 'qr' | 'card' | 'cash', amountFen: number, status = 'paid', payType: string | null = null): number {
   n += 1;
   const info = db
     .prepare(
@@ -50,7 +50,9 @@ function fill(): void {
   pay('terminal', 'card', 30_000);
   pay('yima', 'card', 4_000);
   pay('yima', 'card', 1_000, 'waiting');
-  pay('cash', 'qr', 700);
+  pay('cash', 'cash', 1_200);
+  // A gateway this version does not know (e.g. written by a newer one) lands in 其他.
+  pay('legacy', 'qr', 700);
   refund(bpc, 'bpc', 1_500);
   refund(bpc, 'bpc', 100, 'failed');
 }
@@ -64,11 +66,12 @@ describe('per-gateway breakdown in reports and exports', () => {
       { gateway: 'bpc', paidCount: 2, paidFen: 12_550, refundCount: 1, refundFen: 1_500, netFen: 11_050 },
       { gateway: 'terminal', paidCount: 1, paidFen: 30_000, refundCount: 0, refundFen: 0, netFen: 30_000 },
       { gateway: 'yima', paidCount: 1, paidFen: 4_000, refundCount: 0, refundFen: 0, netFen: 4_000 },
+      { gateway: 'cash', paidCount: 1, paidFen: 1_200, refundCount: 0, refundFen: 0, netFen: 1_200 },
       { gateway: 'other', paidCount: 1, paidFen: 700, refundCount: 0, refundFen: 0, netFen: 700 },
     ]);
     const sum = report.byGateway!.reduce((acc, g) => acc + g.netFen, 0);
     expect(sum).toBe(report.totals.netFen);
-    expect(report.payments.map((p) => p.gateway)).toEqual(['bpc', 'bpc', 'bpc', 'terminal', 'yima', 'yima', 'other']);
+    expect(report.payments.map((p) => p.gateway)).toEqual(['bpc', 'bpc', 'bpc', 'terminal', 'yima', 'yima', 'cash', 'other']);
     expect(report.refunds.every((r) => r.gateway === 'bpc')).toBe(true);
   });
 
@@ -79,7 +82,7 @@ describe('per-gateway breakdown in reports and exports', () => {
     const lines = csv.slice(1).split('\r\n');
     const head = lines.indexOf('支付通道,收款笔数,收款金额,退款笔数,退款金额,净额');
     expect(head).toBeGreaterThan(0);
-    expect(lines.slice(head + 1, head + 5)).toEqual(['BPC 扫码,2,125.50,1,15.00,110.50', '刷卡终端,1,300.00,0,0.00,300.00', '翼码刷卡,1,40.00,0,0.00,40.00', '其他,1,7.00,0,0.00,7.00']);
+    expect(lines.slice(head + 1, head + 6)).toEqual(['BPC 扫码,2,125.50,1,15.00,110.50', '刷卡终端,1,300.00,0,0.00,300.00', '翼码刷卡,1,40.00,0,0.00,40.00', '现金,1,12.00,0,0.00,12.00', '其他,1,7.00,0,0.00,7.00']);
     expect(dayReportCsv(report, { lang: 'en' })).toContain('Yima card,1,40.00,0,0.00,40.00');
 
     const workbook = new ExcelJS.Workbook();

@@ -35,7 +35,7 @@ const OPEN_REFUND = ['created', 'pending', 'unknown'];
 interface P {
   id: number;
   mode: 'live' | 'training';
-  tender: 'qr' | 'card';
+  tender: 'qr' | 'card' | 'cash';
   payType: string | null;
   status: string;
   amountFen: number;
@@ -76,7 +76,7 @@ function insertPayment(p: Omit<P, 'id' | 'tradeNo' | 'sysTrace'> & { memo?: stri
          created_at, updated_at, paid_at, memo)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(tradeNo, p.mode, p.tender, p.tender === 'qr' ? 'bpc' : 'yima', p.amountFen, p.status, p.payType, sysTrace, p.operator, p.day, p.createdAt, p.createdAt, p.paidAt, p.memo ?? null);
+    .run(tradeNo, p.mode, p.tender, p.tender === 'qr' ? 'bpc' : p.tender === 'cash' ? 'cash' : 'yima', p.amountFen, p.status, p.payType, sysTrace, p.operator, p.day, p.createdAt, p.createdAt, p.paidAt, p.memo ?? null);
   const row: P = { ...p, id: Number(info.lastInsertRowid), tradeNo, sysTrace };
   payments.push(row);
   return row;
@@ -98,6 +98,7 @@ function insertRefund(r: Omit<R, 'id'>): R {
 /** The test's own bucket rule, written independently of the code under test. */
 function bucketOf(p: P): string {
   if (p.tender === 'card') return 'card';
+  if (p.tender === 'cash') return 'cash';
   return ['ZFBA', 'WEIX', 'UPAY'].includes(p.payType ?? '') ? p.payType! : 'other';
 }
 
@@ -230,14 +231,15 @@ beforeAll(async () => {
     for (const day of ['2026-05-09', DAY, NEXT_DAY]) {
       const start = DAY_START + (Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8))) - Date.UTC(2026, 4, 10));
       for (let i = 0; i < 700; i++) {
-        const tender = rand() < 0.2 ? 'card' : 'qr';
+        const tenderRoll = rand();
+        const tender = tenderRoll < 0.15 ? 'card' : tenderRoll < 0.25 ? 'cash' : 'qr';
         const roll = rand();
         const status = roll < 0.75 ? 'paid' : roll < 0.85 ? 'failed' : roll < 0.95 ? 'closed' : pick(OPEN);
         const createdAt = start + Math.floor(rand() * 24 * HOUR - 30_000);
         insertPayment({
           mode: rand() < 0.2 ? 'training' : 'live',
           tender,
-          payType: tender === 'card' ? pick([null, 'CARD']) : pick(['ZFBA', 'WEIX', 'UPAY', 'ZFBA', 'WEIX', null, 'JDPAY']),
+          payType: tender === 'cash' ? null : tender === 'card' ? pick([null, 'CARD']) : pick(['ZFBA', 'WEIX', 'UPAY', 'ZFBA', 'WEIX', null, 'JDPAY']),
           status,
           amountFen: 1 + Math.floor(rand() * 200_000),
           operator: pick(['001', '002', '003', '800', null]),
@@ -279,8 +281,8 @@ function checkAgainst(report: SettlementReport, mode: string, day: string, opera
       ...withNet(want.buckets[bucket.payType] ?? { paidCount: 0, paidFen: 0, refundCount: 0, refundFen: 0 }),
     });
   }
-  expect(report.byPayType.map((b) => b.payType)).toEqual(['ZFBA', 'WEIX', 'UPAY', 'card', 'other']);
-  expect(Object.keys(want.buckets).every((k) => ['ZFBA', 'WEIX', 'UPAY', 'card', 'other'].includes(k))).toBe(true);
+  expect(report.byPayType.map((b) => b.payType)).toEqual(['ZFBA', 'WEIX', 'UPAY', 'card', 'cash', 'other']);
+  expect(Object.keys(want.buckets).every((k) => ['ZFBA', 'WEIX', 'UPAY', 'card', 'cash', 'other'].includes(k))).toBe(true);
   const ops = new Map(report.byOperator.map((o) => [o.operator, o]));
   expect(ops.size).toBe(want.ops.size);
   for (const [code, t] of want.ops) expect(ops.get(code)).toEqual({ operator: code, ...withNet(t) });
@@ -442,9 +444,9 @@ describe('exports', () => {
     expect(rows).toContainEqual(['强制结账授权人', '800']);
     const header = rows.findIndex((r) => r[0] === '支付方式');
     expect(rows[header]).toEqual(['支付方式', '收款笔数', '收款金额', '退款笔数', '退款金额', '净额']);
-    const labels: Record<string, string> = { 支付宝: 'ZFBA', 微信支付: 'WEIX', 银联云闪付: 'UPAY', 银行卡: 'card', 其他: 'other' };
+    const labels: Record<string, string> = { 支付宝: 'ZFBA', 微信支付: 'WEIX', 银联云闪付: 'UPAY', 银行卡: 'card', 现金: 'cash', 其他: 'other' };
     let sumNet = 0;
-    for (const row of rows.slice(header + 1, header + 6)) {
+    for (const row of rows.slice(header + 1, header + 7)) {
       const bucket = report.byPayType.find((b) => b.payType === labels[row[0]!])!;
       expect([Number(row[1]), yuanToFen(row[2]!), Number(row[3]), yuanToFen(row[4]!), yuanToFen(row[5]!)]).toEqual([
         bucket.paidCount,
@@ -455,7 +457,7 @@ describe('exports', () => {
       ]);
       sumNet += yuanToFen(row[5]!);
     }
-    const total = rows[header + 6]!;
+    const total = rows[header + 7]!;
     expect(total[0]).toBe('合计');
     const want = frozenWant!;
     expect([Number(total[1]), yuanToFen(total[2]!), Number(total[3]), yuanToFen(total[4]!), yuanToFen(total[5]!)]).toEqual([

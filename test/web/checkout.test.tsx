@@ -162,6 +162,8 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     await press('*', 'NumpadMultiply', window);
     expect(q('tender')?.getAttribute('data-tender')).toBe('card');
     await press('*', 'NumpadMultiply', window);
+    expect(q('tender')?.getAttribute('data-tender')).toBe('cash');
+    await press('*', 'NumpadMultiply', window);
     expect(q('tender')?.getAttribute('data-tender')).toBe('qr');
     // The keys are shown on screen.
     expect(text('checkout-keys')).toMatch(/\+.*收款/);
@@ -182,6 +184,42 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     await press('+', 'NumpadAdd', window);
     await tick(30);
     expect(text('amount-display')).toContain('0.00');
+  }, 60_000);
+
+  it('12 cash: * picks cash, Enter asks for the tendered amount, short is refused, the change shows as typed and on the result', async () => {
+    await typeSlowly('37.8');
+    await press('*', 'NumpadMultiply', window);
+    await press('*', 'NumpadMultiply', window);
+    expect(q('tender')?.getAttribute('data-tender')).toBe('cash');
+    expect(text('tender')).toContain('现金');
+    expect(text('checkout-keys')).toContain('扫码 / 刷卡 / 现金');
+    await press('Enter', 'Enter', window);
+    await tick(30);
+    expect(text('cash-due')).toContain('37.80');
+    expect(text('checkout-keys')).toContain('收现金');
+    await typeSlowly('30');
+    expect(text('cash-change')).toContain('—');
+    await press('Enter', 'Enter', window);
+    await tick(100);
+    expect(text('checkout-message')).toBe('实收金额不足：还差 ¥7.80。请输入顾客实际给的金额（不少于应收金额）');
+    expect(q('payment-result')).toBeNull();
+    expect((await call('ledger:list', { day: (await call('day:current', undefined)).day })).rows).toEqual([]);
+    // Esc goes back to the amount as typed; Enter comes back to the cash step.
+    await press('Escape', 'Escape', window);
+    await tick(30);
+    expect(text('amount-display')).toContain('37.80');
+    await press('Enter', 'Enter', window);
+    await tick(30);
+    await typeSlowly('100');
+    expect(text('cash-change')).toContain('62.20');
+    await press('Enter', 'Enter', window);
+    for (let i = 0; i < 40 && q('payment-result') === null; i++) await tick(50);
+    expect(q('payment-result')?.getAttribute('data-status')).toBe('paid');
+    expect(text('cash-result')).toContain('100.00');
+    expect(text('cash-change-result')).toContain('62.20');
+    const { rows } = await call('ledger:list', { day: (await call('day:current', undefined)).day });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tender: 'cash', amountFen: 3_780, status: 'paid', cash: { tenderedFen: 10_000, changeFen: 6_220 } });
   }, 60_000);
 
   it('9.7 a scanner burst ending in Enter is never an amount; a 付款码 is explained; nothing is sent', async () => {
@@ -247,6 +285,8 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     await tick(100);
     expect(q('tender')?.getAttribute('data-tender')).toBe('card');
     await press('F9', 'F9', window);
+    expect(q('tender')?.getAttribute('data-tender')).toBe('cash');
+    await press('F9', 'F9', window);
     expect(q('tender')?.getAttribute('data-tender')).toBe('qr');
     await sellAndCancel();
     expect(q('tender')?.getAttribute('data-tender')).toBe('card');
@@ -254,6 +294,7 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
       await call('settings:save', { section: 'shop', value: { name: '', defaultTender: 'card', keepLastTender: true, voice: true, voiceVolume: 80 }, approval: supervisor });
     });
     await tick(100);
+    await press('*', 'NumpadMultiply', window);
     await press('*', 'NumpadMultiply', window);
     expect(q('tender')?.getAttribute('data-tender')).toBe('qr');
     await sellAndCancel();

@@ -53,6 +53,7 @@ import { readYimaSettings, yimaMerchant, YIMA_KEY } from '../config/yima-config'
 import { YimaClient } from '../gateways/yima/client';
 import { YIMA_GATEWAY_ID, yimaGatewayEntry } from '../gateways/yima/adapter';
 import { reserveRequestSeq } from '../ledger/order-numbers';
+import { CashDesk } from '../payments/cash';
 import { startYimaSimulator } from '../simulators/yima';
 import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 
@@ -364,6 +365,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       counter: {
         defaultTender: config.shop.defaultTender,
         keepLastTender: config.shop.keepLastTender,
+        cashTender: config.shop.cashTender,
         voice: config.shop.voice,
         voiceVolume: config.shop.voiceVolume,
         maxAmountFen: config.limits.maxAmountFen,
@@ -539,7 +541,21 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onStatus: (status) => bus.emit('device:status', status),
     onQueue: (jobs) => bus.emit('receipt:queue', jobs),
     systemPrint: options.systemPrint,
+    cashFor: (paymentId) => getPayment(db, paymentId).cash ?? undefined,
     logger,
+  });
+  // Cash sales and the refunds recorded at the desk (cash paid back, card refunds done on the terminal).
+  const cash = new CashDesk({
+    db,
+    mode,
+    now,
+    maxAmountFen: () => config.limits.maxAmountFen,
+    enabled: () => config.shop.cashTender,
+    openDrawer: () => receipts.openDrawer(),
+    onPayment: (p) => bus.emit('payment:updated', toView(p)),
+    onRefund: (r) => bus.emit('refund:updated', r),
+    logger,
+    bookingDay: (at, m) => bookingDay(db, m, at, config.businessDay),
   });
   /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
   const applyDevices = async (stored: DevicesConfig): Promise<void> => {
@@ -616,6 +632,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'app:status': () => status.current(),
     'payment:create': async ({ tender, ...input }) => {
       const operator = operatorCode();
+      if (tender === 'cash') return toView(cash.sale({ ...input, tenderedFen: input.tenderedFen ?? 0, operator }));
       if (tender === 'card' && cardRoute() === 'yima') {
         if (mode() === 'training') {
           trainingYima.scriptNext(trainingYimaScript(nextTrainingScript));
@@ -686,6 +703,19 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     'devices:status': () => [...devices.statuses(), receipts.status()],
     // 交班 also prints the handover report on the receipt printer (a failure is queued, never thrown).
     'approval:nonce': ({ action, input }) => approvals.issue(action, input),
+    'refund:record': async ({ paymentId, amountFen, reason, reference, approval }) => {
+      const supervisor = await verifyPin(db, approval.code, approval.pin, now());
+      requireRole(supervisor, 'supervisor');
+      const payment = getPayment(db, paymentId);
+      if (payment.mode !== mode()) throw new AppError('NOT_FOUND', `payment ${paymentId} belongs to ${payment.mode} mode`);
+      return cash.refund({ paymentId, amountFen, reason, reference, operator: backOffice.session.operator?.code ?? supervisor.code, approvedBy: supervisor.code });
+    },
+    'drawer:open': async ({ reason, approval }) => {
+      const supervisor = await verifyPin(db, approval.code, approval.pin, now());
+      requireRole(supervisor, 'supervisor');
+      await cash.noSale({ operator: backOffice.session.operator?.code ?? null, approvedBy: supervisor.code, reason });
+      return { opened: true };
+    },
     'shift:handover': async (input, ctx) => {
       const result = await backOffice.handlers['shift:handover'](input, ctx);
       if (result.shift !== null && receipts.printerConfig !== null) {
@@ -696,7 +726,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   };
 
   appendEvent(db, { at: now(), entity: 'app', type: 'started', data: { version: options.version, platform: options.platform } });
-  const resumed = { ...engine.resume(), card: cardPayments.resume() };
+  const resumed = { ...engine.resume(), card: cardPayments.resume(), cash: cash.resume() };
   const backups = scheduleBackups({ db, dataDir: options.dataDir, now, timers: options.timers ?? realTimers, logger });
   logger.info('core started', { dataDir: options.dataDir, mode: mode(), resumed });
   // First probe right away: "the bank is down" shows before the first sale.

@@ -14,11 +14,14 @@ export interface PaymentForDisplay {
   status: PaymentDisplayStatus;
   /** Integer fen. */
   amountFen: number;
+  /** Cash sales: the change to hand back (shown with the 找零 lamp once paid). */
+  cash?: { changeFen: number } | null;
 }
 
 /**
  * Maps a payment (or none) to what the display shows: open payments (created, QR issued, waiting,
- * unknown — the customer still owes it as far as the display is concerned) → total; paid → paid;
+ * unknown — the customer still owes it as far as the display is concerned) → total; paid → paid (a
+ * cash sale with change → the change, 找零);
  * failed, closed, none, or a non-positive amount → idle.
  */
 export function displayStateFor(payment: PaymentForDisplay | null): DisplayState {
@@ -30,6 +33,9 @@ export function displayStateFor(payment: PaymentForDisplay | null): DisplayState
     case 'unknown':
       return { kind: 'total', amountFen: payment.amountFen };
     case 'paid':
+      if (payment.cash !== undefined && payment.cash !== null && Number.isSafeInteger(payment.cash.changeFen) && payment.cash.changeFen > 0) {
+        return { kind: 'change', amountFen: payment.cash.changeFen };
+      }
       return { kind: 'paid', amountFen: payment.amountFen };
     case 'failed':
     case 'closed':
@@ -81,7 +87,7 @@ export class DisplayFollower {
     }
     if (this.shown !== null && sameDisplayState(target, this.shown)) return;
     this.draw(target);
-    if (target !== 'idle' && target.kind === 'paid') {
+    if (target !== 'idle' && (target.kind === 'paid' || target.kind === 'change')) {
       this.holdTimer = this.timers.setTimeout(() => {
         this.holdTimer = null;
         this.draw('idle');

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors';
-import { FINAL_PAYMENT_STATUSES, GatewayDetailSchema, type GatewayDetail, type PaymentStatus, type PaymentView } from '../../shared/domain';
+import { CashDetailSchema, FINAL_PAYMENT_STATUSES, GatewayDetailSchema, type CashDetail, type GatewayDetail, type Tender, type PaymentStatus, type PaymentView } from '../../shared/domain';
 import { maskSecrets } from '../util/logger';
 import type { AppMode } from '../../shared/ipc/contract';
 import { stmt, type Db } from './db';
@@ -11,7 +11,7 @@ export interface PaymentRow {
   mer_order_no: string | null;
   memo: string | null;
   mode: AppMode;
-  tender: 'qr' | 'card';
+  tender: Tender;
   gateway: string;
   amount_fen: number;
   status: PaymentStatus;
@@ -66,6 +66,7 @@ export function paymentFromRow(row: PaymentRow): PaymentRecord {
     sysTrace: row.gateway_ref,
     gatewayRef: row.gateway_ref,
     gatewayDetail: parseDetail(row.gateway_detail),
+    cash: row.tender === 'cash' ? cashDetail(row.gateway_detail) : null,
     requestSeq: row.request_seq,
     scanCode: row.scan_code,
     qrExpiresAt: row.qr_expires_at,
@@ -96,6 +97,12 @@ export function parseDetail(text: string | null): GatewayDetail | null {
   } catch {
     return null;
   }
+}
+
+/** A cash sale's tendered / change, kept in its gateway_detail (null until the sale is recorded). */
+function cashDetail(text: string | null): CashDetail | null {
+  const parsed = CashDetailSchema.safeParse(parseDetail(text));
+  return parsed.success ? parsed.data : null;
 }
 
 /**
@@ -135,7 +142,7 @@ export interface PaymentIntent {
   merOrderNo: string | null;
   memo: string | null;
   mode: AppMode;
-  tender: 'qr' | 'card';
+  tender: Tender;
   gateway: string;
   amountFen: number;
   operator: string | null;

@@ -468,7 +468,8 @@ export class PaymentEngine {
         void this.tick(payment.id);
       } else this.scheduleQuery(payment, 0);
     }
-    const refunds = listOpenRefunds(this.deps.db);
+    // Refunds of cash and card sales were recorded at the desk, never sent: the cash desk resumes them.
+    const refunds = listOpenRefunds(this.deps.db).filter((r) => getPayment(this.deps.db, r.paymentId).tender === 'qr');
     for (const refund of refunds) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: refund.id, type: 'resumed', data: { status: refund.status } });
       this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));

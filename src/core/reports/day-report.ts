@@ -12,21 +12,22 @@ import { REFUNDED_FEN_SQL, type Mode, type PaymentDbRow, type RefundDbRow } from
 import { addDays, assertBusinessDay, localClock, type LocalClock } from './time';
 
 /** How the report groups money: the three QR wallets, card (Yima), and anything else. */
-export type PayTypeBucket = 'ZFBA' | 'WEIX' | 'UPAY' | 'card' | 'other';
-export const PAY_TYPE_BUCKETS: readonly PayTypeBucket[] = ['ZFBA', 'WEIX', 'UPAY', 'card', 'other'];
+export type PayTypeBucket = 'ZFBA' | 'WEIX' | 'UPAY' | 'card' | 'cash' | 'other';
+export const PAY_TYPE_BUCKETS: readonly PayTypeBucket[] = ['ZFBA', 'WEIX', 'UPAY', 'card', 'cash', 'other'];
 
 /** Card tender wins over any pay type; a QR payment with a missing or unexpected pay type is "other". */
-export function payTypeBucket(tender: 'qr' | 'card', payType: string | null): PayTypeBucket {
+export function payTypeBucket(tender: 'qr' | 'card' | 'cash', payType: string | null): PayTypeBucket {
   if (tender === 'card') return 'card';
+  if (tender === 'cash') return 'cash';
   return payType === 'ZFBA' || payType === 'WEIX' || payType === 'UPAY' ? payType : 'other';
 }
 
 /** How the report splits money by gateway: BPC (QR), the card terminal link, Yima card orders, anything else. */
-export type GatewayBucket = 'bpc' | 'terminal' | 'yima' | 'other';
-export const GATEWAY_BUCKETS: readonly GatewayBucket[] = ['bpc', 'terminal', 'yima', 'other'];
+export type GatewayBucket = 'bpc' | 'terminal' | 'yima' | 'cash' | 'other';
+export const GATEWAY_BUCKETS: readonly GatewayBucket[] = ['bpc', 'terminal', 'yima', 'cash', 'other'];
 
 export function gatewayBucket(gateway: string | null | undefined): GatewayBucket {
-  return gateway === 'bpc' || gateway === 'terminal' || gateway === 'yima' ? gateway : 'other';
+  return gateway === 'bpc' || gateway === 'terminal' || gateway === 'yima' || gateway === 'cash' ? gateway : 'other';
 }
 
 /** Counts and sums (fen) of paid payments and succeeded refunds; net = paid − refunded (may be < 0). */
@@ -63,7 +64,7 @@ export interface ReportPayment {
   tradeNo: string;
   merOrderNo: string | null;
   sysTrace: string | null;
-  tender: 'qr' | 'card';
+  tender: 'qr' | 'card' | 'cash';
   payType: string | null;
   bucket: PayTypeBucket;
   /** The gateway bucket (absent in reports frozen before gateways were reported). */
@@ -184,7 +185,7 @@ export type DayReport = SettlementReport;
 export type ShiftReport = SettlementReport;
 
 interface RefundJoinRow extends RefundDbRow {
-  p_tender: 'qr' | 'card';
+  p_tender: 'qr' | 'card' | 'cash';
   p_pay_type: string | null;
   p_trade_no: string;
   p_sys_trace: string | null;
@@ -344,7 +345,7 @@ interface LateDbRow {
   order_no: string;
   payment_trade_no: string | null;
   sys_trace: string | null;
-  tender: 'qr' | 'card';
+  tender: 'qr' | 'card' | 'cash';
   pay_type: string | null;
   status: PaymentStatus | RefundStatus;
   amount_fen: number;

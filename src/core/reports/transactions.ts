@@ -35,7 +35,7 @@ export interface TransactionQuery {
   status?: PaymentStatus | readonly PaymentStatus[];
   /** Exact gateway pay type (ZFBA, WEIX, UPAY, …). */
   payType?: string;
-  tender?: 'qr' | 'card';
+  tender?: 'qr' | 'card' | 'cash';
   /** Operator code. */
   operator?: string;
   /** Prefix (or whole) of trade_no, sys_trace or mer_order_no. */
@@ -107,7 +107,7 @@ export function listTransactionsSql(query: TransactionQuery): BuiltQuery {
     params.payType = query.payType;
   }
   if (query.tender !== undefined) {
-    if (query.tender !== 'qr' && query.tender !== 'card') throw new AppError('BAD_INPUT', 'unknown tender', { field: 'tender' });
+    if (query.tender !== 'qr' && query.tender !== 'card' && query.tender !== 'cash') throw new AppError('BAD_INPUT', 'unknown tender', { field: 'tender' });
     where.push('p.tender = @tender');
     params.tender = query.tender;
   }

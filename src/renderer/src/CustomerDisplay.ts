@@ -116,6 +116,8 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
       shopName !== null && h('p', { class: 'shop-name' }, shopName),
       h('p', { class: 'customer-label' }, t(status === 'paid' ? 'display.amountPaid' : 'display.amount')),
       h('div', { class: 'customer-amount', 'data-testid': 'customer-amount' }, `¥ ${formatFen(shown.amountFen)}`),
+      // Cash: the change the customer is about to get back.
+      status === 'paid' && shown.cash !== null && shown.cash !== undefined && h('p', { class: 'customer-secondary', 'data-testid': 'customer-change' }, `${t('display.change')} ¥ ${formatFen(shown.cash.changeFen)}`),
       // While the QR can be paid the instruction stays; "paying" (88) is only a second line.
       scannable && h('p', { class: 'customer-hint', 'data-testid': 'customer-instruction' }, t('display.scanToPay')),
       scannable && status === 'waiting' && h('p', { class: 'customer-secondary', 'data-testid': 'customer-paying' }, t('display.paying')),

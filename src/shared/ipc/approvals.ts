@@ -13,6 +13,8 @@ export const APPROVAL_PATHS = {
   'payment:resolve': [['supervisor']],
   'refund:create': [['approval']],
   'refund:resolve': [['approval']],
+  'refund:record': [['approval']],
+  'drawer:open': [['approval']],
   'day:close': [['manager'], ['override', 'approval']],
   'operators:save': [['approval']],
   'settings:save': [['approval']],

@@ -83,6 +83,8 @@ export const AppInfoSchema = z.object({
   counter: z.object({
     defaultTender: TenderSchema,
     keepLastTender: z.boolean(),
+    /** The cash tender is offered at checkout. */
+    cashTender: z.boolean(),
     voice: z.boolean(),
     voiceVolume: z.number().int(),
     maxAmountFen: z.number().int(),
@@ -112,6 +114,7 @@ export const DisplayPaymentSchema = PaymentViewSchema.pick({
   createdAt: true,
   updatedAt: true,
   paidAt: true,
+  cash: true,
 });
 
 export const HealthStatusSchema = z.enum(['ok', 'error', 'unreachable', 'not_configured', 'disconnected']);
@@ -209,10 +212,13 @@ export const channels = {
         merOrderNo: MerOrderNoSchema.optional(),
         memo: MemoSchema.optional(),
         payType: PayTypeSchema.optional(),
-        /** qr (default): BPC dynamic QR; card: the card terminal on the serial link. */
+        /** qr (default): BPC dynamic QR; card: the card terminal on the serial link; cash: notes in the drawer. */
         tender: TenderSchema.optional(),
+        /** Cash: what the customer handed over (fen, ≥ the amount); the change is computed by the core. */
+        tenderedFen: FenSchema.optional(),
       })
-      .strict(),
+      .strict()
+      .refine((v) => (v.tender === 'cash') === (v.tenderedFen !== undefined), { message: 'the amount tendered goes with the cash tender only', path: ['tenderedFen'] }),
     output: PaymentViewSchema,
     access: ['cashier'],
     summary: 'Start a sale: QR (intent written, F sent, QR returned) or card (intent written, sale sent to the terminal; outcome as updates).',
@@ -339,6 +345,27 @@ export const channels = {
     output: RefundViewSchema,
     access: ['cashier'],
     summary: 'Refund part or all of a paid payment with a supervisor PIN; capped in the engine, R once, then J until final.',
+  }),
+  'refund:record': channel({
+    input: z
+      .object({
+        paymentId: z.number().int().positive(),
+        amountFen: FenSchema,
+        reason: z.string().trim().min(2).max(200),
+        /** Card sales: the terminal's reference of the refund done on it. */
+        reference: z.string().trim().max(40).optional(),
+        approval: ApprovalSchema,
+      })
+      .strict(),
+    output: RefundViewSchema,
+    access: ['cashier'],
+    summary: 'Record a refund with no gateway call, supervisor-approved and capped like the others: cash paid back from the drawer (it opens) or a card refund done on the terminal (its reference).',
+  }),
+  'drawer:open': channel({
+    input: z.object({ reason: z.string().trim().min(2).max(200), approval: ApprovalSchema }).strict(),
+    output: z.object({ opened: z.boolean() }),
+    access: ['cashier'],
+    summary: 'No-sale drawer open (开钱箱) with a supervisor PIN; recorded in the event log.',
   }),
   'refund:requery': channel({
     input: z.object({ id: z.number().int().positive() }).strict(),

@@ -1,9 +1,11 @@
+import { cashCounterEn } from './cash';
 import { counterEn } from './counter';
 import type { CoreMessageKey } from './zh';
 
 /** English: the same keys as zh.ts (the back office's come with ./back-office.ts). */
 export const en: Record<CoreMessageKey, string> = {
   ...counterEn,
+  ...cashCounterEn,
   'app.title': 'Cashier',
   'app.training': 'TRAINING MODE',
   'app.trainingHint': 'Training mode: built-in simulated gateways; nothing counts in real totals',

@@ -3,6 +3,7 @@
  * (en.ts has the same keys, checked by the type). The back-office screens' texts (desk, manage,
  * receipts, yima) load with those screens (./back-office.ts), so the first load stays small.
  */
+import { cashCounterZh, type cashZh } from './cash';
 import { counterZh } from './counter';
 import type { deskZh } from './desk';
 import type { manageZh } from './manage';
@@ -11,6 +12,7 @@ import type { yimaZh } from './yima';
 
 export const zh = {
   ...counterZh,
+  ...cashCounterZh,
   'app.title': '收银台',
   'app.training': '培训模式',
   'app.trainingHint': '培训模式：使用内置模拟网关，交易不计入真实营业额',
@@ -187,4 +189,4 @@ export const zh = {
 /** The keys loaded at start. */
 export type CoreMessageKey = keyof typeof zh;
 /** Every key, the back office's included. */
-export type MessageKey = CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh;
+export type MessageKey = CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh | keyof typeof cashZh;

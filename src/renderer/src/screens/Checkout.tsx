@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { TrainingScript } from '../../../shared/domain';
+import type { Tender, TrainingScript } from '../../../shared/domain';
 import { BPC_MAX_FEN, parseYuanToFen } from '../../../shared/money';
 import { TRAINING_SCRIPTS } from '../../../shared/sale-rules';
 import { BridgeError, call } from '../bridge/client';
 import { StatusLight } from '../components/StatusLight';
 import { useT, type MessageKey } from '../i18n';
 import { useErrorText } from '../lib/error-text';
-import { typeIntoAmount } from '../lib/format';
+import { formatFen, typeIntoAmount } from '../lib/format';
 import { badInputProblem } from '../lib/input-errors';
 import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
 import { useVoicePrompt } from '../lib/voice';
@@ -24,8 +24,10 @@ export { useErrorText } from '../lib/error-text';
  * 收银 — keyboard-only checkout. Digits / `.` / Backspace edit the amount, Enter collects, Esc clears
  * or cancels, F2 the optional order number and memo, F5 re-queries, F8 opens the supervisor's
  * settlement of an unknown outcome. A 17-key numeric keypad alone does the whole checkout (NumLock on
- * or off): `+` collects, `-` is backspace / clear, `*` switches the tender, `/` cancels (pressed twice
- * on an open sale). A barcode scanner's burst is never taken as an amount.
+ * or off): `+` collects, `-` is backspace / clear, `*` switches the tender (QR → card → cash when the
+ * cash tender is on), `/` cancels (pressed twice on an open sale). Cash: Enter on the amount asks for
+ * the amount tendered (typed the same way; Enter alone = exact), shows the change as it is typed, and
+ * Enter takes the cash; Esc goes back to the amount. A barcode scanner's burst is never taken as an amount.
  */
 export function Checkout(): React.JSX.Element {
   const t = useT();
@@ -42,7 +44,10 @@ export function Checkout(): React.JSX.Element {
   const [resolving, setResolving] = useState(false);
   const [trainer, setTrainer] = useState<TrainingScript>('success');
   const defaultTender = info?.counter.defaultTender ?? 'qr';
-  const [tender, setTender] = useState<'qr' | 'card'>(defaultTender);
+  const cashOn = info?.counter.cashTender ?? false;
+  const [tender, setTender] = useState<Tender>(defaultTender);
+  /** Cash: the amount due once the cashier pressed Enter on it (the buffer then holds the tendered amount). */
+  const [cashDue, setCashDue] = useState<number | null>(null);
   const [confirmCancelAt, setConfirmCancelAt] = useState<number | null>(null);
   const now = useNow();
   const orderRef = useRef<HTMLInputElement>(null);
@@ -99,6 +104,7 @@ export function Checkout(): React.JSX.Element {
     setMessage(null);
     setResolving(false);
     setConfirmCancelAt(null);
+    setCashDue(null);
     burst.current.reset();
     // After each sale the tender returns to the default unless the shop keeps the last one.
     if (!keepLastTender) setTender(defaultTender);
@@ -143,16 +149,30 @@ export function Checkout(): React.JSX.Element {
       setMessage(t('input.labelled', { label: t(firstBad === 'memo' ? 'input.field.memo' : 'input.field.merOrderNo'), rule: problems[firstBad] ?? '' }));
       return;
     }
+    if (tender === 'cash') {
+      // The amount is fixed; the keys now type what the customer hands over.
+      setCashDue(amountFen);
+      setBuffer('');
+      burst.current.reset();
+      return;
+    }
+    await send(amountFen, undefined);
+  }, [buffer, merOrderNo, memo, tender, maxAmountFen, errorText, limitText, showFieldError, t]);
+
+  /** Sends the sale (cash: with the amount tendered). */
+  const send = useCallback(async (amountFen: number, tenderedFen: number | undefined) => {
     setBusy(true);
     try {
       const created = await call('payment:create', {
         amountFen,
         tender,
+        ...(tenderedFen === undefined ? {} : { tenderedFen }),
         ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
         ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
       });
       show(created);
       setShowFields(false);
+      setCashDue(null);
     } catch (e) {
       const problem = badInputProblem(t, e);
       if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
@@ -160,7 +180,35 @@ export function Checkout(): React.JSX.Element {
     } finally {
       setBusy(false);
     }
-  }, [buffer, merOrderNo, memo, tender, maxAmountFen, errorText, limitText, show, showFieldError, t]);
+  }, [merOrderNo, memo, tender, errorText, show, showFieldError, t]);
+
+  /** Cash: Enter on the tendered amount (empty = exact). Short is refused here and again in the core. */
+  const takeCash = useCallback(async () => {
+    if (cashDue === null) return;
+    setMessage(null);
+    let tenderedFen = cashDue;
+    if (buffer !== '') {
+      try {
+        tenderedFen = parseYuanToFen(buffer);
+      } catch (e) {
+        setMessage(errorText(e));
+        return;
+      }
+    }
+    if (tenderedFen < cashDue) {
+      setMessage(t('checkout.cash.short', { short: formatFen(cashDue - tenderedFen) }));
+      return;
+    }
+    await send(cashDue, tenderedFen);
+  }, [cashDue, buffer, errorText, send, t]);
+
+  /** Esc in the cash step: back to the amount, as it was typed. */
+  const leaveCash = useCallback(() => {
+    if (cashDue === null) return;
+    setBuffer(formatFen(cashDue).replace(/,/g, ''));
+    setCashDue(null);
+    setMessage(null);
+  }, [cashDue]);
 
   const cancel = useCallback(async () => {
     if (payment === null) return;
@@ -223,12 +271,12 @@ export function Checkout(): React.JSX.Element {
       const entry = inField ? null : entryKey(e);
       if ((e.key === 'F9' || entry?.kind === 'tender') && !open && !finished) {
         e.preventDefault();
-        setTender((v) => (v === 'qr' ? 'card' : 'qr'));
+        if (cashDue === null) setTender((v) => nextTender(v, cashOn));
         return;
       }
       if (e.key === 'F2') {
         e.preventDefault();
-        if (!open && !finished) {
+        if (!open && !finished && cashDue === null) {
           setShowFields((v) => !v);
           setTimeout(() => orderRef.current?.focus(), 0);
         }
@@ -244,7 +292,7 @@ export function Checkout(): React.JSX.Element {
         } else if (e.key === 'Enter') {
           e.preventDefault();
           (target as HTMLInputElement).blur();
-          if (!open && !finished && !busy) void collect();
+          if (!open && !finished && !busy) void (cashDue === null ? collect() : takeCash());
         }
         return;
       }
@@ -278,6 +326,12 @@ export function Checkout(): React.JSX.Element {
         return;
       }
       if (entry === null) return;
+      if (cashDue !== null && (entry.kind === 'collect' || entry.kind === 'clear' || entry.kind === 'cancel')) {
+        e.preventDefault();
+        if (entry.kind === 'collect') void takeCash();
+        else leaveCash();
+        return;
+      }
       // The key's own time (not when this handler ran): a redraw after each key must not split a scanner's burst.
       const at = e.timeStamp;
       if (entry.kind === 'collect') {
@@ -312,7 +366,7 @@ export function Checkout(): React.JSX.Element {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [buffer, busy, open, finished, resolving, confirmCancelAt, maxAmountFen, payment?.status, training, collect, cancel, requery, trainerPay, newSale, clearFields, scanned, limitText]);
+  }, [buffer, busy, open, finished, resolving, confirmCancelAt, maxAmountFen, payment?.status, training, collect, cancel, requery, trainerPay, newSale, clearFields, scanned, limitText, cashDue, cashOn, takeCash, leaveCash]);
 
   const pendingFields = [merOrderNo.trim() === '' ? null : `${t('input.field.merOrderNo')} ${merOrderNo.trim()}`, memo.trim() === '' ? null : `${t('input.field.memo')} ${memo.trim()}`].filter((x) => x !== null);
   const hostNow = now + clockOffsetMs;
@@ -325,11 +379,18 @@ export function Checkout(): React.JSX.Element {
             <div className="tender" data-testid="tender" data-tender={tender}>
               <span className={tender === 'qr' ? 'on' : ''}>{t('checkout.tender.qr')}</span>
               <span className={tender === 'card' ? 'on' : ''}>{t('checkout.tender.card')}</span>
+              {cashOn && <span className={tender === 'cash' ? 'on' : ''}>{t('checkout.tender.cash')}</span>}
             </div>
-            <label className="amount-label">{t('checkout.amount')}</label>
-            <div className={`amount-display ${buffer === '' ? 'empty' : ''}`} data-testid="amount-display">
-              ¥ {buffer === '' ? '0.00' : buffer}
-            </div>
+            {cashDue === null ? (
+              <>
+                <label className="amount-label">{t('checkout.amount')}</label>
+                <div className={`amount-display ${buffer === '' ? 'empty' : ''}`} data-testid="amount-display">
+                  ¥ {buffer === '' ? '0.00' : buffer}
+                </div>
+              </>
+            ) : (
+              <CashEntry dueFen={cashDue} buffer={buffer} />
+            )}
             {showFields ? (
               <SaleFields
                 orderRef={orderRef}
@@ -371,10 +432,10 @@ export function Checkout(): React.JSX.Element {
         {resolving && payment !== null && <ResolveForm payment={payment} onDone={(p) => (show(p), setResolving(false))} onBack={() => setResolving(false)} />}
       </div>
       <aside className="keys" data-testid="checkout-keys">
-        {payment === null && <Key k="Enter" pad="+" label={t('checkout.keys.collect')} />}
-        {payment === null && <Key k="Esc" pad="/" label={t('checkout.keys.clear')} />}
+        {payment === null && <Key k="Enter" pad="+" label={t(cashDue === null ? 'checkout.keys.collect' : 'checkout.keys.cashTake')} />}
+        {payment === null && <Key k="Esc" pad="/" label={t(cashDue === null ? 'checkout.keys.clear' : 'checkout.keys.cashBack')} />}
         {payment === null && <Key k="⌫" pad="-" label={t('checkout.keys.backspace')} />}
-        {payment === null && <Key k="F9" pad="*" label={t('checkout.keys.tender')} />}
+        {payment === null && cashDue === null && <Key k="F9" pad="*" label={t(cashOn ? 'checkout.keys.tenderCash' : 'checkout.keys.tender')} />}
         {payment === null && <Key k="F2" label={t('checkout.keys.fields')} />}
         {open && <Key k="Esc" pad="/ /" label={t('checkout.keys.cancel')} />}
         {open && <Key k="F5" label={t('checkout.keys.requery')} />}
@@ -393,6 +454,36 @@ export function Checkout(): React.JSX.Element {
         )}
       </aside>
     </section>
+  );
+}
+
+/** The tender after `t` for F9 / `*`: QR → card → cash (when on) → QR. */
+function nextTender(t: Tender, cashOn: boolean): Tender {
+  if (t === 'qr') return 'card';
+  if (t === 'card' && cashOn) return 'cash';
+  return 'qr';
+}
+
+/** Cash step: the amount due, what is typed as tendered, and the change as it is typed (integer fen). */
+function CashEntry({ dueFen, buffer }: { dueFen: number; buffer: string }): React.JSX.Element {
+  const t = useT();
+  const tendered = buffer === '' ? dueFen : amountOrNull(buffer);
+  const change = tendered === null || tendered < dueFen ? null : tendered - dueFen;
+  return (
+    <div className="cash-entry" data-testid="cash-entry">
+      <dl>
+        <dt>{t('checkout.cash.due')}</dt>
+        <dd data-testid="cash-due">¥ {formatFen(dueFen)}</dd>
+      </dl>
+      <label className="amount-label">{t('checkout.cash.tendered')}</label>
+      <div className={`amount-display ${buffer === '' ? 'empty' : ''}`} data-testid="cash-tendered">
+        ¥ {buffer === '' ? formatFen(dueFen) : buffer}
+      </div>
+      <div className="cash-change" data-testid="cash-change">
+        {t('checkout.cash.change')} ¥ {change === null ? '—' : formatFen(change)}
+      </div>
+      <p className="hint">{t('checkout.cash.hint')}</p>
+    </div>
   );
 }
 

@@ -32,6 +32,16 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
       <div className="result result-paid" data-testid="payment-result" data-status="paid">
         <div className="big-status">✓ {status}</div>
         <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
+        {payment.cash !== null && (
+          <div className="cash-result" data-testid="cash-result">
+            <div>
+              {t('checkout.cash.tendered')} ¥ {formatFen(payment.cash.tenderedFen)}
+            </div>
+            <div className="cash-change" data-testid="cash-change-result">
+              {t('checkout.cash.change')} ¥ {formatFen(payment.cash.changeFen)}
+            </div>
+          </div>
+        )}
         <dl>
           <dt>{t('checkout.paidAt')}</dt>
           <dd>{payment.paidAt === null ? '' : formatTime(payment.paidAt)}</dd>
@@ -41,8 +51,19 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
               <dd>{payType}</dd>
             </>
           )}
-          <dt>{t('checkout.trace')}</dt>
-          <dd data-testid="payment-trace">{payment.sysTrace}</dd>
+          {payment.tender === 'cash' ? (
+            <>
+              <dt>{t('checkout.payType')}</dt>
+              <dd>{t('checkout.tender.cash')}</dd>
+              <dt>{t('checkout.tradeNo')}</dt>
+              <dd data-testid="payment-trace">{payment.tradeNo}</dd>
+            </>
+          ) : (
+            <>
+              <dt>{t('checkout.trace')}</dt>
+              <dd data-testid="payment-trace">{payment.sysTrace}</dd>
+            </>
+          )}
         </dl>
         <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>
       </div>

@@ -188,6 +188,16 @@ export function LaneSection({ view, onSaved }: SectionProps): React.JSX.Element 
   );
 }
 
+/** Yuan as typed → fen ('' = 0); NaN when it is not an amount (the schema then says so on the field). */
+function yuanToFenOrNaN(text: string): number {
+  if (text.trim() === '') return 0;
+  try {
+    return parseYuanToFen(text.trim());
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The shop's name, shown on the customer display. */
 export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element {
   const t = useT();
@@ -196,8 +206,10 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
   const [keepLastTender, setKeepLastTender] = useState(view.shop.keepLastTender);
   const [voice, setVoice] = useState(view.shop.voice);
   const [voiceVolume, setVoiceVolume] = useState(numText(view.shop.voiceVolume));
+  const [cashTender, setCashTender] = useState(view.shop.cashTender);
+  const [defaultFloat, setDefaultFloat] = useState(formatFen(view.shop.defaultFloatFen));
   const submit = async (approval: Approval): Promise<string> => {
-    const checked = validate(t, ShopSchema, { name, defaultTender, keepLastTender, voice, voiceVolume: textNum(voiceVolume) });
+    const checked = validate(t, ShopSchema, { name, defaultTender, keepLastTender, voice, voiceVolume: textNum(voiceVolume), cashTender, defaultFloatFen: yuanToFenOrNaN(defaultFloat) });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'shop', value: checked.value, approval }));
     return t('manage.settings.saved');
@@ -208,10 +220,15 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
         <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} data-testid="shop-name" />
       </Field>
       <Field label={t('checkout.voice.defaultTender')} path="defaultTender">
-        <select value={defaultTender} onChange={(e) => setDefaultTender(e.target.value === 'card' ? 'card' : 'qr')} data-testid="shop-default-tender">
+        <select value={defaultTender} onChange={(e) => setDefaultTender(e.target.value === 'card' || e.target.value === 'cash' ? e.target.value : 'qr')} data-testid="shop-default-tender">
           <option value="qr">{t('checkout.tender.qr')}</option>
           <option value="card">{t('checkout.tender.card')}</option>
+          <option value="cash">{t('checkout.tender.cash')}</option>
         </select>
+      </Field>
+      <Check label={t('manage.shop.cashTender')} checked={cashTender} onChange={setCashTender} testId="shop-cash-tender" />
+      <Field label={t('manage.shop.defaultFloat')} path="defaultFloatFen">
+        <input inputMode="decimal" value={defaultFloat} onChange={(e) => setDefaultFloat(e.target.value)} data-testid="shop-default-float" />
       </Field>
       <Check label={t('checkout.voice.keepLastTender')} checked={keepLastTender} onChange={setKeepLastTender} testId="shop-keep-tender" />
       <Check label={t('checkout.voice.enabled')} checked={voice} onChange={setVoice} testId="shop-voice" />

@@ -1,0 +1,53 @@
+/**
+ * Cash tender and cash drawer texts (issue 12). `cashCounter*` are the checkout's (loaded at start with
+ * the core dictionary); `cash*` are the back office's (refund desk, handover, settings), registered with
+ * the lazy screens by ./back-office.ts.
+ */
+export const cashCounterZh = {
+  'checkout.tender.cash': '现金',
+  'checkout.keys.tenderCash': '扫码 / 刷卡 / 现金',
+  'checkout.cash.due': '应收',
+  'checkout.cash.tendered': '实收',
+  'checkout.cash.change': '找零',
+  'checkout.cash.hint': '输入顾客给的金额后按 Enter（直接按 Enter = 刚好付清）；Esc 返回修改金额',
+  'checkout.cash.short': '实收金额不足：还差 ¥{short}。请输入顾客实际给的金额（不少于应收金额）',
+  'checkout.keys.cashBack': '返回改金额',
+  'checkout.keys.cashTake': '收现金',
+  'error.CASH_SHORT': '实收金额不足：请输入不少于应收金额的实收金额',
+  'error.TENDER_DISABLED': '现金收款已在设置中关闭，请改用扫码或刷卡',
+  'display.change': '找零',
+  'handover.bucket.cash': '现金',
+} as const;
+
+export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
+  'checkout.tender.cash': 'Cash',
+  'checkout.keys.tenderCash': 'QR / card / cash',
+  'checkout.cash.due': 'Due',
+  'checkout.cash.tendered': 'Tendered',
+  'checkout.cash.change': 'Change',
+  'checkout.cash.hint': 'Type what the customer handed over, then Enter (Enter alone = exact amount); Esc goes back to the amount',
+  'checkout.cash.short': 'Not enough cash: ¥{short} short. Type the amount the customer actually gave (at least the amount due)',
+  'checkout.keys.cashBack': 'Back to the amount',
+  'checkout.keys.cashTake': 'Take cash',
+  'error.CASH_SHORT': 'Not enough cash tendered: type at least the amount due',
+  'error.TENDER_DISABLED': 'The cash tender is switched off in Settings; take the payment by QR or card',
+  'display.change': 'Change',
+  'handover.bucket.cash': 'Cash',
+};
+
+/** Back-office texts (settings, refund desk, handover); they load with the lazy screens. */
+export const cashZh = {
+  'manage.shop.cashTender': '现金收款（结账时可选“现金”，钱箱经小票打印机打开）',
+  'manage.shop.defaultFloat': '默认备用金（元，每班开始时钱箱里的零钱）',
+  'manage.bucket.cash': '现金',
+  'manage.gateway.cash': '现金',
+  'desk.tender.cash': '现金',
+} as const;
+
+export const cashEn: Record<keyof typeof cashZh, string> = {
+  'manage.shop.cashTender': 'Cash tender (offered at checkout; the drawer opens through the receipt printer)',
+  'manage.shop.defaultFloat': 'Default opening float (yuan in the drawer when a shift starts)',
+  'manage.bucket.cash': 'Cash',
+  'manage.gateway.cash': 'Cash',
+  'desk.tender.cash': 'Cash',
+};

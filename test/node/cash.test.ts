@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startTcpPrinterStandIn, type TcpPrinterStandIn } from '../../src/core/devices/printer-standin';
+import { changeFor } from '../../src/core/payments/cash';
+import type { PaymentView } from '../../src/shared/domain';
+import { receiptText } from '../support/escpos';
+import { ledgerRows, startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
+import { tempDir } from '../support/temp';
+
+/**
+ * The cash tender and the refunds recorded at the desk, through the whole core on a real ledger with
+ * the receipt printer (and its drawer) on a loopback TCP printer stand-in.
+ */
+describe('cash tender and recorded refunds', () => {
+  let counter: TestCounter;
+  let data: { dir: string; cleanup: () => void };
+  let printer: TcpPrinterStandIn;
+
+  beforeEach(async () => {
+    data = tempDir('cash-');
+    counter = await startCounter(data.dir);
+    printer = await startTcpPrinterStandIn();
+    await counter.invoke('settings:save', {
+      section: 'devices',
+      value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'tcp', host: printer.host, port: printer.port, paperWidth: 58, drawer: { enabled: true, pin: 5, onMs: 120, offMs: 240 } } },
+      approval: SUPERVISOR,
+    });
+  });
+
+  afterEach(async () => {
+    await counter.close();
+    await printer.close();
+    data.cleanup();
+  });
+
+  const events = (entity: string, id: number | null): string[] =>
+    ledgerRows<{ type: string }>(data.dir, 'SELECT type FROM events WHERE entity = ? AND entity_id IS ? ORDER BY id', entity, id).map((e) => e.type);
+
+  it('change in integer fen: ¥100.00 tendered for ¥37.80 → ¥62.20; short is refused', () => {
+    expect(changeFor(3_780, 10_000)).toBe(6_220);
+    expect(changeFor(3_780, 3_780)).toBe(0);
+    expect(() => changeFor(3_780, 3_779)).toThrow(expect.objectContaining({ code: 'CASH_SHORT', details: expect.objectContaining({ shortFen: 1 }) }));
+  });
+
+  it('a cash sale: intent then paid at once, change recorded, the drawer kicked on the printer, receipt shows tendered and change', async () => {
+    const sale = (await counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 10_000 })) as PaymentView;
+    expect(sale).toMatchObject({ tender: 'cash', gateway: 'cash', status: 'paid', amountFen: 3_780, cash: { tenderedFen: 10_000, changeFen: 6_220 } });
+    const rows = ledgerRows<any>(data.dir, 'SELECT tender, gateway, status, amount_fen, gateway_detail, paid_at FROM payments WHERE id = ?', sale.id);
+    expect(rows[0]).toMatchObject({ tender: 'cash', gateway: 'cash', status: 'paid', amount_fen: 3_780 });
+    expect(JSON.parse(rows[0].gateway_detail)).toEqual({ tenderedFen: 10_000, changeFen: 6_220 });
+    // The drawer kick (pin 5, 120 / 240 ms) and the receipt reach the printer.
+    await vi.waitFor(() => expect(printer.sim.jobs().some((j) => j.drawerKicks.length > 0)).toBe(true), { timeout: 5000, interval: 25 });
+    const kicks = printer.sim.jobs().flatMap((j) => j.drawerKicks);
+    expect(kicks).toEqual([{ pin: 5, onMs: 120, offMs: 240 }]);
+    await vi.waitFor(() => expect(printer.sim.jobs().some((j) => j.qr.includes(sale.tradeNo))).toBe(true), { timeout: 5000, interval: 25 });
+    const receipt = receiptText(printer.sim.jobs().find((j) => j.qr.includes(sale.tradeNo))!);
+    expect(receipt.some((l) => /^实收 +￥100\.00$/.test(l))).toBe(true);
+    expect(receipt.some((l) => /^找零 +￥62\.20$/.test(l))).toBe(true);
+    await vi.waitFor(() => expect(events('payment', sale.id)).toContain('drawer_opened'), { timeout: 5000, interval: 25 });
+    const types = events('payment', sale.id);
+    expect(types.indexOf('intent')).toBeLessThan(types.indexOf('cash_received'));
+    expect(types.indexOf('cash_received')).toBeLessThan(types.indexOf('status'));
+  });
+
+  it('tendered less than the amount, or cash switched off: refused, nothing written, drawer shut', async () => {
+    await expect(counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 3_000 })).rejects.toMatchObject({ code: 'CASH_SHORT' });
+    await expect(counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    const shop = (await counter.invoke('settings:get', undefined)).shop;
+    await counter.invoke('settings:save', { section: 'shop', value: { ...shop, cashTender: false }, approval: SUPERVISOR });
+    await expect(counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 5_000 })).rejects.toMatchObject({ code: 'TENDER_DISABLED' });
+    expect(ledgerRows(data.dir, 'SELECT id FROM payments')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toEqual([]);
+  });
+
+  it('no-sale drawer open needs a supervisor PIN and is recorded', async () => {
+    await expect(counter.invoke('drawer:open', { reason: 'change for the till', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toEqual([]);
+    expect(await counter.invoke('drawer:open', { reason: 'change for the till', approval: SUPERVISOR })).toEqual({ opened: true });
+    await vi.waitFor(() => expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toHaveLength(1), { timeout: 5000, interval: 25 });
+    const rows = ledgerRows<any>(data.dir, "SELECT type, actor, data FROM events WHERE entity = 'device' AND type LIKE 'drawer%' ORDER BY id");
+    expect(rows.map((r) => r.type)).toEqual(['drawer_no_sale', 'drawer_opened']);
+    expect(JSON.parse(rows[0].data)).toMatchObject({ approvedBy: '800', reason: 'change for the till' });
+    expect(rows[0].actor).toBe('001');
+  });
+
+  it('a cash refund of a cash sale: approved, capped (concurrent attempts included), opens the drawer', async () => {
+    const sale = (await counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 5_000 })) as PaymentView;
+    await expect(counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    const first = await counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned one', approval: SUPERVISOR });
+    expect(first).toMatchObject({ status: 'succeeded', amountFen: 1_000, gateway: 'cash', approvedBy: '800' });
+    // Two at once for 2 000 each with 2 780 left: exactly one is recorded.
+    const both = await Promise.allSettled([
+      counter.invoke('refund:record', { paymentId: sale.id, amountFen: 2_000, reason: 'returned two', approval: SUPERVISOR }),
+      counter.invoke('refund:record', { paymentId: sale.id, amountFen: 2_000, reason: 'returned two', approval: SUPERVISOR }),
+    ]);
+    expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(both.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.objectContaining({ code: 'REFUND_EXCEEDS_PAID' }) });
+    await expect(counter.invoke('refund:record', { paymentId: sale.id, amountFen: 781, reason: 'too much', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+    const detail = await counter.invoke('refund:detail', { paymentId: sale.id });
+    expect(detail).toMatchObject({ refundedFen: 3_000, remainingFen: 780 });
+    await vi.waitFor(() => expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toHaveLength(3), { timeout: 5000, interval: 25 });
+    expect(events('refund', first.id)).toEqual(expect.arrayContaining(['intent', 'cash_paid_out', 'status', 'drawer_opened']));
+    // The day report counts the cash sale and its refunds under 现金.
+    const { report } = await counter.invoke('day:report', { day: sale.businessDay });
+    expect(report.byPayType.find((b: any) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780, refundFen: 3_000, netFen: 780 });
+    expect(report.byGateway.find((b: any) => b.gateway === 'cash')).toMatchObject({ paidFen: 3_780, refundFen: 3_000 });
+    expect(report.byOperator.find((b: any) => b.operator === '001')).toMatchObject({ paidFen: 3_780 });
+  });
+
+  it('a card refund done on the terminal: the reference is required, recorded, capped, and reported; a QR sale goes through the bank', async () => {
+    await counter.invoke('training:script', { script: 'success' });
+    const card = await counter.invoke('payment:create', { amountFen: 12_000, tender: 'card' });
+    const paid = await vi.waitFor(
+      async () => {
+        const p = await counter.invoke('payment:get', { id: card.id });
+        expect(p.status).toBe('paid');
+        return p;
+      },
+      { timeout: 15_000, interval: 50 },
+    );
+    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(counter.invoke('refund:create', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    const refund = await counter.invoke('refund:record', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', reference: 'T0012345', approval: SUPERVISOR });
+    expect(refund).toMatchObject({ status: 'succeeded', gatewayRef: 'T0012345', amountFen: 5_000 });
+    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 1_000, reason: 'again', reference: 'T0012345', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 7_001, reason: 'too much', reference: 'T0099999', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+    // No drawer for a card refund.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toEqual([]);
+    const { report } = await counter.invoke('day:report', { day: paid.businessDay });
+    expect(report.byPayType.find((b: any) => b.payType === 'card')).toMatchObject({ paidFen: 12_000, refundFen: 5_000 });
+    const qr = await counter.sell(1_000);
+    await expect(counter.invoke('refund:record', { paymentId: qr.id, amountFen: 100, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  });
+});
