@@ -6,6 +6,7 @@
  * A real core (training mode) and the real Yima simulator over loopback HTTP.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { maskCardNumbersInWireText } from '../../src/core/gateways/yima/adapter';
 import { ledgerRows, startCounter, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
 
@@ -51,6 +52,21 @@ describe('card sales through Yima (training simulator)', () => {
     const events = ledgerRows<{ type: string }>(t.dir, "SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id", sale.id).map((e) => e.type);
     expect(events[0]).toBe('intent');
     expect(events.filter((e) => e === 'yima.create')).toHaveLength(1);
+    // The exchanges stay readable evidence (order numbers exact), only the card number masked.
+    const exchanges = ledgerRows<{ type: string; data: string }>(t.dir, "SELECT type, data FROM events WHERE entity = 'payment' AND entity_id = ? AND type LIKE 'yima.%' ORDER BY id", sale.id).map((e) => ({ type: e.type, ...(JSON.parse(e.data) as { request: string; response: string | null }) }));
+    expect(exchanges[0]!.request).toContain(`"pos_seq":"${sale.tradeNo}"`);
+    expect(exchanges[0]!.request).toContain('"request_type":"bcm_ordercreate_request"');
+    const last = exchanges.at(-1)!;
+    expect(last.response).toContain(`"org_pos_seq":"${sale.tradeNo}"`);
+    expect(last.response).toContain(`"card_no":"${String(paid.gatewayDetail.cardNo)}"`);
+  });
+
+  it('the ledger copy of a wire text masks card_no (JSON and XML) and card-like digit runs, nothing else', () => {
+    expect(maskCardNumbersInWireText('{"pos_seq":"2026120200000000012","card_no":"6225881234567890","ref_no":"123456789012"}')).toBe('{"pos_seq":"2026120200000000012","card_no":"622588******7890","ref_no":"123456789012"}');
+    expect(maskCardNumbersInWireText('<bcm_res_info><card_no>6225881234567890</card_no><trace_no>000123</trace_no></bcm_res_info>')).toBe('<bcm_res_info><card_no>622588******7890</card_no><trace_no>000123</trace_no></bcm_res_info>');
+    expect(maskCardNumbersInWireText('<card_no><![CDATA[6225881234567890]]></card_no>')).toBe('<card_no><![CDATA[622588******7890]]></card_no>');
+    // A Luhn-valid card number quoted elsewhere (e.g. in a comment) is masked too.
+    expect(maskCardNumbersInWireText('{"comment":"卡 4111111111111111 余额不足"}')).toBe('{"comment":"卡 411111******1111 余额不足"}');
   });
 
   it('a create whose answer is lost is queried (the card POS may have it), never pushed again, and ends paid', async () => {

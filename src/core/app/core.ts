@@ -282,7 +282,32 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   // a card order pushed to it is paid after two result queries unless the trainer scripts otherwise.
   const trainingYimaKey = randomBytes(16).toString('hex');
   const trainingYima = await startYimaSimulator({ isspid: TRAINING_YIMA.isspid, key: trainingYimaKey, signRule: 'sorted_kv_key', defaultScript: { kind: 'pay_after_polls', polls: 2 }, logger });
-  const trainingYimaClient = new YimaClient({ merchant: { ...TRAINING_YIMA, url: trainingYima.url }, getKey: () => trainingYimaKey, timeouts: { connectMs: 2000, responseMs: 10_000 } });
+  let trainingYimaClients: { stamp: string; client: YimaClient }[] = [];
+  /**
+   * The training Yima client follows the counter's Yima settings where they shape the wire — format
+   * (JSON or GBK XML), XML transport, signing rule (the simulator verifies the same rule) and the
+   * terminal the order is pushed to — so a trainee tries exactly what the live counter will send;
+   * the merchant and the key stay the training ones.
+   */
+  const trainingYimaClient = (): YimaClient => {
+    const s = readYimaSettings(db);
+    const profile = { format: s?.format ?? 'json', xmlTransport: s?.xmlTransport ?? 'raw', signRule: s?.signRule ?? 'sorted_kv_key' } as const;
+    const device = s === null ? { terminalId: TRAINING_YIMA.terminalId, posSn: '' } : { terminalId: s.terminalId, posSn: s.posSn };
+    const stamp = JSON.stringify([profile, device]);
+    trainingYima.setSignRule(profile.signRule);
+    const known = trainingYimaClients.find((c) => c.stamp === stamp);
+    if (known !== undefined) return known.client;
+    const client = new YimaClient({ merchant: { ...TRAINING_YIMA, ...device, url: trainingYima.url }, profile, getKey: () => trainingYimaKey, timeouts: { connectMs: 2000, responseMs: 10_000 } });
+    // Kept (not destroyed): a sale pushed before a settings change is still followed with its own client.
+    trainingYimaClients = [...trainingYimaClients, { stamp, client }].slice(-8);
+    return client;
+  };
+  /** The terminal a Yima card order goes to, as the checkout names it ('' when the route is the serial terminal). */
+  const yimaTerminalName = (): string => {
+    const s = readYimaSettings(db);
+    if (s === null || s.cardRoute !== 'yima') return '';
+    return s.terminalId !== '' ? s.terminalId : s.posSn;
+  };
   let liveYima: { stamp: string; client: YimaClient } | null = null;
   /** The live Yima client for the stored settings (made anew when they change); refused over plain http without signed answers, as BPC. */
   const liveYimaClient = (): YimaClient => {
@@ -369,6 +394,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         voice: config.shop.voice,
         voiceVolume: config.shop.voiceVolume,
         maxAmountFen: config.limits.maxAmountFen,
+        cardRoute: readYimaSettings(db)?.cardRoute ?? 'terminal',
+        yimaTerminal: yimaTerminalName(),
       },
     };
   };
@@ -413,7 +440,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const gateways = new GatewayRegistry([
     bpcGatewayEntry((m) => (m === 'training' ? trainingClient : getChargingClient())),
     cardGatewayEntry(() => devices.requireTerminal(), now),
-    yimaGatewayEntry((m) => (m === 'training' ? trainingYimaClient : liveYimaClient()), {
+    yimaGatewayEntry((m) => (m === 'training' ? trainingYimaClient() : liveYimaClient()), {
       // Every result query carries a fresh pos_seq, reserved in the ledger before it leaves.
       nextSerial: (purpose) => reserveRequestSeq(db, { gateway: YIMA_GATEWAY_ID, purpose, now: now() }),
     }),
@@ -677,6 +704,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     },
     'training:pay': ({ id }) => {
       const payment = getPayment(db, id);
+      if (payment.mode === 'training' && payment.gateway === YIMA_GATEWAY_ID) return { paid: trainingYima.pay(payment.tradeNo) };
       if (payment.mode !== 'training' || payment.sysTrace === null) throw new AppError('INVALID_STATE', 'not an issued training payment');
       return { paid: trainingGateway.pay(payment.sysTrace) };
     },
@@ -777,7 +805,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await defaultSync?.close();
       engine.stop();
       await backups.stop();
-      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), trainingYima.close(), trainingYimaClient.destroy(), liveYima?.client.destroy(), liveClient?.destroy()]);
+      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), trainingYima.close(), ...trainingYimaClients.map((c) => c.client.destroy()), liveYima?.client.destroy(), liveClient?.destroy()]);
       db.close();
     },
   };

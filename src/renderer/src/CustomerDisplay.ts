@@ -124,6 +124,7 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
       scannable &&
         shown.qrExpiresAt !== null &&
         h('p', { class: 'countdown', 'data-testid': 'customer-countdown' }, t('display.expiresIn', { time: formatCountdown(shown.qrExpiresAt - (now + clockOffsetMs)) })),
+      cardOpen && status !== 'unknown' && h('h1', { class: 'customer-card-title', 'data-testid': 'customer-card-title' }, t('display.useCard')),
       cardOpen && status !== 'unknown' && h('p', { class: 'customer-hint', 'data-testid': 'customer-card' }, t('display.useTerminal')),
       status === 'paid' && h('h1', { 'data-testid': 'customer-thanks' }, t('display.thanks')),
       (status === 'failed' || status === 'closed' || status === 'unknown') && h('h2', {}, t(`display.${status}` as MessageKey)),

@@ -38,7 +38,7 @@ import {
   LaneCodeSchema,
   LaneViewSchema,
 } from '../settings';
-import { CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
+import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -88,6 +88,9 @@ export const AppInfoSchema = z.object({
     voice: z.boolean(),
     voiceVolume: z.number().int(),
     maxAmountFen: z.number().int(),
+    /** Where 刷卡 (F9) goes, and the Yima terminal (terminal_id or pos_sn) a pushed order goes to ('' otherwise). */
+    cardRoute: CardRouteSchema,
+    yimaTerminal: z.string(),
   }),
 });
 

@@ -10,7 +10,7 @@ import type { AppMode } from '../../../shared/ipc/contract';
 import { YIMA_MAX_FEN } from '../../../shared/money';
 import type { CreateOrderInput, GatewayAnswer, GatewayCapabilities, GatewayEntry, GatewayResult, OrderRef, PaymentGateway } from '../../payments/port';
 import { adapterPerClient } from '../../payments/registry';
-import { maskPanText } from '../../util/logger';
+import { maskPansInText, maskPanText } from '../../util/logger';
 import type { YimaClient, YimaClientResult, YimaExchange } from './client';
 import type { YimaPaidInfo, YimaResponse } from './wire';
 
@@ -90,14 +90,29 @@ function paidDetail(paid: YimaPaidInfo): GatewayDetail {
   };
 }
 
+/** Fields whose digits are our or Yima's numbers (order, serial, trace, reference, ids, amounts): kept exact. */
+const NUMBER_FIELD = /(?:seq|_no|_id|^tid|^mid|_amt|_time|_date|isspid)$/;
+
+/**
+ * A wire text as the ledger may keep it: the `card_no` field (JSON or XML, CDATA too) reduced to first
+ * 6 / last 4; a card-number-like digit run in any other free-text field (a comment quoting a card)
+ * masked; order, serial, trace and reference numbers exact.
+ */
+export function maskCardNumbersInWireText(text: string): string {
+  const value = (name: string, v: string): string => (name === 'card_no' ? maskPanText(v) : NUMBER_FIELD.test(name) ? v : maskPansInText(v));
+  return text
+    .replace(/"([A-Za-z_]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g, (_, name: string, colon: string, v: string) => `"${name}"${colon}"${value(name, v)}"`)
+    .replace(/<([A-Za-z_]+)>(<!\[CDATA\[)?([^<\]]*)((?:\]\]>)?)<\/\1>/g, (_, name: string, open: string | undefined, v: string, close: string) => `<${name}>${open ?? ''}${value(name, v)}${close}</${name}>`);
+}
+
 /** The exchange for the ledger's event: texts with card numbers masked; the raw bytes are not kept twice. */
 function exchangeData(e: YimaExchange): Record<string, unknown> {
   return {
     op: e.op,
     posSeq: e.posSeq,
-    request: maskPanText(e.requestText),
+    request: maskCardNumbersInWireText(e.requestText),
     httpStatus: e.httpStatus,
-    response: e.responseText === null ? null : maskPanText(e.responseText),
+    response: e.responseText === null ? null : maskCardNumbersInWireText(e.responseText),
     durationMs: e.durationMs,
     outcome: e.outcome,
   };

@@ -1,7 +1,9 @@
 import type { PaymentView } from '../../../../shared/domain';
 import { QrImage } from '../../components/QrImage';
 import { hasMessage, useT, type MessageKey } from '../../i18n';
+import { cardFacts } from '../../lib/card-detail';
 import { formatCountdown, formatFen, formatTime } from '../../lib/format';
+import { useAppStore } from '../../store/app-store';
 
 /** How long a paid sale stays on the checkout before the next sale starts by itself. */
 export const NEXT_SALE_AFTER_MS = 5000;
@@ -24,6 +26,8 @@ export function Key({ k, pad, label }: { k: string; pad?: string; label: string 
 /** The sale in progress or just finished: amount, status, QR + countdown, trace. */
 export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: PaymentView; hostNow: number; finalSeenAt: number | null }): React.JSX.Element {
   const t = useT();
+  const yimaTerminal = useAppStore((s) => s.info?.counter.yimaTerminal ?? '');
+  const yima = payment.gateway === 'yima';
   const status = t(`status.${payment.status}` as MessageKey);
   const payType = payment.payType !== null && hasMessage(`payType.${payment.payType}`) ? t(`payType.${payment.payType}` as MessageKey) : payment.payType;
   if (payment.status === 'paid') {
@@ -64,7 +68,15 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
               <dd data-testid="payment-trace">{payment.sysTrace}</dd>
             </>
           )}
+          {cardFacts(payment.gatewayDetail).map(([fact, value]) => (
+            <CardFactRow key={fact} label={t(`card.${fact}`)} value={value} testId={`card-${fact}`} />
+          ))}
         </dl>
+        {yima && payment.closeRequested && (
+          <p className="warning" data-testid="refund-on-terminal">
+            {t('checkout.refundOnTerminal')}
+          </p>
+        )}
         <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>
       </div>
     );
@@ -96,8 +108,18 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
           {remaining > 0 ? t('checkout.expiresIn', { time: formatCountdown(remaining) }) : t('checkout.expired')}
         </p>
       )}
-      {payment.tender === 'card' && payment.status === 'created' && <p className="status-line">{t('checkout.cardPrompt')}</p>}
-      {payment.status === 'unknown' && <p className="warning">{t(payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
+      {payment.tender === 'card' && !yima && payment.status === 'created' && <p className="status-line">{t('checkout.cardPrompt')}</p>}
+      {yima && payment.status !== 'unknown' && (
+        <>
+          <p className="status-line" data-testid="yima-prompt">
+            {yimaTerminal === '' ? t('checkout.yimaPromptNoName') : t('checkout.yimaPrompt', { terminal: yimaTerminal })}
+          </p>
+          <p className="hint" data-testid="yima-live">
+            {t('checkout.yimaWaiting', { n: payment.queryCount })}
+          </p>
+        </>
+      )}
+      {payment.status === 'unknown' && <p className="warning">{t(yima ? 'checkout.yimaUnknown' : payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
       {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
       <p className="trace">
         {t('checkout.tradeNo')} {payment.tradeNo}
@@ -106,3 +128,12 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
   );
 }
 
+
+function CardFactRow({ label, value, testId }: { label: string; value: string; testId: string }): React.JSX.Element {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </>
+  );
+}

@@ -3,6 +3,7 @@ import { OPEN_REFUND_STATUSES, type RefundView } from '../../../../shared/domain
 import type { PaymentDetailData } from '../../../../shared/reports';
 import { call } from '../../bridge/client';
 import { useLang, useT } from '../../i18n';
+import { cardFacts } from '../../lib/card-detail';
 import { formatFen, formatTime } from '../../lib/format';
 import { useDeskErrorText, useLabels } from './labels';
 
@@ -57,6 +58,8 @@ export function PaymentFacts({ detail }: { detail: Detail }): React.JSX.Element 
     [t('desk.col.trace'), p.sysTrace ?? '—', 'fact-trace', true],
     [t('desk.col.tradeNo'), p.tradeNo, 'fact-trade-no', true],
   ];
+  for (const [fact, value] of cardFacts(p.gatewayDetail)) rows.push([t(`card.${fact}`), value, `fact-card-${fact}`, fact === 'cardNo' || fact === 'refNo']);
+  if (p.gateway === 'yima' && p.closeRequested) rows.push([t('card.abandoned'), t(p.status === 'paid' ? 'checkout.refundOnTerminal' : 'checkout.yimaUnknown'), 'fact-abandoned', true]);
   if (p.merOrderNo !== null) rows.push([t('desk.col.merOrderNo'), p.merOrderNo, undefined, true]);
   if (p.walletTradeNo !== null) rows.push([t('desk.col.walletTradeNo'), p.walletTradeNo, 'fact-wallet-no', true]);
   if (p.memo !== null) rows.push([t('desk.col.memo'), p.memo, undefined, true]);
