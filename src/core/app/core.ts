@@ -8,7 +8,7 @@ import type { AppInfo, AppMode, Health, HealthItem } from '../../shared/ipc/cont
 import type { Handlers } from '../../shared/ipc/types';
 import { readConfig, SETTING, type CounterConfig } from '../config/config';
 import { applyProvisioningFile, BPC_KEY, HQ_KEY } from '../config/provisioning';
-import { createUndiciSyncTransport, SyncPusher, type HqConnection, type SyncTransport } from '../sync/pusher';
+import { createUndiciSyncTransport, SyncPusher, syncHealthStatus, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { HqSettingsSchema } from '../../shared/settings';
 import { CardSales } from '../payments/card-sales';
 import { PaymentEngine, type FaultPoint } from '../payments/engine';
@@ -525,12 +525,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ];
     const printer = await receipts.refreshStatus();
     const s = sync.status();
-    const syncItem: HealthItem = !s.configured
+    const syncItem: Health['sync'] = !s.configured
       ? { name: 'hq', status: 'not_configured', detail: 'no headquarters configured' }
       : {
           name: 'hq',
-          status: s.lastError === null ? 'ok' : 'unreachable',
-          detail: `${s.counter ?? ''} → ${s.target ?? ''}: ${s.lagEvents} events waiting${s.lastError === null ? '' : `; ${s.lastError}`}`,
+          status: syncHealthStatus(s.lastError),
+          detail: `${s.counter ?? ''} → ${s.target ?? ''}: acknowledged up to event ${s.ackedEventId}, ${s.lagEvents} events waiting${s.lastError === null ? '' : `; ${s.lastError}`}`,
+          sync: { ackedEventId: s.ackedEventId, waiting: s.lagEvents, lastContactAt: s.lastOkAt },
         };
     return { checkedAt: new Date(now()).toISOString(), ledger, gateways, devices: [...devices.statuses(), printer].map(deviceHealth), sync: syncItem };
   };
@@ -767,6 +768,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (!parsed.success || key === undefined) return null;
     return { url: parsed.data.url, counter: { store: parsed.data.store, lane: parsed.data.lane }, key };
   };
+  let lastSyncOk: boolean | null = null;
   const defaultSync = options.syncTransport === undefined ? createUndiciSyncTransport() : undefined;
   const sync = new SyncPusher({
     db,
@@ -777,6 +779,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     logger,
     intervalMs: options.syncIntervalMs ?? HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000,
     ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
+    // Headquarters going away or coming back shows on the status light now, not at the next 30 s probe.
+    onAttempt: (ok) => {
+      if (ok === lastSyncOk) return;
+      lastSyncOk = ok;
+      void status.refresh();
+    },
     onSnapshotApplied: () => {
       config = readConfig(db);
       backOffice.refreshDefaultPins().catch((error: unknown) => logger.warn('default-PIN check after a snapshot failed', { error: error instanceof Error ? error.message : String(error) }));

@@ -19,7 +19,8 @@ export interface StatusServiceDeps {
  * ledger, pole display, card terminal, printer, notifications) every 30 s and whenever something
  * changes (`refresh()`), and publishes a report when it differs from the last one. Items that are not
  * configured are left out; the light is red when any item is not ok, each with a stable reason the
- * renderer turns into one zh/en line.
+ * renderer turns into one zh/en line — except headquarters sync, which is only ever a notice (amber):
+ * headquarters down does not affect selling.
  */
 export class StatusService {
   private last: StatusReport | null = null;
@@ -87,13 +88,16 @@ export class StatusService {
         ...health.gateways.map((g) => toItem(g, 'gateway')),
         ...health.devices.map((d) => toItem(d, 'device')),
         ...(notify === null ? [] : [toItem(notify, 'notifications')]),
+        ...(health.sync === undefined ? [] : [{ ...toItem(health.sync, 'sync'), ...(health.sync.sync === undefined ? {} : { sync: health.sync.sync }) }]),
       ].filter((i) => i.status !== 'not_configured');
     } catch (error) {
       this.deps.logger.error('status probe failed', error);
       items = [{ name: 'ledger', kind: 'ledger', status: 'error', detail: error instanceof Error ? error.message : String(error) }];
     }
-    const report: StatusReport = { checkedAt, ok: items.every((i) => i.status === 'ok'), items };
-    const key = JSON.stringify(items.map((i) => [i.name, i.status]));
+    // Headquarters sync is a notice: selling never depends on it, so it never turns the light red.
+    const report: StatusReport = { checkedAt, ok: items.every((i) => i.status === 'ok' || i.kind === 'sync'), items };
+    // The sync progress is part of the key: the light's "events waiting, last contact" stays current.
+    const key = JSON.stringify(items.map((i) => [i.name, i.status, i.sync ?? null]));
     this.last = report;
     if (key !== this.lastKey) {
       this.lastKey = key;

@@ -74,6 +74,17 @@ export interface SyncStatus {
   snapshotVersion: number;
 }
 
+/**
+ * Health of the sync from the last recorded error: headquarters answered and refused (a signed refusal
+ * "CODE: …", or an unsigned 4xx — unknown or revoked counter, wrong key) is a setup `error`; anything
+ * else (no answer, 5xx, timeout) is `unreachable` and heals by itself. Neither stops a sale.
+ */
+export function syncHealthStatus(lastError: string | null): 'ok' | 'error' | 'unreachable' {
+  if (lastError === null) return 'ok';
+  if (/^(?!GAP:)[A-Z_]+: /.test(lastError) || /answered HTTP 4\d\d\b/.test(lastError)) return 'error';
+  return 'unreachable';
+}
+
 export interface SyncPusherOptions {
   db: Db;
   /** The headquarters connection, read when needed (null: not configured, the pusher idles). */
@@ -87,6 +98,8 @@ export interface SyncPusherOptions {
   timeoutMs?: number;
   /** Told after a newer snapshot from headquarters was applied (the composition root re-reads config). */
   onSnapshotApplied?: (snapshot: HqSnapshot) => void;
+  /** Told after each recorded attempt (the status light refreshes when the outcome flips). */
+  onAttempt?: (ok: boolean) => void;
   /** Crash tests: called when headquarters' answer to a batch arrived, before it is recorded. */
   faultPoint?: (name: 'sync-after-answer') => void;
 }
@@ -213,6 +226,7 @@ export class SyncPusher {
       }
       recordSyncAttempt(db, at, { ok: true, hwm: ack.hwm, dayRowid: ack.dayRowid });
       this.failures = 0;
+      this.options.onAttempt?.(true);
       const last = batch.events.at(-1)?.id ?? state.ackedEventId;
       return ack.hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
     } catch (error) {
@@ -224,6 +238,7 @@ export class SyncPusher {
         this.options.logger.warn('sync: could not record the failed attempt', { error: writeError instanceof Error ? writeError.message : String(writeError) });
       }
       this.options.logger.warn('sync: push failed; will retry', { error: message, failures: this.failures });
+      this.options.onAttempt?.(false);
       return 'failed';
     }
   }

@@ -129,6 +129,18 @@ export const HealthItemSchema = z.object({
   latencyMs: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * Headquarters sync progress (docs/hq.md): the last event headquarters acknowledged, how many are
+ * waiting, when it last answered. Headquarters down never stops a sale: the status light shows it as a
+ * notice, not as a problem.
+ */
+export const SyncProgressSchema = z.object({
+  ackedEventId: z.number().int().nonnegative(),
+  waiting: z.number().int().nonnegative(),
+  lastContactAt: z.number().int().nullable(),
+});
+export type SyncProgress = z.output<typeof SyncProgressSchema>;
+
 export const HealthSchema = z.object({
   checkedAt: z.string(),
   ledger: z.object({
@@ -140,18 +152,23 @@ export const HealthSchema = z.object({
   gateways: z.array(HealthItemSchema),
   devices: z.array(HealthItemSchema),
   /** Headquarters sync (chains): events waiting, last error. */
-  sync: HealthItemSchema.optional(),
+  sync: HealthItemSchema.extend({ sync: SyncProgressSchema.optional() }).optional(),
 });
 
 /** One line of the checkout's status light. `detail` is the host's English detail (for the tooltip). */
 export const StatusItemSchema = z.object({
   name: z.string(),
-  kind: z.enum(['gateway', 'ledger', 'device', 'notifications']),
+  kind: z.enum(['gateway', 'ledger', 'device', 'notifications', 'sync']),
   status: HealthStatusSchema,
   detail: z.string(),
+  /** kind 'sync' only. */
+  sync: SyncProgressSchema.optional(),
 });
 
-/** The status light: green when every configured item is ok, otherwise red with each failing item. */
+/**
+ * The status light: green when every configured item is ok, otherwise red with each failing item.
+ * `ok` counts only what selling depends on: headquarters sync (kind 'sync') not ok is a notice (amber).
+ */
 export const StatusReportSchema = z.object({ checkedAt: z.string(), ok: z.boolean(), items: z.array(StatusItemSchema) });
 
 export const SecretSummarySchema = z.object({ hasValue: z.boolean(), suffix: z.string(), cipher: z.enum(['safeStorage', 'file-key']).nullable() });

@@ -53,7 +53,7 @@ export function HealthPanel(): React.JSX.Element {
           <dd data-testid="health-ledger" className={`status-${health.ledger.status}`}>
             {t(`health.status.${health.ledger.status}`)} · {t('health.schemaVersion', { v: health.ledger.schemaVersion })} · <code>{health.ledger.path}</code>
           </dd>
-          {[...health.gateways, ...health.devices].map((item) => (
+          {[...health.gateways, ...health.devices, ...(health.sync === undefined ? [] : [health.sync])].map((item) => (
             <div key={item.name} className="health-row">
               <dt>{name(item)}</dt>
               <dd className={`status-${item.status}`} data-testid={`health-${item.name}`}>
