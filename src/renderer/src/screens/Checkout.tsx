@@ -126,6 +126,29 @@ export function Checkout(): React.JSX.Element {
 
   const limitText = useCallback((max: number) => errorText(new BridgeError({ code: 'AMOUNT_TOO_LARGE', message: '', details: { maxFen: max } })), [errorText]);
 
+  /** Sends the sale (cash: with the amount tendered). */
+  const send = useCallback(async (amountFen: number, tenderedFen: number | undefined) => {
+    setBusy(true);
+    try {
+      const created = await call('payment:create', {
+        amountFen,
+        tender,
+        ...(tenderedFen === undefined ? {} : { tenderedFen }),
+        ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
+        ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
+      });
+      show(created);
+      setShowFields(false);
+      setCashDue(null);
+    } catch (e) {
+      const problem = badInputProblem(t, e);
+      if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
+      setMessage(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }, [merOrderNo, memo, tender, errorText, show, showFieldError, t]);
+
   const collect = useCallback(async () => {
     setMessage(null);
     setConfirmCancelAt(null);
@@ -157,30 +180,7 @@ export function Checkout(): React.JSX.Element {
       return;
     }
     await send(amountFen, undefined);
-  }, [buffer, merOrderNo, memo, tender, maxAmountFen, errorText, limitText, showFieldError, t]);
-
-  /** Sends the sale (cash: with the amount tendered). */
-  const send = useCallback(async (amountFen: number, tenderedFen: number | undefined) => {
-    setBusy(true);
-    try {
-      const created = await call('payment:create', {
-        amountFen,
-        tender,
-        ...(tenderedFen === undefined ? {} : { tenderedFen }),
-        ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
-        ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
-      });
-      show(created);
-      setShowFields(false);
-      setCashDue(null);
-    } catch (e) {
-      const problem = badInputProblem(t, e);
-      if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
-      setMessage(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  }, [merOrderNo, memo, tender, errorText, show, showFieldError, t]);
+  }, [buffer, merOrderNo, memo, tender, maxAmountFen, errorText, limitText, showFieldError, t, send]);
 
   /** Cash: Enter on the tendered amount (empty = exact). Short is refused here and again in the core. */
   const takeCash = useCallback(async () => {
