@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // Vitest's default on a 2-core machine is one worker (cores - 1), which runs every file one after
+    // another. Two: the node and web files run beside the e2e files (those stay one at a time), whose
+    // time is mostly spent waiting on browsers, child processes and timers.
+    maxWorkers: 2,
     projects: [
       {
         test: {
