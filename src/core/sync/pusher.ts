@@ -277,6 +277,9 @@ export class SyncPusher {
   }
 }
 
+/** Where a snapshot's receipt header / footer are kept (the receipt service prints them). */
+export const HQ_RECEIPT_SETTING = 'hq.receipt';
+
 /**
  * Applies a headquarters snapshot in one transaction and records it. Only fields the snapshot carries
  * change; an operator the snapshot lists is created or updated (PIN hash included), others are kept.
@@ -298,7 +301,7 @@ export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target =
     if (snapshot.shopName !== undefined) writeJson('shop', { ...readJson('shop'), name: snapshot.shopName });
     if (snapshot.maxAmountFen !== undefined) writeJson('limits', { ...readJson('limits'), maxAmountFen: snapshot.maxAmountFen });
     if (snapshot.receiptHeader !== undefined || snapshot.receiptFooter !== undefined) {
-      writeJson('hq.receipt', { header: snapshot.receiptHeader ?? null, footer: snapshot.receiptFooter ?? null });
+      writeJson(HQ_RECEIPT_SETTING, { header: snapshot.receiptHeader ?? null, footer: snapshot.receiptFooter ?? null });
     }
     for (const op of snapshot.operators ?? []) {
       stmt(
