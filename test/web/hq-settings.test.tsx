@@ -118,8 +118,14 @@ describe('Settings: headquarters', () => {
     expect(container.textContent).not.toMatch(/ZodError|invalid_string|"code":/);
     expect((await view()).hq.settings).toBeNull();
 
+    // Plain http off this machine: said in the form (signed, but readable on the network).
+    setInput(q<HTMLInputElement>('hq-url'), 'http://10.0.0.5:8088');
+    await tick();
+    expect(q('hq-plain-http').textContent).toContain('未加密的 http');
     // A wrong PIN: refused, nothing saved.
     setInput(q<HTMLInputElement>('hq-url'), 'https://hq.example.cn');
+    await tick();
+    expect(container.querySelector('[data-testid="hq-plain-http"]')).toBeNull();
     setInput(q<HTMLInputElement>('hq-store'), 'SH01');
     setInput(q<HTMLInputElement>('hq-interval'), '10');
     await saveSection('0000');
@@ -175,6 +181,8 @@ describe('Settings: headquarters', () => {
     expect(q<HTMLInputElement>('hq-store').value).toBe('BJ02');
     expect(q<HTMLInputElement>('hq-lane').value).toBe('c3');
     expect(q('hq-order-lane').textContent).toContain('07');
+    // Loopback http is this machine: no warning.
+    expect(container.querySelector('[data-testid="hq-plain-http"]')).toBeNull();
     expect(q('hq-key-status').textContent).toBe('已设置');
     expect(leaks(container.innerHTML)).toEqual([]);
   }, 60_000);

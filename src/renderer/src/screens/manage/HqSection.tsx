@@ -42,6 +42,11 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
         <Field label={t('hq.settings.interval')} path="intervalMs" hint="0.5–600 s">
           <input inputMode="decimal" value={intervalSec} onChange={(e) => setIntervalSec(e.target.value)} data-testid="hq-interval" />
         </Field>
+        {/^http:\/\//i.test(url.trim()) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/i.test(url.trim()) && (
+          <p className="field-wide warning" role="status" data-testid="hq-plain-http">
+            {t('hq.settings.plainHttp')}
+          </p>
+        )}
         <p className="field-wide hint" data-testid="hq-order-lane">
           {t('hq.settings.orderLane', { code: view.lane.code })}
         </p>
