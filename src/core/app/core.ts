@@ -725,7 +725,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     timers: options.timers ?? realTimers,
     now,
     logger,
-    intervalMs: options.syncIntervalMs ?? HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000,
+    // Read every round: an interval changed in Settings → 总部 applies without a restart.
+    intervalMs: options.syncIntervalMs ?? (() => HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000),
     ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
     // Headquarters going away or coming back shows on the status light now, not at the next 30 s probe.
     onAttempt: (ok) => {
