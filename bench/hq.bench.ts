@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { afterAll, expect, it } from 'vitest';
 import { createFileKeyCipher } from '../src/core/secrets/cipher';
 import { createUndiciSyncTransport } from '../src/core/sync/pusher';
@@ -68,6 +69,7 @@ function batchOf(c: SimCounter, upTo: number): { batch: SyncBatch; body: string 
 }
 
 it(`headquarters: ${COUNTERS} counters × ${EVENTS.toLocaleString('en')} events, then ${DOWN_S} s down`, async () => {
+  const loadBefore = loadavg()[0]!;
   const pg = await startTestPostgres({ fsync: true, ...(process.env.HQ_BENCH_PG_URL === undefined ? {} : { url: process.env.HQ_BENCH_PG_URL }) });
   const pool = createPool(pg.url, 20);
   await migrateHq(pool);
@@ -162,7 +164,10 @@ it(`headquarters: ${COUNTERS} counters × ${EVENTS.toLocaleString('en')} events,
       ['drain after restart', `${ms(drainMs / 1000)} s`, 'until every counter is back to its normal backlog'],
       ['refused batches', String(refused), 'gaps or errors answered by HQ (expected 0)'],
     ],
-    [`A 1,000-store chain with 5 counters each at the steady rate is ${(5_000 * STEADY_RATE).toLocaleString('en')} events/s; see docs/hq.md.`],
+    [
+      `A 1,000-store chain with 5 counters each at the steady rate is ${(5_000 * STEADY_RATE).toLocaleString('en')} events/s; see docs/hq.md.`,
+      `Counters, HQ service and PostgreSQL share this machine's ${cpus().length} cores (with whatever else runs): load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after.`,
+    ],
   );
   expect(refused).toBe(0);
 }, 3_600_000);

@@ -236,6 +236,27 @@ describe('headquarters sync', () => {
     expect(c.core.db.prepare("SELECT count(*) AS n FROM events WHERE type = 'hq_snapshot_applied'").get()).toEqual({ n: 1 });
   });
 
+  it('a snapshot\'s receipt header and footer are printed on the counter\'s receipts; offline, the counter keeps its last snapshot', async () => {
+    const server = await hq();
+    const c = await counter('S7', 'L1', server.url);
+    const before = await c.sell(1234);
+    const plain = (await c.invoke('receipt:text', { kind: 'payment', id: before.id })) as { lines: { text: string }[] };
+    expect(plain.lines.map((l) => l.text).join('\n')).not.toContain('连锁总部统一抬头');
+    await publishSnapshot(pool, { receiptHeader: '连锁总部统一抬头', receiptFooter: '会员热线 400-000-0000' });
+    const applied = await c.core.sync.syncNow();
+    expect(applied.snapshotVersion).toBeGreaterThan(0);
+    const text = async (id: number): Promise<string> => ((await c.invoke('receipt:text', { kind: 'payment', id })) as { lines: { text: string }[] }).lines.map((l) => l.text).join('\n');
+    expect(await text(before.id)).toContain('连锁总部统一抬头');
+    expect(await text(before.id)).toContain('会员热线 400-000-0000');
+    // Headquarters gone: the pull fails, the last snapshot stays in force.
+    await server.close();
+    const sale = await c.sell(555);
+    const offline = await c.core.sync.syncNow();
+    expect(offline.lastError).not.toBeNull();
+    expect(offline.snapshotVersion).toBe(applied.snapshotVersion);
+    expect(await text(sale.id)).toContain('连锁总部统一抬头');
+  });
+
   it('events land in monthly partitions of the event table', async () => {
     const server = await hq();
     const c = await counter('S6', 'L1', server.url);

@@ -5,7 +5,10 @@ import { openLedger, schemaVersion } from '../../src/core/ledger/db';
 import { appendEvent } from '../../src/core/ledger/events';
 import { MIGRATIONS } from '../../src/core/ledger/migrations';
 import { readBatch, readSyncState, recordSyncAttempt, rewindSyncState } from '../../src/core/sync/outbox';
+import { SyncPusher } from '../../src/core/sync/pusher';
 import { signBody, verifyBody } from '../../src/core/sync/protocol';
+import { silentLogger } from '../../src/core/util/logger';
+import { manualClock } from '../support/manual-clock';
 import { tempDir } from '../support/temp';
 
 const dirs: (() => void)[] = [];
@@ -63,6 +66,41 @@ describe('sync outbox', () => {
     expect(verifyBody(body, 'j'.repeat(32), sig)).toBe(false);
     expect(verifyBody(body, 'k'.repeat(32), sig.toUpperCase())).toBe(false);
     expect(verifyBody(body, 'k'.repeat(32), '')).toBe(false);
+  });
+});
+
+describe('sync pusher schedule', () => {
+  it('reads the caught-up interval every round: a new interval (Settings → 总部) applies without a restart', async () => {
+    const db = openLedger(ledgerFile());
+    try {
+      appendEvent(db, { at: 1, entity: 'app', type: 'started' });
+      const latest = (db.prepare('SELECT max(id) AS n FROM events').get() as { n: number }).n;
+      recordSyncAttempt(db, 1, { ok: true, hwm: latest, dayRowid: 0 });
+      const clock = manualClock();
+      let intervalMs = 5000;
+      const pusher = new SyncPusher({
+        db,
+        connection: () => ({ url: 'http://127.0.0.1:9', counter, key: 'k'.repeat(32) }),
+        // Caught up: no batch is sent; the snapshot pull fails and is only logged.
+        transport: () => Promise.reject(new Error('not reachable')),
+        timers: clock.timers,
+        now: clock.now,
+        logger: silentLogger,
+        intervalMs: () => intervalMs,
+      });
+      const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+      pusher.start();
+      clock.advance(0);
+      await settle();
+      expect(clock.nextIn()).toBe(5000);
+      intervalMs = 30_000;
+      clock.advance(5000);
+      await settle();
+      expect(clock.nextIn()).toBe(30_000);
+      await pusher.stop();
+    } finally {
+      db.close();
+    }
   });
 });
 

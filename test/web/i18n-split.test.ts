@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { counterEn } from '../../src/renderer/src/i18n/counter';
 import { deskEn, deskZh } from '../../src/renderer/src/i18n/desk';
 import { en } from '../../src/renderer/src/i18n/en';
+import { hqEn, hqZh } from '../../src/renderer/src/i18n/hq';
 import { manageEn, manageZh } from '../../src/renderer/src/i18n/manage';
 import { receiptsEn, receiptsZh } from '../../src/renderer/src/i18n/receipts';
 import { yimaEn, yimaZh } from '../../src/renderer/src/i18n/yima';
@@ -29,7 +30,7 @@ function firstLoadFiles(entry: string): string[] {
   return [...seen];
 }
 
-const backOfficeZh: Record<string, string> = { ...deskZh, ...manageZh, ...receiptsZh, ...yimaZh };
+const backOfficeZh: Record<string, string> = { ...deskZh, ...manageZh, ...receiptsZh, ...yimaZh, ...hqZh };
 const core: Record<string, string> = zh;
 
 describe('texts split: the back office loads its own (9.17)', () => {
@@ -64,6 +65,7 @@ describe('texts split: the back office loads its own (9.17)', () => {
       [manageZh, manageEn],
       [receiptsZh, receiptsEn],
       [yimaZh, yimaEn],
+      [hqZh, hqEn],
     ] as const) {
       expect(Object.keys(enPart).sort()).toEqual(Object.keys(zhPart).sort());
     }

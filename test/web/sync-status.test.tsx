@@ -19,6 +19,7 @@ import { addCounter, revokeCounter } from '../../src/hq/admin';
 import { startHqServer, type HqServer } from '../../src/hq/server';
 import { call, setBridge } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
+import { HealthPanel } from '../../src/renderer/src/components/HealthPanel';
 import { Checkout } from '../../src/renderer/src/screens/Checkout';
 import { startTestHq, type TestHq } from '../support/hq';
 import { tempDir } from '../support/temp';
@@ -96,6 +97,16 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
     expect(okHealth.sync?.status).toBe('ok');
     expect(okHealth.sync?.sync?.ackedEventId).toBe(s.latestEventId);
     expect(okHealth.sync?.sync?.lastContactAt).not.toBeNull();
+    // The status screen says the same in words.
+    const panel = document.createElement('div');
+    document.body.appendChild(panel);
+    const panelRoot = createRoot(panel);
+    await act(async () => panelRoot.render(<HealthPanel />));
+    for (let i = 0; i < 100 && panel.querySelector('[data-testid="health-hq-progress"]') === null; i++) await act(() => new Promise((r) => setTimeout(r, 25)));
+    expect(panel.querySelector('[data-testid="health-hq"]')?.className).toBe('status-ok');
+    expect(panel.querySelector('[data-testid="health-hq-progress"]')?.textContent).toMatch(new RegExp(`headquarters acknowledged up to record ${s.latestEventId}, 0 waiting, last contact \\d{4}-`));
+    act(() => panelRoot.unmount());
+    panel.remove();
 
     // Revoked at headquarters: refused — still amber (selling goes on), with what to do.
     await revokeCounter(hqdb.pool, 'SH01', '1');

@@ -9,7 +9,8 @@ import { DevicesConfigSchema, type DevicesConfig } from '../../shared/devices';
 import type { SessionData } from '../../shared/reports';
 import type { Handlers } from '../../shared/ipc/types';
 import { SETTING, type CounterConfig } from '../config/config';
-import { BPC_KEY } from '../config/provisioning';
+import { BPC_KEY, HQ_KEY } from '../config/provisioning';
+import { HqSettingsSchema } from '../../shared/settings';
 import type { PaymentEngine } from '../payments/engine';
 import type { BpcClient } from '../gateways/bpc/client';
 import type { Db } from '../ledger/db';
@@ -176,6 +177,8 @@ export function createBackOffice(deps: BackOfficeDeps): {
       businessDay: c.businessDay,
       devices: readDevicesConfig(db),
       lane: laneView(db, now()),
+      // Headquarters: the key never leaves the core, not even a suffix.
+      hq: { settings: HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data ?? null, keySet: secrets.summary(HQ_KEY).hasValue },
     };
   };
 
@@ -359,8 +362,11 @@ export function createBackOffice(deps: BackOfficeDeps): {
       return settingsView();
     },
     'settings:setKey': async ({ gateway, key, approval }) => {
+      if (gateway === 'hq' && key.length < 16) {
+        throw new AppError('BAD_INPUT', 'the headquarters key must be at least 16 characters', { field: 'key' });
+      }
       const by = await approve(approval, 'supervisor');
-      secrets.write(gateway === 'yima' ? YIMA_KEY : BPC_KEY, key);
+      secrets.write(gateway === 'yima' ? YIMA_KEY : gateway === 'hq' ? HQ_KEY : BPC_KEY, key);
       appendEvent(db, { at: now(), entity: 'settings', type: 'key_changed', actor: by.code, data: { gateway } });
       deps.reloadConfig();
       deps.emitMode();

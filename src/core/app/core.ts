@@ -8,7 +8,7 @@ import type { AppInfo, AppMode, Health, HealthItem } from '../../shared/ipc/cont
 import type { Handlers } from '../../shared/ipc/types';
 import { readConfig, SETTING, type CounterConfig } from '../config/config';
 import { applyProvisioningFile, BPC_KEY, HQ_KEY } from '../config/provisioning';
-import { createUndiciSyncTransport, SyncPusher, syncHealthStatus, type HqConnection, type SyncTransport } from '../sync/pusher';
+import { createUndiciSyncTransport, HQ_RECEIPT_SETTING, SyncPusher, syncHealthStatus, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { HqSettingsSchema } from '../../shared/settings';
 import { CardSales } from '../payments/card-sales';
 import { PaymentEngine, type FaultPoint } from '../payments/engine';
@@ -565,6 +565,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     mode,
     shopName: () => config.shop.name,
     counter: () => (mode() === 'training' ? TRAINING_MERCHANT.posNo : (config.merchant?.posNo ?? '')),
+    // Headquarters' snapshot (chains): its receipt header / footer replace the printer's own when set.
+    hqReceipt: () => {
+      const v = readSetting(db, HQ_RECEIPT_SETTING) as { header?: unknown; footer?: unknown } | undefined;
+      if (typeof v !== 'object' || v === null) return null;
+      return { header: typeof v.header === 'string' ? v.header : null, footer: typeof v.footer === 'string' ? v.footer : null };
+    },
     portFactory: basePortFactory,
     onStatus: (status) => bus.emit('device:status', status),
     onQueue: (jobs) => bus.emit('receipt:queue', jobs),
@@ -777,7 +783,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     timers: options.timers ?? realTimers,
     now,
     logger,
-    intervalMs: options.syncIntervalMs ?? HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000,
+    // Read every round: an interval changed in Settings → 总部 applies without a restart.
+    intervalMs: options.syncIntervalMs ?? (() => HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000),
     ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
     // Headquarters going away or coming back shows on the status light now, not at the next 30 s probe.
     onAttempt: (ok) => {

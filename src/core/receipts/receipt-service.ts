@@ -55,6 +55,8 @@ export interface ReceiptServiceDeps {
   onQueue?: (jobs: PrintJobView[]) => void;
   /** Electron only: print HTML silently to a named system printer ('' = default). */
   systemPrint?: ((html: string, printerName: string) => Promise<void>) | undefined;
+  /** A chain's receipt header / footer from headquarters' snapshot (null fields: the printer's own are used). */
+  hqReceipt?: () => { header: string | null; footer: string | null } | null;
   /** Extra lines for a sale (cash tendered / change), from the cash module. */
   cashFor?: (paymentId: number) => { tenderedFen: number; changeFen: number } | undefined;
   timeZone?: string | undefined;
@@ -282,8 +284,8 @@ export class ReceiptService {
     return {
       shopName: this.deps.shopName(),
       counter: this.deps.counter(),
-      header: config?.header ?? '',
-      footer: config?.footer ?? '',
+      header: this.deps.hqReceipt?.()?.header ?? config?.header ?? '',
+      footer: this.deps.hqReceipt?.()?.footer ?? config?.footer ?? '',
       training,
       reprint,
       printedAt: this.deps.now(),

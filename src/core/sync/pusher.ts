@@ -93,7 +93,8 @@ export interface SyncPusherOptions {
   timers: Timers;
   now: () => number;
   logger: Logger;
-  intervalMs?: number;
+  /** Caught-up polling interval (ms); a function is read every round, so a change in Settings applies at once. */
+  intervalMs?: number | (() => number);
   snapshotIntervalMs?: number;
   timeoutMs?: number;
   /** Told after a newer snapshot from headquarters was applied (the composition root re-reads config). */
@@ -175,7 +176,8 @@ export class SyncPusher {
 
   /** One round: as many batches as are waiting (bounded), then maybe a snapshot pull. Returns the delay to the next round. */
   private async round(): Promise<number> {
-    const interval = this.options.intervalMs ?? 5000;
+    const configured = this.options.intervalMs ?? 5000;
+    const interval = typeof configured === 'function' ? configured() : configured;
     const connection = this.options.connection();
     if (connection === null) return 30_000;
     for (let i = 0; i < 20; i += 1) {
@@ -277,6 +279,9 @@ export class SyncPusher {
   }
 }
 
+/** Where a snapshot's receipt header / footer are kept (the receipt service prints them). */
+export const HQ_RECEIPT_SETTING = 'hq.receipt';
+
 /**
  * Applies a headquarters snapshot in one transaction and records it. Only fields the snapshot carries
  * change; an operator the snapshot lists is created or updated (PIN hash included), others are kept.
@@ -298,7 +303,7 @@ export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target =
     if (snapshot.shopName !== undefined) writeJson('shop', { ...readJson('shop'), name: snapshot.shopName });
     if (snapshot.maxAmountFen !== undefined) writeJson('limits', { ...readJson('limits'), maxAmountFen: snapshot.maxAmountFen });
     if (snapshot.receiptHeader !== undefined || snapshot.receiptFooter !== undefined) {
-      writeJson('hq.receipt', { header: snapshot.receiptHeader ?? null, footer: snapshot.receiptFooter ?? null });
+      writeJson(HQ_RECEIPT_SETTING, { header: snapshot.receiptHeader ?? null, footer: snapshot.receiptFooter ?? null });
     }
     for (const op of snapshot.operators ?? []) {
       stmt(

@@ -37,6 +37,7 @@ import {
   TimeoutsSchema,
   LaneCodeSchema,
   LaneViewSchema,
+  HqSettingsSchema,
 } from '../settings';
 import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
 
@@ -190,6 +191,8 @@ export const SettingsViewSchema = z.object({
   devices: DevicesConfigSchema,
   /** The lane code in every order number; read-only (`locked`) once the ledger has a live sale. */
   lane: LaneViewSchema,
+  /** Headquarters sync (chains; null settings = not configured). The key is write-only: only whether one is set. */
+  hq: z.object({ settings: HqSettingsSchema.nullable(), keySet: z.boolean() }),
 });
 export type SettingsView = z.output<typeof SettingsViewSchema>;
 
@@ -505,16 +508,17 @@ export const channels = {
       z.object({ section: z.literal('devices'), value: DevicesConfigSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('yima'), value: YimaSettingsSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('lane'), value: z.object({ code: LaneCodeSchema }).strict(), approval: ApprovalSchema }).strict(),
+      z.object({ section: z.literal('hq'), value: HqSettingsSchema, approval: ApprovalSchema }).strict(),
     ]),
     output: SettingsViewSchema,
     access: ['cashier'],
     summary: 'Save one settings section (validated; a supervisor approves).',
   }),
   'settings:setKey': channel({
-    input: z.object({ gateway: z.enum(['bpc', 'yima']), key: z.string().min(8).max(256), approval: ApprovalSchema }).strict(),
+    input: z.object({ gateway: z.enum(['bpc', 'yima', 'hq']), key: z.string().min(8).max(256), approval: ApprovalSchema }).strict(),
     output: SettingsViewSchema,
     access: ['cashier'],
-    summary: 'Write-only: store a gateway key encrypted; it is never returned.',
+    summary: 'Write-only: store a gateway key (or the headquarters key, hq) encrypted; it is never returned.',
   }),
   'settings:setMode': channel({
     input: z.object({ mode: AppModeSchema, approval: ApprovalSchema }).strict(),

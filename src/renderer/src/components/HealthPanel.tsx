@@ -33,6 +33,7 @@ export function HealthPanel(): React.JSX.Element {
 
   // The data directory is shown here only (the status screen), not on every screen.
   const dataDir = useAppStore((st) => st.info?.dataDir);
+  const hqProgress = health?.sync?.sync;
   return (
     <section className="panel" data-testid="health-panel">
       <header className="panel-head">
@@ -59,6 +60,16 @@ export function HealthPanel(): React.JSX.Element {
               <dd className={`status-${item.status}`} data-testid={`health-${item.name}`}>
                 {[t(`health.status.${item.status}`), detailText(item.detail)].filter((s) => s !== '').join(' — ')}
                 {item.latencyMs !== undefined ? ` (${item.latencyMs} ms)` : ''}
+                {item === health.sync && hqProgress !== undefined && (
+                  <span className="health-sync" data-testid="health-hq-progress">
+                    {' · '}
+                    {t('hq.health.progress', {
+                      acked: hqProgress.ackedEventId,
+                      waiting: hqProgress.waiting,
+                      last: hqProgress.lastContactAt === null ? t('status.sync.never') : formatTime(hqProgress.lastContactAt),
+                    })}
+                  </span>
+                )}
               </dd>
             </div>
           ))}

@@ -9,6 +9,7 @@ import type { deskZh } from './desk';
 import type { manageZh } from './manage';
 import type { receiptsZh } from './receipts';
 import type { yimaZh } from './yima';
+import type { hqZh } from './hq';
 
 export const zh = {
   ...counterZh,
@@ -194,4 +195,4 @@ export const zh = {
 /** The keys loaded at start. */
 export type CoreMessageKey = keyof typeof zh;
 /** Every key, the back office's included. */
-export type MessageKey = CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh | keyof typeof cashZh;
+export type MessageKey = CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh | keyof typeof cashZh | keyof typeof hqZh;

@@ -6,13 +6,14 @@ import { BusinessDaySection, LaneSection, LimitsSection, NotificationsSection, P
 import { BpcSection } from './manage/BpcSection';
 import { useManageErrorText } from './manage/common';
 import { DevicesSection } from './manage/DevicesSection';
+import { HqSection } from './manage/HqSection';
 import { ModeSection } from './manage/ModeSection';
 import { OperatorsSection } from './manage/OperatorsSection';
 import { YimaSection } from './manage/YimaSection';
 import './manage.css';
 import '../i18n/back-office';
 
-const SECTIONS = ['bpc', 'yima', 'qr', 'polling', 'notifications', 'limits', 'shop', 'businessDay', 'devices', 'operators', 'mode'] as const;
+const SECTIONS = ['bpc', 'yima', 'qr', 'polling', 'notifications', 'limits', 'shop', 'businessDay', 'devices', 'hq', 'operators', 'mode'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -80,6 +81,8 @@ export function Settings(): React.JSX.Element {
           <BusinessDaySection view={view} onSaved={setView} />
         ) : section === 'devices' ? (
           <DevicesSection view={view} onSaved={setView} />
+        ) : section === 'hq' ? (
+          <HqSection view={view} onSaved={setView} />
         ) : section === 'operators' ? (
           <OperatorsSection />
         ) : (
