@@ -77,11 +77,15 @@ describe('cash sale by keyboard alone (12)', () => {
 
     const bridge = bridgeFor(app.url);
     try {
-      const day = await bridge.invoke('day:current', undefined);
-      const list = await bridge.invoke('ledger:list', { day: day.value.day });
-      expect(list.value.rows).toEqual([expect.objectContaining({ tender: 'cash', amountFen: 3_780, status: 'paid', cash: { tenderedFen: 10_000, changeFen: 6_220 } })]);
-      const report = await bridge.invoke('day:report', { day: day.value.day });
-      expect(report.value.report.byPayType.find((b: { payType: string }) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780 });
+      const ok = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T => {
+        if (!r.ok) throw new Error(JSON.stringify(r.error));
+        return r.value;
+      };
+      const day = ok(await bridge.invoke('day:current', undefined));
+      const list = ok(await bridge.invoke('ledger:list', { day: day.day }));
+      expect(list.rows).toEqual([expect.objectContaining({ tender: 'cash', amountFen: 3_780, status: 'paid', cash: { tenderedFen: 10_000, changeFen: 6_220 } })]);
+      const { report } = ok(await bridge.invoke('day:report', { day: day.day }));
+      expect(report.byPayType.find((b: { payType: string }) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780 });
     } finally {
       bridge.close();
     }

@@ -132,4 +132,51 @@ describe('cash tender and recorded refunds', () => {
     const qr = await counter.sell(1_000);
     await expect(counter.invoke('refund:record', { paymentId: qr.id, amountFen: 100, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
+
+  it('交班 drawer count: float set at sign-in, expected = float + cash sales − cash refunds, counted by denomination, difference recorded and printed', async () => {
+    const shop = (await counter.invoke('settings:get', undefined)).shop;
+    await counter.invoke('settings:save', { section: 'shop', value: { ...shop, defaultFloatFen: 20_000 }, approval: SUPERVISOR });
+    await counter.invoke('shift:handover', undefined);
+    const session = await counter.invoke('session:signIn', { code: '001', pin: '1111', floatFen: 30_000 });
+    expect(session.shift.floatFen).toBe(30_000);
+    const sale = await counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 10_000 });
+    await counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned one', approval: SUPERVISOR });
+    await counter.invoke('payment:create', { amountFen: 999, tender: 'cash', tenderedFen: 999 });
+    // A count whose total disagrees with its notes and coins is refused; the shift stays open.
+    await expect(counter.invoke('shift:handover', { countedFen: 1, denominations: [{ valueFen: 10_000, count: 3 }] })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    expect((await counter.invoke('session:current', undefined)).shift.endedAt).toBeNull();
+    const jobsBefore = printer.sim.jobs().length;
+    const denominations = [
+      { valueFen: 10_000, count: 3 },
+      { valueFen: 1_000, count: 3 },
+      { valueFen: 500, count: 1 },
+      { valueFen: 100, count: 2 },
+      { valueFen: 50, count: 1 },
+      { valueFen: 10, count: 4 },
+    ];
+    const { shift } = await counter.invoke('shift:handover', { denominations });
+    // 300 + 30 + 5 + 2 + 0.5 + 0.4 = 337.90 counted; expected 300.00 + 37.80 + 9.99 − 10.00 = 337.79.
+    expect(shift.report.drawer).toEqual({
+      floatFen: 30_000,
+      cashSalesFen: 4_779,
+      cashRefundsFen: 1_000,
+      expectedFen: 33_779,
+      countedFen: 33_790,
+      differenceFen: 11,
+      denominations,
+    });
+    const counted = ledgerRows<{ data: string }>(data.dir, "SELECT data FROM events WHERE type = 'drawer_counted'");
+    expect(counted.map((r) => JSON.parse(r.data))).toEqual([expect.objectContaining({ shiftId: shift.id, expectedFen: 33_779, countedFen: 33_790, differenceFen: 11 })]);
+    const stored = ledgerRows<{ report: string }>(data.dir, 'SELECT report FROM shifts WHERE id = ?', shift.id);
+    expect(JSON.parse(stored[0]!.report).drawer.differenceFen).toBe(11);
+    const handoverPrint = (): string[] | undefined => printer.sim.jobs().slice(jobsBefore).map((j) => receiptText(j)).find((l) => l.includes('交班报表') && l.includes('钱箱清点'));
+    await vi.waitFor(() => expect(handoverPrint()).toBeDefined(), { timeout: 5000, interval: 25 });
+    const lines = handoverPrint()!;
+    expect(lines.some((l) => /^应有现金 +￥337\.79$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^实点现金 +￥337\.90$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^差额 +长款 ￥0\.11$/.test(l))).toBe(true);
+    // The next sign-in without a typed float starts its shift with the default float.
+    const next = await counter.invoke('session:signIn', { code: '800', pin: '8888' });
+    expect(next.shift.floatFen).toBe(20_000);
+  });
 });

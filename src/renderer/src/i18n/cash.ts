@@ -17,6 +17,18 @@ export const cashCounterZh = {
   'error.TENDER_DISABLED': '现金收款已在设置中关闭，请改用扫码或刷卡',
   'display.change': '找零',
   'handover.bucket.cash': '现金',
+  'signin.float': '备用金（元，开班时钱箱里的零钱；留空 = 默认备用金）',
+  'handover.counted': '钱箱实点现金（元，含备用金；不收现金可留空）',
+  'handover.drawer': '钱箱清点',
+  'handover.float': '备用金',
+  'handover.cashSales': '现金收款',
+  'handover.cashRefunds': '现金退款',
+  'handover.expected': '应有现金',
+  'handover.countedCash': '实点现金',
+  'handover.difference': '差额',
+  'handover.even': '相符',
+  'handover.short': '短款 ¥{amount}',
+  'handover.over': '长款 ¥{amount}',
 } as const;
 
 export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
@@ -33,6 +45,18 @@ export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
   'error.TENDER_DISABLED': 'The cash tender is switched off in Settings; take the payment by QR or card',
   'display.change': 'Change',
   'handover.bucket.cash': 'Cash',
+  'signin.float': 'Opening float (yuan in the drawer at the start; empty = the default float)',
+  'handover.counted': 'Cash counted in the drawer (yuan, float included; leave empty if no cash is taken)',
+  'handover.drawer': 'Drawer count',
+  'handover.float': 'Opening float',
+  'handover.cashSales': 'Cash sales',
+  'handover.cashRefunds': 'Cash refunds',
+  'handover.expected': 'Expected cash',
+  'handover.countedCash': 'Counted cash',
+  'handover.difference': 'Difference',
+  'handover.even': 'Even',
+  'handover.short': 'Short ¥{amount}',
+  'handover.over': 'Over ¥{amount}',
 };
 
 /** Back-office texts (settings, refund desk, handover); they load with the lazy screens. */
