@@ -66,6 +66,10 @@ export const cashZh = {
   'manage.bucket.cash': '现金',
   'manage.gateway.cash': '现金',
   'desk.tender.cash': '现金',
+  'desk.refund.cardRecorded': '刷卡交易的退款在刷卡终端上办理：先在终端上退款，再在此登记终端的退款参考号（本系统不向银行发起刷卡退款）。',
+  'desk.refund.cashNote': '现金退款：确认后钱箱打开，请从钱箱取出退款金额交给顾客。',
+  'desk.refund.reference': '终端退款参考号（见终端退款凭条）',
+  'desk.refund.referenceRequired': '请填写刷卡终端退款凭条上的参考号',
 } as const;
 
 export const cashEn: Record<keyof typeof cashZh, string> = {
@@ -74,4 +78,8 @@ export const cashEn: Record<keyof typeof cashZh, string> = {
   'manage.bucket.cash': 'Cash',
   'manage.gateway.cash': 'Cash',
   'desk.tender.cash': 'Cash',
+  'desk.refund.cardRecorded': 'Card refunds are done on the card terminal: refund there first, then record the terminal\'s refund reference here (this desk sends no card refund to the bank).',
+  'desk.refund.cashNote': 'Cash refund: the drawer opens when it is recorded; hand the amount to the customer from the drawer.',
+  'desk.refund.reference': 'Terminal refund reference (on the terminal\'s refund slip)',
+  'desk.refund.referenceRequired': "Type the reference on the card terminal's refund slip",
 };
