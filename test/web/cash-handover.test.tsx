@@ -37,8 +37,41 @@ describe('handover drawer count (renderer)', () => {
     for (let i = 0; i < 40 && app.q('handover-drawer') === null; i++) await tick(50);
     expect(app.q('handover-expected')?.textContent).toBe('¥37.80');
     expect(app.q('handover-difference')?.textContent).toBe('短款 ¥0.30');
-    await call('session:signIn', { code: '800', pin: '8888' });
-    const shift = (await call('shift:list', { day: (await call('day:current', undefined)).day }))[0];
+    let shift: Awaited<ReturnType<typeof call<'shift:list'>>>[number] | undefined;
+    await act(async () => {
+      await call('session:signIn', { code: '800', pin: '8888' });
+      shift = (await call('shift:list', { day: (await call('day:current', undefined)).day }))[0];
+    });
     expect(shift?.report?.drawer).toMatchObject({ expectedFen: 3_780, countedFen: 3_750, differenceFen: -30 });
+  }, 60_000);
+
+  it('F8 with no sale opens the no-sale drawer form; a cashier PIN is refused, a supervisor is recorded (here with no printer: said so)', async () => {
+    useLang.getState().setLang('zh');
+    app = await mountApp({ code: '001', pin: '1111' });
+    expect(app.q('checkout-keys')?.textContent).toContain('开钱箱（主管）');
+    await press('F8', window);
+    await tick(30);
+    expect(app.q('drawer-form')).not.toBeNull();
+    const fill = async (code: string, pin: string): Promise<void> => {
+      await act(async () => {
+        setInput(app.q('drawer-reason') as HTMLInputElement, '换零钱');
+        setInput(app.q('drawer-code') as HTMLInputElement, code);
+        setInput(app.q('drawer-pin') as HTMLInputElement, pin);
+      });
+      await act(async () => (app.q('drawer-form') as HTMLFormElement).requestSubmit());
+      await tick(300);
+    };
+    await fill('001', '1111');
+    expect(app.q('drawer-error')?.textContent).toContain('主管');
+    await fill('800', '8888');
+    expect(app.q('drawer-error')?.textContent).toContain('未配置');
+    const rows = app.core.db.prepare("SELECT type, actor FROM events WHERE entity = 'device' AND type LIKE 'drawer%' ORDER BY id").all();
+    expect(rows).toEqual([
+      { type: 'drawer_no_sale', actor: '001' },
+      { type: 'drawer_failed', actor: '001' },
+    ]);
+    await press('Escape', app.q('drawer-reason') as HTMLElement);
+    await tick(30);
+    expect(app.q('drawer-form')).toBeNull();
   }, 60_000);
 });
