@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTcpPrinterStandIn, type TcpPrinterStandIn } from '../../src/core/devices/printer-standin';
 import { changeFor } from '../../src/core/payments/cash';
+import { dayReportCsv } from '../../src/core/reports/export';
 import type { PaymentView } from '../../src/shared/domain';
 import { receiptText } from '../support/escpos';
 import { ledgerRows, startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
@@ -105,6 +106,10 @@ describe('cash tender and recorded refunds', () => {
     expect(report.byPayType.find((b: any) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780, refundFen: 3_000, netFen: 780 });
     expect(report.byGateway.find((b: any) => b.gateway === 'cash')).toMatchObject({ paidFen: 3_780, refundFen: 3_000 });
     expect(report.byOperator.find((b: any) => b.operator === '001')).toMatchObject({ paidFen: 3_780 });
+    // The day's CSV lists the cash bucket and books the sale as 现金 / 现金.
+    const csv = dayReportCsv(report);
+    expect(csv).toContain('\r\n现金,1,37.80,2,30.00,7.80\r\n');
+    expect(csv.split('\r\n').some((l) => l.includes(sale.tradeNo) && l.includes(',现金,现金,'))).toBe(true);
   });
 
   it('a card refund done on the terminal: the reference is required, recorded, capped, and reported; a QR sale goes through the bank', async () => {
