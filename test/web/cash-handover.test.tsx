@@ -74,4 +74,18 @@ describe('handover drawer count (renderer)', () => {
     await tick(30);
     expect(app.q('drawer-form')).toBeNull();
   }, 60_000);
+
+  it('an empty drawer counted as 0 is a count (all short), not an invalid amount', async () => {
+    useLang.getState().setLang('zh');
+    app = await mountApp({ code: '001', pin: '1111' });
+    await act(async () => {
+      await call('payment:create', { amountFen: 500, tender: 'cash', tenderedFen: 500 });
+    });
+    await press('F12', window);
+    await tick(50);
+    await act(async () => setInput(app.q('handover-counted') as HTMLInputElement, '0'));
+    await press('Enter', app.q('handover-counted') as HTMLElement);
+    for (let i = 0; i < 40 && app.q('handover-drawer') === null; i++) await tick(50);
+    expect(app.q('handover-difference')?.textContent).toBe('短款 ¥5.00');
+  }, 60_000);
 });

@@ -2,9 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { ChannelOutput } from '../../../shared/ipc/types';
 import { call } from '../bridge/client';
 import { useT, type MessageKey } from '../i18n';
-import { formatFen, formatTime } from '../lib/format';
+import { formatFen, formatTime, parseYuanOrZero } from '../lib/format';
 import { useErrorText } from '../lib/error-text';
-import { parseYuanToFen } from '../../../shared/money';
 import { useAppStore } from '../store/app-store';
 
 type HandoverResult = ChannelOutput<'shift:handover'>;
@@ -37,7 +36,7 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
     setError(null);
     try {
       let countedFen: number | undefined;
-      if (counted.trim() !== '') countedFen = parseYuanToFen(counted.trim());
+      if (counted.trim() !== '') countedFen = parseYuanOrZero(counted);
       setResult(await call('shift:handover', countedFen === undefined ? undefined : { countedFen }));
     } catch (e) {
       setError(errorText(e));

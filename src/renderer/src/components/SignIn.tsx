@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { call } from '../bridge/client';
 import { useT } from '../i18n';
 import { useErrorText } from '../lib/error-text';
-import { parseYuanToFen } from '../../../shared/money';
+import { parseYuanOrZero } from '../lib/format';
 import { useAppStore } from '../store/app-store';
 import { useSessionStore } from '../store/session-store';
 
@@ -24,7 +24,7 @@ export function SignIn(): React.JSX.Element {
   const submit = async (): Promise<void> => {
     setError(null);
     try {
-      const floatFen = float.trim() === '' ? undefined : parseYuanToFen(float.trim());
+      const floatFen = float.trim() === '' ? undefined : parseYuanOrZero(float);
       setSession(await call('session:signIn', { code: code.trim(), pin, ...(floatFen === undefined ? {} : { floatFen }) }));
     } catch (e) {
       setError(errorText(e));
