@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTcpPrinterStandIn, type TcpPrinterStandIn } from '../../src/core/devices/printer-standin';
 import { changeFor } from '../../src/core/payments/cash';
@@ -183,5 +185,44 @@ describe('cash tender and recorded refunds', () => {
     // The next sign-in without a typed float starts its shift with the default float.
     const next = await counter.invoke('session:signIn', { code: '800', pin: '8888' });
     expect(next.shift.floatFen).toBe(20_000);
+  });
+
+  it('after a stop between intent and final: the cash sale and the cash refund are failed (the drawer never opened), a terminal refund with its reference is completed', async () => {
+    const cashSale = await counter.invoke('payment:create', { amountFen: 2_000, tender: 'cash', tenderedFen: 2_000 });
+    await counter.close();
+    // What a SIGKILL right after each intent commit leaves behind.
+    const db = new Database(join(data.dir, 'ledger.sqlite'));
+    const now = Date.now();
+    const day = cashSale.businessDay;
+    const pay = (tradeNo: string, tender: string, gateway: string, status: string): number =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, operator, business_day, created_at, updated_at, sent_at, paid_at)
+             VALUES (?, 'training', ?, ?, 1000, ?, '001', ?, ?, ?, ?, ?)`,
+          )
+          .run(tradeNo, tender, gateway, status, day, now, now, now, status === 'paid' ? now : null).lastInsertRowid,
+      );
+    const openSale = pay('P99000000000000000001', 'cash', 'cash', 'created');
+    const card = pay('P99000000000000000002', 'card', 'terminal', 'paid');
+    const refund = (refundNo: string, paymentId: number, gateway: string): number =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day, created_at, updated_at)
+             VALUES (?, ?, 'training', ?, 500, 'created', 'x', '001', '800', ?, ?, ?)`,
+          )
+          .run(refundNo, paymentId, gateway, day, now, now).lastInsertRowid,
+      );
+    const cashRefund = refund('R99000000000000000001', cashSale.id, 'cash');
+    const cardRefund = refund('R99000000000000000002', card, 'terminal');
+    db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (?, 'refund', ?, 'intent', ?)").run(now, cardRefund, JSON.stringify({ reference: 'T0077777' }));
+    db.close();
+    counter = await startCounter(data.dir);
+    expect(ledgerRows<any>(data.dir, 'SELECT status FROM payments WHERE id = ?', openSale)[0].status).toBe('failed');
+    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cashRefund)[0]).toEqual({ status: 'failed', gateway_ref: null });
+    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cardRefund)[0]).toEqual({ status: 'succeeded', gateway_ref: 'T0077777' });
+    // The failed cash refund freed the cap: the whole sale can still be refunded.
+    expect((await counter.invoke('refund:detail', { paymentId: cashSale.id })).remainingFen).toBe(2_000);
   });
 });
