@@ -105,6 +105,23 @@ export type LateSettlementData = z.output<typeof LateSettlementSchema>;
 export const LateSettlementsSchema = z.object({ items: z.array(LateSettlementSchema), totals: z.object(TotalsShape) });
 export type LateSettlementsData = z.output<typeof LateSettlementsSchema>;
 
+/** Notes and coins of the drawer count (fen value → how many), for the by-denomination count. */
+export const DENOMINATIONS_FEN = [10_000, 5_000, 2_000, 1_000, 500, 100, 50, 10] as const;
+
+/** The drawer count at 交班: float + cash sales − cash refunds (expected) against what was counted. */
+export const DrawerCountSchema = z.object({
+  floatFen: z.number().int(),
+  cashSalesFen: z.number().int(),
+  cashRefundsFen: z.number().int(),
+  expectedFen: z.number().int(),
+  countedFen: z.number().int(),
+  /** counted − expected: negative = short (短款), positive = over (长款). */
+  differenceFen: z.number().int(),
+  /** The count by denomination when the cashier counted that way. */
+  denominations: z.array(z.object({ valueFen: z.number().int(), count: z.number().int() })).optional(),
+});
+export type DrawerCountData = z.output<typeof DrawerCountSchema>;
+
 export const SettlementReportSchema = z.object({
   version: z.literal(1),
   kind: z.enum(['day', 'shift']),
@@ -128,6 +145,8 @@ export const SettlementReportSchema = z.object({
   /** Day reports: late settlements of earlier closed days that landed on this day (absent in older frozen reports). */
   late: LateSettlementsSchema.optional(),
   supervisorSettled: z.object({ paidCount: z.number().int(), paidFen: z.number().int() }).optional(),
+  /** Shift reports: the drawer count at 交班 (absent when no count was given, and in older reports). */
+  drawer: DrawerCountSchema.optional(),
 });
 export type SettlementReportData = z.output<typeof SettlementReportSchema>;
 
@@ -170,6 +189,8 @@ export const ShiftSchema = z.object({
   mode: ModeSchema,
   startedAt: z.number(),
   endedAt: z.number().nullable(),
+  /** The opening float (备用金) set at sign-in, fen; null when none was recorded. */
+  floatFen: z.number().int().nullable(),
   report: SettlementReportSchema.nullable(),
 });
 

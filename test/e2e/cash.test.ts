@@ -10,12 +10,6 @@ import { bridgeFor } from '../support/ws-bridge';
  * Issue 12: a cash sale with change by keyboard alone (numeric keypad), in the real renderer in
  * Chromium against browser mode, with the customer display following along in a second page.
  */
-async function ok<T>(p: Promise<{ ok: true; value: T } | { ok: false; error: { code: string; message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-
 describe('cash sale by keyboard alone (12)', () => {
   let app: BrowserMode;
   let browser: Browser;
@@ -83,11 +77,15 @@ describe('cash sale by keyboard alone (12)', () => {
 
     const bridge = bridgeFor(app.url);
     try {
-      const day = await ok(bridge.invoke('day:current', undefined));
-      const list = await ok(bridge.invoke('ledger:list', { day: day.day }));
+      const ok = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T => {
+        if (!r.ok) throw new Error(JSON.stringify(r.error));
+        return r.value;
+      };
+      const day = ok(await bridge.invoke('day:current', undefined));
+      const list = ok(await bridge.invoke('ledger:list', { day: day.day }));
       expect(list.rows).toEqual([expect.objectContaining({ tender: 'cash', amountFen: 3_780, status: 'paid', cash: { tenderedFen: 10_000, changeFen: 6_220 } })]);
-      const report = await ok(bridge.invoke('day:report', { day: day.day }));
-      expect(report.report.byPayType.find((b: { payType: string }) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780 });
+      const { report } = ok(await bridge.invoke('day:report', { day: day.day }));
+      expect(report.byPayType.find((b: { payType: string }) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780 });
     } finally {
       bridge.close();
     }

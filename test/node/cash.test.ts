@@ -1,6 +1,9 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTcpPrinterStandIn, type TcpPrinterStandIn } from '../../src/core/devices/printer-standin';
 import { changeFor } from '../../src/core/payments/cash';
+import { dayReportCsv } from '../../src/core/reports/export';
 import type { PaymentView } from '../../src/shared/domain';
 import { receiptText } from '../support/escpos';
 import { ledgerRows, startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
@@ -105,6 +108,10 @@ describe('cash tender and recorded refunds', () => {
     expect(report.byPayType.find((b: any) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780, refundFen: 3_000, netFen: 780 });
     expect(report.byGateway.find((b: any) => b.gateway === 'cash')).toMatchObject({ paidFen: 3_780, refundFen: 3_000 });
     expect(report.byOperator.find((b: any) => b.operator === '001')).toMatchObject({ paidFen: 3_780 });
+    // The day's CSV lists the cash bucket and books the sale as 现金 / 现金.
+    const csv = dayReportCsv(report);
+    expect(csv).toContain('\r\n现金,1,37.80,2,30.00,7.80\r\n');
+    expect(csv.split('\r\n').some((l) => l.includes(sale.tradeNo) && l.includes(',现金,现金,'))).toBe(true);
   });
 
   it('a card refund done on the terminal: the reference is required, recorded, capped, and reported; a QR sale goes through the bank', async () => {
@@ -131,5 +138,91 @@ describe('cash tender and recorded refunds', () => {
     expect(report.byPayType.find((b: any) => b.payType === 'card')).toMatchObject({ paidFen: 12_000, refundFen: 5_000 });
     const qr = await counter.sell(1_000);
     await expect(counter.invoke('refund:record', { paymentId: qr.id, amountFen: 100, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+  });
+
+  it('交班 drawer count: float set at sign-in, expected = float + cash sales − cash refunds, counted by denomination, difference recorded and printed', async () => {
+    const shop = (await counter.invoke('settings:get', undefined)).shop;
+    await counter.invoke('settings:save', { section: 'shop', value: { ...shop, defaultFloatFen: 20_000 }, approval: SUPERVISOR });
+    await counter.invoke('shift:handover', undefined);
+    const session = await counter.invoke('session:signIn', { code: '001', pin: '1111', floatFen: 30_000 });
+    expect(session.shift.floatFen).toBe(30_000);
+    const sale = await counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 10_000 });
+    await counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned one', approval: SUPERVISOR });
+    await counter.invoke('payment:create', { amountFen: 999, tender: 'cash', tenderedFen: 999 });
+    // A count whose total disagrees with its notes and coins is refused; the shift stays open.
+    await expect(counter.invoke('shift:handover', { countedFen: 1, denominations: [{ valueFen: 10_000, count: 3 }] })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    expect((await counter.invoke('session:current', undefined)).shift.endedAt).toBeNull();
+    const jobsBefore = printer.sim.jobs().length;
+    const denominations = [
+      { valueFen: 10_000, count: 3 },
+      { valueFen: 1_000, count: 3 },
+      { valueFen: 500, count: 1 },
+      { valueFen: 100, count: 2 },
+      { valueFen: 50, count: 1 },
+      { valueFen: 10, count: 4 },
+    ];
+    const { shift } = await counter.invoke('shift:handover', { denominations });
+    // 300 + 30 + 5 + 2 + 0.5 + 0.4 = 337.90 counted; expected 300.00 + 37.80 + 9.99 − 10.00 = 337.79.
+    expect(shift.report.drawer).toEqual({
+      floatFen: 30_000,
+      cashSalesFen: 4_779,
+      cashRefundsFen: 1_000,
+      expectedFen: 33_779,
+      countedFen: 33_790,
+      differenceFen: 11,
+      denominations,
+    });
+    const counted = ledgerRows<{ data: string }>(data.dir, "SELECT data FROM events WHERE type = 'drawer_counted'");
+    expect(counted.map((r) => JSON.parse(r.data))).toEqual([expect.objectContaining({ shiftId: shift.id, expectedFen: 33_779, countedFen: 33_790, differenceFen: 11 })]);
+    const stored = ledgerRows<{ report: string }>(data.dir, 'SELECT report FROM shifts WHERE id = ?', shift.id);
+    expect(JSON.parse(stored[0]!.report).drawer.differenceFen).toBe(11);
+    const handoverPrint = (): string[] | undefined => printer.sim.jobs().slice(jobsBefore).map((j) => receiptText(j)).find((l) => l.includes('交班报表') && l.includes('钱箱清点'));
+    await vi.waitFor(() => expect(handoverPrint()).toBeDefined(), { timeout: 5000, interval: 25 });
+    const lines = handoverPrint()!;
+    expect(lines.some((l) => /^应有现金 +￥337\.79$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^实点现金 +￥337\.90$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^差额 +长款 ￥0\.11$/.test(l))).toBe(true);
+    // The next sign-in without a typed float starts its shift with the default float.
+    const next = await counter.invoke('session:signIn', { code: '800', pin: '8888' });
+    expect(next.shift.floatFen).toBe(20_000);
+  });
+
+  it('after a stop between intent and final: the cash sale and the cash refund are failed (the drawer never opened), a terminal refund with its reference is completed', async () => {
+    const cashSale = await counter.invoke('payment:create', { amountFen: 2_000, tender: 'cash', tenderedFen: 2_000 });
+    await counter.close();
+    // What a SIGKILL right after each intent commit leaves behind.
+    const db = new Database(join(data.dir, 'ledger.sqlite'));
+    const now = Date.now();
+    const day = cashSale.businessDay;
+    const pay = (tradeNo: string, tender: string, gateway: string, status: string): number =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, operator, business_day, created_at, updated_at, sent_at, paid_at)
+             VALUES (?, 'training', ?, ?, 1000, ?, '001', ?, ?, ?, ?, ?)`,
+          )
+          .run(tradeNo, tender, gateway, status, day, now, now, now, status === 'paid' ? now : null).lastInsertRowid,
+      );
+    const openSale = pay('P99000000000000000001', 'cash', 'cash', 'created');
+    const card = pay('P99000000000000000002', 'card', 'terminal', 'paid');
+    const refund = (refundNo: string, paymentId: number, gateway: string): number =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day, created_at, updated_at)
+             VALUES (?, ?, 'training', ?, 500, 'created', 'x', '001', '800', ?, ?, ?)`,
+          )
+          .run(refundNo, paymentId, gateway, day, now, now).lastInsertRowid,
+      );
+    const cashRefund = refund('R99000000000000000001', cashSale.id, 'cash');
+    const cardRefund = refund('R99000000000000000002', card, 'terminal');
+    db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (?, 'refund', ?, 'intent', ?)").run(now, cardRefund, JSON.stringify({ reference: 'T0077777' }));
+    db.close();
+    counter = await startCounter(data.dir);
+    expect(ledgerRows<any>(data.dir, 'SELECT status FROM payments WHERE id = ?', openSale)[0].status).toBe('failed');
+    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cashRefund)[0]).toEqual({ status: 'failed', gateway_ref: null });
+    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cardRefund)[0]).toEqual({ status: 'succeeded', gateway_ref: 'T0077777' });
+    // The failed cash refund freed the cap: the whole sale can still be refunded.
+    expect((await counter.invoke('refund:detail', { paymentId: cashSale.id })).remainingFen).toBe(2_000);
   });
 });

@@ -18,7 +18,7 @@ import { appendEvent } from '../ledger/events';
 import { laneView, setLane } from '../ledger/lane';
 import { readSetting, writeSetting } from '../ledger/settings';
 import { createOperator, defaultPinsError, getOperator, isDefaultPin, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
-import { endShift, getShift, listHandovers, startShift } from '../operators/shifts';
+import { endShift, getShift, listHandovers, setShiftFloat, startShift } from '../operators/shifts';
 import { buildDayReport, closeDay, dayAddendum, getClosedDay, isDayClosed, listDayRefunds, recordLateSettlements } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
 import { findPayments, listOpenItems, listTransactions, paymentDetail } from '../reports/transactions';
@@ -188,10 +188,16 @@ export function createBackOffice(deps: BackOfficeDeps): {
 
   const handlers: Pick<Handlers, BackOfficeChannels> = {
     'session:current': () => sessionView(),
-    'session:signIn': async ({ code, pin }) => {
+    'session:signIn': async ({ code, pin, floatFen }) => {
       const op = await verifyPin(db, code, pin, now());
       session.operator = op;
-      session.shiftId = startShift(db, op.code, deps.mode(), now()).id;
+      const at = now();
+      const shift = startShift(db, op.code, deps.mode(), at);
+      session.shiftId = shift.id;
+      // The opening float: set when this sign-in starts the shift (typed, else the default), or typed again later.
+      if (floatFen !== undefined || (shift.floatFen === null && shift.startedAt === at)) {
+        setShiftFloat(db, shift.id, floatFen ?? deps.config().shop.defaultFloatFen, op.code, at);
+      }
       appendEvent(db, { at: now(), entity: 'operator', entityId: op.id, type: 'signed_in', actor: op.code });
       return changed();
     },
@@ -201,10 +207,11 @@ export function createBackOffice(deps: BackOfficeDeps): {
       session.shiftId = null;
       return changed();
     },
-    'shift:handover': () => {
+    'shift:handover': (input) => {
       if (session.operator === null || session.shiftId === null) throw new AppError('PIN_REQUIRED', 'sign in first');
       const zoneNow = zone();
-      const shift = endShift(db, session.shiftId, now(), zoneNow === undefined ? {} : { timeZone: zoneNow });
+      const count = input === undefined || (input.countedFen === undefined && input.denominations === undefined) ? undefined : input;
+      const shift = endShift(db, session.shiftId, now(), { ...(zoneNow === undefined ? {} : { timeZone: zoneNow }), count });
       session.operator = null;
       session.shiftId = null;
       return { shift, session: changed() };

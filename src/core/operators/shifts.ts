@@ -3,6 +3,7 @@
  * moment, in shifts.report.
  */
 import { AppError } from '../../shared/errors';
+import { DENOMINATIONS_FEN, type DrawerCountData } from '../../shared/reports';
 import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
@@ -15,6 +16,8 @@ export interface ShiftView {
   mode: AppMode;
   startedAt: number;
   endedAt: number | null;
+  /** The opening float (备用金) set at sign-in, fen (null: none recorded). */
+  floatFen: number | null;
   /** The handover report, once the shift has ended. */
   report: ShiftReport | null;
 }
@@ -28,13 +31,14 @@ interface ShiftDbRow {
   report: string | null;
 }
 
-function toView(row: ShiftDbRow): ShiftView {
+function toView(db: Db, row: ShiftDbRow): ShiftView {
   return {
     id: row.id,
     operator: row.operator,
     mode: row.mode,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    floatFen: shiftFloat(db, row),
     report: row.report === null ? null : (JSON.parse(row.report) as ShiftReport),
   };
 }
@@ -48,14 +52,14 @@ function openShiftRow(db: Db, operatorCode: string, mode: AppMode): ShiftDbRow |
 /** The operator's shift that has not ended in this mode, if any. */
 export function getOpenShift(db: Db, operatorCode: string, mode: AppMode): ShiftView | undefined {
   const row = openShiftRow(db, operatorCode, mode);
-  return row === undefined ? undefined : toView(row);
+  return row === undefined ? undefined : toView(db, row);
 }
 
 /** One shift by id. Throws NOT_FOUND. */
 export function getShift(db: Db, shiftId: number): ShiftView {
   const row = db.prepare('SELECT * FROM shifts WHERE id = ?').get(shiftId) as ShiftDbRow | undefined;
   if (row === undefined) throw new AppError('NOT_FOUND', `shift ${shiftId} not found`, { id: shiftId });
-  return toView(row);
+  return toView(db, row);
 }
 
 /**
@@ -70,7 +74,7 @@ export function startShift(db: Db, operatorCode: string, mode: AppMode, now: num
       const op = getOperator(db, operatorCode);
       if (op === undefined || !op.active) throw new AppError('NOT_FOUND', `operator ${operatorCode} not found`, { field: 'operator' });
       const open = openShiftRow(db, operatorCode, mode);
-      if (open !== undefined) return toView(open);
+      if (open !== undefined) return toView(db, open);
       const info = db.prepare('INSERT INTO shifts (operator, mode, started_at) VALUES (?, ?, ?)').run(operatorCode, mode, now);
       const id = Number(info.lastInsertRowid);
       appendEvent(db, { at: now, entity: 'operator', entityId: op.id, type: 'shift_started', actor: operatorCode, data: { shiftId: id, mode } });
@@ -79,12 +83,76 @@ export function startShift(db: Db, operatorCode: string, mode: AppMode, now: num
     .immediate();
 }
 
+/** The float recorded for a shift (its operator's newest shift_float event naming it), or null. */
+function shiftFloat(db: Db, row: ShiftDbRow): number | null {
+  const op = getOperator(db, row.operator);
+  if (op === undefined) return null;
+  const found = db
+    .prepare(
+      "SELECT json_extract(data, '$.floatFen') AS fen FROM events WHERE entity = 'operator' AND entity_id = ? AND type = 'shift_float' AND json_extract(data, '$.shiftId') = ? ORDER BY id DESC LIMIT 1",
+    )
+    .get(op.id, row.id) as { fen: number | null } | undefined;
+  return typeof found?.fen === 'number' ? found.fen : null;
+}
+
+/**
+ * Records the opening float (备用金) of a shift that has not ended, in fen (0 – ¥1 000 000). The newest
+ * one counts; each is in the event log with who set it.
+ */
+export function setShiftFloat(db: Db, shiftId: number, floatFen: number, actor: string, now: number): ShiftView {
+  if (!Number.isSafeInteger(floatFen) || floatFen < 0 || floatFen > 100_000_000) {
+    throw new AppError('BAD_INPUT', 'the opening float must be an amount from 0 to 1000000.00', { field: 'floatFen' });
+  }
+  const shift = getShift(db, shiftId);
+  if (shift.endedAt !== null) throw new AppError('INVALID_STATE', `shift ${shiftId} already ended`, { id: shiftId });
+  const op = getOperator(db, shift.operator);
+  appendEvent(db, { at: now, entity: 'operator', entityId: op?.id ?? null, type: 'shift_float', actor, data: { shiftId, floatFen } });
+  return getShift(db, shiftId);
+}
+
+/** What the cashier counted at 交班: a total, or notes and coins by denomination (the total is then their sum). */
+export interface DrawerCountInput {
+  countedFen?: number | undefined;
+  denominations?: { valueFen: number; count: number }[] | undefined;
+}
+
+/** The drawer count from the shift's float and its cash totals (integer fen). Throws BAD_INPUT for a bad count. */
+export function drawerCount(floatFen: number, cashSalesFen: number, cashRefundsFen: number, input: DrawerCountInput): DrawerCountData {
+  let counted = input.countedFen;
+  let denominations: { valueFen: number; count: number }[] | undefined;
+  if (input.denominations !== undefined) {
+    denominations = input.denominations.filter((d) => d.count !== 0);
+    for (const d of denominations) {
+      if (!(DENOMINATIONS_FEN as readonly number[]).includes(d.valueFen)) throw new AppError('BAD_INPUT', `unknown denomination ${d.valueFen} fen`, { field: 'denominations' });
+      if (!Number.isSafeInteger(d.count) || d.count < 0 || d.count > 100_000) throw new AppError('BAD_INPUT', 'a count of notes or coins must be a whole number from 0', { field: 'denominations' });
+    }
+    const sum = denominations.reduce((acc, d) => acc + d.valueFen * d.count, 0);
+    if (counted !== undefined && counted !== sum) {
+      throw new AppError('BAD_INPUT', `the counted total ${counted} fen differs from the notes and coins (${sum} fen)`, { field: 'countedFen' });
+    }
+    counted = sum;
+  }
+  if (counted === undefined || !Number.isSafeInteger(counted) || counted < 0) {
+    throw new AppError('BAD_INPUT', 'type the cash counted in the drawer (0 or more)', { field: 'countedFen' });
+  }
+  const expectedFen = floatFen + cashSalesFen - cashRefundsFen;
+  return {
+    floatFen,
+    cashSalesFen,
+    cashRefundsFen,
+    expectedFen,
+    countedFen: counted,
+    differenceFen: counted - expectedFen,
+    ...(denominations === undefined ? {} : { denominations }),
+  };
+}
+
 /**
  * Ends a shift at `now` and stores its handover report (payments paid and refunds made by the operator
  * from the shift start to `now`, inclusive). Throws NOT_FOUND, INVALID_STATE if it already ended or
  * `now` is before its start.
  */
-export function endShift(db: Db, shiftId: number, now: number, opts: { timeZone?: string } = {}): ShiftView {
+export function endShift(db: Db, shiftId: number, now: number, opts: { timeZone?: string; count?: DrawerCountInput | undefined } = {}): ShiftView {
   return db
     .transaction((): ShiftView => {
       const shift = getShift(db, shiftId);
@@ -97,8 +165,14 @@ export function endShift(db: Db, shiftId: number, now: number, opts: { timeZone?
         to: now,
         ...(opts.timeZone === undefined ? {} : { timeZone: opts.timeZone }),
       });
-      db.prepare('UPDATE shifts SET ended_at = ?, report = ? WHERE id = ?').run(now, JSON.stringify(report), shiftId);
       const op = getOperator(db, shift.operator);
+      if (opts.count !== undefined) {
+        // Expected cash: the float + this shift's cash sales − its cash refunds (the report's 现金 bucket).
+        const cash = report.byPayType.find((b) => b.payType === 'cash');
+        report.drawer = drawerCount(shift.floatFen ?? 0, cash?.paidFen ?? 0, cash?.refundFen ?? 0, opts.count);
+        appendEvent(db, { at: now, entity: 'operator', entityId: op?.id ?? null, type: 'drawer_counted', actor: shift.operator, data: { shiftId, ...report.drawer } });
+      }
+      db.prepare('UPDATE shifts SET ended_at = ?, report = ? WHERE id = ?').run(now, JSON.stringify(report), shiftId);
       appendEvent(db, {
         at: now,
         entity: 'operator',
@@ -129,5 +203,5 @@ export function listHandovers(db: Db, query: { mode: AppMode; day: string; opera
       `SELECT * FROM shifts WHERE mode = ? AND ended_at IS NOT NULL AND ended_at BETWEEN ? AND ?${query.operator === undefined ? '' : ' AND operator = ?'} ORDER BY ended_at DESC, id DESC LIMIT 500`,
     )
     .all(...[query.mode, from, to, ...(query.operator === undefined ? [] : [query.operator])]) as ShiftDbRow[];
-  return rows.filter((r) => r.ended_at !== null && query.dayOf(r.ended_at) === query.day).map(toView);
+  return rows.filter((r) => r.ended_at !== null && query.dayOf(r.ended_at) === query.day).map((r) => toView(db, r));
 }

@@ -209,6 +209,20 @@ export function reportReceipt(report: SettlementReportData, ctx: ReceiptContext,
     blocks.push({ kind: 'rule' }, { kind: 'text', text: '按收银员', bold: true });
     for (const row of report.byOperator) blocks.push({ kind: 'pair', label: `${row.operator ?? '-'} ${row.paidCount}笔`, value: yuan(row.netFen) });
   }
+  if (report.drawer !== undefined) {
+    const d = report.drawer;
+    const diff = d.differenceFen === 0 ? '相符' : d.differenceFen < 0 ? `短款 ${yuan(-d.differenceFen)}` : `长款 ${yuan(d.differenceFen)}`;
+    blocks.push(
+      { kind: 'rule' },
+      { kind: 'text', text: '钱箱清点', bold: true },
+      { kind: 'pair', label: '备用金', value: yuan(d.floatFen) },
+      { kind: 'pair', label: '现金收款', value: yuan(d.cashSalesFen) },
+      { kind: 'pair', label: '现金退款', value: yuan(-d.cashRefundsFen) },
+      { kind: 'pair', label: '应有现金', value: yuan(d.expectedFen) },
+      { kind: 'pair', label: '实点现金', value: yuan(d.countedFen) },
+      { kind: 'pair', label: '差额', value: diff, bold: true },
+    );
+  }
   const unresolved = report.unresolved.payments.length + report.unresolved.refunds.length;
   if (unresolved > 0) blocks.push({ kind: 'rule' }, { kind: 'text', text: `未决交易 ${unresolved} 笔，请处理`, bold: true });
   blocks.push(...extra);

@@ -5,6 +5,7 @@
  */
 import { AppError } from '../../shared/errors';
 import { OPEN_PAYMENT_STATUSES, OPEN_REFUND_STATUSES, type PaymentStatus, type RefundStatus } from '../../shared/domain';
+import type { DrawerCountData } from '../../shared/reports';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { getOperator, requireRole } from '../operators/operators';
@@ -170,6 +171,8 @@ export interface SettlementReport {
   unresolved: { payments: ReportPayment[]; refunds: ReportRefund[] };
   payments: ReportPayment[];
   refunds: ReportRefund[];
+  /** Shift reports: the drawer count at 交班. */
+  drawer?: DrawerCountData;
   /** Set only in the frozen copy stored when the day was closed. */
   closed: ClosedInfo | null;
   /** Paid payments a supervisor settled by hand (included in the totals). Absent in older frozen reports. */

@@ -257,7 +257,7 @@ function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
     p.paidAt === null ? null : clock.dateTimeOf(p.paidAt),
     fen(p.amountFen),
     l.tenders[p.tender],
-    p.tender === 'card' ? l.buckets.card : p.payType === null ? null : `${l.buckets[p.bucket]} (${p.payType})`,
+    p.tender === 'card' ? l.buckets.card : p.tender === 'cash' ? l.buckets.cash : p.payType === null ? null : `${l.buckets[p.bucket]} (${p.payType})`,
     l.paymentStatuses[p.status],
     p.operator,
     p.tradeNo,

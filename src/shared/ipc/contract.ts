@@ -311,7 +311,14 @@ export const channels = {
     summary: 'Who is signed in at this counter, their open shift, and default PINs still in use.',
   }),
   'session:signIn': channel({
-    input: z.object({ code: z.string().trim().min(1).max(16), pin: z.string().regex(/^\d{4,8}$/, '4–8 digits') }).strict(),
+    input: z
+      .object({
+        code: z.string().trim().min(1).max(16),
+        pin: z.string().regex(/^\d{4,8}$/, '4–8 digits'),
+        /** The opening float (备用金) in the drawer, fen, when this sign-in starts a shift (else the default float). */
+        floatFen: z.number().int().min(0).max(100_000_000).optional(),
+      })
+      .strict(),
     output: SessionSchema,
     access: ['cashier'],
     summary: 'Sign in (or switch operator) at the counter with code and PIN; opens or resumes the shift.',
@@ -323,7 +330,14 @@ export const channels = {
     summary: 'Sign out without ending the shift (a break).',
   }),
   'shift:handover': channel({
-    input: NoInput,
+    /** The drawer count (the cash counted: a total, or notes and coins by denomination); none when the counter takes no cash. */
+    input: z
+      .object({
+        countedFen: z.number().int().min(0).max(999_999_999_999).optional(),
+        denominations: z.array(z.object({ valueFen: z.number().int().positive(), count: z.number().int().min(0).max(100_000) }).strict()).max(20).optional(),
+      })
+      .strict()
+      .optional(),
     output: z.object({ shift: SessionSchema.shape.shift, session: SessionSchema }),
     access: ['cashier'],
     summary: '交班: end the signed-in operator\'s shift, store and return its handover report, sign out.',

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import type { ChannelOutput } from '../../../shared/ipc/types';
 import { call } from '../bridge/client';
 import { useT, type MessageKey } from '../i18n';
-import { formatFen, formatTime } from '../lib/format';
+import { formatFen, formatTime, parseYuanOrZero } from '../lib/format';
 import { useErrorText } from '../lib/error-text';
+import { useAppStore } from '../store/app-store';
 
 type HandoverResult = ChannelOutput<'shift:handover'>;
 
@@ -17,6 +18,13 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
   const [result, setResult] = useState<HandoverResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const cashOn = useAppStore((s) => s.info?.counter.cashTender ?? false);
+  /** The drawer count as typed (yuan); empty = no count (a counter that took no cash). */
+  const [counted, setCounted] = useState('');
+  const countRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (cashOn) countRef.current?.focus();
+  }, [cashOn]);
   const printRef = useRef<HTMLButtonElement>(null);
   // The report is on screen: print is the next key (Enter), Esc closes.
   useEffect(() => {
@@ -27,7 +35,9 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
     setBusy(true);
     setError(null);
     try {
-      setResult(await call('shift:handover', undefined));
+      let countedFen: number | undefined;
+      if (counted.trim() !== '') countedFen = parseYuanOrZero(counted);
+      setResult(await call('shift:handover', countedFen === undefined ? undefined : { countedFen }));
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -56,6 +66,12 @@ export function Handover({ operator, onClose }: { operator: string; onClose: () 
           <>
             <h2>{t('handover.title')}</h2>
             <p>{t('handover.confirm', { operator })}</p>
+            {cashOn && (
+              <label className="field">
+                <span>{t('handover.counted')}</span>
+                <input ref={countRef} inputMode="decimal" value={counted} onChange={(e) => setCounted(e.target.value)} data-testid="handover-counted" />
+              </label>
+            )}
             {error !== null && <p className="error">{error}</p>}
             <div className="actions">
               <button type="button" onClick={() => void confirm()} disabled={busy} data-testid="handover-confirm">
@@ -134,7 +150,47 @@ export function HandoverReport({ shift }: { shift: Shift }): React.JSX.Element {
           </tbody>
         </table>
       )}
+      {report?.drawer !== undefined && <DrawerCount drawer={report.drawer} />}
     </>
+  );
+}
+
+/** The drawer count of a handover: float + cash sales − cash refunds against what was counted. */
+function DrawerCount({ drawer }: { drawer: NonNullable<NonNullable<Shift['report']>['drawer']> }): React.JSX.Element {
+  const t = useT();
+  const diff = drawer.differenceFen;
+  return (
+    <table className="handover-table" data-testid="handover-drawer">
+      <caption>{t('handover.drawer')}</caption>
+      <tbody>
+        <tr>
+          <th>{t('handover.float')}</th>
+          <td>¥{formatFen(drawer.floatFen)}</td>
+        </tr>
+        <tr>
+          <th>{t('handover.cashSales')}</th>
+          <td>¥{formatFen(drawer.cashSalesFen)}</td>
+        </tr>
+        <tr>
+          <th>{t('handover.cashRefunds')}</th>
+          <td>¥{formatFen(drawer.cashRefundsFen)}</td>
+        </tr>
+        <tr>
+          <th>{t('handover.expected')}</th>
+          <td data-testid="handover-expected">¥{formatFen(drawer.expectedFen)}</td>
+        </tr>
+        <tr>
+          <th>{t('handover.countedCash')}</th>
+          <td>¥{formatFen(drawer.countedFen)}</td>
+        </tr>
+        <tr className="total">
+          <th>{t('handover.difference')}</th>
+          <td data-testid="handover-difference">
+            {diff === 0 ? t('handover.even') : t(diff < 0 ? 'handover.short' : 'handover.over', { amount: formatFen(Math.abs(diff)) })}
+          </td>
+        </tr>
+      </tbody>
+    </table>
   );
 }
 

@@ -16,7 +16,25 @@ export const cashCounterZh = {
   'error.CASH_SHORT': '实收金额不足：请输入不少于应收金额的实收金额',
   'error.TENDER_DISABLED': '现金收款已在设置中关闭，请改用扫码或刷卡',
   'display.change': '找零',
+  'checkout.keys.drawer': '开钱箱（主管）',
+  'drawer.title': '开钱箱（无销售）',
+  'drawer.reason': '原因',
+  'drawer.reasonRequired': '请填写开钱箱的原因（至少 2 个字）',
+  'drawer.submit': '开钱箱',
+  'drawer.opened': '钱箱已打开（已记录）',
   'handover.bucket.cash': '现金',
+  'signin.float': '备用金（元，开班时钱箱里的零钱；留空 = 默认备用金）',
+  'handover.counted': '钱箱实点现金（元，含备用金；不收现金可留空）',
+  'handover.drawer': '钱箱清点',
+  'handover.float': '备用金',
+  'handover.cashSales': '现金收款',
+  'handover.cashRefunds': '现金退款',
+  'handover.expected': '应有现金',
+  'handover.countedCash': '实点现金',
+  'handover.difference': '差额',
+  'handover.even': '相符',
+  'handover.short': '短款 ¥{amount}',
+  'handover.over': '长款 ¥{amount}',
 } as const;
 
 export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
@@ -32,7 +50,25 @@ export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
   'error.CASH_SHORT': 'Not enough cash tendered: type at least the amount due',
   'error.TENDER_DISABLED': 'The cash tender is switched off in Settings; take the payment by QR or card',
   'display.change': 'Change',
+  'checkout.keys.drawer': 'Open drawer (supervisor)',
+  'drawer.title': 'Open the drawer (no sale)',
+  'drawer.reason': 'Reason',
+  'drawer.reasonRequired': 'Say why the drawer is opened (at least 2 characters)',
+  'drawer.submit': 'Open drawer',
+  'drawer.opened': 'Drawer opened (recorded)',
   'handover.bucket.cash': 'Cash',
+  'signin.float': 'Opening float (yuan in the drawer at the start; empty = the default float)',
+  'handover.counted': 'Cash counted in the drawer (yuan, float included; leave empty if no cash is taken)',
+  'handover.drawer': 'Drawer count',
+  'handover.float': 'Opening float',
+  'handover.cashSales': 'Cash sales',
+  'handover.cashRefunds': 'Cash refunds',
+  'handover.expected': 'Expected cash',
+  'handover.countedCash': 'Counted cash',
+  'handover.difference': 'Difference',
+  'handover.even': 'Even',
+  'handover.short': 'Short ¥{amount}',
+  'handover.over': 'Over ¥{amount}',
 };
 
 /** Back-office texts (settings, refund desk, handover); they load with the lazy screens. */
@@ -42,6 +78,10 @@ export const cashZh = {
   'manage.bucket.cash': '现金',
   'manage.gateway.cash': '现金',
   'desk.tender.cash': '现金',
+  'desk.refund.cardRecorded': '刷卡交易的退款在刷卡终端上办理：先在终端上退款，再在此登记终端的退款参考号（本系统不向银行发起刷卡退款）。',
+  'desk.refund.cashNote': '现金退款：确认后钱箱打开，请从钱箱取出退款金额交给顾客。',
+  'desk.refund.reference': '终端退款参考号（见终端退款凭条）',
+  'desk.refund.referenceRequired': '请填写刷卡终端退款凭条上的参考号',
 } as const;
 
 export const cashEn: Record<keyof typeof cashZh, string> = {
@@ -50,4 +90,8 @@ export const cashEn: Record<keyof typeof cashZh, string> = {
   'manage.bucket.cash': 'Cash',
   'manage.gateway.cash': 'Cash',
   'desk.tender.cash': 'Cash',
+  'desk.refund.cardRecorded': 'Card refunds are done on the card terminal: refund there first, then record the terminal\'s refund reference here (this desk sends no card refund to the bank).',
+  'desk.refund.cashNote': 'Cash refund: the drawer opens when it is recorded; hand the amount to the customer from the drawer.',
+  'desk.refund.reference': 'Terminal refund reference (on the terminal\'s refund slip)',
+  'desk.refund.referenceRequired': "Type the reference on the card terminal's refund slip",
 };

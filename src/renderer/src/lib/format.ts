@@ -1,4 +1,11 @@
+import { parseYuanToFen } from '../../../shared/money';
+
 export { formatFen } from '../../../shared/money';
+
+/** Yuan as typed → fen, where 0 is a valid amount (a float, a drawer count); throws AMOUNT_INVALID otherwise. */
+export function parseYuanOrZero(text: string): number {
+  return /^0*(\.0{0,2})?$/.test(text.trim()) && text.trim() !== '.' ? 0 : parseYuanToFen(text.trim());
+}
 
 /** 754000 ms → "12:34"; negative → "0:00". */
 export function formatCountdown(ms: number): string {

@@ -14,6 +14,7 @@ import { useNow } from '../lib/use-now';
 import { useAppStore } from '../store/app-store';
 import { isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
 import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
+import { DrawerForm } from './checkout/DrawerForm';
 import { ResolveForm } from './checkout/ResolveForm';
 import { SaleFields, saleFieldProblems, type SaleFieldErrors } from './checkout/SaleFields';
 
@@ -42,6 +43,8 @@ export function Checkout(): React.JSX.Element {
   const [memo, setMemo] = useState('');
   const [fieldErrors, setFieldErrors] = useState<SaleFieldErrors>({});
   const [resolving, setResolving] = useState(false);
+  /** F8 with no sale: the no-sale drawer form. */
+  const [drawerForm, setDrawerForm] = useState(false);
   const [trainer, setTrainer] = useState<TrainingScript>('success');
   const defaultTender = info?.counter.defaultTender ?? 'qr';
   const cashOn = info?.counter.cashTender ?? false;
@@ -267,7 +270,12 @@ export function Checkout(): React.JSX.Element {
     const onKey = (e: KeyboardEvent): void => {
       const target = e.target as HTMLElement | null;
       const inField = target !== null && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT');
-      if (resolving) return; // the settlement form handles its own keys
+      if (resolving || drawerForm) return; // the settlement and drawer forms handle their own keys
+      if (e.key === 'F8' && payment === null && cashOn && !inField) {
+        e.preventDefault();
+        setDrawerForm(true);
+        return;
+      }
       const entry = inField ? null : entryKey(e);
       if ((e.key === 'F9' || entry?.kind === 'tender') && !open && !finished) {
         e.preventDefault();
@@ -366,7 +374,7 @@ export function Checkout(): React.JSX.Element {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [buffer, busy, open, finished, resolving, confirmCancelAt, maxAmountFen, payment?.status, training, collect, cancel, requery, trainerPay, newSale, clearFields, scanned, limitText, cashDue, cashOn, takeCash, leaveCash]);
+  }, [buffer, busy, open, finished, resolving, confirmCancelAt, maxAmountFen, payment?.status, training, collect, cancel, requery, trainerPay, newSale, clearFields, scanned, limitText, cashDue, cashOn, takeCash, leaveCash, drawerForm, payment]);
 
   const pendingFields = [merOrderNo.trim() === '' ? null : `${t('input.field.merOrderNo')} ${merOrderNo.trim()}`, memo.trim() === '' ? null : `${t('input.field.memo')} ${memo.trim()}`].filter((x) => x !== null);
   const hostNow = now + clockOffsetMs;
@@ -429,6 +437,15 @@ export function Checkout(): React.JSX.Element {
             {message}
           </p>
         )}
+        {drawerForm && (
+          <DrawerForm
+            onDone={() => {
+              setDrawerForm(false);
+              setMessage(t('drawer.opened'));
+            }}
+            onBack={() => setDrawerForm(false)}
+          />
+        )}
         {resolving && payment !== null && <ResolveForm payment={payment} onDone={(p) => (show(p), setResolving(false))} onBack={() => setResolving(false)} />}
       </div>
       <aside className="keys" data-testid="checkout-keys">
@@ -437,6 +454,7 @@ export function Checkout(): React.JSX.Element {
         {payment === null && <Key k="⌫" pad="-" label={t('checkout.keys.backspace')} />}
         {payment === null && cashDue === null && <Key k="F9" pad="*" label={t(cashOn ? 'checkout.keys.tenderCash' : 'checkout.keys.tender')} />}
         {payment === null && <Key k="F2" label={t('checkout.keys.fields')} />}
+        {payment === null && cashOn && <Key k="F8" label={t('checkout.keys.drawer')} />}
         {open && <Key k="Esc" pad="/ /" label={t('checkout.keys.cancel')} />}
         {open && <Key k="F5" label={t('checkout.keys.requery')} />}
         {open && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}

@@ -324,11 +324,12 @@ export function RefundDesk(): React.JSX.Element {
                     {t('desk.refund.sent', { amount: formatFen(lastRefund.amountFen), status: l.refundStatus(lastRefund.status) })}
                   </p>
                 )}
-                {payment.tender === 'card' ? (
+                {payment.tender === 'card' && (
                   <p className="warning" data-testid="desk-card-note">
-                    {t('desk.refund.card')}
+                    {t('desk.refund.cardRecorded')}
                   </p>
-                ) : payment.status !== 'paid' ? (
+                )}
+                {payment.status !== 'paid' ? (
                   <p className="warning" data-testid="desk-not-paid">
                     {t('desk.refund.notPaid', { status: l.status(payment.status) })}
                   </p>

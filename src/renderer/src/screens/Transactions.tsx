@@ -16,7 +16,7 @@ import '../i18n/back-office';
 const PAGE_SIZE = 50;
 const TEXT_FILTER_DELAY_MS = 300;
 const PAY_TYPES = ['ZFBA', 'WEIX', 'UPAY'] as const;
-const TENDERS = ['qr', 'card'] as const;
+const TENDERS = ['qr', 'card', 'cash'] as const;
 
 type PayTypeFilter = '' | (typeof PAY_TYPES)[number];
 type TenderFilter = '' | (typeof TENDERS)[number];

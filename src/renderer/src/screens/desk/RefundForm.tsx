@@ -19,7 +19,8 @@ function typedFen(text: string): number | null {
 
 /**
  * The refund form: amount (yuan), reason, supervisor code + PIN; Enter in any field submits
- * `refund:create`. The "above the refundable amount" note is only a hint: the engine enforces the cap,
+ * `refund:create` (QR: through the bank) or `refund:record` (cash paid back from the drawer, which
+ * opens; a card refund done on the terminal, with the terminal's refund reference). The "above the refundable amount" note is only a hint: the engine enforces the cap,
  * so the request still goes to the core and its refusal is shown.
  */
 export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
@@ -33,6 +34,9 @@ export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
   const errorText = useDeskErrorText();
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
+  const tender = detail.payment.tender;
+  /** Card: the terminal's reference of the refund the supervisor did on it. */
+  const [reference, setReference] = useState('');
   const [approval, setApproval] = useState<Approval>({ code: '', pin: '' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -59,18 +63,20 @@ export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
       setError(t('desk.refund.reasonRequired'));
       return;
     }
+    if (tender === 'card' && reference.trim() === '') {
+      setError(t('desk.refund.referenceRequired'));
+      return;
+    }
     if (approval.code.trim() === '' || approval.pin === '') {
       setError(t('desk.refund.approvalRequired'));
       return;
     }
     setBusy(true);
     try {
-      const refund = await call('refund:create', {
-        paymentId: detail.payment.id,
-        amountFen,
-        reason: reason.trim(),
-        approval: { code: approval.code.trim(), pin: approval.pin },
-      });
+      const input = { paymentId: detail.payment.id, amountFen, reason: reason.trim(), approval: { code: approval.code.trim(), pin: approval.pin } };
+      const refund =
+        tender === 'qr' ? await call('refund:create', input) : await call('refund:record', { ...input, ...(tender === 'card' ? { reference: reference.trim() } : {}) });
+      setReference('');
       // Nothing of the approval is kept after the action.
       setAmount('');
       setReason('');
@@ -103,6 +109,7 @@ export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
       }}
     >
       <h3>{t('desk.refund.title')}</h3>
+      {tender === 'cash' && <p className="hint" data-testid="refund-cash-note">{t('desk.refund.cashNote')}</p>}
       <label>
         {t('desk.refund.amount')}
         <span className="amount-row">
@@ -130,6 +137,12 @@ export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
         {t('desk.refund.reason')}
         <input value={reason} maxLength={200} autoComplete="off" onChange={(e) => setReason(e.target.value)} data-testid="refund-reason" />
       </label>
+      {tender === 'card' && (
+        <label>
+          {t('desk.refund.reference')}
+          <input value={reference} maxLength={40} autoComplete="off" onChange={(e) => setReference(e.target.value)} data-testid="refund-reference" />
+        </label>
+      )}
       <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="refund-approval" />
       {error !== null && (
         <p className="error" role="alert" data-testid="refund-error">

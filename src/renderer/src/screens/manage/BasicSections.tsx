@@ -190,7 +190,7 @@ export function LaneSection({ view, onSaved }: SectionProps): React.JSX.Element 
 
 /** Yuan as typed → fen ('' = 0); NaN when it is not an amount (the schema then says so on the field). */
 function yuanToFenOrNaN(text: string): number {
-  if (text.trim() === '') return 0;
+  if (text.trim() === '' || /^0*(\.0{0,2})?$/.test(text.trim())) return 0;
   try {
     return parseYuanToFen(text.trim());
   } catch {
@@ -207,7 +207,7 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
   const [voice, setVoice] = useState(view.shop.voice);
   const [voiceVolume, setVoiceVolume] = useState(numText(view.shop.voiceVolume));
   const [cashTender, setCashTender] = useState(view.shop.cashTender);
-  const [defaultFloat, setDefaultFloat] = useState(formatFen(view.shop.defaultFloatFen));
+  const [defaultFloat, setDefaultFloat] = useState(view.shop.defaultFloatFen === 0 ? '' : formatFen(view.shop.defaultFloatFen));
   const submit = async (approval: Approval): Promise<string> => {
     const checked = validate(t, ShopSchema, { name, defaultTender, keepLastTender, voice, voiceVolume: textNum(voiceVolume), cashTender, defaultFloatFen: yuanToFenOrNaN(defaultFloat) });
     if (!checked.ok) throw new FieldProblems(checked.errors);
