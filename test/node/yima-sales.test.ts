@@ -61,6 +61,34 @@ describe('card sales through Yima (training simulator)', () => {
     expect(last.response).toContain(`"card_no":"${String(paid.gatewayDetail.cardNo)}"`);
   });
 
+  it('the counter\'s split plan goes with every create as extend_params; a sale the plan cannot split is refused with the rule named, nothing pushed', async () => {
+    const t = tempDir('yima-split-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    const splitPlan = { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] };
+    await counter.invoke('settings:save', { section: 'yima', value: { ...SETTINGS, splitPlan }, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    // 1.00 yuan cannot give the receiver its fixed 1.50: refused before anything leaves.
+    const refused = await counter.invoke('payment:create', { amountFen: 100, tender: 'card' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ code: 'BAD_INPUT' });
+    expect(String((refused as Error).message)).toContain('split.amount_sum');
+    expect(sim.countRequests()).toBe(0);
+    const failed = ledgerRows<{ status: string; resp_msg: string }>(t.dir, 'SELECT status, resp_msg FROM payments ORDER BY id DESC LIMIT 1')[0]!;
+    expect(failed.status).toBe('failed');
+    expect(failed.resp_msg).toContain('card order not pushed');
+    expect(failed.resp_msg).toContain('nothing was sent');
+
+    const sale = await counter.invoke('payment:create', { amountFen: 2580, tender: 'card' });
+    await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', 'paid');
+    const create = sim.requests().find((r) => r.requestType === 'bcm_ordercreate_request')!;
+    const body = JSON.parse(create.raw.toString('utf8')) as { bcm_ordercreate_request: { extend_params: unknown } };
+    expect(body.bcm_ordercreate_request.extend_params).toEqual({ split_flag: 'R', split_info: { keep_amt: '2430', split_list: [{ merchant_id: '10000000000001', div_amt: '150' }] } });
+  });
+
   it('the ledger copy of a wire text masks card_no (JSON and XML) and card-like digit runs, nothing else', () => {
     expect(maskCardNumbersInWireText('{"pos_seq":"2026120200000000012","card_no":"6225881234567890","ref_no":"123456789012"}')).toBe('{"pos_seq":"2026120200000000012","card_no":"622588******7890","ref_no":"123456789012"}');
     expect(maskCardNumbersInWireText('<bcm_res_info><card_no>6225881234567890</card_no><trace_no>000123</trace_no></bcm_res_info>')).toBe('<bcm_res_info><card_no>622588******7890</card_no><trace_no>000123</trace_no></bcm_res_info>');

@@ -49,7 +49,7 @@ import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
 import { ReceiptService } from '../receipts/receipt-service';
 import { receiptHandlers } from '../receipts/handlers';
-import { readYimaSettings, yimaMerchant, YIMA_KEY } from '../config/yima-config';
+import { readYimaSettings, yimaMerchant, yimaSplitPlan, YIMA_KEY } from '../config/yima-config';
 import { YimaClient } from '../gateways/yima/client';
 import { YIMA_GATEWAY_ID, yimaGatewayEntry } from '../gateways/yima/adapter';
 import { reserveRequestSeq } from '../ledger/order-numbers';
@@ -441,6 +441,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     yimaGatewayEntry((m) => (m === 'training' ? trainingYimaClient() : liveYimaClient()), {
       // Every result query carries a fresh pos_seq, reserved in the ledger before it leaves.
       nextSerial: (purpose) => reserveRequestSeq(db, { gateway: YIMA_GATEWAY_ID, purpose, now: now() }),
+      splitPlan: () => {
+        const s = readYimaSettings(db);
+        return s === null ? null : yimaSplitPlan(s);
+      },
     }),
   ]);
   const engine = new PaymentEngine({

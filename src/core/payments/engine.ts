@@ -162,7 +162,7 @@ export class PaymentEngine {
       // The gateway throws only before anything leaves (no gateway for this mode, no key): end the
       // sale now, or it would stay "created" and block the counter until the next start.
       try {
-        this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `QR not requested: ${errorText(error)}; nothing was sent` });
+        this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `${payment.tender === 'card' ? 'card order not pushed' : 'QR not requested'}: ${errorText(error)}; nothing was sent` });
       } catch (writeError) {
         // The ledger refused the write: the scheduled step ends the sale once it can be written.
         this.deps.logger.error(`payment ${payment.id} could not be marked failed`, writeError);

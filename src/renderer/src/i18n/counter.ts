@@ -65,6 +65,8 @@ export const counterZh = {
   'card.traceNo': '凭证号',
   'card.terminal': '终端号',
   'card.abandoned': '收银员已放弃',
+  'checkout.yimaSplitRefused': '本店的分账方案不适用于这笔金额（规则 {rule}），请主管在 设置 → 翼码 中检查分账方案。',
+  'checkout.yimaNotSent': '没有向刷卡机推送任何订单（什么也没有发出），顾客不要刷卡。',
 } as const;
 
 export const counterEn: Record<keyof typeof counterZh, string> = {
@@ -132,4 +134,6 @@ export const counterEn: Record<keyof typeof counterZh, string> = {
   'card.traceNo': 'Trace',
   'card.terminal': 'Terminal',
   'card.abandoned': 'Abandoned at the counter',
+  'checkout.yimaSplitRefused': "The counter's split plan cannot split this amount (rule {rule}); a supervisor should check the split plan in Settings → Yima.",
+  'checkout.yimaNotSent': 'No order was pushed to the card terminal (nothing was sent): the customer must not pay.',
 };

@@ -54,6 +54,7 @@ export function Checkout(): React.JSX.Element {
   const finished = payment !== null && isFinalStatus(payment.status);
   const maxAmountFen = info?.counter.maxAmountFen ?? null;
   const keepLastTender = info?.counter.keepLastTender ?? false;
+  const cardRoute = info?.counter.cardRoute ?? 'terminal';
 
   useVoicePrompt(payment);
 
@@ -152,11 +153,14 @@ export function Checkout(): React.JSX.Element {
     } catch (e) {
       const problem = badInputProblem(t, e);
       if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
-      setMessage(errorText(e));
+      // A refused create never left the counter: with Yima the cashier must know no order reached the card POS.
+      const splitRule = e instanceof BridgeError && e.info.details?.field === 'extend_params' ? e.info.details.rule : undefined;
+      const why = typeof splitRule === 'string' ? t('checkout.yimaSplitRefused', { rule: splitRule }) : errorText(e);
+      setMessage(tender === 'card' && cardRoute === 'yima' ? `${why} ${t('checkout.yimaNotSent')}` : why);
     } finally {
       setBusy(false);
     }
-  }, [buffer, merOrderNo, memo, tender, maxAmountFen, errorText, limitText, show, showFieldError, t]);
+  }, [buffer, merOrderNo, memo, tender, cardRoute, maxAmountFen, errorText, limitText, show, showFieldError, t]);
 
   const cancel = useCallback(async () => {
     if (payment === null) return;
