@@ -596,6 +596,8 @@ export class PaymentEngine {
     const at = this.deps.now();
     const since = this.unclearSince.get(id) ?? at;
     const stimulus: PaymentStimulus = { on: 'answer', outcome: result, unclearForMs: at - since, unknownAfterMs: this.deps.unknownAfterMs?.(payment.gateway) ?? this.deps.schedule().unknownAfterMs };
+    const caps = this.deps.gateways.capabilities(payment.gateway);
+    if (caps.payableWithoutAnswer === true && !caps.qrExpires) stimulus.waitingForMs = at - payment.createdAt;
     if (afterClose !== undefined) stimulus.afterClose = afterClose;
     const decision = decidePayment(this.stateOf(payment), stimulus);
     if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a query answer`);
