@@ -463,7 +463,8 @@ export class PaymentEngine {
     const payments = listOpenPayments(this.deps.db).filter((p) => this.deps.gateways.isPolled(p.gateway));
     for (const payment of payments) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
-      if (payment.sysTrace === null) void this.resumeUnsent(payment);
+      if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true) this.resumePushed(payment);
+      else if (payment.sysTrace === null) void this.resumeUnsent(payment);
       else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
         void this.tick(payment.id);
       } else this.scheduleQuery(payment, 0);
@@ -474,6 +475,21 @@ export class PaymentEngine {
       this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
     }
     return { payments: payments.length, refunds: refunds.length };
+  }
+
+  /**
+   * A pushed order (Yima) whose create got no recorded answer: the push may have reached the card POS
+   * and the customer may pay there, so it is never called failed unseen — it is followed by our own
+   * order number (queried, never pushed again) until the gateway says paid or declined.
+   */
+  private resumePushed(payment: PaymentRecord): void {
+    const updated = this.journal.patchPayment(payment.id, {
+      status: 'waiting',
+      gatewayRef: payment.tradeNo,
+      respMsg: 'the app stopped while the order was being pushed; it may be on the card POS: querying, never pushed again',
+    });
+    this.unclearSince.set(payment.id, this.unclearSince.get(payment.id) ?? this.deps.now());
+    this.scheduleQuery(updated, 0);
   }
 
   private resumeUnsent(payment: PaymentRecord): Promise<PaymentRecord> {
