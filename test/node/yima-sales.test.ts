@@ -115,6 +115,23 @@ describe('card sales through Yima (training simulator)', () => {
     expect(sim.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && r.posSeq === waiting.tradeNo)).toHaveLength(1);
   }, 60_000);
 
+  it('test connection: one harmless result query about an order that cannot exist; a dead link says why', async () => {
+    const t = tempDir('yima-test-');
+    cleanup = t.cleanup;
+    counter = await start(t.dir);
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const ok = await counter.invoke('settings:testConnection', { gateway: 'yima' });
+    expect(ok.ok).toBe(true);
+    expect(ok.detail).toMatch(/^training Yima answered \S+/);
+    expect(sim.requests().map((r) => r.requestType)).toEqual(['bcm_resultquery_request']);
+    sim.injectFault('bcm_resultquery_request', { kind: 'reset' }, { count: 1 });
+    const dead = await counter.invoke('settings:testConnection', { gateway: 'yima' });
+    expect(dead.ok).toBe(false);
+    expect(dead.detail).toContain('training Yima:');
+    expect(sim.countRequests('bcm_ordercreate_request')).toBe(0);
+  });
+
   it('the ledger copy of a wire text masks card_no (JSON and XML) and card-like digit runs, nothing else', () => {
     expect(maskCardNumbersInWireText('{"pos_seq":"2026120200000000012","card_no":"6225881234567890","ref_no":"123456789012"}')).toBe('{"pos_seq":"2026120200000000012","card_no":"622588******7890","ref_no":"123456789012"}');
     expect(maskCardNumbersInWireText('<bcm_res_info><card_no>6225881234567890</card_no><trace_no>000123</trace_no></bcm_res_info>')).toBe('<bcm_res_info><card_no>622588******7890</card_no><trace_no>000123</trace_no></bcm_res_info>');

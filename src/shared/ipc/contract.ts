@@ -479,10 +479,10 @@ export const channels = {
     summary: 'Switch between live and training (a supervisor approves; live needs a configured merchant).',
   }),
   'settings:testConnection': channel({
-    input: z.object({ gateway: z.literal('bpc') }).strict(),
+    input: z.object({ gateway: z.enum(['bpc', 'yima']) }).strict(),
     output: z.object({ ok: z.boolean(), latencyMs: z.number().int(), detail: z.string() }),
     access: ['cashier'],
-    summary: 'Really talk to the gateway: a signed query for a non-existent order, answer classified.',
+    summary: 'Really talk to the gateway: a signed query for a non-existent order (BPC G, Yima bcm_resultquery), answer classified.',
   }),
   'settings:checkSignRule': channel({
     input: z.object({ body: z.string().min(1).max(65_536), key: z.string().min(1).max(256).optional() }).strict(),
