@@ -419,6 +419,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         maxAmountFen: config.limits.maxAmountFen,
         cardRoute: readYimaSettings(db)?.cardRoute ?? 'terminal',
         yimaTerminal: yimaTerminalName(),
+        yimaSplit: readYimaSettings(db)?.cardRoute === 'yima' ? (readYimaSettings(db)?.splitPlan ?? null) : null,
       },
     };
   };

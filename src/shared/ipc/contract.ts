@@ -38,7 +38,7 @@ import {
   LaneCodeSchema,
   LaneViewSchema,
 } from '../settings';
-import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
+import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema, YimaSplitPlanSchema } from '../yima-settings';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -89,6 +89,8 @@ export const AppInfoSchema = z.object({
     /** Where 刷卡 (F9) goes, and the Yima terminal (terminal_id or pos_sn) a pushed order goes to ('' otherwise). */
     cardRoute: CardRouteSchema,
     yimaTerminal: z.string(),
+    /** The counter's Yima split plan, for the preview at checkout (null = none). */
+    yimaSplit: YimaSplitPlanSchema.nullable(),
   }),
 });
 

@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { TrainingScript } from '../../../shared/domain';
+import type { AppInfo } from '../../../shared/ipc/contract';
 import { BPC_MAX_FEN, parseYuanToFen } from '../../../shared/money';
 import { TRAINING_SCRIPTS } from '../../../shared/sale-rules';
 import { BridgeError, call } from '../bridge/client';
 import { StatusLight } from '../components/StatusLight';
 import { useT, type MessageKey } from '../i18n';
 import { useErrorText } from '../lib/error-text';
-import { typeIntoAmount } from '../lib/format';
+import { formatFen, typeIntoAmount } from '../lib/format';
 import { badInputProblem } from '../lib/input-errors';
 import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
 import { useVoicePrompt } from '../lib/voice';
@@ -353,6 +354,7 @@ export function Checkout(): React.JSX.Element {
                 </p>
               )
             )}
+            {tender === 'card' && cardRoute === 'yima' && info !== null && info.counter.yimaSplit !== null && <SplitPreview plan={info.counter.yimaSplit} amount={buffer} />}
             {busy && <p className="hint">{t('checkout.working')}</p>}
           </div>
         ) : (
@@ -405,4 +407,30 @@ function amountOrNull(text: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** The counter's Yima split plan applied to the typed amount, as it will be sent (extend_params). */
+function SplitPreview({ plan, amount }: { plan: NonNullable<AppInfo['counter']['yimaSplit']>; amount: string }): React.JSX.Element {
+  const t = useT();
+  const fen = amountOrNull(amount);
+  let text: string;
+  if (plan.flag === 'N') text = t('checkout.split.none');
+  else if (plan.flag === 'D') text = t('checkout.split.delayed', { date: plan.planSplitDate === '' ? '—' : plan.planSplitDate });
+  else if (plan.clean) {
+    text = t('checkout.split.percent', { shares: plan.receivers.map((r) => `${r.merchantId} ${r.divPercentage ?? ''}%`).join('，'), keep: plan.keepPercentage });
+  } else {
+    const divided = plan.receivers.reduce((sum, r) => sum + (r.divAmtFen ?? 0), 0);
+    const shares = plan.receivers.map((r) => `${r.merchantId} ¥${formatFen(r.divAmtFen ?? 0)}`).join('，');
+    text =
+      fen === null || fen <= 0
+        ? t('checkout.split.amountPending', { shares })
+        : fen < divided
+          ? t('checkout.split.tooSmall', { shares })
+          : t('checkout.split.amount', { shares, keep: formatFen(fen - divided) });
+  }
+  return (
+    <p className="hint" data-testid="yima-split-preview">
+      {text}
+    </p>
+  );
 }
