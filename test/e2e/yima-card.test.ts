@@ -143,6 +143,11 @@ describe('Yima card sales in the browser (keyboard only)', () => {
 
   it('card route → Yima; a JSON and an XML card sale paid on the cashier and customer pages; details in Transactions; the day report counts them under card', async () => {
     await saveYimaSettings('json');
+    // Test connection (keyboard): one harmless query to the training simulator, answered.
+    await tabTo(page, 'yima-test-connection', 120);
+    await page.keyboard.press('Enter');
+    await expect.poll(async () => page.getByTestId('yima-test-result').getAttribute('data-ok'), SLOW).toBe('true');
+    expect(await page.getByTestId('yima-test-result').textContent()).toContain('培训翼码应答');
     const json = await yimaSale('12.34');
     expect(createRequest(json.tradeNo)).toMatch(/^\{"request_type":"bcm_ordercreate_request"/);
 

@@ -38,12 +38,13 @@ const open = (over: Partial<PaymentState> = {}): PaymentState => ({
   expired: false,
   ...over,
 });
-const answered = (outcome: GatewayOutcome, over: { afterClose?: { closeConfirmed: boolean }; unclearForMs?: number } = {}): PaymentStimulus => ({
+const answered = (outcome: GatewayOutcome, over: { afterClose?: { closeConfirmed: boolean }; unclearForMs?: number; waitingForMs?: number } = {}): PaymentStimulus => ({
   on: 'answer',
   outcome,
   unclearForMs: over.unclearForMs ?? 0,
   unknownAfterMs: 30_000,
   ...(over.afterClose === undefined ? {} : { afterClose: over.afterClose }),
+  ...(over.waitingForMs === undefined ? {} : { waitingForMs: over.waitingForMs }),
 });
 
 /** Expected fields of a decision; a field given as undefined must be absent. */
@@ -86,6 +87,9 @@ const paymentRows: PaymentRow[] = [
   ['77 on an ended sale → no status change', open({ status: 'closed' }), answered(FAILED_77), { next: 'record', status: undefined }],
   ['88 on a fresh QR → waiting, unclear clock cleared', open({ status: 'qr_issued' }), answered(WAITING_88), { next: 'record', status: 'waiting', unclear: 'clear' }],
   ['88 on 状态未明 → back to waiting', open({ status: 'unknown' }), answered(WAITING_88), { next: 'record', status: 'waiting' }],
+  ['pushed order still waiting within the give-up time → waiting', open({ status: 'waiting' }), answered(WAITING_88, { waitingForMs: 29_999 }), { next: 'record', status: undefined, unclear: 'clear' }],
+  ['pushed order still waiting past the give-up time → 状态未明, still followed', open({ status: 'waiting' }), answered(WAITING_88, { waitingForMs: 30_000 }), { next: 'record', status: 'unknown', unclear: 'clear' }],
+  ['pushed order on 状态未明 still waiting → stays 状态未明', open({ status: 'unknown' }), answered(WAITING_88, { waitingForMs: 90_000 }), { next: 'record', status: 'unknown' }],
   ['88 after a close was asked (not confirmed yet) → 状态未明, never waiting', open({ closeRequested: true }), answered(WAITING_88), { next: 'record', status: 'unknown' }],
   ['other code on a query → the query failed, the order stays open', open({ status: 'qr_issued' }), answered(OTHER_96), { next: 'record', status: 'waiting', respCode: '96', unclear: 'clear' }],
   ['99 briefly → keeps querying, clock started', open(), answered(UNKNOWN_99, { unclearForMs: 1000 }), { next: 'record', status: undefined, respCode: '99', unclear: 'start' }],

@@ -61,6 +61,77 @@ describe('card sales through Yima (training simulator)', () => {
     expect(last.response).toContain(`"card_no":"${String(paid.gatewayDetail.cardNo)}"`);
   });
 
+  it('the counter\'s split plan goes with every create as extend_params; a sale the plan cannot split is refused with the rule named, nothing pushed', async () => {
+    const t = tempDir('yima-split-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    const splitPlan = { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] };
+    await counter.invoke('settings:save', { section: 'yima', value: { ...SETTINGS, splitPlan }, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    // 1.00 yuan cannot give the receiver its fixed 1.50: refused before anything leaves.
+    const refused = await counter.invoke('payment:create', { amountFen: 100, tender: 'card' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ code: 'BAD_INPUT' });
+    expect(String((refused as Error).message)).toContain('split.amount_sum');
+    expect(sim.countRequests()).toBe(0);
+    const failed = ledgerRows<{ status: string; resp_msg: string }>(t.dir, 'SELECT status, resp_msg FROM payments ORDER BY id DESC LIMIT 1')[0]!;
+    expect(failed.status).toBe('failed');
+    expect(failed.resp_msg).toContain('card order not pushed');
+    expect(failed.resp_msg).toContain('nothing was sent');
+
+    const sale = await counter.invoke('payment:create', { amountFen: 2580, tender: 'card' });
+    await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', 'paid');
+    const create = sim.requests().find((r) => r.requestType === 'bcm_ordercreate_request')!;
+    const body = JSON.parse(create.raw.toString('utf8')) as { bcm_ordercreate_request: { extend_params: unknown } };
+    expect(body.bcm_ordercreate_request.extend_params).toEqual({ split_flag: 'R', split_info: { keep_amt: '2430', split_list: [{ merchant_id: '10000000000001', div_amt: '150' }] } });
+  });
+
+  it('no sale is pushed twice under any fault on the create (timeout, reset, HTML, garbage, HTTP 500, bad sign) nor under 9998 forever', async () => {
+    const t = tempDir('yima-faults-');
+    cleanup = t.cleanup;
+    counter = await start(t.dir);
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const faults = [{ kind: 'hang' }, { kind: 'reset' }, { kind: 'html' }, { kind: 'garbage' }, { kind: 'http_500' }, { kind: 'bad_sign' }] as const;
+    for (const fault of faults) {
+      // Yima takes the push (the card POS shows it), then the answer is lost or unreadable.
+      sim.injectFault('bcm_ordercreate_request', fault, { count: 1, after: true });
+      const sale = await counter.invoke('payment:create', { amountFen: 300, tender: 'card' });
+      const paid = await waitUntil(() => counter!.invoke('payment:get', { id: sale.id }), (p) => p.status === 'paid', `paid after ${fault.kind}`, 20_000);
+      expect(paid.amountFen, fault.kind).toBe(300);
+      expect(sim.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && r.posSeq === sale.tradeNo), fault.kind).toHaveLength(1);
+    }
+    expect(sim.countRequests('bcm_ordercreate_request')).toBe(faults.length);
+
+    // 9998 forever: queried past the give-up time (状态未明 for a supervisor), still one push.
+    await counter.invoke('training:script', { script: 'hang' });
+    const waiting = await counter.invoke('payment:create', { amountFen: 400, tender: 'card' });
+    await waitUntil(() => counter!.invoke('payment:get', { id: waiting.id }), (p) => p.status === 'unknown', '状态未明');
+    const polls = sim.countRequests('bcm_resultquery_request');
+    await waitUntil(async () => sim.countRequests('bcm_resultquery_request'), (n: number) => n > polls + 2, 'still queried');
+    expect(sim.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && r.posSeq === waiting.tradeNo)).toHaveLength(1);
+  }, 60_000);
+
+  it('test connection: one harmless result query about an order that cannot exist; a dead link says why', async () => {
+    const t = tempDir('yima-test-');
+    cleanup = t.cleanup;
+    counter = await start(t.dir);
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const ok = await counter.invoke('settings:testConnection', { gateway: 'yima' });
+    expect(ok.ok).toBe(true);
+    expect(ok.detail).toMatch(/^training Yima answered \S+/);
+    expect(sim.requests().map((r) => r.requestType)).toEqual(['bcm_resultquery_request']);
+    sim.injectFault('bcm_resultquery_request', { kind: 'reset' }, { count: 1 });
+    const dead = await counter.invoke('settings:testConnection', { gateway: 'yima' });
+    expect(dead.ok).toBe(false);
+    expect(dead.detail).toContain('training Yima:');
+    expect(sim.countRequests('bcm_ordercreate_request')).toBe(0);
+  });
+
   it('the ledger copy of a wire text masks card_no (JSON and XML) and card-like digit runs, nothing else', () => {
     expect(maskCardNumbersInWireText('{"pos_seq":"2026120200000000012","card_no":"6225881234567890","ref_no":"123456789012"}')).toBe('{"pos_seq":"2026120200000000012","card_no":"622588******7890","ref_no":"123456789012"}');
     expect(maskCardNumbersInWireText('<bcm_res_info><card_no>6225881234567890</card_no><trace_no>000123</trace_no></bcm_res_info>')).toBe('<bcm_res_info><card_no>622588******7890</card_no><trace_no>000123</trace_no></bcm_res_info>');

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { YimaSettingsSchema } from '../../src/shared/yima-settings';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { fetch } from 'undici';
@@ -335,4 +337,27 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
       vi.unstubAllGlobals();
     }
   });
+  it('issue 11: the split plan previewed as the amount is typed; a sale it refuses says the rule and that nothing was pushed to the card terminal', async () => {
+    const supervisor = { code: '800', pin: '8888' };
+    const yima: z.input<typeof YimaSettingsSchema> = { url: 'https://yima.invalid/ipos-sa/gateway', isspid: '39493002', systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907', cardRoute: 'yima', splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] } };
+    await act(async () => {
+      await call('settings:save', { section: 'yima', value: yima, approval: supervisor });
+      await import('../../src/renderer/src/store/app-store').then((m) => m.useAppStore.getState().load());
+    });
+    await tick(100);
+    await press('F9', 'F9', window);
+    await tick(50);
+    expect(q('tender')?.getAttribute('data-tender')).toBe('card');
+    // The split preview follows the typed amount: 25.80 leaves 24.30 to the shop; 1.00 cannot be split.
+    await typeSlowly('25.8');
+    expect(text('yima-split-preview')).toBe('分账：10000000000001 ¥1.50，本店 ¥24.30');
+    for (let i = 0; i < 4; i++) await press('Backspace', 'Backspace', window);
+    await typeSlowly('1');
+    expect(text('yima-split-preview')).toContain('金额不足以分账');
+    await press('Enter', 'Enter', window);
+    await tick(300);
+    expect(text('checkout-message')).toContain('分账方案不适用于这笔金额（规则 split.amount_sum）');
+    expect(text('checkout-message')).toContain('没有向刷卡机推送任何订单');
+    expect(core.trainingYima.countRequests()).toBe(0);
+  }, 30_000);
 });

@@ -49,7 +49,7 @@ import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
 import { ReceiptService } from '../receipts/receipt-service';
 import { receiptHandlers } from '../receipts/handlers';
-import { readYimaSettings, yimaMerchant, YIMA_KEY } from '../config/yima-config';
+import { readYimaSettings, yimaMerchant, yimaSplitPlan, YIMA_KEY } from '../config/yima-config';
 import { YimaClient } from '../gateways/yima/client';
 import { YIMA_GATEWAY_ID, yimaGatewayEntry } from '../gateways/yima/adapter';
 import { reserveRequestSeq } from '../ledger/order-numbers';
@@ -302,6 +302,31 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     trainingYimaClients = [...trainingYimaClients, { stamp, client }].slice(-8);
     return client;
   };
+  /**
+   * Yima "test connection": one signed bcm_resultquery_request about an order that cannot exist (its
+   * org_pos_seq is a second fresh serial, never an order) — read-only at Yima, no card POS involved. An answer
+   * proves the URL, TLS, our envelope and (when Yima checks it) our signature get through; it does not
+   * prove the terminal binding or that a card sale can be taken.
+   */
+  const testYimaConnection = async (): Promise<{ ok: boolean; latencyMs: number; detail: string }> => {
+    const started = Date.now();
+    const s = readYimaSettings(db);
+    const live = mode() === 'live' && s !== null;
+    const which = live ? `Yima ${s.url}` : 'training Yima';
+    let client: YimaClient;
+    try {
+      client = live ? liveYimaClient() : trainingYimaClient();
+    } catch (error) {
+      return { ok: false, latencyMs: 0, detail: `${which}: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const posSeq = reserveRequestSeq(db, { gateway: YIMA_GATEWAY_ID, purpose: 'test', now: now() });
+    const orgPosSeq = reserveRequestSeq(db, { gateway: YIMA_GATEWAY_ID, purpose: 'test-order', now: now() });
+    const result = await client.queryResult({ posSeq, orgPosSeq, amountFen: 0 });
+    const latencyMs = Date.now() - started;
+    if (result.kind === 'transport_unknown') return { ok: false, latencyMs, detail: `${which}: ${result.reason}: ${result.detail}` };
+    const answer = result.kind === 'failed' ? result.result : result.response.result;
+    return { ok: true, latencyMs, detail: `${which} answered ${answer?.id ?? '-'} ${answer?.comment ?? ''}`.trim() };
+  };
   /** The terminal a Yima card order goes to, as the checkout names it ('' when the route is the serial terminal). */
   const yimaTerminalName = (): string => {
     const s = readYimaSettings(db);
@@ -396,6 +421,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         maxAmountFen: config.limits.maxAmountFen,
         cardRoute: readYimaSettings(db)?.cardRoute ?? 'terminal',
         yimaTerminal: yimaTerminalName(),
+        yimaSplit: readYimaSettings(db)?.cardRoute === 'yima' ? (readYimaSettings(db)?.splitPlan ?? null) : null,
       },
     };
   };
@@ -443,6 +469,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     yimaGatewayEntry((m) => (m === 'training' ? trainingYimaClient() : liveYimaClient()), {
       // Every result query carries a fresh pos_seq, reserved in the ledger before it leaves.
       nextSerial: (purpose) => reserveRequestSeq(db, { gateway: YIMA_GATEWAY_ID, purpose, now: now() }),
+      splitPlan: () => {
+        const s = readYimaSettings(db);
+        return s === null ? null : yimaSplitPlan(s);
+      },
     }),
   ]);
   const engine = new PaymentEngine({
@@ -736,6 +766,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ...backOffice.handlers,
     ...receiptHandlers(receipts, () => backOffice.session.operator?.code ?? null),
     'devices:status': () => [...devices.statuses(), receipts.status()],
+    'settings:testConnection': async (input, ctx) => (input.gateway === 'yima' ? testYimaConnection() : backOffice.handlers['settings:testConnection'](input, ctx)),
     // 交班 also prints the handover report on the receipt printer (a failure is queued, never thrown).
     'approval:nonce': ({ action, input }) => approvals.issue(action, input),
     'refund:record': async ({ paymentId, amountFen, reason, reference, approval }) => {

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
-    let command: { op?: unknown; amountFen?: unknown; id?: unknown; paymentId?: unknown };
+    let command: { op?: unknown; amountFen?: unknown; id?: unknown; paymentId?: unknown; gateway?: unknown };
     try {
       command = JSON.parse(line) as typeof command;
     } catch {
@@ -61,7 +61,8 @@ async function main(): Promise<void> {
     try {
       switch (command.op) {
         case 'create':
-          write({ reply: toView(await core.engine.createPayment({ amountFen: Number(command.amountFen), operator: null })) });
+          // `gateway: 'yima'` pushes a Yima card order instead of a BPC QR (the Yima crash test).
+          write({ reply: toView(await core.engine.createPayment({ amountFen: Number(command.amountFen), operator: null, ...(command.gateway === 'yima' ? { gateway: 'yima' } : {}) })) });
           break;
         case 'get':
           write({ reply: toView(getPayment(core.db, Number(command.id))) });

@@ -26,7 +26,15 @@ export type PaymentStimulus =
   /** The create request's answer. */
   | { on: 'created'; outcome: GatewayOutcome }
   /** A query's answer; `afterClose` when it is the query that follows a close. */
-  | { on: 'answer'; outcome: GatewayOutcome; afterClose?: { closeConfirmed: boolean }; unclearForMs: number; unknownAfterMs: number }
+  | {
+      on: 'answer';
+      outcome: GatewayOutcome;
+      afterClose?: { closeConfirmed: boolean };
+      unclearForMs: number;
+      unknownAfterMs: number;
+      /** A pushed order with no QR expiry (Yima): how long it has waited; past unknownAfterMs a "still waiting" shows 状态未明. */
+      waitingForMs?: number;
+    }
   /** A scheduled step is due. */
   | { on: 'timer' }
   /** The cashier cancels. */
@@ -147,6 +155,9 @@ function decideAnswer(state: PaymentState, s: Extract<PaymentStimulus, { on: 'an
       let status: PaymentStatus | undefined;
       if (afterClose !== undefined) status = afterClose.closeConfirmed ? 'closed' : 'unknown';
       else if (state.closeRequested) status = final ? undefined : 'unknown';
+      // Nothing ends a pushed order's wait (no QR expiry, no close): after the give-up time it is
+      // 状态未明 for a supervisor, and still followed.
+      else if (!final && s.waitingForMs !== undefined && s.waitingForMs >= s.unknownAfterMs) status = 'unknown';
       else if (state.status === 'qr_issued' || state.status === 'unknown') status = 'waiting';
       return { next: 'record', ...base, ...(status === undefined ? {} : { status }), unclear: 'clear' };
     }

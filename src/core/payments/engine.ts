@@ -162,7 +162,7 @@ export class PaymentEngine {
       // The gateway throws only before anything leaves (no gateway for this mode, no key): end the
       // sale now, or it would stay "created" and block the counter until the next start.
       try {
-        this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `QR not requested: ${errorText(error)}; nothing was sent` });
+        this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `${payment.tender === 'card' ? 'card order not pushed' : 'QR not requested'}: ${errorText(error)}; nothing was sent` });
       } catch (writeError) {
         // The ledger refused the write: the scheduled step ends the sale once it can be written.
         this.deps.logger.error(`payment ${payment.id} could not be marked failed`, writeError);
@@ -463,7 +463,8 @@ export class PaymentEngine {
     const payments = listOpenPayments(this.deps.db).filter((p) => this.deps.gateways.isPolled(p.gateway));
     for (const payment of payments) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
-      if (payment.sysTrace === null) void this.resumeUnsent(payment);
+      if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true) this.resumePushed(payment);
+      else if (payment.sysTrace === null) void this.resumeUnsent(payment);
       else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
         void this.tick(payment.id);
       } else this.scheduleQuery(payment, 0);
@@ -475,6 +476,21 @@ export class PaymentEngine {
       this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
     }
     return { payments: payments.length, refunds: refunds.length };
+  }
+
+  /**
+   * A pushed order (Yima) whose create got no recorded answer: the push may have reached the card POS
+   * and the customer may pay there, so it is never called failed unseen — it is followed by our own
+   * order number (queried, never pushed again) until the gateway says paid or declined.
+   */
+  private resumePushed(payment: PaymentRecord): void {
+    const updated = this.journal.patchPayment(payment.id, {
+      status: 'waiting',
+      gatewayRef: payment.tradeNo,
+      respMsg: 'the app stopped while the order was being pushed; it may be on the card POS: querying, never pushed again',
+    });
+    this.unclearSince.set(payment.id, this.unclearSince.get(payment.id) ?? this.deps.now());
+    this.scheduleQuery(updated, 0);
   }
 
   private resumeUnsent(payment: PaymentRecord): Promise<PaymentRecord> {
@@ -597,6 +613,8 @@ export class PaymentEngine {
     const at = this.deps.now();
     const since = this.unclearSince.get(id) ?? at;
     const stimulus: PaymentStimulus = { on: 'answer', outcome: result, unclearForMs: at - since, unknownAfterMs: this.deps.unknownAfterMs?.(payment.gateway) ?? this.deps.schedule().unknownAfterMs };
+    const caps = this.deps.gateways.capabilities(payment.gateway);
+    if (caps.payableWithoutAnswer === true && !caps.qrExpires) stimulus.waitingForMs = at - payment.createdAt;
     if (afterClose !== undefined) stimulus.afterClose = afterClose;
     const decision = decidePayment(this.stateOf(payment), stimulus);
     if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a query answer`);

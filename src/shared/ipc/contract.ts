@@ -39,7 +39,7 @@ import {
   LaneViewSchema,
   HqSettingsSchema,
 } from '../settings';
-import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema } from '../yima-settings';
+import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema, YimaSplitPlanSchema } from '../yima-settings';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -92,6 +92,8 @@ export const AppInfoSchema = z.object({
     /** Where 刷卡 (F9) goes, and the Yima terminal (terminal_id or pos_sn) a pushed order goes to ('' otherwise). */
     cardRoute: CardRouteSchema,
     yimaTerminal: z.string(),
+    /** The counter's Yima split plan, for the preview at checkout (null = none). */
+    yimaSplit: YimaSplitPlanSchema.nullable(),
   }),
 });
 
@@ -541,10 +543,10 @@ export const channels = {
     summary: 'Switch between live and training (a supervisor approves; live needs a configured merchant).',
   }),
   'settings:testConnection': channel({
-    input: z.object({ gateway: z.literal('bpc') }).strict(),
+    input: z.object({ gateway: z.enum(['bpc', 'yima']) }).strict(),
     output: z.object({ ok: z.boolean(), latencyMs: z.number().int(), detail: z.string() }),
     access: ['cashier'],
-    summary: 'Really talk to the gateway: a signed query for a non-existent order, answer classified.',
+    summary: 'Really talk to the gateway: a signed query for a non-existent order (BPC G, Yima bcm_resultquery), answer classified.',
   }),
   'settings:checkSignRule': channel({
     input: z.object({ body: z.string().min(1).max(65_536), key: z.string().min(1).max(256).optional() }).strict(),

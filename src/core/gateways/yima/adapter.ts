@@ -12,6 +12,7 @@ import type { CreateOrderInput, GatewayAnswer, GatewayCapabilities, GatewayEntry
 import { adapterPerClient } from '../../payments/registry';
 import { maskPansInText, maskPanText } from '../../util/logger';
 import type { YimaClient, YimaClientResult, YimaExchange } from './client';
+import { extendParamsFor, type YimaSplitPlan } from './split';
 import type { YimaPaidInfo, YimaResponse } from './wire';
 
 export const YIMA_GATEWAY_ID = 'yima';
@@ -27,6 +28,8 @@ export const YIMA_CAPABILITIES: GatewayCapabilities = {
 export interface YimaAdapterDeps {
   /** A fresh pos_seq for one request about the payment `paymentRef` (reserved in the ledger before it leaves). */
   nextSerial: (purpose: 'resultquery', tradeNo: string) => string;
+  /** The counter's split plan (Settings → Yima), sent as extend_params with every create; null = none. */
+  splitPlan?: () => YimaSplitPlan | null;
 }
 
 export class YimaGateway implements PaymentGateway {
@@ -38,8 +41,12 @@ export class YimaGateway implements PaymentGateway {
   ) {}
 
   async create(input: CreateOrderInput): Promise<GatewayResult> {
+    // The split plan for this amount, checked against every split rule of the seed before anything
+    // leaves (a refusal names the rule; the engine ends the sale as "nothing was sent").
+    const extendParams = extendParamsFor(this.deps.splitPlan?.() ?? null, input.amountFen);
     // Our order number is the create's pos_seq: unique per merchant, 20 characters (13–32 allowed).
     const result = await this.client.createOrder({
+      ...(extendParams === undefined ? {} : { extendParams }),
       posSeq: input.tradeNo,
       amountFen: input.amountFen,
       ...(input.tellerNo === undefined ? {} : { userId: input.tellerNo }),

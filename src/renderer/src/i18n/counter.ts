@@ -65,6 +65,14 @@ export const counterZh = {
   'card.traceNo': '凭证号',
   'card.terminal': '终端号',
   'card.abandoned': '收银员已放弃',
+  'checkout.yimaSplitRefused': '本店的分账方案不适用于这笔金额（规则 {rule}），请主管在 设置 → 翼码 中检查分账方案。',
+  'checkout.split.none': '分账：不分账 (N)',
+  'checkout.split.delayed': '分账：延时分账 (D)，预分账日期 {date}',
+  'checkout.split.percent': '分账（按比例）：{shares}，本店 {keep}%',
+  'checkout.split.amount': '分账：{shares}，本店 ¥{keep}',
+  'checkout.split.amountPending': '分账：{shares}，其余归本店',
+  'checkout.split.tooSmall': '分账：{shares} —— 金额不足以分账，这笔不能推送',
+  'checkout.yimaNotSent': '没有向刷卡机推送任何订单（什么也没有发出），顾客不要刷卡。',
 } as const;
 
 export const counterEn: Record<keyof typeof counterZh, string> = {
@@ -132,4 +140,12 @@ export const counterEn: Record<keyof typeof counterZh, string> = {
   'card.traceNo': 'Trace',
   'card.terminal': 'Terminal',
   'card.abandoned': 'Abandoned at the counter',
+  'checkout.yimaSplitRefused': "The counter's split plan cannot split this amount (rule {rule}); a supervisor should check the split plan in Settings → Yima.",
+  'checkout.split.none': 'Split: none (N)',
+  'checkout.split.delayed': 'Split: delayed (D), planned for {date}',
+  'checkout.split.percent': 'Split (by percentage): {shares}, this shop {keep}%',
+  'checkout.split.amount': 'Split: {shares}, this shop ¥{keep}',
+  'checkout.split.amountPending': 'Split: {shares}, the rest to this shop',
+  'checkout.split.tooSmall': 'Split: {shares} — the amount is too small to split; this sale cannot be pushed',
+  'checkout.yimaNotSent': 'No order was pushed to the card terminal (nothing was sent): the customer must not pay.',
 };

@@ -13,6 +13,8 @@ const KNOWN_ZH: [RegExp, string][] = [
   // The connection test: "<bank URL | training gateway> answered <respCode> <respMsg>" (the bank's message is Chinese or dropped).
   [/^bank (\S+) answered (\S+)(?: (.*))?$/, '银行 $1 应答 $2 $3'],
   [/^training gateway answered (\S+)(?: (.*))?$/, '培训网关应答 $1 $2'],
+  [/^training Yima answered (\S+)(?: (.*))?$/, '培训翼码应答 $1 $2'],
+  [/^Yima (\S+) answered (\S+)(?: (.*))?$/, '翼码 $1 应答 $2 $3'],
   [/^bank (\S+): (\w+): (.*)$/, '银行 $1：$2 $3'],
   [/^training gateway: (\w+): (.*)$/, '培训网关：$1 $2'],
   [/^training gateway (\S+) reachable$/, '培训网关 $1 可连接'],

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Tender, TrainingScript } from '../../../shared/domain';
+import type { AppInfo } from '../../../shared/ipc/contract';
 import { BPC_MAX_FEN, parseYuanToFen } from '../../../shared/money';
 import { TRAINING_SCRIPTS } from '../../../shared/sale-rules';
 import { BridgeError, call } from '../bridge/client';
@@ -62,6 +63,7 @@ export function Checkout(): React.JSX.Element {
   const finished = payment !== null && isFinalStatus(payment.status);
   const maxAmountFen = info?.counter.maxAmountFen ?? null;
   const keepLastTender = info?.counter.keepLastTender ?? false;
+  const cardRoute = info?.counter.cardRoute ?? 'terminal';
 
   useVoicePrompt(payment);
 
@@ -146,11 +148,14 @@ export function Checkout(): React.JSX.Element {
     } catch (e) {
       const problem = badInputProblem(t, e);
       if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
-      setMessage(errorText(e));
+      // A refused create never left the counter: with Yima the cashier must know no order reached the card POS.
+      const splitRule = e instanceof BridgeError && e.info.details?.field === 'extend_params' ? e.info.details.rule : undefined;
+      const why = typeof splitRule === 'string' ? t('checkout.yimaSplitRefused', { rule: splitRule }) : errorText(e);
+      setMessage(tender === 'card' && cardRoute === 'yima' ? `${why} ${t('checkout.yimaNotSent')}` : why);
     } finally {
       setBusy(false);
     }
-  }, [merOrderNo, memo, tender, errorText, show, showFieldError, t]);
+  }, [merOrderNo, memo, tender, cardRoute, errorText, show, showFieldError, t]);
 
   const collect = useCallback(async () => {
     setMessage(null);
@@ -422,6 +427,7 @@ export function Checkout(): React.JSX.Element {
                 </p>
               )
             )}
+            {tender === 'card' && cardRoute === 'yima' && info !== null && info.counter.yimaSplit !== null && <SplitPreview plan={info.counter.yimaSplit} amount={buffer} />}
             {busy && <p className="hint">{t('checkout.working')}</p>}
           </div>
         ) : (
@@ -514,4 +520,30 @@ function amountOrNull(text: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** The counter's Yima split plan applied to the typed amount, as it will be sent (extend_params). */
+function SplitPreview({ plan, amount }: { plan: NonNullable<AppInfo['counter']['yimaSplit']>; amount: string }): React.JSX.Element {
+  const t = useT();
+  const fen = amountOrNull(amount);
+  let text: string;
+  if (plan.flag === 'N') text = t('checkout.split.none');
+  else if (plan.flag === 'D') text = t('checkout.split.delayed', { date: plan.planSplitDate === '' ? '—' : plan.planSplitDate });
+  else if (plan.clean) {
+    text = t('checkout.split.percent', { shares: plan.receivers.map((r) => `${r.merchantId} ${r.divPercentage ?? ''}%`).join('，'), keep: plan.keepPercentage });
+  } else {
+    const divided = plan.receivers.reduce((sum, r) => sum + (r.divAmtFen ?? 0), 0);
+    const shares = plan.receivers.map((r) => `${r.merchantId} ¥${formatFen(r.divAmtFen ?? 0)}`).join('，');
+    text =
+      fen === null || fen <= 0
+        ? t('checkout.split.amountPending', { shares })
+        : fen < divided
+          ? t('checkout.split.tooSmall', { shares })
+          : t('checkout.split.amount', { shares, keep: formatFen(fen - divided) });
+  }
+  return (
+    <p className="hint" data-testid="yima-split-preview">
+      {text}
+    </p>
+  );
 }

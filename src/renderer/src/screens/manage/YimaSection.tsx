@@ -208,6 +208,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
         </fieldset>
       </SectionForm>
       <YimaKeyForm view={view} onSaved={onSaved} />
+      <YimaTestConnection />
       <CheckRule />
     </>
   );
@@ -346,5 +347,52 @@ function CheckRule(): React.JSX.Element {
         </p>
       )}
     </form>
+  );
+}
+
+/** One harmless signed result query to Yima (or the training simulator); says what an answer proves. */
+function YimaTestConnection(): React.JSX.Element {
+  const t = useT();
+  const detailText = useHostDetail();
+  const errorText = useManageErrorText();
+  const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const test = async (): Promise<void> => {
+    setBusy(true);
+    setError(null);
+    setResult(null);
+    try {
+      setResult(await call('settings:testConnection', { gateway: 'yima' }));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="panel settings-section" data-testid="section-yima-test">
+      <h3>{t('yima.test.title')}</h3>
+      <p className="hint">{t('yima.test.intro')}</p>
+      <button type="button" disabled={busy} onClick={() => void test()} data-testid="yima-test-connection">
+        {busy ? t('yima.test.working') : t('yima.test.run')}
+      </button>
+      {result !== null && (
+        <p className={result.ok ? 'ok' : 'error'} data-testid="yima-test-result" data-ok={result.ok}>
+          {result.ok ? t('yima.test.ok', { ms: result.latencyMs }) : t('yima.test.failed', { ms: result.latencyMs })}
+          {detailText(result.detail) !== '' && (
+            <>
+              {' — '}
+              <span className="mono">{detailText(result.detail)}</span>
+            </>
+          )}
+        </p>
+      )}
+      {error !== null && (
+        <p className="error" data-testid="yima-test-result" data-ok="false">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }
