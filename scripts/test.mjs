@@ -1,6 +1,6 @@
-// `npm test`: typecheck (node and web side by side), lint and build (side by side), then every vitest
+// `npm test`: typecheck (node and web side by side), lint, Prettier's check and build (side by side), then every vitest
 // project (node, web, e2e). Prints one plain closing line "N passed, N failed[, N skipped]" counting
-// the four static checks and every test.
+// the five static checks (typecheck ×2, lint, format, build) and every test.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -54,6 +54,7 @@ await together([
 ]);
 await together([
   ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
+  ['format', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
   ['build', bin('electron-vite'), ['build']],
 ]);
 
