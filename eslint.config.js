@@ -69,7 +69,10 @@ export default tseslint.config(
           paths: [electronBan, reactBan],
           patterns: [
             ...coreLayerPatterns,
-            { group: ['**/gateways/**', '**/devices/**'], message: 'src/core/payments is gateway-neutral: gateways and devices are adapters behind the port (payments/port.ts).' },
+            {
+              group: ['**/gateways/**', '**/devices/**'],
+              message: 'src/core/payments is gateway-neutral: gateways and devices are adapters behind the port (payments/port.ts).',
+            },
           ],
         },
       ],

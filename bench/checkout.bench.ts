@@ -39,7 +39,10 @@ afterAll(async () => {
   dirs.forEach((c) => c());
 });
 
-function makeEngine(onPayment: (p: PaymentRecord) => void, options: { stopped?: boolean; notifyUrl?: string } = {}): { engine: PaymentEngine; db: Db; client: BpcClient } {
+function makeEngine(
+  onPayment: (p: PaymentRecord) => void,
+  options: { stopped?: boolean; notifyUrl?: string } = {},
+): { engine: PaymentEngine; db: Db; client: BpcClient } {
   const t = tempDir('bench-');
   dirs.push(t.cleanup);
   const db = openLedger(join(t.dir, 'ledger.sqlite'));
@@ -78,7 +81,12 @@ it('checkout overhead: engine path vs bare undici POST (same simulator, interlea
       tellerNo: '001',
     });
     const started = performance.now();
-    const res = await request(sim.url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json; charset=UTF-8', sign: signBpcBody(body, KEY) }, body });
+    const res = await request(sim.url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json; charset=UTF-8', sign: signBpcBody(body, KEY) },
+      body,
+    });
     await res.body.text();
     return performance.now() - started;
   };
@@ -114,10 +122,16 @@ it('checkout overhead: engine path vs bare undici POST (same simulator, interlea
     const f = percentile(fullTimes, p);
     return [`p${p}`, ms(b), ms(f), ms(f - b), (f / b).toFixed(2)];
   });
-  writeTable('1-checkout-overhead', `Checkout overhead (${ITERATIONS} sales each, interleaved)`, ['percentile', 'bare undici POST (ms)', 'full engine path (ms)', 'overhead (ms)', 'ratio'], rows, [
-    'Full path = intent row + event committed (WAL, synchronous=FULL, real file) → sign → POST → answer row + events committed.',
-    'Targets: overhead ≤ 2 ms at p50 and ≤ 5 ms at p99.',
-  ]);
+  writeTable(
+    '1-checkout-overhead',
+    `Checkout overhead (${ITERATIONS} sales each, interleaved)`,
+    ['percentile', 'bare undici POST (ms)', 'full engine path (ms)', 'overhead (ms)', 'ratio'],
+    rows,
+    [
+      'Full path = intent row + event committed (WAL, synchronous=FULL, real file) → sign → POST → answer row + events committed.',
+      'Targets: overhead ≤ 2 ms at p50 and ≤ 5 ms at p99.',
+    ],
+  );
 });
 
 async function detection(withNotifications: boolean, samples: number): Promise<number[]> {
@@ -176,9 +190,23 @@ it('payment detection latency: default polling vs notifications', async () => {
     'Payment detection latency (simulator marks paid → ledger shows paid)',
     ['path', 'samples', 'median (ms)', 'p90 (ms)', 'max (ms)', 'target'],
     [
-      ['default polling (3 s, then every 2 s, then 5 s), no notifications', polling.length, ms(percentile(polling, 50)), ms(percentile(polling, 90)), ms(Math.max(...polling)), 'median ≤ 2000'],
-      ['notification → immediate G query', notified.length, ms(percentile(notified, 50)), ms(percentile(notified, 90)), ms(Math.max(...notified)), 'median ≤ 100'],
+      [
+        'default polling (3 s, then every 2 s, then 5 s), no notifications',
+        polling.length,
+        ms(percentile(polling, 50)),
+        ms(percentile(polling, 90)),
+        ms(Math.max(...polling)),
+        'median ≤ 2000',
+      ],
+      [
+        'notification → immediate G query',
+        notified.length,
+        ms(percentile(notified, 50)),
+        ms(percentile(notified, 90)),
+        ms(Math.max(...notified)),
+        'median ≤ 100',
+      ],
     ],
-    ['Payments are paid by the simulated customer at spread moments of the QR\'s first minute; each sale runs its own engine and ledger concurrently.'],
+    ["Payments are paid by the simulated customer at spread moments of the QR's first minute; each sale runs its own engine and ledger concurrently."],
   );
 });

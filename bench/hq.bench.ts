@@ -61,10 +61,28 @@ function batchOf(c: SimCounter, upTo: number): { batch: SyncBatch; body: string 
         final_at: e.at,
       });
     }
-    return { id: e.id, at: e.at, entity: 'payment', entityId: sale, type: ['intent', 'sent', 'status', 'status'][step]!, actor: '001', data: { step, amountFen: 100 + (sale % 9000) } };
+    return {
+      id: e.id,
+      at: e.at,
+      entity: 'payment',
+      entityId: sale,
+      type: ['intent', 'sent', 'status', 'status'][step]!,
+      actor: '001',
+      data: { step, amountFen: 100 + (sale % 9000) },
+    };
   });
   const last = out.at(-1)?.id ?? c.acked;
-  const batch: SyncBatch = { version: 1, counter: c.id, sentAt: Date.now(), asOf: c.nextEvent - 1, backlog: Math.max(0, c.nextEvent - 1 - last), events: out, payments, refunds: [], dayReports: [] };
+  const batch: SyncBatch = {
+    version: 1,
+    counter: c.id,
+    sentAt: Date.now(),
+    asOf: c.nextEvent - 1,
+    backlog: Math.max(0, c.nextEvent - 1 - last),
+    events: out,
+    payments,
+    refunds: [],
+    dayReports: [],
+  };
   return { batch, body: JSON.stringify(batch) };
 }
 
@@ -91,7 +109,13 @@ it(`headquarters: ${COUNTERS} counters × ${EVENTS.toLocaleString('en')} events,
     const { batch, body } = batchOf(c, BATCH);
     if (batch.events.length === 0) return false;
     try {
-      const res = await transport({ method: 'POST', url, body, timeoutMs: 60_000, headers: { 'content-type': 'application/json', [COUNTER_HEADER]: counterLabel(c.id), [SIGNATURE_HEADER]: signBody(body, c.key) } });
+      const res = await transport({
+        method: 'POST',
+        url,
+        body,
+        timeoutMs: 60_000,
+        headers: { 'content-type': 'application/json', [COUNTER_HEADER]: counterLabel(c.id), [SIGNATURE_HEADER]: signBody(body, c.key) },
+      });
       const ack = SyncAckSchema.safeParse(JSON.parse(res.body));
       if (res.status !== 200 || !ack.success || !ack.data.ok) {
         refused += 1;
@@ -113,9 +137,11 @@ it(`headquarters: ${COUNTERS} counters × ${EVENTS.toLocaleString('en')} events,
   // Phase 1: every counter has EVENTS events waiting (a day offline) and pushes them as fast as it can.
   const bulkStart = Date.now();
   for (const c of counters) generate(c, EVENTS, bulkStart);
-  await Promise.all(counters.map(async (c) => {
-    while (c.acked < c.nextEvent - 1) if (!(await push(c, false))) await new Promise((r) => setTimeout(r, 200));
-  }));
+  await Promise.all(
+    counters.map(async (c) => {
+      while (c.acked < c.nextEvent - 1) if (!(await push(c, false))) await new Promise((r) => setTimeout(r, 200));
+    }),
+  );
   const bulkMs = Date.now() - bulkStart;
   const bulkEvents = COUNTERS * EVENTS;
   const stored = (await pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM events')).rows[0]!.n;
@@ -158,7 +184,11 @@ it(`headquarters: ${COUNTERS} counters × ${EVENTS.toLocaleString('en')} events,
     ['figure', 'value', 'note'],
     [
       ['bulk ingest', `${rate.toLocaleString('en')} events/s`, `${bulkEvents.toLocaleString('en')} events in ${ms(bulkMs / 1000)} s, batches of ${BATCH}`],
-      ['steady lag p50', `${ms(percentile(steadyLags, 50))} ms`, `${STEADY_RATE} events/s per counter (${(STEADY_RATE * COUNTERS).toLocaleString('en')}/s total), pushed every 1 s`],
+      [
+        'steady lag p50',
+        `${ms(percentile(steadyLags, 50))} ms`,
+        `${STEADY_RATE} events/s per counter (${(STEADY_RATE * COUNTERS).toLocaleString('en')}/s total), pushed every 1 s`,
+      ],
       ['steady lag p99', `${ms(percentile(steadyLags, 99))} ms`, 'event written on the counter → projected and acknowledged at HQ'],
       ['HQ down', `${ms((upAt - downAt) / 1000)} s`, `backlog when it came back: ${backlogAtUp.toLocaleString('en')} events`],
       ['drain after restart', `${ms(drainMs / 1000)} s`, 'until every counter is back to its normal backlog'],

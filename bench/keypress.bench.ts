@@ -83,7 +83,9 @@ it('keypress → amount in the DOM and → next frame; Enter → QR painted on b
   const frame = await cashier.evaluate<number[]>('window.__frame');
   expect(lat.length).toBeGreaterThanOrEqual(KEYS * 0.9);
   // One frame at the page's refresh rate, measured from the rAF cadence itself.
-  const frameMs = await cashier.evaluate<number>(`new Promise((r) => { const t = []; const f = (now) => { t.push(now); if (t.length < 31) requestAnimationFrame(f); else r((t[30] - t[0]) / 30); }; requestAnimationFrame(f); })`);
+  const frameMs = await cashier.evaluate<number>(
+    `new Promise((r) => { const t = []; const f = (now) => { t.push(now); if (t.length < 31) requestAnimationFrame(f); else r((t[30] - t[0]) / 30); }; requestAnimationFrame(f); })`,
+  );
 
   const cashierQr: number[] = [];
   const customerQr: number[] = [];
@@ -113,7 +115,13 @@ it('keypress → amount in the DOM and → next frame; Enter → QR painted on b
     // + starts the next sale (pressed again if a slow redraw swallowed it).
     for (let tries = 0; ; tries += 1) {
       await cashier.keyboard.press('NumpadAdd');
-      const back = await cashier.getByTestId('amount-display').waitFor({ timeout: 5_000 }).then(() => true, () => false);
+      const back = await cashier
+        .getByTestId('amount-display')
+        .waitFor({ timeout: 5_000 })
+        .then(
+          () => true,
+          () => false,
+        );
       if (back) break;
       if (tries === 3) throw new Error(`bench: the checkout did not come back to the amount entry after sale ${i + 1}`);
     }
@@ -122,7 +130,15 @@ it('keypress → amount in the DOM and → next frame; Enter → QR painted on b
   }
 
   const p = (v: number[], q: number): number => percentile(v, q);
-  const row = (name: string, v: number[], target: string, okay: boolean): (string | number)[] => [name, v.length, ms(p(v, 50)), ms(p(v, 99)), ms(Math.max(...v)), target, okay ? 'met' : 'NOT met'];
+  const row = (name: string, v: number[], target: string, okay: boolean): (string | number)[] => [
+    name,
+    v.length,
+    ms(p(v, 50)),
+    ms(p(v, 99)),
+    ms(Math.max(...v)),
+    target,
+    okay ? 'met' : 'NOT met',
+  ];
   writeTable(
     'renderer-latency',
     'Renderer at the counter (Chromium, browser mode, ms)',

@@ -73,7 +73,17 @@ it(`ledger with ${PAYMENTS.toLocaleString('en')} payments`, () => {
       insertEvent.run(at + 8000, 'payment', id, 'bpc.G', null, `{"outcome":"success","durationMs":90}`);
       insertEvent.run(at + 8000, 'payment', id, 'status', null, `{"from":"waiting","to":"${status}"}`);
       if (status === 'paid' && i % 50 === 0) {
-        insertRefund.run(`R${String(i).padStart(19, '0')}`, id, Math.min(amount, 500), `R37381542${String(i).padStart(19, '0')}`, day, at + 60_000, at + 61_000, at + 60_000, at + 61_000);
+        insertRefund.run(
+          `R${String(i).padStart(19, '0')}`,
+          id,
+          Math.min(amount, 500),
+          `R37381542${String(i).padStart(19, '0')}`,
+          day,
+          at + 60_000,
+          at + 61_000,
+          at + 60_000,
+          at + 61_000,
+        );
       }
     }
   });

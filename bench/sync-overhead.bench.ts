@@ -73,7 +73,15 @@ function counter(name: string, hqUrl: string | null): Counter {
   const db = openLedger(join(t.dir, 'ledger.sqlite'));
   db.transaction(() => {
     const at = Date.now();
-    for (let i = 0; i < BACKLOG; i += 1) appendEvent(db, { at, entity: 'payment', entityId: Math.ceil((i + 1) / 4), type: 'status', actor: '001', data: { step: i % 4, amountFen: 100 + (i % 9000) } });
+    for (let i = 0; i < BACKLOG; i += 1)
+      appendEvent(db, {
+        at,
+        entity: 'payment',
+        entityId: Math.ceil((i + 1) / 4),
+        type: 'status',
+        actor: '001',
+        data: { step: i % 4, amountFen: 100 + (i % 9000) },
+      });
   })();
   const client = new BpcClient({ merchant: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001' }, getKey: () => KEY });
   const engine = new PaymentEngine({
@@ -96,7 +104,16 @@ function counter(name: string, hqUrl: string | null): Counter {
   const pusher =
     hqUrl === null || sync === null
       ? null
-      : new SyncPusher({ db, connection: () => ({ url: hqUrl, counter: { store: 'B01', lane: name }, key: KEY }), transport: sync.transport, timers: realTimers, now: Date.now, logger: silentLogger, intervalMs: 500, timeoutMs: 5000 });
+      : new SyncPusher({
+          db,
+          connection: () => ({ url: hqUrl, counter: { store: 'B01', lane: name }, key: KEY }),
+          transport: sync.transport,
+          timers: realTimers,
+          now: Date.now,
+          logger: silentLogger,
+          intervalMs: 500,
+          timeoutMs: 5000,
+        });
   return {
     name,
     engine,
@@ -113,7 +130,11 @@ function counter(name: string, hqUrl: string | null): Counter {
 }
 
 it('checkout with headquarters sync: no HQ vs pusher against a slow HQ vs HQ down (same run, interleaved)', async () => {
-  const counters = [counter('none', null), counter('slow', `http://127.0.0.1:${(slowHq.address() as { port: number }).port}`), counter('down', await deadUrl())];
+  const counters = [
+    counter('none', null),
+    counter('slow', `http://127.0.0.1:${(slowHq.address() as { port: number }).port}`),
+    counter('down', await deadUrl()),
+  ];
   let stop = false;
   const attempts = new Map<string, number>();
   // The pushers' own timers, plus back-to-back rounds: never idle during the measurement.
@@ -152,7 +173,15 @@ it('checkout with headquarters sync: no HQ vs pusher against a slow HQ vs HQ dow
     const t = times.get(name)!;
     const r50 = percentile(t, 50) / percentile(none, 50);
     const r99 = percentile(t, 99) / percentile(none, 99);
-    return [label, ms(percentile(t, 50)), ms(percentile(t, 99)), r50.toFixed(2), r99.toFixed(2), `≤ ${TARGET_RATIO.toFixed(2)}`, String(attempts.get(name) ?? 0)];
+    return [
+      label,
+      ms(percentile(t, 50)),
+      ms(percentile(t, 99)),
+      r50.toFixed(2),
+      r99.toFixed(2),
+      `≤ ${TARGET_RATIO.toFixed(2)}`,
+      String(attempts.get(name) ?? 0),
+    ];
   };
   writeTable(
     '3-sync-overhead',
@@ -164,7 +193,7 @@ it('checkout with headquarters sync: no HQ vs pusher against a slow HQ vs HQ dow
       row('pusher active, HQ down (connection refused)', 'down'),
     ],
     [
-      'A sale = createPayment on the full engine path (intent + events committed, WAL synchronous=FULL, sign, POST to the simulator, answer committed); the pushers share each ledger\'s SQLite connection and read, serialise and sign 500-event batches while the sales run.',
+      "A sale = createPayment on the full engine path (intent + events committed, WAL synchronous=FULL, sign, POST to the simulator, answer committed); the pushers share each ledger's SQLite connection and read, serialise and sign 500-event batches while the sales run.",
       `Events still waiting at the end: ${waiting.join(' / ')} (none / slow / down) — nothing was acknowledged, as expected.`,
       `Load average at the end: ${loadavg()[0]!.toFixed(2)} (this machine's 2 cores are shared); absolute times move with the load, the ratio is measured side by side.`,
     ],

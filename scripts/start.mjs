@@ -10,8 +10,7 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const build = spawnSync(bin('electron-vite'), ['build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const ADVICE =
-  'set ELECTRON_MIRROR (e.g. https://npmmirror.com/mirrors/electron/) and run npm start again for the desktop app';
+const ADVICE = 'set ELECTRON_MIRROR (e.g. https://npmmirror.com/mirrors/electron/) and run npm start again for the desktop app';
 
 /** The installed Electron executable, or null. Never requires electron's index.js in this process (it downloads and prints stack traces). */
 function installedElectron() {
@@ -34,7 +33,9 @@ function electronBinary() {
   const r = spawnSync(process.execPath, ['-e', "process.stdout.write(String(require('electron')))"], { cwd: root, encoding: 'utf8', timeout: 180_000 });
   const got = r.status === 0 ? r.stdout.trim() : '';
   if (got !== '' && existsSync(got)) return got;
-  process.stdout.write(`\nCould not download the Electron binary (no route to its server): starting browser mode; ${ADVICE}, or set ELECTRON_SKIP_BINARY_DOWNLOAD=1 to skip the attempt.\n\n`);
+  process.stdout.write(
+    `\nCould not download the Electron binary (no route to its server): starting browser mode; ${ADVICE}, or set ELECTRON_SKIP_BINARY_DOWNLOAD=1 to skip the attempt.\n\n`,
+  );
   return null;
 }
 

@@ -36,7 +36,9 @@ function together(steps) {
           child.on('close', (code, signal) => {
             const ok = code === 0;
             const took = ((Date.now() - started) / 1000).toFixed(0);
-            process.stdout.write(`\n== ${name}: ${command} ${args.join(' ')}\n${Buffer.concat(out).toString()}== ${name}: ${ok ? 'ok' : `FAILED (exit ${code ?? signal})`} (${took} s)\n`);
+            process.stdout.write(
+              `\n== ${name}: ${command} ${args.join(' ')}\n${Buffer.concat(out).toString()}== ${name}: ${ok ? 'ok' : `FAILED (exit ${code ?? signal})`} (${took} s)\n`,
+            );
             if (ok) passed += 1;
             else failed += 1;
             done(ok);
@@ -60,7 +62,19 @@ await together([
 
 const report = join(results, 'vitest.json');
 rmSync(report, { force: true });
-step('vitest', bin('vitest'), ['run', '--project', 'node', '--project', 'web', '--project', 'e2e', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra]);
+step('vitest', bin('vitest'), [
+  'run',
+  '--project',
+  'node',
+  '--project',
+  'web',
+  '--project',
+  'e2e',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...extra,
+]);
 if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests ?? 0;

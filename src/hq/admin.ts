@@ -9,7 +9,11 @@ import type { SecretCipher } from '../core/secrets/cipher';
 import { HqSnapshotSchema, type HqSnapshot } from '../core/sync/protocol';
 import type { Pool } from './db';
 
-export async function addCounter(pool: Pool, cipher: SecretCipher, input: { store: string; lane: string; name?: string; key?: string }): Promise<{ key: string }> {
+export async function addCounter(
+  pool: Pool,
+  cipher: SecretCipher,
+  input: { store: string; lane: string; name?: string; key?: string },
+): Promise<{ key: string }> {
   const key = input.key ?? randomBytes(32).toString('hex');
   if (key.length < 16) throw new Error('a counter key is at least 16 characters');
   await pool.query(
@@ -45,7 +49,12 @@ export type SignInResult = { ok: true; token: string; operator: { code: string; 
 
 /** Verifies a manager's PIN; five wrong PINs lock the operator for 15 minutes. */
 export async function signIn(pool: Pool, code: string, pin: string, now = Date.now()): Promise<SignInResult> {
-  const row = (await pool.query<{ code: string; name: string; pin_hash: string; locked_until: Date | null; active: boolean }>('SELECT * FROM hq_operators WHERE code = $1', [code])).rows[0];
+  const row = (
+    await pool.query<{ code: string; name: string; pin_hash: string; locked_until: Date | null; active: boolean }>(
+      'SELECT * FROM hq_operators WHERE code = $1',
+      [code],
+    )
+  ).rows[0];
   if (row === undefined || !row.active) {
     // Same work whether or not the operator exists.
     await verifyPinHash(pin, 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
@@ -62,7 +71,11 @@ export async function signIn(pool: Pool, code: string, pin: string, now = Date.n
   }
   await pool.query('UPDATE hq_operators SET failed_attempts = 0, locked_until = NULL WHERE code = $1', [code]);
   const token = randomBytes(32).toString('base64url');
-  await pool.query('INSERT INTO hq_sessions (token_hash, operator, expires_at) VALUES ($1, $2, to_timestamp($3 / 1000.0))', [tokenHash(token), code, now + SESSION_MS]);
+  await pool.query('INSERT INTO hq_sessions (token_hash, operator, expires_at) VALUES ($1, $2, to_timestamp($3 / 1000.0))', [
+    tokenHash(token),
+    code,
+    now + SESSION_MS,
+  ]);
   return { ok: true, token, operator: { code: row.code, name: row.name } };
 }
 
@@ -92,19 +105,21 @@ export interface SnapshotInput {
 }
 
 export async function publishSnapshot(pool: Pool, input: SnapshotInput): Promise<HqSnapshot> {
-  const operators = input.operators === undefined
-    ? undefined
-    : await Promise.all(
-        input.operators.map(async (o) => {
-          const pinHash = o.pinHash ?? (o.pin === undefined ? undefined : await hashPin(o.pin));
-          if (pinHash === undefined) throw new Error(`operator ${o.code}: a pin or pinHash is required`);
-          return { code: o.code, name: o.name, role: o.role, pinHash, active: o.active ?? true };
-        }),
-      );
+  const operators =
+    input.operators === undefined
+      ? undefined
+      : await Promise.all(
+          input.operators.map(async (o) => {
+            const pinHash = o.pinHash ?? (o.pin === undefined ? undefined : await hashPin(o.pin));
+            if (pinHash === undefined) throw new Error(`operator ${o.code}: a pin or pinHash is required`);
+            return { code: o.code, name: o.name, role: o.role, pinHash, active: o.active ?? true };
+          }),
+        );
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const version = (await client.query<{ version: number }>("SELECT nextval(pg_get_serial_sequence('snapshots', 'version'))::int AS version")).rows[0]!.version;
+    const version = (await client.query<{ version: number }>("SELECT nextval(pg_get_serial_sequence('snapshots', 'version'))::int AS version")).rows[0]!
+      .version;
     const snapshot = HqSnapshotSchema.parse({
       version,
       ...(input.shopName === undefined ? {} : { shopName: input.shopName }),

@@ -57,7 +57,10 @@ async function main(): Promise<void> {
       });
       process.stdout.write(`headquarters listening on ${server.url}  (dashboard: ${server.url}/)\n`);
       const stop = (): void => {
-        void server.close().then(() => pool.end()).then(() => process.exit(0));
+        void server
+          .close()
+          .then(() => pool.end())
+          .then(() => process.exit(0));
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
@@ -66,8 +69,15 @@ async function main(): Promise<void> {
     case 'add-counter': {
       const key = flags.get('key');
       const name = flags.get('name');
-      const result = await addCounter(pool, cipher, { store: need(flags, 'store'), lane: need(flags, 'lane'), ...(name === undefined ? {} : { name }), ...(key === undefined ? {} : { key }) });
-      process.stdout.write(`counter ${need(flags, 'store')}/${need(flags, 'lane')} registered. Its key (put it in the counter's provisioning file hq.key; shown once):\n${result.key}\n`);
+      const result = await addCounter(pool, cipher, {
+        store: need(flags, 'store'),
+        lane: need(flags, 'lane'),
+        ...(name === undefined ? {} : { name }),
+        ...(key === undefined ? {} : { key }),
+      });
+      process.stdout.write(
+        `counter ${need(flags, 'store')}/${need(flags, 'lane')} registered. Its key (put it in the counter's provisioning file hq.key; shown once):\n${result.key}\n`,
+      );
       break;
     }
     case 'revoke-counter':

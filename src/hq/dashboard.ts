@@ -56,7 +56,18 @@ export const BUCKET_SQL = `CASE WHEN tender = 'card' THEN 'card' WHEN tender = '
 
 export async function overview(pool: Pool, day: string, mode: string): Promise<Overview> {
   const counters = (
-    await pool.query<{ id: number; store: string; lane: string; order_lane: string | null; name: string; revoked_at: Date | null; last_contact_at: Date | null; backlog: number; hwm: number; closed_at: number | null }>(
+    await pool.query<{
+      id: number;
+      store: string;
+      lane: string;
+      order_lane: string | null;
+      name: string;
+      revoked_at: Date | null;
+      last_contact_at: Date | null;
+      backlog: number;
+      hwm: number;
+      closed_at: number | null;
+    }>(
       `SELECT c.id, c.store, c.lane, c.order_lane, c.name, c.revoked_at, c.last_contact_at, c.backlog, c.hwm, d.closed_at
          FROM counters c LEFT JOIN counter_days d ON d.counter_id = c.id AND d.mode = $2 AND d.business_day = $1
         ORDER BY c.store, c.lane`,
@@ -148,7 +159,18 @@ export async function overview(pool: Pool, day: string, mode: string): Promise<O
 /** The day's payments and refunds across the chain, for export (one row each). */
 export async function dayRows(pool: Pool, day: string, mode: string): Promise<(string | number)[][]> {
   const rows = (
-    await pool.query<{ store: string; lane: string; kind: string; number: string; status: string; amount_fen: number; bucket: string; gateway: string | null; operator: string | null; business_day: string }>(
+    await pool.query<{
+      store: string;
+      lane: string;
+      kind: string;
+      number: string;
+      status: string;
+      amount_fen: number;
+      bucket: string;
+      gateway: string | null;
+      operator: string | null;
+      business_day: string;
+    }>(
       `SELECT c.store, c.lane, 'payment' AS kind, p.trade_no AS number, p.status, p.amount_fen, ${BUCKET_SQL} AS bucket, p.gateway, p.operator, p.business_day
          FROM payments p JOIN counters c ON c.id = p.counter_id WHERE p.mode = $2 AND p.business_day = $1
        UNION ALL

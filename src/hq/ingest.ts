@@ -41,7 +41,12 @@ function signed(status: number, ack: SyncAck, key: string): IngestAnswer {
   return { status, body, signature: signBody(body, key) };
 }
 
-export async function counterKey(pool: Pool | Client, cipher: SecretCipher, store: string, lane: string): Promise<{ row: CounterRow; key: string } | undefined> {
+export async function counterKey(
+  pool: Pool | Client,
+  cipher: SecretCipher,
+  store: string,
+  lane: string,
+): Promise<{ row: CounterRow; key: string } | undefined> {
   const result = await pool.query<CounterRow>('SELECT id, key_cipher, revoked_at, hwm, day_rowid FROM counters WHERE store = $1 AND lane = $2', [store, lane]);
   const row = result.rows[0];
   if (row === undefined) return undefined;
@@ -76,18 +81,23 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
     return ack(400, { ok: false, code: 'COUNTER_MISMATCH', message: 'the batch names another counter than its signature' });
   }
   for (let i = 1; i < batch.events.length; i += 1) {
-    if (batch.events[i]!.id !== batch.events[i - 1]!.id + 1) return ack(400, { ok: false, code: 'BAD_BATCH', message: 'event ids in a batch must be contiguous' });
+    if (batch.events[i]!.id !== batch.events[i - 1]!.id + 1)
+      return ack(400, { ok: false, code: 'BAD_BATCH', message: 'event ids in a batch must be contiguous' });
   }
   let created: string[] = [];
   const answer = await inTransaction(pool, async (client) => {
     // One batch per counter at a time: the row lock orders them, and the gap check sees the latest mark.
-    const locked = (await client.query<{ hwm: number; day_rowid: number }>('SELECT hwm, day_rowid FROM counters WHERE id = $1 FOR UPDATE', [found.row.id])).rows[0]!;
+    const locked = (await client.query<{ hwm: number; day_rowid: number }>('SELECT hwm, day_rowid FROM counters WHERE id = $1 FOR UPDATE', [found.row.id]))
+      .rows[0]!;
     const first = batch.events[0]?.id;
     if (first !== undefined && first > locked.hwm + 1) {
       await flag(client, found.row.id, 'gap', null, null, { expectedFrom: locked.hwm + 1, got: first });
       return ack(409, { ok: false, code: 'GAP', message: `events ${locked.hwm + 1}..${first - 1} are missing; resend from ${locked.hwm + 1}` }, locked);
     }
-    created = await ensurePartitions(client, batch.events.map((e) => e.at));
+    created = await ensurePartitions(
+      client,
+      batch.events.map((e) => e.at),
+    );
     await insertEvents(client, found.row.id, batch);
     await projectPayments(client, found.row.id, batch);
     await projectRefunds(client, found.row.id, batch);
@@ -312,7 +322,12 @@ function reportTotals(report: unknown): Totals | undefined {
  * once the projection agrees to the fen.
  */
 async function reconcileDay(client: Client, counterId: number, mode: string, day: string): Promise<void> {
-  const row = (await client.query<{ closed_at: number | null; report: unknown }>('SELECT closed_at, report FROM counter_days WHERE counter_id = $1 AND mode = $2 AND business_day = $3', [counterId, mode, day])).rows[0];
+  const row = (
+    await client.query<{ closed_at: number | null; report: unknown }>(
+      'SELECT closed_at, report FROM counter_days WHERE counter_id = $1 AND mode = $2 AND business_day = $3',
+      [counterId, mode, day],
+    )
+  ).rows[0];
   if (row === undefined || row.closed_at === null) return;
   const reported = reportTotals(row.report);
   const projected = await projectedTotals(client, counterId, mode, day, row.closed_at);

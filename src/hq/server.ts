@@ -79,7 +79,9 @@ function serveStatic(res: ServerResponse, root: string, path: string): boolean {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
     'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
     'x-content-type-options': 'nosniff',
-    ...(rel === '/hq.html' ? { 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'" } : {}),
+    ...(rel === '/hq.html'
+      ? { 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'" }
+      : {}),
   });
   res.end(readFileSync(file));
   return true;
@@ -132,7 +134,12 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
       if (typeof input.code !== 'string' || typeof input.pin !== 'string') return json(res, 400, { ok: false, code: 'BAD_INPUT' });
       const result = await signIn(pool, input.code, input.pin);
       if (!result.ok) return json(res, result.code === 'LOCKED_OUT' ? 423 : 401, result);
-      return json(res, 200, { ok: true, operator: result.operator }, { 'set-cookie': `${COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200` });
+      return json(
+        res,
+        200,
+        { ok: true, operator: result.operator },
+        { 'set-cookie': `${COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200` },
+      );
     }
     if (path.startsWith('/api/')) {
       const operator = await sessionOperator(pool, cookieToken(req));
@@ -171,7 +178,8 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log('request failed', { error: error instanceof Error ? error.message : String(error), path: req.url });
-      if (!res.headersSent) json(res, 503, { ok: false, hwm: 0, dayRowid: 0, code: 'HQ_UNAVAILABLE', message: 'headquarters could not process the request; retry later' });
+      if (!res.headersSent)
+        json(res, 503, { ok: false, hwm: 0, dayRowid: 0, code: 'HQ_UNAVAILABLE', message: 'headquarters could not process the request; retry later' });
       else res.destroy();
     });
   });

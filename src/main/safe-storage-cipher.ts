@@ -2,8 +2,7 @@ import type { SafeStorage } from 'electron';
 import { AppError } from '../shared/errors';
 import type { SecretCipher } from '../core/secrets/cipher';
 
-type SafeStorageLike = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> &
-  Partial<Pick<SafeStorage, 'getSelectedStorageBackend'>>;
+type SafeStorageLike = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString'> & Partial<Pick<SafeStorage, 'getSelectedStorageBackend'>>;
 
 /**
  * Secrets at rest through the OS (DPAPI on Windows, Keychain on macOS, libsecret/kwallet on Linux).

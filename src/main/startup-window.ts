@@ -24,7 +24,15 @@ export function startupWindowOptions(): BrowserWindowConstructorOptions {
     title: '收银程序无法启动 · Cannot start',
     autoHideMenuBar: true,
     show: true,
-    webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false, devTools: false, spellcheck: false, disableBlinkFeatures: 'Auxclick' },
+    webPreferences: {
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      javascript: false,
+      devTools: false,
+      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
   };
 }
 

@@ -154,9 +154,17 @@ export const CardTerminalConfigSchema = z.object({
   stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
   parity: ParitySchema.default('none'),
   /** Register (POS) number, ≤ 8 ASCII characters. */
-  registerNo: z.string().max(8).regex(/^[\x20-\x7e]*$/).default(''),
+  registerNo: z
+    .string()
+    .max(8)
+    .regex(/^[\x20-\x7e]*$/)
+    .default(''),
   /** Default operator number when the caller gives none, ≤ 8 ASCII characters. */
-  operatorNo: z.string().max(8).regex(/^[\x20-\x7e]*$/).default(''),
+  operatorNo: z
+    .string()
+    .max(8)
+    .regex(/^[\x20-\x7e]*$/)
+    .default(''),
   /** Wait for the terminal's ACK of a request. */
   ackTimeoutMs: z.number().int().min(100).max(30_000).default(2000),
   /** Wait for the answer to a sale/refund/void (the customer is at the PIN pad). */
@@ -166,7 +174,10 @@ export const CardTerminalConfigSchema = z.object({
   /** Resends after a NAK (link level). */
   maxRetries: z.number().int().min(0).max(5).default(2),
   /** [guess] transaction type code used for "query last transaction"; see DEFAULT_QUERY_LAST_TYPE. */
-  queryLastType: z.string().regex(/^[0-9A-Za-z]{2}$/).default(DEFAULT_QUERY_LAST_TYPE),
+  queryLastType: z
+    .string()
+    .regex(/^[0-9A-Za-z]{2}$/)
+    .default(DEFAULT_QUERY_LAST_TYPE),
 });
 
 export const DevicesConfigSchema = z.object({
@@ -230,8 +241,4 @@ export function defaultBaudRate(protocol: PoleDisplayProtocol): number {
 }
 
 /** What the pole display should show for a payment (see core/devices/display-state.ts). */
-export type DisplayState =
-  | 'idle'
-  | { kind: 'total'; amountFen: number }
-  | { kind: 'paid'; amountFen: number }
-  | { kind: 'change'; amountFen: number };
+export type DisplayState = 'idle' | { kind: 'total'; amountFen: number } | { kind: 'paid'; amountFen: number } | { kind: 'change'; amountFen: number };

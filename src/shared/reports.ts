@@ -28,7 +28,12 @@ export const ApprovalEntrySchema = z.object({ code: z.string().trim().min(1).max
  * action and these inputs (`approval:nonce`; see shared/ipc/approvals.ts). Optional here so the one
  * refusal is the core's APPROVAL_INVALID with its own message, not a schema error.
  */
-export const ApprovalSchema = ApprovalEntrySchema.extend({ nonce: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/).optional() }).strict();
+export const ApprovalSchema = ApprovalEntrySchema.extend({
+  nonce: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional(),
+}).strict();
 
 export const DaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 

@@ -21,8 +21,14 @@ const httpUrl = z
 
 export const BpcMerchantSchema = z.object({
   url: httpUrl,
-  mid: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
-  posNo: z.string().trim().regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
+  mid: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
+  posNo: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z]{1,32}$/, 'letters and digits, 1–32'),
   tellerNo: z.string().trim().max(32).default('001'),
   /** A PEM file with the bank's private CA, trusted for an https URL beside the system roots ('' = none). */
   caFile: z.string().trim().max(1024).optional(),
@@ -132,7 +138,10 @@ export type LimitsSettings = z.output<typeof LimitsSchema>;
  * the receipt's CODE128 barcode at a scannable width on 58 mm paper and what every wallet behind BPC
  * accepts.
  */
-export const LaneCodeSchema = z.string().trim().regex(/^\d{2}$/, 'two digits, 00–99');
+export const LaneCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{2}$/, 'two digits, 00–99');
 
 /** The lane as Settings shows it: `locked` once the ledger has a live sale (then it is read-only). */
 export const LaneViewSchema = z.object({
@@ -148,7 +157,10 @@ export type LaneView = z.output<typeof LaneViewSchema>;
  */
 export const HqSettingsSchema = z
   .object({
-    url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http:// or https:// only'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'http:// or https:// only'),
     store: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'letters, digits, _ and - (1–16)'),
     lane: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'letters, digits, _ and - (1–16)'),
     /** How often the pusher looks for new events when it is caught up (ms). */
@@ -169,10 +181,16 @@ export type BackupsSettings = z.output<typeof BackupsSchema>;
 /** An operator set up by the installer; `pin` is hashed on load and removed from the file. */
 export const ProvisionedOperatorSchema = z
   .object({
-    code: z.string().trim().regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
+    code: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
     name: z.string().trim().min(1).max(40).optional(),
     role: z.enum(['cashier', 'supervisor', 'manager']).optional(),
-    pin: z.string().regex(/^\d{4,8}$/, '4–8 digits').optional(),
+    pin: z
+      .string()
+      .regex(/^\d{4,8}$/, '4–8 digits')
+      .optional(),
     active: z.boolean().optional(),
   })
   .strict();
@@ -195,7 +213,9 @@ export const ProvisioningSchema = z
     shop: ShopSchema.partial().strict().optional(),
     /** This counter: its lane code in every order number (fixed after the first live sale). */
     counter: z.object({ lane: LaneCodeSchema }).strict().optional(),
-    hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() }).strict().optional(),
+    hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() })
+      .strict()
+      .optional(),
     backups: BackupsSchema.partial().strict().optional(),
     /** Operators to create or re-PIN; live mode is refused while any still has a training PIN. */
     operators: z.array(ProvisionedOperatorSchema).max(500).optional(),
@@ -203,7 +223,9 @@ export const ProvisioningSchema = z
     /** The receipt printer (null removes it); the pole display and card terminal are kept. */
     receiptPrinter: ReceiptPrinterConfigSchema.nullable().optional(),
     /** The Yima card gateway (docs/provisioning.md); `yima.key` is moved to encrypted storage on load. */
-    yima: YimaSettingsSchema.extend({ key: z.string().min(8, 'the key must be at least 8 characters').optional() }).strict().optional(),
+    yima: YimaSettingsSchema.extend({ key: z.string().min(8, 'the key must be at least 8 characters').optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Provisioning = z.output<typeof ProvisioningSchema>;

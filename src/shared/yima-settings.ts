@@ -18,8 +18,16 @@ const httpUrl = z
     }
   }, 'must be an http:// or https:// URL');
 
-const code = (max: number): z.ZodString => z.string().trim().regex(new RegExp(`^[0-9A-Za-z_-]{1,${max}}$`), `letters and digits, 1–${max}`);
-const optionalCode = (max: number): z.ZodString => z.string().trim().regex(new RegExp(`^[0-9A-Za-z_-]{0,${max}}$`), `letters and digits, at most ${max}`);
+const code = (max: number): z.ZodString =>
+  z
+    .string()
+    .trim()
+    .regex(new RegExp(`^[0-9A-Za-z_-]{1,${max}}$`), `letters and digits, 1–${max}`);
+const optionalCode = (max: number): z.ZodString =>
+  z
+    .string()
+    .trim()
+    .regex(new RegExp(`^[0-9A-Za-z_-]{0,${max}}$`), `letters and digits, at most ${max}`);
 
 export const YIMA_SIGN_RULE_NAMES = ['sorted_kv_key', 'sorted_kv_amp_key', 'json_key', 'key_body_key'] as const;
 
@@ -27,7 +35,11 @@ export const YimaSplitPlanSchema = z
   .object({
     flag: z.enum(['N', 'R', 'D']),
     /** D only, yyyymmdd. */
-    planSplitDate: z.string().trim().regex(/^(\d{8})?$/, 'yyyymmdd').default(''),
+    planSplitDate: z
+      .string()
+      .trim()
+      .regex(/^(\d{8})?$/, 'yyyymmdd')
+      .default(''),
     /** R only: split by percentage (净值分账) instead of by amount. */
     clean: z.boolean().default(false),
     keepPercentage: z.string().trim().max(6).default(''),

@@ -112,11 +112,13 @@ export function checkInvariants(facts: ChaosFacts): Violations {
   for (const r of facts.ledger.refunds) if (r.status !== 'failed') ledgerCounted.set(r.payment_id, (ledgerCounted.get(r.payment_id) ?? 0) + r.amount_fen);
   for (const [paymentId, refunded] of ledgerCounted) {
     const payment = paymentsById.get(paymentId);
-    if (payment === undefined || refunded > payment.amount_fen) v['ledger-refunds-within-paid'].push(`payment ${paymentId}: ${refunded} fen refunded of ${payment?.amount_fen ?? '?'}`);
+    if (payment === undefined || refunded > payment.amount_fen)
+      v['ledger-refunds-within-paid'].push(`payment ${paymentId}: ${refunded} fen refunded of ${payment?.amount_fen ?? '?'}`);
   }
 
   for (const p of facts.ledger.payments) if (OPEN_PAYMENTS.has(p.status)) v['nothing-unresolved'].push(`payment ${p.trade_no} still ${p.status}`);
-  for (const r of facts.ledger.refunds) if (OPEN_REFUNDS.has(r.status) && !isForSupervisor(r)) v['nothing-unresolved'].push(`refund ${r.refund_no} still ${r.status}`);
+  for (const r of facts.ledger.refunds)
+    if (OPEN_REFUNDS.has(r.status) && !isForSupervisor(r)) v['nothing-unresolved'].push(`refund ${r.refund_no} still ${r.status}`);
 
   const refundByNo = new Map(facts.ledger.refunds.map((r) => [r.refund_no, r]));
   let bankRefundTotal = 0;
@@ -127,7 +129,8 @@ export function checkInvariants(facts: ChaosFacts): Violations {
       bankRefundTotal += br.amountFen;
       const row = refundByNo.get(br.tradeNo);
       if (row !== undefined && isForSupervisor(row)) forSupervisorAtBank += br.amountFen;
-      else if (row?.status !== 'succeeded') v['bank-refund-is-ledger-refund'].push(`${br.tradeNo}: refunded at the bank, ${row?.status ?? 'missing'} in the ledger`);
+      else if (row?.status !== 'succeeded')
+        v['bank-refund-is-ledger-refund'].push(`${br.tradeNo}: refunded at the bank, ${row?.status ?? 'missing'} in the ledger`);
     }
   }
 

@@ -83,7 +83,9 @@ function ledgerView(dir: string): { open: number[]; shown: string[]; paid: { id:
     return { open: [], shown: [], paid: [] };
   }
   try {
-    const open = (db.prepare("SELECT id FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown')").all() as { id: number }[]).map((r) => r.id);
+    const open = (db.prepare("SELECT id FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown')").all() as { id: number }[]).map(
+      (r) => r.id,
+    );
     const paid = db
       .prepare(
         `SELECT p.id, p.amount_fen - COALESCE((SELECT SUM(r.amount_fen) FROM refunds r WHERE r.payment_id = p.id AND r.status <> 'failed'), 0) AS refundable
@@ -91,7 +93,11 @@ function ledgerView(dir: string): { open: number[]; shown: string[]; paid: { id:
       )
       .all() as { id: number; refundable: number }[];
     // The QRs on screen: the customer can only pay what the app received and showed.
-    const shown = (db.prepare("SELECT sys_trace FROM payments WHERE status IN ('qr_issued', 'waiting', 'unknown') AND sys_trace IS NOT NULL").all() as { sys_trace: string }[]).map((r) => r.sys_trace);
+    const shown = (
+      db.prepare("SELECT sys_trace FROM payments WHERE status IN ('qr_issued', 'waiting', 'unknown') AND sys_trace IS NOT NULL").all() as {
+        sys_trace: string;
+      }[]
+    ).map((r) => r.sys_trace);
     return { open, shown, paid };
   } catch {
     return { open: [], shown: [], paid: [] };
@@ -156,15 +162,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       entry.killedByRun = killedByRun();
     });
     const ready = Promise.race([
-      app.next((l) => l.ready === true, 60_000).then(
-        (l: { info?: { mode?: string } }) => {
-          // A start that fell back to training mode (a refused provisioning file) is a failed start.
-          if (l.info?.mode === 'live') return true;
-          entry.exit = `started in ${String(l.info?.mode)} mode`;
-          return false;
-        },
-        () => false,
-      ),
+      app
+        .next((l) => l.ready === true, 60_000)
+        .then(
+          (l: { info?: { mode?: string } }) => {
+            // A start that fell back to training mode (a refused provisioning file) is a failed start.
+            if (l.info?.mode === 'live') return true;
+            entry.exit = `started in ${String(l.info?.mode)} mode`;
+            return false;
+          },
+          () => false,
+        ),
       app.exited.then(() => false),
     ]).then((r) => {
       entry.ready = r;
@@ -182,10 +190,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let timer: NodeJS.Timeout | undefined;
     if (mode === 'timer') {
       // Uniform in time from the spawn: start-up, resume and migrations included.
-      timer = setTimeout(() => {
-        killed = true;
-        app.child.kill('SIGKILL');
-      }, between(0, 1800));
+      timer = setTimeout(
+        () => {
+          killed = true;
+          app.child.kill('SIGKILL');
+        },
+        between(0, 1800),
+      );
     }
     const ready = await launched.ready;
     if (mode === 'request') {
@@ -212,7 +223,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           const p = pick(view.paid);
           // Sometimes two at once, sometimes more than is left: the engine's cap decides.
           const n = rand() < 0.3 ? 2 : 1;
-          for (let i = 0; i < n; i += 1) app.send({ op: 'refund', paymentId: p.id, amountFen: Math.max(1, between(1, p.refundable + (rand() < 0.2 ? 500 : 0))) });
+          for (let i = 0; i < n; i += 1)
+            app.send({ op: 'refund', paymentId: p.id, amountFen: Math.max(1, between(1, p.refundable + (rand() < 0.2 ? 500 : 0))) });
         } else if (roll < 0.9 && view.open.length > 0) app.send({ op: 'cancel', id: pick(view.open) });
         await sleep(between(10, 120));
       }

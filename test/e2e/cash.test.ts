@@ -83,7 +83,9 @@ describe('cash sale by keyboard alone (12)', () => {
       };
       const day = ok(await bridge.invoke('day:current', undefined));
       const list = ok(await bridge.invoke('ledger:list', { day: day.day }));
-      expect(list.rows).toEqual([expect.objectContaining({ tender: 'cash', amountFen: 3_780, status: 'paid', cash: { tenderedFen: 10_000, changeFen: 6_220 } })]);
+      expect(list.rows).toEqual([
+        expect.objectContaining({ tender: 'cash', amountFen: 3_780, status: 'paid', cash: { tenderedFen: 10_000, changeFen: 6_220 } }),
+      ]);
       const { report } = ok(await bridge.invoke('day:report', { day: day.day }));
       expect(report.byPayType.find((b: { payType: string }) => b.payType === 'cash')).toMatchObject({ paidCount: 1, paidFen: 3_780 });
     } finally {

@@ -71,7 +71,14 @@ describe('chaos run (short, seeded)', () => {
       })(),
       'ledger-refunds-within-paid': (() => {
         const c = clone();
-        c.ledger.refunds.push({ id: 999_999, refund_no: 'planted', payment_id: paidRow.id, status: 'succeeded', amount_fen: paidRow.amount_fen + 1, sys_trace: 'planted' });
+        c.ledger.refunds.push({
+          id: 999_999,
+          refund_no: 'planted',
+          payment_id: paidRow.id,
+          status: 'succeeded',
+          amount_fen: paidRow.amount_fen + 1,
+          sys_trace: 'planted',
+        });
         return c;
       })(),
       'nothing-unresolved': (() => {
@@ -123,6 +130,5 @@ describe('chaos run (short, seeded)', () => {
       const v = checkInvariants(planted[name]);
       expect(v[name].length, `${name} not caught`).toBeGreaterThan(0);
     }
-
   });
 });

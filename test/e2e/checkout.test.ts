@@ -77,7 +77,11 @@ describe('checkout in the browser (training gateway)', () => {
     // Real second screens: 800×480 (QR whole and decodable from a screenshot), 1024×600 (instruction
     // and countdown above the fold), 1920×1080 (the QR grows).
     const sizes: Record<string, number> = {};
-    for (const [width, height] of [[800, 480], [1024, 600], [1920, 1080]] as const) {
+    for (const [width, height] of [
+      [800, 480],
+      [1024, 600],
+      [1920, 1080],
+    ] as const) {
       await customer.setViewportSize({ width, height });
       await customer.waitForTimeout(300);
       const qrBox = await customer.getByTestId('customer-qr').boundingBox();
@@ -101,7 +105,11 @@ describe('checkout in the browser (training gateway)', () => {
     expect(order?.amountFen).toBe(1234);
 
     // The customer "scans and pays" at the simulated bank; the app learns it by querying.
-    const paid = await fetch(`${simBase}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scanCode: cashierCode }) });
+    const paid = await fetch(`${simBase}/sim/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scanCode: cashierCode }),
+    });
     expect(paid.status).toBe(200);
     await cashier.locator('[data-testid="payment-result"][data-status="paid"]').waitFor({ timeout: 15_000 });
     await customer.getByTestId('customer-thanks').waitFor({ timeout: 15_000 });
@@ -173,12 +181,17 @@ describe('checkout in the browser (training gateway)', () => {
     await cashier.keyboard.press('Enter');
     await cashier.locator('[data-testid="payment-result"][data-status="failed"]').waitFor({ timeout: 10_000 });
     const db = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
-    const row = db.prepare('SELECT id, status, resolution, resolved_by FROM payments WHERE trade_no = ?').get(tradeNo) as { id: number; status: string; resolution: string; resolved_by: string };
+    const row = db.prepare('SELECT id, status, resolution, resolved_by FROM payments WHERE trade_no = ?').get(tradeNo) as {
+      id: number;
+      status: string;
+      resolution: string;
+      resolved_by: string;
+    };
     const queries = db.prepare("SELECT count(*) AS n FROM events WHERE entity = 'payment' AND entity_id = ? AND type = 'bpc.G'").get(row.id) as { n: number };
     db.close();
     expect(row).toMatchObject({ status: 'failed', resolution: '银行后台核实未收款', resolved_by: '800' });
     expect(queries.n).toBeGreaterThanOrEqual(2);
-    const fCount = await (await fetch(`${simBase}/sim/orders`)).json() as { orders: { tradeNo: string }[] };
+    const fCount = (await (await fetch(`${simBase}/sim/orders`)).json()) as { orders: { tradeNo: string }[] };
     expect(fCount.orders.filter((o) => o.tradeNo === tradeNo)).toHaveLength(1);
   });
 

@@ -11,7 +11,11 @@ import { tempDir } from '../support/temp';
  * directory, and must end in the right state — with never more than one F for the sale.
  */
 describe('crash and resume', () => {
-  const rig = crashRig({ key: 'crash-test-key-0123456789', tempPrefix: 'crash-', polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 } });
+  const rig = crashRig({
+    key: 'crash-test-key-0123456789',
+    tempPrefix: 'crash-',
+    polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
+  });
   const start = (fault?: string): Headless => rig.start(fault);
 
   function ledgerRow(): { id: number; trade_no: string; status: string; sys_trace: string | null } {
@@ -114,7 +118,11 @@ describe('training mode survives a crash too', () => {
       if (!state2.ok || state2.value.simulatorUrl === null) throw new Error('no training gateway');
       const base = new URL(state2.value.simulatorUrl).origin;
       // The simulated customer pays the QR issued before the crash.
-      const pay = await fetch(`${base}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sysTrace: created.value.sysTrace }) });
+      const pay = await fetch(`${base}/sim/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sysTrace: created.value.sysTrace }),
+      });
       expect(pay.status).toBe(200);
       for (let i = 0; i < 100; i += 1) {
         const p = await b2.invoke('payment:get', { id: created.value.id });

@@ -67,7 +67,11 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     }
   };
   const invoke = async <T>(channel: string, input: unknown): Promise<T> => {
-    const result = (await bridge.invoke(channel as never, (await withNonces(channel, input, (c, i) => bridge.invoke(c as never, i as never))) as never)) as { ok: boolean; value?: T; error?: unknown };
+    const result = (await bridge.invoke(channel as never, (await withNonces(channel, input, (c, i) => bridge.invoke(c as never, i as never))) as never)) as {
+      ok: boolean;
+      value?: T;
+      error?: unknown;
+    };
     if (!result.ok) throw new Error(`${channel} failed: ${JSON.stringify(result.error)}`);
     return result.value as T;
   };
@@ -126,7 +130,11 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     // First partial refund: R answers 00 at once.
     await refund('12.3', '顾客退一件商品', '800', '8888');
     await page.locator('[data-testid="desk-last-refund"][data-status="succeeded"]').waitFor();
-    await until(() => text('desk-remaining'), (v) => v === '¥37.70', 'remaining 37.70');
+    await until(
+      () => text('desk-remaining'),
+      (v) => v === '¥37.70',
+      'remaining 37.70',
+    );
     expect(await text('desk-refunded')).toBe('¥12.30');
     expect((await simOrder(trace1)).refundedFen).toBe(1230);
     const row1 = page.locator('[data-testid="desk-refund-row"]').first();
@@ -148,14 +156,21 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     expect(await text('desk-inflight')).toBe('¥7.70');
     expect(await text('desk-remaining')).toBe('¥30.00');
     await page.locator('[data-testid="desk-last-refund"][data-status="succeeded"]').waitFor({ timeout: 20_000 });
-    await until(() => text('desk-inflight'), (v) => v === '¥0.00', 'nothing in flight');
+    await until(
+      () => text('desk-inflight'),
+      (v) => v === '¥0.00',
+      'nothing in flight',
+    );
     expect(await text('desk-refunded')).toBe('¥20.00');
     expect(await text('desk-remaining')).toBe('¥30.00');
     const afterTwo = await simOrder(trace1);
     expect(afterTwo.refundedFen).toBe(2000);
     expect(afterTwo.refunds).toHaveLength(2);
     const paymentId = ledger<{ id: number }>('SELECT id FROM payments WHERE sys_trace = ?', trace1).id;
-    const js = ledger<{ n: number }>("SELECT count(*) AS n FROM events e JOIN refunds r ON e.entity = 'refund' AND e.entity_id = r.id WHERE r.payment_id = ? AND e.type = 'bpc.J'", paymentId);
+    const js = ledger<{ n: number }>(
+      "SELECT count(*) AS n FROM events e JOIN refunds r ON e.entity = 'refund' AND e.entity_id = r.id WHERE r.payment_id = ? AND e.type = 'bpc.J'",
+      paymentId,
+    );
     expect(js.n).toBeGreaterThanOrEqual(1);
 
     // Third refund above the remainder: the form only hints; the engine refuses and nothing is sent.
@@ -177,21 +192,41 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
 
     // A wrong PIN is refused, and so is a cashier approving; neither sends anything.
     await refund('1', '密码测试', '800', '1234');
-    await until(() => text('refund-error'), (v) => v.includes('工号或密码错误'), 'PIN_WRONG message');
+    await until(
+      () => text('refund-error'),
+      (v) => v.includes('工号或密码错误'),
+      'PIN_WRONG message',
+    );
     expect(await active()).toBe('refund-approval-pin');
     await refund('1', '权限测试', '001', '1111');
-    await until(() => text('refund-error'), (v) => v.includes('权限不足'), 'ROLE_REQUIRED message');
+    await until(
+      () => text('refund-error'),
+      (v) => v.includes('权限不足'),
+      'ROLE_REQUIRED message',
+    );
     expect(ledger<{ n: number }>('SELECT count(*) AS n FROM refunds WHERE payment_id = ?', paymentId).n).toBe(2);
     expect((await simOrder(trace1)).refunds).toHaveLength(2);
 
     // Esc goes back to the search; the second payment is found the same way and is untouched.
     await page.keyboard.press('Escape');
     await page.getByTestId('desk-detail').waitFor({ state: 'detached' });
-    await until(() => active(), (v) => v === 'desk-search', 'focus back on the search');
+    await until(
+      () => active(),
+      (v) => v === 'desk-search',
+      'focus back on the search',
+    );
     await page.getByTestId('desk-search').fill(trace2);
     await page.keyboard.press('Enter');
-    await until(() => text('fact-trace'), (v) => v === trace2, 'second payment shown');
-    await until(() => text('desk-remaining'), (v) => v === '¥20.00', 'second payment remaining');
+    await until(
+      () => text('fact-trace'),
+      (v) => v === trace2,
+      'second payment shown',
+    );
+    await until(
+      () => text('desk-remaining'),
+      (v) => v === '¥20.00',
+      'second payment remaining',
+    );
 
     // Date + amount search finds it too.
     await page.keyboard.press('Escape');
@@ -199,20 +234,36 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     expect(await page.getByTestId('desk-day').inputValue()).toBe(localDay(Date.now()));
     await page.getByTestId('desk-amount').fill('50');
     await page.getByTestId('desk-amount').press('Enter');
-    await until(() => text('fact-trace'), (v) => v === trace1, 'found by day + amount');
+    await until(
+      () => text('fact-trace'),
+      (v) => v === trace1,
+      'found by day + amount',
+    );
   });
 
   it('transactions: the day list with filters, paging, re-query, and a detail with the full masked event history', async () => {
     // More of the day: a ZFBA payment, a cancelled one, one still open, and enough refused ones to page.
     await invoke('training:script', { script: 'manual' });
     const zfba = await invoke<{ id: number; sysTrace: string }>('payment:create', { amountFen: 300 });
-    const paid = await fetch(`${simBase}/sim/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sysTrace: zfba.sysTrace, payType: 'ZFBA' }) });
+    const paid = await fetch(`${simBase}/sim/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sysTrace: zfba.sysTrace, payType: 'ZFBA' }),
+    });
     expect(paid.status).toBe(200);
-    await until(() => invoke<{ status: string }>('payment:get', { id: zfba.id }), (p) => p.status === 'paid', 'ZFBA payment paid');
+    await until(
+      () => invoke<{ status: string }>('payment:get', { id: zfba.id }),
+      (p) => p.status === 'paid',
+      'ZFBA payment paid',
+    );
     await invoke('training:script', { script: 'hang' });
     const cancelled = await invoke<{ id: number }>('payment:create', { amountFen: 800 });
     await invoke('payment:cancel', { id: cancelled.id });
-    await until(() => invoke<{ status: string }>('payment:get', { id: cancelled.id }), (p) => p.status === 'closed', 'closed');
+    await until(
+      () => invoke<{ status: string }>('payment:get', { id: cancelled.id }),
+      (p) => p.status === 'closed',
+      'closed',
+    );
     await invoke('training:script', { script: 'hang' });
     const open = await invoke<{ id: number; sysTrace: string }>('payment:create', { amountFen: 900 });
 
@@ -231,7 +282,11 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     expect(await refundedRow.textContent()).toContain('微信支付');
     // The day's refunds are listed too: the two succeeded partial refunds of the first payment.
     const dayRefundRows = page.getByTestId('tx-refund-row');
-    await until(() => dayRefundRows.count(), (n) => n === 2, 'two refund rows');
+    await until(
+      () => dayRefundRows.count(),
+      (n) => n === 2,
+      'two refund rows',
+    );
     const refundTexts = await dayRefundRows.allTextContents();
     expect(refundTexts.join('|')).toContain('¥12.30');
     expect(refundTexts.join('|')).toContain('¥7.70');
@@ -256,7 +311,15 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     await page.getByTestId('tx-requery').click();
     expect(await page.getByTestId('tx-error').count()).toBe(0);
     await page.getByTestId('tx-requery-open').click();
-    await until(() => page.getByTestId('tx-notice').textContent().catch(() => ''), (v) => v !== null && v.includes('1 笔交易'), 're-query notice');
+    await until(
+      () =>
+        page
+          .getByTestId('tx-notice')
+          .textContent()
+          .catch(() => ''),
+      (v) => v !== null && v.includes('1 笔交易'),
+      're-query notice',
+    );
     await page.getByTestId('tx-status-all').click();
 
     // Prefix search and operator filter.
@@ -276,7 +339,11 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     const today = localDay(Date.now());
     const [y, m, d] = today.split('-').map(Number);
     const yesterday = new Date(Date.UTC(y!, m! - 1, d! - 1)).toISOString().slice(0, 10);
-    await until(() => page.getByTestId('tx-day').inputValue(), (v) => v === yesterday, 'previous day');
+    await until(
+      () => page.getByTestId('tx-day').inputValue(),
+      (v) => v === yesterday,
+      'previous day',
+    );
     await until(count, (n) => n === 0, 'nothing yesterday');
     await page.getByTestId('tx-next').click();
     await until(count, (n) => n === 5, 'back to today');
@@ -305,7 +372,11 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     // Paging: 51 refused sales push the day past one page; "more" loads the rest by cursor.
     // (One sale at a time: the open one is cancelled first.)
     await invoke('payment:cancel', { id: open.id });
-    await until(() => invoke<{ status: string }>('payment:get', { id: open.id }), (p) => p.status === 'closed', 'open sale closed');
+    await until(
+      () => invoke<{ status: string }>('payment:get', { id: open.id }),
+      (p) => p.status === 'closed',
+      'open sale closed',
+    );
     for (let i = 0; i < 51; i++) {
       await invoke('training:script', { script: 'reject' });
       const refused = await bridge.invoke('payment:create', { amountFen: 100 + i });
@@ -313,7 +384,11 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     }
     await page.getByTestId('tx-operator').fill('');
     await page.getByTestId('tx-status-failed').check();
-    await until(() => page.getByTestId('tx-count').textContent(), (v) => v === '已显示 50 笔', 'first page of failed sales');
+    await until(
+      () => page.getByTestId('tx-count').textContent(),
+      (v) => v === '已显示 50 笔',
+      'first page of failed sales',
+    );
     expect(await count()).toBe(50);
     await page.getByTestId('tx-more').click();
     await until(count, (n) => n === 51, 'second page');

@@ -38,7 +38,9 @@ describe('headquarters sync survives a SIGKILL between HQ commit and the counter
 
   const hqState = async (): Promise<{ events: number; maxId: number; payments: { local_id: number; status: string; amount_fen: number }[] }> => {
     const e = (await pool.query<{ n: number; max: number | null }>('SELECT count(*)::bigint AS n, max(event_id) AS max FROM events')).rows[0]!;
-    const payments = (await pool.query<{ local_id: number; status: string; amount_fen: number }>('SELECT local_id, status, amount_fen FROM payments ORDER BY local_id')).rows;
+    const payments = (
+      await pool.query<{ local_id: number; status: string; amount_fen: number }>('SELECT local_id, status, amount_fen FROM payments ORDER BY local_id')
+    ).rows;
     return { events: e.n, maxId: e.max ?? 0, payments };
   };
 

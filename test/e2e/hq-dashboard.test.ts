@@ -43,7 +43,12 @@ describe('headquarters dashboard', () => {
       ['SH01', '2'],
       ['BJ02', '1'],
     ];
-    const keys = layout.map(([store, lane]) => hqCli(['add-counter', ...common, '--store', store, '--lane', lane]).trim().split('\n').at(-1)!);
+    const keys = layout.map(([store, lane]) =>
+      hqCli(['add-counter', ...common, '--store', store, '--lane', lane])
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
     hq = spawn(process.execPath, [HQ_ENTRY, 'serve', ...common, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     hqUrl = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('hq did not start')), 20_000);

@@ -2,7 +2,18 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserMode, type BrowserMode } from '../support/browser-mode';
 import { launchChromium } from '../support/chromium';
-import { focusedId, focusStop, invisibleStops, positiveTabIndexes, tabTo, tabWalk, typeKeys, waitForFocus, wrappedRows, type FocusStop } from '../support/keyboard';
+import {
+  focusedId,
+  focusStop,
+  invisibleStops,
+  positiveTabIndexes,
+  tabTo,
+  tabWalk,
+  typeKeys,
+  waitForFocus,
+  wrappedRows,
+  type FocusStop,
+} from '../support/keyboard';
 import { tempDir } from '../support/temp';
 import { collectPaidSale } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';

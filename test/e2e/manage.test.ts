@@ -142,7 +142,13 @@ describe('end of day and settings in the browser (training gateway)', () => {
     ]);
     for (const b of BUCKETS) {
       const e = byBucket[b]!;
-      expect(await cells(`paytype-${b}`), b).toEqual([String(e.paidCount), `¥${formatFen(e.paidFen)}`, String(e.refundCount), `¥${formatFen(e.refundFen)}`, `¥${formatFen(e.paidFen - e.refundFen)}`]);
+      expect(await cells(`paytype-${b}`), b).toEqual([
+        String(e.paidCount),
+        `¥${formatFen(e.paidFen)}`,
+        String(e.refundCount),
+        `¥${formatFen(e.refundFen)}`,
+        `¥${formatFen(e.paidFen - e.refundFen)}`,
+      ]);
     }
     // Everything was taken and refunded by the signed-in cashier 001.
     expect(await cells('operator-001')).toEqual(await cells('paytype-total'));
@@ -271,7 +277,10 @@ describe('end of day and settings in the browser (training gateway)', () => {
     expect(csvFile).toMatch(new RegExp(`day-report-${day}-training\\.csv$`));
     const csv = readFileSync(csvFile, 'utf8');
     expect(csv.charCodeAt(0)).toBe(0xfeff);
-    const lines = csv.slice(1).split('\r\n').map((l) => l.split(','));
+    const lines = csv
+      .slice(1)
+      .split('\r\n')
+      .map((l) => l.split(','));
     const total = lines.find((l) => l[0] === '合计');
     expect(total).toEqual(['合计', String(expected.paidCount), formatFen(expected.paidFen), '1', formatFen(refundFen), formatFen(expected.netFen)]);
     expect(lines.find((l) => l[0] === '结账人')?.[1]).toBe('900');
@@ -291,7 +300,13 @@ describe('end of day and settings in the browser (training gateway)', () => {
     });
     expect(row).toBeDefined();
     const fen = (v: unknown): number => Math.round(Number(v) * 100);
-    expect([Number(row![1]), fen(row![2]), Number(row![3]), fen(row![4]), fen(row![5])]).toEqual([expected.paidCount, expected.paidFen, 1, refundFen, expected.netFen]);
+    expect([Number(row![1]), fen(row![2]), Number(row![3]), fen(row![4]), fen(row![5])]).toEqual([
+      expected.paidCount,
+      expected.paidFen,
+      1,
+      refundFen,
+      expected.netFen,
+    ]);
     const payments = workbook.getWorksheet('收款明细');
     expect(payments?.rowCount).toBe(1 + amounts.length + 1);
   });
@@ -339,7 +354,12 @@ describe('end of day and settings in the browser (training gateway)', () => {
     await page.keyboard.press('Enter');
     await expect.poll(async () => page.getByTestId('bpc-message').textContent()).toBe('已保存');
     expect(await midError.count()).toBe(0);
-    expect((await ok(bridge.invoke('settings:get', undefined))).bpc.merchant).toMatchObject({ url: bankUrl, mid: '898310012345678', posNo: 'POS00001', tellerNo: '001' });
+    expect((await ok(bridge.invoke('settings:get', undefined))).bpc.merchant).toMatchObject({
+      url: bankUrl,
+      mid: '898310012345678',
+      posNo: 'POS00001',
+      tellerNo: '001',
+    });
 
     // The key: write-only, masked afterwards, never in the page.
     const key = 'Zq8-secret-KEY-for-e2e-4711xY';

@@ -19,7 +19,11 @@ interface RefundRow {
 }
 
 describe('refund crash and resume', () => {
-  const rig = crashRig({ key: 'refund-crash-key-0123456789', tempPrefix: 'refund-crash-', polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 } });
+  const rig = crashRig({
+    key: 'refund-crash-key-0123456789',
+    tempPrefix: 'refund-crash-',
+    polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
+  });
   const start = (fault?: string): Headless => rig.start(fault);
 
   function refundRow(): RefundRow {
@@ -44,7 +48,10 @@ describe('refund crash and resume', () => {
     return { row: refundRow(), paymentId: created.reply.id as number };
   }
 
-  async function restartAndWait(id: number, until: (refund: { status: string; needsSupervisor: boolean }) => boolean): Promise<{ status: string; needsSupervisor: boolean }> {
+  async function restartAndWait(
+    id: number,
+    until: (refund: { status: string; needsSupervisor: boolean }) => boolean,
+  ): Promise<{ status: string; needsSupervisor: boolean }> {
     const second = start();
     const ready = await second.next((l) => l.ready === true, 60_000);
     expect(ready.info.mode).toBe('live');

@@ -136,7 +136,11 @@ describe('Yima card sales in the browser (keyboard only)', () => {
 
   /** The create of this sale as it went over the wire (the ledger's exchange event). */
   function createRequest(tradeNo: string): string {
-    const rows = ledgerRows<{ data: string }>(data.dir, "SELECT e.data FROM events e JOIN payments p ON p.id = e.entity_id WHERE e.entity = 'payment' AND e.type = 'yima.create' AND p.trade_no = ?", tradeNo);
+    const rows = ledgerRows<{ data: string }>(
+      data.dir,
+      "SELECT e.data FROM events e JOIN payments p ON p.id = e.entity_id WHERE e.entity = 'payment' AND e.type = 'yima.create' AND p.trade_no = ?",
+      tradeNo,
+    );
     expect(rows).toHaveLength(1);
     return (JSON.parse(rows[0]!.data) as { request: string }).request;
   }
@@ -167,7 +171,8 @@ describe('Yima card sales in the browser (keyboard only)', () => {
     await page.getByTestId('tx-detail').waitFor();
     await expect.poll(async () => page.getByTestId('fact-trade-no').textContent(), SLOW).toBe(xml.tradeNo);
     expect(await page.getByTestId('fact-card-cardNo').textContent()).toBe(xml.cardNo);
-    for (const id of ['fact-card-refNo', 'fact-card-batchNo', 'fact-card-traceNo', 'fact-card-terminal']) expect((await page.getByTestId(id).textContent()) ?? '', id).not.toBe('');
+    for (const id of ['fact-card-refNo', 'fact-card-batchNo', 'fact-card-traceNo', 'fact-card-terminal'])
+      expect((await page.getByTestId(id).textContent()) ?? '', id).not.toBe('');
     await page.keyboard.press('Escape');
     await page.getByTestId('tx-table').waitFor();
 

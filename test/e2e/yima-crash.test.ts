@@ -16,21 +16,36 @@ const ISSPID = '39493002';
  * the push, each query, the next sale's push — is distinct (the simulator's own request log).
  */
 describe('Yima pos_seq across SIGKILL', () => {
-  const rig = crashRig({ key: 'crash-test-key-0123456789', tempPrefix: 'yima-crash-', polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 } });
+  const rig = crashRig({
+    key: 'crash-test-key-0123456789',
+    tempPrefix: 'yima-crash-',
+    polling: { firstQueryMs: 50, fastIntervalMs: 500, slowIntervalMs: 500, backoffStartMs: 500, backoffMaxMs: 1000 },
+  });
   let yima: YimaSimulator;
 
   beforeEach(async () => {
     yima = await startYimaSimulator({ isspid: ISSPID, key: YIMA_KEY, signRule: 'sorted_kv_key', defaultScript: { kind: 'manual' } });
     const file = join(rig.dir, 'provisioning.json');
     const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    config.yima = { url: yima.url, isspid: ISSPID, systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907', key: YIMA_KEY, requireSignedResponses: true, cardRoute: 'yima' };
+    config.yima = {
+      url: yima.url,
+      isspid: ISSPID,
+      systemId: '8888',
+      storeId: '1511300001',
+      posId: '1511300001',
+      terminalId: '0001045907',
+      key: YIMA_KEY,
+      requireSignedResponses: true,
+      cardRoute: 'yima',
+    };
     writeFileSync(file, JSON.stringify(config));
   });
   afterEach(async () => {
     await yima.close();
   });
 
-  const creates = (posSeq?: string): number => yima.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && (posSeq === undefined || r.posSeq === posSeq)).length;
+  const creates = (posSeq?: string): number =>
+    yima.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && (posSeq === undefined || r.posSeq === posSeq)).length;
   const queries = (): number => yima.countRequests('bcm_resultquery_request');
   async function until(what: string, done: () => boolean, ms = 30_000): Promise<void> {
     const end = Date.now() + ms;

@@ -71,11 +71,21 @@ describe('Yima settings in the browser', () => {
     await expect.poll(async () => page.getByTestId('yima-message').textContent(), SLOW).toBe('已保存');
     const saved = await bridge.invoke('settings:get', undefined);
     if (!saved.ok) throw new Error(saved.error.message);
-    expect(saved.value.yima.settings).toMatchObject({ isspid: '39493002', terminalId: '0001045907', signRule: 'json_key', splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] } });
+    expect(saved.value.yima.settings).toMatchObject({
+      isspid: '39493002',
+      terminalId: '0001045907',
+      signRule: 'json_key',
+      splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] },
+    });
 
     // Check a rule: a body signed with rule (b), the key typed once.
     const body = encodeRequest(
-      { request_type: 'bcm_resultquery_request', isspid: '39493002', pos_seq: '2018121400000005', bcm_resultquery_request: { org_pos_seq: '2018121400000004' } },
+      {
+        request_type: 'bcm_resultquery_request',
+        isspid: '39493002',
+        pos_seq: '2018121400000005',
+        bcm_resultquery_request: { org_pos_seq: '2018121400000004' },
+      },
       { format: 'json', xmlTransport: 'raw', signRule: 'json_key' },
       KEY,
     ).text;

@@ -56,10 +56,16 @@ describe('approval nonces', () => {
     // ... and a failed use spends it: the right refund with that nonce is refused too.
     expect(await raw('refund:create', { ...input, approval: { ...SUPERVISOR, nonce } })).toMatchObject({ ok: false, error: { code: 'APPROVAL_INVALID' } });
     // No nonce at all (yesterday's client, or a hand-made frame): refused before the PIN is checked.
-    expect(await raw('refund:create', { ...input, approval: SUPERVISOR })).toMatchObject({ ok: false, error: { code: 'APPROVAL_INVALID', details: { reason: 'missing' } } });
+    expect(await raw('refund:create', { ...input, approval: SUPERVISOR })).toMatchObject({
+      ok: false,
+      error: { code: 'APPROVAL_INVALID', details: { reason: 'missing' } },
+    });
     // A nonce for a settings change does not approve a refund.
     const modeNonce = await nonceFor('settings:setMode', { mode: 'training' });
-    expect(await raw('refund:create', { ...input, approval: { ...SUPERVISOR, nonce: modeNonce } })).toMatchObject({ ok: false, error: { code: 'APPROVAL_INVALID' } });
+    expect(await raw('refund:create', { ...input, approval: { ...SUPERVISOR, nonce: modeNonce } })).toMatchObject({
+      ok: false,
+      error: { code: 'APPROVAL_INVALID' },
+    });
     expect(refundCount(t.dir)).toBe(1);
 
     // Spaces around the reason are trimmed alike on both sides: the renderer's nonce still fits.
@@ -69,9 +75,15 @@ describe('approval nonces', () => {
     expect(refundCount(t.dir)).toBe(2);
 
     // A nonce asked for with bad input is refused as the action would refuse it.
-    expect(await raw('approval:nonce', { action: 'refund:create', input: { paymentId: a.id, amountFen: -1, reason: 'x' } })).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    expect(await raw('approval:nonce', { action: 'refund:create', input: { paymentId: a.id, amountFen: -1, reason: 'x' } })).toMatchObject({
+      ok: false,
+      error: { code: 'BAD_INPUT' },
+    });
     // The display window may not ask for one.
-    expect(await counter.core.dispatch('approval:nonce', { action: 'refund:create', input }, { role: 'display' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await counter.core.dispatch('approval:nonce', { action: 'refund:create', input }, { role: 'display' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
   });
 
   it('a nonce issued before a restart is worthless after it; the day close binds both approvals', async () => {
@@ -90,7 +102,11 @@ describe('approval nonces', () => {
     const day = (await counter.invoke('day:current', undefined)).day as string;
     const closeInput = { day, override: { reason: 'late scan accepted' } };
     const one = await nonceFor('day:close', closeInput);
-    const refused = await raw('day:close', { day, manager: { code: '900', pin: '9999', nonce: one }, override: { reason: 'late scan accepted', approval: { ...SUPERVISOR, nonce: one } } });
+    const refused = await raw('day:close', {
+      day,
+      manager: { code: '900', pin: '9999', nonce: one },
+      override: { reason: 'late scan accepted', approval: { ...SUPERVISOR, nonce: one } },
+    });
     expect(refused).toMatchObject({ ok: false, error: { code: 'APPROVAL_INVALID', details: { field: 'override.approval' } } });
   });
 
@@ -111,7 +127,10 @@ describe('approval nonces', () => {
       ['operators:list', undefined],
       ['settings:get', undefined],
     ];
-    const marked = Object.entries(channels).filter(([, spec]) => spec.signedIn === true).map(([name]) => name).sort();
+    const marked = Object.entries(channels)
+      .filter(([, spec]) => spec.signedIn === true)
+      .map(([name]) => name)
+      .sort();
     expect(marked).toEqual(reads.map(([c]) => c).sort());
     for (const [channel, input] of reads) expect((await raw(channel, input)).ok, channel).toBe(true);
     await counter.invoke('session:signOut', undefined);
@@ -127,8 +146,12 @@ describe('approval nonces', () => {
     const { nonce, expiresAt } = nonces.issue('settings:setMode', input);
     expect(expiresAt).toBe(1_000_000 + APPROVAL_NONCE_TTL_MS);
     t = expiresAt;
-    expect(() => nonces.consume('settings:setMode', { ...input, approval: { ...SUPERVISOR, nonce } })).toThrow(expect.objectContaining({ code: 'APPROVAL_INVALID', details: expect.objectContaining({ reason: 'expired' }) }));
-    expect(approvalSubject('day:close', { day: '2026-12-02', manager: { code: '9' }, override: { approval: {}, reason: 'r' } })).toBe('{"day":"2026-12-02","override":{"reason":"r"}}');
+    expect(() => nonces.consume('settings:setMode', { ...input, approval: { ...SUPERVISOR, nonce } })).toThrow(
+      expect.objectContaining({ code: 'APPROVAL_INVALID', details: expect.objectContaining({ reason: 'expired' }) }),
+    );
+    expect(approvalSubject('day:close', { day: '2026-12-02', manager: { code: '9' }, override: { approval: {}, reason: 'r' } })).toBe(
+      '{"day":"2026-12-02","override":{"reason":"r"}}',
+    );
 
     // Walk every channel's input schema: wherever ApprovalSchema appears, its path is listed.
     const found = (schema: z.ZodType, path: string[]): string[][] => {

@@ -65,17 +65,25 @@ describe('back office rules', () => {
     expect(test.detail).toContain('25');
     await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
     // Not while any operator still has a published training PIN (a refund approved by 800/8888 on a live counter).
-    await expect(invoke('settings:setMode', { mode: 'live', approval: supervisor })).rejects.toMatchObject({ code: 'DEFAULT_PINS', details: { operators: '001,800,900' } });
+    await expect(invoke('settings:setMode', { mode: 'live', approval: supervisor })).rejects.toMatchObject({
+      code: 'DEFAULT_PINS',
+      details: { operators: '001,800,900' },
+    });
     expect(core.info().mode).toBe('training');
     const manager = { code: '900', pin: '9999' };
     await invoke('operators:save', { code: '001', name: '收银员', role: 'cashier', pin: '246801', approval: supervisor });
     await invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '813579', approval: manager });
-    await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).rejects.toMatchObject({ code: 'DEFAULT_PINS', details: { operators: '900' } });
+    await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).rejects.toMatchObject({
+      code: 'DEFAULT_PINS',
+      details: { operators: '900' },
+    });
     await invoke('operators:save', { code: '900', name: '店长', role: 'manager', pin: '902468', approval: manager });
     expect((await invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).mode).toBe('live');
     expect(core.info().mode).toBe('live');
     // Live: a published training PIN cannot be given back to its operator.
-    await expect(invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '8888', approval: { code: '900', pin: '902468' } })).rejects.toMatchObject({
+    await expect(
+      invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '8888', approval: { code: '900', pin: '902468' } }),
+    ).rejects.toMatchObject({
       code: 'DEFAULT_PINS',
       details: { field: 'pin' },
     });
@@ -84,11 +92,15 @@ describe('back office rules', () => {
 
   it('operators: a cashier cannot approve; a manager is needed to create a supervisor', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' }); // reading the operator list needs someone signed in
-    await expect(invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
+    await expect(
+      invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: { code: '001', pin: '1111' } }),
+    ).rejects.toMatchObject({
       code: 'ROLE_REQUIRED',
     });
     await invoke('operators:save', { code: '002', name: '新员工', role: 'cashier', pin: '2222', approval: supervisor });
-    await expect(invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: supervisor })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    await expect(invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: supervisor })).rejects.toMatchObject({
+      code: 'ROLE_REQUIRED',
+    });
     await invoke('operators:save', { code: '801', name: '主管二', role: 'supervisor', pin: '8011', approval: { code: '900', pin: '9999' } });
     const list = await invoke('operators:list', undefined);
     expect(list.map((o: { code: string }) => o.code)).toEqual(expect.arrayContaining(['001', '002', '800', '801', '900']));
@@ -129,7 +141,7 @@ describe('back office rules', () => {
     ]);
     // Now a cashier: a supervisor may change 801 again.
     await invoke('operators:save', { code: '801', name: '主管二', role: 'cashier', pin: '4321', approval: supervisor });
-   }, 120_000);
+  }, 120_000);
 
   it('operators: creating one with active:false creates an inactive operator who cannot sign in', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' }); // reading the operator list needs someone signed in
@@ -150,7 +162,15 @@ describe('back office rules', () => {
     const t = tempDir('office-live-');
     const file = join(t.dir, 'provisioning.json');
     writeFileSync(file, JSON.stringify({ bpc: { url: 'https://bank.example/payApi', mid: '104320170118888', posNo: '37381542', key: '01AC$@!BGT98aw#C' } }));
-    const live = await startCore({ dataDir: t.dir, version: '0', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger, provisioningFile: file, provisioningRequired: true });
+    const live = await startCore({
+      dataDir: t.dir,
+      version: '0',
+      platform: 'web',
+      cipher: createFileKeyCipher(t.dir),
+      logger: silentLogger,
+      provisioningFile: file,
+      provisioningRequired: true,
+    });
     try {
       // Live mode is refused while the published PINs work (issue 8.8); the warning says why.
       expect(live.info().mode).toBe('training');
@@ -162,7 +182,7 @@ describe('back office rules', () => {
     }
   });
 
-  it('the refund desk finds a sale by the wallet\'s own transaction number from the bank\'s answer', async () => {
+  it("the refund desk finds a sale by the wallet's own transaction number from the bank's answer", async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
     await invoke('training:script', { script: 'manual' });
     const created = await invoke('payment:create', { amountFen: 1234, payType: 'WEIX' });
@@ -195,14 +215,19 @@ describe('back office rules', () => {
 
   it('the shop name reaches the customer display (app:info), and the default pay type is sent in F', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' });
-    await expect(invoke('settings:save', { section: 'shop', value: { name: 'x'.repeat(41) }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(invoke('settings:save', { section: 'shop', value: { name: 'x'.repeat(41) }, approval: supervisor })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
     await invoke('settings:save', { section: 'shop', value: { name: '老王便利店' }, approval: supervisor });
     const display = await core.dispatch('app:info', undefined, { role: 'display' });
     expect(display).toMatchObject({ ok: true, value: { shopName: '老王便利店' } });
     const qr = (await invoke('settings:get', undefined)).qr;
     await invoke('settings:save', { section: 'qr', value: { ...qr, defaultPayType: 'ZFBA' }, approval: supervisor });
     await invoke('payment:create', { amountFen: 300 });
-    const f = core.trainingGateway.requests().filter((r) => r.tranType === 'F').at(-1);
+    const f = core.trainingGateway
+      .requests()
+      .filter((r) => r.tranType === 'F')
+      .at(-1);
     expect(f?.body?.payType).toBe('ZFBA');
   });
 });

@@ -77,7 +77,8 @@ describe('BPC answers are bound to the question (issue 8.6)', () => {
 
     r.h.sim.scriptNext({ kind: 'manual' });
     const b = await r.engine.createPayment({ amountFen: 500, operator: '001' });
-    r.mitm.rewrite = (x) => (isG(x, b.sysTrace) && aPaid !== undefined ? { text: aPaid.answerText, ...(aPaid.sign === undefined ? {} : { sign: aPaid.sign }) } : null);
+    r.mitm.rewrite = (x) =>
+      isG(x, b.sysTrace) && aPaid !== undefined ? { text: aPaid.answerText, ...(aPaid.sign === undefined ? {} : { sign: aPaid.sign }) } : null;
     await vi.waitFor(() => expect(gCount(r.mitm, b.sysTrace)).toBeGreaterThanOrEqual(4), WAIT);
     expect(getPayment(r.h.db, b.id).status).not.toBe('paid');
     expect(unboundG(r, b.id)).toBeGreaterThanOrEqual(3);
@@ -126,7 +127,9 @@ describe('checkBinding (pure)', () => {
   const ok = (response: Partial<BpcResponse>): BpcOutcome => ({ kind: 'success', response: { respCode: '00', respMsg: '', extra: {}, ...response }, raw: '' });
   const g = { tranType: 'G', mid: 'M1', posNo: 'P', orgSysTrace: 'T1' };
   it('passes a bound answer, with or without the optional fields', () => {
-    expect(checkBinding('G', g, ok({ mid: 'M1', orgSysTrace: 'T1', extra: { txnAmt: '000000000500', tradeNo: 'P1' } }), { amountFen: 500, tradeNo: 'P1' })).toBeNull();
+    expect(
+      checkBinding('G', g, ok({ mid: 'M1', orgSysTrace: 'T1', extra: { txnAmt: '000000000500', tradeNo: 'P1' } }), { amountFen: 500, tradeNo: 'P1' }),
+    ).toBeNull();
     expect(checkBinding('G', g, ok({ mid: 'M1' }), { amountFen: 500 })).toBeNull();
     const f = { tranType: 'F', mid: 'M1', txnAmt: '000000000500', tradeNo: 'P1' };
     expect(checkBinding('F', f, ok({ mid: 'M1', sysTrace: 'T9', extra: { txnAmt: '500' } }))).toBeNull();

@@ -96,7 +96,17 @@ describe('classifyResponse: respCode → outcome (seed §3.3)', () => {
 describe('parseBpcResponse', () => {
   it('reads the known fields and keeps every other field in extra', () => {
     const parsed = parseBpcResponse(
-      JSON.stringify({ mid: MID, sysTrace: 'S1', orgSysTrace: 'O1', scanCode: 'https://qr', respCode: '00', respMsg: '交易成功', payType: 'WEIX', nested: { a: 1 }, n: 5 }),
+      JSON.stringify({
+        mid: MID,
+        sysTrace: 'S1',
+        orgSysTrace: 'O1',
+        scanCode: 'https://qr',
+        respCode: '00',
+        respMsg: '交易成功',
+        payType: 'WEIX',
+        nested: { a: 1 },
+        n: 5,
+      }),
     );
     expect(parsed).toEqual({
       respCode: '00',
@@ -166,7 +176,15 @@ describe('request bodies', () => {
   it('F/G/R/J/S carry the seed fields, optional ones only when given', async () => {
     const { sim, client } = await simAndClient({ profile: { sendOrgTxnTime: true } });
     const trace = traceOf(
-      await client.createQr({ tradeNo: 'P1', amountFen: 1, merOrderNo: 'M-1', payType: 'WEIX', qrValidTime: '120', retUrl: 'http://127.0.0.1:9/n', tellerNo: '007' }),
+      await client.createQr({
+        tradeNo: 'P1',
+        amountFen: 1,
+        merOrderNo: 'M-1',
+        payType: 'WEIX',
+        qrValidTime: '120',
+        retUrl: 'http://127.0.0.1:9/n',
+        tellerNo: '007',
+      }),
     );
     await client.queryPayment(trace);
     const r = await client.refund({ tradeNo: 'R1', orgSysTrace: trace, amountFen: 1, orgTxnTime: '2019-08-07 10:39:11' });
@@ -186,7 +204,16 @@ describe('request bodies', () => {
       retUrl: 'http://127.0.0.1:9/n',
     });
     expect(bodies[1]).toEqual({ tranType: 'G', posNo: POS, mid: MID, orgSysTrace: trace, tellerNo: '001' });
-    expect(bodies[2]).toEqual({ tranType: 'R', posNo: POS, mid: MID, txnAmt: '1', orgSysTrace: trace, tradeNo: 'R1', tellerNo: '001', orgTxnTime: '2019-08-07 10:39:11' });
+    expect(bodies[2]).toEqual({
+      tranType: 'R',
+      posNo: POS,
+      mid: MID,
+      txnAmt: '1',
+      orgSysTrace: trace,
+      tradeNo: 'R1',
+      tellerNo: '001',
+      orgTxnTime: '2019-08-07 10:39:11',
+    });
     expect(bodies[3]).toEqual({ tranType: 'J', posNo: POS, mid: MID, orgSysTrace: traceOf(r), tellerNo: '001' });
     expect(bodies[4]).toEqual({ tranType: 'S', posNo: POS, mid: MID, orgSysTrace: trace, tellerNo: '001' });
   });

@@ -31,7 +31,17 @@ async function liveCore(bpc: Record<string, unknown>): Promise<Core> {
   const t = tempDir('cashier-tls-');
   cleanups.push(t.cleanup);
   const file = join(t.dir, 'provisioning.json');
-  writeFileSync(file, JSON.stringify({ bpc: { mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, ...bpc }, operators: [{ code: '001', pin: '246801' }, { code: '800', pin: '813579' }, { code: '900', pin: '902468' }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      bpc: { mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, ...bpc },
+      operators: [
+        { code: '001', pin: '246801' },
+        { code: '800', pin: '813579' },
+        { code: '900', pin: '902468' },
+      ],
+    }),
+  );
   const core = await startCore({
     dataDir: t.dir,
     version: '0',

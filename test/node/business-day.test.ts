@@ -80,7 +80,10 @@ describe('business day', { timeout: 90_000 }, () => {
     await invoke('day:close', { day: '2026-03-10', manager, override: { approval: supervisor, reason: '顾客还在付款' } });
     const frozenBefore = (await invoke('day:report', { day: '2026-03-10' })).closed.report;
     expect(frozenBefore.unresolved.payments.map((p: { id: number }) => p.id)).toEqual([open.id]);
-    expect((await invoke('day:report', { day: '2026-03-10' })).addendum).toEqual({ items: [], totals: { paidCount: 0, paidFen: 0, refundCount: 0, refundFen: 0, netFen: 0 } });
+    expect((await invoke('day:report', { day: '2026-03-10' })).addendum).toEqual({
+      items: [],
+      totals: { paidCount: 0, paidFen: 0, refundCount: 0, refundFen: 0, netFen: 0 },
+    });
 
     // The customer pays three minutes after the close (the QR is still valid); the app learns it by querying.
     clock = Date.parse('2026-03-10T20:06:00+08:00');
@@ -90,7 +93,9 @@ describe('business day', { timeout: 90_000 }, () => {
     const closedDay = await invoke('day:report', { day: '2026-03-10' });
     expect(closedDay.closed.report).toEqual(frozenBefore);
     expect(closedDay.report.totals).toMatchObject({ paidCount: 1, paidFen: paid.amountFen });
-    expect(closedDay.addendum.items).toEqual([expect.objectContaining({ kind: 'payment', id: open.id, status: 'paid', amountFen: 777, day: '2026-03-10', settledDay: '2026-03-11' })]);
+    expect(closedDay.addendum.items).toEqual([
+      expect.objectContaining({ kind: 'payment', id: open.id, status: 'paid', amountFen: 777, day: '2026-03-10', settledDay: '2026-03-11' }),
+    ]);
     expect(closedDay.addendum.totals).toMatchObject({ paidCount: 1, paidFen: 777, netFen: 777 });
 
     const next = await invoke('day:report', { day: '2026-03-11' });
@@ -99,10 +104,12 @@ describe('business day', { timeout: 90_000 }, () => {
     // Not counted twice: the day's own totals are its own sales.
     expect(next.report.totals.paidFen).toBe(0);
 
-    const events = core.db
-      .prepare("SELECT data FROM events WHERE entity = 'day' AND entity_id = 20260310 AND type = 'late_settlement'")
-      .all() as { data: string }[];
-    expect(events.map((e) => JSON.parse(e.data))).toEqual([expect.objectContaining({ kind: 'payment', id: open.id, amountFen: 777, status: 'paid', settledDay: '2026-03-11' })]);
+    const events = core.db.prepare("SELECT data FROM events WHERE entity = 'day' AND entity_id = 20260310 AND type = 'late_settlement'").all() as {
+      data: string;
+    }[];
+    expect(events.map((e) => JSON.parse(e.data))).toEqual([
+      expect.objectContaining({ kind: 'payment', id: open.id, amountFen: 777, status: 'paid', settledDay: '2026-03-11' }),
+    ]);
 
     // Closing the next day freezes the late settlement into its report.
     clock = Date.parse('2026-03-11T22:00:00+08:00');
@@ -120,7 +127,7 @@ describe('business day', { timeout: 90_000 }, () => {
     expect(morning.businessDay).toBe('2026-03-11');
   });
 
-  it('a day that has not begun cannot be closed (it would move today\'s sales on silently)', async () => {
+  it("a day that has not begun cannot be closed (it would move today's sales on silently)", async () => {
     await start('2026-03-11T01:30:00+08:00');
     // 01:30 with a 04:00 start is still the 10th: the 11th has not begun.
     await expect(invoke('day:close', { day: '2026-03-11', manager })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'day' } });
@@ -130,8 +137,12 @@ describe('business day', { timeout: 90_000 }, () => {
 
   it('the business-day settings are validated: unknown zone, hour out of range', async () => {
     await start('2026-03-10T13:00:00+08:00');
-    await expect(invoke('settings:save', { section: 'businessDay', value: { timeZone: 'Mars/Olympus', startHour: 4 }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(invoke('settings:save', { section: 'businessDay', value: { timeZone: '', startHour: 24 }, approval: supervisor })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(
+      invoke('settings:save', { section: 'businessDay', value: { timeZone: 'Mars/Olympus', startHour: 4 }, approval: supervisor }),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(invoke('settings:save', { section: 'businessDay', value: { timeZone: '', startHour: 24 }, approval: supervisor })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
     expect((await invoke('settings:get', undefined)).businessDay).toEqual({ timeZone: 'Asia/Shanghai', startHour: 4 });
   });
 });

@@ -39,16 +39,27 @@ describe('card terminal gateway (adapter)', () => {
   });
 
   it('declined → failed with the terminal code; no answer → unclear, delivered only if the frame went out', async () => {
-    expect(await gateway({ kind: 'declined', code: '51', message: '余额不足', response: response({ returnCode: '51' }) }).create({ tradeNo: 'P1', amountFen: 1 })).toMatchObject({
+    expect(
+      await gateway({ kind: 'declined', code: '51', message: '余额不足', response: response({ returnCode: '51' }) }).create({ tradeNo: 'P1', amountFen: 1 }),
+    ).toMatchObject({
       kind: 'failed',
       answer: { code: '51', message: '余额不足' },
     });
-    expect(await gateway({ kind: 'unknown', reason: 'answer_timeout', detail: 'x', sent: true }).create({ tradeNo: 'P1', amountFen: 1 })).toMatchObject({ kind: 'transport_unknown', delivered: true });
-    expect(await gateway({ kind: 'unknown', reason: 'disconnected', detail: 'x', sent: false }).create({ tradeNo: 'P1', amountFen: 1 })).toMatchObject({ kind: 'transport_unknown', delivered: false });
+    expect(await gateway({ kind: 'unknown', reason: 'answer_timeout', detail: 'x', sent: true }).create({ tradeNo: 'P1', amountFen: 1 })).toMatchObject({
+      kind: 'transport_unknown',
+      delivered: true,
+    });
+    expect(await gateway({ kind: 'unknown', reason: 'disconnected', detail: 'x', sent: false }).create({ tradeNo: 'P1', amountFen: 1 })).toMatchObject({
+      kind: 'transport_unknown',
+      delivered: false,
+    });
   });
 
   it('last transaction: only approved + same amount + not older than our request (−2 min drift) is this sale', async () => {
-    expect(await gateway({ kind: 'approved', response: response() }).query(order)).toMatchObject({ kind: 'success', answer: { reference: '12345678-000001-000123-REF000000001' } });
+    expect(await gateway({ kind: 'approved', response: response() }).query(order)).toMatchObject({
+      kind: 'success',
+      answer: { reference: '12345678-000001-000123-REF000000001' },
+    });
     expect(await gateway({ kind: 'approved', response: response({ time: '142900' }) }).query(order)).toMatchObject({ kind: 'success' });
     expect(await gateway({ kind: 'approved', response: response({ amountFen: 2581 }) }).query(order)).toMatchObject({ kind: 'unknown' });
     expect(await gateway({ kind: 'approved', response: response({ time: '142700' }) }).query(order)).toMatchObject({ kind: 'unknown' });
@@ -62,6 +73,9 @@ describe('card terminal gateway (adapter)', () => {
 
   it('a busy terminal is refused before anything is written; the journal record names the frame', () => {
     expect(() => gateway({ kind: 'approved', response: response() }, true).assertReady()).toThrow(expect.objectContaining({ code: 'DEVICE_BUSY' }));
-    expect(cardSentRecord({ kind: 'sale', request: {} as never, payloadHex: 'ab', sentAt: 1, path: '/dev/ttyS0' })).toEqual({ type: 'card.sent', data: { kind: 'sale', payloadHex: 'ab', path: '/dev/ttyS0' } });
+    expect(cardSentRecord({ kind: 'sale', request: {} as never, payloadHex: 'ab', sentAt: 1, path: '/dev/ttyS0' })).toEqual({
+      type: 'card.sent',
+      data: { kind: 'sale', payloadHex: 'ab', path: '/dev/ttyS0' },
+    });
   });
 });

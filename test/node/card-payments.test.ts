@@ -41,9 +41,12 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
       value: { poleDisplay: null, cardTerminal: { path: modem.a, ackTimeoutMs: 500, answerTimeoutMs: 1500, queryTimeoutMs: 1500 } },
       approval: { code: '800', pin: '8888' },
     });
-    await vi.waitFor(async () => expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'card-terminal', state: 'connected' })), {
-      timeout: 5000,
-    });
+    await vi.waitFor(
+      async () => expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'card-terminal', state: 'connected' })),
+      {
+        timeout: 5000,
+      },
+    );
   });
 
   afterEach(async () => {
@@ -77,14 +80,18 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
     expect(paid).toMatchObject({ gateway: 'terminal', gatewayRef: paid.sysTrace });
     expect(paid.gatewayDetail).toMatchObject({ referenceNo: expect.any(String), voucherNo: expect.any(String), batchNo: expect.any(String) });
     expect(String(paid.gatewayDetail?.cardNo)).toMatch(/^(\d{0,6}\*+\d{0,4})?$/);
-    expect(paid.sysTrace).toBe([paid.gatewayDetail?.terminalNo, paid.gatewayDetail?.batchNo, paid.gatewayDetail?.voucherNo, paid.gatewayDetail?.referenceNo].join('-'));
+    expect(paid.sysTrace).toBe(
+      [paid.gatewayDetail?.terminalNo, paid.gatewayDetail?.batchNo, paid.gatewayDetail?.voucherNo, paid.gatewayDetail?.referenceNo].join('-'),
+    );
     expect(terminal.saleFrameCount()).toBe(1);
-    const types = (core.db.prepare("SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id").all(created.id) as { type: string }[]).map((r) => r.type);
+    const types = (core.db.prepare("SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id").all(created.id) as { type: string }[]).map(
+      (r) => r.type,
+    );
     expect(types.indexOf('intent')).toBeLessThan(types.indexOf('card.sent'));
     expect(types.indexOf('card.sent')).toBeLessThan(types.indexOf('card.sale'));
   });
 
-  it('declined: failed with the terminal\'s code and message', async () => {
+  it("declined: failed with the terminal's code and message", async () => {
     terminal.script({ result: 'decline', code: '51', message: '余额不足' });
     const created = await invoke('payment:create', { amountFen: 990, tender: 'card' });
     const failed = await settled(created.id, (p) => p.status === 'failed');
@@ -111,7 +118,11 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
   });
 
   it('refused before anything is written when the configured terminal is not connected', async () => {
-    await invoke('settings:save', { section: 'devices', value: { poleDisplay: null, cardTerminal: { path: join(ptyDir, 'unplugged') } }, approval: { code: '800', pin: '8888' } });
+    await invoke('settings:save', {
+      section: 'devices',
+      value: { poleDisplay: null, cardTerminal: { path: join(ptyDir, 'unplugged') } },
+      approval: { code: '800', pin: '8888' },
+    });
     await expect(invoke('payment:create', { amountFen: 100, tender: 'card' })).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
     expect(core.db.prepare('SELECT count(*) AS n FROM payments').get()).toEqual({ n: 0 });
   });
@@ -139,7 +150,9 @@ describe('card sales in training mode (built-in simulated terminal, no hardware)
     };
     try {
       await invoke('session:signIn', { code: '001', pin: '1111' });
-      await vi.waitFor(async () => expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'card-terminal', state: 'connected' })));
+      await vi.waitFor(async () =>
+        expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'card-terminal', state: 'connected' })),
+      );
       const ports = await invoke('devices:listPorts', undefined);
       expect(ports.ports.map((p: { path: string }) => p.path)).toContain('training://card-terminal');
       const a = await invoke('payment:create', { amountFen: 1200, tender: 'card' });

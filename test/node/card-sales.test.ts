@@ -19,10 +19,19 @@ afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 const exchange = (type: string) => ({ type, at: 1, data: { outcome: 'x' } });
 const APPROVED: GatewayResult = { kind: 'success', answer: { code: '00', message: '交易成功', reference: 'T-1-2-3' }, exchange: exchange('card.sale') };
-const MATCH: GatewayResult = { kind: 'success', answer: { code: '00', message: "the terminal's last transaction is this sale", reference: 'T-1-2-3' }, exchange: exchange('card.queryLast') };
+const MATCH: GatewayResult = {
+  kind: 'success',
+  answer: { code: '00', message: "the terminal's last transaction is this sale", reference: 'T-1-2-3' },
+  exchange: exchange('card.queryLast'),
+};
 const UNSENT: GatewayResult = { kind: 'transport_unknown', reason: 'disconnected', detail: 'port closed', delivered: false, exchange: exchange('card.sale') };
 
-function rig(script: { create?: GatewayResult; query?: GatewayResult }): { db: Db; file: string; sales: CardSales; heard: { status: string; committed: string; events: string[] }[] } {
+function rig(script: { create?: GatewayResult; query?: GatewayResult }): {
+  db: Db;
+  file: string;
+  sales: CardSales;
+  heard: { status: string; committed: string; events: string[] }[];
+} {
   const t = tempDir('card-sales-');
   const file = join(t.dir, 'ledger.sqlite');
   const db = openLedger(file);
@@ -47,7 +56,9 @@ function rig(script: { create?: GatewayResult; query?: GatewayResult }): { db: D
     logger: silentLogger,
     onPayment: (p: PaymentRecord) => {
       const row = other.prepare('SELECT status FROM payments WHERE id = ?').get(p.id) as { status: string } | undefined;
-      const events = (other.prepare("SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id").all(p.id) as { type: string }[]).map((e) => e.type);
+      const events = (other.prepare("SELECT type FROM events WHERE entity = 'payment' AND entity_id = ? ORDER BY id").all(p.id) as { type: string }[]).map(
+        (e) => e.type,
+      );
       heard.push({ status: p.status, committed: row?.status ?? 'absent', events });
     },
   });

@@ -24,7 +24,11 @@ describe('cash tender and recorded refunds', () => {
     printer = await startTcpPrinterStandIn();
     await counter.invoke('settings:save', {
       section: 'devices',
-      value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'tcp', host: printer.host, port: printer.port, paperWidth: 58, drawer: { enabled: true, pin: 5, onMs: 120, offMs: 240 } } },
+      value: {
+        poleDisplay: null,
+        cardTerminal: null,
+        receiptPrinter: { transport: 'tcp', host: printer.host, port: printer.port, paperWidth: 58, drawer: { enabled: true, pin: 5, onMs: 120, offMs: 240 } },
+      },
       approval: SUPERVISOR,
     });
   });
@@ -76,7 +80,9 @@ describe('cash tender and recorded refunds', () => {
   });
 
   it('no-sale drawer open needs a supervisor PIN and is recorded', async () => {
-    await expect(counter.invoke('drawer:open', { reason: 'change for the till', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    await expect(counter.invoke('drawer:open', { reason: 'change for the till', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
+      code: 'ROLE_REQUIRED',
+    });
     expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toEqual([]);
     expect(await counter.invoke('drawer:open', { reason: 'change for the till', approval: SUPERVISOR })).toEqual({ opened: true });
     await vi.waitFor(() => expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toHaveLength(1), { timeout: 5000, interval: 25 });
@@ -88,7 +94,9 @@ describe('cash tender and recorded refunds', () => {
 
   it('a cash refund of a cash sale: approved, capped (concurrent attempts included), opens the drawer', async () => {
     const sale = (await counter.invoke('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 5_000 })) as PaymentView;
-    await expect(counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned', approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    await expect(
+      counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned', approval: { code: '001', pin: '1111' } }),
+    ).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
     const first = await counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned one', approval: SUPERVISOR });
     expect(first).toMatchObject({ status: 'succeeded', amountFen: 1_000, gateway: 'cash', approvedBy: '800' });
     // Two at once for 2 000 each with 2 780 left: exactly one is recorded.
@@ -98,7 +106,9 @@ describe('cash tender and recorded refunds', () => {
     ]);
     expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(both.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.objectContaining({ code: 'REFUND_EXCEEDS_PAID' }) });
-    await expect(counter.invoke('refund:record', { paymentId: sale.id, amountFen: 781, reason: 'too much', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+    await expect(counter.invoke('refund:record', { paymentId: sale.id, amountFen: 781, reason: 'too much', approval: SUPERVISOR })).rejects.toMatchObject({
+      code: 'REFUND_EXCEEDS_PAID',
+    });
     const detail = await counter.invoke('refund:detail', { paymentId: sale.id });
     expect(detail).toMatchObject({ refundedFen: 3_000, remainingFen: 780 });
     await vi.waitFor(() => expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toHaveLength(3), { timeout: 5000, interval: 25 });
@@ -125,19 +135,35 @@ describe('cash tender and recorded refunds', () => {
       },
       { timeout: 15_000, interval: 50 },
     );
-    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(counter.invoke('refund:create', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'INVALID_STATE' });
-    const refund = await counter.invoke('refund:record', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', reference: 'T0012345', approval: SUPERVISOR });
+    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
+    await expect(counter.invoke('refund:create', { paymentId: paid.id, amountFen: 5_000, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
+    const refund = await counter.invoke('refund:record', {
+      paymentId: paid.id,
+      amountFen: 5_000,
+      reason: 'returned',
+      reference: 'T0012345',
+      approval: SUPERVISOR,
+    });
     expect(refund).toMatchObject({ status: 'succeeded', gatewayRef: 'T0012345', amountFen: 5_000 });
-    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 1_000, reason: 'again', reference: 'T0012345', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(counter.invoke('refund:record', { paymentId: paid.id, amountFen: 7_001, reason: 'too much', reference: 'T0099999', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+    await expect(
+      counter.invoke('refund:record', { paymentId: paid.id, amountFen: 1_000, reason: 'again', reference: 'T0012345', approval: SUPERVISOR }),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(
+      counter.invoke('refund:record', { paymentId: paid.id, amountFen: 7_001, reason: 'too much', reference: 'T0099999', approval: SUPERVISOR }),
+    ).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
     // No drawer for a card refund.
     await new Promise((r) => setTimeout(r, 200));
     expect(printer.sim.jobs().flatMap((j) => j.drawerKicks)).toEqual([]);
     const { report } = await counter.invoke('day:report', { day: paid.businessDay });
     expect(report.byPayType.find((b: any) => b.payType === 'card')).toMatchObject({ paidFen: 12_000, refundFen: 5_000 });
     const qr = await counter.sell(1_000);
-    await expect(counter.invoke('refund:record', { paymentId: qr.id, amountFen: 100, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(counter.invoke('refund:record', { paymentId: qr.id, amountFen: 100, reason: 'returned', approval: SUPERVISOR })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
   });
 
   it('交班 drawer count: float set at sign-in, expected = float + cash sales − cash refunds, counted by denomination, difference recorded and printed', async () => {
@@ -150,7 +176,9 @@ describe('cash tender and recorded refunds', () => {
     await counter.invoke('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: 'returned one', approval: SUPERVISOR });
     await counter.invoke('payment:create', { amountFen: 999, tender: 'cash', tenderedFen: 999 });
     // A count whose total disagrees with its notes and coins is refused; the shift stays open.
-    await expect(counter.invoke('shift:handover', { countedFen: 1, denominations: [{ valueFen: 10_000, count: 3 }] })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(counter.invoke('shift:handover', { countedFen: 1, denominations: [{ valueFen: 10_000, count: 3 }] })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
     expect((await counter.invoke('session:current', undefined)).shift.endedAt).toBeNull();
     const jobsBefore = printer.sim.jobs().length;
     const denominations = [
@@ -173,10 +201,17 @@ describe('cash tender and recorded refunds', () => {
       denominations,
     });
     const counted = ledgerRows<{ data: string }>(data.dir, "SELECT data FROM events WHERE type = 'drawer_counted'");
-    expect(counted.map((r) => JSON.parse(r.data))).toEqual([expect.objectContaining({ shiftId: shift.id, expectedFen: 33_779, countedFen: 33_790, differenceFen: 11 })]);
+    expect(counted.map((r) => JSON.parse(r.data))).toEqual([
+      expect.objectContaining({ shiftId: shift.id, expectedFen: 33_779, countedFen: 33_790, differenceFen: 11 }),
+    ]);
     const stored = ledgerRows<{ report: string }>(data.dir, 'SELECT report FROM shifts WHERE id = ?', shift.id);
     expect(JSON.parse(stored[0]!.report).drawer.differenceFen).toBe(11);
-    const handoverPrint = (): string[] | undefined => printer.sim.jobs().slice(jobsBefore).map((j) => receiptText(j)).find((l) => l.includes('交班报表') && l.includes('钱箱清点'));
+    const handoverPrint = (): string[] | undefined =>
+      printer.sim
+        .jobs()
+        .slice(jobsBefore)
+        .map((j) => receiptText(j))
+        .find((l) => l.includes('交班报表') && l.includes('钱箱清点'));
     await vi.waitFor(() => expect(handoverPrint()).toBeDefined(), { timeout: 5000, interval: 25 });
     const lines = handoverPrint()!;
     expect(lines.some((l) => /^应有现金 +￥337\.79$/.test(l))).toBe(true);
@@ -216,12 +251,19 @@ describe('cash tender and recorded refunds', () => {
       );
     const cashRefund = refund('R99000000000000000001', cashSale.id, 'cash');
     const cardRefund = refund('R99000000000000000002', card, 'terminal');
-    db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (?, 'refund', ?, 'intent', ?)").run(now, cardRefund, JSON.stringify({ reference: 'T0077777' }));
+    db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (?, 'refund', ?, 'intent', ?)").run(
+      now,
+      cardRefund,
+      JSON.stringify({ reference: 'T0077777' }),
+    );
     db.close();
     counter = await startCounter(data.dir);
     expect(ledgerRows<any>(data.dir, 'SELECT status FROM payments WHERE id = ?', openSale)[0].status).toBe('failed');
     expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cashRefund)[0]).toEqual({ status: 'failed', gateway_ref: null });
-    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cardRefund)[0]).toEqual({ status: 'succeeded', gateway_ref: 'T0077777' });
+    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', cardRefund)[0]).toEqual({
+      status: 'succeeded',
+      gateway_ref: 'T0077777',
+    });
     // The failed cash refund freed the cap: the whole sale can still be refunded.
     expect((await counter.invoke('refund:detail', { paymentId: cashSale.id })).remainingFen).toBe(2_000);
   });

@@ -38,7 +38,10 @@ const open = (over: Partial<PaymentState> = {}): PaymentState => ({
   expired: false,
   ...over,
 });
-const answered = (outcome: GatewayOutcome, over: { afterClose?: { closeConfirmed: boolean }; unclearForMs?: number; waitingForMs?: number } = {}): PaymentStimulus => ({
+const answered = (
+  outcome: GatewayOutcome,
+  over: { afterClose?: { closeConfirmed: boolean }; unclearForMs?: number; waitingForMs?: number } = {},
+): PaymentStimulus => ({
   on: 'answer',
   outcome,
   unclearForMs: over.unclearForMs ?? 0,
@@ -53,12 +56,42 @@ type PaymentRow = [name: string, state: PaymentState, stimulus: PaymentStimulus,
 
 const paymentRows: PaymentRow[] = [
   // create answers
-  ['create 00 with trace and QR → QR issued, queries scheduled', open({ status: 'created', hasReference: false, creating: true }), { on: 'created', outcome: ISSUED }, { next: 'record', status: 'qr_issued', respCode: '00', then: 'query' }],
-  ['create 00 without trace/QR → failed, never resent', open({ status: 'created', hasReference: false }), { on: 'created', outcome: PAID }, { next: 'record', status: 'failed', respCode: '00', then: 'end' }],
-  ['create 77 → failed', open({ status: 'created', hasReference: false }), { on: 'created', outcome: FAILED_77 }, { next: 'record', status: 'failed', respCode: '77', respMsg: '77 交易失败', then: 'end' }],
-  ['create 88 → failed (no QR shown)', open({ status: 'created', hasReference: false }), { on: 'created', outcome: WAITING_88 }, { next: 'record', status: 'failed', then: 'end' }],
-  ['create 99 → failed (no QR shown)', open({ status: 'created', hasReference: false }), { on: 'created', outcome: UNKNOWN_99 }, { next: 'record', status: 'failed', then: 'end' }],
-  ['create other code → failed with the bank message', open({ status: 'created', hasReference: false }), { on: 'created', outcome: OTHER_96 }, { next: 'record', status: 'failed', respMsg: '96 系统繁忙' }],
+  [
+    'create 00 with trace and QR → QR issued, queries scheduled',
+    open({ status: 'created', hasReference: false, creating: true }),
+    { on: 'created', outcome: ISSUED },
+    { next: 'record', status: 'qr_issued', respCode: '00', then: 'query' },
+  ],
+  [
+    'create 00 without trace/QR → failed, never resent',
+    open({ status: 'created', hasReference: false }),
+    { on: 'created', outcome: PAID },
+    { next: 'record', status: 'failed', respCode: '00', then: 'end' },
+  ],
+  [
+    'create 77 → failed',
+    open({ status: 'created', hasReference: false }),
+    { on: 'created', outcome: FAILED_77 },
+    { next: 'record', status: 'failed', respCode: '77', respMsg: '77 交易失败', then: 'end' },
+  ],
+  [
+    'create 88 → failed (no QR shown)',
+    open({ status: 'created', hasReference: false }),
+    { on: 'created', outcome: WAITING_88 },
+    { next: 'record', status: 'failed', then: 'end' },
+  ],
+  [
+    'create 99 → failed (no QR shown)',
+    open({ status: 'created', hasReference: false }),
+    { on: 'created', outcome: UNKNOWN_99 },
+    { next: 'record', status: 'failed', then: 'end' },
+  ],
+  [
+    'create other code → failed with the bank message',
+    open({ status: 'created', hasReference: false }),
+    { on: 'created', outcome: OTHER_96 },
+    { next: 'record', status: 'failed', respMsg: '96 系统繁忙' },
+  ],
   [
     'create transport unknown after sending → failed, nothing charged (no QR shown)',
     open({ status: 'created', hasReference: false }),
@@ -71,45 +104,175 @@ const paymentRows: PaymentRow[] = [
     { on: 'created', outcome: NO_CONNECTION },
     { next: 'record', status: 'failed', respCode: null, respMsg: 'QR not issued (connect: ECONNREFUSED); nothing was charged' },
   ],
-  ['cancel while the create is in flight → close requested, nothing sent yet', open({ status: 'created', hasReference: false, creating: true }), { on: 'cancel' }, { next: 'close', why: 'cancel' }],
-  ['create answer after a cancel in flight → QR issued, then closed at once', open({ status: 'created', hasReference: false, closeRequested: true }), { on: 'created', outcome: ISSUED }, { next: 'record', status: 'qr_issued', then: 'close' }],
+  [
+    'cancel while the create is in flight → close requested, nothing sent yet',
+    open({ status: 'created', hasReference: false, creating: true }),
+    { on: 'cancel' },
+    { next: 'close', why: 'cancel' },
+  ],
+  [
+    'create answer after a cancel in flight → QR issued, then closed at once',
+    open({ status: 'created', hasReference: false, closeRequested: true }),
+    { on: 'created', outcome: ISSUED },
+    { next: 'record', status: 'qr_issued', then: 'close' },
+  ],
   // pushed orders (Yima: the customer pays on the card POS; an unclear push may still be paid)
-  ['pushed (9998) → waiting, queried', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: { kind: 'waiting', answer: answer('9998', '创建订单成功', { reference: 'P1' }) } }, { next: 'record', status: 'waiting', respCode: '9998', then: 'query' }],
-  ['push answer lost after sending → waiting (unclear), queried — never failed unseen', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: TIMEOUT }, { next: 'record', status: 'waiting', unclear: 'start', then: 'query' }],
-  ['push never left (no connection) → failed, nothing charged', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: NO_CONNECTION }, { next: 'record', status: 'failed', then: 'end' }],
-  ['push refused (4005) → failed with the gateway message', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: { kind: 'failed', answer: answer('4005', '订单金额错误') } }, { next: 'record', status: 'failed', respMsg: '4005 订单金额错误', then: 'end' }],
-  ['push answered "busy" (9999) → waiting (unclear), queried', open({ status: 'created', hasReference: false, payableWithoutAnswer: true }), { on: 'created', outcome: { kind: 'unknown', answer: answer('9999', '系统繁忙') } }, { next: 'record', status: 'waiting', unclear: 'start', then: 'query' }],
-  ['pushed while the cashier cancelled → waiting, then the cancel (a query: no close at Yima)', open({ status: 'created', hasReference: false, payableWithoutAnswer: true, closeRequested: true }), { on: 'created', outcome: { kind: 'waiting', answer: answer('9998', 'ok') } }, { next: 'record', status: 'waiting', then: 'close' }],
+  [
+    'pushed (9998) → waiting, queried',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'created', outcome: { kind: 'waiting', answer: answer('9998', '创建订单成功', { reference: 'P1' }) } },
+    { next: 'record', status: 'waiting', respCode: '9998', then: 'query' },
+  ],
+  [
+    'push answer lost after sending → waiting (unclear), queried — never failed unseen',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'created', outcome: TIMEOUT },
+    { next: 'record', status: 'waiting', unclear: 'start', then: 'query' },
+  ],
+  [
+    'push never left (no connection) → failed, nothing charged',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'created', outcome: NO_CONNECTION },
+    { next: 'record', status: 'failed', then: 'end' },
+  ],
+  [
+    'push refused (4005) → failed with the gateway message',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'created', outcome: { kind: 'failed', answer: answer('4005', '订单金额错误') } },
+    { next: 'record', status: 'failed', respMsg: '4005 订单金额错误', then: 'end' },
+  ],
+  [
+    'push answered "busy" (9999) → waiting (unclear), queried',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'created', outcome: { kind: 'unknown', answer: answer('9999', '系统繁忙') } },
+    { next: 'record', status: 'waiting', unclear: 'start', then: 'query' },
+  ],
+  [
+    'pushed while the cashier cancelled → waiting, then the cancel (a query: no close at Yima)',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true, closeRequested: true }),
+    { on: 'created', outcome: { kind: 'waiting', answer: answer('9998', 'ok') } },
+    { next: 'record', status: 'waiting', then: 'close' },
+  ],
   // query answers
   ['paid (00) → paid', open(), answered(PAID), { next: 'record', status: 'paid', respCode: '00' }],
   ['77 → failed', open(), answered(FAILED_77), { next: 'record', status: 'failed', respCode: '77' }],
   ['77 after a close was asked → closed', open({ closeRequested: true }), answered(FAILED_77), { next: 'record', status: 'closed' }],
   ['77 on an ended sale → no status change', open({ status: 'closed' }), answered(FAILED_77), { next: 'record', status: undefined }],
-  ['88 on a fresh QR → waiting, unclear clock cleared', open({ status: 'qr_issued' }), answered(WAITING_88), { next: 'record', status: 'waiting', unclear: 'clear' }],
+  [
+    '88 on a fresh QR → waiting, unclear clock cleared',
+    open({ status: 'qr_issued' }),
+    answered(WAITING_88),
+    { next: 'record', status: 'waiting', unclear: 'clear' },
+  ],
   ['88 on 状态未明 → back to waiting', open({ status: 'unknown' }), answered(WAITING_88), { next: 'record', status: 'waiting' }],
-  ['pushed order still waiting within the give-up time → waiting', open({ status: 'waiting' }), answered(WAITING_88, { waitingForMs: 29_999 }), { next: 'record', status: undefined, unclear: 'clear' }],
-  ['pushed order still waiting past the give-up time → 状态未明, still followed', open({ status: 'waiting' }), answered(WAITING_88, { waitingForMs: 30_000 }), { next: 'record', status: 'unknown', unclear: 'clear' }],
-  ['pushed order on 状态未明 still waiting → stays 状态未明', open({ status: 'unknown' }), answered(WAITING_88, { waitingForMs: 90_000 }), { next: 'record', status: 'unknown' }],
-  ['88 after a close was asked (not confirmed yet) → 状态未明, never waiting', open({ closeRequested: true }), answered(WAITING_88), { next: 'record', status: 'unknown' }],
-  ['other code on a query → the query failed, the order stays open', open({ status: 'qr_issued' }), answered(OTHER_96), { next: 'record', status: 'waiting', respCode: '96', unclear: 'clear' }],
-  ['99 briefly → keeps querying, clock started', open(), answered(UNKNOWN_99, { unclearForMs: 1000 }), { next: 'record', status: undefined, respCode: '99', unclear: 'start' }],
-  ['99 for longer than unknownAfterMs → 状态未明', open(), answered(UNKNOWN_99, { unclearForMs: 30_000 }), { next: 'record', status: 'unknown', unclear: 'start' }],
-  ['transport unknown on a query → keeps querying, reason recorded', open(), answered(TIMEOUT), { next: 'record', status: undefined, respCode: undefined, respMsg: 'timeout: no answer in 15000 ms', unclear: 'start' }],
+  [
+    'pushed order still waiting within the give-up time → waiting',
+    open({ status: 'waiting' }),
+    answered(WAITING_88, { waitingForMs: 29_999 }),
+    { next: 'record', status: undefined, unclear: 'clear' },
+  ],
+  [
+    'pushed order still waiting past the give-up time → 状态未明, still followed',
+    open({ status: 'waiting' }),
+    answered(WAITING_88, { waitingForMs: 30_000 }),
+    { next: 'record', status: 'unknown', unclear: 'clear' },
+  ],
+  [
+    'pushed order on 状态未明 still waiting → stays 状态未明',
+    open({ status: 'unknown' }),
+    answered(WAITING_88, { waitingForMs: 90_000 }),
+    { next: 'record', status: 'unknown' },
+  ],
+  [
+    '88 after a close was asked (not confirmed yet) → 状态未明, never waiting',
+    open({ closeRequested: true }),
+    answered(WAITING_88),
+    { next: 'record', status: 'unknown' },
+  ],
+  [
+    'other code on a query → the query failed, the order stays open',
+    open({ status: 'qr_issued' }),
+    answered(OTHER_96),
+    { next: 'record', status: 'waiting', respCode: '96', unclear: 'clear' },
+  ],
+  [
+    '99 briefly → keeps querying, clock started',
+    open(),
+    answered(UNKNOWN_99, { unclearForMs: 1000 }),
+    { next: 'record', status: undefined, respCode: '99', unclear: 'start' },
+  ],
+  [
+    '99 for longer than unknownAfterMs → 状态未明',
+    open(),
+    answered(UNKNOWN_99, { unclearForMs: 30_000 }),
+    { next: 'record', status: 'unknown', unclear: 'start' },
+  ],
+  [
+    'transport unknown on a query → keeps querying, reason recorded',
+    open(),
+    answered(TIMEOUT),
+    { next: 'record', status: undefined, respCode: undefined, respMsg: 'timeout: no answer in 15000 ms', unclear: 'start' },
+  ],
   ['transport unknown for long → 状态未明', open(), answered(TIMEOUT, { unclearForMs: 31_000 }), { next: 'record', status: 'unknown' }],
   // close
-  ['close confirmed, then the query says still open → closed', open({ closeRequested: true }), answered(WAITING_88, { afterClose: { closeConfirmed: true } }), { next: 'record', status: 'closed' }],
-  ['close unconfirmed, then the query says still open → 状态未明', open({ closeRequested: true }), answered(WAITING_88, { afterClose: { closeConfirmed: false } }), { next: 'record', status: 'unknown' }],
-  ['close then 99 → 状态未明 at once', open({ closeRequested: true }), answered(UNKNOWN_99, { afterClose: { closeConfirmed: true } }), { next: 'record', status: 'unknown' }],
-  ['close then paid → paid (the customer paid at the same moment)', open({ closeRequested: true }), answered(PAID, { afterClose: { closeConfirmed: false } }), { next: 'record', status: 'paid', latePayment: undefined }],
-  ['late payment after close → paid, recorded as late', open({ status: 'closed', closeRequested: true }), answered(PAID), { next: 'record', status: 'paid', latePayment: true }],
+  [
+    'close confirmed, then the query says still open → closed',
+    open({ closeRequested: true }),
+    answered(WAITING_88, { afterClose: { closeConfirmed: true } }),
+    { next: 'record', status: 'closed' },
+  ],
+  [
+    'close unconfirmed, then the query says still open → 状态未明',
+    open({ closeRequested: true }),
+    answered(WAITING_88, { afterClose: { closeConfirmed: false } }),
+    { next: 'record', status: 'unknown' },
+  ],
+  [
+    'close then 99 → 状态未明 at once',
+    open({ closeRequested: true }),
+    answered(UNKNOWN_99, { afterClose: { closeConfirmed: true } }),
+    { next: 'record', status: 'unknown' },
+  ],
+  [
+    'close then paid → paid (the customer paid at the same moment)',
+    open({ closeRequested: true }),
+    answered(PAID, { afterClose: { closeConfirmed: false } }),
+    { next: 'record', status: 'paid', latePayment: undefined },
+  ],
+  [
+    'late payment after close → paid, recorded as late',
+    open({ status: 'closed', closeRequested: true }),
+    answered(PAID),
+    { next: 'record', status: 'paid', latePayment: true },
+  ],
   ['late payment after failed → paid, recorded as late', open({ status: 'failed' }), answered(PAID), { next: 'record', status: 'paid', latePayment: true }],
   // timers
   ['timer on an open QR → query', open(), { on: 'timer' }, { next: 'query' }],
   ['timer after expiry → close (expiry)', open({ expired: true }), { on: 'timer' }, { next: 'close', why: 'expiry' }],
-  ['timer after expiry once a close was asked → query (the close already went out)', open({ expired: true, closeRequested: true }), { on: 'timer' }, { next: 'query' }],
-  ['timer with a close that could not leave → close again', open({ closeRequested: true, closePending: true }), { on: 'timer' }, { next: 'close', why: 'expiry' }],
-  ['timer without a trace and no create in flight → failed (no QR shown)', open({ status: 'created', hasReference: false }), { on: 'timer' }, { next: 'fail_unsent' }],
-  ['timer while the create is in flight → wait for its answer', open({ status: 'created', hasReference: false, creating: true }), { on: 'timer' }, { next: 'wait' }],
+  [
+    'timer after expiry once a close was asked → query (the close already went out)',
+    open({ expired: true, closeRequested: true }),
+    { on: 'timer' },
+    { next: 'query' },
+  ],
+  [
+    'timer with a close that could not leave → close again',
+    open({ closeRequested: true, closePending: true }),
+    { on: 'timer' },
+    { next: 'close', why: 'expiry' },
+  ],
+  [
+    'timer without a trace and no create in flight → failed (no QR shown)',
+    open({ status: 'created', hasReference: false }),
+    { on: 'timer' },
+    { next: 'fail_unsent' },
+  ],
+  [
+    'timer while the create is in flight → wait for its answer',
+    open({ status: 'created', hasReference: false, creating: true }),
+    { on: 'timer' },
+    { next: 'wait' },
+  ],
   ['timer on an ended sale → nothing', open({ status: 'paid' }), { on: 'timer' }, { next: 'none' }],
   // cancel
   ['cancel an open QR → close (cancel)', open(), { on: 'cancel' }, { next: 'close', why: 'cancel' }],
@@ -118,8 +281,18 @@ const paymentRows: PaymentRow[] = [
   ['notification on an open QR → query now', open(), { on: 'notification' }, { next: 'query' }],
   ['notification on a closed sale → query (a late payment is caught)', open({ status: 'closed' }), { on: 'notification' }, { next: 'query' }],
   ['notification on a paid sale → nothing', open({ status: 'paid' }), { on: 'notification' }, { next: 'none' }],
-  ['re-query while the create is in flight → wait (never strand a live QR)', open({ status: 'created', hasReference: false, creating: true }), { on: 'notification' }, { next: 'wait' }],
-  ['re-query of a create that never got its answer → failed', open({ status: 'created', hasReference: false }), { on: 'notification' }, { next: 'fail_unsent' }],
+  [
+    're-query while the create is in flight → wait (never strand a live QR)',
+    open({ status: 'created', hasReference: false, creating: true }),
+    { on: 'notification' },
+    { next: 'wait' },
+  ],
+  [
+    're-query of a create that never got its answer → failed',
+    open({ status: 'created', hasReference: false }),
+    { on: 'notification' },
+    { next: 'fail_unsent' },
+  ],
 ];
 
 describe('decision table: payments', () => {
@@ -140,18 +313,48 @@ const refundRows: RefundRow[] = [
   ['R 00 → succeeded', sentRefund(), refundAnswer(WITH_TRACE(PAID)), { next: 'record', status: 'succeeded', reference: 'RT1', then: 'end' }],
   ['R 77 → failed, nothing refunded', sentRefund(), refundAnswer(WITH_TRACE(FAILED_77)), { next: 'record', status: 'failed', then: 'end' }],
   ['R 88 → pending, J polling', sentRefund(), refundAnswer(WITH_TRACE(WAITING_88)), { next: 'record', status: 'pending', then: 'query' }],
-  ['R 99 with a trace → 状态未明, J polling', sentRefund(), refundAnswer(WITH_TRACE(UNKNOWN_99)), { next: 'record', status: 'unknown', reference: 'RT1', then: 'query' }],
+  [
+    'R 99 with a trace → 状态未明, J polling',
+    sentRefund(),
+    refundAnswer(WITH_TRACE(UNKNOWN_99)),
+    { next: 'record', status: 'unknown', reference: 'RT1', then: 'query' },
+  ],
   ['R other code → failed (refused)', sentRefund(), refundAnswer(OTHER_96), { next: 'record', status: 'failed', respCode: '96' }],
-  ['R transport unknown after sending → 状态未明 for a supervisor, R never resent', sentRefund(), refundAnswer(TIMEOUT), { next: 'record', status: 'unknown', then: 'query' }],
-  ['R not delivered (no connection) → failed, cap freed', sentRefund(), refundAnswer(NO_CONNECTION), { next: 'record', status: 'failed', respMsg: 'refund not delivered (connect: ECONNREFUSED); nothing was refunded' }],
+  [
+    'R transport unknown after sending → 状态未明 for a supervisor, R never resent',
+    sentRefund(),
+    refundAnswer(TIMEOUT),
+    { next: 'record', status: 'unknown', then: 'query' },
+  ],
+  [
+    'R not delivered (no connection) → failed, cap freed',
+    sentRefund(),
+    refundAnswer(NO_CONNECTION),
+    { next: 'record', status: 'failed', respMsg: 'refund not delivered (connect: ECONNREFUSED); nothing was refunded' },
+  ],
   ['J 00 → succeeded', sentRefund({ status: 'unknown', hasReference: true }), refundAnswer(PAID, 'query'), { next: 'record', status: 'succeeded' }],
   ['J 77 → failed', sentRefund({ status: 'pending', hasReference: true }), refundAnswer(FAILED_77, 'query'), { next: 'record', status: 'failed' }],
   ['J 88 → pending', sentRefund({ status: 'unknown', hasReference: true }), refundAnswer(WAITING_88, 'query'), { next: 'record', status: 'pending' }],
-  ['J other code → the query failed, the refund keeps its state and stays counted', sentRefund({ status: 'pending', hasReference: true }), refundAnswer(OTHER_96, 'query'), { next: 'record', status: 'pending', then: 'query' }],
-  ['J transport unknown → keeps its state, queried again', sentRefund({ status: 'pending', hasReference: true }), refundAnswer(TIMEOUT, 'query'), { next: 'record', status: 'pending', then: 'query' }],
+  [
+    'J other code → the query failed, the refund keeps its state and stays counted',
+    sentRefund({ status: 'pending', hasReference: true }),
+    refundAnswer(OTHER_96, 'query'),
+    { next: 'record', status: 'pending', then: 'query' },
+  ],
+  [
+    'J transport unknown → keeps its state, queried again',
+    sentRefund({ status: 'pending', hasReference: true }),
+    refundAnswer(TIMEOUT, 'query'),
+    { next: 'record', status: 'pending', then: 'query' },
+  ],
   ['timer: final refund → nothing', sentRefund({ status: 'succeeded', hasReference: true }), { on: 'timer' }, { next: 'none' }],
   ['timer: with a trace → J', sentRefund({ status: 'pending', hasReference: true }), { on: 'timer' }, { next: 'query' }],
-  ['timer: never sent (no marker) → failed, nothing refunded', sentRefund({ sentAt: null }), { on: 'timer' }, { next: 'record', status: 'failed', then: 'end' }],
+  [
+    'timer: never sent (no marker) → failed, nothing refunded',
+    sentRefund({ sentAt: null }),
+    { on: 'timer' },
+    { next: 'record', status: 'failed', then: 'end' },
+  ],
   ['timer: sent, answer lost, no trace → 状态未明 for a supervisor', sentRefund(), { on: 'timer' }, { next: 'record', status: 'unknown' }],
   ['timer: already 状态未明 without a trace → nothing (waits for a supervisor)', sentRefund({ status: 'unknown' }), { on: 'timer' }, { next: 'none' }],
 ];
@@ -164,7 +367,9 @@ describe('decision table: refunds', () => {
 
   it('a lost R answer names when R left (the evidence for the supervisor)', () => {
     const decision = decideRefund(sentRefund(), refundAnswer(TIMEOUT));
-    expect(decision).toMatchObject({ respMsg: expect.stringContaining('R left at 2026-01-02T03:04:05.000Z and its answer was lost (timeout: no answer in 15000 ms)') });
+    expect(decision).toMatchObject({
+      respMsg: expect.stringContaining('R left at 2026-01-02T03:04:05.000Z and its answer was lost (timeout: no answer in 15000 ms)'),
+    });
   });
 });
 
@@ -176,13 +381,43 @@ const UNSENT: GatewayOutcome = { kind: 'transport_unknown', reason: 'disconnecte
 const NOT_THIS_SALE: GatewayOutcome = { kind: 'unknown', answer: { code: '00', message: "the terminal's last transaction is not this sale" } };
 
 const cardRows: CardRow[] = [
-  ['sale approved → paid with the terminal reference', 'created', { on: 'created', outcome: APPROVED }, { next: 'record', status: 'paid', respCode: '00', reference: '12345678-000001-000123-REF1', then: 'end' }],
-  ['sale declined → failed with the terminal code', 'created', { on: 'created', outcome: DECLINED }, { next: 'record', status: 'failed', respCode: '51', respMsg: '余额不足' }],
-  ['no final answer after sending → 状态未明, ask for the last transaction (never resend)', 'created', { on: 'created', outcome: SILENT }, { next: 'record', status: 'unknown', then: 'query' }],
-  ['not a byte sent → failed, nothing charged', 'created', { on: 'created', outcome: UNSENT }, { next: 'record', status: 'failed', respMsg: 'not sent to the terminal (disconnected); nothing was charged' }],
+  [
+    'sale approved → paid with the terminal reference',
+    'created',
+    { on: 'created', outcome: APPROVED },
+    { next: 'record', status: 'paid', respCode: '00', reference: '12345678-000001-000123-REF1', then: 'end' },
+  ],
+  [
+    'sale declined → failed with the terminal code',
+    'created',
+    { on: 'created', outcome: DECLINED },
+    { next: 'record', status: 'failed', respCode: '51', respMsg: '余额不足' },
+  ],
+  [
+    'no final answer after sending → 状态未明, ask for the last transaction (never resend)',
+    'created',
+    { on: 'created', outcome: SILENT },
+    { next: 'record', status: 'unknown', then: 'query' },
+  ],
+  [
+    'not a byte sent → failed, nothing charged',
+    'created',
+    { on: 'created', outcome: UNSENT },
+    { next: 'record', status: 'failed', respMsg: 'not sent to the terminal (disconnected); nothing was charged' },
+  ],
   ['last transaction is this sale → paid', 'unknown', { on: 'answer', outcome: APPROVED }, { next: 'record', status: 'paid', then: 'end' }],
-  ['last transaction is another sale → stays 状态未明 (never guessed failed)', 'unknown', { on: 'answer', outcome: NOT_THIS_SALE }, { next: 'record', status: 'unknown', respCode: undefined }],
-  ['last-transaction query unanswered → stays 状态未明', 'unknown', { on: 'answer', outcome: SILENT }, { next: 'record', status: 'unknown', respMsg: 'terminal did not answer the last-transaction query (answer_timeout)' }],
+  [
+    'last transaction is another sale → stays 状态未明 (never guessed failed)',
+    'unknown',
+    { on: 'answer', outcome: NOT_THIS_SALE },
+    { next: 'record', status: 'unknown', respCode: undefined },
+  ],
+  [
+    'last-transaction query unanswered → stays 状态未明',
+    'unknown',
+    { on: 'answer', outcome: SILENT },
+    { next: 'record', status: 'unknown', respMsg: 'terminal did not answer the last-transaction query (answer_timeout)' },
+  ],
   ['answer on an ended sale → nothing', 'paid', { on: 'answer', outcome: APPROVED }, { next: 'none' }],
   ['resume a sale that never got an answer → 状态未明, ask the terminal', 'created', { on: 'resume' }, { next: 'record', status: 'unknown', then: 'query' }],
   ['resume a sale already 状态未明 → ask the terminal', 'unknown', { on: 'resume' }, { next: 'query' }],

@@ -160,7 +160,10 @@ describe('DisplayFollower', () => {
     expect(shown.at(-1)).toBe('idle');
     f.update({ status: 'paid', amountFen: 200 });
     f.update({ status: 'waiting', amountFen: 300 });
-    expect(shown.slice(-2)).toEqual([{ kind: 'paid', amountFen: 200 }, { kind: 'total', amountFen: 300 }]);
+    expect(shown.slice(-2)).toEqual([
+      { kind: 'paid', amountFen: 200 },
+      { kind: 'total', amountFen: 300 },
+    ]);
     expect(t.count()).toBe(0);
   });
 
@@ -227,7 +230,10 @@ describe('PoleDisplay on the mock binding', () => {
     SerialPortMock.binding.createPort('/dev/pole-shared');
     const first = new PoleDisplay(cfg({ protocol: 'led8', path: '/dev/pole-shared' }), { portFactory: mockPortFactory, reconnect: null });
     const second = new PoleDisplay(cfg({ protocol: 'led8', path: '/dev/pole-shared' }), { portFactory: mockPortFactory, reconnect: null });
-    cleanups.push(() => first.close(), () => second.close());
+    cleanups.push(
+      () => first.close(),
+      () => second.close(),
+    );
     await first.open();
     await expect(second.open()).rejects.toMatchObject({ code: 'DEVICE_BUSY' });
     const base = cfg({ protocol: 'custom', path: '/dev/pole-custom', custom: { clear: '0C', showLine: '{text}' } });
@@ -259,9 +265,9 @@ describe('PoleDisplay on the mock binding', () => {
     await expect(d.total(4200)).rejects.toMatchObject({ code: 'DEVICE_DISCONNECTED' });
     node = '/dev/pts/2'; // plugged in again
     await expect.poll(() => rec.ports.length > 1 && bindingOf(rec.ports.at(-1))?.recording.length, { timeout: 3000 }).toBeTruthy();
-    await expect.poll(() => bindingOf(rec.ports.at(-1))?.recording.toString('hex')).toBe(
-      '1b40' + '1b7332' + '1b5141' + Buffer.from('42.00').toString('hex') + '0d',
-    );
+    await expect
+      .poll(() => bindingOf(rec.ports.at(-1))?.recording.toString('hex'))
+      .toBe('1b40' + '1b7332' + '1b5141' + Buffer.from('42.00').toString('hex') + '0d');
     expect(states).toContain('disconnected');
     expect(states.at(-1)).toBe('connected');
   });
@@ -312,7 +318,17 @@ describe.skipIf(!socat)('PoleDisplay over a socat pty pair', () => {
     await expect.poll(() => led8Screen(received)).toEqual({ digits: '', lamp: 'off' });
     // The whole conversation, byte for byte.
     expect(received.toString('hex')).toBe(
-      '1b40' + '0c1b7330' + '1b7332' + '1b5141' + Buffer.from('128.50').toString('hex') + '0d' + '1b7333' + '1b5141' + Buffer.from('128.50').toString('hex') + '0d' + '0c1b7330',
+      '1b40' +
+        '0c1b7330' +
+        '1b7332' +
+        '1b5141' +
+        Buffer.from('128.50').toString('hex') +
+        '0d' +
+        '1b7333' +
+        '1b5141' +
+        Buffer.from('128.50').toString('hex') +
+        '0d' +
+        '0c1b7330',
     );
   });
 

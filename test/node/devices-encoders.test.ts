@@ -8,12 +8,15 @@ import { createCustomEncoder, parseTemplate } from '../../src/core/devices/custo
 import { createDisplayEncoder } from '../../src/core/devices/encoders';
 import { expectAppError } from '../support/errors';
 
-const hex = (b: Buffer): string => b.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1 ');
+const hex = (b: Buffer): string =>
+  b
+    .toString('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1 ');
 const hexList = (bs: Buffer[]): string[] => bs.map(hex);
 const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 const bytes = (...parts: (number[] | Buffer | string)[]): Buffer =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? ascii(p) : Buffer.isBuffer(p) ? p : Buffer.from(p))));
-
 
 describe('text encoding and width', () => {
   it('ascii replaces non-ASCII and control characters with ?', () => {
@@ -107,11 +110,7 @@ describe('CD5220 encoder', () => {
 
   it('total: clear, then both whole lines padded to exactly 20 cells', () => {
     const cmds = createCd5220Encoder().render({ kind: 'total', amountFen: 12850 });
-    expect(cmds).toEqual([
-      Buffer.from([0x0c]),
-      bytes([0x1b, 0x51, 0x41], 'TOTAL', ' '.repeat(9), '128.50', [0x0d]),
-      bytes([0x1b, 0x51, 0x42], blank, [0x0d]),
-    ]);
+    expect(cmds).toEqual([Buffer.from([0x0c]), bytes([0x1b, 0x51, 0x41], 'TOTAL', ' '.repeat(9), '128.50', [0x0d]), bytes([0x1b, 0x51, 0x42], blank, [0x0d])]);
     expect(cmds[1]!.length).toBe(3 + 20 + 1);
   });
 
@@ -152,11 +151,7 @@ describe('CD5220 encoder', () => {
 describe('Epson ESC/POS (DM-D) encoder', () => {
   it('clear, home + upper line, 1F 24 01 02 + lower line', () => {
     const cmds = createEscposEncoder().render({ kind: 'change', amountFen: 150 });
-    expect(cmds).toEqual([
-      Buffer.from([0x0c]),
-      bytes([0x0b], 'CHANGE', ' '.repeat(10), '1.50'),
-      bytes([0x1f, 0x24, 0x01, 0x02], ' '.repeat(20)),
-    ]);
+    expect(cmds).toEqual([Buffer.from([0x0c]), bytes([0x0b], 'CHANGE', ' '.repeat(10), '1.50'), bytes([0x1f, 0x24, 0x01, 0x02], ' '.repeat(20))]);
     expect(hexList(createEscposEncoder().init())).toEqual(['1B 40']);
   });
 

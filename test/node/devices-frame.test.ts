@@ -8,7 +8,6 @@ import { expectAppError } from '../support/errors';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-
 describe('BCD length and LRC', () => {
   it('262 → 02 62 and back', () => {
     expect(encodeBcdLength(262)).toEqual(h('02 62'));

@@ -135,7 +135,12 @@ describe('SerialConnection backoff', () => {
 });
 
 describe('DeviceManager', () => {
-  const journal = { records: [] as CardOperationRecord[], markSent(op: CardOperationRecord) { this.records.push(op); } };
+  const journal = {
+    records: [] as CardOperationRecord[],
+    markSent(op: CardOperationRecord) {
+      this.records.push(op);
+    },
+  };
 
   it('nothing configured: not_configured statuses and clear errors', async () => {
     const statuses: DeviceStatus[] = [];
@@ -274,9 +279,7 @@ describe.skipIf(!socat)('DeviceManager over socat: unplug and replug', () => {
     await expect.poll(() => m.statuses().map((s) => s.state), { timeout: 5000 }).toEqual(['connected', 'connected']);
 
     // The display was re-initialised and shows the open payment again without anyone asking.
-    await expect
-      .poll(() => received.toString('hex'), { timeout: 5000 })
-      .toBe('1b40' + '1b7332' + '1b5141' + Buffer.from('128.50').toString('hex') + '0d');
+    await expect.poll(() => received.toString('hex'), { timeout: 5000 }).toBe('1b40' + '1b7332' + '1b5141' + Buffer.from('128.50').toString('hex') + '0d');
 
     const result = await m.requireTerminal().sale({ amountFen: 100 });
     expect(result.kind).toBe('approved');

@@ -20,7 +20,13 @@ import type { MisResponse } from '../../src/core/devices/mis';
 const socat = hasSocat();
 
 function config(p: string, over: Partial<CardTerminalConfig> = {}): CardTerminalConfig {
-  return { ...CardTerminalConfigSchema.parse({ path: p, registerNo: 'POS01', operatorNo: '001' }), ackTimeoutMs: 150, answerTimeoutMs: 600, queryTimeoutMs: 600, ...over };
+  return {
+    ...CardTerminalConfigSchema.parse({ path: p, registerNo: 'POS01', operatorNo: '001' }),
+    ackTimeoutMs: 150,
+    answerTimeoutMs: 600,
+    queryTimeoutMs: 600,
+    ...over,
+  };
 }
 
 interface RecordingJournal extends CardJournal {
@@ -90,7 +96,10 @@ async function mockClient(name: string, over: Partial<CardTerminalConfig> = {}) 
   const wire = mockTerminal(p);
   const j = journal(wire.received);
   const client = new CardTerminalClient(config(p, over), { portFactory: wire.factory, journal: j, reconnect: null, random: () => 0.042 });
-  cleanups.push(() => client.close(), () => wire.sim.dispose());
+  cleanups.push(
+    () => client.close(),
+    () => wire.sim.dispose(),
+  );
   await client.open();
   return { client, sim: wire.sim, journal: j, received: wire.received };
 }

@@ -41,7 +41,9 @@ function parseCsv(text: string): Finding[] {
     cells.push(cur);
     rows.push(cells);
   }
-  return rows.filter((r) => r.length >= 5 && /^[A-Z_]+$/.test(r[0]!)).map((r) => ({ check: r[0]!, severity: r[1]!, file: `src/${r[3]!.replace(/^\/?(src\/)?/, '')}`, location: r[4]! }));
+  return rows
+    .filter((r) => r.length >= 5 && /^[A-Z_]+$/.test(r[0]!))
+    .map((r) => ({ check: r[0]!, severity: r[1]!, file: `src/${r[3]!.replace(/^\/?(src\/)?/, '')}`, location: r[4]! }));
 }
 
 describe('electronegativity', () => {
@@ -50,12 +52,18 @@ describe('electronegativity', () => {
     try {
       const csv = join(out.dir, 'findings.csv');
       const version = (JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
-      const r = spawnSync(join(ROOT, 'node_modules/.bin/electronegativity'), ['-i', 'src', '-o', csv, '-r', '-e', version, '-x', 'AvailableSecurityFixesGlobalCheck'], { cwd: ROOT, encoding: 'utf8', timeout: 110_000 });
+      const r = spawnSync(
+        join(ROOT, 'node_modules/.bin/electronegativity'),
+        ['-i', 'src', '-o', csv, '-r', '-e', version, '-x', 'AvailableSecurityFixesGlobalCheck'],
+        { cwd: ROOT, encoding: 'utf8', timeout: 110_000 },
+      );
       expect(r.error).toBeUndefined();
       const findings = parseCsv(readFileSync(csv, 'utf8'));
       // The scan really ran over the app: the window constructors in src/main are always seen.
       expect(findings.some((f) => f.file.endsWith('src/main/index.ts'))).toBe(true);
-      const allow = (JSON.parse(readFileSync(join(ROOT, 'test/node/electronegativity.allow.json'), 'utf8')) as { allowed: { check: string; file: string; reason: string }[] }).allowed;
+      const allow = (
+        JSON.parse(readFileSync(join(ROOT, 'test/node/electronegativity.allow.json'), 'utf8')) as { allowed: { check: string; file: string; reason: string }[] }
+      ).allowed;
       for (const a of allow) expect(a.reason.length, `${a.check} ${a.file}: a reason`).toBeGreaterThan(20);
       const key = (check: string, file: string): string => `${check} ${file.replace(/^.*?(src\/)/, '$1')}`;
       const allowed = new Set(allow.map((a) => key(a.check, a.file)));

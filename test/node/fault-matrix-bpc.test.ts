@@ -58,15 +58,19 @@ describe.each(Object.entries(FAULTS))('BPC fault matrix: %s', (_name, fault) => 
   });
 
   // G faults: the query is asked again; the customer pays; the sale ends paid; still one F.
-  it.each([false, true])('G ×3 (after processing: %s), then the customer pays: paid, one F, G asked again', async (after) => {
-    const p = await h.engine.createPayment({ amountFen: 3456, operator: '001' });
-    expect(p.status).toBe('qr_issued');
-    inject('G', fault, after, 3);
-    h.sim.pay(p.sysTrace!);
-    await vi.waitFor(() => expect(getPayment(h.db, p.id).status).toBe('paid'), { ...WAIT, timeout: 25_000 });
-    expect(h.sim.countRequests('F')).toBe(1);
-    expect(h.sim.countRequests('G')).toBeGreaterThanOrEqual(2);
-  }, 30_000);
+  it.each([false, true])(
+    'G ×3 (after processing: %s), then the customer pays: paid, one F, G asked again',
+    async (after) => {
+      const p = await h.engine.createPayment({ amountFen: 3456, operator: '001' });
+      expect(p.status).toBe('qr_issued');
+      inject('G', fault, after, 3);
+      h.sim.pay(p.sysTrace!);
+      await vi.waitFor(() => expect(getPayment(h.db, p.id).status).toBe('paid'), { ...WAIT, timeout: 25_000 });
+      expect(h.sim.countRequests('F')).toBe(1);
+      expect(h.sim.countRequests('G')).toBeGreaterThanOrEqual(2);
+    },
+    30_000,
+  );
 
   // S before processing: the close never reached the bank, so the QR is still open there. The sale is
   // 状态未明 and keeps being queried (a late payment would still be recorded as paid); never paid by itself.
@@ -99,23 +103,33 @@ describe.each(Object.entries(FAULTS))('BPC fault matrix: %s', (_name, fault) => 
   }, 30_000);
 
   // R before processing: nothing was refunded; after: refunded but the answer (and its trace) lost.
-  it.each([false, true])('R (after processing: %s): one R; the ledger agrees with the bank or waits for a supervisor', async (after) => {
-    const p = await h.engine.createPayment({ amountFen: 5000, operator: '001' });
-    h.sim.pay(p.sysTrace!);
-    await vi.waitFor(() => expect(getPayment(h.db, p.id).status).toBe('paid'), WAIT);
-    inject('R', fault, after);
-    const r = await h.engine.createRefund({ paymentId: p.id, amountFen: 1200, reason: 'fault matrix', operator: '001', approvedBy: '800' }).catch(() => null);
-    const id = r?.id ?? 1;
-    await vi.waitFor(() => expect(['succeeded', 'failed', 'unknown']).toContain(getRefund(h.db, id).status), { ...WAIT, timeout: 25_000 });
-    await new Promise((res) => setTimeout(res, 300));
-    const refund = getRefund(h.db, id);
-    const atBank = h.sim.order(p.sysTrace!)!.refunds.filter((x) => x.state === 'success').reduce((s, x) => s + x.amountFen, 0);
-    expect(h.sim.countRequests('R')).toBe(1);
-    if (refund.status === 'succeeded') expect(atBank).toBe(1200);
-    if (refund.status === 'failed') expect(atBank).toBe(0);
-    // 状态未明 (R's answer lost): counted against the cap until a supervisor settles it.
-    if (refund.status === 'unknown') await expect(h.engine.createRefund({ paymentId: p.id, amountFen: 3900, reason: 'over the cap', operator: '001', approvedBy: '800' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
-  }, 30_000);
+  it.each([false, true])(
+    'R (after processing: %s): one R; the ledger agrees with the bank or waits for a supervisor',
+    async (after) => {
+      const p = await h.engine.createPayment({ amountFen: 5000, operator: '001' });
+      h.sim.pay(p.sysTrace!);
+      await vi.waitFor(() => expect(getPayment(h.db, p.id).status).toBe('paid'), WAIT);
+      inject('R', fault, after);
+      const r = await h.engine.createRefund({ paymentId: p.id, amountFen: 1200, reason: 'fault matrix', operator: '001', approvedBy: '800' }).catch(() => null);
+      const id = r?.id ?? 1;
+      await vi.waitFor(() => expect(['succeeded', 'failed', 'unknown']).toContain(getRefund(h.db, id).status), { ...WAIT, timeout: 25_000 });
+      await new Promise((res) => setTimeout(res, 300));
+      const refund = getRefund(h.db, id);
+      const atBank = h.sim
+        .order(p.sysTrace!)!
+        .refunds.filter((x) => x.state === 'success')
+        .reduce((s, x) => s + x.amountFen, 0);
+      expect(h.sim.countRequests('R')).toBe(1);
+      if (refund.status === 'succeeded') expect(atBank).toBe(1200);
+      if (refund.status === 'failed') expect(atBank).toBe(0);
+      // 状态未明 (R's answer lost): counted against the cap until a supervisor settles it.
+      if (refund.status === 'unknown')
+        await expect(
+          h.engine.createRefund({ paymentId: p.id, amountFen: 3900, reason: 'over the cap', operator: '001', approvedBy: '800' }),
+        ).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+    },
+    30_000,
+  );
 
   // J faults: the refund query is asked again until the bank answers; one R.
   it('J ×2 after an unclear R (99): the refund ends succeeded, one R', async () => {

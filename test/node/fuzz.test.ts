@@ -42,15 +42,18 @@ const jsonText = fc.oneof(
   fc.string(),
   fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
   fc
-    .record({
-      respCode: fc.oneof(fc.constantFrom('00', '77', '88', '99', '01', ''), fc.string()),
-      respMsg: fc.string(),
-      mid: fc.oneof(fc.constant(MID), fc.string(), fc.integer()),
-      sysTrace: fc.oneof(fc.string(), fc.integer()),
-      orgSysTrace: fc.string(),
-      txnAmt: fc.oneof(fc.constant('000000001234'), fc.string(), fc.integer()),
-      tradeNo: fc.string(),
-    }, { requiredKeys: [] })
+    .record(
+      {
+        respCode: fc.oneof(fc.constantFrom('00', '77', '88', '99', '01', ''), fc.string()),
+        respMsg: fc.string(),
+        mid: fc.oneof(fc.constant(MID), fc.string(), fc.integer()),
+        sysTrace: fc.oneof(fc.string(), fc.integer()),
+        orgSysTrace: fc.string(),
+        txnAmt: fc.oneof(fc.constant('000000001234'), fc.string(), fc.integer()),
+        tradeNo: fc.string(),
+      },
+      { requiredKeys: [] },
+    )
     .map((o) => JSON.stringify(o)),
 );
 
@@ -68,7 +71,7 @@ describe('fuzz: BPC answers and notifications', () => {
     );
   });
 
-  it("a signed success naming another merchant, another trace or another amount is never bound to our question", () => {
+  it('a signed success naming another merchant, another trace or another amount is never bound to our question', () => {
     fc.assert(
       fc.property(
         fc.record({ mid: fc.string({ minLength: 1 }), orgSysTrace: fc.string({ minLength: 1 }), txnAmt: fc.integer({ min: 1, max: 999_999 }) }),
@@ -77,7 +80,13 @@ describe('fuzz: BPC answers and notifications', () => {
           const ours = { mid: MID, orgSysTrace: 'T-OURS-0001', txnAmt: 1234 };
           const body = { ...ours, [which]: foreign[which] };
           fc.pre(String(body[which]) !== String(ours[which]));
-          const text = JSON.stringify({ respCode: '00', respMsg: 'ok', mid: body.mid, orgSysTrace: body.orgSysTrace, txnAmt: String(body.txnAmt).padStart(12, '0') });
+          const text = JSON.stringify({
+            respCode: '00',
+            respMsg: 'ok',
+            mid: body.mid,
+            orgSysTrace: body.orgSysTrace,
+            txnAmt: String(body.txnAmt).padStart(12, '0'),
+          });
           const outcome = classifyResponse(200, text, signBpcBody(text, KEY), KEY, { requireSignedResponses: true });
           expect(outcome.kind).toBe('success');
           const failure = checkBinding('G', { tranType: 'G', mid: MID, orgSysTrace: ours.orgSysTrace }, outcome, { amountFen: ours.txnAmt });
@@ -103,7 +112,13 @@ describe('fuzz: BPC answers and notifications', () => {
 
 /** Chinese text that GBK can carry (common hanzi, ASCII, full-width punctuation). */
 const gbkText = fc
-  .array(fc.oneof(fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCodePoint(c)), fc.constantFrom(...'abcXYZ019 -_（），。：')), { maxLength: 24 })
+  .array(
+    fc.oneof(
+      fc.integer({ min: 0x4e00, max: 0x9fa5 }).map((c) => String.fromCodePoint(c)),
+      fc.constantFrom(...'abcXYZ019 -_（），。：'),
+    ),
+    { maxLength: 24 },
+  )
   .map((cs) => cs.join(''))
   .filter((s) => iconv.decode(iconv.encode(s, 'gbk'), 'gbk') === s);
 
@@ -111,7 +126,12 @@ describe('fuzz: Yima envelopes', () => {
   const bodies = fc.oneof(
     jsonText.map((t) => Buffer.from(t, 'utf8')),
     fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b)),
-    gbkText.map((t) => iconv.encode(`<?xml version="1.0" encoding="GBK"?><business_trans><response_type>bcm_resultquery_response</response_type><memo>${t}</memo></business_trans>`, 'gbk')),
+    gbkText.map((t) =>
+      iconv.encode(
+        `<?xml version="1.0" encoding="GBK"?><business_trans><response_type>bcm_resultquery_response</response_type><memo>${t}</memo></business_trans>`,
+        'gbk',
+      ),
+    ),
     fc.string().map((t) => Buffer.from(`<?xml version="1.0" encoding="GBK"?><business_trans>${t}</business_trans>`, 'latin1')),
     fc.tuple(fc.string(), fc.string()).map(([x, m]) => Buffer.from(`xml=${encodeURIComponent(x)}&mac=${m}`, 'latin1')),
   );
@@ -143,12 +163,15 @@ describe('fuzz: Yima envelopes', () => {
   it('GBK XML round trip: Chinese text encoded to GBK bytes and parsed back is byte-exact', () => {
     fc.assert(
       // (Leading and trailing blanks of an XML text node are not kept: the parser trims them.)
-      fc.property(gbkText.filter((t) => t === t.trim()), (memo) => {
-        const { bytes } = encodeXml({ request_type: 'bcm_ordercreate_request', isspid: 'ISSPID01', memo, tx_amt: 1234 });
-        const parsed = parseYimaBody(bytes);
-        if ('error' in parsed) throw new Error(parsed.detail);
-        expect(parsed.response.fields.memo ?? '').toBe(memo);
-      }),
+      fc.property(
+        gbkText.filter((t) => t === t.trim()),
+        (memo) => {
+          const { bytes } = encodeXml({ request_type: 'bcm_ordercreate_request', isspid: 'ISSPID01', memo, tx_amt: 1234 });
+          const parsed = parseYimaBody(bytes);
+          if ('error' in parsed) throw new Error(parsed.detail);
+          expect(parsed.response.fields.memo ?? '').toBe(memo);
+        },
+      ),
       { numRuns: Math.max(50, Math.floor(RUNS / 4)) },
     );
   });
@@ -170,35 +193,46 @@ describe('fuzz: serial frames and MIS payloads', () => {
 
   it('a framed payload split anywhere, with line noise before it, comes out whole exactly once', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 10 }), fc.uint8Array({ maxLength: 5 }), (data, cuts, noise) => {
-        const clean = Buffer.from(noise).filter((b) => b !== 0x02 && b !== 0x06 && b !== 0x15);
-        const bytes = Buffer.concat([Buffer.from(clean), encodeFrame(data)]);
-        const d = new FrameDecoder();
-        const events: LinkEvent[] = [];
-        let at = 0;
-        for (const n of cuts) {
-          events.push(...d.push(bytes.subarray(at, at + n)));
-          at += n;
-        }
-        events.push(...d.push(bytes.subarray(at)));
-        const frames = events.filter((e) => e.kind === 'frame');
-        expect(frames).toHaveLength(1);
-        expect(Buffer.compare(frames[0]!.data, Buffer.from(data))).toBe(0);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 10 }),
+        fc.uint8Array({ maxLength: 5 }),
+        (data, cuts, noise) => {
+          const clean = Buffer.from(noise).filter((b) => b !== 0x02 && b !== 0x06 && b !== 0x15);
+          const bytes = Buffer.concat([Buffer.from(clean), encodeFrame(data)]);
+          const d = new FrameDecoder();
+          const events: LinkEvent[] = [];
+          let at = 0;
+          for (const n of cuts) {
+            events.push(...d.push(bytes.subarray(at, at + n)));
+            at += n;
+          }
+          events.push(...d.push(bytes.subarray(at)));
+          const frames = events.filter((e) => e.kind === 'frame');
+          expect(frames).toHaveLength(1);
+          expect(Buffer.compare(frames[0]!.data, Buffer.from(data))).toBe(0);
+        },
+      ),
       params,
     );
   });
 
   it('any MIS response payload: decoded (card number masked) or a typed AppError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), fc.string().map((s) => Buffer.from(s, 'latin1'))), (buf) => {
-        try {
-          const r = decodeMisResponse(buf);
-          expect(r.cardNo.replace(/\*/g, '').length).toBeLessThanOrEqual(10);
-        } catch (error) {
-          expect(error).toBeInstanceOf(AppError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+          fc.string().map((s) => Buffer.from(s, 'latin1')),
+        ),
+        (buf) => {
+          try {
+            const r = decodeMisResponse(buf);
+            expect(r.cardNo.replace(/\*/g, '').length).toBeLessThanOrEqual(10);
+          } catch (error) {
+            expect(error).toBeInstanceOf(AppError);
+          }
+        },
+      ),
       params,
     );
   });

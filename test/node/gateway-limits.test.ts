@@ -17,16 +17,26 @@ describe('per-gateway amount limits', () => {
     expect(saleLimitFen('bpc', 5_000_000_000)).toBe(5_000_000_000);
     expect(assertSaleAmount('yima', 999_999_999, 5_000_000_000)).toBe(999_999_999);
     expect(() => assertSaleAmount('yima', 1_000_000_000, 5_000_000_000)).toThrow(
-      expect.objectContaining({ code: 'AMOUNT_TOO_LARGE', details: { maxFen: 999_999_999, gateway: 'yima' }, message: expect.stringContaining("yima gateway's own limit") }),
+      expect.objectContaining({
+        code: 'AMOUNT_TOO_LARGE',
+        details: { maxFen: 999_999_999, gateway: 'yima' },
+        message: expect.stringContaining("yima gateway's own limit"),
+      }),
     );
-    expect(() => assertSaleAmount('bpc', 5_000_001, 5_000_000)).toThrow(expect.objectContaining({ code: 'AMOUNT_TOO_LARGE', details: { maxFen: 5_000_000, gateway: 'bpc' }, message: expect.stringContaining("shop's limit") }));
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => assertSaleAmount('terminal', bad, 5_000_000)).toThrow(expect.objectContaining({ code: 'AMOUNT_INVALID' }));
+    expect(() => assertSaleAmount('bpc', 5_000_001, 5_000_000)).toThrow(
+      expect.objectContaining({ code: 'AMOUNT_TOO_LARGE', details: { maxFen: 5_000_000, gateway: 'bpc' }, message: expect.stringContaining("shop's limit") }),
+    );
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(() => assertSaleAmount('terminal', bad, 5_000_000)).toThrow(expect.objectContaining({ code: 'AMOUNT_INVALID' }));
   });
 
   it('the engine refuses an amount above the BPC sale limit before any intent is written or F sent', async () => {
     const h = await startEngineHarness();
     harnesses.push(h);
-    await expect(h.engine.createPayment({ amountFen: 5_000_001, operator: '001' })).rejects.toMatchObject({ code: 'AMOUNT_TOO_LARGE', details: { maxFen: 5_000_000, gateway: 'bpc' } });
+    await expect(h.engine.createPayment({ amountFen: 5_000_001, operator: '001' })).rejects.toMatchObject({
+      code: 'AMOUNT_TOO_LARGE',
+      details: { maxFen: 5_000_000, gateway: 'bpc' },
+    });
     expect(listOpenPayments(h.db)).toEqual([]);
     expect(h.db.prepare('SELECT COUNT(*) AS n FROM payments').get()).toEqual({ n: 0 });
     expect(h.sim.requests()).toEqual([]);

@@ -140,12 +140,16 @@ describe('headquarters sync', () => {
     expect(first.ackedEventId).toBe(0);
     const afterFirst = await hqEventCount('S2', 'L1');
     expect(afterFirst).toBe(ledgerEventCount(c));
-    const before = (await pool.query('SELECT local_id, status, amount_fen, as_of FROM payments WHERE counter_id = $1 ORDER BY local_id', [await hqCounterId('S2', 'L1')])).rows;
+    const before = (
+      await pool.query('SELECT local_id, status, amount_fen, as_of FROM payments WHERE counter_id = $1 ORDER BY local_id', [await hqCounterId('S2', 'L1')])
+    ).rows;
     loseAcks = false;
     const second = await c.core.sync.syncNow();
     expect(second.lagEvents).toBe(0);
     expect(await hqEventCount('S2', 'L1')).toBe(afterFirst);
-    const after = (await pool.query('SELECT local_id, status, amount_fen, as_of FROM payments WHERE counter_id = $1 ORDER BY local_id', [await hqCounterId('S2', 'L1')])).rows;
+    const after = (
+      await pool.query('SELECT local_id, status, amount_fen, as_of FROM payments WHERE counter_id = $1 ORDER BY local_id', [await hqCounterId('S2', 'L1')])
+    ).rows;
     expect(after.map(({ as_of: _a, ...r }) => r)).toEqual(before.map(({ as_of: _a, ...r }) => r));
     expect((await overview(pool, businessDay(Date.now()), 'training')).stores.find((s) => s.store === 'S2')!.totals.paidFen).toBe(1200);
   });
@@ -159,7 +163,11 @@ describe('headquarters sync', () => {
     const keyB = b.core.secrets.read(HQ_KEY)!;
     const batchA = readBatch(a.core.db, { store: 'S3', lane: 'A' }, { ackedEventId: 0, ackedDayRowid: 0 }, Date.now())!;
     const post = async (label: string, body: string, key: string): Promise<{ status: number; json: any }> => {
-      const res = await fetch(`${server.url}/api/ingest`, { method: 'POST', body, headers: { 'content-type': 'application/json', [COUNTER_HEADER]: label, [SIGNATURE_HEADER]: signBody(body, key) } });
+      const res = await fetch(`${server.url}/api/ingest`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', [COUNTER_HEADER]: label, [SIGNATURE_HEADER]: signBody(body, key) },
+      });
       return { status: res.status, json: await res.json() };
     };
     const bodyA = JSON.stringify(batchA);
@@ -179,7 +187,9 @@ describe('headquarters sync', () => {
     const gapped: SyncBatch = { ...batchA, events: batchA.events.slice(2) };
     const gap = await post('S3/A', JSON.stringify(gapped), keyA);
     expect(gap).toMatchObject({ status: 409, json: { ok: false, code: 'GAP', hwm: 0 } });
-    expect((await overview(pool, businessDay(Date.now()), 'training')).flags).toEqual(expect.arrayContaining([expect.objectContaining({ store: 'S3', lane: 'A', kind: 'gap' })]));
+    expect((await overview(pool, businessDay(Date.now()), 'training')).flags).toEqual(
+      expect.arrayContaining([expect.objectContaining({ store: 'S3', lane: 'A', kind: 'gap' })]),
+    );
     expect(await hqEventCount('S3', 'A')).toBe(0);
     // The real pusher then delivers everything, and the flag is resolved.
     expect((await a.core.sync.syncNow()).lagEvents).toBe(0);
@@ -236,7 +246,7 @@ describe('headquarters sync', () => {
     expect(c.core.db.prepare("SELECT count(*) AS n FROM events WHERE type = 'hq_snapshot_applied'").get()).toEqual({ n: 1 });
   });
 
-  it('a snapshot\'s receipt header and footer are printed on the counter\'s receipts; offline, the counter keeps its last snapshot', async () => {
+  it("a snapshot's receipt header and footer are printed on the counter's receipts; offline, the counter keeps its last snapshot", async () => {
     const server = await hq();
     const c = await counter('S7', 'L1', server.url);
     const before = await c.sell(1234);
@@ -245,7 +255,8 @@ describe('headquarters sync', () => {
     await publishSnapshot(pool, { receiptHeader: '连锁总部统一抬头', receiptFooter: '会员热线 400-000-0000' });
     const applied = await c.core.sync.syncNow();
     expect(applied.snapshotVersion).toBeGreaterThan(0);
-    const text = async (id: number): Promise<string> => ((await c.invoke('receipt:text', { kind: 'payment', id })) as { lines: { text: string }[] }).lines.map((l) => l.text).join('\n');
+    const text = async (id: number): Promise<string> =>
+      ((await c.invoke('receipt:text', { kind: 'payment', id })) as { lines: { text: string }[] }).lines.map((l) => l.text).join('\n');
     expect(await text(before.id)).toContain('连锁总部统一抬头');
     expect(await text(before.id)).toContain('会员热线 400-000-0000');
     // Headquarters gone: the pull fails, the last snapshot stays in force.
@@ -262,7 +273,9 @@ describe('headquarters sync', () => {
     const c = await counter('S6', 'L1', server.url);
     await c.sell(100);
     await c.core.sync.syncNow();
-    const parts = (await pool.query<{ name: string }>("SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'events'::regclass")).rows.map((r) => r.name);
+    const parts = (
+      await pool.query<{ name: string }>("SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'events'::regclass")
+    ).rows.map((r) => r.name);
     const d = new Date();
     expect(parts).toContain(`events_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
   });
@@ -271,5 +284,3 @@ describe('headquarters sync', () => {
 function health(h: { sync?: unknown }): unknown {
   return h.sync;
 }
-
-

@@ -117,8 +117,18 @@ describe('lane code in every order number', () => {
     expect(p1!.tradeNo).not.toBe(p2!.tradeNo);
     expect(p1!.tradeNo).toMatch(/^P11261201083012345\d{2}$/);
     expect(p2!.tradeNo).toMatch(/^P12261201083012345\d{2}$/);
-    expect(harnesses[0]!.sim.requests().filter((r) => r.tranType === 'F').map((r) => r.body?.tradeNo)).toEqual([p1!.tradeNo]);
-    expect(harnesses[1]!.sim.requests().filter((r) => r.tranType === 'F').map((r) => r.body?.tradeNo)).toEqual([p2!.tradeNo]);
+    expect(
+      harnesses[0]!.sim
+        .requests()
+        .filter((r) => r.tranType === 'F')
+        .map((r) => r.body?.tradeNo),
+    ).toEqual([p1!.tradeNo]);
+    expect(
+      harnesses[1]!.sim
+        .requests()
+        .filter((r) => r.tranType === 'F')
+        .map((r) => r.body?.tradeNo),
+    ).toEqual([p2!.tradeNo]);
   });
 
   it('a default lane is derived from the ledger identity at first start, stored, and stays', () => {
@@ -152,7 +162,9 @@ describe('lane code in every order number', () => {
     expect(setLane(db, { code: '04', source: 'settings', actor: '900', now: AT })).toBe(true);
     insertPaymentIntent(db, intent(newOrderNumber(db, 'P', AT + 1)));
     expect(laneView(db, AT)).toEqual({ code: '04', source: 'settings', locked: true });
-    expect(() => setLane(db, { code: '05', source: 'settings', actor: '900', now: AT })).toThrow(expect.objectContaining({ code: 'INVALID_STATE', details: expect.objectContaining({ field: 'lane', lane: '04' }) }));
+    expect(() => setLane(db, { code: '05', source: 'settings', actor: '900', now: AT })).toThrow(
+      expect.objectContaining({ code: 'INVALID_STATE', details: expect.objectContaining({ field: 'lane', lane: '04' }) }),
+    );
     expect(setLane(db, { code: '04', source: 'provisioning', actor: null, now: AT })).toBe(false);
     expect(laneCode(db, AT)).toBe('04');
     expect(formatOrderNumber('P', laneCode(db, AT), AT, () => 1)).toBe('P0426120108301234501');
@@ -192,14 +204,23 @@ describe('lane code in every order number', () => {
     const first = (await call('settings:get', undefined)).lane;
     expect(first).toEqual({ code: expect.stringMatching(/^\d{2}$/), source: 'derived', locked: false });
     expect(laneCode(core.db, AT)).toBe(first.code);
-    await expect(call('settings:save', { section: 'lane', value: { code: '9' }, approval: { code: '800', pin: '8888' } })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(call('settings:save', { section: 'lane', value: { code: '09' }, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    await expect(call('settings:save', { section: 'lane', value: { code: '9' }, approval: { code: '800', pin: '8888' } })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
+    await expect(call('settings:save', { section: 'lane', value: { code: '09' }, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
+      code: 'ROLE_REQUIRED',
+    });
     const saved = await call('settings:save', { section: 'lane', value: { code: '09' }, approval: { code: '800', pin: '8888' } });
     expect(saved.lane).toEqual({ code: '09', source: 'settings', locked: false });
-    expect(core.db.prepare("SELECT actor, data FROM events WHERE type = 'lane_set' ORDER BY id DESC LIMIT 1").get()).toEqual({ actor: '800', data: JSON.stringify({ code: '09', source: 'settings', was: first.code }) });
+    expect(core.db.prepare("SELECT actor, data FROM events WHERE type = 'lane_set' ORDER BY id DESC LIMIT 1").get()).toEqual({
+      actor: '800',
+      data: JSON.stringify({ code: '09', source: 'settings', was: first.code }),
+    });
     insertPaymentIntent(core.db, intent(newOrderNumber(core.db, 'P', AT)));
     expect((await call('settings:get', undefined)).lane).toEqual({ code: '09', source: 'settings', locked: true });
-    await expect(call('settings:save', { section: 'lane', value: { code: '10' }, approval: { code: '800', pin: '8888' } })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(call('settings:save', { section: 'lane', value: { code: '10' }, approval: { code: '800', pin: '8888' } })).rejects.toMatchObject({
+      code: 'INVALID_STATE',
+    });
     expect(laneCode(core.db, AT)).toBe('09');
   });
 });

@@ -21,7 +21,9 @@ describe('layer lint', () => {
 
   it('refuses electron and node built-ins in src/shared', async () => {
     expect(await ruleIds('src/shared/money.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain('no-restricted-imports');
-    expect(await ruleIds('src/shared/money.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toContain('no-restricted-imports');
+    expect(await ruleIds('src/shared/money.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toContain(
+      'no-restricted-imports',
+    );
   });
 
   it('refuses core imports in the renderer', async () => {
@@ -31,17 +33,21 @@ describe('layer lint', () => {
   });
 
   it('refuses gateway and device imports in the gateway-neutral money core (src/core/payments)', async () => {
-    expect(await ruleIds('src/core/payments/engine.ts', "import { BpcClient } from '../gateways/bpc/client';\nexport const x = BpcClient;\n")).toContain('no-restricted-imports');
-    expect(await ruleIds('src/core/payments/engine.ts', "import { CardTerminalClient } from '../devices/card-terminal';\nexport const x = CardTerminalClient;\n")).toContain(
+    expect(await ruleIds('src/core/payments/engine.ts', "import { BpcClient } from '../gateways/bpc/client';\nexport const x = BpcClient;\n")).toContain(
       'no-restricted-imports',
     );
+    expect(
+      await ruleIds('src/core/payments/engine.ts', "import { CardTerminalClient } from '../devices/card-terminal';\nexport const x = CardTerminalClient;\n"),
+    ).toContain('no-restricted-imports');
     // The core's own layer rules still hold there, and the ledger stays reachable.
     expect(await ruleIds('src/core/payments/engine.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain('no-restricted-imports');
-    expect(await ruleIds('src/core/payments/engine.ts', "import { getPayment } from '../ledger/payments';\nexport const x = getPayment;\n")).not.toContain('no-restricted-imports');
-    // Adapters may import the port.
-    expect(await ruleIds('src/core/gateways/bpc/adapter.ts', "import type { PaymentGateway } from '../../payments/port';\nexport type X = PaymentGateway;\n")).not.toContain(
+    expect(await ruleIds('src/core/payments/engine.ts', "import { getPayment } from '../ledger/payments';\nexport const x = getPayment;\n")).not.toContain(
       'no-restricted-imports',
     );
+    // Adapters may import the port.
+    expect(
+      await ruleIds('src/core/gateways/bpc/adapter.ts', "import type { PaymentGateway } from '../../payments/port';\nexport type X = PaymentGateway;\n"),
+    ).not.toContain('no-restricted-imports');
   });
 
   it('accepts the allowed direction (renderer → shared)', async () => {

@@ -90,7 +90,9 @@ describe('a locked ledger (another program holds BEGIN EXCLUSIVE)', () => {
     expect(h.sim.pay(p.sysTrace ?? '')).toBe(true);
     await sleep(Math.max(0, 1000 - (Date.now() - lockedAt)) + 2200);
     // Every failed attempt: queries of the live QR, then the close steps after expiry.
-    const failedSteps = logged.filter((l) => l.message === `payment ${p.id} query failed` || l.message === `payment ${p.id} scheduled step failed`).map((l) => l.at);
+    const failedSteps = logged
+      .filter((l) => l.message === `payment ${p.id} query failed` || l.message === `payment ${p.id} scheduled step failed`)
+      .map((l) => l.at);
     expect(logged.some((l) => l.message === `payment ${p.id} scheduled step failed`)).toBe(true);
     const releasedAt = release();
     // It kept trying while locked, with growing gaps (backoff does not restart after a failed commit).

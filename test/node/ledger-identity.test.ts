@@ -106,7 +106,7 @@ describe('ledger identity: a used data directory never starts over on an empty l
     expect(statSync(join(dir, 'ledger.sqlite')).size).toBe(0);
   });
 
-  it('an emptied ledger (a fresh schema, no identity) or another counter\'s ledger is refused with LEDGER_MISMATCH', async () => {
+  it("an emptied ledger (a fresh schema, no identity) or another counter's ledger is refused with LEDGER_MISMATCH", async () => {
     const dir = dataDir();
     await stop(await start(dir));
     removeLedger(dir);
@@ -160,7 +160,10 @@ describe('automatic backups and the documented restore', { timeout: 180_000 }, (
 
     // README "Restoring a backup": with the app stopped, move any leftover ledger.sqlite* aside, copy
     // the newest backups/ledger-….sqlite to ledger.sqlite, start the app.
-    const newest = readdirSync(join(dir, 'backups')).filter((n) => n.endsWith('.sqlite')).sort().at(-1)!;
+    const newest = readdirSync(join(dir, 'backups'))
+      .filter((n) => n.endsWith('.sqlite'))
+      .sort()
+      .at(-1)!;
     copyFileSync(join(dir, 'backups', newest), join(dir, 'ledger.sqlite'));
     const restored = await start(dir);
     await call(restored, 'session:signIn', { code: '001', pin: '1111' }); // reports are read signed in

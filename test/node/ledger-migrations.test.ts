@@ -60,10 +60,12 @@ describe('ledger', () => {
     expect(() => insert.run('P2', 0)).toThrow(/CHECK/);
     expect(() => insert.run('P3', 1.5)).toThrow();
     expect(() =>
-      db.prepare(
-        `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, business_day, created_at, updated_at)
+      db
+        .prepare(
+          `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, business_day, created_at, updated_at)
          VALUES ('R1', 999, 'training', 1, 'created', '2026-11-23', 1, 1)`,
-      ).run(),
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
     db.close();
   });
@@ -73,15 +75,13 @@ describe('ledger', () => {
     openLedger(file, { targetVersion: 2 }).close();
     const db = openLedger(file, { targetVersion: 3 });
     expect(tables(db)).toEqual(expect.arrayContaining(['operators', 'shifts', 'day_reports']));
-    db.prepare(
-      "INSERT INTO day_reports (mode, business_day, closed_at, closed_by, report) VALUES ('live', '2026-11-22', 1, '900', '{}')",
-    ).run();
-    expect(() => db.prepare("UPDATE day_reports SET report = '{\"x\":1}'").run()).toThrow(/immutable/);
+    db.prepare("INSERT INTO day_reports (mode, business_day, closed_at, closed_by, report) VALUES ('live', '2026-11-22', 1, '900', '{}')").run();
+    expect(() => db.prepare('UPDATE day_reports SET report = \'{"x":1}\'').run()).toThrow(/immutable/);
     expect(() => db.prepare('DELETE FROM day_reports').run()).toThrow(/immutable/);
     db.close();
   });
 
-  it("the wallet transaction number migration: on payments, indexed, existing rows kept", () => {
+  it('the wallet transaction number migration: on payments, indexed, existing rows kept', () => {
     const wallet = MIGRATIONS.find((m) => m.name === "the wallet's own transaction number on payments")!;
     const file = ledgerFile();
     const v3 = openLedger(file, { targetVersion: wallet.version - 1 });

@@ -41,17 +41,89 @@ function populatedPreviousLedger(file: string): { payments: Row[]; refunds: Row[
        @close_requested_at, @query_count, @next_query_at, @resolution, @resolved_by, @wallet_trade_no)`,
   );
   const base = {
-    mer_order_no: null, memo: null, mode: 'live', tender: 'qr', gateway: 'bpc', pay_type: null, sys_trace: null, scan_code: null,
-    qr_expires_at: null, resp_code: null, resp_msg: null, operator: '001', business_day: '2026-11-30', created_at: 1000, updated_at: 1000,
-    sent_at: 1000, paid_at: null, final_at: null, close_requested_at: null, query_count: 0, next_query_at: null, resolution: null,
-    resolved_by: null, wallet_trade_no: null,
+    mer_order_no: null,
+    memo: null,
+    mode: 'live',
+    tender: 'qr',
+    gateway: 'bpc',
+    pay_type: null,
+    sys_trace: null,
+    scan_code: null,
+    qr_expires_at: null,
+    resp_code: null,
+    resp_msg: null,
+    operator: '001',
+    business_day: '2026-11-30',
+    created_at: 1000,
+    updated_at: 1000,
+    sent_at: 1000,
+    paid_at: null,
+    final_at: null,
+    close_requested_at: null,
+    query_count: 0,
+    next_query_at: null,
+    resolution: null,
+    resolved_by: null,
+    wallet_trade_no: null,
   };
-  pay.run({ ...base, trade_no: 'P26113008000000011234', amount_fen: 12850, status: 'paid', pay_type: 'WEIX', sys_trace: '3738154220261130080000009001', scan_code: 'weixin://1', mer_order_no: 'M-1', memo: '两杯咖啡', resp_code: '00', resp_msg: '交易成功', paid_at: 1200, final_at: 1200, query_count: 2, wallet_trade_no: '4200000395201909177323430256' });
-  pay.run({ ...base, trade_no: 'P26113008010000025678', amount_fen: 500, status: 'waiting', sys_trace: '3738154220261130080100009002', scan_code: 'weixin://2', qr_expires_at: 700_000, next_query_at: 2000 });
+  pay.run({
+    ...base,
+    trade_no: 'P26113008000000011234',
+    amount_fen: 12850,
+    status: 'paid',
+    pay_type: 'WEIX',
+    sys_trace: '3738154220261130080000009001',
+    scan_code: 'weixin://1',
+    mer_order_no: 'M-1',
+    memo: '两杯咖啡',
+    resp_code: '00',
+    resp_msg: '交易成功',
+    paid_at: 1200,
+    final_at: 1200,
+    query_count: 2,
+    wallet_trade_no: '4200000395201909177323430256',
+  });
+  pay.run({
+    ...base,
+    trade_no: 'P26113008010000025678',
+    amount_fen: 500,
+    status: 'waiting',
+    sys_trace: '3738154220261130080100009002',
+    scan_code: 'weixin://2',
+    qr_expires_at: 700_000,
+    next_query_at: 2000,
+  });
   pay.run({ ...base, trade_no: 'P26113008020000030001', amount_fen: 999, status: 'failed', resp_msg: 'QR not requested', final_at: 1100 });
-  pay.run({ ...base, trade_no: 'P26113008030000040002', amount_fen: 30000, status: 'paid', tender: 'card', gateway: 'terminal', sys_trace: CARD_REF, resp_code: '00', paid_at: 1300, final_at: 1300 });
-  pay.run({ ...base, trade_no: 'P26113008040000050003', amount_fen: 100, status: 'unknown', mode: 'training', sys_trace: '3738154220261130080400009003', resolution: null });
-  pay.run({ ...base, trade_no: 'P26113008050000060004', amount_fen: 700, status: 'closed', sys_trace: '3738154220261130080500009004', close_requested_at: 1500, final_at: 1600 });
+  pay.run({
+    ...base,
+    trade_no: 'P26113008030000040002',
+    amount_fen: 30000,
+    status: 'paid',
+    tender: 'card',
+    gateway: 'terminal',
+    sys_trace: CARD_REF,
+    resp_code: '00',
+    paid_at: 1300,
+    final_at: 1300,
+  });
+  pay.run({
+    ...base,
+    trade_no: 'P26113008040000050003',
+    amount_fen: 100,
+    status: 'unknown',
+    mode: 'training',
+    sys_trace: '3738154220261130080400009003',
+    resolution: null,
+  });
+  pay.run({
+    ...base,
+    trade_no: 'P26113008050000060004',
+    amount_fen: 700,
+    status: 'closed',
+    sys_trace: '3738154220261130080500009004',
+    close_requested_at: 1500,
+    final_at: 1600,
+  });
   const refund = db.prepare(
     `INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, sys_trace, resp_code, resp_msg, reason, operator, approved_by,
        business_day, created_at, updated_at, sent_at, final_at, query_count, next_query_at)
@@ -62,7 +134,7 @@ function populatedPreviousLedger(file: string): { payments: Row[]; refunds: Row[
   db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (1000, 'payment', 1, 'intent', '{}')").run();
   db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (2000, 'refund', 1, 'intent', '{}')").run();
   db.prepare("INSERT INTO day_reports (mode, business_day, closed_at, closed_by, report) VALUES ('live', '2026-11-29', 1, '900', '{\"net\":1}')").run();
-  db.prepare("INSERT INTO settings (key, value, updated_at) VALUES ('shop', '{\"name\":\"老王\"}', 1)").run();
+  db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (\'shop\', \'{"name":"老王"}\', 1)').run();
   const snapshot = {
     payments: db.prepare('SELECT * FROM payments ORDER BY id').all() as Row[],
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all() as Row[],
@@ -74,7 +146,10 @@ function populatedPreviousLedger(file: string): { payments: Row[]; refunds: Row[
 }
 
 function indexes(db: Database.Database, table: string): Record<string, string | null> {
-  const rows = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name").all(table) as { name: string; sql: string | null }[];
+  const rows = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? ORDER BY name").all(table) as {
+    name: string;
+    sql: string | null;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.name, r.sql === null ? null : r.sql.replace(/\s+/g, ' ')]));
 }
 
@@ -111,13 +186,25 @@ describe('ledger migration 6: gateway-neutral references', () => {
     expect(db.prepare("SELECT value FROM settings WHERE key = 'shop'").get()).toEqual({ value: '{"name":"老王"}' });
 
     // The ledger functions read the migrated rows as before, with the new fields.
-    expect(getPayment(db, 1)).toMatchObject({ sysTrace: '3738154220261130080000009001', gatewayRef: '3738154220261130080000009001', gateway: 'bpc', walletTradeNo: '4200000395201909177323430256', gatewayDetail: null, requestSeq: null });
+    expect(getPayment(db, 1)).toMatchObject({
+      sysTrace: '3738154220261130080000009001',
+      gatewayRef: '3738154220261130080000009001',
+      gateway: 'bpc',
+      walletTradeNo: '4200000395201909177323430256',
+      gatewayDetail: null,
+      requestSeq: null,
+    });
     expect(getPayment(db, 4)).toMatchObject({ sysTrace: CARD_REF, gatewayRef: CARD_REF, gateway: 'terminal' });
     expect(findPaymentBySysTrace(db, '3738154220261130080100009002')?.id).toBe(2);
     // A notification names a BPC trace: a card reference never matches one.
     expect(findPaymentBySysTrace(db, CARD_REF)).toBeUndefined();
     expect(findPaymentByGatewayRef(db, 'terminal', CARD_REF)?.id).toBe(4);
-    expect(getRefund(db, 1)).toMatchObject({ sysTrace: '3738154220261130090000009101', gatewayRef: '3738154220261130090000009101', gateway: 'bpc', needsSupervisor: false });
+    expect(getRefund(db, 1)).toMatchObject({
+      sysTrace: '3738154220261130090000009101',
+      gatewayRef: '3738154220261130090000009101',
+      gateway: 'bpc',
+      needsSupervisor: false,
+    });
     expect(getRefund(db, 2)).toMatchObject({ sysTrace: null, needsSupervisor: true });
     db.close();
   });
@@ -172,7 +259,11 @@ describe('ledger migration 6: gateway-neutral references', () => {
     expect(() => db.prepare("UPDATE payments SET sys_trace = 'x' WHERE id = 1").run()).toThrow(/generated column/);
     expect(() => db.prepare("UPDATE payments SET gateway_detail = 'not json' WHERE id = 1").run()).toThrow(/CHECK/);
     expect(() =>
-      db.prepare("INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, business_day, created_at, updated_at) VALUES ('RX', 999, 'live', 1, 'created', 'd', 1, 1)").run(),
+      db
+        .prepare(
+          "INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, business_day, created_at, updated_at) VALUES ('RX', 999, 'live', 1, 'created', 'd', 1, 1)",
+        )
+        .run(),
     ).toThrow(/FOREIGN KEY/);
     const refund = db.prepare(
       "INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, gateway_ref, business_day, created_at, updated_at) VALUES (?, 1, 'live', ?, 1, 'succeeded', ?, 'd', 1, 1)",
@@ -205,14 +296,18 @@ describe('ledger migration 6: gateway-neutral references', () => {
     populatedPreviousLedger(file);
     const raw = new Database(file);
     raw.pragma('foreign_keys = OFF');
-    raw.prepare("INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, business_day, created_at, updated_at) VALUES ('RBAD', 77, 'live', 1, 'created', 'd', 1, 1)").run();
+    raw
+      .prepare(
+        "INSERT INTO refunds (refund_no, payment_id, mode, amount_fen, status, business_day, created_at, updated_at) VALUES ('RBAD', 77, 'live', 1, 'created', 'd', 1, 1)",
+      )
+      .run();
     raw.close();
     expect(() => openLedger(file, { targetVersion: REFS.version })).toThrow(expect.objectContaining({ code: 'LEDGER_CORRUPT' }));
     const db = openLedger(file, { targetVersion: PREVIOUS });
     expect(schemaVersion(db)).toBe(PREVIOUS);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect((db.prepare('SELECT COUNT(*) AS n FROM refunds').get() as { n: number }).n).toBe(3);
-    expect(db.prepare("SELECT sys_trace FROM payments WHERE id = 4").get()).toEqual({ sys_trace: CARD_REF });
+    expect(db.prepare('SELECT sys_trace FROM payments WHERE id = 4').get()).toEqual({ sys_trace: CARD_REF });
     db.close();
   });
 });
@@ -221,7 +316,17 @@ describe('gateway-neutral ledger functions', () => {
   function fresh(): Database.Database {
     return openLedger(ledgerFile());
   }
-  const intent = { merOrderNo: null, memo: null, mode: 'live' as const, tender: 'card' as const, gateway: 'yima', amountFen: 500, operator: '001', businessDay: '2026-12-01', now: 10 };
+  const intent = {
+    merOrderNo: null,
+    memo: null,
+    mode: 'live' as const,
+    tender: 'card' as const,
+    gateway: 'yima',
+    amountFen: 500,
+    operator: '001',
+    businessDay: '2026-12-01',
+    now: 10,
+  };
 
   it('created → waiting is allowed (a gateway that answers "accepted, poll")', () => {
     const db = fresh();
@@ -233,7 +338,12 @@ describe('gateway-neutral ledger functions', () => {
   it('stores the gateway detail masked: a full card number never reaches the disk', () => {
     const db = fresh();
     const p = insertPaymentIntent(db, { ...intent, tradeNo: 'P1', gateway: 'terminal' });
-    const after = updatePayment(db, p.id, { status: 'paid', gatewayRef: 'T-1', gatewayDetail: { cardNo: '6222021234567890123', referenceNo: '123456789012', key: 'secret!' } }, 11);
+    const after = updatePayment(
+      db,
+      p.id,
+      { status: 'paid', gatewayRef: 'T-1', gatewayDetail: { cardNo: '6222021234567890123', referenceNo: '123456789012', key: 'secret!' } },
+      11,
+    );
     expect(after.gatewayDetail).toEqual({ cardNo: '622202*********0123', referenceNo: '123456789012', key: '***' });
     const stored = (db.prepare('SELECT gateway_detail FROM payments WHERE id = ?').get(p.id) as { gateway_detail: string }).gateway_detail;
     expect(stored).not.toContain('6222021234567890123');
@@ -267,7 +377,16 @@ describe('gateway-neutral ledger functions', () => {
     const p = insertPaymentIntent(db, { ...intent, tradeNo: 'P1', gateway: 'bpc', tender: 'qr' });
     updatePayment(db, p.id, { status: 'waiting' }, 11);
     updatePayment(db, p.id, { status: 'paid', sysTrace: 'S1' }, 12);
-    const r = insertRefundIntent(db, { refundNo: 'R1', paymentId: p.id, amountFen: 100, reason: 'x', operator: '001', approvedBy: '900', businessDay: '2026-12-01', now: 13 });
+    const r = insertRefundIntent(db, {
+      refundNo: 'R1',
+      paymentId: p.id,
+      amountFen: 100,
+      reason: 'x',
+      operator: '001',
+      approvedBy: '900',
+      businessDay: '2026-12-01',
+      now: 13,
+    });
     expect(r).toMatchObject({ gateway: 'bpc', gatewayRef: null });
     db.close();
   });

@@ -26,7 +26,13 @@ describe('rotating log file', () => {
     createLogger('engine', [file]).warn('payment 7 stays unknown', { id: 7 });
     expect(file.path).toBe(`${dir}/logs/cashier.log`);
     const [record] = lines(file.path);
-    expect(record).toEqual({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: 'warn', module: 'engine', message: 'payment 7 stays unknown', data: { id: 7 } });
+    expect(record).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      level: 'warn',
+      module: 'engine',
+      message: 'payment 7 stays unknown',
+      data: { id: 7 },
+    });
     if (process.platform !== 'win32') {
       expect(statSync(file.dir).mode & 0o777).toBe(0o700);
       expect(statSync(file.path).mode & 0o777).toBe(0o600);
@@ -51,7 +57,7 @@ describe('rotating log file', () => {
     expect(lines(again.path).at(-1)?.message).toBe('after restart');
   });
 
-  it('never writes a key, a PIN, a card number or a raw body\'s secret field', () => {
+  it("never writes a key, a PIN, a card number or a raw body's secret field", () => {
     const dir = temp();
     const file = createRotatingLog(dir);
     const log = createLogger('bpc', [file]);

@@ -46,15 +46,22 @@ describe('HttpTransport', () => {
     let got: Buffer = Buffer.alloc(0);
     const port = await listen(
       http.createServer((req, res) => {
-        readRequestBody(req, 4096).then(({ bytes }) => {
-          got = bytes;
-          res.writeHead(200, { 'Content-Type': 'text/plain; charset=GBK', Sign: 'abc' });
-          res.end(iconv.encode('应答=成功', 'gbk'));
-        }, () => res.destroy());
+        readRequestBody(req, 4096).then(
+          ({ bytes }) => {
+            got = bytes;
+            res.writeHead(200, { 'Content-Type': 'text/plain; charset=GBK', Sign: 'abc' });
+            res.end(iconv.encode('应答=成功', 'gbk'));
+          },
+          () => res.destroy(),
+        );
       }),
     );
     const body = iconv.encode('商户=测试&金额=1', 'gbk');
-    const res = await transport().send({ url: `http://127.0.0.1:${port}/x`, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=GBK' }, body });
+    const res = await transport().send({
+      url: `http://127.0.0.1:${port}/x`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=GBK' },
+      body,
+    });
     expect(got.equals(body)).toBe(true);
     expect(res.status).toBe(200);
     expect(res.headers.sign).toBe('abc');
@@ -103,11 +110,14 @@ describe('readRequestBody', () => {
     const seen: { size: number; tooLarge: boolean }[] = [];
     const port = await listen(
       http.createServer((req, res) => {
-        readRequestBody(req, 1024).then(({ bytes, tooLarge }) => {
-          seen.push({ size: bytes.length, tooLarge });
-          res.writeHead(tooLarge ? 413 : 200);
-          res.end();
-        }, () => res.destroy());
+        readRequestBody(req, 1024).then(
+          ({ bytes, tooLarge }) => {
+            seen.push({ size: bytes.length, tooLarge });
+            res.writeHead(tooLarge ? 413 : 200);
+            res.end();
+          },
+          () => res.destroy(),
+        );
       }),
     );
     const t = transport();

@@ -44,7 +44,11 @@ async function liveCore(): Promise<{ core: Core; sim: BpcSimulator; notifyUrl: s
     JSON.stringify({
       bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
       notifications: { enabled: true, port, publicUrl: `http://127.0.0.1:${port}/notify` },
-      operators: [{ code: '001', pin: '246801' }, { code: '800', pin: '813579' }, { code: '900', pin: '902468' }],
+      operators: [
+        { code: '001', pin: '246801' },
+        { code: '800', pin: '813579' },
+        { code: '900', pin: '902468' },
+      ],
     }),
   );
   const core = await startCore({

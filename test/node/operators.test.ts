@@ -319,7 +319,10 @@ function tryRead(file: string): Buffer {
 }
 
 describe('shifts', () => {
-  function insertPayment(db: Db, p: { tradeNo: string; amountFen: number; status: string; operator: string; createdAt: number; paidAt: number | null; payType: string }): number {
+  function insertPayment(
+    db: Db,
+    p: { tradeNo: string; amountFen: number; status: string; operator: string; createdAt: number; paidAt: number | null; payType: string },
+  ): number {
     const info = db
       .prepare(
         `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, pay_type, operator, business_day, created_at, updated_at, paid_at)
@@ -360,7 +363,7 @@ describe('shifts', () => {
 });
 
 describe('the published training PINs', () => {
-  it('each precomputed hash is its PIN\'s, with today\'s scrypt parameters, and no other PIN matches it', async () => {
+  it("each precomputed hash is its PIN's, with today's scrypt parameters, and no other PIN matches it", async () => {
     for (const def of DEFAULT_OPERATORS) {
       expect(await verifyPinHash(def.pin, def.pinHash), def.code).toBe(true);
       expect(await verifyPinHash(def.pin === '1111' ? '1112' : '1111', def.pinHash), def.code).toBe(false);

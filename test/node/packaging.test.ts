@@ -26,7 +26,15 @@ function standInElectron(dir: string): void {
   mkdirSync(join(dir, 'resources'), { recursive: true });
   mkdirSync(join(dir, 'locales'), { recursive: true });
   const exe = join(dir, 'electron');
-  writeFileSync(exe, Buffer.concat([Buffer.from('#!/bin/sh\necho stand-in electron\nexit 0\n# '), Buffer.from(SENTINEL), Buffer.from([1, ELECTRON_DEFAULT_WIRE.length]), Buffer.from(`${ELECTRON_DEFAULT_WIRE}\n`)]));
+  writeFileSync(
+    exe,
+    Buffer.concat([
+      Buffer.from('#!/bin/sh\necho stand-in electron\nexit 0\n# '),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, ELECTRON_DEFAULT_WIRE.length]),
+      Buffer.from(`${ELECTRON_DEFAULT_WIRE}\n`),
+    ]),
+  );
   chmodSync(exe, 0o755);
   const electronVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
   writeFileSync(join(dir, 'version'), electronVersion);
@@ -56,7 +64,11 @@ describe('packaging (electron-builder --linux dir, stand-in Electron)', () => {
       expect([typeof meta.author, typeof meta.homepage, typeof meta.description]).toEqual(['object', 'string', 'string']);
 
       const appDir = join(output, 'linux-unpacked');
-      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; devDependencies: Record<string, string>; dependencies: Record<string, string> };
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        name: string;
+        devDependencies: Record<string, string>;
+        dependencies: Record<string, string>;
+      };
       const exe = join(appDir, pkg.name);
       expect(existsSync(exe)).toBe(true);
 
@@ -73,14 +85,22 @@ describe('packaging (electron-builder --linux dir, stand-in Electron)', () => {
         }
         const own = files.filter((f) => !f.startsWith('/node_modules/'));
         // No sources, tests, benchmarks, configs or maps of ours.
-        expect(own.filter((f) => /^\/(src|test|bench|scripts|docs|resources)\//.test(f) || /\.(ts|tsx|map)$/.test(f) || /tsconfig|vitest|eslint|electron\.vite/.test(f))).toEqual([]);
+        expect(
+          own.filter(
+            (f) => /^\/(src|test|bench|scripts|docs|resources)\//.test(f) || /\.(ts|tsx|map)$/.test(f) || /tsconfig|vitest|eslint|electron\.vite/.test(f),
+          ),
+        ).toEqual([]);
         // No development dependency (electron itself included) reaches the package, unless the
         // production tree needs it too (exceljs → fast-csv pulls @types/node, for instance).
         const prodTree = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8' }).stdout;
         const inProd = (name: string): boolean => prodTree.split('\n').some((line) => line.replaceAll('\\', '/').endsWith(`/node_modules/${name}`));
         const devOnly = Object.keys(pkg.devDependencies).filter((name) => !(name in pkg.dependencies) && !inProd(name));
         expect(devOnly).toEqual(expect.arrayContaining(['electron', 'vitest', 'typescript', 'playwright-core', 'electron-builder']));
-        for (const name of devOnly) expect(files.some((f) => f === `/node_modules/${name}` || f.startsWith(`/node_modules/${name}/`)), name).toBe(false);
+        for (const name of devOnly)
+          expect(
+            files.some((f) => f === `/node_modules/${name}` || f.startsWith(`/node_modules/${name}/`)),
+            name,
+          ).toBe(false);
         // Every production dependency is there.
         for (const name of Object.keys(pkg.dependencies)) expect(files, name).toContain(`/node_modules/${name}/package.json`);
         // Native modules load from outside the asar.

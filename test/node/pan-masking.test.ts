@@ -29,8 +29,21 @@ describe('PAN masking rule', () => {
 
   it('the MIS decoder masks a full PAN from the terminal', () => {
     const sent = encodeMisResponse({
-      returnCode: '00', bankCode: '0102', cardNo: FULL_PAN, voucherNo: '000001', amountFen: 100, message: '成功', merchantNo: '898310048990001',
-      terminalNo: '10010001', batchNo: '000001', date: '1202', time: '101010', referenceNo: '123456789012', authCode: '100001', settlementDate: '1202', check: '123',
+      returnCode: '00',
+      bankCode: '0102',
+      cardNo: FULL_PAN,
+      voucherNo: '000001',
+      amountFen: 100,
+      message: '成功',
+      merchantNo: '898310048990001',
+      terminalNo: '10010001',
+      batchNo: '000001',
+      date: '1202',
+      time: '101010',
+      referenceNo: '123456789012',
+      authCode: '100001',
+      settlementDate: '1202',
+      check: '123',
     });
     expect(decodeMisResponse(sent).cardNo).toBe(MASKED);
   });

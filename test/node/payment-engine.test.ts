@@ -571,11 +571,7 @@ describe('events: every exchange is logged, the key never is', () => {
     await h.engine.cancelPayment(cancelled.id, '001');
 
     const requests: RecordedRequest[] = h.sim.requests();
-    const logged: LedgerEvent[] = [
-      ...h.events('payment', paid.id),
-      ...h.events('refund', refund.id),
-      ...h.events('payment', cancelled.id),
-    ]
+    const logged: LedgerEvent[] = [...h.events('payment', paid.id), ...h.events('refund', refund.id), ...h.events('payment', cancelled.id)]
       .filter((e) => e.type.startsWith('bpc.'))
       .sort((a, b) => a.id - b.id);
     for (const op of ['F', 'G', 'R', 'J', 'S']) {

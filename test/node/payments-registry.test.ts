@@ -6,7 +6,8 @@ import type { AppMode } from '../../src/shared/ipc/contract';
 import { AppError } from '../../src/shared/errors';
 
 describe('gateway registry', () => {
-  const client = (posNo: string): BpcClient => new BpcClient({ merchant: { url: 'http://127.0.0.1:9/', mid: '104320170118888', posNo, tellerNo: '001' }, getKey: () => 'k' });
+  const client = (posNo: string): BpcClient =>
+    new BpcClient({ merchant: { url: 'http://127.0.0.1:9/', mid: '104320170118888', posNo, tellerNo: '001' }, getKey: () => 'k' });
 
   it('returns the gateway of each mode, one adapter per client, and the declared limits without reaching it', () => {
     const training = client('T');
@@ -44,7 +45,9 @@ describe('gateway registry', () => {
 
   it('the BPC adapter declares "can close" from the bank profile', () => {
     const closing = new BpcGateway(client('A'));
-    const notClosing = new BpcGateway(new BpcClient({ merchant: { url: 'http://127.0.0.1:9/', mid: 'm', posNo: 'p', tellerNo: 't' }, getKey: () => 'k', profile: { closeEnabled: false } }));
+    const notClosing = new BpcGateway(
+      new BpcClient({ merchant: { url: 'http://127.0.0.1:9/', mid: 'm', posNo: 'p', tellerNo: 't' }, getKey: () => 'k', profile: { closeEnabled: false } }),
+    );
     expect(closing.capabilities.canClose).toBe(true);
     expect(notClosing.capabilities.canClose).toBe(false);
   });

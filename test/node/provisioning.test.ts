@@ -189,7 +189,7 @@ describe('provisioning file', { timeout: 120_000 }, () => {
     expect(c.db.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'provisioning_refused'").get()).toEqual({ n: 1 });
   });
 
-  it('the file sets operators\' PINs: hashed into the ledger, removed from the file, and a new operator is created', async () => {
+  it("the file sets operators' PINs: hashed into the ledger, removed from the file, and a new operator is created", async () => {
     const file = join(dir, 'provisioning.json');
     writeFileSync(file, JSON.stringify({ ...GOOD, operators: [...PINS, { code: '002', name: '新收银员', role: 'cashier', pin: '135792' }] }));
     const c = await core(file);

@@ -77,8 +77,12 @@ describe('ESC/POS receipt encoder', () => {
   it('Chinese lines are GB18030/GBK bytes', () => {
     const bytes = encodeReceipt([{ kind: 'text', text: '微信支付' }], { paperWidth: 80, encoding: 'gbk', chineseMode: false, cut: 'none', feedLines: 0 });
     // 微 CEA2 信 D0C5 支 D6A7 付 B8B6
-    expect(bytes).toEqual(Buffer.from([0x1b, 0x40, 0x1b, 0x61, 0x00, 0xce, 0xa2, 0xd0, 0xc5, 0xd6, 0xa7, 0xb8, 0xb6, 0x0a, 0x1b, 0x61, 0x00, 0x1b, 0x64, 0x00]));
-    expect(iconv.encode('好又多便利店', 'gb18030')).toEqual(decodeEscpos(encodeReceipt([{ kind: 'text', text: '好又多便利店' }], { paperWidth: 58, encoding: 'gb18030' })).lines[0]?.bytes);
+    expect(bytes).toEqual(
+      Buffer.from([0x1b, 0x40, 0x1b, 0x61, 0x00, 0xce, 0xa2, 0xd0, 0xc5, 0xd6, 0xa7, 0xb8, 0xb6, 0x0a, 0x1b, 0x61, 0x00, 0x1b, 0x64, 0x00]),
+    );
+    expect(iconv.encode('好又多便利店', 'gb18030')).toEqual(
+      decodeEscpos(encodeReceipt([{ kind: 'text', text: '好又多便利店' }], { paperWidth: 58, encoding: 'gb18030' })).lines[0]?.bytes,
+    );
   });
 
   it('wraps by bytes and never splits a double-byte character', () => {
@@ -178,14 +182,30 @@ describe('ESC/POS receipt encoder', () => {
   });
 
   it('cash receipts show tendered and change; card receipts a masked card number', () => {
-    const cash = receiptText(encodeReceipt(saleReceipt({ ...wechat, tender: 'cash', payType: null, sysTrace: null, amountFen: 3_780, cash: { tenderedFen: 10_000, changeFen: 6_220 } }, ctx), { paperWidth: 58, encoding: 'gbk' }));
+    const cash = receiptText(
+      encodeReceipt(
+        saleReceipt({ ...wechat, tender: 'cash', payType: null, sysTrace: null, amountFen: 3_780, cash: { tenderedFen: 10_000, changeFen: 6_220 } }, ctx),
+        { paperWidth: 58, encoding: 'gbk' },
+      ),
+    );
     expect(cash.some((l) => /^实收 +￥100\.00$/.test(l))).toBe(true);
     expect(cash.some((l) => /^找零 +￥62\.20$/.test(l))).toBe(true);
     const card = receiptText(
-      encodeReceipt(saleReceipt({ ...wechat, tender: 'card', payType: null, card: { cardNo: '6228480012345678901', terminalNo: 'T0000001', voucherNo: '000123', referenceNo: '123456789012', authCode: '' } }, ctx), {
-        paperWidth: 58,
-        encoding: 'gbk',
-      }),
+      encodeReceipt(
+        saleReceipt(
+          {
+            ...wechat,
+            tender: 'card',
+            payType: null,
+            card: { cardNo: '6228480012345678901', terminalNo: 'T0000001', voucherNo: '000123', referenceNo: '123456789012', authCode: '' },
+          },
+          ctx,
+        ),
+        {
+          paperWidth: 58,
+          encoding: 'gbk',
+        },
+      ),
     );
     expect(card.some((l) => /^卡号 +622848\*{9}8901$/.test(l))).toBe(true);
     expect(card.join('\n')).not.toContain('6228480012345678901');
@@ -200,7 +220,8 @@ describe('ESC/POS receipt encoder', () => {
     ];
     for (const width of [58, 80] as const) {
       const columns = width === 58 ? 32 : 48;
-      for (const l of decodeEscpos(encodeReceipt(blocks, { paperWidth: width, encoding: 'gb18030' })).lines) expect(l.bytes.length * (l.big ? 2 : 1)).toBeLessThanOrEqual(columns);
+      for (const l of decodeEscpos(encodeReceipt(blocks, { paperWidth: width, encoding: 'gb18030' })).lines)
+        expect(l.bytes.length * (l.big ? 2 : 1)).toBeLessThanOrEqual(columns);
     }
   });
 });

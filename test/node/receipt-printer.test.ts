@@ -74,7 +74,15 @@ describe('receipt printing from the core', () => {
   async function tcpPrinter(extra: Partial<ReceiptPrinterConfigInput> = {}): Promise<TcpPrinterStandIn> {
     const printer = await startTcpPrinterStandIn();
     cleanups.push(() => printer.close());
-    await usePrinter({ transport: 'tcp', host: printer.host, port: printer.port, paperWidth: 58, header: '电话 021-12345678', footer: '七日内凭小票退换', ...extra });
+    await usePrinter({
+      transport: 'tcp',
+      host: printer.host,
+      port: printer.port,
+      paperWidth: 58,
+      header: '电话 021-12345678',
+      footer: '七日内凭小票退换',
+      ...extra,
+    });
     return printer;
   }
 
@@ -116,7 +124,9 @@ describe('receipt printing from the core', () => {
     expect(job).toMatchObject({ kind: 'payment', ref: sale.id, label: sale.tradeNo, lastCode: 'PRINTER_NOT_READY', attempts: 1 });
     expect(job.lastError).toMatch(/paper out/);
     expect(printer.sim.jobs()).toHaveLength(0);
-    expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'receipt-printer', state: 'error', code: 'PRINTER_NOT_READY' }));
+    expect(await invoke('devices:status', undefined)).toContainEqual(
+      expect.objectContaining({ device: 'receipt-printer', state: 'error', code: 'PRINTER_NOT_READY' }),
+    );
     const health = await invoke('app:health', undefined);
     expect(health.devices).toContainEqual(expect.objectContaining({ name: 'receipt-printer', status: 'error' }));
     const events = (await invoke('refund:detail', { paymentId: sale.id })).events.map((e: { type: string }) => e.type);
@@ -185,7 +195,10 @@ describe('receipt printing from the core', () => {
     const sale = await paidSale(12_850);
     await vi.waitFor(() => expect(decodeJobs(readFileSync(file))).toHaveLength(2), { timeout: 5000, interval: 25 });
     const refund = await invoke('refund:create', { paymentId: sale.id, amountFen: 2_850, reason: '顾客退货', approval: supervisor });
-    await vi.waitFor(async () => expect((await invoke('refund:detail', { paymentId: sale.id })).refunds[0].status).toBe('succeeded'), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await invoke('refund:detail', { paymentId: sale.id })).refunds[0].status).toBe('succeeded'), {
+      timeout: 10_000,
+      interval: 50,
+    });
     expect(await invoke('receipt:print', { kind: 'refund', id: refund.id })).toMatchObject({ outcome: 'printed' });
     expect(await invoke('receipt:print', { kind: 'day', day: sale.businessDay })).toMatchObject({ outcome: 'printed' });
     const jobs = decodeJobs(readFileSync(file));
@@ -218,9 +231,12 @@ describe('receipt printing from the core', () => {
       rmSync(ptyDir, { recursive: true, force: true });
     });
     await usePrinter({ transport: 'serial', path: modem.a, paperWidth: 80 });
-    await vi.waitFor(async () => expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'receipt-printer', state: 'connected' })), {
-      timeout: 5000,
-    });
+    await vi.waitFor(
+      async () => expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'receipt-printer', state: 'connected' })),
+      {
+        timeout: 5000,
+      },
+    );
     const sale = await paidSale(12_850);
     await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(1), { timeout: 5000, interval: 25 });
     expect(printer.sim.jobs()[0]!.qr).toEqual([sale.tradeNo]);

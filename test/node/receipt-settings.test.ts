@@ -23,7 +23,14 @@ describe('receipt printer settings', () => {
   });
 
   async function start(file?: string): Promise<Core> {
-    core = await startCore({ dataDir: dir, version: '0', platform: 'web', cipher: createFileKeyCipher(dir), logger: silentLogger, ...(file === undefined ? {} : { provisioningFile: file, provisioningRequired: true }) });
+    core = await startCore({
+      dataDir: dir,
+      version: '0',
+      platform: 'web',
+      cipher: createFileKeyCipher(dir),
+      logger: silentLogger,
+      ...(file === undefined ? {} : { provisioningFile: file, provisioningRequired: true }),
+    });
     await invoke(core, 'session:signIn', { code: '001', pin: '1111' }); // settings are read signed in
     return core;
   }
@@ -43,12 +50,25 @@ describe('receipt printer settings', () => {
     await c.close();
     core = null;
     const file = join(dir, 'provisioning.json');
-    writeFileSync(file, JSON.stringify({ receiptPrinter: { transport: 'tcp', host: '192.168.1.87', paperWidth: 58, autoPrint: 'ask', footer: '七日内凭小票退换', drawer: { pin: 5 } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        receiptPrinter: { transport: 'tcp', host: '192.168.1.87', paperWidth: 58, autoPrint: 'ask', footer: '七日内凭小票退换', drawer: { pin: 5 } },
+      }),
+    );
     c = await start(file);
     expect(c.info().configError).toBeNull();
     const view = await invoke(c, 'settings:get', undefined);
     expect(view.devices.poleDisplay).toMatchObject({ protocol: 'led8', path: '/dev/ttyS9' });
-    expect(view.devices.receiptPrinter).toMatchObject({ transport: 'tcp', host: '192.168.1.87', port: 9100, paperWidth: 58, autoPrint: 'ask', cut: 'partial', drawer: { enabled: true, pin: 5, onMs: 100, offMs: 200 } });
+    expect(view.devices.receiptPrinter).toMatchObject({
+      transport: 'tcp',
+      host: '192.168.1.87',
+      port: 9100,
+      paperWidth: 58,
+      autoPrint: 'ask',
+      cut: 'partial',
+      drawer: { enabled: true, pin: 5, onMs: 100, offMs: 200 },
+    });
   });
 
   it.each([
@@ -68,7 +88,11 @@ describe('receipt printer settings', () => {
   it('the settings screen cannot save a network printer without an address', async () => {
     const c = await start();
     await expect(
-      invoke(c, 'settings:save', { section: 'devices', value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'tcp', host: '' } }, approval: { code: '800', pin: '8888' } }),
+      invoke(c, 'settings:save', {
+        section: 'devices',
+        value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'tcp', host: '' } },
+        approval: { code: '800', pin: '8888' },
+      }),
     ).rejects.toMatchObject({ code: 'BAD_INPUT' });
     expect(await invoke(c, 'devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'receipt-printer', state: 'not_configured' }));
     await expect(invoke(c, 'printer:test', undefined)).rejects.toMatchObject({ code: 'NOT_CONFIGURED' });

@@ -23,7 +23,9 @@ async function paidSale(h: EngineHarness): Promise<PaymentRecord> {
 
 /** Makes the ledger refuse one kind of event of refunds (a temp trigger on the engine's own connection). */
 function refuseRefundEvent(h: EngineHarness, type: string): () => void {
-  h.db.exec(`CREATE TEMP TRIGGER refuse_${type.replace(/\W/g, '_')} BEFORE INSERT ON events WHEN NEW.entity = 'refund' AND NEW.type = '${type}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+  h.db.exec(
+    `CREATE TEMP TRIGGER refuse_${type.replace(/\W/g, '_')} BEFORE INSERT ON events WHEN NEW.entity = 'refund' AND NEW.type = '${type}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+  );
   return () => h.db.exec(`DROP TRIGGER temp.refuse_${type.replace(/\W/g, '_')}`);
 }
 
@@ -41,7 +43,7 @@ describe('refunds: one commit per step', () => {
     expect(h.sim.countRequests('R')).toBe(0);
   });
 
-  it('R\'s answer (exchange, state, trace, status event) is one commit: when its last write fails none of it is kept, and R is not resent', async () => {
+  it("R's answer (exchange, state, trace, status event) is one commit: when its last write fails none of it is kept, and R is not resent", async () => {
     const h = await startEngineHarness();
     harnesses.push(h);
     const p = await paidSale(h);
@@ -51,7 +53,9 @@ describe('refunds: one commit per step', () => {
     const [r] = listRefundsForPayment(h.db, p.id);
     expect(r).toMatchObject({ status: 'created', sysTrace: null });
     expect(r?.sentAt).not.toBeNull();
-    const types = (h.db.prepare("SELECT type FROM events WHERE entity = 'refund' AND entity_id = ? ORDER BY id").all(r!.id) as { type: string }[]).map((e) => e.type);
+    const types = (h.db.prepare("SELECT type FROM events WHERE entity = 'refund' AND entity_id = ? ORDER BY id").all(r!.id) as { type: string }[]).map(
+      (e) => e.type,
+    );
     expect(types).toEqual(['intent']);
     expect(h.refundUpdates.filter((u) => u.id === r!.id).map((u) => u.status)).toEqual(['created', 'created']);
     expect(h.sim.countRequests('R')).toBe(1);

@@ -102,7 +102,12 @@ describe('refunds: the cap is ours', () => {
     for (const r of refused) expect(r.reason).toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
     // Only three R ever left, and the bank never had to apply its own cap (61).
     expect(h.sim.countRequests('R')).toBe(3);
-    expect(h.sim.requests().filter((q) => q.tranType === 'R').map((q) => q.answeredCode)).toEqual(['00', '00', '00']);
+    expect(
+      h.sim
+        .requests()
+        .filter((q) => q.tranType === 'R')
+        .map((q) => q.answeredCode),
+    ).toEqual(['00', '00', '00']);
     expect(refundTotals(h.db, p.id)).toMatchObject({ refundedFen: 900, remainingFen: 100 });
     expect(h.sim.order(p.sysTrace ?? '')?.refundedFen).toBe(900);
   });
@@ -254,7 +259,10 @@ describe('refunds: unclear outcomes', () => {
     expect(getRefund(h.db, unanswered.id)).toMatchObject({ needsSupervisor: true });
     expect(getRefund(h.db, unanswered.id).respMsg).toMatch(/answer was lost/);
     await untilRefund(h, neverSent.id, 'failed');
-    expect(getRefund(h.db, neverSent.id)).toMatchObject({ needsSupervisor: false, respMsg: expect.stringMatching(/before the refund was sent; nothing was refunded/) });
+    expect(getRefund(h.db, neverSent.id)).toMatchObject({
+      needsSupervisor: false,
+      respMsg: expect.stringMatching(/before the refund was sent; nothing was refunded/),
+    });
     expect(h.sim.countRequests('R')).toBe(rBefore);
     expect(refundTotals(h.db, p.id)).toMatchObject({ refundedFen: 200, inFlightFen: 300, remainingFen: 500 });
   });
@@ -270,7 +278,8 @@ describe('refunds: the sent marker and the commit rule', () => {
     });
     const seen: (number | null)[] = [];
     h.deps.faultPoint = (name) => {
-      if (name === 'refund-before-send') seen.push((other.prepare('SELECT sent_at FROM refunds ORDER BY id DESC LIMIT 1').get() as { sent_at: number | null }).sent_at);
+      if (name === 'refund-before-send')
+        seen.push((other.prepare('SELECT sent_at FROM refunds ORDER BY id DESC LIMIT 1').get() as { sent_at: number | null }).sent_at);
     };
     h.restart();
     h.sim.injectFault('R', { kind: 'delay', ms: 300 });
@@ -307,8 +316,12 @@ describe('refunds: the sent marker and the commit rule', () => {
     const told: { status: string; committed: string; events: string[] }[] = [];
     h.deps.onRefund = (r) => {
       const row = other.prepare('SELECT status FROM refunds WHERE id = ?').get(r.id) as { status: string } | undefined;
-      const events = (other.prepare("SELECT type FROM events WHERE entity = 'refund' AND entity_id = ? ORDER BY id").all(r.id) as { type: string }[]).map((e) => e.type);
-      const requested = other.prepare("SELECT count(*) AS n FROM events WHERE entity = 'payment' AND type = 'refund_requested' AND json_extract(data, '$.refundId') = ?").get(r.id) as { n: number };
+      const events = (other.prepare("SELECT type FROM events WHERE entity = 'refund' AND entity_id = ? ORDER BY id").all(r.id) as { type: string }[]).map(
+        (e) => e.type,
+      );
+      const requested = other
+        .prepare("SELECT count(*) AS n FROM events WHERE entity = 'payment' AND type = 'refund_requested' AND json_extract(data, '$.refundId') = ?")
+        .get(r.id) as { n: number };
       told.push({ status: r.status, committed: row?.status ?? 'absent', events: requested.n > 0 ? [...events, 'payment:refund_requested'] : events });
     };
     h.restart();
@@ -361,7 +374,12 @@ describe('refunds: robustness', () => {
         const answer =
           body.tranType === 'R'
             ? { mid: HARNESS_MID, sysTrace: '37381542202601020000000001', respCode: '99', respMsg: '交易状态未明' }
-            : { mid: HARNESS_MID, sysTrace: `9${(j += 1)}`, orgSysTrace: body.orgSysTrace, ...(j <= 2 ? { respCode: '96', respMsg: '系统繁忙' } : { respCode: '00', respMsg: '成功' }) };
+            : {
+                mid: HARNESS_MID,
+                sysTrace: `9${(j += 1)}`,
+                orgSysTrace: body.orgSysTrace,
+                ...(j <= 2 ? { respCode: '96', respMsg: '系统繁忙' } : { respCode: '00', respMsg: '成功' }),
+              };
         const text = JSON.stringify(answer);
         res.writeHead(200, { 'content-type': 'application/json', sign: signBpcBody(text, HARNESS_KEY) });
         res.end(text);
@@ -418,14 +436,19 @@ describe('refund settled by a supervisor', () => {
       h.sim.injectFault('R', { kind: 'reset' }, { after: false });
       const lost = await h.engine.createRefund({ paymentId: payment.id, amountFen: 600, reason: 'r', operator: '001', approvedBy: '800' });
       expect(lost.status).toBe('unknown');
-      await expect(h.engine.createRefund({ paymentId: payment.id, amountFen: 500, reason: 'r', operator: '001', approvedBy: '800' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_PAID' });
+      await expect(h.engine.createRefund({ paymentId: payment.id, amountFen: 500, reason: 'r', operator: '001', approvedBy: '800' })).rejects.toMatchObject({
+        code: 'REFUND_EXCEEDS_PAID',
+      });
       expect(() => h.engine.resolveRefund(lost.id, 'failed', '  ', '800')).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
       const settled = h.engine.resolveRefund(lost.id, 'failed', '银行核实未退款', '800');
       expect(settled.status).toBe('failed');
       const ok = await h.engine.createRefund({ paymentId: payment.id, amountFen: 500, reason: 'r', operator: '001', approvedBy: '800' });
       expect(ok.status).toBe('succeeded');
       expect(() => h.engine.resolveRefund(ok.id, 'failed', 'x y', '800')).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
-      const row = h.db.prepare("SELECT actor, data FROM events WHERE entity = 'refund' AND entity_id = ? AND type = 'manual_resolution'").get(lost.id) as { actor: string; data: string };
+      const row = h.db.prepare("SELECT actor, data FROM events WHERE entity = 'refund' AND entity_id = ? AND type = 'manual_resolution'").get(lost.id) as {
+        actor: string;
+        data: string;
+      };
       expect(row.actor).toBe('800');
       expect(JSON.parse(row.data)).toEqual({ outcome: 'failed', reason: '银行核实未退款' });
     } finally {

@@ -82,7 +82,13 @@ describe('per-gateway breakdown in reports and exports', () => {
     const lines = csv.slice(1).split('\r\n');
     const head = lines.indexOf('支付通道,收款笔数,收款金额,退款笔数,退款金额,净额');
     expect(head).toBeGreaterThan(0);
-    expect(lines.slice(head + 1, head + 6)).toEqual(['BPC 扫码,2,125.50,1,15.00,110.50', '刷卡终端,1,300.00,0,0.00,300.00', '翼码刷卡,1,40.00,0,0.00,40.00', '现金,1,12.00,0,0.00,12.00', '其他,1,7.00,0,0.00,7.00']);
+    expect(lines.slice(head + 1, head + 6)).toEqual([
+      'BPC 扫码,2,125.50,1,15.00,110.50',
+      '刷卡终端,1,300.00,0,0.00,300.00',
+      '翼码刷卡,1,40.00,0,0.00,40.00',
+      '现金,1,12.00,0,0.00,12.00',
+      '其他,1,7.00,0,0.00,7.00',
+    ]);
     expect(dayReportCsv(report, { lang: 'en' })).toContain('Yima card,1,40.00,0,0.00,40.00');
 
     const workbook = new ExcelJS.Workbook();

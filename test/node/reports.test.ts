@@ -22,7 +22,6 @@ import { AppError } from '../../src/shared/errors';
 import { tempDir } from '../support/temp';
 import { mulberry32 } from '../support/random';
 
-
 const TZ = 'Asia/Shanghai';
 const HOUR = 3_600_000;
 const DAY = '2026-05-10';
@@ -76,7 +75,22 @@ function insertPayment(p: Omit<P, 'id' | 'tradeNo' | 'sysTrace'> & { memo?: stri
          created_at, updated_at, paid_at, memo)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(tradeNo, p.mode, p.tender, p.tender === 'qr' ? 'bpc' : p.tender === 'cash' ? 'cash' : 'yima', p.amountFen, p.status, p.payType, sysTrace, p.operator, p.day, p.createdAt, p.createdAt, p.paidAt, p.memo ?? null);
+    .run(
+      tradeNo,
+      p.mode,
+      p.tender,
+      p.tender === 'qr' ? 'bpc' : p.tender === 'cash' ? 'cash' : 'yima',
+      p.amountFen,
+      p.status,
+      p.payType,
+      sysTrace,
+      p.operator,
+      p.day,
+      p.createdAt,
+      p.createdAt,
+      p.paidAt,
+      p.memo ?? null,
+    );
   const row: P = { ...p, id: Number(info.lastInsertRowid), tradeNo, sysTrace };
   payments.push(row);
   return row;
@@ -371,11 +385,7 @@ describe('closeDay', () => {
     expect(isDayClosed(db, 'live', DAY)).toBe(false);
 
     const closedAt = DAY_START + 31 * HOUR;
-    const closed = closeDay(
-      db,
-      { mode: 'live', day: DAY, by: '900', override: { by: '800', reason: ' 网络故障，已人工核对 ' }, timeZone: TZ },
-      closedAt,
-    );
+    const closed = closeDay(db, { mode: 'live', day: DAY, by: '900', override: { by: '800', reason: ' 网络故障，已人工核对 ' }, timeZone: TZ }, closedAt);
     expect(closed).toMatchObject({ mode: 'live', day: DAY, closedAt, closedBy: '900', overrideBy: '800', overrideReason: '网络故障，已人工核对' });
     expect(closed.report.closed).toEqual({ at: closedAt, by: '900', overrideBy: '800', overrideReason: '网络故障，已人工核对' });
     checkAgainst(closed.report, 'live', DAY);
@@ -401,7 +411,17 @@ describe('closeDay', () => {
   it('a closed day never changes: later payments do not alter it and the table refuses UPDATE/DELETE', () => {
     const before = getClosedDay(db, 'live', DAY)!;
     expect(before).not.toBeNull();
-    const late = insertPayment({ mode: 'live', tender: 'qr', payType: 'ZFBA', status: 'paid', amountFen: 99_999, operator: '001', day: DAY, createdAt: DAY_START + 3600, paidAt: DAY_START + 4000 });
+    const late = insertPayment({
+      mode: 'live',
+      tender: 'qr',
+      payType: 'ZFBA',
+      status: 'paid',
+      amountFen: 99_999,
+      operator: '001',
+      day: DAY,
+      createdAt: DAY_START + 3600,
+      paidAt: DAY_START + 4000,
+    });
     db.prepare("UPDATE payments SET status = 'paid', paid_at = ? WHERE id = ?").run(DAY_START + 5000, before.report.unresolved.payments[0]!.id);
     const after = getClosedDay(db, 'live', DAY)!;
     expect(after).toEqual(before);
@@ -418,8 +438,28 @@ describe('closeDay', () => {
   it('closes a day with nothing unresolved without an override', () => {
     const day = '2026-05-20';
     const start = DAY_START + 10 * 24 * HOUR;
-    insertPayment({ mode: 'live', tender: 'qr', payType: 'WEIX', status: 'paid', amountFen: 1234, operator: '001', day, createdAt: start + HOUR, paidAt: start + HOUR + 1 });
-    insertPayment({ mode: 'live', tender: 'card', payType: null, status: 'failed', amountFen: 500, operator: '001', day, createdAt: start + HOUR, paidAt: null });
+    insertPayment({
+      mode: 'live',
+      tender: 'qr',
+      payType: 'WEIX',
+      status: 'paid',
+      amountFen: 1234,
+      operator: '001',
+      day,
+      createdAt: start + HOUR,
+      paidAt: start + HOUR + 1,
+    });
+    insertPayment({
+      mode: 'live',
+      tender: 'card',
+      payType: null,
+      status: 'failed',
+      amountFen: 500,
+      operator: '001',
+      day,
+      createdAt: start + HOUR,
+      paidAt: null,
+    });
     insertPayment({ mode: 'training', tender: 'qr', payType: 'WEIX', status: 'waiting', amountFen: 777, operator: '001', day, createdAt: start, paidAt: null });
     const closed = closeDay(db, { mode: 'live', day, by: '900', timeZone: TZ }, start + 30 * HOUR);
     expect(closed.overrideBy).toBeNull();
@@ -489,8 +529,30 @@ describe('exports', () => {
   it('CSV quoting: commas, quotes, newlines and formula-looking text round-trip safely', () => {
     const day = '2026-05-21';
     const tricky = 'a,"b"\r\n第二行';
-    insertPayment({ mode: 'live', tender: 'qr', payType: 'ZFBA', status: 'paid', amountFen: 5, operator: '001', day, createdAt: DAY_START, paidAt: DAY_START, memo: tricky });
-    insertPayment({ mode: 'live', tender: 'qr', payType: 'ZFBA', status: 'paid', amountFen: 100_007, operator: '001', day, createdAt: DAY_START, paidAt: DAY_START, memo: '=HYPERLINK("x")' });
+    insertPayment({
+      mode: 'live',
+      tender: 'qr',
+      payType: 'ZFBA',
+      status: 'paid',
+      amountFen: 5,
+      operator: '001',
+      day,
+      createdAt: DAY_START,
+      paidAt: DAY_START,
+      memo: tricky,
+    });
+    insertPayment({
+      mode: 'live',
+      tender: 'qr',
+      payType: 'ZFBA',
+      status: 'paid',
+      amountFen: 100_007,
+      operator: '001',
+      day,
+      createdAt: DAY_START,
+      paidAt: DAY_START,
+      memo: '=HYPERLINK("x")',
+    });
     const page = listTransactions(db, { mode: 'live', day, limit: 10 });
     const csv = transactionsCsv(page.rows, { timeZone: TZ });
     expect(csv.startsWith('\uFEFF')).toBe(true);
@@ -499,7 +561,7 @@ describe('exports', () => {
     expect(rows[0]![0]).toBe('营业日');
     const memoCol = rows[0]!.indexOf('备注');
     const amountCol = rows[0]!.indexOf('金额');
-    expect(rows.slice(1).map((r) => r[memoCol])).toEqual(["'=HYPERLINK(\"x\")", tricky]);
+    expect(rows.slice(1).map((r) => r[memoCol])).toEqual(['\'=HYPERLINK("x")', tricky]);
     expect(rows.slice(1).map((r) => r[amountCol])).toEqual(['1000.07', '0.05']);
     expect(rows[2]![rows[0]!.indexOf('创建时间')]).toBe('2026-05-10 00:00:00');
   });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_SCHEDULE, nextLiveQueryDelay, nextPaymentDelay, refundQueryDelay, scheduleProblems, type PaymentTiming, type PollingSchedule } from '../../src/core/payments/schedule';
+import {
+  backoffDelay,
+  DEFAULT_SCHEDULE,
+  nextLiveQueryDelay,
+  nextPaymentDelay,
+  refundQueryDelay,
+  scheduleProblems,
+  type PaymentTiming,
+  type PollingSchedule,
+} from '../../src/core/payments/schedule';
 
 describe('the default polling schedule (PRODUCT.md §1)', () => {
   it('is 3 s first, 2 s for 60 s, then 5 s', () => {

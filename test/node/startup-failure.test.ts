@@ -132,7 +132,13 @@ describe('start-up failure text (shared by the window and browser mode)', () => 
     const kind = (error: unknown): string => describeStartupFailure(error, ctx).kind;
     // A real busy port.
     const busy = await startWebHost({ dispatch: vi.fn() as never, bus: { forRole: () => () => undefined } as never, logger: silentLogger, staticDir: dir.dir });
-    const portError = await startWebHost({ dispatch: vi.fn() as never, bus: { forRole: () => () => undefined } as never, logger: silentLogger, staticDir: dir.dir, port: busy.port }).catch((e: unknown) => e);
+    const portError = await startWebHost({
+      dispatch: vi.fn() as never,
+      bus: { forRole: () => () => undefined } as never,
+      logger: silentLogger,
+      staticDir: dir.dir,
+      port: busy.port,
+    }).catch((e: unknown) => e);
     await busy.close();
     expect(kind(portError)).toBe('port_busy');
     expect(kind(new AppError('CONFIG_INVALID', 'provisioning file: line 3, column 7: bad JSON'))).toBe('config_refused');

@@ -17,7 +17,6 @@ import { AppError } from '../../src/shared/errors';
 import { tempDir } from '../support/temp';
 import { mulberry32 } from '../support/random';
 
-
 const OPEN = ['created', 'qr_issued', 'waiting', 'unknown'];
 const DAYS = ['2026-04-28', '2026-04-29', '2026-04-30', '2026-05-01', '2026-05-02', '2026-05-03'];
 const OPERATORS = ['001', '002', '003'];
@@ -234,7 +233,18 @@ describe('listTransactions', () => {
   it('keyset pages stay disjoint while new payments arrive between pages', () => {
     const first = listTransactions(db, { mode: 'live', day: '2026-05-03', limit: 10 });
     const late = insertPayment(
-      { tradeNo: 'LATE-1', merOrderNo: null, sysTrace: null, mode: 'live', tender: 'qr', amountFen: 100, status: 'created', payType: null, operator: '001', day: '2026-05-03' },
+      {
+        tradeNo: 'LATE-1',
+        merOrderNo: null,
+        sysTrace: null,
+        mode: 'live',
+        tender: 'qr',
+        amountFen: 100,
+        status: 'created',
+        payType: null,
+        operator: '001',
+        day: '2026-05-03',
+      },
       T0,
     );
     const second = listTransactions(db, { mode: 'live', day: '2026-05-03', limit: 10, cursor: first.nextCursor });
@@ -335,14 +345,23 @@ describe('listOpenItems', () => {
     for (const mode of ['live', 'training'] as const) {
       const all = listOpenItems(db, { mode });
       expect(all.payments.map((p) => p.id)).toEqual(
-        payments.filter((p) => p.mode === mode && OPEN.includes(p.status)).map((p) => p.id).sort((a, b) => a - b),
+        payments
+          .filter((p) => p.mode === mode && OPEN.includes(p.status))
+          .map((p) => p.id)
+          .sort((a, b) => a - b),
       );
       expect(all.refunds.map((r) => r.id)).toEqual(
-        refunds.filter((r) => r.mode === mode && ['created', 'pending', 'unknown'].includes(r.status)).map((r) => r.id).sort((a, b) => a - b),
+        refunds
+          .filter((r) => r.mode === mode && ['created', 'pending', 'unknown'].includes(r.status))
+          .map((r) => r.id)
+          .sort((a, b) => a - b),
       );
       const day = listOpenItems(db, { mode, day: '2026-05-02' });
       expect(day.payments.map((p) => p.id)).toEqual(
-        payments.filter((p) => p.mode === mode && p.day === '2026-05-02' && OPEN.includes(p.status)).map((p) => p.id).sort((a, b) => a - b),
+        payments
+          .filter((p) => p.mode === mode && p.day === '2026-05-02' && OPEN.includes(p.status))
+          .map((p) => p.id)
+          .sort((a, b) => a - b),
       );
     }
   });
@@ -355,8 +374,14 @@ describe('query plans', () => {
 
   function expectIndexed(sql: string, details: string[], table: 'p' | 'r', index: RegExp): void {
     const message = `${sql}\n  → ${details.join(' | ')}`;
-    expect(details.some((d) => new RegExp(`^SEARCH ${table} USING (COVERING )?INDEX `).test(d) && index.test(d)), message).toBe(true);
-    expect(details.filter((d) => /^SCAN (p|r)\b/.test(d)), message).toEqual([]);
+    expect(
+      details.some((d) => new RegExp(`^SEARCH ${table} USING (COVERING )?INDEX `).test(d) && index.test(d)),
+      message,
+    ).toBe(true);
+    expect(
+      details.filter((d) => /^SCAN (p|r)\b/.test(d)),
+      message,
+    ).toEqual([]);
   }
 
   const dayQueries: TransactionQuery[] = [
@@ -376,7 +401,10 @@ describe('query plans', () => {
         expectIndexed(sql, details, 'p', /payments_day \(mode=\? AND business_day=\?/);
         expectIndexed(sql, details, 'r', /refunds_payment/);
         // The index order serves ORDER BY id DESC: no sort of the whole day.
-        expect(details.filter((d) => d.includes('TEMP B-TREE')), details.join(' | ')).toEqual([]);
+        expect(
+          details.filter((d) => d.includes('TEMP B-TREE')),
+          details.join(' | '),
+        ).toEqual([]);
       }
       // All days: the partial "open" indexes (a (mode, …) index would walk every row of the mode).
       const open = openItemsSql({ mode: 'live' });

@@ -36,7 +36,16 @@ interface Setup {
   client: YimaClient;
 }
 
-async function setup(opts: { format?: YimaFormat; xmlTransport?: YimaXmlTransport; signRule?: YimaSignRule; simRule?: YimaSignRule; responseMs?: number; client?: Partial<YimaClientOptions> } = {}): Promise<Setup> {
+async function setup(
+  opts: {
+    format?: YimaFormat;
+    xmlTransport?: YimaXmlTransport;
+    signRule?: YimaSignRule;
+    simRule?: YimaSignRule;
+    responseMs?: number;
+    client?: Partial<YimaClientOptions>;
+  } = {},
+): Promise<Setup> {
   const signRule = opts.signRule ?? 'sorted_kv_key';
   const sim = await startYimaSimulator({ isspid: ISSPID, key: KEY, signRule: opts.simRule ?? signRule, defaultScript: { kind: 'pay_after_polls', polls: 1 } });
   cleanups.push(() => sim.close());
@@ -210,12 +219,33 @@ describe('split violations are refused before any request', () => {
     ['split.d_no_info', { split_flag: 'D', split_info: { keep_amt: '999', split_list: [{ merchant_id: 'm', div_amt: '1' }] } }],
     ['split.r_needs_info', { split_flag: 'R' }],
     ['split.date_only_d', { split_flag: 'R', plan_split_date: '20230418', split_info: { keep_amt: '999', split_list: [{ merchant_id: 'm', div_amt: '1' }] } }],
-    ['split.amount_sum', { split_flag: 'R', split_info: { keep_amt: '800', split_list: [{ merchant_id: 'm', div_amt: '150' }, { merchant_id: 'n', div_amt: '40' }] } }],
+    [
+      'split.amount_sum',
+      {
+        split_flag: 'R',
+        split_info: {
+          keep_amt: '800',
+          split_list: [
+            { merchant_id: 'm', div_amt: '150' },
+            { merchant_id: 'n', div_amt: '40' },
+          ],
+        },
+      },
+    ],
     ['split.div_amt_positive', { split_flag: 'R', split_info: { keep_amt: '1000', split_list: [{ merchant_id: 'm', div_amt: '0' }] } }],
     ['split.list_required', { split_flag: 'R', split_info: { keep_amt: '1000', split_list: [] } }],
-    ['split.percentage_sum', { split_flag: 'R', split_info: { is_clean_split: 'Y', keep_percentage: '50', split_list: [{ merchant_id: 'm', div_percentage: '49.99' }] } }],
-    ['split.percentage_format', { split_flag: 'R', split_info: { is_clean_split: 'Y', keep_percentage: '50.001', split_list: [{ merchant_id: 'm', div_percentage: '49.999' }] } }],
-    ['split.div_percentage_positive', { split_flag: 'R', split_info: { is_clean_split: 'Y', keep_percentage: '100', split_list: [{ merchant_id: 'm', div_percentage: '0' }] } }],
+    [
+      'split.percentage_sum',
+      { split_flag: 'R', split_info: { is_clean_split: 'Y', keep_percentage: '50', split_list: [{ merchant_id: 'm', div_percentage: '49.99' }] } },
+    ],
+    [
+      'split.percentage_format',
+      { split_flag: 'R', split_info: { is_clean_split: 'Y', keep_percentage: '50.001', split_list: [{ merchant_id: 'm', div_percentage: '49.999' }] } },
+    ],
+    [
+      'split.div_percentage_positive',
+      { split_flag: 'R', split_info: { is_clean_split: 'Y', keep_percentage: '100', split_list: [{ merchant_id: 'm', div_percentage: '0' }] } },
+    ],
   ];
 
   it.each(bad)('%s: client refuses, request count stays 0; the gateway refuses it on its own too', async (rule, ext) => {
@@ -311,7 +341,11 @@ describe('notifications', () => {
       (await fetch(strict.url, { method: 'POST', headers: { 'content-type': type }, body })).status;
     const unsigned = JSON.stringify({ response_type: 'bcm_resultquery_response', isspid: ISSPID, pos_seq: posSeq, result: { id: '0000' } });
     expect(await post(unsigned)).toBe(200);
-    const foreign = encodeRequest({ response_type: 'x', isspid: '11111111', pos_seq: posSeq }, { format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key' }, KEY);
+    const foreign = encodeRequest(
+      { response_type: 'x', isspid: '11111111', pos_seq: posSeq },
+      { format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key' },
+      KEY,
+    );
     expect(await post(foreign.body)).toBe(200);
     expect(await post(Buffer.alloc(YIMA_NOTIFY_MAX_BYTES + 10, 0x41))).toBe(413);
     expect(await post('<html>nope')).toBe(400);

@@ -45,7 +45,8 @@ function ourSeedMessage(posSeq = '2018121400000004'): YimaMessage {
     goods: SEED_GOODS,
   });
   // The sample's split is invalid as an order (see the split tests); as an encoding vector it is added as is.
-  (msg.bcm_ordercreate_request as Record<string, YimaValue>).extend_params = (seedObject().bcm_ordercreate_request as Record<string, YimaValue>).extend_params as YimaValue;
+  (msg.bcm_ordercreate_request as Record<string, YimaValue>).extend_params = (seedObject().bcm_ordercreate_request as Record<string, YimaValue>)
+    .extend_params as YimaValue;
   return msg;
 }
 
@@ -111,17 +112,42 @@ describe('seed sample, field by field', () => {
     const j = parseYimaBody(Buffer.from(SEED_CREATE_RESPONSE_JSON, 'utf8'));
     const x = parseYimaBody(iconv.encode(SEED_CREATE_RESPONSE_XML, 'gbk'));
     if ('error' in j || 'error' in x) throw new Error('unparseable');
-    expect(j.response).toMatchObject({ format: 'json', responseType: 'bcm_ordercreate_response', isspid: '39493002', posSeq: '2018121400000004', result: { id: '9998', comment: '创建订单成功' }, signature: 'F6106656C20AB23B547B0C30DD819793' });
-    expect(x.response).toMatchObject({ format: 'xml', transport: 'raw', posSeq: '1511300000002', sysSeq: '0311095321465179', result: { id: '9998', comment: '创建订单成功' }, signature: null });
+    expect(j.response).toMatchObject({
+      format: 'json',
+      responseType: 'bcm_ordercreate_response',
+      isspid: '39493002',
+      posSeq: '2018121400000004',
+      result: { id: '9998', comment: '创建订单成功' },
+      signature: 'F6106656C20AB23B547B0C30DD819793',
+    });
+    expect(x.response).toMatchObject({
+      format: 'xml',
+      transport: 'raw',
+      posSeq: '1511300000002',
+      sysSeq: '0311095321465179',
+      result: { id: '9998', comment: '创建订单成功' },
+      signature: null,
+    });
   });
 
   it('tolerant parsing: unknown nodes kept, a mislabelled request_type accepted, garbage refused without throwing', () => {
-    const body = Buffer.from(JSON.stringify({ request_type: 'bcm_ordercreate_response', isspid: '39493002', pos_seq: '2018121400000004', result: { id: '9998', comment: 'ok' }, new_node: { a: [1] } }));
+    const body = Buffer.from(
+      JSON.stringify({
+        request_type: 'bcm_ordercreate_response',
+        isspid: '39493002',
+        pos_seq: '2018121400000004',
+        result: { id: '9998', comment: 'ok' },
+        new_node: { a: [1] },
+      }),
+    );
     const p = parseYimaBody(body);
     if ('error' in p) throw new Error('unparseable');
     expect(p.response.responseType).toBe('bcm_ordercreate_response');
     expect(p.response.fields.new_node).toEqual({ a: [1] });
-    const xml = iconv.encode('<?xml version="1.0" encoding="GBK"?><business_trans><response_type>x</response_type><later_field><deep>额</deep></later_field></business_trans>', 'gbk');
+    const xml = iconv.encode(
+      '<?xml version="1.0" encoding="GBK"?><business_trans><response_type>x</response_type><later_field><deep>额</deep></later_field></business_trans>',
+      'gbk',
+    );
     const px = parseYimaBody(xml);
     if ('error' in px) throw new Error('unparseable');
     expect(px.response.fields.later_field).toEqual({ deep: '额' });
@@ -140,7 +166,9 @@ describe('seed sample, field by field', () => {
   it('form transport: xml= percent-encoded GBK bytes and mac = md5(key + xml + key), lower case', () => {
     const { bytes } = encodeXml(ourSeedMessage('1511300000002'));
     const form = encodeForm(bytes, KEY).toString('latin1');
-    const mac = createHash('md5').update(Buffer.concat([Buffer.from(KEY), bytes, Buffer.from(KEY)])).digest('hex');
+    const mac = createHash('md5')
+      .update(Buffer.concat([Buffer.from(KEY), bytes, Buffer.from(KEY)]))
+      .digest('hex');
     expect(form).toBe(`xml=${percentEncode(bytes)}&mac=${mac}`);
     expect(form).toContain('%B0%A1ipad');
     const p = parseYimaBody(Buffer.from(form, 'latin1'));
@@ -159,7 +187,8 @@ describe('signing rules: known answers computed here, not by the code under test
     bcm_resultquery_request: { org_pos_seq: '2018121400000004' },
   };
   const kv = 'bcm_resultquery_request={"org_pos_seq":"2018121400000004"}&isspid=39493002&memo=&pos_seq=2018121400000005&request_type=bcm_resultquery_request';
-  const compact = '{"request_type":"bcm_resultquery_request","isspid":"39493002","pos_seq":"2018121400000005","memo":"","bcm_resultquery_request":{"org_pos_seq":"2018121400000004"}}';
+  const compact =
+    '{"request_type":"bcm_resultquery_request","isspid":"39493002","pos_seq":"2018121400000005","memo":"","bcm_resultquery_request":{"org_pos_seq":"2018121400000004"}}';
   // Literal digests from `printf … | md5sum` (coreutils), and the same texts through node:crypto here.
   const expected: Record<YimaSignRule, [string, string]> = {
     sorted_kv_key: ['7D8E29DC83B9E4C6540925060920D72A', `${kv}${KEY}`],
@@ -179,8 +208,14 @@ describe('signing rules: known answers computed here, not by the code under test
   });
 
   it('rule (a) with Chinese values hashes the UTF-8 bytes; rule (b) over compact JSON with nested arrays', () => {
-    const m: YimaMessage = { request_type: 'bcm_ordercreate_request', memo: '订单备注', bcm_ordercreate_request: { goods_detail: [{ goods_name: '啊ipad', quantity: 1, price: 200000 }] } };
-    expect(sortedKvString(m)).toBe('bcm_ordercreate_request={"goods_detail":[{"goods_name":"啊ipad","quantity":1,"price":200000}]}&memo=订单备注&request_type=bcm_ordercreate_request');
+    const m: YimaMessage = {
+      request_type: 'bcm_ordercreate_request',
+      memo: '订单备注',
+      bcm_ordercreate_request: { goods_detail: [{ goods_name: '啊ipad', quantity: 1, price: 200000 }] },
+    };
+    expect(sortedKvString(m)).toBe(
+      'bcm_ordercreate_request={"goods_detail":[{"goods_name":"啊ipad","quantity":1,"price":200000}]}&memo=订单备注&request_type=bcm_ordercreate_request',
+    );
     expect(signYimaMessage('sorted_kv_key', m, KEY)).toBe('217DC3021C6F2287C041D0A9C6C80EE3');
     expect(signYimaMessage('json_key', m, KEY)).toBe('A03C68215DF01AD618490755285CCC56');
   });
@@ -324,26 +359,50 @@ describe('answers bound to the question', () => {
   const merchant = { isspid: '39493002', posId: '1511300001' };
   const answer = (fields: Record<string, YimaValue>): Buffer => Buffer.from(encodeJson(fields, 'sorted_kv_key', KEY).text);
   const classify = (body: Buffer, posSeq = '2018121400000005', op: 'create' | 'resultquery' = 'resultquery', p = profile) =>
-    classifyYimaAnswer({ op, requestType: op === 'create' ? 'bcm_ordercreate_request' : 'bcm_resultquery_request', httpStatus: 200, body, key: KEY, profile: p, merchant, posSeq }).outcome;
+    classifyYimaAnswer({
+      op,
+      requestType: op === 'create' ? 'bcm_ordercreate_request' : 'bcm_resultquery_request',
+      httpStatus: 200,
+      body,
+      key: KEY,
+      profile: p,
+      merchant,
+      posSeq,
+    }).outcome;
   const paid = (over: Record<string, YimaValue> = {}): Record<string, YimaValue> => ({
     response_type: 'bcm_resultquery_response',
     isspid: '39493002',
     pos_seq: '2018121400000005',
     result: { id: '0000', comment: '成功' },
-    bcm_res_info: { order_id: 'YM1', mid: '898310048990001', tid: '10459070', batch_no: '000001', trace_no: '000123', ref_no: '123456789012', card_no: '6225881234567890' },
+    bcm_res_info: {
+      order_id: 'YM1',
+      mid: '898310048990001',
+      tid: '10459070',
+      batch_no: '000001',
+      trace_no: '000123',
+      ref_no: '123456789012',
+      card_no: '6225881234567890',
+    },
     ...over,
   });
 
   it('maps the table: 0000+info paid (card masked 6/4), 9998 waiting, other id failed, 0000 without info unknown', () => {
     const p = classify(answer(paid()));
     expect(p.kind).toBe('paid');
-    if (p.kind === 'paid') expect(p.paid).toMatchObject({ orderId: 'YM1', refNo: '123456789012', cardNoMasked: '622588******7890', batchNo: '000001', traceNo: '000123' });
+    if (p.kind === 'paid')
+      expect(p.paid).toMatchObject({ orderId: 'YM1', refNo: '123456789012', cardNoMasked: '622588******7890', batchNo: '000001', traceNo: '000123' });
     expect(classify(answer({ ...paid(), result: { id: '9998', comment: '等待' } })).kind).toBe('waiting');
     expect(classify(answer({ ...paid(), result: { id: '9990', comment: '余额不足' } }))).toMatchObject({ kind: 'failed', result: { comment: '余额不足' } });
     const { bcm_res_info: _i, ...noInfo } = paid();
     expect(classify(answer(noInfo)).kind).toBe('unknown');
     expect(classify(answer({ ...paid(), result: { id: '6100', comment: '签名错误' } })).kind).toBe('unknown');
-    expect(classify(answer({ ...paid({ response_type: 'bcm_ordercreate_response' }), pos_seq: '2018121400000004', result: { id: '9998', comment: '' } }), '2018121400000004', 'create').kind).toBe('pushed');
+    expect(
+      classify(
+        answer({ ...paid({ response_type: 'bcm_ordercreate_response' }), pos_seq: '2018121400000004', result: { id: '9998', comment: '' } }),
+        '2018121400000004',
+        'create',
+      ).kind,
+    ).toBe('pushed');
   });
 
   it('an answer about another pos_seq, merchant, order or amount is not counted', () => {
@@ -364,7 +423,18 @@ describe('answers bound to the question', () => {
     const unsigned = Buffer.from(JSON.stringify(paid()));
     expect(classify(unsigned).kind).toBe('paid');
     expect(classify(unsigned, undefined, 'resultquery', { ...profile, requireSignedResponses: true })).toMatchObject({ reason: 'bad_signature' });
-    expect(classifyYimaAnswer({ op: 'resultquery', requestType: 'bcm_resultquery_request', httpStatus: 502, body: good, key: KEY, profile, merchant, posSeq: '2018121400000005' }).outcome).toMatchObject({ reason: 'http_status' });
+    expect(
+      classifyYimaAnswer({
+        op: 'resultquery',
+        requestType: 'bcm_resultquery_request',
+        httpStatus: 502,
+        body: good,
+        key: KEY,
+        profile,
+        merchant,
+        posSeq: '2018121400000005',
+      }).outcome,
+    ).toMatchObject({ reason: 'http_status' });
   });
 
   it('card numbers are masked first 6 / last 4', () => {

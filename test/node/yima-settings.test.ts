@@ -12,7 +12,14 @@ import { withNonces } from '../support/approvals';
 
 const KEY = 'Yk9#key&01-yima';
 const supervisor = { code: '800', pin: '8888' };
-const base = { url: 'http://127.0.0.1:9/ipos-sa/gateway', isspid: '39493002', systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907' };
+const base = {
+  url: 'http://127.0.0.1:9/ipos-sa/gateway',
+  isspid: '39493002',
+  systemId: '8888',
+  storeId: '1511300001',
+  posId: '1511300001',
+  terminalId: '0001045907',
+};
 
 describe('Yima settings through the bridge', () => {
   let core: Core;
@@ -39,9 +46,19 @@ describe('Yima settings through the bridge', () => {
 
   it('saves the section with defaults, a supervisor approving; the key is write-only', async () => {
     expect((await invoke('settings:get', undefined)).yima).toEqual({ settings: null, key: { hasValue: false, suffix: '', cipher: null } });
-    await expect(invoke('settings:save', { section: 'yima', value: base, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({ code: 'ROLE_REQUIRED' });
+    await expect(invoke('settings:save', { section: 'yima', value: base, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
+      code: 'ROLE_REQUIRED',
+    });
     const view = await invoke('settings:save', { section: 'yima', value: base, approval: supervisor });
-    expect(view.yima.settings).toMatchObject({ ...base, posSn: '', format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key', requireSignedResponses: false, splitPlan: null });
+    expect(view.yima.settings).toMatchObject({
+      ...base,
+      posSn: '',
+      format: 'json',
+      xmlTransport: 'raw',
+      signRule: 'sorted_kv_key',
+      requireSignedResponses: false,
+      splitPlan: null,
+    });
     const keyed = await invoke('settings:setKey', { gateway: 'yima', key: KEY, approval: supervisor });
     expect(keyed.yima.key).toMatchObject({ hasValue: true, suffix: 'ma' });
     expect(keyed.bpc.key.hasValue).toBe(false);
@@ -52,9 +69,15 @@ describe('Yima settings through the bridge', () => {
   });
 
   it('refuses both or neither card POS number, signed answers with raw XML, and bad split plans naming the rule', async () => {
-    await expect(invoke('settings:save', { section: 'yima', value: { ...base, posSn: 'SN1' }, approval: supervisor })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(invoke('settings:save', { section: 'yima', value: { ...base, terminalId: '' }, approval: supervisor })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(invoke('settings:save', { section: 'yima', value: { ...base, format: 'xml', requireSignedResponses: true }, approval: supervisor })).rejects.toMatchObject({
+    await expect(invoke('settings:save', { section: 'yima', value: { ...base, posSn: 'SN1' }, approval: supervisor })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    await expect(invoke('settings:save', { section: 'yima', value: { ...base, terminalId: '' }, approval: supervisor })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    await expect(
+      invoke('settings:save', { section: 'yima', value: { ...base, format: 'xml', requireSignedResponses: true }, approval: supervisor }),
+    ).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
     });
     const plans: [string, unknown][] = [
@@ -80,7 +103,12 @@ describe('Yima settings through the bridge', () => {
   });
 
   it('check a rule: with a typed key or the stored one; tampered = none; the key never comes back', async () => {
-    const message = { request_type: 'bcm_resultquery_request', isspid: '39493002', pos_seq: '2018121400000005', bcm_resultquery_request: { org_pos_seq: '2018121400000004' } };
+    const message = {
+      request_type: 'bcm_resultquery_request',
+      isspid: '39493002',
+      pos_seq: '2018121400000005',
+      bcm_resultquery_request: { org_pos_seq: '2018121400000004' },
+    };
     const body = encodeRequest(message, { format: 'json', xmlTransport: 'raw', signRule: 'json_key' }, KEY).text;
     const typed = await invoke('settings:checkSignRule', { body, key: KEY });
     expect(typed).toEqual({ verdict: 'match', rules: ['json_key'], format: 'json', detail: '' });

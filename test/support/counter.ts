@@ -64,13 +64,25 @@ export async function startCounter(dataDir: string, options: Partial<CoreOptions
     async sell(amountFen) {
       await invoke('training:script', { script: 'manual' });
       const payment = await invoke('payment:create', { amountFen });
-      await waitUntil(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'waiting' || p.status === 'qr_issued', 'the QR');
+      await waitUntil(
+        () => invoke('payment:get', { id: payment.id }),
+        (p) => p.status === 'waiting' || p.status === 'qr_issued',
+        'the QR',
+      );
       await invoke('training:pay', { id: payment.id });
-      return waitUntil(() => invoke('payment:get', { id: payment.id }), (p) => p.status === 'paid', `payment ${payment.id} paid`);
+      return waitUntil(
+        () => invoke('payment:get', { id: payment.id }),
+        (p) => p.status === 'paid',
+        `payment ${payment.id} paid`,
+      );
     },
     async refund(paymentId, amountFen) {
       const refund = await invoke('refund:create', { paymentId, amountFen, reason: 'customer returned goods', approval: SUPERVISOR });
-      return waitUntil(() => invoke('refund:detail', { paymentId }).then((d) => d.refunds.find((r: any) => r.id === refund.id)), (r) => r?.status === 'succeeded', `refund ${refund.id}`);
+      return waitUntil(
+        () => invoke('refund:detail', { paymentId }).then((d) => d.refunds.find((r: any) => r.id === refund.id)),
+        (r) => r?.status === 'succeeded',
+        `refund ${refund.id}`,
+      );
     },
     close: () => core.close(),
   };

@@ -149,11 +149,24 @@ export async function scannerType(page: Page, code: string, options: { enter?: b
   const cdp = await page.context().newCDPSession(page);
   const gap = (options.gapMs ?? 4) / 1000;
   let t = Date.now() / 1000;
-  const keys = [...code].map((ch) => ({ key: ch, code: /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${ch.toUpperCase()}` : '', text: ch, vk: ch.toUpperCase().charCodeAt(0) }));
+  const keys = [...code].map((ch) => ({
+    key: ch,
+    code: /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${ch.toUpperCase()}` : '',
+    text: ch,
+    vk: ch.toUpperCase().charCodeAt(0),
+  }));
   if (options.enter !== false) keys.push({ key: 'Enter', code: 'Enter', text: '\r', vk: 13 });
   try {
     for (const k of keys) {
-      await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', key: k.key, code: k.code, text: k.text, unmodifiedText: k.text, windowsVirtualKeyCode: k.vk, timestamp: t });
+      await cdp.send('Input.dispatchKeyEvent', {
+        type: 'keyDown',
+        key: k.key,
+        code: k.code,
+        text: k.text,
+        unmodifiedText: k.text,
+        windowsVirtualKeyCode: k.vk,
+        timestamp: t,
+      });
       await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.vk, timestamp: t + gap / 2 });
       t += gap;
     }

@@ -3,7 +3,7 @@ export function led8Screen(bytes: Buffer): { digits: string; lamp: string } {
   const lamps: Record<number, string> = { 0x30: 'off', 0x31: '单价', 0x32: '总计', 0x33: '收款', 0x34: '找零' };
   let digits = '';
   let lamp = 'off';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     if (b === 0x1b && bytes[i + 1] === 0x40) {
       digits = '';

@@ -43,7 +43,13 @@ export async function startMitm(upstreamUrl: string, tls?: { key: string; cert: 
       const headers: Record<string, string> = { 'content-type': String(req.headers['content-type'] ?? 'application/json') };
       if (typeof req.headers.sign === 'string') headers.sign = req.headers.sign;
       const out = http.request(
-        { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: 'POST', headers: { ...headers, 'content-length': String(body.length) } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: upstream.pathname,
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(body.length) },
+        },
         (up) => {
           const answer: Buffer[] = [];
           up.on('data', (c: Buffer) => answer.push(c));

@@ -59,7 +59,16 @@ async function startCluster(fsync: boolean): Promise<{ base: string; stop: () =>
   const data = join(dir, 'data');
   run(pgBin('initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  run(pgBin('pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=${fsync ? 'on' : 'off'} -c max_connections=300`, 'start']);
+  run(pgBin('pg_ctl'), [
+    '-D',
+    data,
+    '-w',
+    '-l',
+    join(dir, 'log'),
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=${fsync ? 'on' : 'off'} -c max_connections=300`,
+    'start',
+  ]);
   return {
     base: `postgres://postgres@127.0.0.1:${port}`,
     stop: () => {

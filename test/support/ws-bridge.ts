@@ -11,7 +11,7 @@ export function bridgeFor(pageUrl: string): ReturnType<typeof createWsBridge> & 
   return {
     ...raw,
     raw,
-    invoke: (async (channel: string, input: unknown) =>
-      raw.invoke(channel as never, (await withNonces(channel, input, (c, i) => raw.invoke(c as never, i as never))) as never)),
+    invoke: async (channel: string, input: unknown) =>
+      raw.invoke(channel as never, (await withNonces(channel, input, (c, i) => raw.invoke(c as never, i as never))) as never),
   };
 }

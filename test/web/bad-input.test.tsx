@@ -14,7 +14,8 @@ const BAD_VALUES = ['abc', '-1', '999999999999999', ''];
 
 /** Things a user must never read: contract paths, schema words, field paths, raw fen-sized numbers. */
 const CHANNEL = /\b(?:payment|refund|settings|operators?|day|shift|session|ledger|app|training|devices?|printer|receipts?|yima|bpc|diagnostics):[a-z]/i;
-const SCHEMA_WORDS = /Too (?:big|small)|expected (?:number|string|int|array|boolean)|Invalid (?:input|option|string)|\bRequired\b|received|NaN|undefined|must match pattern/;
+const SCHEMA_WORDS =
+  /Too (?:big|small)|expected (?:number|string|int|array|boolean)|Invalid (?:input|option|string)|\bRequired\b|received|NaN|undefined|must match pattern/;
 /** In a Chinese message no English rule words at all. */
 const ENGLISH_RULE_WORDS = /\b(?:required|characters|letters|digits|must|expected|invalid|only)\b/i;
 const FIELD_PATH = /\b(?:value|approval|manager|override|merchant|limits|polling|qr|notifications|shop|businessDay|devices|receiptPrinter)\.[A-Za-z]/;
@@ -25,7 +26,14 @@ function problems(messages: string[], lang: Lang): string[] {
     // A label may name the gateway's own field in brackets (终端号 (posNo)): that is the label, not schema text.
     const text = m.replace(/\((?:[a-z]+[A-Z]\w*|[a-z_]+)\)/g, '');
     const english = lang === 'en' && /[：，（）。]/.test(text);
-    return english || CHANNEL.test(text) || SCHEMA_WORDS.test(text) || FIELD_PATH.test(text) || RAW_NUMBER.test(text) || (lang === 'zh' && (/\b[a-z]+[A-Z][A-Za-z]*\b/.test(text) || ENGLISH_RULE_WORDS.test(text) || /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/.test(text)));
+    return (
+      english ||
+      CHANNEL.test(text) ||
+      SCHEMA_WORDS.test(text) ||
+      FIELD_PATH.test(text) ||
+      RAW_NUMBER.test(text) ||
+      (lang === 'zh' && (/\b[a-z]+[A-Z][A-Za-z]*\b/.test(text) || ENGLISH_RULE_WORDS.test(text) || /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/.test(text)))
+    );
   });
 }
 
@@ -41,7 +49,9 @@ describe('bad input on every form reads as a field label and a human rule (9.1)'
 
   /** Every error text on screen now. */
   const errorTexts = (): string[] =>
-    [...container.querySelectorAll('[role="alert"], .error, .field-error, [data-testid="field-error"]')].map((e) => (e.textContent ?? '').trim()).filter((s) => s !== '');
+    [...container.querySelectorAll('[role="alert"], .error, .field-error, [data-testid="field-error"]')]
+      .map((e) => (e.textContent ?? '').trim())
+      .filter((s) => s !== '');
 
   async function press(key: string): Promise<void> {
     await act(async () => {
@@ -94,7 +104,9 @@ describe('bad input on every form reads as a field label and a human rule (9.1)'
       await act(async () => useLang.getState().setLang(lang));
       await press('F10');
       for (let i = 0; i < 100 && q('settings-nav-bpc') === null; i++) await tick(50);
-      const sections = [...container.querySelectorAll('[data-testid^="settings-nav-"]')].map((b) => (b.getAttribute('data-testid') ?? '').slice('settings-nav-'.length));
+      const sections = [...container.querySelectorAll('[data-testid^="settings-nav-"]')].map((b) =>
+        (b.getAttribute('data-testid') ?? '').slice('settings-nav-'.length),
+      );
       expect(sections.length).toBeGreaterThan(8);
       let seen = 0;
       const bad: string[] = [];

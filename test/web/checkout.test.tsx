@@ -69,7 +69,9 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     await act(async () => root.render(<App />));
     await tick(50);
     await act(async () => {
-      await call('session:signIn', { code: '001', pin: '1111' }).then((s) => import('../../src/renderer/src/store/session-store').then((m) => m.useSessionStore.getState().set(s)));
+      await call('session:signIn', { code: '001', pin: '1111' }).then((s) =>
+        import('../../src/renderer/src/store/session-store').then((m) => m.useSessionStore.getState().set(s)),
+      );
     });
     await tick(50);
     await act(async () => {
@@ -128,11 +130,14 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
   it('9.1 every BAD_INPUT is a field label and a human rule, in zh and en, never schema text', () => {
     const zh = (k: Parameters<typeof translate>[1], p?: Record<string, string | number>): string => translate('zh', k, p);
     const en = (k: Parameters<typeof translate>[1], p?: Record<string, string | number>): string => translate('en', k, p);
-    const err = (field: string, message: string): BridgeError => new BridgeError({ code: 'BAD_INPUT', message: `settings:save: ${field}: ${message}`, details: { field } });
+    const err = (field: string, message: string): BridgeError =>
+      new BridgeError({ code: 'BAD_INPUT', message: `settings:save: ${field}: ${message}`, details: { field } });
     // Today's wrong examples: a required approver code, a fen limit shown in fen.
     const approver = badInputProblem(zh, err('approval.code', 'Too small: expected string to have >=1 characters'), { 'approval.code': '批准人工号' });
     expect(approver === null ? '' : problemText(zh, approver)).toBe('批准人工号：必填');
-    const limit = badInputProblem(zh, err('value.limits.maxAmountFen', 'Too big: expected number to be <=999999999999'), { 'limits.maxAmountFen': '单笔最高金额 (元)' });
+    const limit = badInputProblem(zh, err('value.limits.maxAmountFen', 'Too big: expected number to be <=999999999999'), {
+      'limits.maxAmountFen': '单笔最高金额 (元)',
+    });
     expect(limit === null ? '' : problemText(zh, limit)).toBe('单笔最高金额 (元)：不能大于 9999999999.99');
     expect(ruleText(en, 'Too big: expected number to be <=999999999999', 'maxAmountFen')).toBe('must be at most 9999999999.99');
     expect(ruleText(zh, 'Too big: expected string to have <=32 characters', 'merOrderNo')).toBe('最多 32 个字符');
@@ -282,7 +287,11 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
       await tick(50);
     };
     await act(async () => {
-      await call('settings:save', { section: 'shop', value: { name: '', defaultTender: 'card', keepLastTender: false, voice: true, voiceVolume: 80 }, approval: supervisor });
+      await call('settings:save', {
+        section: 'shop',
+        value: { name: '', defaultTender: 'card', keepLastTender: false, voice: true, voiceVolume: 80 },
+        approval: supervisor,
+      });
     });
     await tick(100);
     expect(q('tender')?.getAttribute('data-tender')).toBe('card');
@@ -293,7 +302,11 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     await sellAndCancel();
     expect(q('tender')?.getAttribute('data-tender')).toBe('card');
     await act(async () => {
-      await call('settings:save', { section: 'shop', value: { name: '', defaultTender: 'card', keepLastTender: true, voice: true, voiceVolume: 80 }, approval: supervisor });
+      await call('settings:save', {
+        section: 'shop',
+        value: { name: '', defaultTender: 'card', keepLastTender: true, voice: true, voiceVolume: 80 },
+        approval: supervisor,
+      });
     });
     await tick(100);
     await press('*', 'NumpadMultiply', window);
@@ -305,7 +318,10 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
 
   it('9.11 voice prompt: a sale paid while watched speaks "收款成功，12.34 元" with a zh-CN voice, once', async () => {
     const spoken: { text: string; lang: string; volume: number }[] = [];
-    const voices = [{ lang: 'en-US', name: 'David' }, { lang: 'zh-CN', name: 'Huihui' }];
+    const voices = [
+      { lang: 'en-US', name: 'David' },
+      { lang: 'zh-CN', name: 'Huihui' },
+    ];
     class FakeUtterance {
       text: string;
       lang = '';
@@ -316,7 +332,11 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
       }
     }
     vi.stubGlobal('SpeechSynthesisUtterance', FakeUtterance);
-    vi.stubGlobal('speechSynthesis', { getVoices: () => voices, cancel: () => undefined, speak: (u: FakeUtterance) => spoken.push({ text: u.text, lang: u.lang, volume: u.volume }) });
+    vi.stubGlobal('speechSynthesis', {
+      getVoices: () => voices,
+      cancel: () => undefined,
+      speak: (u: FakeUtterance) => spoken.push({ text: u.text, lang: u.lang, volume: u.volume }),
+    });
     try {
       await act(async () => {
         await call('training:script', { script: 'manual' });
@@ -339,7 +359,16 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
   });
   it('issue 11: the split plan previewed as the amount is typed; a sale it refuses says the rule and that nothing was pushed to the card terminal', async () => {
     const supervisor = { code: '800', pin: '8888' };
-    const yima: z.input<typeof YimaSettingsSchema> = { url: 'https://yima.invalid/ipos-sa/gateway', isspid: '39493002', systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907', cardRoute: 'yima', splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] } };
+    const yima: z.input<typeof YimaSettingsSchema> = {
+      url: 'https://yima.invalid/ipos-sa/gateway',
+      isspid: '39493002',
+      systemId: '8888',
+      storeId: '1511300001',
+      posId: '1511300001',
+      terminalId: '0001045907',
+      cardRoute: 'yima',
+      splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] },
+    };
     await act(async () => {
       await call('settings:save', { section: 'yima', value: yima, approval: supervisor });
       await import('../../src/renderer/src/store/app-store').then((m) => m.useAppStore.getState().load());

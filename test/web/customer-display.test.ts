@@ -15,9 +15,27 @@ const tick = (ms = 30): Promise<void> => new Promise<void>((r) => setTimeout(r, 
 function sale(over: Partial<PaymentView>): PaymentView {
   const now = Date.now();
   return {
-    id: 1, tradeNo: 'P1', merOrderNo: null, memo: null, mode: 'training', tender: 'qr', amountFen: 1234, status: 'qr_issued', payType: null, sysTrace: 'T1',
-    scanCode: 'https://qr.example/abc', qrExpiresAt: now + 600_000, respCode: null, respMsg: null, operator: '001', businessDay: '2026-01-01',
-    createdAt: now, updatedAt: now, paidAt: null, closeRequested: false, ...over,
+    id: 1,
+    tradeNo: 'P1',
+    merOrderNo: null,
+    memo: null,
+    mode: 'training',
+    tender: 'qr',
+    amountFen: 1234,
+    status: 'qr_issued',
+    payType: null,
+    sysTrace: 'T1',
+    scanCode: 'https://qr.example/abc',
+    qrExpiresAt: now + 600_000,
+    respCode: null,
+    respMsg: null,
+    operator: '001',
+    businessDay: '2026-01-01',
+    createdAt: now,
+    updatedAt: now,
+    paidAt: null,
+    closeRequested: false,
+    ...over,
   } as PaymentView;
 }
 

@@ -25,7 +25,17 @@ describe('host details never reach a Chinese screen in English (9.15)', () => {
     expect(hostDetail('zh', 'bank https://pay.example.cn/gw answered 25 交易不存在')).toBe('银行 https://pay.example.cn/gw 应答 25 交易不存在');
     expect(hostDetail('zh', 'bank http://127.0.0.1:4001/gw answered 25 order not found')).toBe('银行 http://127.0.0.1:4001/gw 应答 25');
     expect(hostDetail('zh', 'training gateway answered 25 订单不存在')).toBe('培训网关应答 25 订单不存在');
-    for (const phrase of ['no merchant configured', 'no Yima merchant configured', 'no headquarters configured', 'no card terminal configured', 'no receipt printer configured', 'not checked yet', 'reachable; no status answer', 'connect timeout', 'open']) {
+    for (const phrase of [
+      'no merchant configured',
+      'no Yima merchant configured',
+      'no headquarters configured',
+      'no card terminal configured',
+      'no receipt printer configured',
+      'not checked yet',
+      'reachable; no status answer',
+      'connect timeout',
+      'open',
+    ]) {
       expect(englishWords(hostDetail('zh', phrase)), phrase).toEqual([]);
     }
   });
@@ -52,7 +62,10 @@ describe('host details never reach a Chinese screen in English (9.15)', () => {
       const lines = (): HTMLElement[] => [...container.querySelectorAll<HTMLElement>('.health dd')];
       expect(lines().length).toBeGreaterThan(3);
       for (const dd of lines()) {
-        const text = [...dd.childNodes].filter((n) => n.nodeName !== 'CODE').map((n) => n.textContent ?? '').join('');
+        const text = [...dd.childNodes]
+          .filter((n) => n.nodeName !== 'CODE')
+          .map((n) => n.textContent ?? '')
+          .join('');
         expect(englishWords(text), text).toEqual([]);
       }
       expect(container.querySelector('[data-testid="health-bpc"]')?.textContent).toContain('培训网关');

@@ -47,7 +47,15 @@ describe('Settings: headquarters', () => {
   let container: HTMLElement;
 
   async function start(extra: Partial<CoreOptions> = {}): Promise<void> {
-    core = await startCore({ dataDir: dir, version: '1', platform: 'web', cipher: createFileKeyCipher(dir), logger: silentLogger, syncIntervalMs: 3_600_000, ...extra });
+    core = await startCore({
+      dataDir: dir,
+      version: '1',
+      platform: 'web',
+      cipher: createFileKeyCipher(dir),
+      logger: silentLogger,
+      syncIntervalMs: 3_600_000,
+      ...extra,
+    });
     await core.sync.stop();
     setBridge(createMemoryBridge(core.dispatch, core.bus, 'cashier'));
     useLang.getState().setLang('zh');
@@ -135,7 +143,10 @@ describe('Settings: headquarters', () => {
     await saveSection('8888');
     for (let i = 0; i < 50 && (await view()).hq.settings === null; i++) await tick(20);
     expect((await view()).hq.settings).toEqual({ url: 'https://hq.example.cn', store: 'SH01', lane: '2', intervalMs: 10_000 });
-    const saved = core.db.prepare("SELECT actor, data FROM events WHERE entity = 'settings' AND type = 'saved' ORDER BY id DESC LIMIT 1").get() as { actor: string; data: string };
+    const saved = core.db.prepare("SELECT actor, data FROM events WHERE entity = 'settings' AND type = 'saved' ORDER BY id DESC LIMIT 1").get() as {
+      actor: string;
+      data: string;
+    };
     expect(saved.actor).toBe('800');
     expect(JSON.parse(saved.data)).toMatchObject({ section: 'hq' });
     // Without a key the counter does not push yet.
@@ -167,7 +178,7 @@ describe('Settings: headquarters', () => {
     expect(container.textContent).toContain('Headquarters sync');
   }, 60_000);
 
-  it('the provisioning file\'s hq section fills the same fields; its key is moved out of the file and shows only as set', async () => {
+  it("the provisioning file's hq section fills the same fields; its key is moved out of the file and shows only as set", async () => {
     const file = join(dir, 'provisioning.json');
     writeFileSync(file, JSON.stringify({ counter: { lane: '07' }, hq: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3', key: KEY } }));
     await start({ provisioningFile: file, provisioningRequired: true });

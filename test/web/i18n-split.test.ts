@@ -51,7 +51,8 @@ describe('texts split: the back office loads its own (9.17)', () => {
         // Keys built at run time (`health.name.${name}`): every key with that prefix must be in the core.
         for (const m of code.matchAll(/`([a-z]+(?:\.[\w-]+)*\.)\$\{/g)) {
           const prefix = m[1] ?? '';
-          for (const key of Object.keys(backOfficeZh)) if (key.startsWith(prefix) && !(key in core)) missing.push(`${file.slice(SRC.length)}: ${prefix}… ${key}`);
+          for (const key of Object.keys(backOfficeZh))
+            if (key.startsWith(prefix) && !(key in core)) missing.push(`${file.slice(SRC.length)}: ${prefix}… ${key}`);
         }
       }
       expect(missing).toEqual([]);

@@ -87,7 +87,18 @@ describe('Settings: the counter lane', () => {
     expect((await view()).lane).toEqual({ code: '12', source: 'settings', locked: false });
     expect(container.textContent).toContain('在设置中设定');
 
-    insertPaymentIntent(core.db, { tradeNo: newOrderNumber(core.db, 'P', Date.now()), merOrderNo: null, memo: null, mode: 'live', tender: 'qr', gateway: 'bpc', amountFen: 1, operator: '001', businessDay: '2026-12-01', now: Date.now() });
+    insertPaymentIntent(core.db, {
+      tradeNo: newOrderNumber(core.db, 'P', Date.now()),
+      merOrderNo: null,
+      memo: null,
+      mode: 'live',
+      tender: 'qr',
+      gateway: 'bpc',
+      amountFen: 1,
+      operator: '001',
+      businessDay: '2026-12-01',
+      now: Date.now(),
+    });
     const locked = await view();
     await act(async () => root.render(<Harness key="locked" initial={locked} />));
     expect(q('lane-locked')?.textContent).toContain('台号已固定');

@@ -47,7 +47,12 @@ describe('status light on the checkout (issue 15.3)', () => {
     // A counter set up for live mode whose bank cannot be reached.
     const setup = await startCore({ dataDir: t.dir, version: '1', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger });
     // Written as Settings would (no PIN hashing here: the machine running the tests is slow).
-    writeSetting(setup.db, SETTING.merchant, { url: `http://127.0.0.1:${await deadPort()}/payApi`, mid: '104320170118888', posNo: '37381542', tellerNo: '001' }, Date.now());
+    writeSetting(
+      setup.db,
+      SETTING.merchant,
+      { url: `http://127.0.0.1:${await deadPort()}/payApi`, mid: '104320170118888', posNo: '37381542', tellerNo: '001' },
+      Date.now(),
+    );
     setup.secrets.write(BPC_KEY, '01AC$@!BGT98aw#C');
     writeSetting(setup.db, SETTING.mode, 'live', Date.now());
     // Live mode is refused while the training PINs work (issue 8.8): give the defaults a new PIN.

@@ -51,7 +51,14 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
   let root: Root | null = null;
   const container = document.createElement('div');
   try {
-    core = await startCore({ dataDir: t.dir, version: '1', platform: 'web', cipher: createFileKeyCipher(t.dir), logger: silentLogger, syncIntervalMs: 3_600_000 });
+    core = await startCore({
+      dataDir: t.dir,
+      version: '1',
+      platform: 'web',
+      cipher: createFileKeyCipher(t.dir),
+      logger: silentLogger,
+      syncIntervalMs: 3_600_000,
+    });
     // The test pushes with syncNow() only (the pusher's own rounds would race it).
     await core.sync.stop();
     writeSetting(core.db, 'hq', { url: `http://127.0.0.1:${port}`, store: 'SH01', lane: '1', intervalMs: 600_000 }, Date.now());
@@ -73,14 +80,20 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
     await act(async () => void (await c.sync.syncNow()));
     await until(() => light().dataset.state === 'notice');
     expect(light().dataset.state).toBe('notice');
-    expect(container.querySelector('[data-testid="status-reason-hq"]')?.textContent).toBe(`总部暂时无法连接：销售不受影响，恢复后自动补传（待传 ${waiting} 条，最近联系 尚未联系）`);
+    expect(container.querySelector('[data-testid="status-reason-hq"]')?.textContent).toBe(
+      `总部暂时无法连接：销售不受影响，恢复后自动补传（待传 ${waiting} 条，最近联系 尚未联系）`,
+    );
     // Nothing the cashier depends on is reported: selling goes on.
     expect((await call('app:status', undefined)).ok).toBe(true);
     await act(async () => useLang.getState().setLang('en'));
     expect(container.querySelector('[data-testid="status-reason-hq"]')?.textContent).toBe(
       `Headquarters unreachable for now: selling is not affected; waiting events are sent when it is back (${waiting} waiting, last contact never)`,
     );
-    expect((await call('app:health', undefined)).sync).toMatchObject({ name: 'hq', status: 'unreachable', sync: { ackedEventId: 0, waiting, lastContactAt: null } });
+    expect((await call('app:health', undefined)).sync).toMatchObject({
+      name: 'hq',
+      status: 'unreachable',
+      sync: { ackedEventId: 0, waiting, lastContactAt: null },
+    });
 
     // Headquarters comes up: everything is delivered, the light is green with the sync line.
     server = await startHqServer({ pool: hqdb.pool, cipher: hqdb.cipher, port });
@@ -104,7 +117,9 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
     await act(async () => panelRoot.render(<HealthPanel />));
     for (let i = 0; i < 100 && panel.querySelector('[data-testid="health-hq-progress"]') === null; i++) await act(() => new Promise((r) => setTimeout(r, 25)));
     expect(panel.querySelector('[data-testid="health-hq"]')?.className).toBe('status-ok');
-    expect(panel.querySelector('[data-testid="health-hq-progress"]')?.textContent).toMatch(new RegExp(`headquarters acknowledged up to record ${s.latestEventId}, 0 waiting, last contact \\d{4}-`));
+    expect(panel.querySelector('[data-testid="health-hq-progress"]')?.textContent).toMatch(
+      new RegExp(`headquarters acknowledged up to record ${s.latestEventId}, 0 waiting, last contact \\d{4}-`),
+    );
     act(() => panelRoot.unmount());
     panel.remove();
 
@@ -115,7 +130,9 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
     await act(async () => void (await c.sync.syncNow()));
     await until(() => light().dataset.state === 'notice');
     expect(light().dataset.state).toBe('notice');
-    expect(container.querySelector('[data-testid="status-reason-hq"]')?.textContent).toBe('总部拒收本机数据：销售不受影响，请联系总部核对门店、收银台编号和密钥（待传 1 条）');
+    expect(container.querySelector('[data-testid="status-reason-hq"]')?.textContent).toBe(
+      '总部拒收本机数据：销售不受影响，请联系总部核对门店、收银台编号和密钥（待传 1 条）',
+    );
   } finally {
     if (root !== null) act(() => root!.unmount());
     container.remove();

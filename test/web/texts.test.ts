@@ -17,10 +17,12 @@ describe('UI texts (9.15)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('one name for each order number across screens: 订单号 (ours, as on the receipt), 商户订单号 (the shop\'s own), 钱包交易单号 (the wallet\'s)', () => {
+  it("one name for each order number across screens: 订单号 (ours, as on the receipt), 商户订单号 (the shop's own), 钱包交易单号 (the wallet's)", () => {
     const names = new Set(Object.values(zh).flatMap((v) => v.match(/(?:商户|商家|钱包)?(?:订单|交易)(?:编)?单?号/g) ?? []));
     expect([...names].sort()).toEqual(['商户订单号', '订单号', '钱包交易单号'].sort());
-    const enNames = new Set(Object.values(en).flatMap((v) => v.match(/\b(?:merchant order|order|trade|wallet transaction|transaction) no\./gi)?.map((m) => m.toLowerCase()) ?? []));
+    const enNames = new Set(
+      Object.values(en).flatMap((v) => v.match(/\b(?:merchant order|order|trade|wallet transaction|transaction) no\./gi)?.map((m) => m.toLowerCase()) ?? []),
+    );
     expect([...enNames].sort()).toEqual(['merchant order no.', 'order no.', 'wallet transaction no.'].sort());
   });
 });

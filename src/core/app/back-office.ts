@@ -17,7 +17,19 @@ import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { laneView, setLane } from '../ledger/lane';
 import { readSetting, writeSetting } from '../ledger/settings';
-import { createOperator, defaultPinsError, getOperator, isDefaultPin, listOperators, operatorsWithDefaultPin, requireRole, updateOperator, verifyPin, type OperatorView, type Role } from '../operators/operators';
+import {
+  createOperator,
+  defaultPinsError,
+  getOperator,
+  isDefaultPin,
+  listOperators,
+  operatorsWithDefaultPin,
+  requireRole,
+  updateOperator,
+  verifyPin,
+  type OperatorView,
+  type Role,
+} from '../operators/operators';
 import { endShift, getShift, listHandovers, setShiftFloat, startShift } from '../operators/shifts';
 import { buildDayReport, closeDay, dayAddendum, getClosedDay, isDayClosed, listDayRefunds, recordLateSettlements } from '../reports/day-report';
 import { dayReportCsv, dayReportXlsx } from '../reports/export';
@@ -202,7 +214,8 @@ export function createBackOffice(deps: BackOfficeDeps): {
       return changed();
     },
     'session:signOut': () => {
-      if (session.operator !== null) appendEvent(db, { at: now(), entity: 'operator', entityId: session.operator.id, type: 'signed_out', actor: session.operator.code });
+      if (session.operator !== null)
+        appendEvent(db, { at: now(), entity: 'operator', entityId: session.operator.id, type: 'signed_out', actor: session.operator.code });
       session.operator = null;
       session.shiftId = null;
       return changed();
@@ -311,7 +324,8 @@ export function createBackOffice(deps: BackOfficeDeps): {
       const closed = getClosedDay(db, deps.mode(), day);
       const report = closed?.report ?? buildDayReport(db, { mode: deps.mode(), day, ...tzOpt() });
       const base = `day-report-${day}${deps.mode() === 'training' ? '-training' : ''}${closed === null ? '-draft' : ''}`;
-      if (format === 'csv') return { fileName: `${base}.csv`, mime: 'text/csv;charset=utf-8', base64: Buffer.from(dayReportCsv(report, opts), 'utf8').toString('base64') };
+      if (format === 'csv')
+        return { fileName: `${base}.csv`, mime: 'text/csv;charset=utf-8', base64: Buffer.from(dayReportCsv(report, opts), 'utf8').toString('base64') };
       return {
         fileName: `${base}.xlsx`,
         mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -326,7 +340,11 @@ export function createBackOffice(deps: BackOfficeDeps): {
       const existing = getOperator(db, code);
       const approver = await approve(approval, approverRoleFor(role, existing?.role));
       if (pin !== undefined && isDefaultPin(code, pin) && readSetting(db, SETTING.mode) === 'live') {
-        throw new AppError('DEFAULT_PINS', `PIN of operator ${code}: a published training PIN cannot be used in live mode; choose another (6 digits recommended)`, { field: 'pin', operators: code });
+        throw new AppError(
+          'DEFAULT_PINS',
+          `PIN of operator ${code}: a published training PIN cannot be used in live mode; choose another (6 digits recommended)`,
+          { field: 'pin', operators: code },
+        );
       }
       const saved =
         existing === undefined
@@ -334,7 +352,13 @@ export function createBackOffice(deps: BackOfficeDeps): {
               if (pin === undefined) throw new AppError('BAD_INPUT', 'a new operator needs a PIN', { field: 'pin' });
               return createOperator(db, { code, name, role, pin, ...(active === undefined ? {} : { active }) }, now(), approver.code);
             })()
-          : await updateOperator(db, code, { name, role, ...(pin === undefined ? {} : { pin }), ...(active === undefined ? {} : { active }) }, now(), approver.code);
+          : await updateOperator(
+              db,
+              code,
+              { name, role, ...(pin === undefined ? {} : { pin }), ...(active === undefined ? {} : { active }) },
+              now(),
+              approver.code,
+            );
       await refreshDefaultPins();
       return saved;
     },

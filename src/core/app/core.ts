@@ -124,7 +124,8 @@ export function resolveMode(db: Db, secrets: SecretStore, defaultPins: readonly 
   if (readSetting(db, SETTING.mode) !== 'live') return { mode: 'training', reason: 'merchant configured; a supervisor has not switched to live mode' };
   // A ledger switched to live before this rule (or an operator given a training PIN again) stays in
   // training until every published PIN is changed.
-  if (defaultPins.length > 0) return { mode: 'training', reason: `live mode refused: operators ${defaultPins.join(', ')} still have the published training PINs` };
+  if (defaultPins.length > 0)
+    return { mode: 'training', reason: `live mode refused: operators ${defaultPins.join(', ')} still have the published training PINs` };
   return { mode: 'live', reason: 'merchant configured and switched to live' };
 }
 
@@ -249,8 +250,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   }
 
   // Each check is one scrypt: skipped when the defaults were just created and no file changed them.
-  let defaultPins: string[] =
-    createdDefaults && !provisioned ? DEFAULT_OPERATORS.map((op) => op.code) : await operatorsWithDefaultPin(db);
+  let defaultPins: string[] = createdDefaults && !provisioned ? DEFAULT_OPERATORS.map((op) => op.code) : await operatorsWithDefaultPin(db);
   let config: CounterConfig = readConfig(db);
   const schedule = (): PollingSchedule => ({ ...config.polling, ...options.schedule });
 
@@ -281,7 +281,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   // Training Yima: a real Yima simulator on loopback (JSON, the default signing rule, a per-run key);
   // a card order pushed to it is paid after two result queries unless the trainer scripts otherwise.
   const trainingYimaKey = randomBytes(16).toString('hex');
-  const trainingYima = await startYimaSimulator({ isspid: TRAINING_YIMA.isspid, key: trainingYimaKey, signRule: 'sorted_kv_key', defaultScript: { kind: 'pay_after_polls', polls: 2 }, logger });
+  const trainingYima = await startYimaSimulator({
+    isspid: TRAINING_YIMA.isspid,
+    key: trainingYimaKey,
+    signRule: 'sorted_kv_key',
+    defaultScript: { kind: 'pay_after_polls', polls: 2 },
+    logger,
+  });
   let trainingYimaClients: { stamp: string; client: YimaClient }[] = [];
   /**
    * The training Yima client follows the counter's Yima settings where they shape the wire — format
@@ -297,7 +303,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     trainingYima.setSignRule(profile.signRule);
     const known = trainingYimaClients.find((c) => c.stamp === stamp);
     if (known !== undefined) return known.client;
-    const client = new YimaClient({ merchant: { ...TRAINING_YIMA, ...device, url: trainingYima.url }, profile, getKey: () => trainingYimaKey, timeouts: { connectMs: 2000, responseMs: 10_000 } });
+    const client = new YimaClient({
+      merchant: { ...TRAINING_YIMA, ...device, url: trainingYima.url },
+      profile,
+      getKey: () => trainingYimaKey,
+      timeouts: { connectMs: 2000, responseMs: 10_000 },
+    });
     // Kept (not destroyed): a sale pushed before a settings change is still followed with its own client.
     trainingYimaClients = [...trainingYimaClients, { stamp, client }].slice(-8);
     return client;
@@ -339,7 +350,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const s = readYimaSettings(db);
     if (s === null) throw new AppError('NOT_CONFIGURED', 'no Yima merchant configured');
     if (transportOf(s.url) === 'http' && !s.requireSignedResponses) {
-      throw new AppError('INSECURE_TRANSPORT', 'live card orders refused: the Yima URL is plain http and signed answers are not required; use https or require signed answers', { field: 'yima.url' });
+      throw new AppError(
+        'INSECURE_TRANSPORT',
+        'live card orders refused: the Yima URL is plain http and signed answers are not required; use https or require signed answers',
+        { field: 'yima.url' },
+      );
     }
     const stamp = JSON.stringify(s);
     if (liveYima?.stamp === stamp) return liveYima.client;
@@ -348,7 +363,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       stamp,
       client: new YimaClient({
         merchant: yimaMerchant(s),
-        profile: { format: s.format, xmlTransport: s.xmlTransport, signRule: s.signRule, requireSignedResponses: s.requireSignedResponses, bindPosId: s.bindPosId },
+        profile: {
+          format: s.format,
+          xmlTransport: s.xmlTransport,
+          signRule: s.signRule,
+          requireSignedResponses: s.requireSignedResponses,
+          bindPosId: s.bindPosId,
+        },
         timeouts: { connectMs: s.connectMs, responseMs: s.responseMs },
         getKey: () => {
           const key = secrets.read(YIMA_KEY);
@@ -373,7 +394,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       try {
         caPem = readFileSync(caFile, 'utf8');
       } catch (error) {
-        throw new AppError('CONFIG_INVALID', `the bank CA file cannot be read: ${caFile} (${error instanceof Error ? error.message : String(error)})`, { field: 'bpc.caFile' });
+        throw new AppError('CONFIG_INVALID', `the bank CA file cannot be read: ${caFile} (${error instanceof Error ? error.message : String(error)})`, {
+          field: 'bpc.caFile',
+        });
       }
     }
     liveClient = new BpcClient({
@@ -394,9 +417,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   const getChargingClient = (): BpcClient => {
     const merchant = config.merchant;
     if (merchant !== null && transportOf(merchant.url) === 'http' && !config.profile.requireSignedResponses) {
-      throw new AppError('INSECURE_TRANSPORT', 'live payments refused: the bank URL is plain http and signed answers are not required; use https or require signed answers', {
-        field: 'bpc.url',
-      });
+      throw new AppError(
+        'INSECURE_TRANSPORT',
+        'live payments refused: the bank URL is plain http and signed answers are not required; use https or require signed answers',
+        {
+          field: 'bpc.url',
+        },
+      );
     }
     return getLiveClient();
   };
@@ -486,8 +513,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     qrValidTimeField: () => (config.qr.sendValidTime ? String(config.qr.validitySec) : ''),
     maxAmountFen: () => config.limits.maxAmountFen,
     // Yima's give-up time applies to its card orders (a test's schedule override wins).
-    unknownAfterMs: (gateway) => (gateway === YIMA_GATEWAY_ID && options.schedule?.unknownAfterMs === undefined ? readYimaSettings(db)?.giveUpAfterMs : undefined),
-    retUrl: () => (mode() === 'training' ? trainingNotifyUrl : config.notifications.enabled && config.notifications.publicUrl !== '' ? config.notifications.publicUrl : undefined),
+    unknownAfterMs: (gateway) =>
+      gateway === YIMA_GATEWAY_ID && options.schedule?.unknownAfterMs === undefined ? readYimaSettings(db)?.giveUpAfterMs : undefined,
+    retUrl: () =>
+      mode() === 'training'
+        ? trainingNotifyUrl
+        : config.notifications.enabled && config.notifications.publicUrl !== ''
+          ? config.notifications.publicUrl
+          : undefined,
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     onRefund: (r) => bus.emit('refund:updated', r),
     logger,
@@ -551,7 +584,12 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       bpc,
       yima === null
         ? { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }
-        : await probe(yima.url).then((r) => ({ name: 'yima', status: r.ok ? ('ok' as const) : ('unreachable' as const), detail: r.detail, latencyMs: r.latencyMs })),
+        : await probe(yima.url).then((r) => ({
+            name: 'yima',
+            status: r.ok ? ('ok' as const) : ('unreachable' as const),
+            detail: r.detail,
+            latencyMs: r.latencyMs,
+          })),
     ];
     const printer = await receipts.refreshStatus();
     const s = sync.status();
@@ -624,7 +662,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
   /** The stored device settings, plus the simulated card terminal in training mode when none is configured. */
   const applyDevices = async (stored: DevicesConfig): Promise<void> => {
     const effective =
-      mode() === 'training' && stored.cardTerminal === null ? { ...stored, cardTerminal: CardTerminalConfigSchema.parse({ path: TRAINING_TERMINAL_PATH }) } : stored;
+      mode() === 'training' && stored.cardTerminal === null
+        ? { ...stored, cardTerminal: CardTerminalConfigSchema.parse({ path: TRAINING_TERMINAL_PATH }) }
+        : stored;
     await devices.apply(effective);
     await receipts.apply(stored.receiptPrinter);
   };
@@ -766,7 +806,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     ...backOffice.handlers,
     ...receiptHandlers(receipts, () => backOffice.session.operator?.code ?? null),
     'devices:status': () => [...devices.statuses(), receipts.status()],
-    'settings:testConnection': async (input, ctx) => (input.gateway === 'yima' ? testYimaConnection() : backOffice.handlers['settings:testConnection'](input, ctx)),
+    'settings:testConnection': async (input, ctx) =>
+      input.gateway === 'yima' ? testYimaConnection() : backOffice.handlers['settings:testConnection'](input, ctx),
     // 交班 also prints the handover report on the receipt printer (a failure is queued, never thrown).
     'approval:nonce': ({ action, input }) => approvals.issue(action, input),
     'refund:record': async ({ paymentId, amountFen, reason, reference, approval }) => {
@@ -774,7 +815,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       requireRole(supervisor, 'supervisor');
       const payment = getPayment(db, paymentId);
       if (payment.mode !== mode()) throw new AppError('NOT_FOUND', `payment ${paymentId} belongs to ${payment.mode} mode`);
-      return cash.refund({ paymentId, amountFen, reason, reference, operator: backOffice.session.operator?.code ?? supervisor.code, approvedBy: supervisor.code });
+      return cash.refund({
+        paymentId,
+        amountFen,
+        reason,
+        reference,
+        operator: backOffice.session.operator?.code ?? supervisor.code,
+        approvedBy: supervisor.code,
+      });
     },
     'drawer:open': async ({ reason, approval }) => {
       const supervisor = await verifyPin(db, approval.code, approval.pin, now());
@@ -825,7 +873,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     },
     onSnapshotApplied: () => {
       config = readConfig(db);
-      backOffice.refreshDefaultPins().catch((error: unknown) => logger.warn('default-PIN check after a snapshot failed', { error: error instanceof Error ? error.message : String(error) }));
+      backOffice
+        .refreshDefaultPins()
+        .catch((error: unknown) => logger.warn('default-PIN check after a snapshot failed', { error: error instanceof Error ? error.message : String(error) }));
       bus.emit('app:mode', info());
     },
   });
@@ -851,7 +901,18 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await defaultSync?.close();
       engine.stop();
       await backups.stop();
-      await Promise.allSettled([devices.stop(), receipts.stop(), trainingListener.close(), liveListener?.close(), trainingGateway.close(), trainingClient.destroy(), trainingYima.close(), ...trainingYimaClients.map((c) => c.client.destroy()), liveYima?.client.destroy(), liveClient?.destroy()]);
+      await Promise.allSettled([
+        devices.stop(),
+        receipts.stop(),
+        trainingListener.close(),
+        liveListener?.close(),
+        trainingGateway.close(),
+        trainingClient.destroy(),
+        trainingYima.close(),
+        ...trainingYimaClients.map((c) => c.client.destroy()),
+        liveYima?.client.destroy(),
+        liveClient?.destroy(),
+      ]);
       db.close();
     },
   };

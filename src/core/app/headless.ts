@@ -62,14 +62,28 @@ async function main(): Promise<void> {
       switch (command.op) {
         case 'create':
           // `gateway: 'yima'` pushes a Yima card order instead of a BPC QR (the Yima crash test).
-          write({ reply: toView(await core.engine.createPayment({ amountFen: Number(command.amountFen), operator: null, ...(command.gateway === 'yima' ? { gateway: 'yima' } : {}) })) });
+          write({
+            reply: toView(
+              await core.engine.createPayment({
+                amountFen: Number(command.amountFen),
+                operator: null,
+                ...(command.gateway === 'yima' ? { gateway: 'yima' } : {}),
+              }),
+            ),
+          });
           break;
         case 'get':
           write({ reply: toView(getPayment(core.db, Number(command.id))) });
           break;
         case 'refund':
           write({
-            refundReply: await core.engine.createRefund({ paymentId: Number(command.paymentId), amountFen: Number(command.amountFen), reason: 'crash test', operator: null, approvedBy: null }),
+            refundReply: await core.engine.createRefund({
+              paymentId: Number(command.paymentId),
+              amountFen: Number(command.amountFen),
+              reason: 'crash test',
+              operator: null,
+              approvedBy: null,
+            }),
           });
           break;
         case 'getRefund':

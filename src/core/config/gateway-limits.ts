@@ -34,10 +34,14 @@ export function assertAmountWithin(gateway: string, amountFen: number, gatewayMa
   const limit = Math.min(gatewayMaxFen, shopMaxFen);
   if (Number.isSafeInteger(amountFen) && amountFen > limit) {
     const by = gatewayMaxFen < shopMaxFen ? `the ${gateway} gateway's own limit` : "the shop's limit";
-    throw new AppError('AMOUNT_TOO_LARGE', `amount ${formatFen(amountFen)} exceeds the limit ${formatFen(limit)} (${by}); take it in several sales or use another tender`, {
-      maxFen: limit,
-      gateway,
-    });
+    throw new AppError(
+      'AMOUNT_TOO_LARGE',
+      `amount ${formatFen(amountFen)} exceeds the limit ${formatFen(limit)} (${by}); take it in several sales or use another tender`,
+      {
+        maxFen: limit,
+        gateway,
+      },
+    );
   }
   return assertFen(amountFen, limit);
 }

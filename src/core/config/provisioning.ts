@@ -83,7 +83,10 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     try {
       assertYimaSettings(config.yima);
     } catch (err) {
-      if (err instanceof AppError) throw new AppError('CONFIG_INVALID', `provisioning file: ${String(err.details?.field ?? 'yima')}: ${err.message}`, { field: String(err.details?.field ?? 'yima') });
+      if (err instanceof AppError)
+        throw new AppError('CONFIG_INVALID', `provisioning file: ${String(err.details?.field ?? 'yima')}: ${err.message}`, {
+          field: String(err.details?.field ?? 'yima'),
+        });
       throw err;
     }
   }
@@ -129,7 +132,9 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       // Live mode with the published training PINs would let anyone approve refunds: refuse the file.
       // PINs set by this file are checked in plain text (no scrypt needed), the others by their hash.
       const fromFile = new Map((config.operators ?? []).filter((op) => op.pin !== undefined).map((op) => [op.code, op.pin ?? '']));
-      const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat([...fromFile].filter(([code, pin]) => isDefaultPin(code, pin)).map(([code]) => code));
+      const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat(
+        [...fromFile].filter(([code, pin]) => isDefaultPin(code, pin)).map(([code]) => code),
+      );
       if (still.length > 0) throw defaultPinsError(still);
     }
     if (config.receiptPrinter !== undefined) {

@@ -38,7 +38,13 @@ export function yimaSplitPlan(s: YimaSettings): YimaSplitPlan | null {
  */
 export function assertYimaSettings(s: YimaSettings): void {
   assertMerchant(yimaMerchant(s));
-  assertYimaProfile({ format: s.format, xmlTransport: s.xmlTransport, signRule: s.signRule, requireSignedResponses: s.requireSignedResponses, bindPosId: s.bindPosId });
+  assertYimaProfile({
+    format: s.format,
+    xmlTransport: s.xmlTransport,
+    signRule: s.signRule,
+    requireSignedResponses: s.requireSignedResponses,
+    bindPosId: s.bindPosId,
+  });
   try {
     validateSplitPlan(yimaSplitPlan(s));
   } catch (err) {

@@ -5,15 +5,7 @@
  */
 import type { GatewayDetail } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
-import type {
-  CreateOrderInput,
-  GatewayCapabilities,
-  GatewayEntry,
-  GatewayExchangeRecord,
-  GatewayResult,
-  OrderRef,
-  PaymentGateway,
-} from '../payments/port';
+import type { CreateOrderInput, GatewayCapabilities, GatewayEntry, GatewayExchangeRecord, GatewayResult, OrderRef, PaymentGateway } from '../payments/port';
 import { adapterPerClient } from '../payments/registry';
 import { maskPanText } from '../util/logger';
 import type { CardOperationRecord, CardResult, CardTerminalClient } from './card-terminal';
@@ -23,7 +15,13 @@ import type { MisResponse } from './mis';
 export const CARD_GATEWAY_ID = 'terminal';
 
 /** The MIS amount field is 12 digits of fen; the configured counter limit is what applies in practice. */
-export const CARD_CAPABILITIES: GatewayCapabilities = { canClose: false, canRefund: false, qrExpires: false, maxAmountFen: 999_999_999_999, cancelOnDeviceOnly: true };
+export const CARD_CAPABILITIES: GatewayCapabilities = {
+  canClose: false,
+  canRefund: false,
+  qrExpires: false,
+  maxAmountFen: 999_999_999_999,
+  cancelOnDeviceOnly: true,
+};
 
 export class CardTerminalGateway implements PaymentGateway {
   readonly capabilities = CARD_CAPABILITIES;
@@ -42,7 +40,16 @@ export class CardTerminalGateway implements PaymentGateway {
     const exchange = this.record('card.sale', result);
     switch (result.kind) {
       case 'approved':
-        return { kind: 'success', answer: { code: result.response.returnCode, message: result.response.message, reference: referenceOf(result.response), detail: terminalDetail(result.response) }, exchange };
+        return {
+          kind: 'success',
+          answer: {
+            code: result.response.returnCode,
+            message: result.response.message,
+            reference: referenceOf(result.response),
+            detail: terminalDetail(result.response),
+          },
+          exchange,
+        };
       case 'declined':
         return { kind: 'failed', answer: { code: result.code, message: result.message }, exchange };
       case 'unknown':
@@ -58,13 +65,21 @@ export class CardTerminalGateway implements PaymentGateway {
         if (isThisSale(order, result.response)) {
           return {
             kind: 'success',
-            answer: { code: result.response.returnCode, message: 'the terminal\'s last transaction is this sale', reference: referenceOf(result.response), detail: terminalDetail(result.response) },
+            answer: {
+              code: result.response.returnCode,
+              message: "the terminal's last transaction is this sale",
+              reference: referenceOf(result.response),
+              detail: terminalDetail(result.response),
+            },
             exchange,
           };
         }
         return {
           kind: 'unknown',
-          answer: { code: result.response.returnCode, message: 'the terminal\'s last transaction is not this sale: check the terminal\'s record; a supervisor settles it' },
+          answer: {
+            code: result.response.returnCode,
+            message: "the terminal's last transaction is not this sale: check the terminal's record; a supervisor settles it",
+          },
           exchange,
         };
       case 'declined':

@@ -26,11 +26,7 @@ export interface TemplateValues {
  * Parses a template. Fails with CONFIG_INVALID naming `field` for bad hex (odd digit count, non-hex
  * characters), unknown placeholders, or placeholders not in `allowed`.
  */
-export function parseTemplate(
-  field: string,
-  template: string,
-  allowed: readonly TemplatePlaceholder[] = TEMPLATE_PLACEHOLDERS,
-): TemplatePart[] {
+export function parseTemplate(field: string, template: string, allowed: readonly TemplatePlaceholder[] = TEMPLATE_PLACEHOLDERS): TemplatePart[] {
   const problem = templateProblem(template);
   if (problem !== null) throw new AppError('CONFIG_INVALID', `${field}: ${problem}`, { field });
   const parts: TemplatePart[] = [];
@@ -96,13 +92,10 @@ export function createCustomEncoder(template: CustomDisplayTemplate, encoding: D
   const clear = parseTemplate('custom.clear', template.clear, []);
   const showLine = parseTemplate('custom.showLine', template.showLine);
   const showAmount =
-    template.showAmount === undefined || template.showAmount.trim() === ''
-      ? null
-      : parseTemplate('custom.showAmount', template.showAmount, ['amount']);
+    template.showAmount === undefined || template.showAmount.trim() === '' ? null : parseTemplate('custom.showAmount', template.showAmount, ['amount']);
   const width = template.lineWidth;
   const rows = template.rows;
-  const amountOf = (view: DisplayView): number | null =>
-    view.kind === 'idle' ? null : view.kind === 'test' ? TEST_AMOUNT_FEN : view.amountFen;
+  const amountOf = (view: DisplayView): number | null => (view.kind === 'idle' ? null : view.kind === 'test' ? TEST_AMOUNT_FEN : view.amountFen);
 
   return {
     init: () => (init.length === 0 ? [] : [renderTemplate(init, {})]),

@@ -35,10 +35,7 @@ export function viewLines(view: DisplayView, encoding: DisplayTextEncoding, widt
       texts = [];
       break;
     case 'test':
-      texts = [
-        composeLine(words.test, formatFen(TEST_AMOUNT_FEN), width, encoding),
-        fitCells(TEST_PATTERN, width, encoding),
-      ];
+      texts = [composeLine(words.test, formatFen(TEST_AMOUNT_FEN), width, encoding), fitCells(TEST_PATTERN, width, encoding)];
       break;
     case 'paid':
       texts = [composeLine(words.paid, formatFen(view.amountFen), width, encoding), fitCells(words.thanks, width, encoding)];

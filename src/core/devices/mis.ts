@@ -122,10 +122,7 @@ export function encodeMisRequest(req: MisRequest): Buffer {
   return Buffer.concat(parts);
 }
 
-function sliceFields<const F extends readonly (readonly [string, number])[]>(
-  buf: Buffer,
-  fields: F,
-): Record<F[number][0], Buffer> {
+function sliceFields<const F extends readonly (readonly [string, number])[]>(buf: Buffer, fields: F): Record<F[number][0], Buffer> {
   const out: Record<string, Buffer> = {};
   let at = 0;
   for (const [name, width] of fields) {
@@ -136,7 +133,6 @@ function sliceFields<const F extends readonly (readonly [string, number])[]>(
 }
 
 const text = (b: Buffer): string => b.toString('latin1').trimEnd();
-
 
 /** Decodes a request (the simulator's side). DEVICE_PROTOCOL when the length or amount is wrong. */
 export function decodeMisRequest(buf: Buffer): MisRequest {

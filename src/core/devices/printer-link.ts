@@ -88,9 +88,11 @@ function netError(err: unknown, target: string): AppError {
   const e = err as NodeJS.ErrnoException;
   const message = e instanceof Error ? e.message : String(err);
   if (e.code === 'ETIMEDOUT') return new AppError('DEVICE_TIMEOUT', `printer ${target} did not answer in time`, { target });
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new AppError('DEVICE_NOT_FOUND', `printer ${target}: address not found (${message})`, { target });
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')
+    return new AppError('DEVICE_NOT_FOUND', `printer ${target}: address not found (${message})`, { target });
   if (e.code === 'ENOENT') return new AppError('DEVICE_NOT_FOUND', `printer ${target} not found (${message})`, { target });
-  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EBUSY') return new AppError('DEVICE_BUSY', `printer ${target} is in use or not permitted (${message})`, { target });
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EBUSY')
+    return new AppError('DEVICE_BUSY', `printer ${target} is in use or not permitted (${message})`, { target });
   return new AppError('DEVICE_DISCONNECTED', `printer ${target} cannot be reached (${message})`, { target });
 }
 

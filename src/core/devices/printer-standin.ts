@@ -91,7 +91,9 @@ export interface TcpPrinterStandIn {
 }
 
 /** A network printer on 127.0.0.1 (`port` 0 = any free port). */
-export function startTcpPrinterStandIn(options: { port?: number; host?: string; onJob?: (job: DecodedReceipt) => void } & Partial<PrinterSimState> = {}): Promise<TcpPrinterStandIn> {
+export function startTcpPrinterStandIn(
+  options: { port?: number; host?: string; onJob?: (job: DecodedReceipt) => void } & Partial<PrinterSimState> = {},
+): Promise<TcpPrinterStandIn> {
   const { port = 0, host = '127.0.0.1', onJob, ...initial } = options;
   const sim = createPrinterSimCore(initial);
   const sockets = new Set<net.Socket>();

@@ -260,7 +260,11 @@ export function encodeDrawerKick(drawer: Pick<DrawerConfig, 'pin' | 'onMs' | 'of
 }
 
 /** Status bytes of `DLE EOT 1`, `2` and `4` decoded (fixed bits ignored). */
-export function decodeStatus(printer: number, offline: number, paper: number): { online: boolean; coverOpen: boolean; paperOut: boolean; paperNearEnd: boolean } {
+export function decodeStatus(
+  printer: number,
+  offline: number,
+  paper: number,
+): { online: boolean; coverOpen: boolean; paperOut: boolean; paperNearEnd: boolean } {
   return {
     online: (printer & 0x08) === 0,
     coverOpen: (offline & 0x04) !== 0,

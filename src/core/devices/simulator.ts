@@ -138,9 +138,7 @@ export function createTerminalSimulatorCore(options: SimulatorCoreOptions): Term
     }
     const moves = req.type === MIS_TRANSACTION_TYPES.sale || req.type === MIS_TRANSACTION_TYPES.refund || req.type === MIS_TRANSACTION_TYPES.void;
     const response =
-      outcome.result === 'decline'
-        ? transaction(req, outcome.code ?? '51', outcome.message ?? '余额不足')
-        : transaction(req, MIS_OK, '交易成功');
+      outcome.result === 'decline' ? transaction(req, outcome.code ?? '51', outcome.message ?? '余额不足') : transaction(req, MIS_OK, '交易成功');
     if (moves) lastTransaction = response;
     return response;
   };

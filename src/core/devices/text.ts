@@ -60,12 +60,7 @@ function takeFitting(chars: Buffer[], width: number): Buffer {
  * (`left` alignment) or on the left (`right`). A double-byte character that would straddle the edge is
  * dropped and its cell filled with a space.
  */
-export function fitCells(
-  text: string,
-  width: number,
-  encoding: DisplayTextEncoding,
-  align: 'left' | 'right' = 'left',
-): Buffer {
+export function fitCells(text: string, width: number, encoding: DisplayTextEncoding, align: 'left' | 'right' = 'left'): Buffer {
   const body = takeFitting(encodeChars(text, encoding), width);
   const pad = Buffer.alloc(width - body.length, SPACE);
   return align === 'left' ? Buffer.concat([body, pad]) : Buffer.concat([pad, body]);

@@ -37,7 +37,14 @@ function stamp(at: number): string {
 }
 
 function parseStamp(date: string, time: string): number {
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8)), Number(time.slice(0, 2)), Number(time.slice(2, 4)), Number(time.slice(4, 6)));
+  return Date.UTC(
+    Number(date.slice(0, 4)),
+    Number(date.slice(4, 6)) - 1,
+    Number(date.slice(6, 8)),
+    Number(time.slice(0, 2)),
+    Number(time.slice(2, 4)),
+    Number(time.slice(4, 6)),
+  );
 }
 
 /** The backups in `<dataDir>/backups`, newest first. */
@@ -64,7 +71,13 @@ export function listBackups(dataDir: string): BackupFile[] {
  * 0600, then deletes copies older than `keepDays`. The copy is written under a temporary name and
  * renamed, so a half-written file never looks like a backup. Records `app/backup` in the event log.
  */
-export async function backupLedger(db: Db, dataDir: string, reason: 'daily' | 'day-close' | 'manual', now: number, keepDays = readBackupsSettings(db).keepDays): Promise<BackupFile> {
+export async function backupLedger(
+  db: Db,
+  dataDir: string,
+  reason: 'daily' | 'day-close' | 'manual',
+  now: number,
+  keepDays = readBackupsSettings(db).keepDays,
+): Promise<BackupFile> {
   const dir = join(dataDir, BACKUP_DIR);
   ensurePrivateDir(dir);
   let name = `ledger-${stamp(now)}-${reason}.sqlite`;
@@ -145,10 +158,13 @@ export function scheduleBackups(options: BackupScheduleOptions): BackupSchedule 
 
   const arm = (delayMs: number): void => {
     if (stopped) return;
-    handle = timers.setTimeout(() => {
-      handle = null;
-      void run('daily').finally(() => arm(nextDelay()));
-    }, Math.max(0, delayMs));
+    handle = timers.setTimeout(
+      () => {
+        handle = null;
+        void run('daily').finally(() => arm(nextDelay()));
+      },
+      Math.max(0, delayMs),
+    );
   };
   const nextDelay = (): number => {
     let intervalMs = 24 * 3_600_000;

@@ -15,10 +15,7 @@ export const LEDGER_FILE = 'ledger.sqlite';
  * cut once its commit returns), foreign keys on, then migrates to the latest version.
  * Throws LEDGER_TOO_NEW for a database written by a newer version of the app, which we refuse to touch.
  */
-export function openLedger(
-  file: string,
-  options: { migrations?: readonly Migration[]; targetVersion?: number; busyTimeoutMs?: number } = {},
-): Db {
+export function openLedger(file: string, options: { migrations?: readonly Migration[]; targetVersion?: number; busyTimeoutMs?: number } = {}): Db {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
     // Created owner-only before SQLite opens it: its -wal and -shm inherit the ledger's mode.
@@ -55,18 +52,21 @@ export async function openLedgerWaiting(
   options: { onBusy?: (error: AppError, attempt: number) => void; sleep?: (ms: number) => Promise<void>; maxWaitMs?: number } = {},
 ): Promise<Db> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  return waitWhileBusy(() => {
-    const db = openLedger(file);
-    try {
-      // A ledger that opens may still be write-locked: the start writes (events, provisioning), so wait here.
-      db.prepare('BEGIN IMMEDIATE').run();
-      db.prepare('ROLLBACK').run();
-      return db;
-    } catch (error) {
-      db.close();
-      throw asLedgerError(error);
-    }
-  }, { ...options, sleep });
+  return waitWhileBusy(
+    () => {
+      const db = openLedger(file);
+      try {
+        // A ledger that opens may still be write-locked: the start writes (events, provisioning), so wait here.
+        db.prepare('BEGIN IMMEDIATE').run();
+        db.prepare('ROLLBACK').run();
+        return db;
+      } catch (error) {
+        db.close();
+        throw asLedgerError(error);
+      }
+    },
+    { ...options, sleep },
+  );
 }
 
 /** Runs `fn` until it does not fail with LEDGER_BUSY (backoff 100 ms → 2 s); gives up after `maxWaitMs` if set. */
@@ -111,7 +111,11 @@ export function migrate(db: Db, migrations: readonly Migration[], target: number
         db.exec(migration.sql);
         if (migration.rebuildsTables === true) {
           const broken = db.pragma('foreign_key_check') as unknown[];
-          if (broken.length > 0) throw new AppError('LEDGER_CORRUPT', `migration ${migration.version} would break ${broken.length} references; nothing was changed — restore the latest backup or call support`);
+          if (broken.length > 0)
+            throw new AppError(
+              'LEDGER_CORRUPT',
+              `migration ${migration.version} would break ${broken.length} references; nothing was changed — restore the latest backup or call support`,
+            );
         }
         db.pragma(`user_version = ${migration.version}`);
       })();

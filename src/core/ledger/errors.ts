@@ -14,10 +14,18 @@ export function ledgerErrorOf(error: unknown): AppError | undefined {
   const code = sqliteCode(error);
   if (code === undefined) return undefined;
   if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
-    return new AppError('DISK_FULL', `the ledger could not be written (${code}): the disk is full or failing; nothing was written — free disk space or check the disk, then try again`, { sqlite: code });
+    return new AppError(
+      'DISK_FULL',
+      `the ledger could not be written (${code}): the disk is full or failing; nothing was written — free disk space or check the disk, then try again`,
+      { sqlite: code },
+    );
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new AppError('LEDGER_BUSY', `the ledger is locked by another program (${code}); nothing was written — retrying; if it lasts, close backup or antivirus tools that hold the file`, { sqlite: code });
+    return new AppError(
+      'LEDGER_BUSY',
+      `the ledger is locked by another program (${code}); nothing was written — retrying; if it lasts, close backup or antivirus tools that hold the file`,
+      { sqlite: code },
+    );
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
     return new AppError('LEDGER_CORRUPT', `the ledger file is damaged (${code}); stop selling and restore the latest backup`, { sqlite: code });

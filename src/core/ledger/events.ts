@@ -18,8 +18,14 @@ export function appendEvent(
   db: Db,
   event: { at: number; entity: EventEntity; entityId?: number | null; type: string; actor?: string | null; data?: unknown },
 ): number {
-  const info = stmt(db, 'INSERT INTO events (at, entity, entity_id, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(event.at, event.entity, event.entityId ?? null, event.type, event.actor ?? null, JSON.stringify(maskSecrets(event.data ?? {})));
+  const info = stmt(db, 'INSERT INTO events (at, entity, entity_id, type, actor, data) VALUES (?, ?, ?, ?, ?, ?)').run(
+    event.at,
+    event.entity,
+    event.entityId ?? null,
+    event.type,
+    event.actor ?? null,
+    JSON.stringify(maskSecrets(event.data ?? {})),
+  );
   return Number(info.lastInsertRowid);
 }
 
@@ -34,8 +40,7 @@ interface EventRow {
 }
 
 export function listEvents(db: Db, entity: EventEntity, entityId: number): LedgerEvent[] {
-  const rows = stmt(db, 'SELECT * FROM events WHERE entity = ? AND entity_id = ? ORDER BY id')
-    .all(entity, entityId) as EventRow[];
+  const rows = stmt(db, 'SELECT * FROM events WHERE entity = ? AND entity_id = ? ORDER BY id').all(entity, entityId) as EventRow[];
   return rows.map((row) => ({
     id: row.id,
     at: row.at,

@@ -101,7 +101,12 @@ export function ensureLedgerIdentity(db: Db, dataDir: string, ledgerPath: string
   if (stored !== undefined) {
     // The ledger carries its identity: the marker alone was lost (or damaged). Put it back.
     writeMarker(dataDir, stored);
-    appendEvent(db, { at: now, entity: 'app', type: 'identity_marker_restored', data: { id: stored.id, marker: basename(join(dataDir, IDENTITY_FILE)), was: marker ?? 'missing' } });
+    appendEvent(db, {
+      at: now,
+      entity: 'app',
+      type: 'identity_marker_restored',
+      data: { id: stored.id, marker: basename(join(dataDir, IDENTITY_FILE)), was: marker ?? 'missing' },
+    });
     return stored;
   }
   if (marker === 'damaged') {

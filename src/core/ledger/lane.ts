@@ -97,18 +97,30 @@ export function setLane(db: Db, input: { code: string; source: Exclude<LaneSourc
     throw new AppError('BAD_INPUT', `lane code "${input.code}": ${parsed.error.issues[0]?.message ?? 'invalid'}`, { field: 'lane' });
   }
   const code = parsed.data;
-  return db.transaction((): boolean => {
-    const current = parseStored(readSetting(db, LANE_SETTING));
-    if (current?.code === code) return false;
-    if (laneLocked(db)) {
-      throw new AppError('INVALID_STATE', `the lane code is ${current?.code ?? '(none)'} and cannot change after the first live sale: order numbers with it have reached the bank; keep it, or set up this counter with a new ledger`, {
-        field: 'lane',
-        lane: current?.code ?? null,
+  return db
+    .transaction((): boolean => {
+      const current = parseStored(readSetting(db, LANE_SETTING));
+      if (current?.code === code) return false;
+      if (laneLocked(db)) {
+        throw new AppError(
+          'INVALID_STATE',
+          `the lane code is ${current?.code ?? '(none)'} and cannot change after the first live sale: order numbers with it have reached the bank; keep it, or set up this counter with a new ledger`,
+          {
+            field: 'lane',
+            lane: current?.code ?? null,
+          },
+        );
+      }
+      writeSetting(db, LANE_SETTING, { code, source: input.source, setAt: input.now } satisfies StoredLane, input.now);
+      appendEvent(db, {
+        at: input.now,
+        entity: 'settings',
+        type: 'lane_set',
+        actor: input.actor,
+        data: { code, source: input.source, was: current?.code ?? null },
       });
-    }
-    writeSetting(db, LANE_SETTING, { code, source: input.source, setAt: input.now } satisfies StoredLane, input.now);
-    appendEvent(db, { at: input.now, entity: 'settings', type: 'lane_set', actor: input.actor, data: { code, source: input.source, was: current?.code ?? null } });
-    cache.set(db, code);
-    return true;
-  }).immediate();
+      cache.set(db, code);
+      return true;
+    })
+    .immediate();
 }

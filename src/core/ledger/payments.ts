@@ -1,5 +1,14 @@
 import { AppError } from '../../shared/errors';
-import { CashDetailSchema, FINAL_PAYMENT_STATUSES, GatewayDetailSchema, type CashDetail, type GatewayDetail, type Tender, type PaymentStatus, type PaymentView } from '../../shared/domain';
+import {
+  CashDetailSchema,
+  FINAL_PAYMENT_STATUSES,
+  GatewayDetailSchema,
+  type CashDetail,
+  type GatewayDetail,
+  type Tender,
+  type PaymentStatus,
+  type PaymentView,
+} from '../../shared/domain';
 import { maskSecrets } from '../util/logger';
 import type { AppMode } from '../../shared/ipc/contract';
 import { stmt, type Db } from './db';
@@ -160,25 +169,24 @@ export function insertPaymentIntent(db: Db, intent: PaymentIntent): PaymentRecor
   try {
     const info = stmt(
       db,
-        `INSERT INTO payments (trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, operator,
+      `INSERT INTO payments (trade_no, mer_order_no, memo, mode, tender, gateway, amount_fen, status, operator,
            business_day, created_at, updated_at, sent_at, request_seq)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        intent.tradeNo,
-        intent.merOrderNo,
-        intent.memo,
-        intent.mode,
-        intent.tender,
-        intent.gateway,
-        intent.amountFen,
-        intent.operator,
-        intent.businessDay,
-        intent.now,
-        intent.now,
-        intent.now,
-        intent.requestSeq ?? null,
-      );
+    ).run(
+      intent.tradeNo,
+      intent.merOrderNo,
+      intent.memo,
+      intent.mode,
+      intent.tender,
+      intent.gateway,
+      intent.amountFen,
+      intent.operator,
+      intent.businessDay,
+      intent.now,
+      intent.now,
+      intent.now,
+      intent.requestSeq ?? null,
+    );
     return getPayment(db, Number(info.lastInsertRowid));
   } catch (error) {
     if (error instanceof Error && /UNIQUE constraint failed: payments.trade_no/.test(error.message)) {
@@ -207,8 +215,7 @@ export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord |
 
 /** Payments the engine must still resolve (resumed at start-up). */
 export function listOpenPayments(db: Db): PaymentRecord[] {
-  const rows = stmt(db, "SELECT * FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown') ORDER BY id")
-    .all() as PaymentRow[];
+  const rows = stmt(db, "SELECT * FROM payments WHERE status IN ('created', 'qr_issued', 'waiting', 'unknown') ORDER BY id").all() as PaymentRow[];
   return rows.map(paymentFromRow);
 }
 

@@ -90,13 +90,12 @@ export interface RefundTotals {
 export function refundTotals(db: Db, paymentId: number): RefundTotals {
   const payment = getPayment(db, paymentId);
   const sums = stmt(
-      db,
-      `SELECT
+    db,
+    `SELECT
          COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_fen END), 0) AS refunded,
          COALESCE(SUM(CASE WHEN status IN ('created', 'pending', 'unknown') THEN amount_fen END), 0) AS in_flight
        FROM refunds WHERE payment_id = ?`,
-    )
-    .get(paymentId) as { refunded: number; in_flight: number };
+  ).get(paymentId) as { refunded: number; in_flight: number };
   const paidFen = payment.status === 'paid' ? payment.amountFen : 0;
   return { paidFen, refundedFen: sums.refunded, inFlightFen: sums.in_flight, remainingFen: paidFen - sums.refunded - sums.in_flight };
 }
@@ -138,23 +137,22 @@ export function insertRefundIntent(db: Db, intent: RefundIntent): RefundRecord {
     }
     const info = stmt(
       db,
-        `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day,
+      `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day,
            created_at, updated_at, sent_at)
          VALUES (?, ?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, NULL)`,
-      )
-      .run(
-        intent.refundNo,
-        intent.paymentId,
-        payment.mode,
-        payment.gateway,
-        intent.amountFen,
-        intent.reason,
-        intent.operator,
-        intent.approvedBy,
-        intent.businessDay,
-        intent.now,
-        intent.now,
-      );
+    ).run(
+      intent.refundNo,
+      intent.paymentId,
+      payment.mode,
+      payment.gateway,
+      intent.amountFen,
+      intent.reason,
+      intent.operator,
+      intent.approvedBy,
+      intent.businessDay,
+      intent.now,
+      intent.now,
+    );
     return getRefund(db, Number(info.lastInsertRowid));
   });
   return run.immediate();

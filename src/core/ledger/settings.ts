@@ -8,7 +8,7 @@ export function readSetting(db: Db, key: string): unknown {
 
 export function writeSetting(db: Db, key: string, value: unknown, now: number): void {
   stmt(
-      db,
+    db,
     'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
   ).run(key, JSON.stringify(value), now);
 }

@@ -65,7 +65,15 @@ export function createApprovalNonces(now: () => number = Date.now): ApprovalNonc
         const entry = typeof nonce === 'string' ? issued.get(nonce) : undefined;
         if (typeof nonce === 'string') issued.delete(nonce);
         const reason =
-          typeof nonce !== 'string' ? 'missing' : entry === undefined ? 'unknown or used' : entry.expiresAt <= now() ? 'expired' : entry.action !== action || entry.subject !== subject ? 'issued for another action' : null;
+          typeof nonce !== 'string'
+            ? 'missing'
+            : entry === undefined
+              ? 'unknown or used'
+              : entry.expiresAt <= now()
+                ? 'expired'
+                : entry.action !== action || entry.subject !== subject
+                  ? 'issued for another action'
+                  : null;
         if (reason !== null) {
           throw new AppError('APPROVAL_INVALID', `approval ${reason}: ask for a new approval and enter the PIN again`, { field: path.join('.'), reason });
         }

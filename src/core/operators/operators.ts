@@ -64,9 +64,27 @@ export const DEFAULT_OPERATORS: readonly { code: string; name: string; role: Rol
   // per operator): a salt protects a secret PIN, and these are public. So the first start does not
   // spend three scrypts, and checking a still-published PIN is a string comparison (a test proves
   // each hash is its PIN's). A PIN set later gets a fresh random salt as always.
-  { code: '001', name: '收银员', role: 'cashier', pin: '1111', pinHash: 'scrypt$32768$8$1$rS+SmYpSthskk0HH8Atl+w==$lKub5reubox5Vsxr6/LfEIH1TNFuvz8puEmMBmpLOG8=' },
-  { code: '800', name: '主管', role: 'supervisor', pin: '8888', pinHash: 'scrypt$32768$8$1$Vg7kfmRpXQVh1DNjymINKQ==$DvmdQyObYhZIAhyn6RYAKoklktTMRbUUmQL73jdQRt8=' },
-  { code: '900', name: '店长', role: 'manager', pin: '9999', pinHash: 'scrypt$32768$8$1$Hnj5xVhK2bcglbuthEMBoA==$yX+yybTs01KkjVJGAr1VX5EJ7OXA4GwMfFNjyaHYNSA=' },
+  {
+    code: '001',
+    name: '收银员',
+    role: 'cashier',
+    pin: '1111',
+    pinHash: 'scrypt$32768$8$1$rS+SmYpSthskk0HH8Atl+w==$lKub5reubox5Vsxr6/LfEIH1TNFuvz8puEmMBmpLOG8=',
+  },
+  {
+    code: '800',
+    name: '主管',
+    role: 'supervisor',
+    pin: '8888',
+    pinHash: 'scrypt$32768$8$1$Vg7kfmRpXQVh1DNjymINKQ==$DvmdQyObYhZIAhyn6RYAKoklktTMRbUUmQL73jdQRt8=',
+  },
+  {
+    code: '900',
+    name: '店长',
+    role: 'manager',
+    pin: '9999',
+    pinHash: 'scrypt$32768$8$1$Hnj5xVhK2bcglbuthEMBoA==$yX+yybTs01KkjVJGAr1VX5EJ7OXA4GwMfFNjyaHYNSA=',
+  },
 ];
 
 /** The published PIN a stored hash is the precomputed hash of, if it is one of them. */
@@ -205,13 +223,7 @@ export interface OperatorChanges {
  * Changes an operator. A new PIN resets the failed-attempt counter and any lock. Refuses (INVALID_STATE)
  * a change that would leave no active manager. Throws NOT_FOUND, BAD_INPUT.
  */
-export async function updateOperator(
-  db: Db,
-  code: string,
-  changes: OperatorChanges,
-  now: number,
-  actor: string | null = null,
-): Promise<OperatorView> {
+export async function updateOperator(db: Db, code: string, changes: OperatorChanges, now: number, actor: string | null = null): Promise<OperatorView> {
   if (rowByCode(db, code) === undefined) throw new AppError('NOT_FOUND', `operator ${code} not found`, { field: 'code' });
   const name = changes.name === undefined ? undefined : assertName(changes.name);
   const role = changes.role === undefined ? undefined : assertRole(changes.role);
@@ -228,9 +240,7 @@ export async function updateOperator(
       };
       const wasManager = current.role === 'manager' && current.active === 1;
       if (wasManager && (next.role !== 'manager' || !next.active)) {
-        const others = db
-          .prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'manager' AND active = 1 AND id <> ?")
-          .get(current.id) as { n: number };
+        const others = db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'manager' AND active = 1 AND id <> ?").get(current.id) as { n: number };
         if (others.n === 0) throw new AppError('INVALID_STATE', 'at least one active manager must remain', { field: 'role' });
       }
       db.prepare(
@@ -281,8 +291,7 @@ export async function verifyPin(db: Db, code: string, pin: string, now: number, 
   const maxAttempts = opts.maxAttempts ?? DEFAULT_LOCKOUT.maxAttempts;
   const steps = opts.lockStepsMs ?? (opts.lockMs === undefined ? DEFAULT_LOCKOUT.lockStepsMs : [opts.lockMs, opts.lockMs * 3, opts.lockMs * 12]);
   const wrong = (): AppError => new AppError('PIN_WRONG', 'operator number or PIN is wrong');
-  const locked = (until: number): AppError =>
-    new AppError('LOCKED_OUT', 'too many wrong PINs; try again later or ask a supervisor', { lockedUntil: until });
+  const locked = (until: number): AppError => new AppError('LOCKED_OUT', 'too many wrong PINs; try again later or ask a supervisor', { lockedUntil: until });
 
   const before = rowByCode(db, code);
   if (before === undefined || before.active !== 1) {
@@ -427,13 +436,22 @@ export function provisionOperator(db: Db, op: ProvisionedOperator, index: number
   const current = rowByCode(db, op.code);
   if (current === undefined) {
     if (op.name === undefined || op.role === undefined || op.pinHash === undefined) {
-      throw new AppError('CONFIG_INVALID', `provisioning file: ${field('pin')}: a new operator ${op.code} needs name, role and pin`, { field: field(op.pinHash === undefined ? 'pin' : op.name === undefined ? 'name' : 'role') });
+      throw new AppError('CONFIG_INVALID', `provisioning file: ${field('pin')}: a new operator ${op.code} needs name, role and pin`, {
+        field: field(op.pinHash === undefined ? 'pin' : op.name === undefined ? 'name' : 'role'),
+      });
     }
     const active = op.active ?? true;
     const info = db
       .prepare('INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(op.code, op.name, op.role, op.pinHash, active ? 1 : 0, now, now);
-    appendEvent(db, { at: now, entity: 'operator', entityId: Number(info.lastInsertRowid), type: 'created', actor, data: { code: op.code, name: op.name, role: op.role, active } });
+    appendEvent(db, {
+      at: now,
+      entity: 'operator',
+      entityId: Number(info.lastInsertRowid),
+      type: 'created',
+      actor,
+      data: { code: op.code, name: op.name, role: op.role, active },
+    });
     return;
   }
   const next = { name: op.name ?? current.name, role: op.role ?? current.role, active: op.active ?? current.active === 1 };
@@ -445,7 +463,8 @@ export function provisionOperator(db: Db, op: ProvisionedOperator, index: number
   if (Object.keys(changed).length === 0) return;
   if (current.role === 'manager' && current.active === 1 && (next.role !== 'manager' || !next.active)) {
     const others = db.prepare("SELECT COUNT(*) AS n FROM operators WHERE role = 'manager' AND active = 1 AND id <> ?").get(current.id) as { n: number };
-    if (others.n === 0) throw new AppError('INVALID_STATE', `provisioning file: ${field('role')}: at least one active manager must remain`, { field: field('role') });
+    if (others.n === 0)
+      throw new AppError('INVALID_STATE', `provisioning file: ${field('role')}: at least one active manager must remain`, { field: field('role') });
   }
   db.prepare(
     `UPDATE operators SET name = ?, role = ?, active = ?, updated_at = ?${op.pinHash === undefined ? '' : ', pin_hash = ?, failed_attempts = 0, locked_until = NULL'} WHERE id = ?`,

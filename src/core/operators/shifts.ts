@@ -44,9 +44,8 @@ function toView(db: Db, row: ShiftDbRow): ShiftView {
 }
 
 function openShiftRow(db: Db, operatorCode: string, mode: AppMode): ShiftDbRow | undefined {
-  return db
-    .prepare('SELECT * FROM shifts WHERE operator = ? AND mode = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1')
-    .get(operatorCode, mode) as ShiftDbRow | undefined;
+  return db.prepare('SELECT * FROM shifts WHERE operator = ? AND mode = ? AND ended_at IS NULL ORDER BY started_at DESC LIMIT 1').get(operatorCode, mode) as
+    ShiftDbRow | undefined;
 }
 
 /** The operator's shift that has not ended in this mode, if any. */
@@ -123,8 +122,10 @@ export function drawerCount(floatFen: number, cashSalesFen: number, cashRefundsF
   if (input.denominations !== undefined) {
     denominations = input.denominations.filter((d) => d.count !== 0);
     for (const d of denominations) {
-      if (!(DENOMINATIONS_FEN as readonly number[]).includes(d.valueFen)) throw new AppError('BAD_INPUT', `unknown denomination ${d.valueFen} fen`, { field: 'denominations' });
-      if (!Number.isSafeInteger(d.count) || d.count < 0 || d.count > 100_000) throw new AppError('BAD_INPUT', 'a count of notes or coins must be a whole number from 0', { field: 'denominations' });
+      if (!(DENOMINATIONS_FEN as readonly number[]).includes(d.valueFen))
+        throw new AppError('BAD_INPUT', `unknown denomination ${d.valueFen} fen`, { field: 'denominations' });
+      if (!Number.isSafeInteger(d.count) || d.count < 0 || d.count > 100_000)
+        throw new AppError('BAD_INPUT', 'a count of notes or coins must be a whole number from 0', { field: 'denominations' });
     }
     const sum = denominations.reduce((acc, d) => acc + d.valueFen * d.count, 0);
     if (counted !== undefined && counted !== sum) {
@@ -170,7 +171,14 @@ export function endShift(db: Db, shiftId: number, now: number, opts: { timeZone?
         // Expected cash: the float + this shift's cash sales − its cash refunds (the report's 现金 bucket).
         const cash = report.byPayType.find((b) => b.payType === 'cash');
         report.drawer = drawerCount(shift.floatFen ?? 0, cash?.paidFen ?? 0, cash?.refundFen ?? 0, opts.count);
-        appendEvent(db, { at: now, entity: 'operator', entityId: op?.id ?? null, type: 'drawer_counted', actor: shift.operator, data: { shiftId, ...report.drawer } });
+        appendEvent(db, {
+          at: now,
+          entity: 'operator',
+          entityId: op?.id ?? null,
+          type: 'drawer_counted',
+          actor: shift.operator,
+          data: { shiftId, ...report.drawer },
+        });
       }
       db.prepare('UPDATE shifts SET ended_at = ?, report = ? WHERE id = ?').run(now, JSON.stringify(report), shiftId);
       appendEvent(db, {

@@ -83,14 +83,25 @@ export class CardSales {
 
   /** Journal hook of the gateway: "sent" is committed before the first byte of a money request. */
   markSent(record: { type: string; data: Record<string, unknown> }): void {
-    appendEvent(this.deps.db, { at: this.deps.now(), entity: this.current === null ? 'device' : 'payment', entityId: this.current, type: record.type, data: record.data });
+    appendEvent(this.deps.db, {
+      at: this.deps.now(),
+      entity: this.current === null ? 'device' : 'payment',
+      entityId: this.current,
+      type: record.type,
+      data: record.data,
+    });
   }
 
   /** Asks the terminal for its last transaction to settle a card sale left 状态未明. */
   async requery(id: number): Promise<PaymentRecord> {
     const payment = getPayment(this.deps.db, id);
     if (payment.tender !== 'card' || isFinalPayment(payment.status)) return payment;
-    const result = await this.gatewayOf(payment).query({ reference: payment.sysTrace ?? '', amountFen: payment.amountFen, tradeNo: payment.tradeNo, sentAt: payment.sentAt ?? payment.createdAt });
+    const result = await this.gatewayOf(payment).query({
+      reference: payment.sysTrace ?? '',
+      amountFen: payment.amountFen,
+      tradeNo: payment.tradeNo,
+      sentAt: payment.sentAt ?? payment.createdAt,
+    });
     return this.record(id, result, decideCardSale(getPayment(this.deps.db, id).status, { on: 'answer', outcome: result }));
   }
 

@@ -103,7 +103,14 @@ export class CashDesk {
         businessDay: this.deps.bookingDay?.(at, mode) ?? businessDay(at, this.deps.timeZone),
         now: at,
       });
-      this.journal.event('payment', inserted.id, 'intent', { tradeNo: inserted.tradeNo, amountFen, tender: 'cash', tenderedFen: input.tenderedFen }, input.operator, at);
+      this.journal.event(
+        'payment',
+        inserted.id,
+        'intent',
+        { tradeNo: inserted.tradeNo, amountFen, tender: 'cash', tenderedFen: input.tenderedFen },
+        input.operator,
+        at,
+      );
       this.journal.emitPayment(inserted);
       return inserted;
     });
@@ -136,8 +143,10 @@ export class CashDesk {
       if (!TERMINAL_REFERENCE_PATTERN.test(reference)) {
         throw new AppError('BAD_INPUT', "type the terminal's refund reference from its slip (4–40 letters or digits)", { field: 'reference' });
       }
-      const used = stmt(db, 'SELECT refund_no FROM refunds WHERE gateway = ? AND gateway_ref = ?').get(payment.gateway, reference) as { refund_no: string } | undefined;
-      if (used !== undefined) throw new AppError('BAD_INPUT', `terminal reference ${reference} is already recorded on refund ${used.refund_no}`, { field: 'reference' });
+      const used = stmt(db, 'SELECT refund_no FROM refunds WHERE gateway = ? AND gateway_ref = ?').get(payment.gateway, reference) as
+        { refund_no: string } | undefined;
+      if (used !== undefined)
+        throw new AppError('BAD_INPUT', `terminal reference ${reference} is already recorded on refund ${used.refund_no}`, { field: 'reference' });
     }
     const at = this.deps.now();
     const refund = this.journal.batch(() => {
@@ -155,7 +164,15 @@ export class CashDesk {
         'refund',
         inserted.id,
         'intent',
-        { refundNo: inserted.refundNo, paymentId: payment.id, amountFen: inserted.amountFen, reason: input.reason, approvedBy: input.approvedBy, recorded: payment.tender, reference },
+        {
+          refundNo: inserted.refundNo,
+          paymentId: payment.id,
+          amountFen: inserted.amountFen,
+          reason: input.reason,
+          approvedBy: input.approvedBy,
+          recorded: payment.tender,
+          reference,
+        },
         input.operator,
         at,
       );
@@ -178,10 +195,22 @@ export class CashDesk {
     const id = appendEvent(db, { at: this.deps.now(), entity: 'device', type: 'drawer_no_sale', actor: input.operator ?? input.approvedBy, data });
     try {
       await this.deps.openDrawer();
-      appendEvent(db, { at: this.deps.now(), entity: 'device', type: 'drawer_opened', actor: input.operator ?? input.approvedBy, data: { why: 'no_sale', requestEvent: id } });
+      appendEvent(db, {
+        at: this.deps.now(),
+        entity: 'device',
+        type: 'drawer_opened',
+        actor: input.operator ?? input.approvedBy,
+        data: { why: 'no_sale', requestEvent: id },
+      });
     } catch (error) {
       const code = error instanceof AppError ? error.code : 'INTERNAL';
-      appendEvent(db, { at: this.deps.now(), entity: 'device', type: 'drawer_failed', actor: input.operator ?? input.approvedBy, data: { why: 'no_sale', requestEvent: id, code } });
+      appendEvent(db, {
+        at: this.deps.now(),
+        entity: 'device',
+        type: 'drawer_failed',
+        actor: input.operator ?? input.approvedBy,
+        data: { why: 'no_sale', requestEvent: id, code },
+      });
       throw error;
     }
   }
@@ -198,7 +227,10 @@ export class CashDesk {
     for (const sale of sales) {
       this.journal.batch(() => {
         this.journal.event('payment', sale.id, 'resumed', { status: sale.status });
-        this.journal.patchPayment(sale.id, { status: 'failed', respMsg: 'the app stopped before the cash sale was recorded; the drawer did not open — ring it up again' });
+        this.journal.patchPayment(sale.id, {
+          status: 'failed',
+          respMsg: 'the app stopped before the cash sale was recorded; the drawer did not open — ring it up again',
+        });
       });
     }
     const refunds = listOpenRefunds(db).filter((r) => isRecordedRefund(db, r));
@@ -208,7 +240,11 @@ export class CashDesk {
       this.journal.batch(() => {
         this.journal.event('refund', refund.id, 'resumed', { status: refund.status });
         if (payment.tender === 'card' && reference !== null) this.complete(refund.id, 'terminal', reference, null);
-        else this.journal.patchRefund(refund.id, { status: 'failed', respMsg: 'the app stopped before the cash refund was recorded; the drawer did not open — record it again' });
+        else
+          this.journal.patchRefund(refund.id, {
+            status: 'failed',
+            respMsg: 'the app stopped before the cash refund was recorded; the drawer did not open — record it again',
+          });
       });
     }
     return { payments: sales.length, refunds: refunds.length };
@@ -254,7 +290,8 @@ export function isRecordedRefund(db: Db, refund: RefundRecord): boolean {
 }
 
 function intentReference(db: Db, refundId: number): string | null {
-  const row = stmt(db, "SELECT data FROM events WHERE entity = 'refund' AND entity_id = ? AND type = 'intent' ORDER BY id LIMIT 1").get(refundId) as { data: string } | undefined;
+  const row = stmt(db, "SELECT data FROM events WHERE entity = 'refund' AND entity_id = ? AND type = 'intent' ORDER BY id LIMIT 1").get(refundId) as
+    { data: string } | undefined;
   if (row === undefined) return null;
   try {
     const data = JSON.parse(row.data) as { reference?: unknown };
@@ -263,4 +300,3 @@ function intentReference(db: Db, refundId: number): string | null {
     return null;
   }
 }
-

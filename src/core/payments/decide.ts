@@ -98,7 +98,13 @@ function decideCreated(state: PaymentState, outcome: GatewayOutcome): PaymentDec
   if (state.payableWithoutAnswer === true) return decidePushed(state, outcome);
   if (outcome.kind === 'success' && outcome.answer.reference !== undefined && outcome.answer.qrCode !== undefined) {
     // Cancelled while the create was in flight: close now that the reference is known.
-    return { next: 'record', status: 'qr_issued', respCode: outcome.answer.code, respMsg: outcome.answer.message, then: state.closeRequested ? 'close' : 'query' };
+    return {
+      next: 'record',
+      status: 'qr_issued',
+      respCode: outcome.answer.code,
+      respMsg: outcome.answer.message,
+      then: state.closeRequested ? 'close' : 'query',
+    };
   }
   // No QR reached the customer, so nothing can be charged: the sale ends here and the cashier may
   // start a new one (with a new order number). A create is never sent twice.
@@ -130,9 +136,22 @@ function decidePushed(state: PaymentState, outcome: GatewayOutcome): PaymentDeci
       return { next: 'record', status: 'waiting', respCode: outcome.answer.code, respMsg: outcome.answer.message, unclear: 'start', then };
     case 'transport_unknown':
       if (!outcome.delivered) {
-        return { next: 'record', status: 'failed', respCode: null, respMsg: `order not pushed (${outcome.reason}: ${outcome.detail}); nothing was charged`, then: 'end' };
+        return {
+          next: 'record',
+          status: 'failed',
+          respCode: null,
+          respMsg: `order not pushed (${outcome.reason}: ${outcome.detail}); nothing was charged`,
+          then: 'end',
+        };
       }
-      return { next: 'record', status: 'waiting', respCode: null, respMsg: `push unclear (${outcome.reason}: ${outcome.detail}); querying`, unclear: 'start', then };
+      return {
+        next: 'record',
+        status: 'waiting',
+        respCode: null,
+        respMsg: `push unclear (${outcome.reason}: ${outcome.detail}); querying`,
+        unclear: 'start',
+        then,
+      };
   }
 }
 
@@ -196,19 +215,24 @@ export function isFinalRefund(status: RefundStatus): boolean {
   return status === 'succeeded' || status === 'failed';
 }
 
-const lostAnswer = (sentAt: number): string =>
-  `R left at ${new Date(sentAt).toISOString()} and its answer was lost`;
+const lostAnswer = (sentAt: number): string => `R left at ${new Date(sentAt).toISOString()} and its answer was lost`;
 
 export function decideRefund(state: RefundState, stimulus: RefundStimulus): RefundDecision {
   if (stimulus.on === 'timer') {
     if (isFinalRefund(state.status)) return { next: 'none' };
     if (state.hasReference) return { next: 'query' };
     // The "R sent" marker was never committed: R provably never left. Nothing was refunded.
-    if (state.sentAt === null) return { next: 'record', status: 'failed', respMsg: 'the app stopped before the refund was sent; nothing was refunded', then: 'end' };
+    if (state.sentAt === null)
+      return { next: 'record', status: 'failed', respMsg: 'the app stopped before the refund was sent; nothing was refunded', then: 'end' };
     // R left and its answer was lost, so we do not know the refund's trace and J cannot name it.
     // Sending R again could refund twice, so the refund stays 状态未明 (counted against the cap) for a supervisor.
     if (state.status === 'unknown') return { next: 'none' };
-    return { next: 'record', status: 'unknown', respMsg: `${lostAnswer(state.sentAt)}; J needs the refund's trace — check with the bank, then a supervisor settles it`, then: 'end' };
+    return {
+      next: 'record',
+      status: 'unknown',
+      respMsg: `${lostAnswer(state.sentAt)}; J needs the refund's trace — check with the bank, then a supervisor settles it`,
+      then: 'end',
+    };
   }
   const { outcome, op } = stimulus;
   const d: { status: RefundStatus; respCode?: string; respMsg?: string; reference?: string } = { status: state.status };
@@ -279,22 +303,48 @@ export function decideCardSale(status: PaymentStatus, stimulus: CardSaleStimulus
   const { outcome } = stimulus;
   if (stimulus.on === 'answer') {
     if (isFinalPayment(status)) return { next: 'none' };
-    if (outcome.kind === 'success') return { next: 'record', status: 'paid', respCode: outcome.answer.code, respMsg: outcome.answer.message, ...refOf(outcome.answer.reference), then: 'end' };
+    if (outcome.kind === 'success')
+      return {
+        next: 'record',
+        status: 'paid',
+        respCode: outcome.answer.code,
+        respMsg: outcome.answer.message,
+        ...refOf(outcome.answer.reference),
+        then: 'end',
+      };
     const respMsg = outcome.kind === 'transport_unknown' ? `terminal did not answer the last-transaction query (${outcome.reason})` : outcome.answer.message;
     return { next: 'record', status: 'unknown', respMsg, then: 'end' };
   }
   switch (outcome.kind) {
     case 'success':
-      return { next: 'record', status: 'paid', respCode: outcome.answer.code, respMsg: outcome.answer.message, ...refOf(outcome.answer.reference), then: 'end' };
+      return {
+        next: 'record',
+        status: 'paid',
+        respCode: outcome.answer.code,
+        respMsg: outcome.answer.message,
+        ...refOf(outcome.answer.reference),
+        then: 'end',
+      };
     case 'failed':
     case 'rejected':
       return { next: 'record', status: 'failed', respCode: outcome.answer.code, respMsg: outcome.answer.message, then: 'end' };
     case 'transport_unknown':
       // Not a byte reached the terminal: nothing was charged.
-      if (!outcome.delivered) return { next: 'record', status: 'failed', respMsg: `not sent to the terminal (${outcome.reason}); nothing was charged`, then: 'end' };
-      return { next: 'record', status: 'unknown', respMsg: `no final answer from the terminal (${outcome.reason}); asking for its last transaction`, then: 'query' };
+      if (!outcome.delivered)
+        return { next: 'record', status: 'failed', respMsg: `not sent to the terminal (${outcome.reason}); nothing was charged`, then: 'end' };
+      return {
+        next: 'record',
+        status: 'unknown',
+        respMsg: `no final answer from the terminal (${outcome.reason}); asking for its last transaction`,
+        then: 'query',
+      };
     default:
-      return { next: 'record', status: 'unknown', respMsg: `no final answer from the terminal (${outcome.answer.code} ${outcome.answer.message}); asking for its last transaction`, then: 'query' };
+      return {
+        next: 'record',
+        status: 'unknown',
+        respMsg: `no final answer from the terminal (${outcome.answer.code} ${outcome.answer.message}); asking for its last transaction`,
+        then: 'query',
+      };
   }
 }
 

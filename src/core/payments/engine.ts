@@ -138,7 +138,14 @@ export class PaymentEngine {
         businessDay: this.deps.bookingDay?.(at, this.deps.mode()) ?? businessDay(at, this.deps.timeZone),
         now: at,
       });
-      this.journal.event('payment', inserted.id, 'intent', { tradeNo: inserted.tradeNo, amountFen: inserted.amountFen, mode: inserted.mode }, input.operator, at);
+      this.journal.event(
+        'payment',
+        inserted.id,
+        'intent',
+        { tradeNo: inserted.tradeNo, amountFen: inserted.amountFen, mode: inserted.mode },
+        input.operator,
+        at,
+      );
       this.journal.emitPayment(inserted);
       return inserted;
     });
@@ -162,7 +169,10 @@ export class PaymentEngine {
       // The gateway throws only before anything leaves (no gateway for this mode, no key): end the
       // sale now, or it would stay "created" and block the counter until the next start.
       try {
-        this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `${payment.tender === 'card' ? 'card order not pushed' : 'QR not requested'}: ${errorText(error)}; nothing was sent` });
+        this.journal.patchPayment(payment.id, {
+          status: 'failed',
+          respMsg: `${payment.tender === 'card' ? 'card order not pushed' : 'QR not requested'}: ${errorText(error)}; nothing was sent`,
+        });
       } catch (writeError) {
         // The ledger refused the write: the scheduled step ends the sale once it can be written.
         this.deps.logger.error(`payment ${payment.id} could not be marked failed`, writeError);
@@ -226,7 +236,8 @@ export class PaymentEngine {
     const decision = decidePayment(this.stateOf(payment), { on: 'cancel' });
     if (decision.next === 'refuse') throw new AppError('INVALID_STATE', `payment ${id} is ${decision.reason}`);
     // A card sale is cancelled on the terminal only; the app never claims a cancel the terminal did not confirm.
-    if (this.deps.gateways.capabilities(payment.gateway).cancelOnDeviceOnly === true) throw new AppError('INVALID_STATE', 'a card sale is cancelled on the terminal');
+    if (this.deps.gateways.capabilities(payment.gateway).cancelOnDeviceOnly === true)
+      throw new AppError('INVALID_STATE', 'a card sale is cancelled on the terminal');
     return this.closeAndConfirm(id, 'cancel', actor);
   }
 
@@ -289,7 +300,8 @@ export class PaymentEngine {
     const payment = getPayment(db, input.paymentId);
     if (payment.tender === 'card') throw new AppError('INVALID_STATE', 'card sales are refunded on the card terminal');
     if (payment.sysTrace === null) throw new AppError('INVALID_STATE', 'this payment has no gateway trace to refund against');
-    if (!this.deps.gateways.capabilities(payment.gateway).canRefund) throw new AppError('INVALID_STATE', 'this payment\'s gateway takes no refunds from the app');
+    if (!this.deps.gateways.capabilities(payment.gateway).canRefund)
+      throw new AppError('INVALID_STATE', "this payment's gateway takes no refunds from the app");
     const orgReference = payment.sysTrace;
     const refund = this.journal.batch(() => {
       const inserted = insertRefundIntent(db, {
@@ -463,7 +475,8 @@ export class PaymentEngine {
     const payments = listOpenPayments(this.deps.db).filter((p) => this.deps.gateways.isPolled(p.gateway));
     for (const payment of payments) {
       appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
-      if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true) this.resumePushed(payment);
+      if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true)
+        this.resumePushed(payment);
       else if (payment.sysTrace === null) void this.resumeUnsent(payment);
       else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
         void this.tick(payment.id);
@@ -612,7 +625,12 @@ export class PaymentEngine {
     const payment = getPayment(this.deps.db, id);
     const at = this.deps.now();
     const since = this.unclearSince.get(id) ?? at;
-    const stimulus: PaymentStimulus = { on: 'answer', outcome: result, unclearForMs: at - since, unknownAfterMs: this.deps.unknownAfterMs?.(payment.gateway) ?? this.deps.schedule().unknownAfterMs };
+    const stimulus: PaymentStimulus = {
+      on: 'answer',
+      outcome: result,
+      unclearForMs: at - since,
+      unknownAfterMs: this.deps.unknownAfterMs?.(payment.gateway) ?? this.deps.schedule().unknownAfterMs,
+    };
     const caps = this.deps.gateways.capabilities(payment.gateway);
     if (caps.payableWithoutAnswer === true && !caps.qrExpires) stimulus.waitingForMs = at - payment.createdAt;
     if (afterClose !== undefined) stimulus.afterClose = afterClose;
@@ -629,7 +647,14 @@ export class PaymentEngine {
       if (result.answer.detail !== undefined) patch.gatewayDetail = result.answer.detail;
     }
     if (decision.latePayment === true) {
-      this.journal.event('payment', id, 'late_payment', { previous: payment.status, note: 'the gateway reports this order paid after it was ended; it is recorded as paid' }, undefined, at);
+      this.journal.event(
+        'payment',
+        id,
+        'late_payment',
+        { previous: payment.status, note: 'the gateway reports this order paid after it was ended; it is recorded as paid' },
+        undefined,
+        at,
+      );
     }
     if (decision.unclear === 'start') this.unclearSince.set(id, since);
     else if (decision.unclear === 'clear') this.unclearSince.delete(id);
@@ -721,7 +746,8 @@ function refundStateOf(refund: RefundRecord): { status: RefundRecord['status']; 
 
 /** The gateway's refund operations; a gateway that declares canRefund must have them. */
 function refundVia(gateway: PaymentGateway): Required<Pick<PaymentGateway, 'refund' | 'queryRefund'>> {
-  if (gateway.refund === undefined || gateway.queryRefund === undefined) throw new AppError('INVALID_STATE', 'this payment\'s gateway takes no refunds from the app');
+  if (gateway.refund === undefined || gateway.queryRefund === undefined)
+    throw new AppError('INVALID_STATE', "this payment's gateway takes no refunds from the app");
   return gateway as Required<Pick<PaymentGateway, 'refund' | 'queryRefund'>>;
 }
 
@@ -736,6 +762,5 @@ function errorText(error: unknown): string {
 function emptyToNull(value: string | undefined): string | null {
   return value === undefined || value.trim() === '' ? null : value.trim();
 }
-
 
 export type { RefundView };

@@ -133,7 +133,12 @@ export class Journal {
     appendEvent(this.deps.db, { at, entity, entityId: id, type, ...(actor === undefined ? {} : { actor }), data });
   }
 
-  private statusEvent(entity: 'payment' | 'refund', id: number, from: string, updated: { status: string; respCode: string | null; respMsg: string | null }): void {
+  private statusEvent(
+    entity: 'payment' | 'refund',
+    id: number,
+    from: string,
+    updated: { status: string; respCode: string | null; respMsg: string | null },
+  ): void {
     if (from === updated.status) return;
     appendEvent(this.deps.db, {
       at: this.deps.now(),

@@ -130,7 +130,10 @@ export function saleReceipt(sale: SaleForReceipt, ctx: ReceiptContext): ReceiptB
   blocks.push({ kind: 'rule' }, { kind: 'pair', label: '金额', value: yuan(sale.amountFen), bold: true, big: true });
   blocks.push({ kind: 'pair', label: '支付方式', value: payTypeName(sale.tender, sale.payType) });
   if (sale.cash !== undefined) {
-    blocks.push({ kind: 'pair', label: '实收', value: yuan(sale.cash.tenderedFen) }, { kind: 'pair', label: '找零', value: yuan(sale.cash.changeFen), bold: true });
+    blocks.push(
+      { kind: 'pair', label: '实收', value: yuan(sale.cash.tenderedFen) },
+      { kind: 'pair', label: '找零', value: yuan(sale.cash.changeFen), bold: true },
+    );
   }
   if (sale.card !== undefined) {
     blocks.push(

@@ -5,7 +5,12 @@ import type { PrintRequest, ReceiptService } from './receipt-service';
 
 type ReceiptChannels = 'receipt:print' | 'receipt:text' | 'receipt:queue' | 'receipt:retry' | 'receipt:discard' | 'printer:test';
 
-function request(input: { kind: 'payment' | 'refund' | 'shift' | 'day'; id?: number | undefined; day?: string | undefined; reprint?: boolean | undefined }): PrintRequest {
+function request(input: {
+  kind: 'payment' | 'refund' | 'shift' | 'day';
+  id?: number | undefined;
+  day?: string | undefined;
+  reprint?: boolean | undefined;
+}): PrintRequest {
   const ref = input.kind === 'day' ? input.day : input.id;
   if (ref === undefined) throw new AppError('BAD_INPUT', 'a day report needs the day, the others their id', { field: input.kind === 'day' ? 'day' : 'id' });
   return { kind: input.kind, ref, reprint: input.reprint ?? false };

@@ -129,7 +129,10 @@ export class ReceiptService {
       this.emit({
         device: 'receipt-printer',
         state: 'connected',
-        detail: this.deps.systemPrint === undefined ? 'system printer: the browser print dialog is used' : `system printer ${config.systemPrinter === '' ? '(default)' : config.systemPrinter}`,
+        detail:
+          this.deps.systemPrint === undefined
+            ? 'system printer: the browser print dialog is used'
+            : `system printer ${config.systemPrinter === '' ? '(default)' : config.systemPrinter}`,
       });
       return;
     }
@@ -137,7 +140,13 @@ export class ReceiptService {
       this.unsubscribe = link.onState((e) => {
         if (e.state === 'idle' || e.state === 'closed') return;
         const state = e.state === 'connected' ? 'connected' : e.state === 'connecting' ? 'connecting' : e.state === 'disconnected' ? 'disconnected' : 'error';
-        this.emit({ device: 'receipt-printer', state, detail: e.detail, port: link.target, ...(e.code === undefined ? {} : { code: e.code as DeviceStatus['code'] & string }) });
+        this.emit({
+          device: 'receipt-printer',
+          state,
+          detail: e.detail,
+          port: link.target,
+          ...(e.code === undefined ? {} : { code: e.code as DeviceStatus['code'] & string }),
+        });
       });
       this.emit({ device: 'receipt-printer', state: 'connecting', detail: `opening ${link.target}`, port: link.target });
     } else {
@@ -177,11 +186,23 @@ export class ReceiptService {
         this.emit({ device: 'receipt-printer', state: 'connected', detail: 'reachable; no status answer', port: link.target });
       } else {
         const bad = status.paperOut === true || status.coverOpen === true || status.online === false;
-        this.emit({ device: 'receipt-printer', state: bad ? 'error' : 'connected', detail: statusDetail(status), port: link.target, ...(bad ? { code: 'PRINTER_NOT_READY' as const } : {}) });
+        this.emit({
+          device: 'receipt-printer',
+          state: bad ? 'error' : 'connected',
+          detail: statusDetail(status),
+          port: link.target,
+          ...(bad ? { code: 'PRINTER_NOT_READY' as const } : {}),
+        });
       }
     } catch (err) {
       const e = err instanceof AppError ? err : new AppError('DEVICE_DISCONNECTED', String(err));
-      this.emit({ device: 'receipt-printer', state: e.code === 'DEVICE_DISCONNECTED' ? 'disconnected' : 'error', detail: e.message, port: link.target, code: e.code });
+      this.emit({
+        device: 'receipt-printer',
+        state: e.code === 'DEVICE_DISCONNECTED' ? 'disconnected' : 'error',
+        detail: e.message,
+        port: link.target,
+        code: e.code,
+      });
     }
     return this.current;
   }
@@ -345,7 +366,8 @@ export class ReceiptService {
         const day = String(request.ref);
         const mode = this.deps.mode();
         const report =
-          getClosedDay(db, mode, day)?.report ?? buildDayReport(db, { mode, day, ...(this.deps.timeZone === undefined ? {} : { timeZone: this.deps.timeZone }) });
+          getClosedDay(db, mode, day)?.report ??
+          buildDayReport(db, { mode, day, ...(this.deps.timeZone === undefined ? {} : { timeZone: this.deps.timeZone }) });
         return reportReceipt(report, this.context(mode === 'training', reprint, config));
       }
       case 'test':
@@ -353,7 +375,12 @@ export class ReceiptService {
     }
   }
 
-  private async run(request: PrintRequest & { reprint: boolean }, blocks: ReceiptBlock[], config: ReceiptPrinterConfig, queued: QueuedJob | undefined): Promise<PrintResult> {
+  private async run(
+    request: PrintRequest & { reprint: boolean },
+    blocks: ReceiptBlock[],
+    config: ReceiptPrinterConfig,
+    queued: QueuedJob | undefined,
+  ): Promise<PrintResult> {
     const link = this.link;
     try {
       if (link === null) {
@@ -384,7 +411,17 @@ export class ReceiptService {
       }
       const job: QueuedJob =
         queued === undefined
-          ? { id: this.nextId++, kind: request.kind, ref: request.ref, reprint: request.reprint, label: this.label(request), createdAt: this.deps.now(), attempts: 1, lastError: e.message, lastCode: e.code }
+          ? {
+              id: this.nextId++,
+              kind: request.kind,
+              ref: request.ref,
+              reprint: request.reprint,
+              label: this.label(request),
+              createdAt: this.deps.now(),
+              attempts: 1,
+              lastError: e.message,
+              lastCode: e.code,
+            }
           : { ...queued, attempts: queued.attempts + 1, lastError: e.message, lastCode: e.code };
       this.jobs = [...this.jobs.filter((j) => j.id !== job.id), job].sort((a, b) => a.id - b.id);
       this.saveQueue();

@@ -386,7 +386,14 @@ function settledDayOf(db: Db, mode: Mode, row: LateDbRow, clock: LocalClock, sta
   return day;
 }
 
-function lateSettlements(db: Db, mode: Mode, where: { p: string; r: string }, params: Record<string, unknown>, clock: LocalClock, startHour: number): LateSettlement[] {
+function lateSettlements(
+  db: Db,
+  mode: Mode,
+  where: { p: string; r: string },
+  params: Record<string, unknown>,
+  clock: LocalClock,
+  startHour: number,
+): LateSettlement[] {
   const rows = db.prepare(LATE_SELECT.replace('__P__', where.p).replace('__R__', where.r)).all({ mode, ...params }) as LateDbRow[];
   return rows.map((row) => ({
     kind: row.kind,
@@ -442,7 +449,9 @@ export function dayAddendum(db: Db, query: { mode: Mode; day: string; timeZone?:
   assertMode(query.mode);
   assertBusinessDay(query.day);
   const clock = localClock(query.timeZone);
-  return lateTotals(lateSettlements(db, query.mode, { p: 'AND p.business_day = @day', r: 'AND r.business_day = @day' }, { day: query.day }, clock, query.startHour ?? 0));
+  return lateTotals(
+    lateSettlements(db, query.mode, { p: 'AND p.business_day = @day', r: 'AND r.business_day = @day' }, { day: query.day }, clock, query.startHour ?? 0),
+  );
 }
 
 /**
@@ -456,7 +465,9 @@ export function recordLateSettlements(db: Db, query: { mode: Mode; day: string; 
       const recorded = new Set(
         (
           db
-            .prepare("SELECT json_extract(data, '$.kind') AS kind, json_extract(data, '$.id') AS id FROM events WHERE entity = 'day' AND entity_id = ? AND type = 'late_settlement'")
+            .prepare(
+              "SELECT json_extract(data, '$.kind') AS kind, json_extract(data, '$.id') AS id FROM events WHERE entity = 'day' AND entity_id = ? AND type = 'late_settlement'",
+            )
             .all(dayEntityId(query.day)) as { kind: string; id: number }[]
         ).map((r) => `${r.kind}:${r.id}`),
       );
@@ -469,7 +480,17 @@ export function recordLateSettlements(db: Db, query: { mode: Mode; day: string; 
           entityId: dayEntityId(query.day),
           type: 'late_settlement',
           actor: null,
-          data: { mode: query.mode, day: query.day, kind: item.kind, id: item.id, orderNo: item.orderNo, status: item.status, amountFen: item.amountFen, finalAt: item.finalAt, settledDay: item.settledDay },
+          data: {
+            mode: query.mode,
+            day: query.day,
+            kind: item.kind,
+            id: item.id,
+            orderNo: item.orderNo,
+            status: item.status,
+            amountFen: item.amountFen,
+            finalAt: item.finalAt,
+            settledDay: item.settledDay,
+          },
         });
         added += 1;
       }
@@ -571,9 +592,7 @@ export function buildShiftReport(db: Db, query: ShiftReportQuery): ShiftReport {
     ).map(toReportPayment);
     const refunds = (
       db
-        .prepare(
-          `${REFUND_JOIN_SELECT} WHERE r.mode = ? AND r.business_day BETWEEN ? AND ? AND r.operator = ? AND r.created_at BETWEEN ? AND ? ORDER BY r.id`,
-        )
+        .prepare(`${REFUND_JOIN_SELECT} WHERE r.mode = ? AND r.business_day BETWEEN ? AND ? AND r.operator = ? AND r.created_at BETWEEN ? AND ? ORDER BY r.id`)
         .all(query.mode, firstDay, lastDay, query.operator, from, to) as RefundJoinRow[]
     ).map(toReportRefund);
     const inRange = (ms: number | null): boolean => ms !== null && ms >= from && ms <= to;
@@ -691,9 +710,15 @@ export function closeDay(db: Db, input: CloseDayInput, now: number): ClosedDay {
       }
       const closed: ClosedInfo = { at: now, by: input.by, overrideBy: override?.by ?? null, overrideReason: override?.reason ?? null };
       const frozen: DayReport = { ...report, closed };
-      db.prepare(
-        'INSERT INTO day_reports (mode, business_day, closed_at, closed_by, override_by, override_reason, report) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(input.mode, input.day, now, input.by, closed.overrideBy, closed.overrideReason, JSON.stringify(frozen));
+      db.prepare('INSERT INTO day_reports (mode, business_day, closed_at, closed_by, override_by, override_reason, report) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        input.mode,
+        input.day,
+        now,
+        input.by,
+        closed.overrideBy,
+        closed.overrideReason,
+        JSON.stringify(frozen),
+      );
       appendEvent(db, {
         at: now,
         entity: 'day',

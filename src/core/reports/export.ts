@@ -232,7 +232,10 @@ function payTypeRows(report: SettlementReport, l: Labels): Cell[][] {
 /** BPC / card terminal / Yima / other; empty for reports frozen before gateways were reported. */
 function gatewayRows(report: SettlementReport, l: Labels): Cell[][] {
   if (report.byGateway === undefined) return [];
-  return [totalsHeader(l, l.gateway), ...report.byGateway.map((g) => [l.gateways[g.gateway], g.paidCount, fen(g.paidFen), g.refundCount, fen(g.refundFen), fen(g.netFen)])];
+  return [
+    totalsHeader(l, l.gateway),
+    ...report.byGateway.map((g) => [l.gateways[g.gateway], g.paidCount, fen(g.paidFen), g.refundCount, fen(g.refundFen), fen(g.netFen)]),
+  ];
 }
 
 function operatorRows(report: SettlementReport, l: Labels): Cell[][] {
@@ -247,7 +250,22 @@ function hourlyRows(report: SettlementReport, l: Labels): Cell[][] {
 }
 
 function paymentHeader(l: Labels): Cell[] {
-  return [l.id, l.createdAt, l.paidAt, l.amount, l.tender, l.payType, l.status, l.operator, l.tradeNo, l.sysTrace, l.merOrderNo, l.refunded, l.memo, l.settledBy];
+  return [
+    l.id,
+    l.createdAt,
+    l.paidAt,
+    l.amount,
+    l.tender,
+    l.payType,
+    l.status,
+    l.operator,
+    l.tradeNo,
+    l.sysTrace,
+    l.merOrderNo,
+    l.refunded,
+    l.memo,
+    l.settledBy,
+  ];
 }
 
 function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
@@ -270,7 +288,21 @@ function paymentRow(p: ReportPayment, l: Labels, clock: LocalClock): Cell[] {
 }
 
 function refundHeader(l: Labels): Cell[] {
-  return [l.id, l.createdAt, l.finalAt, l.amount, l.payType, l.status, l.operator, l.approvedBy, l.refundNo, l.sysTrace, l.paymentTradeNo, l.paymentSysTrace, l.reason];
+  return [
+    l.id,
+    l.createdAt,
+    l.finalAt,
+    l.amount,
+    l.payType,
+    l.status,
+    l.operator,
+    l.approvedBy,
+    l.refundNo,
+    l.sysTrace,
+    l.paymentTradeNo,
+    l.paymentSysTrace,
+    l.reason,
+  ];
 }
 
 function refundRow(r: ReportRefund, l: Labels, clock: LocalClock): Cell[] {

@@ -34,8 +34,7 @@ export interface PaymentDbRow extends PaymentRow {
 export type RefundDbRow = RefundTableRow;
 
 /** SQL expression (alias `p` for payments) that adds `refunded_fen` using the refunds_payment index. */
-export const REFUNDED_FEN_SQL =
-  "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded') AS refunded_fen";
+export const REFUNDED_FEN_SQL = "(SELECT COALESCE(SUM(r.amount_fen), 0) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded') AS refunded_fen";
 
 /** Maps a payments row (optionally with `refunded_fen`) to its camelCase view. */
 export function toTransactionRow(row: PaymentDbRow): TransactionRow {

@@ -7,16 +7,7 @@ import { AppError } from '../../shared/errors';
 import { OPEN_PAYMENT_STATUSES, OPEN_REFUND_STATUSES, type PaymentStatus } from '../../shared/domain';
 import type { Db } from '../ledger/db';
 import { listEvents, type LedgerEvent } from '../ledger/events';
-import {
-  REFUNDED_FEN_SQL,
-  toRefundRow,
-  toTransactionRow,
-  type Mode,
-  type PaymentDbRow,
-  type RefundDbRow,
-  type RefundRow,
-  type TransactionRow,
-} from './rows';
+import { REFUNDED_FEN_SQL, toRefundRow, toTransactionRow, type Mode, type PaymentDbRow, type RefundDbRow, type RefundRow, type TransactionRow } from './rows';
 import { assertBusinessDay } from './time';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -248,9 +239,7 @@ export function paymentDetail(db: Db, id: number): PaymentDetail {
       else if (OPEN_REFUND_STATUSES.includes(refund.status)) inFlightFen += refund.amountFen;
     }
     const remainingFen = payment.status === 'paid' ? Math.max(0, payment.amountFen - refundedFen - inFlightFen) : 0;
-    const events = [...listEvents(db, 'payment', id), ...refunds.flatMap((refund) => listEvents(db, 'refund', refund.id))].sort(
-      (a, b) => a.id - b.id,
-    );
+    const events = [...listEvents(db, 'payment', id), ...refunds.flatMap((refund) => listEvents(db, 'refund', refund.id))].sort((a, b) => a.id - b.id);
     return { payment, refunds, refundedFen, inFlightFen, remainingFen, events };
   })();
 }
@@ -291,10 +280,8 @@ export function openItemsSql(query: { mode: Mode; day?: string }): { payments: B
  */
 export function listOpenItems(db: Db, query: { mode: Mode; day?: string }): OpenItems {
   const sql = openItemsSql(query);
-  return db.transaction(
-    (): OpenItems => ({
-      payments: (db.prepare(sql.payments.sql).all(sql.payments.params) as PaymentDbRow[]).map(toTransactionRow),
-      refunds: (db.prepare(sql.refunds.sql).all(sql.refunds.params) as RefundDbRow[]).map(toRefundRow),
-    }),
-  )();
+  return db.transaction((): OpenItems => ({
+    payments: (db.prepare(sql.payments.sql).all(sql.payments.params) as PaymentDbRow[]).map(toTransactionRow),
+    refunds: (db.prepare(sql.refunds.sql).all(sql.refunds.params) as RefundDbRow[]).map(toRefundRow),
+  }))();
 }

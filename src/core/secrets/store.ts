@@ -41,9 +41,7 @@ export class SecretStore {
   }
 
   read(name: string): string | undefined {
-    const row = this.db.prepare('SELECT cipher, ciphertext FROM secrets WHERE name = ?').get(name) as
-      | { cipher: string; ciphertext: Buffer }
-      | undefined;
+    const row = this.db.prepare('SELECT cipher, ciphertext FROM secrets WHERE name = ?').get(name) as { cipher: string; ciphertext: Buffer } | undefined;
     if (row === undefined) return undefined;
     if (row.cipher !== this.cipher.kind) {
       throw new AppError('CONFIG_INVALID', `secret ${name} was stored with ${row.cipher}, this app runs with ${this.cipher.kind}; enter it again`);
@@ -59,9 +57,7 @@ export class SecretStore {
   }
 
   summary(name: string): SecretSummary {
-    const row = this.db.prepare('SELECT cipher, suffix FROM secrets WHERE name = ?').get(name) as
-      | { cipher: SecretCipher['kind']; suffix: string }
-      | undefined;
+    const row = this.db.prepare('SELECT cipher, suffix FROM secrets WHERE name = ?').get(name) as { cipher: SecretCipher['kind']; suffix: string } | undefined;
     return row === undefined ? { hasValue: false, suffix: '', cipher: null } : { hasValue: true, suffix: row.suffix, cipher: row.cipher };
   }
 

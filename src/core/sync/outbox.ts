@@ -34,7 +34,14 @@ interface EventRow {
 
 export function readSyncState(db: Db, target = SYNC_TARGET): SyncStateRow {
   const row = stmt(db, 'SELECT * FROM sync_state WHERE target = ?').get(target) as
-    | { acked_event_id: number; acked_day_rowid: number; last_ok_at: number | null; last_attempt_at: number | null; last_error: string | null; snapshot_version: number }
+    | {
+        acked_event_id: number;
+        acked_day_rowid: number;
+        last_ok_at: number | null;
+        last_attempt_at: number | null;
+        last_error: string | null;
+        snapshot_version: number;
+      }
     | undefined;
   return {
     ackedEventId: row?.acked_event_id ?? 0,
@@ -89,7 +96,9 @@ export function readBatch(db: Db, counter: CounterId, cursor: SyncCursor, sentAt
   return db.transaction(() => {
     const asOf = latestEventId(db);
     const rows = stmt(db, 'SELECT * FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').all(cursor.ackedEventId, asOf, limit) as EventRow[];
-    const dayRows = stmt(db, 'SELECT rowid, mode, business_day, closed_at, report FROM day_reports WHERE rowid > ? ORDER BY rowid LIMIT 20').all(cursor.ackedDayRowid) as {
+    const dayRows = stmt(db, 'SELECT rowid, mode, business_day, closed_at, report FROM day_reports WHERE rowid > ? ORDER BY rowid LIMIT 20').all(
+      cursor.ackedDayRowid,
+    ) as {
       rowid: number;
       mode: string;
       business_day: string;
@@ -106,7 +115,9 @@ export function readBatch(db: Db, counter: CounterId, cursor: SyncCursor, sentAt
       actor: row.actor,
       data: JSON.parse(row.data) as unknown,
     }));
-    const touched = (entity: string): number[] => [...new Set(rows.filter((r) => r.entity === entity && r.entity_id !== null).map((r) => r.entity_id as number))];
+    const touched = (entity: string): number[] => [
+      ...new Set(rows.filter((r) => r.entity === entity && r.entity_id !== null).map((r) => r.entity_id as number)),
+    ];
     const refunds = rowsByIds(db, 'refunds', touched('refund'));
     // A refund's payment travels with it (its refunded total changes with the refund).
     const paymentIds = [...new Set([...touched('payment'), ...refunds.map((r) => r.payment_id as number)])];
@@ -123,7 +134,13 @@ export function readBatch(db: Db, counter: CounterId, cursor: SyncCursor, sentAt
       events,
       payments: rowsByIds(db, 'payments', paymentIds),
       refunds,
-      dayReports: dayRows.map((d) => ({ rowid: d.rowid, mode: d.mode, businessDay: d.business_day, closedAt: d.closed_at, report: JSON.parse(d.report) as unknown })),
+      dayReports: dayRows.map((d) => ({
+        rowid: d.rowid,
+        mode: d.mode,
+        businessDay: d.business_day,
+        closedAt: d.closed_at,
+        report: JSON.parse(d.report) as unknown,
+      })),
     };
   })();
 }

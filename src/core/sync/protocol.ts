@@ -50,11 +50,16 @@ export const SyncBatchSchema = z.object({
   /** Events still waiting behind this batch (the counter's backlog, for the dashboard's lag). */
   backlog: z.number().int().nonnegative(),
   /** The lane code in this counter's order numbers (absent from counters older than lanes). */
-  orderLane: z.string().regex(/^\d{2}$/).optional(),
+  orderLane: z
+    .string()
+    .regex(/^\d{2}$/)
+    .optional(),
   events: z.array(SyncEventSchema).max(BATCH_EVENTS),
   payments: z.array(RowSchema),
   refunds: z.array(RowSchema),
-  dayReports: z.array(z.object({ rowid: z.number().int().positive(), mode: z.string(), businessDay: z.string(), closedAt: z.number().int(), report: z.unknown() })),
+  dayReports: z.array(
+    z.object({ rowid: z.number().int().positive(), mode: z.string(), businessDay: z.string(), closedAt: z.number().int(), report: z.unknown() }),
+  ),
 });
 export type SyncBatch = z.output<typeof SyncBatchSchema>;
 

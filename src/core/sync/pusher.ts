@@ -41,14 +41,28 @@ export interface SyncTransportResponse {
 }
 
 /** Sends one request to headquarters. Injected: tests use the real HTTP path to a real HQ service. */
-export type SyncTransport = (input: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string; timeoutMs: number }) => Promise<SyncTransportResponse>;
+export type SyncTransport = (input: {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}) => Promise<SyncTransportResponse>;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 export function createUndiciSyncTransport(): { transport: SyncTransport; close(): Promise<void> } {
   const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
   const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs }) => {
-    const response = await request(url, { method, headers, ...(body === undefined ? {} : { body }), dispatcher: agent, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await request(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      dispatcher: agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const bytes = await readBounded(response.body, MAX_RESPONSE_BYTES).catch((error: unknown) => {
       response.body.destroy();
       throw error;
@@ -149,7 +163,10 @@ export class SyncPusher {
   async syncNow(): Promise<SyncStatus> {
     await this.inFlight;
     const run = this.round();
-    this.inFlight = run.then(() => undefined, () => undefined);
+    this.inFlight = run.then(
+      () => undefined,
+      () => undefined,
+    );
     await this.inFlight;
     return this.status();
   }
@@ -270,7 +287,8 @@ export class SyncPusher {
       timeoutMs: this.options.timeoutMs ?? 15_000,
     });
     if (response.status === 204) return;
-    if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? '')) throw new Error(`snapshot answer HTTP ${response.status} not signed by headquarters`);
+    if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? ''))
+      throw new Error(`snapshot answer HTTP ${response.status} not signed by headquarters`);
     const parsed = HqSnapshotSchema.safeParse(JSON.parse(response.body));
     if (!parsed.success) throw new Error('snapshot answer malformed');
     if (parsed.data.version <= state.snapshotVersion) return;
@@ -298,7 +316,10 @@ export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target =
       }
     };
     const writeJson = (key: string, value: unknown): void => {
-      stmt(db, 'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, JSON.stringify(value), at);
+      stmt(
+        db,
+        'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      ).run(key, JSON.stringify(value), at);
     };
     if (snapshot.shopName !== undefined) writeJson('shop', { ...readJson('shop'), name: snapshot.shopName });
     if (snapshot.maxAmountFen !== undefined) writeJson('limits', { ...readJson('limits'), maxAmountFen: snapshot.maxAmountFen });

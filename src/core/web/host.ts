@@ -195,7 +195,12 @@ async function compressed(file: string, mtimeMs: number, encoding: 'br' | 'gzip'
   const hit = compressedCache.get(key);
   if (hit !== undefined) return hit;
   const raw = await readFile(file);
-  const body = encoding === 'br' ? brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }) : encoding === 'gzip' ? gzipSync(raw, { level: 9 }) : raw;
+  const body =
+    encoding === 'br'
+      ? brotliCompressSync(raw, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } })
+      : encoding === 'gzip'
+        ? gzipSync(raw, { level: 9 })
+        : raw;
   if (compressedCache.size > 200) compressedCache.clear();
   compressedCache.set(key, body);
   return body;

@@ -78,7 +78,15 @@ export function App(): React.JSX.Element {
         {signedIn && (
           <nav className="tabs">
             {SCREENS.map(([s, key]) => (
-              <button key={s} type="button" tabIndex={-1} onMouseDown={(e) => e.preventDefault()} className={s === screen ? 'active' : ''} data-testid={`nav-${s}`} onClick={() => setScreen(s)}>
+              <button
+                key={s}
+                type="button"
+                tabIndex={-1}
+                onMouseDown={(e) => e.preventDefault()}
+                className={s === screen ? 'active' : ''}
+                data-testid={`nav-${s}`}
+                onClick={() => setScreen(s)}
+              >
                 {t(`nav.${s}` as MessageKey)} <kbd>{key}</kbd>
               </button>
             ))}
@@ -138,7 +146,17 @@ export function App(): React.JSX.Element {
           <Checkout />
         ) : (
           <Suspense fallback={<p data-testid="screen-loading">{t('app.loading')}</p>}>
-            {screen === 'refund' ? <RefundDesk /> : screen === 'transactions' ? <Transactions /> : screen === 'reconcile' ? <Reconciliation /> : screen === 'settings' ? <Settings /> : <HealthPanel />}
+            {screen === 'refund' ? (
+              <RefundDesk />
+            ) : screen === 'transactions' ? (
+              <Transactions />
+            ) : screen === 'reconcile' ? (
+              <Reconciliation />
+            ) : screen === 'settings' ? (
+              <Settings />
+            ) : (
+              <HealthPanel />
+            )}
           </Suspense>
         )}
         {info !== null && info.configError !== null && <p className="error">{info.configError}</p>}

@@ -70,7 +70,8 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
   const qrImage = (text: string, size: number): HTMLElement => {
     const key = `${size}:${text}`;
     const url = qrUrls.get(key);
-    if (url !== undefined) return h('img', { class: 'qr', src: url, width: size, height: size, alt: 'QR', 'data-testid': 'customer-qr', 'data-scan-code': text });
+    if (url !== undefined)
+      return h('img', { class: 'qr', src: url, width: size, height: size, alt: 'QR', 'data-testid': 'customer-qr', 'data-scan-code': text });
     QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, width: size })
       .then((made) => {
         if (qrUrls.size > 8) qrUrls.clear();
@@ -99,10 +100,24 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
     // Text scales with the screen: 1 unit = 1% of the shorter side.
     const container = h('div', { class: 'customer', style: `--cu: ${Math.min(width, height) / 100}px`, 'data-testid': 'customer' });
     if (training) {
-      container.append(h('div', { class: 'training-banner', role: 'status', 'data-testid': 'training-banner' }, h('strong', {}, t('app.training')), h('span', {}, t('app.trainingHint'))));
+      container.append(
+        h(
+          'div',
+          { class: 'training-banner', role: 'status', 'data-testid': 'training-banner' },
+          h('strong', {}, t('app.training')),
+          h('span', {}, t('app.trainingHint')),
+        ),
+      );
     }
     if (shown === null) {
-      container.append(h('div', { class: 'customer-body', 'data-testid': 'customer-idle' }, shopName !== null && h('h2', { class: 'shop-name', 'data-testid': 'shop-name' }, shopName), h('h1', {}, t('display.welcome'))));
+      container.append(
+        h(
+          'div',
+          { class: 'customer-body', 'data-testid': 'customer-idle' },
+          shopName !== null && h('h2', { class: 'shop-name', 'data-testid': 'shop-name' }, shopName),
+          h('h1', {}, t('display.welcome')),
+        ),
+      );
       return container;
     }
     const scannable = shown.tender !== 'card' && (shown.status === 'qr_issued' || shown.status === 'waiting') && shown.scanCode !== null;
@@ -117,13 +132,20 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
       h('p', { class: 'customer-label' }, t(status === 'paid' ? 'display.amountPaid' : 'display.amount')),
       h('div', { class: 'customer-amount', 'data-testid': 'customer-amount' }, `¥ ${formatFen(shown.amountFen)}`),
       // Cash: the change the customer is about to get back.
-      status === 'paid' && shown.cash !== null && shown.cash !== undefined && h('p', { class: 'customer-secondary', 'data-testid': 'customer-change' }, `${t('display.change')} ¥ ${formatFen(shown.cash.changeFen)}`),
+      status === 'paid' &&
+        shown.cash !== null &&
+        shown.cash !== undefined &&
+        h('p', { class: 'customer-secondary', 'data-testid': 'customer-change' }, `${t('display.change')} ¥ ${formatFen(shown.cash.changeFen)}`),
       // While the QR can be paid the instruction stays; "paying" (88) is only a second line.
       scannable && h('p', { class: 'customer-hint', 'data-testid': 'customer-instruction' }, t('display.scanToPay')),
       scannable && status === 'waiting' && h('p', { class: 'customer-secondary', 'data-testid': 'customer-paying' }, t('display.paying')),
       scannable &&
         shown.qrExpiresAt !== null &&
-        h('p', { class: 'countdown', 'data-testid': 'customer-countdown' }, t('display.expiresIn', { time: formatCountdown(shown.qrExpiresAt - (now + clockOffsetMs)) })),
+        h(
+          'p',
+          { class: 'countdown', 'data-testid': 'customer-countdown' },
+          t('display.expiresIn', { time: formatCountdown(shown.qrExpiresAt - (now + clockOffsetMs)) }),
+        ),
       cardOpen && status !== 'unknown' && h('h1', { class: 'customer-card-title', 'data-testid': 'customer-card-title' }, t('display.useCard')),
       cardOpen && status !== 'unknown' && h('p', { class: 'customer-hint', 'data-testid': 'customer-card' }, t('display.useTerminal')),
       status === 'paid' && h('h1', { 'data-testid': 'customer-thanks' }, t('display.thanks')),
@@ -153,13 +175,7 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
     .getState()
     .loadCurrent({ hideFinal: true })
     .catch(() => undefined);
-  const stops = [
-    subscribeAppEvents(),
-    subscribePaymentEvents(),
-    useAppStore.subscribe(render),
-    usePaymentStore.subscribe(render),
-    useLang.subscribe(render),
-  ];
+  const stops = [subscribeAppEvents(), subscribePaymentEvents(), useAppStore.subscribe(render), usePaymentStore.subscribe(render), useLang.subscribe(render)];
   const timer = setInterval(render, TICK_MS);
   window.addEventListener('resize', render);
   return () => {

@@ -10,7 +10,17 @@ import { z } from 'zod';
 import { APPROVED_CHANNELS } from './approvals';
 import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
 import { PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
-import { FenSchema, MemoSchema, MerOrderNoSchema, PaymentStatusSchema, PaymentViewSchema, PayTypeSchema, RefundViewSchema, TenderSchema, TrainingScriptSchema } from '../domain';
+import {
+  FenSchema,
+  MemoSchema,
+  MerOrderNoSchema,
+  PaymentStatusSchema,
+  PaymentViewSchema,
+  PayTypeSchema,
+  RefundViewSchema,
+  TenderSchema,
+  TrainingScriptSchema,
+} from '../domain';
 import {
   ApprovalSchema,
   ClosedDaySchema,
@@ -216,7 +226,8 @@ export const channels = {
     input: z.object({ approval: ApprovalSchema }).strict(),
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
     access: ['cashier'],
-    summary: 'Diagnostics zip for the installer (supervisor PIN): last logs, health, versions, settings without secrets, ledger integrity check and counts — never the ledger or a key.',
+    summary:
+      'Diagnostics zip for the installer (supervisor PIN): last logs, health, versions, settings without secrets, ledger integrity check and counts — never the ledger or a key.',
   }),
   'approval:nonce': channel({
     input: z.object({ action: z.enum(APPROVED_CHANNELS), input: z.unknown() }).strict(),
@@ -243,7 +254,10 @@ export const channels = {
         tenderedFen: FenSchema.optional(),
       })
       .strict()
-      .refine((v) => (v.tender === 'cash') === (v.tenderedFen !== undefined), { message: 'the amount tendered goes with the cash tender only', path: ['tenderedFen'] }),
+      .refine((v) => (v.tender === 'cash') === (v.tenderedFen !== undefined), {
+        message: 'the amount tendered goes with the cash tender only',
+        path: ['tenderedFen'],
+      }),
     output: PaymentViewSchema,
     access: ['cashier'],
     summary: 'Start a sale: QR (intent written, F sent, QR returned) or card (intent written, sale sent to the terminal; outcome as updates).',
@@ -265,7 +279,8 @@ export const channels = {
     output: z.object({ payment: PaymentViewSchema.nullable(), now: z.number() }),
     access: ['cashier', 'display'],
     displayOutput: z.object({ payment: DisplayPaymentSchema.nullable(), now: z.number() }),
-    summary: 'The newest payment of the current mode (what the checkout and the customer display show after a reload; the display gets display-safe fields only).',
+    summary:
+      'The newest payment of the current mode (what the checkout and the customer display show after a reload; the display gets display-safe fields only).',
   }),
   'payment:requery': channel({
     input: z.object({ id: z.number().int().positive() }).strict(),
@@ -336,13 +351,16 @@ export const channels = {
     input: z
       .object({
         countedFen: z.number().int().min(0).max(999_999_999_999).optional(),
-        denominations: z.array(z.object({ valueFen: z.number().int().positive(), count: z.number().int().min(0).max(100_000) }).strict()).max(20).optional(),
+        denominations: z
+          .array(z.object({ valueFen: z.number().int().positive(), count: z.number().int().min(0).max(100_000) }).strict())
+          .max(20)
+          .optional(),
       })
       .strict()
       .optional(),
     output: z.object({ shift: SessionSchema.shape.shift, session: SessionSchema }),
     access: ['cashier'],
-    summary: '交班: end the signed-in operator\'s shift, store and return its handover report, sign out.',
+    summary: "交班: end the signed-in operator's shift, store and return its handover report, sign out.",
   }),
   'shift:list': channel({
     input: z.object({ day: DaySchema, operator: z.string().trim().max(16).optional() }).strict(),
@@ -398,7 +416,8 @@ export const channels = {
       .strict(),
     output: RefundViewSchema,
     access: ['cashier'],
-    summary: 'Record a refund with no gateway call, supervisor-approved and capped like the others: cash paid back from the drawer (it opens) or a card refund done on the terminal (its reference).',
+    summary:
+      'Record a refund with no gateway call, supervisor-approved and capped like the others: cash paid back from the drawer (it opens) or a card refund done on the terminal (its reference).',
   }),
   'drawer:open': channel({
     input: z.object({ reason: z.string().trim().min(2).max(200), approval: ApprovalSchema }).strict(),
@@ -414,7 +433,12 @@ export const channels = {
   }),
   'refund:resolve': channel({
     input: z
-      .object({ id: z.number().int().positive(), outcome: z.enum(['succeeded', 'failed']), reason: z.string().trim().min(2).max(200), approval: ApprovalSchema })
+      .object({
+        id: z.number().int().positive(),
+        outcome: z.enum(['succeeded', 'failed']),
+        reason: z.string().trim().min(2).max(200),
+        approval: ApprovalSchema,
+      })
       .strict(),
     output: RefundViewSchema,
     access: ['cashier'],
@@ -436,7 +460,7 @@ export const channels = {
     output: z.object({ rows: z.array(TransactionRowSchema), nextCursor: z.number().int().nullable() }),
     signedIn: true,
     access: ['cashier'],
-    summary: 'One page of a day\'s transactions (keyset paging), with filters and search.',
+    summary: "One page of a day's transactions (keyset paging), with filters and search.",
   }),
   'ledger:refunds': channel({
     input: z.object({ day: DaySchema }).strict(),
@@ -462,14 +486,17 @@ export const channels = {
     input: NoInput,
     output: z.object({ day: DaySchema, calendarDay: DaySchema, timeZone: z.string(), startHour: z.number().int() }),
     access: ['cashier'],
-    summary: 'The business day sales and refunds are booked on now (the next open one once today is closed), and the clock\'s own business day.',
+    summary: "The business day sales and refunds are booked on now (the next open one once today is closed), and the clock's own business day.",
   }),
   'day:close': channel({
     input: z
       .object({
         day: DaySchema,
         manager: ApprovalSchema,
-        override: z.object({ approval: ApprovalSchema, reason: z.string().trim().min(2).max(500) }).strict().optional(),
+        override: z
+          .object({ approval: ApprovalSchema, reason: z.string().trim().min(2).max(500) })
+          .strict()
+          .optional(),
       })
       .strict(),
     output: ClosedDaySchema,
@@ -493,10 +520,16 @@ export const channels = {
   'operators:save': channel({
     input: z
       .object({
-        code: z.string().trim().regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
+        code: z
+          .string()
+          .trim()
+          .regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
         name: z.string().trim().min(1).max(40),
         role: RoleSchema,
-        pin: z.string().regex(/^\d{4,8}$/, '4–8 digits').optional(),
+        pin: z
+          .string()
+          .regex(/^\d{4,8}$/, '4–8 digits')
+          .optional(),
         active: z.boolean().optional(),
         approval: ApprovalSchema,
       })
@@ -514,7 +547,13 @@ export const channels = {
   }),
   'settings:save': channel({
     input: z.discriminatedUnion('section', [
-      z.object({ section: z.literal('bpc'), value: z.object({ merchant: BpcMerchantSchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }).strict(), approval: ApprovalSchema }).strict(),
+      z
+        .object({
+          section: z.literal('bpc'),
+          value: z.object({ merchant: BpcMerchantSchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }).strict(),
+          approval: ApprovalSchema,
+        })
+        .strict(),
       z.object({ section: z.literal('qr'), value: QrSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('polling'), value: PollingSchema, approval: ApprovalSchema }).strict(),
       z.object({ section: z.literal('notifications'), value: NotificationsSchema, approval: ApprovalSchema }).strict(),

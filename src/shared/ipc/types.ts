@@ -34,6 +34,4 @@ export interface PosBridge {
 
 /** Wire frames of the WebSocket transport (browser mode). */
 export type WsClientFrame = { id: number; channel: string; input?: unknown };
-export type WsServerFrame =
-  | { id: number; result: Result<unknown> }
-  | { event: string; payload: unknown };
+export type WsServerFrame = { id: number; result: Result<unknown> } | { event: string; payload: unknown };

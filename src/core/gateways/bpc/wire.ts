@@ -50,16 +50,7 @@ export type BpcOutcome =
 /** `unbound`: a well-formed (even validly signed) answer that is not about our question — another merchant's `mid`,
  * another order's trace, amount or number (issue 8.6). It is unclear, never success: the engine queries again. */
 export type BpcTransportReason =
-  | 'timeout'
-  | 'connect'
-  | 'tls'
-  | 'reset'
-  | 'too_large'
-  | 'http_status'
-  | 'not_json'
-  | 'missing_resp_code'
-  | 'bad_signature'
-  | 'unbound';
+  'timeout' | 'connect' | 'tls' | 'reset' | 'too_large' | 'http_status' | 'not_json' | 'missing_resp_code' | 'bad_signature' | 'unbound';
 
 /** The payment-result notification (seed §3.2.5), tolerant: every field optional, unknown fields kept. */
 export interface BpcNotification {

@@ -64,7 +64,11 @@ export class YimaGateway implements PaymentGateway {
   private map(result: YimaClientResult, tradeNo: string): GatewayResult {
     const exchange = { type: `yima.${result.exchange.op}`, at: result.exchange.startedAt, data: exchangeData(result.exchange) };
     /** The answer's result id and comment (or `message` when it has none), about our order number. */
-    const answer = (response: YimaResponse, message: string, code = ''): GatewayAnswer => ({ code: response.result?.id ?? code, message: response.result?.comment ?? message, reference: tradeNo });
+    const answer = (response: YimaResponse, message: string, code = ''): GatewayAnswer => ({
+      code: response.result?.id ?? code,
+      message: response.result?.comment ?? message,
+      reference: tradeNo,
+    });
     switch (result.kind) {
       case 'transport_unknown':
         // Only a connection that was never made proves the request did not reach Yima.
@@ -109,7 +113,10 @@ export function maskCardNumbersInWireText(text: string): string {
   const value = (name: string, v: string): string => (name === 'card_no' ? maskPanText(v) : NUMBER_FIELD.test(name) ? v : maskPansInText(v));
   return text
     .replace(/"([A-Za-z_]+)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g, (_, name: string, colon: string, v: string) => `"${name}"${colon}"${value(name, v)}"`)
-    .replace(/<([A-Za-z_]+)>(<!\[CDATA\[)?([^<\]]*)((?:\]\]>)?)<\/\1>/g, (_, name: string, open: string | undefined, v: string, close: string) => `<${name}>${open ?? ''}${value(name, v)}${close}</${name}>`);
+    .replace(
+      /<([A-Za-z_]+)>(<!\[CDATA\[)?([^<\]]*)((?:\]\]>)?)<\/\1>/g,
+      (_, name: string, open: string | undefined, v: string, close: string) => `<${name}>${open ?? ''}${value(name, v)}${close}</${name}>`,
+    );
 }
 
 /** The exchange for the ledger's event: texts with card numbers masked; the raw bytes are not kept twice. */

@@ -25,7 +25,9 @@ export function checkSignRule(bodyText: string, key: string): CheckRuleResult {
   const r = parsed.response;
   if (r.signature === null) return { verdict: 'unsigned', format: r.format };
   if (parsed.macBytes !== null) {
-    return verifyFormMac(parsed.macBytes, toGbk(key, 'key'), r.signature) ? { verdict: 'match', rules: ['form_mac'], format: 'form' } : { verdict: 'none', format: 'form' };
+    return verifyFormMac(parsed.macBytes, toGbk(key, 'key'), r.signature)
+      ? { verdict: 'match', rules: ['form_mac'], format: 'form' }
+      : { verdict: 'none', format: 'form' };
   }
   if (r.format !== 'json') return { verdict: 'unsigned', format: 'xml' };
   const rules = YIMA_SIGN_RULES.filter((rule) => verifyYimaSign(rule, r.fields, key, r.signature, r.text));

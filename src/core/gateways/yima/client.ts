@@ -2,10 +2,27 @@ import { AppError } from '../../../shared/errors';
 import { type Fen } from '../../../shared/money';
 import { encodeRequest, parseYimaBody, signatureState } from './codec';
 import { undiciYimaHttp, type YimaHttp } from './http';
-import { bindPosMessage, createOrderMessage, orderQueryMessage, resultQueryMessage, assertMerchant, type CreateOrderInput, type YimaMerchant } from './messages';
+import {
+  bindPosMessage,
+  createOrderMessage,
+  orderQueryMessage,
+  resultQueryMessage,
+  assertMerchant,
+  type CreateOrderInput,
+  type YimaMerchant,
+} from './messages';
 import { mapResult, type YimaOperation } from './result-map';
 import type { YimaSignRule } from './sign';
-import { YIMA_RESPONSE_TYPE, type YimaFormat, type YimaMessage, type YimaOutcome, type YimaRequestType, type YimaTransportReason, type YimaValue, type YimaXmlTransport } from './wire';
+import {
+  YIMA_RESPONSE_TYPE,
+  type YimaFormat,
+  type YimaMessage,
+  type YimaOutcome,
+  type YimaRequestType,
+  type YimaTransportReason,
+  type YimaValue,
+  type YimaXmlTransport,
+} from './wire';
 
 /** What differs between Yima set-ups or is not in our material (each a [guess] with a setting). */
 export interface YimaProfile {
@@ -125,7 +142,13 @@ export class YimaClient {
 
   /** One-time terminal binding [guess body]. */
   async bindPos(input: { posSeq: string; storeName: string; userId?: string }): Promise<YimaClientResult> {
-    return await this.send('bind', 'bind_pos_request', bindPosMessage(this.options.merchant, input.posSeq, input.storeName, input.userId), input.posSeq, () => null);
+    return await this.send(
+      'bind',
+      'bind_pos_request',
+      bindPosMessage(this.options.merchant, input.posSeq, input.storeName, input.userId),
+      input.posSeq,
+      () => null,
+    );
   }
 
   async destroy(): Promise<void> {
@@ -135,7 +158,8 @@ export class YimaClient {
   private bindAmount(outcome: YimaOutcome, amountFen: Fen): { reason: YimaTransportReason; detail: string } | null {
     if (outcome.kind !== 'paid') return null;
     const reported = outcome.paid.amountFen;
-    if (reported !== null && reported !== amountFen) return { reason: 'mismatch', detail: `answer reports ${String(reported)} fen, the sale is ${amountFen} fen` };
+    if (reported !== null && reported !== amountFen)
+      return { reason: 'mismatch', detail: `answer reports ${String(reported)} fen, the sale is ${amountFen} fen` };
     return null;
   }
 
@@ -202,7 +226,8 @@ export class YimaClient {
 
 export function assertYimaProfile(p: YimaProfile): void {
   if (p.format !== 'json' && p.format !== 'xml') throw new AppError('CONFIG_INVALID', 'Yima format must be json or xml', { field: 'yima.format' });
-  if (p.xmlTransport !== 'raw' && p.xmlTransport !== 'form') throw new AppError('CONFIG_INVALID', 'Yima XML transport must be raw or form', { field: 'yima.xmlTransport' });
+  if (p.xmlTransport !== 'raw' && p.xmlTransport !== 'form')
+    throw new AppError('CONFIG_INVALID', 'Yima XML transport must be raw or form', { field: 'yima.xmlTransport' });
   if (p.requireSignedResponses && p.format === 'xml' && p.xmlTransport === 'raw') {
     throw new AppError('CONFIG_INVALID', 'raw XML answers carry no signature: use JSON or the form transport, or turn off "require signed answers"', {
       field: 'yima.requireSignedResponses',
@@ -251,8 +276,10 @@ export function classifyYimaAnswer(input: ClassifyInput): { outcome: YimaOutcome
     return unknown('mismatch', `answer type ${r.responseType.slice(0, 40) || '(none)'} is not ${expected}`, text);
   }
   if (r.isspid !== input.merchant.isspid) return unknown('mismatch', `answer is for merchant ${r.isspid.slice(0, 16) || '(none)'}`, text);
-  if (input.posSeq !== null && r.posSeq !== input.posSeq) return unknown('mismatch', `answer echoes pos_seq ${r.posSeq.slice(0, 40) || '(none)'}, we sent ${input.posSeq}`, text);
-  if (input.profile.bindPosId && r.posId !== '' && r.posId !== input.merchant.posId) return unknown('mismatch', `answer is for pos_id ${r.posId.slice(0, 20)}`, text);
+  if (input.posSeq !== null && r.posSeq !== input.posSeq)
+    return unknown('mismatch', `answer echoes pos_seq ${r.posSeq.slice(0, 40) || '(none)'}, we sent ${input.posSeq}`, text);
+  if (input.profile.bindPosId && r.posId !== '' && r.posId !== input.merchant.posId)
+    return unknown('mismatch', `answer is for pos_id ${r.posId.slice(0, 20)}`, text);
   return { outcome: mapResult(input.op, r), text };
 }
 

@@ -261,7 +261,13 @@ function readResult(v: YimaValue | undefined): YimaResult | null {
   return { id, comment: str(v.comment) };
 }
 
-function toResponse(fields: Record<string, YimaValue>, format: YimaFormat, transport: YimaResponse['transport'], text: string, signature: string | null): YimaResponse {
+function toResponse(
+  fields: Record<string, YimaValue>,
+  format: YimaFormat,
+  transport: YimaResponse['transport'],
+  text: string,
+  signature: string | null,
+): YimaResponse {
   const responseType = str(fields.response_type) || str(fields.request_type);
   return {
     format,

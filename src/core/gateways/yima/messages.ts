@@ -74,7 +74,9 @@ export function assertMerchant(m: YimaMerchant): void {
     throw new AppError('CONFIG_INVALID', 'set either the card POS terminal_id or its pos_sn, never both (Yima refuses both)', { field: 'yima.terminalId' });
   }
   if (m.terminalId === '' && m.posSn === '') {
-    throw new AppError('CONFIG_INVALID', 'set the card POS terminal_id or pos_sn: without one, Yima pushes no order to the terminal', { field: 'yima.terminalId' });
+    throw new AppError('CONFIG_INVALID', 'set the card POS terminal_id or pos_sn: without one, Yima pushes no order to the terminal', {
+      field: 'yima.terminalId',
+    });
   }
 }
 
@@ -128,7 +130,7 @@ export function createOrderMessage(m: YimaMerchant, input: CreateOrderInput): Yi
 export function resultQueryMessage(m: YimaMerchant, posSeq: string, orgPosSeq: string, userId?: string): YimaMessage {
   assertPosSeq(posSeq);
   assertPosSeq(orgPosSeq, 'org_pos_seq');
-  if (posSeq === orgPosSeq) throw new AppError('BAD_INPUT', 'a result query needs its own pos_seq, not the order\'s', { field: 'pos_seq' });
+  if (posSeq === orgPosSeq) throw new AppError('BAD_INPUT', "a result query needs its own pos_seq, not the order's", { field: 'pos_seq' });
   const msg = header(m, 'bcm_resultquery_request', posSeq, userId);
   const business: Record<string, YimaValue> = { org_pos_seq: orgPosSeq };
   if (m.posSn !== '') business.pos_sn = m.posSn;
@@ -137,10 +139,20 @@ export function resultQueryMessage(m: YimaMerchant, posSeq: string, orgPosSeq: s
 }
 
 /** `bcm_orderquery_request` [doc]: flat, by Yima's order_id (13–31 characters); a supervisor's re-check. */
-export function orderQueryMessage(m: YimaMerchant, input: { orderId: string; timestamp: string; userId?: string; tid?: string; channel?: string }): YimaMessage {
+export function orderQueryMessage(
+  m: YimaMerchant,
+  input: { orderId: string; timestamp: string; userId?: string; tid?: string; channel?: string },
+): YimaMessage {
   if (!/^[0-9A-Za-z_-]{13,31}$/.test(input.orderId)) throw new AppError('BAD_INPUT', 'order_id must be 13 to 31 letters or digits', { field: 'order_id' });
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(input.timestamp)) throw new AppError('BAD_INPUT', 'timestamp must be yyyy-MM-dd HH:mm:ss', { field: 'timestamp' });
-  const msg: YimaMessage = { request_type: 'bcm_orderquery_request', isspid: m.isspid, system_id: m.systemId, user_id: input.userId ?? '', timestamp: input.timestamp };
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(input.timestamp))
+    throw new AppError('BAD_INPUT', 'timestamp must be yyyy-MM-dd HH:mm:ss', { field: 'timestamp' });
+  const msg: YimaMessage = {
+    request_type: 'bcm_orderquery_request',
+    isspid: m.isspid,
+    system_id: m.systemId,
+    user_id: input.userId ?? '',
+    timestamp: input.timestamp,
+  };
   if (input.tid !== undefined && input.tid !== '') msg.tid = input.tid;
   msg.order_id = input.orderId;
   msg.channel = input.channel ?? '';

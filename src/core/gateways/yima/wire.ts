@@ -73,15 +73,7 @@ export interface YimaPaidInfo {
 }
 
 export type YimaTransportReason =
-  | 'timeout'
-  | 'connect'
-  | 'reset'
-  | 'too_large'
-  | 'http_status'
-  | 'not_parseable'
-  | 'missing_result'
-  | 'bad_signature'
-  | 'mismatch';
+  'timeout' | 'connect' | 'reset' | 'too_large' | 'http_status' | 'not_parseable' | 'missing_result' | 'bad_signature' | 'mismatch';
 
 /**
  * How one request ended, classified once at the edge (the mapping table is in result-map.ts):

@@ -193,7 +193,14 @@ export class BpcSimEngine {
     let loaded = 0;
     for (const candidate of orders) {
       const o = candidate as Partial<OrderRecord>;
-      if (typeof o.sysTrace !== 'string' || typeof o.scanCode !== 'string' || typeof o.tradeNo !== 'string' || typeof o.amountFen !== 'number' || !Array.isArray(o.refunds)) continue;
+      if (
+        typeof o.sysTrace !== 'string' ||
+        typeof o.scanCode !== 'string' ||
+        typeof o.tradeNo !== 'string' ||
+        typeof o.amountFen !== 'number' ||
+        !Array.isArray(o.refunds)
+      )
+        continue;
       const order = { ...o, notifyPlan: null, loseCloseRace: false } as OrderRecord;
       this.remember(order);
       this.issued.add(order.sysTrace);

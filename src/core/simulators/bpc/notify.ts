@@ -19,10 +19,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(new Error('aborted'));
     };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, Math.min(ms, 2_147_483_647)));
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, Math.min(ms, 2_147_483_647)),
+    );
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -42,12 +45,7 @@ export function isHttpUrl(text: string): boolean {
  * that exact text with header `sign` (or a wrong key when forged, or no header when unsigned). Never
  * rejects for network errors: each attempt reports its own result. Rejects only when `signal` aborts.
  */
-export async function sendNotifications(
-  body: Record<string, string>,
-  plan: NotifyPlan,
-  key: string,
-  signal: AbortSignal,
-): Promise<NotifyResult[]> {
+export async function sendNotifications(body: Record<string, string>, plan: NotifyPlan, key: string, signal: AbortSignal): Promise<NotifyResult[]> {
   const count = Math.min(Math.max(1, Math.floor(plan.count ?? 1)), MAX_NOTIFY_COUNT);
   const delayMs = Math.min(Math.max(0, Math.floor(plan.delayMs ?? 0)), MAX_NOTIFY_DELAY_MS);
   const text = JSON.stringify(body);
@@ -70,7 +68,14 @@ export async function sendNotifications(
   return results;
 }
 
-async function sendOnce(transport: HttpTransport, url: string, text: string, headers: Record<string, string>, attempt: number, signal: AbortSignal): Promise<NotifyResult> {
+async function sendOnce(
+  transport: HttpTransport,
+  url: string,
+  text: string,
+  headers: Record<string, string>,
+  attempt: number,
+  signal: AbortSignal,
+): Promise<NotifyResult> {
   try {
     const res = await transport.send({ url, method: 'POST', headers, body: text, signal });
     const responseText = res.body.toString('utf8').slice(0, MAX_RESPONSE_CHARS);

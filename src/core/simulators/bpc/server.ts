@@ -12,17 +12,7 @@ import { silentLogger } from '../../util/logger';
 import { BpcSimEngine, SIM_CODES, type Answer } from './engine';
 import { isHttpUrl, sendNotifications, sleep } from './notify';
 import { TRAINER_MAX_BODY, routeTrainer } from './trainer';
-import type {
-  BpcSimulator,
-  BpcSimulatorOptions,
-  Fault,
-  FaultOptions,
-  FaultTarget,
-  NotifyPlan,
-  NotifyResult,
-  PaymentScript,
-  RecordedRequest,
-} from './types';
+import type { BpcSimulator, BpcSimulatorOptions, Fault, FaultOptions, FaultTarget, NotifyPlan, NotifyResult, PaymentScript, RecordedRequest } from './types';
 
 /** The endpoint path, as in the seed's test URL (…/comlink/payApi). */
 export const BPC_PAY_PATH = '/comlink/payApi';
@@ -337,7 +327,8 @@ export async function startBpcSimulator(options: BpcSimulatorOptions): Promise<B
   });
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(new AppError('CONFIG_INVALID', `simulator cannot listen on 127.0.0.1:${port}: ${err.message}`, { field: 'port' }));
+    const onError = (err: Error): void =>
+      reject(new AppError('CONFIG_INVALID', `simulator cannot listen on 127.0.0.1:${port}: ${err.message}`, { field: 'port' }));
     server.once('error', onError);
     server.listen(port, '127.0.0.1', () => {
       server.off('error', onError);

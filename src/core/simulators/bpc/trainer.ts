@@ -21,7 +21,10 @@ const paymentScript = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fail') }),
   z.object({
     kind: z.literal('reject_create'),
-    respCode: z.string().regex(/^[0-9A-Za-z]{2}$/).refine((c) => c !== '00', 'must not be 00'),
+    respCode: z
+      .string()
+      .regex(/^[0-9A-Za-z]{2}$/)
+      .refine((c) => c !== '00', 'must not be 00'),
     respMsg: z.string().max(100),
   }),
   z.object({ kind: z.literal('manual') }),
@@ -118,9 +121,7 @@ export async function routeTrainer(sim: BpcSimulator, method: string, path: stri
         if (before === undefined) return { status: 404, json: { ok: false, error: 'NOT_FOUND', message: 'no such order' } };
         const paid = sim.pay(id, b.payType);
         const order = sim.order(id);
-        return paid
-          ? ok({ ok: true, order })
-          : { status: 409, json: { ok: false, error: 'INVALID_STATE', message: `order is ${before.state}`, order } };
+        return paid ? ok({ ok: true, order }) : { status: 409, json: { ok: false, error: 'INVALID_STATE', message: `order is ${before.state}`, order } };
       }
       case '/script': {
         const b = parse(schemas.script, bodyText);

@@ -132,7 +132,8 @@ export interface YimaSimulator {
 }
 
 const str = (v: YimaValue | undefined): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-const obj = (v: YimaValue | undefined): Record<string, YimaValue> | null => (v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : null);
+const obj = (v: YimaValue | undefined): Record<string, YimaValue> | null =>
+  v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : null;
 
 function stamp(ms: number): string {
   const d = new Date(ms + 8 * 3600_000);
@@ -165,13 +166,23 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
       const t = setTimeout(resolve, Math.min(ms, 2_147_483_647));
-      closing.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
+      closing.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
 
-  const answerFor = (req: YimaResponse, requestType: string, posSeq: string, result: { id: string; comment: string }, extra: Record<string, YimaValue> = {}): YimaMessage => ({
+  const answerFor = (
+    req: YimaResponse,
+    requestType: string,
+    posSeq: string,
+    result: { id: string; comment: string },
+    extra: Record<string, YimaValue> = {},
+  ): YimaMessage => ({
     response_type: requestType.replace(/_request$/, '_response'),
     isspid: options.isspid,
     pos_id: str(req.fields.pos_id),
@@ -249,7 +260,12 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
       if (closed) break;
       const { body, contentType } = notificationBody(o, plan.forged === true);
       try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body), signal: AbortSignal.any([closing.signal, AbortSignal.timeout(5000)]) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body: new Uint8Array(body),
+          signal: AbortSignal.any([closing.signal, AbortSignal.timeout(5000)]),
+        });
         await res.arrayBuffer();
         statuses.push(res.status);
       } catch {
@@ -365,7 +381,12 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
     log.push(entry);
     if (log.length > MAX_LOG) log.shift();
     if ('error' in parsed) {
-      send(res, 200, JSON.stringify({ result: { ...YIMA_SIM_CODES.format, comment: `${YIMA_SIM_CODES.format.comment}: ${parsed.error}` } }), 'application/json; charset=UTF-8');
+      send(
+        res,
+        200,
+        JSON.stringify({ result: { ...YIMA_SIM_CODES.format, comment: `${YIMA_SIM_CODES.format.comment}: ${parsed.error}` } }),
+        'application/json; charset=UTF-8',
+      );
       entry.answeredId = YIMA_SIM_CODES.format.id;
       return;
     }
@@ -389,7 +410,12 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
           req.socket.destroy();
           return true;
         case 'html':
-          send(res, 200, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html; charset=utf-8');
+          send(
+            res,
+            200,
+            '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>',
+            'text/html; charset=utf-8',
+          );
           return true;
         case 'garbage':
           send(res, 200, Buffer.from([0x7b, 0x22, 0x72, 0x65, 0xff, 0xfe, 0x00, 0x1b]), 'application/json; charset=UTF-8');

@@ -48,7 +48,11 @@ export function setBridge(next: PosBridge | null): void {
  * nonce per approval, issued by the core for exactly this action and these inputs.
  */
 export async function call<C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> {
-  const bound = (await withApprovalNonces(channel, input, async (action, subject) => (await call('approval:nonce', { action, input: subject })).nonce)) as ChannelInput<C>;
+  const bound = (await withApprovalNonces(
+    channel,
+    input,
+    async (action, subject) => (await call('approval:nonce', { action, input: subject })).nonce,
+  )) as ChannelInput<C>;
   const result = await getBridge().invoke(channel, bound);
   if (!result.ok) throw new BridgeError(result.error);
   return result.value;

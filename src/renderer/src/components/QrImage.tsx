@@ -17,5 +17,9 @@ export function QrImage({ text, size, testId }: { text: string; size: number; te
       alive = false;
     };
   }, [text, size]);
-  return src === null ? <div className="qr-placeholder" style={{ width: size, height: size }} /> : <img className="qr" src={src} width={size} height={size} alt="QR" data-testid={testId} data-scan-code={text} />;
+  return src === null ? (
+    <div className="qr-placeholder" style={{ width: size, height: size }} />
+  ) : (
+    <img className="qr" src={src} width={size} height={size} alt="QR" data-testid={testId} data-scan-code={text} />
+  );
 }

@@ -50,7 +50,16 @@ export function SignIn(): React.JSX.Element {
       </label>
       <label>
         {t('signin.pin')}
-        <input ref={pinRef} type="password" inputMode="numeric" maxLength={8} autoComplete="off" value={pin} onChange={(e) => setPin(e.target.value)} data-testid="signin-pin" />
+        <input
+          ref={pinRef}
+          type="password"
+          inputMode="numeric"
+          maxLength={8}
+          autoComplete="off"
+          value={pin}
+          onChange={(e) => setPin(e.target.value)}
+          data-testid="signin-pin"
+        />
       </label>
       {cashOn && (
         <label>

@@ -53,7 +53,12 @@ export function StatusLight(): React.JSX.Element {
   const state = report === null ? 'unknown' : !report.ok ? 'error' : problems.length > 0 ? 'notice' : 'ok';
   const synced = report?.items.find((i) => i.kind === 'sync' && i.status === 'ok');
   return (
-    <div className={`status-light status-light-${state}`} data-testid="status-light" data-state={state} title={problems.map((p) => `${p.name}: ${detailText(p.detail)}`).join('\n')}>
+    <div
+      className={`status-light status-light-${state}`}
+      data-testid="status-light"
+      data-state={state}
+      title={problems.map((p) => `${p.name}: ${detailText(p.detail)}`).join('\n')}
+    >
       <span className="status-dot" aria-hidden="true" />
       {state === 'ok' && <span>{t('status.ok')}</span>}
       {synced !== undefined && (

@@ -126,7 +126,15 @@ export function HqDashboard(): React.JSX.Element {
     return key in hqZh ? t(key as HqKey) : bucket;
   };
   const flagText = (kind: string): string =>
-    kind === 'gap' ? t('flagGap') : kind === 'report_mismatch' ? t('flagMismatch') : kind === 'lane_shared' ? t('flagLaneShared') : kind === 'number_collision' ? t('flagNumberCollision') : kind;
+    kind === 'gap'
+      ? t('flagGap')
+      : kind === 'report_mismatch'
+        ? t('flagMismatch')
+        : kind === 'lane_shared'
+          ? t('flagLaneShared')
+          : kind === 'number_collision'
+            ? t('flagNumberCollision')
+            : kind;
   return (
     <main className="hq">
       <header>
@@ -193,7 +201,12 @@ export function HqDashboard(): React.JSX.Element {
                     <tr key={`${c.store}/${c.lane}`} data-counter={`${c.store}/${c.lane}`}>
                       <td>{c.store}</td>
                       <td>
-                        {c.lane} {c.name} {c.orderLane !== undefined && c.orderLane !== null && <span className="mono" data-order-lane={c.orderLane}>{t('orderLane')} {c.orderLane}</span>}{' '}
+                        {c.lane} {c.name}{' '}
+                        {c.orderLane !== undefined && c.orderLane !== null && (
+                          <span className="mono" data-order-lane={c.orderLane}>
+                            {t('orderLane')} {c.orderLane}
+                          </span>
+                        )}{' '}
                         {c.revoked && <span className="warn">({t('revoked')})</span>}
                       </td>
                       <td>{c.lastContactAt === null ? t('never') : new Date(c.lastContactAt).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN')}</td>

@@ -91,7 +91,7 @@ export const hqEn: Record<HqKey, string> = {
   flagGap: 'events missing',
   flagMismatch: 'day report differs from headquarters data',
   flagLaneShared: 'two counters of this store use the same lane code (order numbers could repeat): change one of them',
-  flagNumberCollision: 'an order number repeats another counter\'s (both rows kept): check the lane codes',
+  flagNumberCollision: "an order number repeats another counter's (both rows kept): check the lane codes",
   orderLane: 'lane',
   exportCsv: 'Export CSV',
   exportXlsx: 'Export XLSX',

@@ -11,4 +11,7 @@ import { manageEn, manageZh } from './manage';
 import { receiptsEn, receiptsZh } from './receipts';
 import { yimaEn, yimaZh } from './yima';
 
-registerMessages({ ...deskZh, ...manageZh, ...receiptsZh, ...yimaZh, ...cashZh, ...hqZh }, { ...deskEn, ...manageEn, ...receiptsEn, ...yimaEn, ...cashEn, ...hqEn });
+registerMessages(
+  { ...deskZh, ...manageZh, ...receiptsZh, ...yimaZh, ...cashZh, ...hqZh },
+  { ...deskEn, ...manageEn, ...receiptsEn, ...yimaEn, ...cashEn, ...hqEn },
+);

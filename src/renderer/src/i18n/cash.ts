@@ -90,8 +90,9 @@ export const cashEn: Record<keyof typeof cashZh, string> = {
   'manage.bucket.cash': 'Cash',
   'manage.gateway.cash': 'Cash',
   'desk.tender.cash': 'Cash',
-  'desk.refund.cardRecorded': 'Card refunds are done on the card terminal: refund there first, then record the terminal\'s refund reference here (this desk sends no card refund to the bank).',
+  'desk.refund.cardRecorded':
+    "Card refunds are done on the card terminal: refund there first, then record the terminal's refund reference here (this desk sends no card refund to the bank).",
   'desk.refund.cashNote': 'Cash refund: the drawer opens when it is recorded; hand the amount to the customer from the drawer.',
-  'desk.refund.reference': 'Terminal refund reference (on the terminal\'s refund slip)',
+  'desk.refund.reference': "Terminal refund reference (on the terminal's refund slip)",
   'desk.refund.referenceRequired': "Type the reference on the card terminal's refund slip",
 };

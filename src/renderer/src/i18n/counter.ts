@@ -57,7 +57,8 @@ export const counterZh = {
   'checkout.yimaPrompt': '请在刷卡机上完成支付（终端 {terminal}）',
   'checkout.yimaPromptNoName': '请在刷卡机上完成支付',
   'checkout.yimaWaiting': '订单已推送到刷卡机，等待顾客刷卡… 已查询 {n} 次',
-  'checkout.yimaUnknown': '收银员已放弃此笔或刷卡机迟迟没有结果。翼码没有撤单接口：系统会继续查询直到有最终结果，顾客若已付款会记为已付并提示在刷卡机上退款。请核对刷卡机小票后由主管处理（F8），或按 F5 立即查询。',
+  'checkout.yimaUnknown':
+    '收银员已放弃此笔或刷卡机迟迟没有结果。翼码没有撤单接口：系统会继续查询直到有最终结果，顾客若已付款会记为已付并提示在刷卡机上退款。请核对刷卡机小票后由主管处理（F8），或按 F5 立即查询。',
   'checkout.refundOnTerminal': '收银员已放弃此笔，但顾客已在刷卡机上付款：已记为已付。如不要此笔，请在刷卡机上为顾客退款。',
   'card.cardNo': '卡号',
   'card.refNo': '参考号',
@@ -114,7 +115,8 @@ export const counterEn: Record<keyof typeof counterZh, string> = {
   'input.rule.check': 'check the entry and try again',
   'checkout.fieldsPending': 'With this sale: {fields} (F2 to edit, Esc to clear)',
   'checkout.fieldsEsc': 'Esc clears the merchant order no. and memo and closes',
-  'checkout.scan.payCode': "This is the customer's payment code. This counter cannot scan payment codes (the bank's gateway has no such transaction): let the customer scan the QR on the screen.",
+  'checkout.scan.payCode':
+    "This is the customer's payment code. This counter cannot scan payment codes (the bank's gateway has no such transaction): let the customer scan the QR on the screen.",
   'checkout.scan.other': 'The scanned code {code} is not an amount and was ignored. Type the amount with the number keys.',
   'checkout.cancelConfirm': 'Press / again to cancel this sale',
   'checkout.keys.clear': 'Clear',
@@ -132,8 +134,10 @@ export const counterEn: Record<keyof typeof counterZh, string> = {
   'checkout.yimaPrompt': 'Complete the payment on the card terminal ({terminal})',
   'checkout.yimaPromptNoName': 'Complete the payment on the card terminal',
   'checkout.yimaWaiting': 'Order pushed to the card terminal, waiting for the card… queried {n} times',
-  'checkout.yimaUnknown': 'Abandoned by the cashier, or the terminal has no result yet. Yima has no cancel: the app keeps querying until the outcome is final; if the customer paid, the sale is recorded as paid and flagged for a refund on the terminal. Check the terminal receipt and let a supervisor settle it (F8), or press F5 to query now.',
-  'checkout.refundOnTerminal': 'Abandoned by the cashier, but the customer paid on the card terminal: recorded as paid. If the sale is not wanted, refund the customer on the terminal.',
+  'checkout.yimaUnknown':
+    'Abandoned by the cashier, or the terminal has no result yet. Yima has no cancel: the app keeps querying until the outcome is final; if the customer paid, the sale is recorded as paid and flagged for a refund on the terminal. Check the terminal receipt and let a supervisor settle it (F8), or press F5 to query now.',
+  'checkout.refundOnTerminal':
+    'Abandoned by the cashier, but the customer paid on the card terminal: recorded as paid. If the sale is not wanted, refund the customer on the terminal.',
   'card.cardNo': 'Card no.',
   'card.refNo': 'Reference',
   'card.batchNo': 'Batch',

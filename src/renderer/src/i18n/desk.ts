@@ -1,6 +1,5 @@
 /** Strings of the sign-in, refund desk and transactions screens (zh is the source; en must have the same keys). */
 export const deskZh = {
-
   'desk.title': '退款台',
   'desk.search.label': '流水号 / 订单号 / 商户订单号 / 微信·支付宝·银联单号 / 扫描小票',
   'desk.search.placeholder': '扫描或输入后按 Enter',
@@ -134,7 +133,6 @@ export const deskZh = {
 } as const;
 
 export const deskEn: Record<keyof typeof deskZh, string> = {
-
   'desk.title': 'Refund desk',
   'desk.search.label': 'Trace / order no. / merchant order no. / WeChat, Alipay or UnionPay no. / scan receipt',
   'desk.search.placeholder': 'Scan or type, then Enter',
@@ -145,7 +143,8 @@ export const deskEn: Record<keyof typeof deskZh, string> = {
   'desk.search.none': 'No matching payment',
   'desk.search.found': '{n} payments found; ↑ ↓ to choose, Enter to open',
   'desk.search.searching': 'Searching…',
-  'desk.search.payCode': "This is the customer's payment code, which changes with every payment and cannot find a sale. Scan the barcode on the receipt, or the transaction number in the customer's wallet bill.",
+  'desk.search.payCode':
+    "This is the customer's payment code, which changes with every payment and cannot find a sale. Scan the barcode on the receipt, or the transaction number in the customer's wallet bill.",
   'desk.results.title': 'Results',
   'desk.detail.title': 'Payment',
   'desk.detail.loading': 'Loading the payment…',

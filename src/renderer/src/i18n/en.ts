@@ -21,7 +21,8 @@ export const en: Record<CoreMessageKey, string> = {
   'health.refresh': 'Refresh',
   'health.schemaVersion': 'schema v{v}',
   'diagnostics.title': 'Diagnostics',
-  'diagnostics.hint': 'For the installer: the last logs, system status, versions, settings (no keys) and the ledger integrity check. Never the ledger itself, a key or a PIN. Needs a supervisor PIN.',
+  'diagnostics.hint':
+    'For the installer: the last logs, system status, versions, settings (no keys) and the ledger integrity check. Never the ledger itself, a key or a PIN. Needs a supervisor PIN.',
   'diagnostics.export': 'Export diagnostics',
   'diagnostics.done': 'Exported {file}',
   'status.ok': 'All systems OK',
@@ -34,8 +35,10 @@ export const en: Record<CoreMessageKey, string> = {
   'status.reason.device.printer': 'Printer not connected: check its power, paper and cable',
   'status.reason.device': '{name} not connected: check its cable and power',
   'status.reason.notifications': 'Payment notifications cannot be received: payments are still confirmed by querying; call the installer',
-  'status.reason.sync': 'Headquarters unreachable for now: selling is not affected; waiting events are sent when it is back ({waiting} waiting, last contact {last})',
-  'status.reason.sync.refused': 'Headquarters refuses this counter\'s data: selling is not affected; ask headquarters to check the store, counter and key ({waiting} waiting)',
+  'status.reason.sync':
+    'Headquarters unreachable for now: selling is not affected; waiting events are sent when it is back ({waiting} waiting, last contact {last})',
+  'status.reason.sync.refused':
+    "Headquarters refuses this counter's data: selling is not affected; ask headquarters to check the store, counter and key ({waiting} waiting)",
   'status.sync.ok': 'Headquarters in sync: {waiting} waiting, last contact {last}',
   'status.sync.never': 'never',
   'health.ledger': 'Ledger',
@@ -76,7 +79,8 @@ export const en: Record<CoreMessageKey, string> = {
   'checkout.paidAt': 'Paid at',
   'checkout.payType': 'Paid with',
   'checkout.cancelling': 'Closing the order…',
-  'checkout.unknownHelp': 'The result cannot be confirmed yet. The app keeps querying and will never charge twice. A supervisor can settle it after checking with the bank.',
+  'checkout.unknownHelp':
+    'The result cannot be confirmed yet. The app keeps querying and will never charge twice. A supervisor can settle it after checking with the bank.',
   'checkout.nextSaleIn': 'Next sale in {s} s',
   'checkout.working': 'Creating the QR…',
   'status.created': 'Creating order',
@@ -142,7 +146,8 @@ export const en: Record<CoreMessageKey, string> = {
   'checkout.tender.card': 'Card',
   'checkout.keys.tender': 'QR / card',
   'checkout.cardPrompt': 'Customer: swipe or insert the card on the terminal',
-  'checkout.cardUnknownHelp': 'The terminal gave no final answer. Its last transaction was queried; the sale is never sent again automatically. Check the terminal receipt and let a supervisor settle it (F8), or press F5 to ask the terminal again.',
+  'checkout.cardUnknownHelp':
+    'The terminal gave no final answer. Its last transaction was queried; the sale is never sent again automatically. Check the terminal receipt and let a supervisor settle it (F8), or press F5 to ask the terminal again.',
   'error.PIN_REQUIRED': 'Sign in first',
   'error.DAY_CLOSED': 'This business day is closed',
   'error.UNRESOLVED_ITEMS': 'Unfinished transactions remain: closing needs a supervisor override',
@@ -155,13 +160,19 @@ export const en: Record<CoreMessageKey, string> = {
   'error.DEVICE_TIMEOUT': 'The device did not answer',
   'error.DEVICE_PROTOCOL': 'The device answered in a wrong format',
   'error.LEDGER_TOO_NEW': 'The ledger was written by a newer version; refused',
-  'error.DISK_FULL': 'The disk is full or failing; the ledger could not be written (nothing was done or sent). Free disk space or check the disk, then try again',
-  'error.LEDGER_BUSY': 'Another program (a backup or antivirus tool) holds the ledger; nothing was done. It is retried automatically: try again shortly, and close that program if it lasts',
+  'error.DISK_FULL':
+    'The disk is full or failing; the ledger could not be written (nothing was done or sent). Free disk space or check the disk, then try again',
+  'error.LEDGER_BUSY':
+    'Another program (a backup or antivirus tool) holds the ledger; nothing was done. It is retried automatically: try again shortly, and close that program if it lasts',
   'error.LEDGER_CORRUPT': 'The ledger file is damaged: stop taking payments and restore the latest backup as described',
-  'error.REFUND_NEEDS_SUPERVISOR': 'This refund request left but no bank answer came back, so it cannot be queried: check with the bank, then a supervisor settles it (succeeded or failed) in the refund list',
-  'error.INSECURE_TRANSPORT': 'Live payments refused: the bank URL is plain http and signed answers are not required. Use an https URL or turn on "require signed answers".',
-  'error.LEDGER_MISSING': 'The ledger file is missing or empty, but this data folder was used before: restore the latest backup from the backups folder (manual: "Restoring a backup"); do not delete ledger-identity.json',
-  'error.LEDGER_MISMATCH': 'The ledger file is not the one this data folder was created with (emptied or replaced): restore the latest backup from the backups folder (manual: "Restoring a backup")',
+  'error.REFUND_NEEDS_SUPERVISOR':
+    'This refund request left but no bank answer came back, so it cannot be queried: check with the bank, then a supervisor settles it (succeeded or failed) in the refund list',
+  'error.INSECURE_TRANSPORT':
+    'Live payments refused: the bank URL is plain http and signed answers are not required. Use an https URL or turn on "require signed answers".',
+  'error.LEDGER_MISSING':
+    'The ledger file is missing or empty, but this data folder was used before: restore the latest backup from the backups folder (manual: "Restoring a backup"); do not delete ledger-identity.json',
+  'error.LEDGER_MISMATCH':
+    'The ledger file is not the one this data folder was created with (emptied or replaced): restore the latest backup from the backups folder (manual: "Restoring a backup")',
   'error.DEFAULT_PINS': 'Some operators still use the published training PINs: give them new PINs (6 digits recommended) before switching to live mode',
   'error.APPROVAL_INVALID': 'This approval is no longer valid (used, expired or given for another action): enter the approval PIN again',
   'handover.title': 'Shift handover',

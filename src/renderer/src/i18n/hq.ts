@@ -2,7 +2,8 @@
 export const hqZh = {
   'manage.section.hq': '总部',
   'hq.settings.title': '总部同步',
-  'hq.settings.intro': '连锁门店：本机账本的每一条记录都会按顺序、签名后补传到总部。总部无法连接时照常收款，恢复后自动补传。门店代码和收银台编号必须与总部登记的一致。',
+  'hq.settings.intro':
+    '连锁门店：本机账本的每一条记录都会按顺序、签名后补传到总部。总部无法连接时照常收款，恢复后自动补传。门店代码和收银台编号必须与总部登记的一致。',
   'hq.settings.url': '总部地址',
   'hq.settings.urlHint': '总部服务的地址；局域网以外请用 https://',
   'hq.settings.store': '门店代码',
@@ -21,14 +22,16 @@ export const hqZh = {
 export const hqEn: Record<keyof typeof hqZh, string> = {
   'manage.section.hq': 'Headquarters',
   'hq.settings.title': 'Headquarters sync',
-  'hq.settings.intro': 'Chains: every record of this counter\'s ledger is delivered to headquarters in order, signed. While headquarters cannot be reached, selling goes on; what is waiting is sent when it is back. Store code and counter number must match what headquarters registered.',
+  'hq.settings.intro':
+    "Chains: every record of this counter's ledger is delivered to headquarters in order, signed. While headquarters cannot be reached, selling goes on; what is waiting is sent when it is back. Store code and counter number must match what headquarters registered.",
   'hq.settings.url': 'Headquarters URL',
   'hq.settings.urlHint': 'The headquarters service; use https:// outside the local network',
   'hq.settings.store': 'Store code',
   'hq.settings.lane': 'Counter number at headquarters',
   'hq.settings.codeHint': 'Letters, digits, _ and -, 1–16',
   'hq.settings.interval': 'Sync check interval (seconds)',
-  'hq.settings.plainHttp': 'Plain http: batches stay signed and cannot be altered, but the sales can be read on the network. Use it only on a trusted shop LAN; otherwise use https://.',
+  'hq.settings.plainHttp':
+    'Plain http: batches stay signed and cannot be altered, but the sales can be read on the network. Use it only on a trusted shop LAN; otherwise use https://.',
   'hq.settings.orderLane': 'Lane in order numbers: {code} (set under "Shop"; different on every counter of a merchant number)',
   'hq.key.title': 'Headquarters key (write-only)',
   'hq.health.progress': 'headquarters acknowledged up to record {acked}, {waiting} waiting, last contact {last}',

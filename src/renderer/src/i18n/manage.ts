@@ -1,6 +1,5 @@
 /** Strings of the reconciliation and settings screens (zh is the source; en must have the same keys). */
 export const manageZh = {
-
   'manage.loading': '正在读取…',
   'manage.back': '返回',
   'manage.guess': '（推测：银行文档未明确，按需调整）',
@@ -157,7 +156,6 @@ export const manageZh = {
   'manage.settings.saved': '已保存',
   'manage.settings.fixFields': '有 {n} 处需要修改，见标红的字段。',
 
-
   'manage.bpc.title': 'BPC 扫码网关',
   'manage.bpc.intro': '由银行提供的商户参数。保存后在正式模式下生效；培训模式始终使用内置模拟网关。',
   'manage.bpc.url': '网关地址 (URL)',
@@ -273,7 +271,7 @@ export const manageZh = {
   'manage.devices.encoding.gbk': 'GBK（可显示汉字的型号）',
   'manage.devices.encoding.gb18030': 'GB18030（可显示汉字的型号）',
   'manage.devices.lampVariant': '指示灯命令',
-  'manage.devices.lamp.ascii': '标准 (1B 73 \'0\'–\'4\')',
+  'manage.devices.lamp.ascii': "标准 (1B 73 '0'–'4')",
   'manage.devices.lamp.binary': '二进制 (1B 73 00–04)',
   'manage.devices.lamp.four-byte': '四字节 (1B 73 n 01)',
   'manage.devices.lamp.bare': '单字节 (无 1B 73)',
@@ -346,7 +344,6 @@ export const manageZh = {
 } as const;
 
 export const manageEn: Record<keyof typeof manageZh, string> = {
-
   'manage.loading': 'Loading…',
   'manage.back': 'Back',
   'manage.guess': '(our guess: the bank documents do not say; adjust if needed)',
@@ -425,7 +422,8 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
 
   'manage.close.open': 'Close day',
   'manage.close.title': 'Close {day}',
-  'manage.close.explain': 'Before closing, every unfinished item is queried at the bank once more; then an immutable day report is stored. Needs a manager code and PIN.',
+  'manage.close.explain':
+    'Before closing, every unfinished item is queried at the bank once more; then an immutable day report is stored. Needs a manager code and PIN.',
   'manage.close.managerCode': 'Manager code',
   'manage.close.managerPin': 'Manager PIN',
   'manage.close.overrideTitle': 'Supervisor override',
@@ -438,7 +436,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
 
   'manage.shift.title': 'My shift (check before handover)',
   'manage.shift.since': 'Shift started {at}',
-  'manage.shift.scope': 'Today\'s totals of the signed-in operator; the handover report covers this shift\'s time span.',
+  'manage.shift.scope': "Today's totals of the signed-in operator; the handover report covers this shift's time span.",
   'manage.shift.howTo': 'Press "Handover" at the top of the page to hand over; you will be signed out.',
 
   'manage.error.roleNeeded': 'Not allowed for this code: needs {role} rights',
@@ -446,7 +444,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.error.DAY_CLOSED': 'This business day is closed',
   'manage.error.PIN_REQUIRED': 'Sign in first',
   'manage.error.GATEWAY_REJECTED': 'The gateway rejected the request',
-  'manage.error.GATEWAY_BAD_RESPONSE': 'The gateway\'s answer could not be read',
+  'manage.error.GATEWAY_BAD_RESPONSE': "The gateway's answer could not be read",
   'manage.error.BAD_SIGNATURE': 'Signature check failed (check the key)',
   'manage.error.DEVICE_NOT_FOUND': 'Device port not found',
   'manage.error.DEVICE_BUSY': 'Device port is busy',
@@ -470,8 +468,10 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.lane.title': 'Counter lane (in every order number)',
   'manage.lane.code': 'Lane',
   'manage.lane.hint': 'Two digits 00–99; every counter on one merchant number needs its own',
-  'manage.lane.intro': 'Every order and refund number carries this lane, so two counters never make the same number. Set by: {source}. It cannot change after the first live sale.',
-  'manage.lane.locked': 'This counter has live sales: the lane is fixed (the bank has seen order numbers with it). To change it, set the counter up again with a new ledger.',
+  'manage.lane.intro':
+    'Every order and refund number carries this lane, so two counters never make the same number. Set by: {source}. It cannot change after the first live sale.',
+  'manage.lane.locked':
+    'This counter has live sales: the lane is fixed (the bank has seen order numbers with it). To change it, set the counter up again with a new ledger.',
   'manage.lane.source.derived': 'generated at first start',
   'manage.lane.source.provisioning': 'provisioning file',
   'manage.lane.source.settings': 'set in Settings',
@@ -480,16 +480,18 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.section.businessDay': 'Business day',
   'manage.bday.title': 'Business day',
   'manage.bday.timeZone': 'Time zone',
-  'manage.bday.timeZoneHint': 'Empty = this computer\'s zone; e.g. Asia/Shanghai',
+  'manage.bday.timeZoneHint': "Empty = this computer's zone; e.g. Asia/Shanghai",
   'manage.bday.startHour': 'Business day starts at (hour)',
   'manage.bday.startHourHint': '0-23. A shop open until 02:00 can use 4: sales before 04:00 count for the day before',
   'manage.handovers.title': 'Handovers',
   'manage.handovers.none': 'No handovers on this day yet.',
   'manage.report.late': 'Late settlements',
-  'manage.report.supervisorSettled': '{n} of these payments ({amount}) were settled by a supervisor by hand (verified after the outcome was unclear); they are in the totals.',
+  'manage.report.supervisorSettled':
+    '{n} of these payments ({amount}) were settled by a supervisor by hand (verified after the outcome was unclear); they are in the totals.',
   'manage.report.lateHint': 'Items of earlier closed days (still open at an override close) that settled on this day; listed apart, not in the totals above.',
   'manage.report.addendum': 'Addendum to the closed day',
-  'manage.report.addendumHint': 'These items settled after this day was closed. The day report above stays as it was; the money appears as a late settlement on the business day shown.',
+  'manage.report.addendumHint':
+    'These items settled after this day was closed. The day report above stays as it was; the money appears as a late settlement on the business day shown.',
   'manage.report.lateDay': 'Booked on',
   'manage.report.lateFinalAt': 'Settled at',
   'manage.report.lateSettledDay': 'Counted on',
@@ -502,7 +504,6 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.settings.save': 'Save',
   'manage.settings.saved': 'Saved',
   'manage.settings.fixFields': '{n} field(s) need a change (marked red).',
-
 
   'manage.bpc.title': 'BPC QR gateway',
   'manage.bpc.intro': 'Merchant parameters from the bank. They apply in live mode; training mode always uses the built-in simulated gateway.',
@@ -532,11 +533,13 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.key.isSet': 'Set ••{suffix}',
   'manage.key.notSet': 'Not set',
   'manage.key.cipherSafe': 'The key is encrypted with the system keychain (safeStorage).',
-  'manage.key.cipherFile': 'File key: the key is encrypted with a local file key in the data directory (browser mode, or no usable system keyring on this computer; less protected: use only on a trusted computer).',
+  'manage.key.cipherFile':
+    'File key: the key is encrypted with a local file key in the data directory (browser mode, or no usable system keyring on this computer; less protected: use only on a trusted computer).',
   'manage.key.new': 'Enter key',
   'manage.key.replace': 'Replace key',
   'manage.key.hint': 'Once saved, the key is never shown again nor pre-filled.',
-  'manage.key.liveNote': 'Saving the merchant settings and the key never starts real charging by itself: when they are complete, a supervisor switches to live under "Mode & language".',
+  'manage.key.liveNote':
+    'Saving the merchant settings and the key never starts real charging by itself: when they are complete, a supervisor switches to live under "Mode & language".',
   'manage.key.save': 'Save key',
   'manage.key.saved': 'Key stored encrypted.',
   'manage.key.tooShort': 'The key needs at least 8 characters.',
@@ -580,7 +583,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
 
   'manage.limits.title': 'Limits',
   'manage.limits.max': 'Maximum per sale (yuan)',
-  'manage.limits.hint': 'The bank\'s own limit still applies',
+  'manage.limits.hint': "The bank's own limit still applies",
   'manage.limits.badAmount': 'Enter an amount above 0 with at most two decimals',
 
   'manage.devices.title': 'Device settings',
@@ -619,7 +622,7 @@ export const manageEn: Record<keyof typeof manageZh, string> = {
   'manage.devices.encoding.gbk': 'GBK (Hanzi-capable models)',
   'manage.devices.encoding.gb18030': 'GB18030 (Hanzi-capable models)',
   'manage.devices.lampVariant': 'Lamp command',
-  'manage.devices.lamp.ascii': 'Standard (1B 73 \'0\'–\'4\')',
+  'manage.devices.lamp.ascii': "Standard (1B 73 '0'–'4')",
   'manage.devices.lamp.binary': 'Binary (1B 73 00–04)',
   'manage.devices.lamp.four-byte': 'Four bytes (1B 73 n 01)',
   'manage.devices.lamp.bare': 'Bare byte (no 1B 73)',

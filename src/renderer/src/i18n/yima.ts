@@ -2,7 +2,8 @@
 export const yimaZh = {
   'manage.section.yima': '刷卡网关 翼码',
   'yima.title': '翼码刷卡网关',
-  'yima.intro': '由翼码提供的商户参数：订单推送到刷卡机，顾客在刷卡机上付款，收银台查询结果。签名算法、网关地址和报文传输方式在现有资料中没有明确，相关选项均为推测，请与翼码技术对接人确认。',
+  'yima.intro':
+    '由翼码提供的商户参数：订单推送到刷卡机，顾客在刷卡机上付款，收银台查询结果。签名算法、网关地址和报文传输方式在现有资料中没有明确，相关选项均为推测，请与翼码技术对接人确认。',
   'yima.url': '网关地址 (URL)',
   'yima.urlHint': '由翼码提供（推测：资料中没有）',
   'yima.isspid': '翼码商户号 (isspid)',
@@ -53,7 +54,8 @@ export const yimaZh = {
   'yima.keyTitle': '翼码密钥（只能写入）',
   'yima.check.title': '检查签名规则',
   'yima.test.title': '测试连接',
-  'yima.test.intro': '向翼码（培训模式：内置模拟器）发送一笔已签名的结果查询，查询一个不存在的订单：不产生交易，不推送到刷卡机。有应答说明网址、网络/TLS 和报文格式可用（翼码若校验签名，也说明签名被接受）；不能证明终端已绑定或能收款。',
+  'yima.test.intro':
+    '向翼码（培训模式：内置模拟器）发送一笔已签名的结果查询，查询一个不存在的订单：不产生交易，不推送到刷卡机。有应答说明网址、网络/TLS 和报文格式可用（翼码若校验签名，也说明签名被接受）；不能证明终端已绑定或能收款。',
   'yima.test.run': '测试连接',
   'yima.test.working': '正在测试…',
   'yima.test.ok': '翼码有应答（{ms} ms）',
@@ -90,7 +92,8 @@ export const yimaZh = {
 export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'manage.section.yima': 'Yima card gateway',
   'yima.title': 'Yima card gateway',
-  'yima.intro': "Merchant parameters from Yima: the order is pushed to the card POS, the customer pays there, and the counter queries the result. The signing rule, the gateway URL and how XML travels are not in our material: those options are guesses — confirm them with Yima's technical contact.",
+  'yima.intro':
+    "Merchant parameters from Yima: the order is pushed to the card POS, the customer pays there, and the counter queries the result. The signing rule, the gateway URL and how XML travels are not in our material: those options are guesses — confirm them with Yima's technical contact.",
   'yima.url': 'Gateway URL',
   'yima.urlHint': 'from Yima (a guess: not in our material)',
   'yima.isspid': 'Yima merchant no. (isspid)',
@@ -141,12 +144,14 @@ export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'yima.keyTitle': 'Yima key (write-only)',
   'yima.check.title': 'Check a signing rule',
   'yima.test.title': 'Test connection',
-  'yima.test.intro': 'Sends Yima (training: the built-in simulator) one signed result query about an order that does not exist: no sale, nothing pushed to the card terminal. An answer shows the URL, network/TLS and message format work (and, if Yima checks it, that the signature is accepted); it does not prove the terminal is bound or that a card sale can be taken.',
+  'yima.test.intro':
+    'Sends Yima (training: the built-in simulator) one signed result query about an order that does not exist: no sale, nothing pushed to the card terminal. An answer shows the URL, network/TLS and message format work (and, if Yima checks it, that the signature is accepted); it does not prove the terminal is bound or that a card sale can be taken.',
   'yima.test.run': 'Test connection',
   'yima.test.working': 'Testing…',
   'yima.test.ok': 'Yima answered ({ms} ms)',
   'yima.test.failed': 'Connection failed ({ms} ms)',
-  'yima.check.intro': 'Paste a known-good signed message from Yima and type the key (empty = the stored key). The app tells which rule reproduces its sign. The key is never shown or logged.',
+  'yima.check.intro':
+    'Paste a known-good signed message from Yima and type the key (empty = the stored key). The app tells which rule reproduces its sign. The key is never shown or logged.',
   'yima.check.body': 'Signed message',
   'yima.check.key': 'Key (optional)',
   'yima.check.run': 'Check',

@@ -150,7 +150,8 @@ export const zh = {
   'checkout.tender.card': '刷卡',
   'checkout.keys.tender': '扫码 / 刷卡',
   'checkout.cardPrompt': '请顾客在刷卡机上刷卡或插卡',
-  'checkout.cardUnknownHelp': '刷卡机没有给出最终结果。系统已查询终端最后一笔交易，绝不会自动重复刷卡。请核对刷卡机小票后由主管处理（F8），或按 F5 再次查询终端。',
+  'checkout.cardUnknownHelp':
+    '刷卡机没有给出最终结果。系统已查询终端最后一笔交易，绝不会自动重复刷卡。请核对刷卡机小票后由主管处理（F8），或按 F5 再次查询终端。',
   'error.PIN_REQUIRED': '请先登录',
   'error.DAY_CLOSED': '该营业日已日结，不能再记账',
   'error.UNRESOLVED_ITEMS': '还有未完成的交易，需主管授权才能日结',
@@ -195,4 +196,5 @@ export const zh = {
 /** The keys loaded at start. */
 export type CoreMessageKey = keyof typeof zh;
 /** Every key, the back office's included. */
-export type MessageKey = CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh | keyof typeof cashZh | keyof typeof hqZh;
+export type MessageKey =
+  CoreMessageKey | keyof typeof deskZh | keyof typeof manageZh | keyof typeof receiptsZh | keyof typeof yimaZh | keyof typeof cashZh | keyof typeof hqZh;

@@ -47,7 +47,11 @@ function partZh(part: string): string {
   const text = part.trim();
   for (const [pattern, zh] of KNOWN_ZH) {
     const m = pattern.exec(text);
-    if (m !== null) return zh.replace(/\$(\d)/g, (_, n: string) => neutralOrChinese(m[Number(n)] ?? '')).replace(/\s+/g, ' ').trim();
+    if (m !== null)
+      return zh
+        .replace(/\$(\d)/g, (_, n: string) => neutralOrChinese(m[Number(n)] ?? ''))
+        .replace(/\s+/g, ' ')
+        .trim();
   }
   return neutralOrChinese(text);
 }

@@ -5,12 +5,7 @@
  */
 
 export type EntryKey =
-  | { kind: 'char'; char: string }
-  | { kind: 'backspace' }
-  | { kind: 'collect' }
-  | { kind: 'cancel' }
-  | { kind: 'clear' }
-  | { kind: 'tender' };
+  { kind: 'char'; char: string } | { kind: 'backspace' } | { kind: 'collect' } | { kind: 'cancel' } | { kind: 'clear' } | { kind: 'tender' };
 
 /**
  * The checkout meaning of a key. Keypad habit of Chinese counters: `+` collects like Enter, `-` is

@@ -17,7 +17,10 @@ export async function printReceiptInBrowser(request: ReceiptRequest): Promise<vo
   const widthMm = receipt.columns <= 32 ? 58 : 80;
   const qr = receipt.code === '' ? '' : await QRCode.toDataURL(receipt.code, { errorCorrectionLevel: 'M', margin: 1, width: 192 });
   const lines = receipt.lines
-    .map((l) => `<div style="white-space:pre;text-align:${l.align};${l.bold ? 'font-weight:bold;' : ''}${l.big ? 'font-size:2em;' : ''}">${escapeHtml(l.text) || '&nbsp;'}</div>`)
+    .map(
+      (l) =>
+        `<div style="white-space:pre;text-align:${l.align};${l.bold ? 'font-weight:bold;' : ''}${l.big ? 'font-size:2em;' : ''}">${escapeHtml(l.text) || '&nbsp;'}</div>`,
+    )
     .join('');
   const frame = document.createElement('iframe');
   frame.setAttribute('aria-hidden', 'true');

@@ -132,30 +132,33 @@ export function Checkout(): React.JSX.Element {
   const limitText = useCallback((max: number) => errorText(new BridgeError({ code: 'AMOUNT_TOO_LARGE', message: '', details: { maxFen: max } })), [errorText]);
 
   /** Sends the sale (cash: with the amount tendered). */
-  const send = useCallback(async (amountFen: number, tenderedFen: number | undefined) => {
-    setBusy(true);
-    try {
-      const created = await call('payment:create', {
-        amountFen,
-        tender,
-        ...(tenderedFen === undefined ? {} : { tenderedFen }),
-        ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
-        ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
-      });
-      show(created);
-      setShowFields(false);
-      setCashDue(null);
-    } catch (e) {
-      const problem = badInputProblem(t, e);
-      if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
-      // A refused create never left the counter: with Yima the cashier must know no order reached the card POS.
-      const splitRule = e instanceof BridgeError && e.info.details?.field === 'extend_params' ? e.info.details.rule : undefined;
-      const why = typeof splitRule === 'string' ? t('checkout.yimaSplitRefused', { rule: splitRule }) : errorText(e);
-      setMessage(tender === 'card' && cardRoute === 'yima' ? `${why} ${t('checkout.yimaNotSent')}` : why);
-    } finally {
-      setBusy(false);
-    }
-  }, [merOrderNo, memo, tender, cardRoute, errorText, show, showFieldError, t]);
+  const send = useCallback(
+    async (amountFen: number, tenderedFen: number | undefined) => {
+      setBusy(true);
+      try {
+        const created = await call('payment:create', {
+          amountFen,
+          tender,
+          ...(tenderedFen === undefined ? {} : { tenderedFen }),
+          ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
+          ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
+        });
+        show(created);
+        setShowFields(false);
+        setCashDue(null);
+      } catch (e) {
+        const problem = badInputProblem(t, e);
+        if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
+        // A refused create never left the counter: with Yima the cashier must know no order reached the card POS.
+        const splitRule = e instanceof BridgeError && e.info.details?.field === 'extend_params' ? e.info.details.rule : undefined;
+        const why = typeof splitRule === 'string' ? t('checkout.yimaSplitRefused', { rule: splitRule }) : errorText(e);
+        setMessage(tender === 'card' && cardRoute === 'yima' ? `${why} ${t('checkout.yimaNotSent')}` : why);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [merOrderNo, memo, tender, cardRoute, errorText, show, showFieldError, t],
+  );
 
   const collect = useCallback(async () => {
     setMessage(null);
@@ -379,9 +382,36 @@ export function Checkout(): React.JSX.Element {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [buffer, busy, open, finished, resolving, confirmCancelAt, maxAmountFen, payment?.status, training, collect, cancel, requery, trainerPay, newSale, clearFields, scanned, limitText, cashDue, cashOn, takeCash, leaveCash, drawerForm, payment]);
+  }, [
+    buffer,
+    busy,
+    open,
+    finished,
+    resolving,
+    confirmCancelAt,
+    maxAmountFen,
+    payment?.status,
+    training,
+    collect,
+    cancel,
+    requery,
+    trainerPay,
+    newSale,
+    clearFields,
+    scanned,
+    limitText,
+    cashDue,
+    cashOn,
+    takeCash,
+    leaveCash,
+    drawerForm,
+    payment,
+  ]);
 
-  const pendingFields = [merOrderNo.trim() === '' ? null : `${t('input.field.merOrderNo')} ${merOrderNo.trim()}`, memo.trim() === '' ? null : `${t('input.field.memo')} ${memo.trim()}`].filter((x) => x !== null);
+  const pendingFields = [
+    merOrderNo.trim() === '' ? null : `${t('input.field.merOrderNo')} ${merOrderNo.trim()}`,
+    memo.trim() === '' ? null : `${t('input.field.memo')} ${memo.trim()}`,
+  ].filter((x) => x !== null);
   const hostNow = now + clockOffsetMs;
   return (
     <section className="checkout" data-testid="checkout">
@@ -427,7 +457,9 @@ export function Checkout(): React.JSX.Element {
                 </p>
               )
             )}
-            {tender === 'card' && cardRoute === 'yima' && info !== null && info.counter.yimaSplit !== null && <SplitPreview plan={info.counter.yimaSplit} amount={buffer} />}
+            {tender === 'card' && cardRoute === 'yima' && info !== null && info.counter.yimaSplit !== null && (
+              <SplitPreview plan={info.counter.yimaSplit} amount={buffer} />
+            )}
             {busy && <p className="hint">{t('checkout.working')}</p>}
           </div>
         ) : (
@@ -470,7 +502,15 @@ export function Checkout(): React.JSX.Element {
           <div className="trainer" data-testid="trainer">
             <h3>{t('trainer.title')}</h3>
             {TRAINING_SCRIPTS.map((s) => (
-              <button key={s} type="button" tabIndex={-1} onMouseDown={(e) => e.preventDefault()} className={s === trainer ? 'selected' : ''} data-testid={`trainer-${s}`} onClick={() => void chooseTrainer(s)}>
+              <button
+                key={s}
+                type="button"
+                tabIndex={-1}
+                onMouseDown={(e) => e.preventDefault()}
+                className={s === trainer ? 'selected' : ''}
+                data-testid={`trainer-${s}`}
+                onClick={() => void chooseTrainer(s)}
+              >
                 {t(`trainer.${s}` as MessageKey)}
               </button>
             ))}
@@ -530,7 +570,10 @@ function SplitPreview({ plan, amount }: { plan: NonNullable<AppInfo['counter']['
   if (plan.flag === 'N') text = t('checkout.split.none');
   else if (plan.flag === 'D') text = t('checkout.split.delayed', { date: plan.planSplitDate === '' ? '—' : plan.planSplitDate });
   else if (plan.clean) {
-    text = t('checkout.split.percent', { shares: plan.receivers.map((r) => `${r.merchantId} ${r.divPercentage ?? ''}%`).join('，'), keep: plan.keepPercentage });
+    text = t('checkout.split.percent', {
+      shares: plan.receivers.map((r) => `${r.merchantId} ${r.divPercentage ?? ''}%`).join('，'),
+      keep: plan.keepPercentage,
+    });
   } else {
     const divided = plan.receivers.reduce((sum, r) => sum + (r.divAmtFen ?? 0), 0);
     const shares = plan.receivers.map((r) => `${r.merchantId} ¥${formatFen(r.divAmtFen ?? 0)}`).join('，');

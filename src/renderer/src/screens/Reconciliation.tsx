@@ -196,7 +196,11 @@ export function Reconciliation(): React.JSX.Element {
           <p className="notice-inline no-print">{t('manage.pastDayOpen')}</p>
         )}
         {message !== null && (
-          <p className={`${message.kind === 'error' ? 'error' : 'info'} no-print`} role={message.kind === 'error' ? 'alert' : 'status'} data-testid="reconcile-message">
+          <p
+            className={`${message.kind === 'error' ? 'error' : 'info'} no-print`}
+            role={message.kind === 'error' ? 'alert' : 'status'}
+            data-testid="reconcile-message"
+          >
             {message.text}
           </p>
         )}

@@ -212,7 +212,15 @@ export function RefundDesk(): React.JSX.Element {
             </label>
             <label>
               {t('desk.search.amount')}
-              <input className="desk-amount" inputMode="decimal" autoComplete="off" maxLength={16} value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="desk-amount" />
+              <input
+                className="desk-amount"
+                inputMode="decimal"
+                autoComplete="off"
+                maxLength={16}
+                value={amount}
+                onChange={(e) => setAmount(e.target.value)}
+                data-testid="desk-amount"
+              />
             </label>
             <button type="submit" data-testid="desk-day-submit">
               {t('desk.search.submit')}
@@ -272,7 +280,11 @@ export function RefundDesk(): React.JSX.Element {
                       </td>
                       <td>
                         <span className={`badge status-${r.status}`}>{l.status(r.status)}</span>
-                        {r.refundedFen > 0 && <div className="sub">{t('desk.col.refunded')} ¥{formatFen(r.refundedFen)}</div>}
+                        {r.refundedFen > 0 && (
+                          <div className="sub">
+                            {t('desk.col.refunded')} ¥{formatFen(r.refundedFen)}
+                          </div>
+                        )}
                       </td>
                       <td className="mono">
                         {r.sysTrace ?? '—'}

@@ -50,7 +50,14 @@ export function Settings(): React.JSX.Element {
     <section className="manage settings" data-testid="settings">
       <nav className="settings-nav panel" aria-label={t('nav.settings')}>
         {SECTIONS.map((s) => (
-          <button key={s} type="button" className={s === section ? 'active' : ''} aria-current={s === section ? 'page' : undefined} onClick={() => setSection(s)} data-testid={`settings-nav-${s}`}>
+          <button
+            key={s}
+            type="button"
+            className={s === section ? 'active' : ''}
+            aria-current={s === section ? 'page' : undefined}
+            onClick={() => setSection(s)}
+            data-testid={`settings-nav-${s}`}
+          >
             {t(`manage.section.${s}` as MessageKey)}
           </button>
         ))}

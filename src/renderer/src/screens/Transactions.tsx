@@ -186,7 +186,9 @@ export function Transactions(): React.JSX.Element {
   }, []);
 
   const toggleStatus = (s: PaymentStatus): void =>
-    setStatuses((current) => (current.includes(s) ? current.filter((x) => x !== s) : PaymentStatusSchema.options.filter((x) => x === s || current.includes(x))));
+    setStatuses((current) =>
+      current.includes(s) ? current.filter((x) => x !== s) : PaymentStatusSchema.options.filter((x) => x === s || current.includes(x)),
+    );
   const unfinishedOnly = statuses.length === OPEN_PAYMENT_STATUSES.length && OPEN_PAYMENT_STATUSES.every((s) => statuses.includes(s));
 
   useEffect(() => {
@@ -242,7 +244,12 @@ export function Transactions(): React.JSX.Element {
           <button type="button" className={`chip ${statuses.length === 0 ? 'on' : ''}`} onClick={() => setStatuses([])} data-testid="tx-status-all">
             {t('tx.allStatuses')}
           </button>
-          <button type="button" className={`chip chip-open ${unfinishedOnly ? 'on' : ''}`} onClick={() => setStatuses(unfinishedOnly ? [] : OPEN_PAYMENT_STATUSES)} data-testid="tx-unfinished">
+          <button
+            type="button"
+            className={`chip chip-open ${unfinishedOnly ? 'on' : ''}`}
+            onClick={() => setStatuses(unfinishedOnly ? [] : OPEN_PAYMENT_STATUSES)}
+            data-testid="tx-unfinished"
+          >
             {t('tx.unfinished')}
           </button>
           {PaymentStatusSchema.options.map((s) => (
@@ -277,7 +284,14 @@ export function Transactions(): React.JSX.Element {
           </label>
           <label>
             {t('tx.operator')}
-            <input className="short" value={operatorText} maxLength={16} autoComplete="off" onChange={(e) => setOperatorText(e.target.value)} data-testid="tx-operator" />
+            <input
+              className="short"
+              value={operatorText}
+              maxLength={16}
+              autoComplete="off"
+              onChange={(e) => setOperatorText(e.target.value)}
+              data-testid="tx-operator"
+            />
           </label>
           <label className="grow">
             {t('tx.search')}
@@ -433,7 +447,13 @@ function DayRefunds({ day, onOpen }: { day: string; onOpen: (paymentId: number) 
         </thead>
         <tbody>
           {refunds.map((r) => (
-            <tr key={r.id} tabIndex={0} onClick={() => onOpen(r.paymentId)} onKeyDown={(e) => e.key === 'Enter' && onOpen(r.paymentId)} data-testid="tx-refund-row">
+            <tr
+              key={r.id}
+              tabIndex={0}
+              onClick={() => onOpen(r.paymentId)}
+              onKeyDown={(e) => e.key === 'Enter' && onOpen(r.paymentId)}
+              data-testid="tx-refund-row"
+            >
               <td>{timeOfDay(r.createdAt)}</td>
               <td className="num">¥{formatFen(r.amountFen)}</td>
               <td>{labels.refundStatus(r.status)}</td>

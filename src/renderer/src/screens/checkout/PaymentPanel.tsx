@@ -119,7 +119,9 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
           </p>
         </>
       )}
-      {payment.status === 'unknown' && <p className="warning">{t(yima ? 'checkout.yimaUnknown' : payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>}
+      {payment.status === 'unknown' && (
+        <p className="warning">{t(yima ? 'checkout.yimaUnknown' : payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>
+      )}
       {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
       <p className="trace">
         {t('checkout.tradeNo')} {payment.tradeNo}
@@ -127,7 +129,6 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
     </div>
   );
 }
-
 
 function CardFactRow({ label, value, testId }: { label: string; value: string; testId: string }): React.JSX.Element {
   return (

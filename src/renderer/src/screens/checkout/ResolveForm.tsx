@@ -25,7 +25,9 @@ export function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView;
       return;
     }
     try {
-      onDone(await call('payment:resolve', { id: payment.id, outcome, reason, ...(needsPayType && payType !== '' ? { payType } : {}), supervisor: { code, pin } }));
+      onDone(
+        await call('payment:resolve', { id: payment.id, outcome, reason, ...(needsPayType && payType !== '' ? { payType } : {}), supervisor: { code, pin } }),
+      );
     } catch (e) {
       setError(errorText(e));
     }

@@ -53,7 +53,14 @@ export function SaleFields(props: {
       </label>
       <label className={errors.memo === undefined ? '' : 'field-bad'}>
         <span className="field-label">{t('checkout.memo')}</span>
-        <input ref={props.memoRef} value={props.memo} maxLength={80} aria-invalid={errors.memo !== undefined} onChange={(e) => props.onMemo(e.target.value)} data-testid="memo" />
+        <input
+          ref={props.memoRef}
+          value={props.memo}
+          maxLength={80}
+          aria-invalid={errors.memo !== undefined}
+          onChange={(e) => props.onMemo(e.target.value)}
+          data-testid="memo"
+        />
         {errors.memo !== undefined && (
           <span className="field-error" data-testid="memo-error">
             {t('input.labelled', { label: t('input.field.memo'), rule: errors.memo })}

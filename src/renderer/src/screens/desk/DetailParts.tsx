@@ -59,12 +59,19 @@ export function PaymentFacts({ detail }: { detail: Detail }): React.JSX.Element 
     [t('desk.col.tradeNo'), p.tradeNo, 'fact-trade-no', true],
   ];
   for (const [fact, value] of cardFacts(p.gatewayDetail)) rows.push([t(`card.${fact}`), value, `fact-card-${fact}`, fact === 'cardNo' || fact === 'refNo']);
-  if (p.gateway === 'yima' && p.closeRequested) rows.push([t('card.abandoned'), t(p.status === 'paid' ? 'checkout.refundOnTerminal' : 'checkout.yimaUnknown'), 'fact-abandoned', true]);
+  if (p.gateway === 'yima' && p.closeRequested)
+    rows.push([t('card.abandoned'), t(p.status === 'paid' ? 'checkout.refundOnTerminal' : 'checkout.yimaUnknown'), 'fact-abandoned', true]);
   if (p.merOrderNo !== null) rows.push([t('desk.col.merOrderNo'), p.merOrderNo, undefined, true]);
   if (p.walletTradeNo !== null) rows.push([t('desk.col.walletTradeNo'), p.walletTradeNo, 'fact-wallet-no', true]);
   if (p.memo !== null) rows.push([t('desk.col.memo'), p.memo, undefined, true]);
   if (p.respCode !== null || p.respMsg !== null) rows.push([t('desk.col.respMsg'), `${p.respCode ?? ''} ${p.respMsg ?? ''}`.trim(), undefined, true]);
-  if (p.resolution !== null) rows.push([t('desk.col.resolution'), lang === 'en' ? `${p.resolution} (${p.resolvedBy ?? ''})` : `${p.resolution}（${p.resolvedBy ?? ''}）`, undefined, true]);
+  if (p.resolution !== null)
+    rows.push([
+      t('desk.col.resolution'),
+      lang === 'en' ? `${p.resolution} (${p.resolvedBy ?? ''})` : `${p.resolution}（${p.resolvedBy ?? ''}）`,
+      undefined,
+      true,
+    ]);
   return (
     <dl className="desk-facts" data-testid="payment-facts">
       {rows.map(([label, value, id, wide]) => (
@@ -98,7 +105,12 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
       setBusy(null);
     }
   };
-  if (refunds.length === 0) return <p className="hint" data-testid="desk-refunds-none">{t('desk.refunds.none')}</p>;
+  if (refunds.length === 0)
+    return (
+      <p className="hint" data-testid="desk-refunds-none">
+        {t('desk.refunds.none')}
+      </p>
+    );
   return (
     <>
       <table className="desk-table" data-testid="desk-refunds">

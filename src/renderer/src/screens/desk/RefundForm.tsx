@@ -23,7 +23,12 @@ function typedFen(text: string): number | null {
  * opens; a card refund done on the terminal, with the terminal's refund reference). The "above the refundable amount" note is only a hint: the engine enforces the cap,
  * so the request still goes to the core and its refusal is shown.
  */
-export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
+export function RefundForm({
+  detail,
+  onCreated,
+  onRefused,
+  amountRef,
+}: {
   detail: PaymentDetailData;
   onCreated: (refund: RefundView) => void;
   /** The engine refused the amount: the caller re-reads the totals. */
@@ -75,7 +80,9 @@ export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
     try {
       const input = { paymentId: detail.payment.id, amountFen, reason: reason.trim(), approval: { code: approval.code.trim(), pin: approval.pin } };
       const refund =
-        tender === 'qr' ? await call('refund:create', input) : await call('refund:record', { ...input, ...(tender === 'card' ? { reference: reference.trim() } : {}) });
+        tender === 'qr'
+          ? await call('refund:create', input)
+          : await call('refund:record', { ...input, ...(tender === 'card' ? { reference: reference.trim() } : {}) });
       setReference('');
       // Nothing of the approval is kept after the action.
       setAmount('');
@@ -109,7 +116,11 @@ export function RefundForm({ detail, onCreated, onRefused, amountRef }: {
       }}
     >
       <h3>{t('desk.refund.title')}</h3>
-      {tender === 'cash' && <p className="hint" data-testid="refund-cash-note">{t('desk.refund.cashNote')}</p>}
+      {tender === 'cash' && (
+        <p className="hint" data-testid="refund-cash-note">
+          {t('desk.refund.cashNote')}
+        </p>
+      )}
       <label>
         {t('desk.refund.amount')}
         <span className="amount-row">

@@ -2,7 +2,17 @@ import { useState } from 'react';
 import { z } from 'zod';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { parseYuanToFen } from '../../../../shared/money';
-import { BusinessDaySchema, LaneCodeSchema, LimitsSchema, NotificationsSchema, PollingSchema, QrSchema, ShopSchema, type PollingSettings, type QrSettings } from '../../../../shared/settings';
+import {
+  BusinessDaySchema,
+  LaneCodeSchema,
+  LimitsSchema,
+  NotificationsSchema,
+  PollingSchema,
+  QrSchema,
+  ShopSchema,
+  type PollingSettings,
+  type QrSettings,
+} from '../../../../shared/settings';
 import { call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
@@ -167,9 +177,14 @@ export function LaneSection({ view, onSaved }: SectionProps): React.JSX.Element 
       <div className="panel settings-section" data-testid="section-lane">
         <h3>{t('manage.lane.title')}</h3>
         <p>
-          <span className="mono" data-testid="lane-code">{view.lane.code}</span> · {source}
+          <span className="mono" data-testid="lane-code">
+            {view.lane.code}
+          </span>{' '}
+          · {source}
         </p>
-        <p className="hint" data-testid="lane-locked">{t('manage.lane.locked')}</p>
+        <p className="hint" data-testid="lane-locked">
+          {t('manage.lane.locked')}
+        </p>
       </div>
     );
   }
@@ -209,7 +224,15 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
   const [cashTender, setCashTender] = useState(view.shop.cashTender);
   const [defaultFloat, setDefaultFloat] = useState(view.shop.defaultFloatFen === 0 ? '' : formatFen(view.shop.defaultFloatFen));
   const submit = async (approval: Approval): Promise<string> => {
-    const checked = validate(t, ShopSchema, { name, defaultTender, keepLastTender, voice, voiceVolume: textNum(voiceVolume), cashTender, defaultFloatFen: yuanToFenOrNaN(defaultFloat) });
+    const checked = validate(t, ShopSchema, {
+      name,
+      defaultTender,
+      keepLastTender,
+      voice,
+      voiceVolume: textNum(voiceVolume),
+      cashTender,
+      defaultFloatFen: yuanToFenOrNaN(defaultFloat),
+    });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'shop', value: checked.value, approval }));
     return t('manage.settings.saved');
@@ -220,7 +243,11 @@ export function ShopSection({ view, onSaved }: SectionProps): React.JSX.Element 
         <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} data-testid="shop-name" />
       </Field>
       <Field label={t('checkout.voice.defaultTender')} path="defaultTender">
-        <select value={defaultTender} onChange={(e) => setDefaultTender(e.target.value === 'card' || e.target.value === 'cash' ? e.target.value : 'qr')} data-testid="shop-default-tender">
+        <select
+          value={defaultTender}
+          onChange={(e) => setDefaultTender(e.target.value === 'card' || e.target.value === 'cash' ? e.target.value : 'qr')}
+          data-testid="shop-default-tender"
+        >
           <option value="qr">{t('checkout.tender.qr')}</option>
           <option value="card">{t('checkout.tender.card')}</option>
           <option value="cash">{t('checkout.tender.cash')}</option>

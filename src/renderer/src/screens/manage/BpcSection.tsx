@@ -59,21 +59,45 @@ export function BpcSection({ view, onSaved }: { view: SettingsView; onSaved: (vi
           <legend>{t('manage.bpc.profile')}</legend>
           <div className="fields-grid">
             <Field label={t('manage.bpc.createAmountFormat')} path="profile.createAmountFormat">
-              <select value={profile.createAmountFormat} onChange={(e) => setProfile({ ...profile, createAmountFormat: e.target.value === 'plain' ? 'plain' : 'padded12' })} data-testid="bpc-create-format">
+              <select
+                value={profile.createAmountFormat}
+                onChange={(e) => setProfile({ ...profile, createAmountFormat: e.target.value === 'plain' ? 'plain' : 'padded12' })}
+                data-testid="bpc-create-format"
+              >
                 <option value="padded12">{t('manage.bpc.padded12')}</option>
                 <option value="plain">{t('manage.bpc.plain')}</option>
               </select>
             </Field>
             <Field label={t('manage.bpc.refundAmountFormat')} path="profile.refundAmountFormat">
-              <select value={profile.refundAmountFormat} onChange={(e) => setProfile({ ...profile, refundAmountFormat: e.target.value === 'padded12' ? 'padded12' : 'plain' })} data-testid="bpc-refund-format">
+              <select
+                value={profile.refundAmountFormat}
+                onChange={(e) => setProfile({ ...profile, refundAmountFormat: e.target.value === 'padded12' ? 'padded12' : 'plain' })}
+                data-testid="bpc-refund-format"
+              >
                 <option value="padded12">{t('manage.bpc.padded12')}</option>
                 <option value="plain">{t('manage.bpc.plain')}</option>
               </select>
             </Field>
           </div>
-          <Check label={t('manage.bpc.closeEnabled')} hint={t('manage.guess')} checked={profile.closeEnabled} onChange={(v) => setProfile({ ...profile, closeEnabled: v })} testId="bpc-close-enabled" />
-          <Check label={t('manage.bpc.requireSigned')} checked={profile.requireSignedResponses} onChange={(v) => setProfile({ ...profile, requireSignedResponses: v })} testId="bpc-require-signed" />
-          <Check label={t('manage.bpc.sendOrgTxnTime')} checked={profile.sendOrgTxnTime} onChange={(v) => setProfile({ ...profile, sendOrgTxnTime: v })} testId="bpc-org-txn-time" />
+          <Check
+            label={t('manage.bpc.closeEnabled')}
+            hint={t('manage.guess')}
+            checked={profile.closeEnabled}
+            onChange={(v) => setProfile({ ...profile, closeEnabled: v })}
+            testId="bpc-close-enabled"
+          />
+          <Check
+            label={t('manage.bpc.requireSigned')}
+            checked={profile.requireSignedResponses}
+            onChange={(v) => setProfile({ ...profile, requireSignedResponses: v })}
+            testId="bpc-require-signed"
+          />
+          <Check
+            label={t('manage.bpc.sendOrgTxnTime')}
+            checked={profile.sendOrgTxnTime}
+            onChange={(v) => setProfile({ ...profile, sendOrgTxnTime: v })}
+            testId="bpc-org-txn-time"
+          />
         </fieldset>
         <TransportState url={url} signed={profile.requireSignedResponses} />
       </SectionForm>
@@ -92,7 +116,12 @@ function TransportState({ url, signed }: { url: string; signed: boolean }): Reac
   const scheme = /^https:\/\//i.test(url.trim()) ? 'https' : /^http:\/\//i.test(url.trim()) ? 'http' : null;
   const refused = scheme === 'http' && !signed;
   return (
-    <p className={`field-wide transport-state${refused ? ' problem' : ''}`} role={refused ? 'alert' : 'status'} data-testid="bpc-transport-state" data-refused={refused ? 'true' : 'false'}>
+    <p
+      className={`field-wide transport-state${refused ? ' problem' : ''}`}
+      role={refused ? 'alert' : 'status'}
+      data-testid="bpc-transport-state"
+      data-refused={refused ? 'true' : 'false'}
+    >
       {scheme === null ? t('manage.bpc.transportNone') : t(scheme === 'https' ? 'manage.bpc.transportHttps' : 'manage.bpc.transportHttp')}
       {' · '}
       {t(signed ? 'manage.bpc.answersSigned' : 'manage.bpc.answersUnsigned')}

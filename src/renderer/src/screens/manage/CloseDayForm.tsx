@@ -13,7 +13,13 @@ const EMPTY: Approval = { code: '', pin: '' };
  * is required (and recorded). The host re-queries open items before freezing, so a day may also
  * close without an override if everything settled meanwhile. Enter submits, Esc goes back.
  */
-export function CloseDayForm({ day, unresolved, onClosed, onBack, onStale }: {
+export function CloseDayForm({
+  day,
+  unresolved,
+  onClosed,
+  onBack,
+  onStale,
+}: {
   day: string;
   unresolved: number;
   onClosed: (closed: ClosedDay) => void;
@@ -90,7 +96,13 @@ export function CloseDayForm({ day, unresolved, onClosed, onBack, onStale }: {
       <p className="notice-inline" data-testid="close-counter-stays">
         {t('manage.close.counterStays', { day, next: shiftDay(day, 1) })}
       </p>
-      <ApprovalFields value={manager} onChange={setManager} testIdPrefix="close-manager" labelCode={t('manage.close.managerCode')} labelPin={t('manage.close.managerPin')} />
+      <ApprovalFields
+        value={manager}
+        onChange={setManager}
+        testIdPrefix="close-manager"
+        labelCode={t('manage.close.managerCode')}
+        labelPin={t('manage.close.managerPin')}
+      />
       {needsOverride && (
         <fieldset className="override-box" data-testid="close-override">
           <legend>{t('manage.close.overrideTitle')}</legend>

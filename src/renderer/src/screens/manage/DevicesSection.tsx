@@ -113,7 +113,16 @@ function poleValue(f: PoleForm): unknown {
     hanziMode: f.hanziMode,
     // Templates only matter (and are only checked) for the custom protocol.
     ...(f.protocol === 'custom'
-      ? { custom: { init: f.init, clear: f.clear, showLine: f.showLine, ...(f.showAmount.trim() === '' ? {} : { showAmount: f.showAmount }), lineWidth: textNum(f.lineWidth), rows: textNum(f.rows) } }
+      ? {
+          custom: {
+            init: f.init,
+            clear: f.clear,
+            showLine: f.showLine,
+            ...(f.showAmount.trim() === '' ? {} : { showAmount: f.showAmount }),
+            lineWidth: textNum(f.lineWidth),
+            rows: textNum(f.rows),
+          },
+        }
       : {}),
   };
 }
@@ -192,9 +201,22 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
           <Check label={t('manage.devices.enabled')} checked={poleOn} onChange={setPoleOn} testId="pole-enabled" />
           {poleOn && (
             <div className="fields-grid">
-              <PortPicker label={t('manage.devices.port')} path="poleDisplay.path" value={pole.path} onChange={(path) => p({ path })} ports={ports} testId="pole-port" />
+              <PortPicker
+                label={t('manage.devices.port')}
+                path="poleDisplay.path"
+                value={pole.path}
+                onChange={(path) => p({ path })}
+                ports={ports}
+                testId="pole-port"
+              />
               <Field label={t('manage.devices.protocol')} path="poleDisplay.protocol">
-                <EnumSelect value={pole.protocol} options={PoleDisplayProtocolSchema.options} label={(o) => t(`manage.devices.protocol.${o}` as MessageKey)} onChange={(protocol) => p({ protocol })} testId="pole-protocol" />
+                <EnumSelect
+                  value={pole.protocol}
+                  options={PoleDisplayProtocolSchema.options}
+                  label={(o) => t(`manage.devices.protocol.${o}` as MessageKey)}
+                  onChange={(protocol) => p({ protocol })}
+                  testId="pole-protocol"
+                />
               </Field>
               <Field label={t('manage.devices.baud')} path="poleDisplay.baudRate">
                 <select value={pole.baud} onChange={(e) => p({ baud: e.target.value })} data-testid="pole-baud">
@@ -215,22 +237,45 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                 onChange={(patch) => p(patch)}
               />
               <Field label={t('manage.devices.encoding')} path="poleDisplay.encoding">
-                <EnumSelect value={pole.encoding} options={DisplayTextEncodingSchema.options} label={(o) => t(`manage.devices.encoding.${o}` as MessageKey)} onChange={(encoding) => p({ encoding })} testId="pole-encoding" />
+                <EnumSelect
+                  value={pole.encoding}
+                  options={DisplayTextEncodingSchema.options}
+                  label={(o) => t(`manage.devices.encoding.${o}` as MessageKey)}
+                  onChange={(encoding) => p({ encoding })}
+                  testId="pole-encoding"
+                />
               </Field>
               {isLed && (
                 <>
                   <Field label={t('manage.devices.lampVariant')} path="poleDisplay.lampVariant">
-                    <EnumSelect value={pole.lampVariant} options={LampVariantSchema.options} label={(o) => t(`manage.devices.lamp.${o}` as MessageKey)} onChange={(lampVariant) => p({ lampVariant })} testId="pole-lamp" />
+                    <EnumSelect
+                      value={pole.lampVariant}
+                      options={LampVariantSchema.options}
+                      label={(o) => t(`manage.devices.lamp.${o}` as MessageKey)}
+                      onChange={(lampVariant) => p({ lampVariant })}
+                      testId="pole-lamp"
+                    />
                   </Field>
                   <Field label={t('manage.devices.delay')} path="poleDisplay.interCommandDelayMs" hint="0–150 ms">
-                    <input inputMode="numeric" value={pole.interCommandDelayMs} onChange={(e) => p({ interCommandDelayMs: e.target.value })} data-testid="pole-delay" />
+                    <input
+                      inputMode="numeric"
+                      value={pole.interCommandDelayMs}
+                      onChange={(e) => p({ interCommandDelayMs: e.target.value })}
+                      data-testid="pole-delay"
+                    />
                   </Field>
                   <Check label={t('manage.devices.dotTakesCell')} checked={pole.dotTakesCell} onChange={(v) => p({ dotTakesCell: v })} testId="pole-dot" />
                 </>
               )}
               {isVfd && pole.encoding !== 'ascii' && (
                 <Field label={t('manage.devices.hanziMode')} path="poleDisplay.hanziMode">
-                  <EnumSelect value={pole.hanziMode} options={HanziModeSchema.options} label={(o) => t(`manage.devices.hanzi.${o}` as MessageKey)} onChange={(hanziMode) => p({ hanziMode })} testId="pole-hanzi" />
+                  <EnumSelect
+                    value={pole.hanziMode}
+                    options={HanziModeSchema.options}
+                    label={(o) => t(`manage.devices.hanzi.${o}` as MessageKey)}
+                    onChange={(hanziMode) => p({ hanziMode })}
+                    testId="pole-hanzi"
+                  />
                 </Field>
               )}
               {pole.protocol === 'custom' && (
@@ -244,10 +289,22 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                     <input className="mono" value={pole.clear} onChange={(e) => p({ clear: e.target.value })} spellCheck={false} data-testid="pole-tpl-clear" />
                   </Field>
                   <Field label={t('manage.devices.tplShowLine')} path="poleDisplay.custom.showLine" wide>
-                    <input className="mono" value={pole.showLine} onChange={(e) => p({ showLine: e.target.value })} spellCheck={false} data-testid="pole-tpl-line" />
+                    <input
+                      className="mono"
+                      value={pole.showLine}
+                      onChange={(e) => p({ showLine: e.target.value })}
+                      spellCheck={false}
+                      data-testid="pole-tpl-line"
+                    />
                   </Field>
                   <Field label={t('manage.devices.tplShowAmount')} path="poleDisplay.custom.showAmount" wide>
-                    <input className="mono" value={pole.showAmount} onChange={(e) => p({ showAmount: e.target.value })} spellCheck={false} data-testid="pole-tpl-amount" />
+                    <input
+                      className="mono"
+                      value={pole.showAmount}
+                      onChange={(e) => p({ showAmount: e.target.value })}
+                      spellCheck={false}
+                      data-testid="pole-tpl-amount"
+                    />
                   </Field>
                   <Field label={t('manage.devices.lineWidth')} path="poleDisplay.custom.lineWidth">
                     <input inputMode="numeric" value={pole.lineWidth} onChange={(e) => p({ lineWidth: e.target.value })} data-testid="pole-tpl-width" />
@@ -266,7 +323,14 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
           <Check label={t('manage.devices.enabled')} checked={cardOn} onChange={setCardOn} testId="card-enabled" />
           {cardOn && (
             <div className="fields-grid">
-              <PortPicker label={t('manage.devices.port')} path="cardTerminal.path" value={card.path} onChange={(path) => c({ path })} ports={ports} testId="card-port" />
+              <PortPicker
+                label={t('manage.devices.port')}
+                path="cardTerminal.path"
+                value={card.path}
+                onChange={(path) => c({ path })}
+                ports={ports}
+                testId="card-port"
+              />
               <Field label={t('manage.devices.baud')} path="cardTerminal.baudRate">
                 <select value={card.baud} onChange={(e) => c({ baud: e.target.value })} data-testid="card-baud">
                   {BAUD_RATES.map((b) => (
@@ -276,7 +340,14 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                   ))}
                 </select>
               </Field>
-              <SerialFrame prefix="cardTerminal" testPrefix="card" dataBits={card.dataBits} stopBits={card.stopBits} parity={card.parity} onChange={(patch) => c(patch)} />
+              <SerialFrame
+                prefix="cardTerminal"
+                testPrefix="card"
+                dataBits={card.dataBits}
+                stopBits={card.stopBits}
+                parity={card.parity}
+                onChange={(patch) => c(patch)}
+              />
               <Field label={t('manage.devices.registerNo')} path="cardTerminal.registerNo">
                 <input value={card.registerNo} maxLength={8} onChange={(e) => c({ registerNo: e.target.value })} data-testid="card-register" />
               </Field>
@@ -326,7 +397,14 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
 }
 
 /** Data bits, stop bits, parity: the serial frame both devices share. */
-function SerialFrame({ prefix, testPrefix, dataBits, stopBits, parity, onChange }: {
+function SerialFrame({
+  prefix,
+  testPrefix,
+  dataBits,
+  stopBits,
+  parity,
+  onChange,
+}: {
   prefix: string;
   testPrefix: string;
   dataBits: string;
@@ -369,7 +447,21 @@ function SerialFrame({ prefix, testPrefix, dataBits, stopBits, parity, onChange 
 }
 
 /** A port from the list, or typed by hand (a pty link, a port the OS list misses). */
-function PortPicker({ label, path, value, onChange, ports, testId }: { label: string; path: string; value: string; onChange: (v: string) => void; ports: PortList | null; testId: string }): React.JSX.Element {
+function PortPicker({
+  label,
+  path,
+  value,
+  onChange,
+  ports,
+  testId,
+}: {
+  label: string;
+  path: string;
+  value: string;
+  onChange: (v: string) => void;
+  ports: PortList | null;
+  testId: string;
+}): React.JSX.Element {
   const t = useT();
   const entries = ports?.ports ?? [];
   const listed = entries.some((e) => e.path === value);
@@ -387,7 +479,13 @@ function PortPicker({ label, path, value, onChange, ports, testId }: { label: st
             </option>
           ))}
         </select>
-        <input value={value} onChange={(e) => onChange(e.target.value)} placeholder={t('manage.devices.typePath')} spellCheck={false} data-testid={`${testId}-path`} />
+        <input
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          placeholder={t('manage.devices.typePath')}
+          spellCheck={false}
+          data-testid={`${testId}-path`}
+        />
       </span>
     </Field>
   );
@@ -406,7 +504,9 @@ function DeviceStatusPanel(): React.JSX.Element {
     call('devices:status', undefined)
       .then(setStatuses)
       .catch(() => undefined);
-    return getBridge().on('device:status', (s) => setStatuses((list) => [...list.filter((x) => x.device !== s.device), s].sort((a, b) => a.device.localeCompare(b.device))));
+    return getBridge().on('device:status', (s) =>
+      setStatuses((list) => [...list.filter((x) => x.device !== s.device), s].sort((a, b) => a.device.localeCompare(b.device))),
+    );
   }, []);
 
   const testDisplay = async (): Promise<void> => {
@@ -453,7 +553,13 @@ function DeviceStatusPanel(): React.JSX.Element {
 }
 
 /** A select over an enum's options, each labelled through the translation of `label(option)`. */
-function EnumSelect<T extends string>({ value, options, label, onChange, testId }: {
+function EnumSelect<T extends string>({
+  value,
+  options,
+  label,
+  onChange,
+  testId,
+}: {
   value: T;
   options: readonly T[];
   label: (option: T) => string;

@@ -21,7 +21,12 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
   const [intervalSec, setIntervalSec] = useState(numText((s?.intervalMs ?? 5000) / 1000));
 
   const submit = async (approval: Approval): Promise<string> => {
-    const checked = validate(t, HqSettingsSchema, { url: url.trim(), store: store.trim(), lane: lane.trim(), intervalMs: Math.round(textNum(intervalSec) * 1000) });
+    const checked = validate(t, HqSettingsSchema, {
+      url: url.trim(),
+      store: store.trim(),
+      lane: lane.trim(),
+      intervalMs: Math.round(textNum(intervalSec) * 1000),
+    });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'hq', value: checked.value, approval }));
     return t('manage.settings.saved');

@@ -9,10 +9,16 @@ import { Check, Field, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
 
 const OperatorFormSchema = z.object({
-  code: z.string().trim().regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
+  code: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z]{1,16}$/, 'letters and digits, 1–16'),
   name: z.string().trim().min(1).max(40),
   role: RoleSchema,
-  pin: z.string().regex(/^\d{4,8}$/, '4–8 digits').optional(),
+  pin: z
+    .string()
+    .regex(/^\d{4,8}$/, '4–8 digits')
+    .optional(),
   active: z.boolean(),
 });
 
@@ -64,7 +70,11 @@ export function OperatorsSection(): React.JSX.Element {
                 <td>{o.name}</td>
                 <td>{t(`manage.role.${o.role}` as MessageKey)}</td>
                 <td>
-                  {!o.active ? t('manage.ops.inactive') : o.lockedUntil !== null && o.lockedUntil > Date.now() ? t('manage.ops.locked', { until: formatTime(o.lockedUntil) }) : t('manage.ops.active')}
+                  {!o.active
+                    ? t('manage.ops.inactive')
+                    : o.lockedUntil !== null && o.lockedUntil > Date.now()
+                      ? t('manage.ops.locked', { until: formatTime(o.lockedUntil) })
+                      : t('manage.ops.active')}
                 </td>
                 <td>{formatTime(o.updatedAt)}</td>
                 <td>
@@ -98,7 +108,15 @@ export function OperatorsSection(): React.JSX.Element {
   );
 }
 
-function OperatorForm({ operator, onBack, onSaved }: { operator: OperatorViewData | null; onBack: () => void; onSaved: (code: string) => void }): React.JSX.Element {
+function OperatorForm({
+  operator,
+  onBack,
+  onSaved,
+}: {
+  operator: OperatorViewData | null;
+  onBack: () => void;
+  onSaved: (code: string) => void;
+}): React.JSX.Element {
   const t = useT();
   const [code, setCode] = useState(operator?.code ?? '');
   const [name, setName] = useState(operator?.name ?? '');
@@ -138,7 +156,14 @@ function OperatorForm({ operator, onBack, onSaved }: { operator: OperatorViewDat
         }
       >
         <Field label={t('manage.ops.code')} path="code">
-          <input value={code} readOnly={operator !== null} maxLength={16} onChange={(e) => setCode(e.target.value)} data-testid="op-code" autoFocus={operator === null} />
+          <input
+            value={code}
+            readOnly={operator !== null}
+            maxLength={16}
+            onChange={(e) => setCode(e.target.value)}
+            data-testid="op-code"
+            autoFocus={operator === null}
+          />
         </Field>
         <Field label={t('manage.ops.name')} path="name">
           <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} data-testid="op-name" autoFocus={operator !== null} />
@@ -152,8 +177,20 @@ function OperatorForm({ operator, onBack, onSaved }: { operator: OperatorViewDat
             ))}
           </select>
         </Field>
-        <Field label={operator === null ? t('manage.ops.pin') : t('manage.ops.newPin')} path="pin" hint={operator === null ? t('manage.ops.pinHint') : t('manage.ops.pinKeep')}>
-          <input type="password" inputMode="numeric" autoComplete="new-password" maxLength={8} value={pin} onChange={(e) => setPin(e.target.value)} data-testid="op-pin" />
+        <Field
+          label={operator === null ? t('manage.ops.pin') : t('manage.ops.newPin')}
+          path="pin"
+          hint={operator === null ? t('manage.ops.pinHint') : t('manage.ops.pinKeep')}
+        >
+          <input
+            type="password"
+            inputMode="numeric"
+            autoComplete="new-password"
+            maxLength={8}
+            value={pin}
+            onChange={(e) => setPin(e.target.value)}
+            data-testid="op-pin"
+          />
         </Field>
         <Check label={t('manage.ops.activeLabel')} checked={active} onChange={setActive} testId="op-active" />
       </SectionForm>

@@ -78,7 +78,19 @@ export function printerValue(f: PrinterForm): unknown {
   };
 }
 
-function Choice<V extends string>({ value, options, label, onChange, testId }: { value: V; options: readonly V[]; label: (v: V) => string; onChange: (v: V) => void; testId: string }): React.JSX.Element {
+function Choice<V extends string>({
+  value,
+  options,
+  label,
+  onChange,
+  testId,
+}: {
+  value: V;
+  options: readonly V[];
+  label: (v: V) => string;
+  onChange: (v: V) => void;
+  testId: string;
+}): React.JSX.Element {
   return (
     <select
       value={value}
@@ -104,11 +116,23 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
   return (
     <div className="fields-grid">
       <Field label={t('receipt.transport')} path="receiptPrinter.transport">
-        <Choice value={f.transport} options={PrinterTransportSchema.options} label={(o) => t(`receipt.transport.${o}` as MessageKey)} onChange={(transport) => onChange({ transport })} testId="printer-transport" />
+        <Choice
+          value={f.transport}
+          options={PrinterTransportSchema.options}
+          label={(o) => t(`receipt.transport.${o}` as MessageKey)}
+          onChange={(transport) => onChange({ transport })}
+          testId="printer-transport"
+        />
       </Field>
       {(f.transport === 'serial' || f.transport === 'device') && (
         <Field label={t('receipt.path')} path="receiptPrinter.path" wide>
-          <input value={f.path} onChange={(e) => onChange({ path: e.target.value })} placeholder={f.transport === 'serial' ? 'COM3 / /dev/ttyUSB0' : '/dev/usb/lp0'} spellCheck={false} data-testid="printer-path" />
+          <input
+            value={f.path}
+            onChange={(e) => onChange({ path: e.target.value })}
+            placeholder={f.transport === 'serial' ? 'COM3 / /dev/ttyUSB0' : '/dev/usb/lp0'}
+            spellCheck={false}
+            data-testid="printer-path"
+          />
         </Field>
       )}
       {f.transport === 'serial' && (
@@ -125,7 +149,13 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
       {f.transport === 'tcp' && (
         <>
           <Field label={t('receipt.host')} path="receiptPrinter.host">
-            <input value={f.host} onChange={(e) => onChange({ host: e.target.value })} placeholder="192.168.1.87" spellCheck={false} data-testid="printer-host" />
+            <input
+              value={f.host}
+              onChange={(e) => onChange({ host: e.target.value })}
+              placeholder="192.168.1.87"
+              spellCheck={false}
+              data-testid="printer-host"
+            />
           </Field>
           <Field label={t('receipt.port')} path="receiptPrinter.port">
             <input inputMode="numeric" value={f.port} onChange={(e) => onChange({ port: e.target.value })} data-testid="printer-port" />
@@ -138,20 +168,44 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
         </Field>
       )}
       <Field label={t('receipt.paperWidth')} path="receiptPrinter.paperWidth">
-        <Choice value={f.paperWidth} options={['58', '80'] as const} label={(o) => t(`receipt.paper.${o}`)} onChange={(paperWidth) => onChange({ paperWidth })} testId="printer-width" />
+        <Choice
+          value={f.paperWidth}
+          options={['58', '80'] as const}
+          label={(o) => t(`receipt.paper.${o}`)}
+          onChange={(paperWidth) => onChange({ paperWidth })}
+          testId="printer-width"
+        />
       </Field>
       <Field label={t('receipt.encoding')} path="receiptPrinter.encoding">
-        <Choice value={f.encoding} options={['gb18030', 'gbk'] as const} label={(o) => o.toUpperCase()} onChange={(encoding) => onChange({ encoding })} testId="printer-encoding" />
+        <Choice
+          value={f.encoding}
+          options={['gb18030', 'gbk'] as const}
+          label={(o) => o.toUpperCase()}
+          onChange={(encoding) => onChange({ encoding })}
+          testId="printer-encoding"
+        />
       </Field>
       <Check label={t('receipt.chineseMode')} checked={f.chineseMode} onChange={(chineseMode) => onChange({ chineseMode })} testId="printer-chinese" />
       <Field label={t('receipt.cut')} path="receiptPrinter.cut">
-        <Choice value={f.cut} options={['partial', 'full', 'none'] as const} label={(o) => t(`receipt.cut.${o}`)} onChange={(cut) => onChange({ cut })} testId="printer-cut" />
+        <Choice
+          value={f.cut}
+          options={['partial', 'full', 'none'] as const}
+          label={(o) => t(`receipt.cut.${o}`)}
+          onChange={(cut) => onChange({ cut })}
+          testId="printer-cut"
+        />
       </Field>
       <Field label={t('receipt.feedLines')} path="receiptPrinter.feedLines" hint="0–10">
         <input inputMode="numeric" value={f.feedLines} onChange={(e) => onChange({ feedLines: e.target.value })} data-testid="printer-feed" />
       </Field>
       <Field label={t('receipt.autoPrint')} path="receiptPrinter.autoPrint">
-        <Choice value={f.autoPrint} options={AutoPrintSchema.options} label={(o) => t(`receipt.autoPrint.${o}`)} onChange={(autoPrint) => onChange({ autoPrint })} testId="printer-auto" />
+        <Choice
+          value={f.autoPrint}
+          options={AutoPrintSchema.options}
+          label={(o) => t(`receipt.autoPrint.${o}`)}
+          onChange={(autoPrint) => onChange({ autoPrint })}
+          testId="printer-auto"
+        />
       </Field>
       <Check label={t('receipt.statusQuery')} checked={f.statusQuery} onChange={(statusQuery) => onChange({ statusQuery })} testId="printer-status-query" />
       <Field label={t('receipt.timeout')} path="receiptPrinter.timeoutMs" hint="500–60000 ms">
@@ -165,11 +219,22 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
       </Field>
       <fieldset className="subgroup field-wide" data-testid="drawer-group">
         <legend>{t('receipt.drawer')}</legend>
-        <Check label={t('manage.devices.enabled')} checked={f.drawerEnabled} onChange={(drawerEnabled) => onChange({ drawerEnabled })} testId="drawer-enabled" />
+        <Check
+          label={t('manage.devices.enabled')}
+          checked={f.drawerEnabled}
+          onChange={(drawerEnabled) => onChange({ drawerEnabled })}
+          testId="drawer-enabled"
+        />
         {f.drawerEnabled && (
           <div className="fields-grid">
             <Field label={t('receipt.drawerPin')} path="receiptPrinter.drawer.pin">
-              <Choice value={f.drawerPin} options={['2', '5'] as const} label={(o) => o} onChange={(drawerPin) => onChange({ drawerPin })} testId="drawer-pin" />
+              <Choice
+                value={f.drawerPin}
+                options={['2', '5'] as const}
+                label={(o) => o}
+                onChange={(drawerPin) => onChange({ drawerPin })}
+                testId="drawer-pin"
+              />
             </Field>
             <Field label={t('receipt.drawerOn')} path="receiptPrinter.drawer.onMs" hint="2–510">
               <input inputMode="numeric" value={f.drawerOnMs} onChange={(e) => onChange({ drawerOnMs: e.target.value })} data-testid="drawer-on" />
@@ -218,7 +283,9 @@ export function PrinterPanel(): React.JSX.Element {
         setMsg({ kind: 'ok', text: t('receipt.browserHint') });
         return;
       }
-      setMsg(result.outcome === 'printed' ? { kind: 'ok', text: t('receipt.testPrinted') } : { kind: 'error', text: t('receipt.queued', { detail: result.detail }) });
+      setMsg(
+        result.outcome === 'printed' ? { kind: 'ok', text: t('receipt.testPrinted') } : { kind: 'error', text: t('receipt.queued', { detail: result.detail }) },
+      );
     });
 
   const retry = (jobId?: number): Promise<void> =>
@@ -230,7 +297,8 @@ export function PrinterPanel(): React.JSX.Element {
         const browser = results.find((r) => r.outcome === 'browser');
         if (browser !== undefined && jobId !== undefined) {
           const job = queue.find((j) => j.id === jobId);
-          if (job !== undefined && job.kind !== 'test' && job.kind !== 'drawer') await printReceiptInBrowser(job.kind === 'day' ? { kind: 'day', day: String(job.ref) } : { kind: job.kind, id: Number(job.ref) });
+          if (job !== undefined && job.kind !== 'test' && job.kind !== 'drawer')
+            await printReceiptInBrowser(job.kind === 'day' ? { kind: 'day', day: String(job.ref) } : { kind: job.kind, id: Number(job.ref) });
         }
         setMsg({ kind: 'ok', text: t('receipt.printed') });
       }

@@ -12,7 +12,12 @@ export type ClosedDay = z.output<typeof ClosedDaySchema>;
  * chart and the unresolved items. The same component prints (the print stylesheet keeps only
  * `.print-report`).
  */
-export function ReportView({ report, closed, addendum = null, unresolvedActions }: {
+export function ReportView({
+  report,
+  closed,
+  addendum = null,
+  unresolvedActions,
+}: {
   report: SettlementReportData;
   closed: ClosedDay | null;
   /** A closed day's items that settled after the close (the frozen report above stays as it was). */
@@ -21,7 +26,8 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
 }): React.JSX.Element {
   const t = useT();
   const tot = report.totals;
-  const closedInfo = closed === null ? report.closed : { at: closed.closedAt, by: closed.closedBy, overrideBy: closed.overrideBy, overrideReason: closed.overrideReason };
+  const closedInfo =
+    closed === null ? report.closed : { at: closed.closedAt, by: closed.closedBy, overrideBy: closed.overrideBy, overrideReason: closed.overrideReason };
   const unresolvedCount = report.unresolved.payments.length + report.unresolved.refunds.length;
   return (
     <div className="report" data-testid="report" data-closed={closedInfo !== null}>
@@ -30,7 +36,9 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
           {t('manage.report.title', { day: report.day ?? '' })}
           {report.mode === 'training' && <span className="tag tag-training">{t('app.training')}</span>}
         </h2>
-        <span className="report-scope">{report.operator === null ? t('manage.report.allOperators') : t('manage.report.oneOperator', { code: report.operator })}</span>
+        <span className="report-scope">
+          {report.operator === null ? t('manage.report.allOperators') : t('manage.report.oneOperator', { code: report.operator })}
+        </span>
       </div>
 
       {closedInfo !== null ? (
@@ -195,7 +203,17 @@ export function ReportView({ report, closed, addendum = null, unresolvedActions 
 type TotalsRow = { paidCount: number; paidFen: number; refundCount: number; refundFen: number; netFen: number };
 
 /** Totals by bucket (pay type, gateway): one row each (greyed when empty), an optional total row. */
-function BucketTable({ id, first, rows, total }: { id: string; first: string; rows: { key: string; label: string; totals: TotalsRow }[]; total?: { label: string; totals: TotalsRow } }): React.JSX.Element {
+function BucketTable({
+  id,
+  first,
+  rows,
+  total,
+}: {
+  id: string;
+  first: string;
+  rows: { key: string; label: string; totals: TotalsRow }[];
+  total?: { label: string; totals: TotalsRow };
+}): React.JSX.Element {
   return (
     <table className="grid" data-testid={`${id}-table`}>
       <TotalsHead first={first} />

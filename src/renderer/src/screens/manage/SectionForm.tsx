@@ -21,7 +21,16 @@ const EMPTY: Approval = { code: '', pin: '' };
  * and the host's BAD_INPUT both land on the field they name; anything else shows above the button.
  * The PIN is cleared after every attempt. Enter in any field submits.
  */
-export function SectionForm({ id, title, intro, submitLabel, approvalLabels, submit, children, extra }: {
+export function SectionForm({
+  id,
+  title,
+  intro,
+  submitLabel,
+  approvalLabels,
+  submit,
+  children,
+  extra,
+}: {
   id: string;
   title: string;
   intro?: React.ReactNode;
@@ -85,14 +94,22 @@ export function SectionForm({ id, title, intro, submitLabel, approvalLabels, sub
           <div className="fields-grid">{children}</div>
         </FieldErrorsContext.Provider>
         <div className="save-row">
-          <ApprovalFields value={approval} onChange={setApproval} testIdPrefix={`${id}-approval`} {...(approvalLabels === undefined ? {} : { labelCode: approvalLabels.code, labelPin: approvalLabels.pin })} />
+          <ApprovalFields
+            value={approval}
+            onChange={setApproval}
+            testIdPrefix={`${id}-approval`}
+            {...(approvalLabels === undefined ? {} : { labelCode: approvalLabels.code, labelPin: approvalLabels.pin })}
+          />
           <button type="submit" className="primary" disabled={busy} data-testid={`${id}-save`}>
             {submitLabel ?? t('manage.settings.save')} <kbd>Enter</kbd>
           </button>
         </div>
         {approvalProblems.map(([k, v]) => (
           <p key={k} className="error" role="alert" data-testid="field-error" data-field={k}>
-            {t('input.labelled', { label: k === 'approval.pin' ? (approvalLabels?.pin ?? t('approval.pin')) : (approvalLabels?.code ?? t('approval.code')), rule: v })}
+            {t('input.labelled', {
+              label: k === 'approval.pin' ? (approvalLabels?.pin ?? t('approval.pin')) : (approvalLabels?.code ?? t('approval.code')),
+              rule: v,
+            })}
           </p>
         ))}
         {message !== null && (

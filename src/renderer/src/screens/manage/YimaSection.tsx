@@ -152,7 +152,11 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
           </select>
         </Field>
         <Field label={t('yima.signRule')} path="signRule" hint={t('yima.signRuleHint')}>
-          <select value={signRule} onChange={(e) => setSignRule(YIMA_SIGN_RULE_NAMES.find((r) => r === e.target.value) ?? 'sorted_kv_key')} data-testid="yima-sign-rule">
+          <select
+            value={signRule}
+            onChange={(e) => setSignRule(YIMA_SIGN_RULE_NAMES.find((r) => r === e.target.value) ?? 'sorted_kv_key')}
+            data-testid="yima-sign-rule"
+          >
             {YIMA_SIGN_RULE_NAMES.map((r) => (
               <option key={r} value={r}>
                 {t(`yima.rule.${r}` as MessageKey)}
@@ -180,14 +184,24 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
         </Field>
         <fieldset className="subgroup field-wide">
           <legend>{t('yima.checks')}</legend>
-          <Check label={t('yima.requireSigned')} hint={t('yima.requireSignedHint')} checked={requireSigned} onChange={setRequireSigned} testId="yima-require-signed" />
+          <Check
+            label={t('yima.requireSigned')}
+            hint={t('yima.requireSignedHint')}
+            checked={requireSigned}
+            onChange={setRequireSigned}
+            testId="yima-require-signed"
+          />
           <Check label={t('yima.bindPosId')} checked={bindPosId} onChange={setBindPosId} testId="yima-bind-pos-id" />
         </fieldset>
         <fieldset className="subgroup field-wide">
           <legend>{t('yima.split')}</legend>
           <div className="fields-grid">
             <Field label={t('yima.splitFlag')} path="splitPlan">
-              <select value={flag} onChange={(e) => setFlag(e.target.value === 'N' || e.target.value === 'R' || e.target.value === 'D' ? e.target.value : '')} data-testid="yima-split-flag">
+              <select
+                value={flag}
+                onChange={(e) => setFlag(e.target.value === 'N' || e.target.value === 'R' || e.target.value === 'D' ? e.target.value : '')}
+                data-testid="yima-split-flag"
+              >
                 <option value="">{t('yima.split.none')}</option>
                 <option value="N">{t('yima.split.N')}</option>
                 <option value="R">{t('yima.split.R')}</option>
@@ -306,7 +320,8 @@ function CheckRule(): React.JSX.Element {
     }
   };
   const verdict = (r: CheckRuleResultView): string => {
-    if (r.verdict === 'match') return t('yima.check.match', { rules: r.rules.map((x) => (hasMessage(`yima.rule.${x}`) ? t(`yima.rule.${x}` as MessageKey) : x)).join(', ') });
+    if (r.verdict === 'match')
+      return t('yima.check.match', { rules: r.rules.map((x) => (hasMessage(`yima.rule.${x}`) ? t(`yima.rule.${x}` as MessageKey) : x)).join(', ') });
     if (r.verdict === 'none') return t('yima.check.none');
     if (r.verdict === 'unsigned') return t('yima.check.unsigned');
     return `${t('yima.check.unreadable')} ${detailText(r.detail)}`.trim();

@@ -32,7 +32,12 @@ function manageErrorText(t: T, base: (error: unknown) => string): (error: unknow
       }
       const key = `manage.error.${error.info.code}`;
       // A Chinese message never carries the host's English detail.
-      if (hasMessage(key)) return useLang.getState().lang === 'en' ? `${t(key)}: ${error.info.message}` : /[\u4e00-\u9fff]/.test(error.info.message) ? `${t(key)}：${error.info.message}` : t(key);
+      if (hasMessage(key))
+        return useLang.getState().lang === 'en'
+          ? `${t(key)}: ${error.info.message}`
+          : /[\u4e00-\u9fff]/.test(error.info.message)
+            ? `${t(key)}：${error.info.message}`
+            : t(key);
     }
     return base(error);
   };
@@ -69,7 +74,12 @@ export function schemaMessageText(t: T, message: string, path = ''): string {
 }
 
 /** A local validation with the same schema the host uses; all problems at once, by field. */
-export function validate<S extends z.ZodType>(t: T, schema: S, value: unknown, prefix = ''): { ok: true; value: z.output<S> } | { ok: false; errors: FieldErrors } {
+export function validate<S extends z.ZodType>(
+  t: T,
+  schema: S,
+  value: unknown,
+  prefix = '',
+): { ok: true; value: z.output<S> } | { ok: false; errors: FieldErrors } {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const errors: FieldErrors = {};
@@ -96,7 +106,19 @@ export function hostFieldError(t: T, error: unknown): FieldErrors | null {
 }
 
 /** A labelled input row; shows the error of its field path from the enclosing form. */
-export function Field({ label, path, hint, children, wide }: { label: string; path: string; hint?: string; children: React.ReactNode; wide?: boolean }): React.JSX.Element {
+export function Field({
+  label,
+  path,
+  hint,
+  children,
+  wide,
+}: {
+  label: string;
+  path: string;
+  hint?: string;
+  children: React.ReactNode;
+  wide?: boolean;
+}): React.JSX.Element {
   const t = useT();
   const errors = useContext(FieldErrorsContext);
   const error = errors[path];
@@ -115,7 +137,19 @@ export function Field({ label, path, hint, children, wide }: { label: string; pa
 }
 
 /** A checkbox with its label to the right. */
-export function Check({ label, checked, onChange, testId, hint }: { label: string; checked: boolean; onChange: (v: boolean) => void; testId: string; hint?: string }): React.JSX.Element {
+export function Check({
+  label,
+  checked,
+  onChange,
+  testId,
+  hint,
+}: {
+  label: string;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  testId: string;
+  hint?: string;
+}): React.JSX.Element {
   return (
     <label className="check">
       <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} data-testid={testId} />
