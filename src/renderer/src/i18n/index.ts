@@ -1,3 +1,4 @@
+import { useCallback } from 'react';
 import { create } from 'zustand';
 import { en } from './en';
 import { zh, type MessageKey } from './zh';
@@ -51,7 +52,8 @@ export function translate(lang: Lang, key: MessageKey, params?: Record<string, s
 /** Hook: the translate function for the current language. */
 export function useT(): (key: MessageKey, params?: Record<string, string | number>) => string {
   const lang = useLang((s) => s.lang);
-  return (key, params) => translate(lang, key, params);
+  // Stable per language, so effects and callbacks can list it as a dependency.
+  return useCallback((key: MessageKey, params?: Record<string, string | number>) => translate(lang, key, params), [lang]);
 }
 
 export function hasMessage(key: string): key is MessageKey {

@@ -102,7 +102,7 @@ export function Transactions(): React.JSX.Element {
       .finally(() => {
         if (mine === seq.current) setLoading(false);
       });
-    // errorText is rebuilt each render; the query alone decides when to reload.
+    // errorText is stable (it changes with the language only); the query decides when to reload.
   }, [query, errorText]);
 
   useEffect(loadFirst, [loadFirst]);

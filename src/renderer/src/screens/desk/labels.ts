@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { RefundStatus } from '../../../../shared/domain';
 import { BridgeError } from '../../bridge/client';
 import { hasMessage, useT } from '../../i18n';
@@ -38,6 +39,12 @@ export function useLabels(): Labels {
 export function useDeskErrorText(): (error: unknown) => string {
   const t = useT();
   const base = useErrorText();
+  // Stable as useErrorText is (`t` follows the language, as `base` does): screens list it as a dependency.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => deskErrorText(t, base), [base]);
+}
+
+function deskErrorText(t: ReturnType<typeof useT>, base: (error: unknown) => string): (error: unknown) => string {
   return (error) => {
     if (error instanceof BridgeError && error.info.code === 'REFUND_EXCEEDS_PAID') {
       const remaining = error.info.details?.remainingFen;
