@@ -12,7 +12,7 @@ import { BPC_MAX_FEN } from '../../shared/money';
 import { assertAmountWithin } from '../config/gateway-limits';
 import { stmt, type Db } from '../ledger/db';
 import { getPayment, insertPaymentIntent, listOpenPayments, type PaymentRecord } from '../ledger/payments';
-import { insertRefundIntent, listOpenRefunds, type RefundRecord } from '../ledger/refunds';
+import { listOpenRefunds, type RefundRecord } from '../ledger/refunds';
 import { appendEvent } from '../ledger/events';
 import { newOrderNumber } from '../ledger/order-numbers';
 import type { Logger } from '../util/logger';
@@ -149,9 +149,8 @@ export class CashDesk {
         throw new AppError('BAD_INPUT', `terminal reference ${reference} is already recorded on refund ${used.refund_no}`, { field: 'reference' });
     }
     const at = this.deps.now();
-    const refund = this.journal.batch(() => {
-      const inserted = insertRefundIntent(db, {
-        refundNo: newOrderNumber(db, 'R', at),
+    const refund = this.journal.refundIntent(
+      {
         paymentId: payment.id,
         amountFen: input.amountFen,
         reason: input.reason,
@@ -159,27 +158,9 @@ export class CashDesk {
         approvedBy: input.approvedBy,
         businessDay: this.deps.bookingDay?.(at, payment.mode) ?? businessDay(at, this.deps.timeZone),
         now: at,
-      });
-      this.journal.event(
-        'refund',
-        inserted.id,
-        'intent',
-        {
-          refundNo: inserted.refundNo,
-          paymentId: payment.id,
-          amountFen: inserted.amountFen,
-          reason: input.reason,
-          approvedBy: input.approvedBy,
-          recorded: payment.tender,
-          reference,
-        },
-        input.operator,
-        at,
-      );
-      this.journal.event('payment', payment.id, 'refund_requested', { refundId: inserted.id, amountFen: inserted.amountFen }, input.operator, at);
-      this.journal.emitRefund(inserted);
-      return inserted;
-    }, true);
+      },
+      { recorded: payment.tender, reference },
+    );
     const done = this.complete(refund.id, payment.tender === 'cash' ? 'cash' : 'terminal', reference, input.operator);
     if (payment.tender === 'cash') this.kickDrawer('refund', done.id, input.operator, 'refund');
     return done;

@@ -5,7 +5,7 @@ import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { findPaymentBySysTrace, getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
-import { getRefund, insertRefundIntent, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
+import { getRefund, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import type { Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
 import { decidePayment, decideRefund, isFinalPayment as isFinal, isFinalRefund, type PaymentState, type PaymentStimulus } from './decide';
@@ -303,29 +303,15 @@ export class PaymentEngine {
     if (!this.deps.gateways.capabilities(payment.gateway).canRefund)
       throw new AppError('INVALID_STATE', "this payment's gateway takes no refunds from the app");
     const orgReference = payment.sysTrace;
-    const refund = this.journal.batch(() => {
-      const inserted = insertRefundIntent(db, {
-        refundNo: newOrderNumber(db, 'R', at),
-        paymentId: input.paymentId,
-        amountFen: input.amountFen,
-        reason: input.reason,
-        operator: input.operator,
-        approvedBy: input.approvedBy,
-        businessDay: this.deps.bookingDay?.(at, payment.mode) ?? businessDay(at, this.deps.timeZone),
-        now: at,
-      });
-      this.journal.event(
-        'refund',
-        inserted.id,
-        'intent',
-        { refundNo: inserted.refundNo, paymentId: payment.id, amountFen: inserted.amountFen, reason: input.reason, approvedBy: input.approvedBy },
-        input.operator,
-        at,
-      );
-      this.journal.event('payment', payment.id, 'refund_requested', { refundId: inserted.id, amountFen: inserted.amountFen }, input.operator, at);
-      this.journal.emitRefund(inserted);
-      return inserted;
-    }, true);
+    const refund = this.journal.refundIntent({
+      paymentId: input.paymentId,
+      amountFen: input.amountFen,
+      reason: input.reason,
+      operator: input.operator,
+      approvedBy: input.approvedBy,
+      businessDay: this.deps.bookingDay?.(at, payment.mode) ?? businessDay(at, this.deps.timeZone),
+      now: at,
+    });
     this.deps.faultPoint?.('refund-before-send');
 
     const k = key('r', refund.id);

@@ -7,8 +7,9 @@ import { AppError } from '../../shared/errors';
 import type { Db } from '../ledger/db';
 import { asLedgerError } from '../ledger/errors';
 import { appendEvent } from '../ledger/events';
+import { newOrderNumber } from '../ledger/order-numbers';
 import { getPayment, updatePayment, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
-import { getRefund, updateRefund, type RefundPatch, type RefundRecord } from '../ledger/refunds';
+import { getRefund, insertRefundIntent, updateRefund, type RefundIntent, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import type { Timers } from '../util/time';
 import { isFinalPayment, isFinalRefund } from './decide';
 import type { GatewayExchangeRecord } from './port';
@@ -126,6 +127,35 @@ export class Journal {
   /** One gateway exchange (request, raw answer, outcome) as the adapter recorded it. */
   exchange(entity: 'payment' | 'refund', id: number, record: GatewayExchangeRecord, actor: string | null): void {
     appendEvent(this.deps.db, { at: record.at, entity, entityId: id, type: record.type, actor, data: record.data });
+  }
+
+  /**
+   * A refund's intent (its refund number allocated inside), one immediate commit for gateway refunds and recorded ones alike: the capped
+   * insert (insertRefundIntent), its `intent` event (with `extra` facts), the payment's
+   * `refund_requested`, and the windows told after the commit.
+   */
+  refundIntent(intent: Omit<RefundIntent, 'refundNo'>, extra: Record<string, unknown> = {}): RefundRecord {
+    return this.batch(() => {
+      const inserted = insertRefundIntent(this.deps.db, { ...intent, refundNo: newOrderNumber(this.deps.db, 'R', intent.now) });
+      this.event(
+        'refund',
+        inserted.id,
+        'intent',
+        {
+          refundNo: inserted.refundNo,
+          paymentId: intent.paymentId,
+          amountFen: inserted.amountFen,
+          reason: intent.reason,
+          approvedBy: intent.approvedBy,
+          ...extra,
+        },
+        intent.operator,
+        intent.now,
+      );
+      this.event('payment', intent.paymentId, 'refund_requested', { refundId: inserted.id, amountFen: inserted.amountFen }, intent.operator, intent.now);
+      this.emitRefund(inserted);
+      return inserted;
+    }, true);
   }
 
   /** An event of a payment or refund (intent, close_requested, manual_resolution, …), in the current batch. */
