@@ -93,7 +93,8 @@ describe('chaos run (short, seeded)', () => {
         return c;
       })(),
       'ledger-integrity': (() => {
-        // A real damaged copy of the run's ledger: a page in the middle overwritten with garbage.
+        // A real damaged copy of the run's ledger: a page in the middle overwritten with garbage from its
+        // first byte (its b-tree header), so the damage is structural whatever the page holds.
         const copy = 'damaged.sqlite';
         const src = new Database(join(data.dir, 'ledger.sqlite'), { readonly: true });
         src.exec(`VACUUM INTO '${join(data.dir, copy)}'`);
@@ -104,7 +105,7 @@ describe('chaos run (short, seeded)', () => {
         readSync(fd, page, 0, 4096, 0);
         const pageSize = page.readUInt16BE(16) === 1 ? 65536 : page.readUInt16BE(16);
         const victim = Math.max(2, Math.floor(size / pageSize / 2));
-        writeSync(fd, Buffer.alloc(pageSize / 2, 0x5a), 0, pageSize / 2, victim * pageSize + 8);
+        writeSync(fd, Buffer.alloc(pageSize / 2, 0x5a), 0, pageSize / 2, victim * pageSize);
         closeSync(fd);
         const c = clone();
         try {
