@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
 import type { Db } from '../ledger/db';
+import { settingsChanged } from '../ledger/settings';
 import { registerSecret } from '../util/logger';
 import type { SecretCipher } from './cipher';
 
@@ -38,6 +39,7 @@ export class SecretStore {
            suffix = excluded.suffix, updated_at = excluded.updated_at`,
       )
       .run(name, this.cipher.kind, this.cipher.encrypt(value), suffix, this.now());
+    settingsChanged(this.db);
   }
 
   read(name: string): string | undefined {
@@ -63,5 +65,6 @@ export class SecretStore {
 
   remove(name: string): void {
     this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name);
+    settingsChanged(this.db);
   }
 }

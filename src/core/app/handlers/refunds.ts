@@ -1,0 +1,35 @@
+import { AppError } from '../../../shared/errors';
+import type { Handlers } from '../../../shared/ipc/types';
+import { findPayments, paymentDetail } from '../../reports/transactions';
+import type { BackOfficeContext } from './context';
+
+/** The refund desk: find the sale, see what is refundable, refund through the engine (supervisor's PIN). */
+export function refundHandlers(
+  ctx: BackOfficeContext,
+): Pick<Handlers, 'refund:find' | 'refund:detail' | 'refund:create' | 'refund:requery' | 'refund:resolve'> {
+  const { db, engine, state } = ctx.deps;
+  return {
+    'refund:find': ({ code, day, amountFen }) =>
+      findPayments(db, {
+        mode: state.mode(),
+        ...(code === undefined ? {} : { code }),
+        ...(day === undefined ? {} : { day }),
+        ...(amountFen === undefined ? {} : { amountFen }),
+      }),
+    'refund:detail': ({ paymentId }) => {
+      const detail = paymentDetail(db, paymentId);
+      if (detail.payment.mode !== state.mode()) throw new AppError('NOT_FOUND', `payment ${paymentId} belongs to ${detail.payment.mode} mode`);
+      return detail;
+    },
+    'refund:create': async ({ paymentId, amountFen, reason, approval }) => {
+      const supervisor = await ctx.approve(approval, 'supervisor');
+      // After 日结 the refund is booked on the next open business day (the engine dates it).
+      return engine.createRefund({ paymentId, amountFen, reason, operator: ctx.actor() ?? supervisor.code, approvedBy: supervisor.code });
+    },
+    'refund:requery': ({ id }) => engine.requeryRefund(id),
+    'refund:resolve': async ({ id, outcome, reason, approval }) => {
+      const supervisor = await ctx.approve(approval, 'supervisor');
+      return engine.resolveRefund(id, outcome, reason, supervisor.code);
+    },
+  };
+}
