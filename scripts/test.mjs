@@ -1,8 +1,13 @@
-// `npm test`: typecheck (node and web side by side), lint, Prettier's check and build (side by side), then every vitest
-// project (node, web, e2e). Prints one plain closing line "N passed, N failed[, N skipped]" counting
-// the five static checks (typecheck ×2, lint, format, build) and every test.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+// `npm test`: the static checks (typecheck node and web, lint, Prettier's check, build) and every vitest
+// project (node, web, e2e). Prints one plain closing line "N passed, N failed[, N skipped]" counting the
+// five static checks and every test.
+//
+// The CI machine has two cores. The build goes first (the e2e files load its output); then two lanes
+// run side by side: the e2e files (one at a time; much of their time is spent waiting on browsers,
+// child processes and timers) and, next to them, typecheck → lint + format → the node and web files.
+// Each step's output is printed whole when the step ends (and kept in test-results/<step>.log).
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -13,69 +18,46 @@ const extra = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const started = Date.now();
 
-function step(name, command, args) {
-  process.stdout.write(`\n== ${name}: ${command} ${args.join(' ')}\n`);
-  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
-  const ok = r.status === 0;
-  process.stdout.write(`== ${name}: ${ok ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`}\n`);
-  return ok;
+/** Runs one step; prints its output whole when it ends (and keeps it in test-results/<file>.log). */
+function run(name, command, args, { count = true } = {}) {
+  return new Promise((done) => {
+    const begun = Date.now();
+    const file = name.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '');
+    const log = createWriteStream(join(results, `${file}.log`));
+    const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const keep = (d) => {
+      out.push(d);
+      log.write(d);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('close', (code, signal) => {
+      log.end();
+      const ok = code === 0;
+      const took = ((Date.now() - begun) / 1000).toFixed(0);
+      const at = ((Date.now() - started) / 1000).toFixed(0);
+      process.stdout.write(
+        `\n== ${name}: ${command} ${args.join(' ')}\n${Buffer.concat(out).toString()}== ${name}: ${ok ? 'ok' : `FAILED (exit ${code ?? signal})`} (${took} s, at ${at} s)\n`,
+      );
+      if (count) {
+        if (ok) passed += 1;
+        else failed += 1;
+      }
+      done(ok);
+    });
+  });
 }
 
-/** Runs single-threaded checks side by side (the CI machine has two cores); prints each one's output whole when it ends. */
-function together(steps) {
-  return Promise.all(
-    steps.map(
-      ([name, command, args]) =>
-        new Promise((done) => {
-          const started = Date.now();
-          const child = spawn(command, args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-          const out = [];
-          child.stdout.on('data', (d) => out.push(d));
-          child.stderr.on('data', (d) => out.push(d));
-          child.on('close', (code, signal) => {
-            const ok = code === 0;
-            const took = ((Date.now() - started) / 1000).toFixed(0);
-            process.stdout.write(
-              `\n== ${name}: ${command} ${args.join(' ')}\n${Buffer.concat(out).toString()}== ${name}: ${ok ? 'ok' : `FAILED (exit ${code ?? signal})`} (${took} s)\n`,
-            );
-            if (ok) passed += 1;
-            else failed += 1;
-            done(ok);
-          });
-        }),
-    ),
-  );
-}
-
-const bin = (name) => join(root, 'node_modules', '.bin', name);
-
-await together([
-  ['typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']],
-  ['typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']],
-]);
-await together([
-  ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
-  ['format', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
-  ['build', bin('electron-vite'), ['build']],
-]);
-
-const report = join(results, 'vitest.json');
-rmSync(report, { force: true });
-step('vitest', bin('vitest'), [
-  'run',
-  '--project',
-  'node',
-  '--project',
-  'web',
-  '--project',
-  'e2e',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-  ...extra,
-]);
-if (existsSync(report)) {
+/** Adds a vitest JSON report to the counts. */
+function countReport(report) {
+  if (!existsSync(report)) {
+    failed += 1;
+    process.stdout.write(`vitest wrote no report (${report})\n`);
+    return;
+  }
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests ?? 0;
   failed += json.numFailedTests ?? 0;
@@ -83,13 +65,46 @@ if (existsSync(report)) {
   // A test file that failed to load, or whose hooks failed (so its tests were skipped, not failed),
   // counts as a failure even though none of its test results says so.
   for (const file of json.testResults ?? []) {
-    const results = file.assertionResults ?? [];
-    if (file.status === 'failed' && !results.some((r) => r.status === 'failed')) failed += 1;
+    const assertions = file.assertionResults ?? [];
+    if (file.status === 'failed' && !assertions.some((r) => r.status === 'failed')) failed += 1;
   }
-} else {
-  failed += 1;
-  process.stdout.write('vitest wrote no report\n');
 }
 
-process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+/** One vitest run over some projects, with its own JSON report (counted after both lanes end). */
+function vitest(name, projects) {
+  const report = join(results, `vitest-${name}.json`);
+  rmSync(report, { force: true });
+  const args = [
+    'run',
+    ...projects.flatMap((p) => ['--project', p]),
+    '--passWithNoTests',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...extra,
+  ];
+  return run(`vitest (${projects.join(', ')})`, bin('vitest'), args, { count: false }).then(() => report);
+}
+
+const built = await run('build', bin('electron-vite'), ['build']);
+const [e2eReport, rest] = await Promise.all([
+  built ? vitest('e2e', ['e2e']) : Promise.resolve(null),
+  (async () => {
+    await Promise.all([
+      run('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']),
+      run('typecheck (web)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']),
+    ]);
+    await Promise.all([run('lint', bin('eslint'), ['.', '--max-warnings', '0']), run('format', bin('prettier'), ['--check', '.', '--log-level', 'warn'])]);
+    return vitest('node-web', ['node', 'web']);
+  })(),
+]);
+countReport(rest);
+if (e2eReport === null) {
+  failed += 1;
+  process.stdout.write('e2e not run: the build failed\n');
+} else countReport(e2eReport);
+
+process.stdout.write(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed > 0 ? 1 : 0);

@@ -14,7 +14,9 @@ async function ruleIds(filePath: string, code: string): Promise<string[]> {
   return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
 }
 
-describe('layer lint', () => {
+// The first lint builds typescript-eslint's program for the whole project: seconds on a quiet machine,
+// more while the e2e lane runs beside the node files (npm test runs them side by side).
+describe('layer lint', { timeout: 90_000 }, () => {
   it('refuses electron in src/core', async () => {
     expect(await ruleIds('src/core/util/logger.ts', "import { app } from 'electron';\nexport const x = app;\n")).toContain('no-restricted-imports');
   });
