@@ -1,7 +1,7 @@
 /**
  * `npm run hq -- [command] --pg URL [options]` — the headquarters service and its administration.
  *
- *   serve (default)   --pg URL --port N [--host 127.0.0.1] [--data DIR]
+ *   serve (default)   --pg URL --port N [--host 127.0.0.1] [--data DIR] [--tls-cert FILE --tls-key FILE]
  *   add-counter       --pg URL --store S --lane L [--name N] [--key K]   prints the counter's key once
  *   revoke-counter    --pg URL --store S --lane L
  *   add-operator      --pg URL --code C --name N --pin P                 a headquarters manager
@@ -47,7 +47,13 @@ async function main(): Promise<void> {
   switch (command) {
     case 'serve': {
       const staticDir = resolve(import.meta.dirname, '..', 'renderer');
+      const certFile = flags.get('tls-cert');
+      const keyFile = flags.get('tls-key');
+      if ((certFile === undefined) !== (keyFile === undefined)) throw new Error('--tls-cert and --tls-key go together');
+      const tls =
+        certFile === undefined || keyFile === undefined ? undefined : { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8') };
       const server = await startHqServer({
+        ...(tls === undefined ? {} : { tls }),
         pool,
         cipher,
         host: flags.get('host') ?? '127.0.0.1',

@@ -5,6 +5,7 @@
  */
 import ExcelJS from 'exceljs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { SecretCipher } from '../core/secrets/cipher';
@@ -23,6 +24,8 @@ export interface HqServerOptions {
   port?: number;
   /** The built dashboard (out/renderer): hq.html and its assets. */
   staticDir?: string;
+  /** Serve HTTPS with this certificate (PEM) and key: counters and managers reach headquarters over TLS. */
+  tls?: { certPem: string; keyPem: string };
   log?: (message: string, data?: unknown) => void;
 }
 
@@ -175,14 +178,18 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
     json(res, 404, { ok: false, code: 'NOT_FOUND' });
   };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       log('request failed', { error: error instanceof Error ? error.message : String(error), path: req.url });
       if (!res.headersSent)
         json(res, 503, { ok: false, hwm: 0, dayRowid: 0, code: 'HQ_UNAVAILABLE', message: 'headquarters could not process the request; retry later' });
       else res.destroy();
     });
-  });
+  };
+  const server: Server =
+    options.tls === undefined
+      ? createServer(onRequest)
+      : createTlsServer({ cert: options.tls.certPem, key: options.tls.keyPem, minVersion: 'TLSv1.2' }, onRequest);
   server.requestTimeout = 60_000;
   server.headersTimeout = 20_000;
   await new Promise<void>((resolveListen, reject) => {
@@ -192,7 +199,7 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${options.host ?? '127.0.0.1'}:${port}`,
     server,
     close: () =>
       new Promise<void>((resolveClose) => {

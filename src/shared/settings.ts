@@ -165,6 +165,8 @@ export const HqSettingsSchema = z
     lane: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'letters, digits, _ and - (1–16)'),
     /** How often the pusher looks for new events when it is caught up (ms). */
     intervalMs: z.number().int().min(500).max(600_000).default(5000),
+    /** A PEM file with the CA that signed headquarters' certificate, when it is not a public one ('' = the public CAs). */
+    caFile: z.string().trim().max(500).default(''),
   })
   .strict();
 export type HqSettings = z.output<typeof HqSettingsSchema>;

@@ -23,6 +23,7 @@ import { HealthPanel } from '../../src/renderer/src/components/HealthPanel';
 import { Checkout } from '../../src/renderer/src/screens/Checkout';
 import { startTestHq, type TestHq } from '../support/hq';
 import { tempDir } from '../support/temp';
+import { makeTestCa } from '../support/test-ca';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -48,6 +49,7 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
   const { key } = await addCounter(hqdb.pool, hqdb.cipher, { store: 'SH01', lane: '1' });
   let core: Core | null = null;
   let server: HqServer | null = null;
+  let tlsServer: HqServer | null = null;
   let root: Root | null = null;
   const container = document.createElement('div');
   try {
@@ -133,11 +135,23 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
     expect(container.querySelector('[data-testid="status-reason-hq"]')?.textContent).toBe(
       '总部拒收本机数据：销售不受影响，请联系总部核对门店、收银台编号和密钥（待传 1 条）',
     );
+
+    // Headquarters moves to https with a certificate from the chain's own CA, which this counter does not
+    // know yet: not "refused" — the counter's own setup, and it says where to fix it.
+    const ca = makeTestCa(t.dir);
+    tlsServer = await startHqServer({ pool: hqdb.pool, cipher: hqdb.cipher, port: 0, tls: { certPem: ca.certPem, keyPem: ca.keyPem } });
+    writeSetting(c.db, 'hq', { url: tlsServer.url, store: 'SH01', lane: '1', intervalMs: 600_000 }, Date.now());
+    await act(async () => void (await c.sync.syncNow()));
+    const reasonText = (): string => container.querySelector('[data-testid="status-reason-hq"]')?.textContent ?? '';
+    await until(() => reasonText().startsWith('总部证书'));
+    expect(light().dataset.state).toBe('notice');
+    expect(reasonText()).toMatch(/^总部证书无法验证：销售不受影响，数据暂不发送；请在「设置 → 总部」填写总部证书的 CA 文件，或联系总部（待传 \d+ 条）$/);
   } finally {
     if (root !== null) act(() => root!.unmount());
     container.remove();
     setBridge(null);
     await server?.close();
+    await tlsServer?.close();
     await core?.close();
     t.cleanup();
   }

@@ -7,7 +7,7 @@ import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devic
 import { SETTING } from '../config/config';
 import { applyProvisioningFile, HQ_KEY, BPC_KEY } from '../config/provisioning';
 import { yimaSplitPlan } from '../config/yima-config';
-import { createUndiciSyncTransport, HQ_RECEIPT_SETTING, SyncPusher, type HqConnection, type SyncTransport } from '../sync/pusher';
+import { createUndiciSyncTransport, HQ_RECEIPT_SETTING, SyncPusher, syncHealthStatus, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { CardSales } from '../payments/card-sales';
 import { PaymentEngine, type FaultPoint } from '../payments/engine';
 import { GatewayRegistry } from '../payments/registry';
@@ -427,9 +427,14 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     const parsed = HqSettingsSchema.safeParse(readSetting(db, SETTING.hq));
     const key = secrets.read(HQ_KEY);
     if (!parsed.success || key === undefined) return null;
-    return { url: parsed.data.url, counter: { store: parsed.data.store, lane: parsed.data.lane }, key };
+    return {
+      url: parsed.data.url,
+      counter: { store: parsed.data.store, lane: parsed.data.lane },
+      key,
+      ...(parsed.data.caFile === '' ? {} : { caFile: parsed.data.caFile }),
+    };
   };
-  let lastSyncOk: boolean | null = null;
+  let lastSyncOutcome: string | null = null;
   const defaultSync = options.syncTransport === undefined ? createUndiciSyncTransport() : undefined;
   const sync = new SyncPusher({
     db,
@@ -442,9 +447,11 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     intervalMs: options.syncIntervalMs ?? (() => HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000),
     ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
     // Headquarters going away or coming back shows on the status light now, not at the next 30 s probe.
-    onAttempt: (ok) => {
-      if (ok === lastSyncOk) return;
-      lastSyncOk = ok;
+    // So does a failure changing kind (unreachable, refused, certificate not trusted).
+    onAttempt: (ok, error) => {
+      const outcome = ok ? 'ok' : `${syncHealthStatus(error ?? '')}:${/TLS_UNTRUSTED|CA file/.test(error ?? '')}`;
+      if (outcome === lastSyncOutcome) return;
+      lastSyncOutcome = outcome;
       void status.refresh();
     },
     // The snapshot's settings moved the settings generation; its operators may change who is on a training PIN.

@@ -96,8 +96,9 @@ export class StatusService {
     }
     // Headquarters sync is a notice: selling never depends on it, so it never turns the light red.
     const report: StatusReport = { checkedAt, ok: items.every((i) => i.status === 'ok' || i.kind === 'sync'), items };
-    // The sync progress is part of the key: the light's "events waiting, last contact" stays current.
-    const key = JSON.stringify(items.map((i) => [i.name, i.status, i.sync ?? null]));
+    // The sync progress and detail are part of the key: the light's "events waiting, last contact" stays
+    // current, and a refusal turning into a certificate problem (both "error") is told.
+    const key = JSON.stringify(items.map((i) => [i.name, i.status, i.sync ?? null, i.kind === 'sync' ? i.detail : null]));
     this.last = report;
     if (key !== this.lastKey) {
       this.lastKey = key;

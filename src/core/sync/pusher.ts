@@ -8,11 +8,12 @@
  * (counter, event id) and keeps the newest row state by `asOf`). Every tick ends with the next tick
  * scheduled, whatever throws.
  */
-import { Agent, request } from 'undici';
-import { readBounded } from '../net';
+import { readFileSync, statSync } from 'node:fs';
+import { createHttpTransport, TransportError, type HttpTransport } from '../net';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { stmt } from '../ledger/db';
+import { settingsChanged } from '../ledger/settings';
 import type { Logger } from '../util/logger';
 import type { Timers } from '../util/time';
 import { latestEventId, readBatch, readSyncState, recordSyncAttempt, rewindSyncState, SYNC_TARGET } from './outbox';
@@ -32,6 +33,8 @@ export interface HqConnection {
   url: string;
   counter: CounterId;
   key: string;
+  /** The CA that signed headquarters' certificate (PEM file), when it is a private one. */
+  caFile?: string;
 }
 
 export interface SyncTransportResponse {
@@ -47,31 +50,58 @@ export type SyncTransport = (input: {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** Trust headquarters' certificate when this CA (PEM file) signed it, besides the public CAs. */
+  caFile?: string;
 }) => Promise<SyncTransportResponse>;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/**
+ * The real HTTP(S) path to headquarters: the project's one HTTP transport (src/core/net: keep-alive,
+ * size cap, stable failure reasons). A private CA named by `caFile` is added to the public ones for
+ * that connection only; certificate checks are never turned off. The file is read again when it
+ * changes (its modification time), so a renewed CA applies without a restart.
+ *
+ * The error texts feed `syncHealthStatus`: a setup problem (CA file unreadable, certificate not
+ * trusted) starts with a code and shows red; headquarters out of reach shows amber and heals by itself.
+ */
 export function createUndiciSyncTransport(): { transport: SyncTransport; close(): Promise<void> } {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
-  const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs }) => {
-    const response = await request(url, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body }),
-      dispatcher: agent,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const bytes = await readBounded(response.body, MAX_RESPONSE_BYTES).catch((error: unknown) => {
-      response.body.destroy();
-      throw error;
-    });
-    const flat: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(response.headers)) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-    return { status: response.statusCode, headers: flat, body: bytes.toString('utf8') };
+  const transports = new Map<string, { stamp: string; http: HttpTransport }>();
+  const transportFor = (caFile: string | undefined): HttpTransport => {
+    const path = caFile ?? '';
+    let stamp = '';
+    let caPem: string | undefined;
+    if (path !== '') {
+      try {
+        stamp = String(statSync(path).mtimeMs);
+        caPem = readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new Error(`CONFIG_INVALID: the headquarters CA file cannot be read: ${path} (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
+    const known = transports.get(path);
+    if (known !== undefined && known.stamp === stamp) return known.http;
+    void known?.http.close().catch(() => undefined);
+    const http = createHttpTransport({ connections: 2, maxResponseBytes: MAX_RESPONSE_BYTES, ...(caPem === undefined ? {} : { caPem }) });
+    transports.set(path, { stamp, http });
+    return http;
   };
-  return { transport, close: () => agent.close() };
+  const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs, caFile }) => {
+    const http = transportFor(caFile);
+    try {
+      const response = await http.send({ url, method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, headers: response.headers, body: response.body.toString('utf8') };
+    } catch (error) {
+      if (error instanceof TransportError && error.reason === 'tls') {
+        throw new Error(
+          `TLS_UNTRUSTED: headquarters' certificate is not trusted (${error.code}); if headquarters uses a private CA, set its CA file in Settings → 总部`,
+        );
+      }
+      const reason = error instanceof TransportError ? error.reason : 'error';
+      throw new Error(`headquarters not reached (${reason}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  return { transport, close: async () => void (await Promise.allSettled([...transports.values()].map((t) => t.http.close()))) };
 }
 
 export interface SyncStatus {
@@ -113,8 +143,8 @@ export interface SyncPusherOptions {
   timeoutMs?: number;
   /** Told after a newer snapshot from headquarters was applied (the composition root re-reads config). */
   onSnapshotApplied?: (snapshot: HqSnapshot) => void;
-  /** Told after each recorded attempt (the status light refreshes when the outcome flips). */
-  onAttempt?: (ok: boolean) => void;
+  /** Told after each recorded attempt, with the failure's text (the status light refreshes when the kind of outcome changes). */
+  onAttempt?: (ok: boolean, error?: string) => void;
   /** Crash tests: called when headquarters' answer to a batch arrived, before it is recorded. */
   faultPoint?: (name: 'sync-after-answer') => void;
 }
@@ -230,6 +260,7 @@ export class SyncPusher {
         },
         body,
         timeoutMs: this.options.timeoutMs ?? 15_000,
+        ...(connection.caFile === undefined || connection.caFile === '' ? {} : { caFile: connection.caFile }),
       });
       this.options.faultPoint?.('sync-after-answer');
       const ack = this.verifiedAck(response, connection.key);
@@ -257,7 +288,7 @@ export class SyncPusher {
         this.options.logger.warn('sync: could not record the failed attempt', { error: writeError instanceof Error ? writeError.message : String(writeError) });
       }
       this.options.logger.warn('sync: push failed; will retry', { error: message, failures: this.failures });
-      this.options.onAttempt?.(false);
+      this.options.onAttempt?.(false, message);
       return 'failed';
     }
   }
@@ -285,6 +316,7 @@ export class SyncPusher {
       url: new URL(path, connection.url).toString(),
       headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signBody(`GET ${path}`, connection.key) },
       timeoutMs: this.options.timeoutMs ?? 15_000,
+      ...(connection.caFile === undefined || connection.caFile === '' ? {} : { caFile: connection.caFile }),
     });
     if (response.status === 204) return;
     if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? ''))
@@ -320,6 +352,7 @@ export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target =
         db,
         'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
       ).run(key, JSON.stringify(value), at);
+      settingsChanged(db);
     };
     if (snapshot.shopName !== undefined) writeJson('shop', { ...readJson('shop'), name: snapshot.shopName });
     if (snapshot.maxAmountFen !== undefined) writeJson('limits', { ...readJson('limits'), maxAmountFen: snapshot.maxAmountFen });

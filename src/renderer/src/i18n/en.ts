@@ -39,6 +39,8 @@ export const en: Record<CoreMessageKey, string> = {
     'Headquarters unreachable for now: selling is not affected; waiting events are sent when it is back ({waiting} waiting, last contact {last})',
   'status.reason.sync.refused':
     "Headquarters refuses this counter's data: selling is not affected; ask headquarters to check the store, counter and key ({waiting} waiting)",
+  'status.reason.sync.tls':
+    "Headquarters' certificate cannot be verified: selling is not affected, nothing is sent for now; set headquarters' CA file in Settings → Headquarters, or call headquarters ({waiting} waiting)",
   'status.sync.ok': 'Headquarters in sync: {waiting} waiting, last contact {last}',
   'status.sync.never': 'never',
   'health.ledger': 'Ledger',

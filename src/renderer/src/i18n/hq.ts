@@ -10,6 +10,8 @@ export const hqZh = {
   'hq.settings.lane': '总部登记的收银台编号',
   'hq.settings.codeHint': '字母、数字、_ 和 -，1–16 位',
   'hq.settings.interval': '同步检查间隔（秒）',
+  'hq.settings.caFile': '总部证书的 CA 文件（可选）',
+  'hq.settings.caFileHint': '总部使用自建 CA 签发的 https 证书时，填写该 CA 的 PEM 文件路径；公共证书留空。证书不受信任时不会发送任何数据。',
   'hq.settings.plainHttp': '未加密的 http：数据仍有签名、不会被篡改，但销售明细在网络上可被看到。只在可信的店内局域网使用，否则请用 https://。',
   'hq.settings.orderLane': '订单号中的台号：{code}（在「门店」中设置；同一商户号下每台收银机不同）',
   'hq.key.title': '总部密钥（只能写入）',
@@ -30,6 +32,9 @@ export const hqEn: Record<keyof typeof hqZh, string> = {
   'hq.settings.lane': 'Counter number at headquarters',
   'hq.settings.codeHint': 'Letters, digits, _ and -, 1–16',
   'hq.settings.interval': 'Sync check interval (seconds)',
+  'hq.settings.caFile': "CA file of headquarters' certificate (optional)",
+  'hq.settings.caFileHint':
+    "When headquarters' https certificate comes from a private CA, the path of that CA's PEM file; empty for a public certificate. Nothing is sent while the certificate is not trusted.",
   'hq.settings.plainHttp':
     'Plain http: batches stay signed and cannot be altered, but the sales can be read on the network. Use it only on a trusted shop LAN; otherwise use https://.',
   'hq.settings.orderLane': 'Lane in order numbers: {code} (set under "Shop"; different on every counter of a merchant number)',

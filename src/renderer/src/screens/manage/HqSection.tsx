@@ -19,6 +19,7 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
   const [store, setStore] = useState(s?.store ?? '');
   const [lane, setLane] = useState(s?.lane ?? '');
   const [intervalSec, setIntervalSec] = useState(numText((s?.intervalMs ?? 5000) / 1000));
+  const [caFile, setCaFile] = useState(s?.caFile ?? '');
 
   const submit = async (approval: Approval): Promise<string> => {
     const checked = validate(t, HqSettingsSchema, {
@@ -26,6 +27,7 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
       store: store.trim(),
       lane: lane.trim(),
       intervalMs: Math.round(textNum(intervalSec) * 1000),
+      caFile: caFile.trim(),
     });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'hq', value: checked.value, approval }));
@@ -47,6 +49,11 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
         <Field label={t('hq.settings.interval')} path="intervalMs" hint="0.5–600 s">
           <input inputMode="decimal" value={intervalSec} onChange={(e) => setIntervalSec(e.target.value)} data-testid="hq-interval" />
         </Field>
+        {/^https:\/\//i.test(url.trim()) && (
+          <Field label={t('hq.settings.caFile')} path="caFile" wide hint={t('hq.settings.caFileHint')}>
+            <input value={caFile} onChange={(e) => setCaFile(e.target.value)} spellCheck={false} data-testid="hq-ca-file" />
+          </Field>
+        )}
         {/^http:\/\//i.test(url.trim()) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/i.test(url.trim()) && (
           <p className="field-wide warning" role="status" data-testid="hq-plain-http">
             {t('hq.settings.plainHttp')}
