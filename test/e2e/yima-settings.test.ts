@@ -6,8 +6,9 @@ import { launchChromium } from '../support/chromium';
 import { tempDir } from '../support/temp';
 import { signIn } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
+import { framesSeen, leakedSecrets, watchSecret } from '../support/frames';
 
-const KEY = 'Yk9#e2e-yima-key';
+const KEY = 'Yk9#check-a-rule-key';
 /** PIN checks are scrypt (~1.5 s on a loaded machine): give the answers time. */
 const SLOW = { timeout: 20_000 };
 
@@ -101,5 +102,37 @@ describe('Yima settings in the browser', () => {
     await page.getByTestId('yima-check-run').click();
     await expect.poll(async () => result.getAttribute('data-verdict'), SLOW).toBe('none');
     expect(await page.content()).not.toContain(KEY);
+  });
+
+  it('13.4: the Yima and headquarters keys go in through their write-only fields and never come back over the bridge', async () => {
+    const yimaKey = 'Yk7-live-yima-KEY-e2e-9031';
+    const hqKey = 'Hq5-counter-HMAC-key-e2e-2218';
+    watchSecret(KEY);
+    watchSecret(yimaKey);
+    watchSecret(hqKey);
+    await page.getByTestId('yima-key-input').fill(yimaKey);
+    await page.getByTestId('yima-key-approval-code').fill('800');
+    await page.getByTestId('yima-key-approval-pin').fill('8888');
+    await page.getByTestId('yima-key-save').click();
+    await expect.poll(async () => page.getByTestId('yima-key-message').textContent(), SLOW).toBe('密钥已加密保存。');
+    expect(await page.getByTestId('yima-key-input').inputValue()).toBe('');
+
+    await page.getByTestId('settings-nav-hq').click();
+    await page.getByTestId('hq-key-input').fill(hqKey);
+    await page.getByTestId('hq-key-approval-code').fill('800');
+    await page.getByTestId('hq-key-approval-pin').fill('8888');
+    await page.getByTestId('hq-key-save').click();
+    await expect.poll(async () => page.getByTestId('hq-key-status').textContent(), SLOW).toBe('已设置');
+    // Leaving and coming back re-reads Settings from the host: still only "set".
+    await page.getByTestId('settings-nav-yima').click();
+    await page.getByTestId('settings-nav-hq').click();
+    expect(await page.getByTestId('hq-key-status').textContent()).toBe('已设置');
+    const content = await page.content();
+    for (const k of [KEY, yimaKey, hqKey]) expect(content).not.toContain(k);
+
+    const seen = framesSeen();
+    // The tap sees what it claims: each key went out in a frame the page sent.
+    for (const k of [KEY, yimaKey, hqKey]) expect(seen.sentWith(k)).toBe(true);
+    expect(leakedSecrets()).toEqual([]);
   });
 });
