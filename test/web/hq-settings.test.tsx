@@ -130,19 +130,28 @@ describe('Settings: headquarters', () => {
     setInput(q<HTMLInputElement>('hq-url'), 'http://10.0.0.5:8088');
     await tick();
     expect(q('hq-plain-http').textContent).toContain('未加密的 http');
+    // The CA file of a private headquarters certificate is asked for https only.
+    expect(container.querySelector('[data-testid="hq-ca-file"]')).toBeNull();
     // A wrong PIN: refused, nothing saved.
     setInput(q<HTMLInputElement>('hq-url'), 'https://hq.example.cn');
     await tick();
     expect(container.querySelector('[data-testid="hq-plain-http"]')).toBeNull();
     setInput(q<HTMLInputElement>('hq-store'), 'SH01');
     setInput(q<HTMLInputElement>('hq-interval'), '10');
+    setInput(q<HTMLInputElement>('hq-ca-file'), ' /etc/cashier/hq-ca.pem ');
     await saveSection('0000');
     expect((await view()).hq.settings).toBeNull();
 
     // Approved: saved, recorded with the approver.
     await saveSection('8888');
     for (let i = 0; i < 50 && (await view()).hq.settings === null; i++) await tick(20);
-    expect((await view()).hq.settings).toEqual({ url: 'https://hq.example.cn', store: 'SH01', lane: '2', intervalMs: 10_000 });
+    expect((await view()).hq.settings).toEqual({
+      url: 'https://hq.example.cn',
+      store: 'SH01',
+      lane: '2',
+      intervalMs: 10_000,
+      caFile: '/etc/cashier/hq-ca.pem',
+    });
     const saved = core.db.prepare("SELECT actor, data FROM events WHERE entity = 'settings' AND type = 'saved' ORDER BY id DESC LIMIT 1").get() as {
       actor: string;
       data: string;
@@ -186,7 +195,7 @@ describe('Settings: headquarters', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ hq: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3' } });
     expect(core.secrets.read(HQ_KEY)).toBe(KEY);
     const v = await view();
-    expect(v.hq).toEqual({ settings: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3', intervalMs: 5000 }, keySet: true });
+    expect(v.hq).toEqual({ settings: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3', intervalMs: 5000, caFile: '' }, keySet: true });
     await act(async () => root.render(<Harness initial={v} />));
     expect(q<HTMLInputElement>('hq-url').value).toBe('http://127.0.0.1:8088');
     expect(q<HTMLInputElement>('hq-store').value).toBe('BJ02');
