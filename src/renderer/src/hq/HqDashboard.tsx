@@ -120,7 +120,13 @@ export function HqDashboard(): React.JSX.Element {
     return () => clearInterval(timer);
   }, [load]);
 
-  if (signedIn === false) return <SignInForm onSignedIn={load} />;
+  // Inside the page's own class, as the dashboard is (the sign-in's styles are scoped to it).
+  if (signedIn === false)
+    return (
+      <div className="hq">
+        <SignInForm onSignedIn={load} />
+      </div>
+    );
   const bucketLabel = (bucket: string): string => {
     const key = `bucket_${bucket}`;
     return key in hqZh ? t(key as HqKey) : bucket;
