@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import { BPC_KEY } from '../config/provisioning';
 import { yimaMerchant, YIMA_KEY } from '../config/yima-config';
@@ -9,6 +9,14 @@ import type { Db } from '../ledger/db';
 import { reserveRequestSeq } from '../ledger/order-numbers';
 import type { SecretStore } from '../secrets/store';
 import { transportOf, type CounterState } from './state';
+
+function modifiedAt(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
 
 export interface LiveClients {
   /** The configured bank's client (also for the supervisor's "test connection" before going live). */
@@ -33,9 +41,10 @@ export function createLiveClients(deps: { state: CounterState; secrets: SecretSt
   const liveBpc = (): BpcClient => {
     const config = state.config();
     if (config.merchant === null) throw new AppError('NOT_CONFIGURED', 'no merchant configured for live mode');
-    const stamp = JSON.stringify([config.merchant, config.profile, config.timeouts]);
-    if (bpc?.stamp === stamp) return bpc.client;
     const caFile = config.merchant.caFile ?? '';
+    // A CA file replaced under the same name makes a new client too (its modification time is in the stamp).
+    const stamp = JSON.stringify([config.merchant, config.profile, config.timeouts, caFile === '' ? 0 : modifiedAt(caFile)]);
+    if (bpc?.stamp === stamp) return bpc.client;
     let caPem: string | undefined;
     if (caFile !== '') {
       try {
