@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getPayment } from '../../src/core/ledger/payments';
 import { getRefund } from '../../src/core/ledger/refunds';
+import { CLOSE_RESENDS } from '../../src/core/payments/engine';
 import type { Fault, FaultTarget } from '../../src/core/simulators/bpc';
 import { startEngineHarness, type EngineHarness } from '../support/engine-harness';
 
@@ -71,25 +72,35 @@ describe.each(Object.entries(FAULTS))('BPC fault matrix: %s', (_name, fault) => 
     30_000,
   );
 
-  // S before processing: the close never reached the bank, so the QR is still open there. The sale is
-  // 状态未明 and keeps being queried (a late payment would still be recorded as paid); never paid by itself.
-  it('S (close) lost before the bank: 状态未明, still queried, the order still open at the bank, never paid', async () => {
+  // S before processing: the close never reached the bank, so the QR is still open there. A close is
+  // not a money request: it is sent again on the next step (at most CLOSE_RESENDS times), the bank
+  // closes the order, and the next G ends the sale closed. Never paid by itself; still one F.
+  it('S (close) lost before the bank: the close is sent again, the bank closes the order, the sale ends closed', async () => {
     const p = await h.engine.createPayment({ amountFen: 4567, operator: '001' });
     inject('S', fault, false);
     await h.engine.cancelPayment(p.id, '001').catch(() => undefined);
-    if (fault.kind === 'delay') {
-      // A slow close still reaches the bank (late): the next G finds the order closed.
-      await vi.waitFor(() => expect(['closed', 'failed']).toContain(getPayment(h.db, p.id).status), { ...WAIT, timeout: 20_000 });
-      expect(h.sim.order(p.sysTrace!)?.state).toBe('closed');
-      return;
-    }
-    await vi.waitFor(() => expect(getPayment(h.db, p.id).status).toBe('unknown'), WAIT);
-    const g = h.sim.countRequests('G');
-    await vi.waitFor(() => expect(h.sim.countRequests('G')).toBeGreaterThan(g), WAIT);
-    expect(h.sim.order(p.sysTrace!)?.state).toBe('waiting');
-    expect(getPayment(h.db, p.id).status).toBe('unknown');
+    await vi.waitFor(() => expect(['closed', 'failed']).toContain(getPayment(h.db, p.id).status), { ...WAIT, timeout: 20_000 });
+    expect(h.sim.order(p.sysTrace!)?.state).toBe('closed');
+    // A slow close reaches the bank late (its answer times out): sent again or not, the bank closed it once.
+    expect(h.sim.countRequests('S')).toBeGreaterThanOrEqual(fault.kind === 'delay' ? 1 : 2);
+    expect(h.sim.countRequests('S')).toBeLessThanOrEqual(1 + CLOSE_RESENDS);
     expect(h.sim.countRequests('F')).toBe(1);
   }, 30_000);
+
+  // Every close lost (the bank never sees one): sent 1 + CLOSE_RESENDS times, then 状态未明 for a
+  // supervisor and still queried (a late payment would still be recorded as paid).
+  it('S lost every time: bounded resends, then 状态未明, still queried, never paid', async () => {
+    const p = await h.engine.createPayment({ amountFen: 4569, operator: '001' });
+    inject('S', fault, false, 100);
+    await h.engine.cancelPayment(p.id, '001').catch(() => undefined);
+    await vi.waitFor(() => expect(h.sim.countRequests('S')).toBe(1 + CLOSE_RESENDS), { ...WAIT, timeout: 25_000 });
+    const g = h.sim.countRequests('G');
+    await vi.waitFor(() => expect(h.sim.countRequests('G')).toBeGreaterThan(g), { ...WAIT, timeout: 15_000 });
+    expect(h.sim.countRequests('S')).toBe(1 + CLOSE_RESENDS);
+    expect(getPayment(h.db, p.id).status).toBe('unknown');
+    expect(h.sim.order(p.sysTrace!)?.state).toBe('waiting');
+    expect(h.sim.countRequests('F')).toBe(1);
+  }, 40_000);
 
   // S after processing: the bank closed the order, the answer was lost; G learns it is closed.
   it('S (close) answer lost after the bank closed it: the next G finds it closed, the sale ends closed', async () => {

@@ -5,6 +5,7 @@ import { AppError } from '../../src/shared/errors';
 import type { PaymentStatus } from '../../src/shared/domain';
 import { startNotifyListener } from '../../src/core/gateways/bpc/notify-listener';
 import type { LedgerEvent } from '../../src/core/ledger/events';
+import { CLOSE_RESENDS } from '../../src/core/payments/engine';
 import { getPayment, insertPaymentIntent, updatePayment, type PaymentRecord } from '../../src/core/ledger/payments';
 import { getRefund } from '../../src/core/ledger/refunds';
 import type { RecordedRequest } from '../../src/core/simulators/bpc/index';
@@ -277,9 +278,11 @@ describe('payment engine: cancel and expiry', () => {
     const h = await harness();
     h.sim.scriptNext({ kind: 'manual' });
     const p = await sale(h);
-    h.sim.injectFault('S', { kind: 'reset' });
+    // Every close is lost: it is sent again at most CLOSE_RESENDS times (closing is not a money request).
+    h.sim.injectFault('S', { kind: 'reset' }, { count: 100 });
     const after = await h.engine.cancelPayment(p.id, '001');
     expect(after.status).toBe('unknown');
+    await vi.waitFor(() => expect(h.sim.countRequests('S')).toBe(1 + CLOSE_RESENDS), WAIT);
     const g = h.sim.countRequests('G');
     // Later queries (with backoff) still answer 88: the close was asked for, so the sale stays 状态未明.
     await vi.waitFor(() => expect(h.sim.countRequests('G')).toBeGreaterThan(g + 1), WAIT);
@@ -290,7 +293,7 @@ describe('payment engine: cancel and expiry', () => {
     // If the customer still pays the first QR, it is found and recorded.
     expect(h.sim.pay(p.sysTrace ?? '')).toBe(true);
     await until(h, p.id, 'paid');
-    expect(h.sim.countRequests('S')).toBe(1);
+    expect(h.sim.countRequests('S')).toBe(1 + CLOSE_RESENDS);
   });
 
   it('with S disabled by the bank profile, cancel only queries: the open order is 状态未明, never closed by guess', async () => {

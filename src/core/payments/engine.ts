@@ -71,6 +71,9 @@ export interface CreateRefundInput {
   approvedBy: string | null;
 }
 
+/** An unclear close (no usable answer, or 99) is sent again at most this many times. */
+export const CLOSE_RESENDS = 3;
+
 /**
  * The payment engine: one state machine per payment and per refund, for any gateway behind the port.
  *
@@ -88,6 +91,8 @@ export class PaymentEngine {
   private readonly creating = new Set<number>();
   /** Payments whose close still has to be sent (a close that could not leave is retried, not forgotten). */
   private readonly closePending = new Set<number>();
+  /** How many times an unclear close was sent again, per payment (closing twice is harmless, but not endlessly). */
+  private readonly closeResends = new Map<number, number>();
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = new Scheduler(deps.timers, deps.schedule);
@@ -104,6 +109,7 @@ export class PaymentEngine {
         this.clock.forget(key('p', id));
         this.unclearSince.delete(id);
         this.closePending.delete(id);
+        this.closeResends.delete(id);
       },
     });
   }
@@ -687,13 +693,20 @@ export class PaymentEngine {
     try {
       const gateway = this.gatewayOf(payment);
       let closeConfirmed = false;
+      let closeUnclear = false;
       if (gateway.capabilities.canClose && gateway.close !== undefined) {
         const s = await gateway.close(order);
         this.journal.exchange('payment', id, s.exchange, actor);
         closeConfirmed = s.kind === 'success';
+        closeUnclear = s.kind === 'transport_unknown' || s.kind === 'unknown';
       }
-      // The close went out (or the gateway cannot close): this close never sends it again.
-      this.closePending.delete(id);
+      // The close went out (or the gateway cannot close). A close with no usable answer may never have
+      // reached the gateway, leaving the QR payable: it is sent again on the next step (closing is not
+      // a money request; a second close of a closed order changes nothing), at most CLOSE_RESENDS times.
+      // Otherwise this close never sends it again.
+      const resent = this.closeResends.get(id) ?? 0;
+      if (closeUnclear && resent < CLOSE_RESENDS) this.closeResends.set(id, resent + 1);
+      else this.closePending.delete(id);
       const g = await gateway.query(order);
       payment = this.journal.batch(() => {
         this.journal.exchange('payment', id, g.exchange, actor);
