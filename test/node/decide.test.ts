@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CLOSE_RESENDS,
   decideCardSale,
+  decideCloseAnswer,
   type CardSaleDecision,
   type CardSaleStimulus,
   decidePayment,
@@ -358,6 +360,23 @@ const refundRows: RefundRow[] = [
   ['timer: sent, answer lost, no trace → 状态未明 for a supervisor', sentRefund(), { on: 'timer' }, { next: 'record', status: 'unknown' }],
   ['timer: already 状态未明 without a trace → nothing (waits for a supervisor)', sentRefund({ status: 'unknown' }), { on: 'timer' }, { next: 'none' }],
 ];
+
+describe('decision table: the answer to a close (S)', () => {
+  const rows: [string, GatewayOutcome | null, number, 'resend' | 'done'][] = [
+    ['confirmed → done', PAID, 0, 'done'],
+    ['no usable answer (timeout) → sent again', TIMEOUT, 0, 'resend'],
+    ['no connection → sent again', NO_CONNECTION, 1, 'resend'],
+    ['99 → sent again', UNKNOWN_99, 2, 'resend'],
+    [`no usable answer after ${CLOSE_RESENDS} resends → done (状态未明, still queried)`, TIMEOUT, CLOSE_RESENDS, 'done'],
+    ['77 (already final) → done', FAILED_77, 0, 'done'],
+    ['88 (still open, the bank answered) → done', WAITING_88, 0, 'done'],
+    ['another code (refused) → done', OTHER_96, 0, 'done'],
+    ['the gateway cannot close → done', null, 0, 'done'],
+  ];
+  it.each(rows)('%s', (_name, outcome, resent, expected) => {
+    expect(decideCloseAnswer(outcome, resent)).toBe(expected);
+  });
+});
 
 describe('decision table: refunds', () => {
   it.each(refundRows)('%s', (_name, state, stimulus, expected) => {

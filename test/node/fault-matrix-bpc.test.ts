@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getPayment } from '../../src/core/ledger/payments';
 import { getRefund } from '../../src/core/ledger/refunds';
-import { CLOSE_RESENDS } from '../../src/core/payments/engine';
+import { CLOSE_RESENDS } from '../../src/core/payments/decide';
 import type { Fault, FaultTarget } from '../../src/core/simulators/bpc';
 import { startEngineHarness, type EngineHarness } from '../support/engine-harness';
 

@@ -5,7 +5,7 @@ import { AppError } from '../../src/shared/errors';
 import type { PaymentStatus } from '../../src/shared/domain';
 import { startNotifyListener } from '../../src/core/gateways/bpc/notify-listener';
 import type { LedgerEvent } from '../../src/core/ledger/events';
-import { CLOSE_RESENDS } from '../../src/core/payments/engine';
+import { CLOSE_RESENDS } from '../../src/core/payments/decide';
 import { getPayment, insertPaymentIntent, updatePayment, type PaymentRecord } from '../../src/core/ledger/payments';
 import { getRefund } from '../../src/core/ledger/refunds';
 import type { RecordedRequest } from '../../src/core/simulators/bpc/index';

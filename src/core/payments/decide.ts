@@ -190,6 +190,21 @@ function decideAnswer(state: PaymentState, s: Extract<PaymentStimulus, { on: 'an
   }
 }
 
+/** An unclear close (no usable answer, or 99) is sent again at most this many times. */
+export const CLOSE_RESENDS = 3;
+
+/**
+ * After a close (S) went out: send it again on the next step, or not. A close with no usable answer
+ * (or 99) may never have reached the gateway, leaving the QR payable; it is not a money request and a
+ * second close of a closed order changes nothing, so it is resent — at most CLOSE_RESENDS times.
+ * A confirmed or refused close is never resent.
+ */
+export function decideCloseAnswer(outcome: GatewayOutcome | null, resentSoFar: number): 'resend' | 'done' {
+  if (outcome === null) return 'done';
+  const unclear = outcome.kind === 'transport_unknown' || outcome.kind === 'unknown';
+  return unclear && resentSoFar < CLOSE_RESENDS ? 'resend' : 'done';
+}
+
 // ------------------------------------------------------------------ refunds
 
 export interface RefundState {

@@ -8,10 +8,10 @@ import { findPaymentBySysTrace, getPayment, insertPaymentIntent, listOpenPayment
 import { getRefund, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import type { Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
-import { decidePayment, decideRefund, isFinalPayment as isFinal, isFinalRefund, type PaymentState, type PaymentStimulus } from './decide';
+import { decideCloseAnswer, decidePayment, decideRefund, isFinalPayment as isFinal, isFinalRefund, type PaymentState, type PaymentStimulus } from './decide';
 import { Journal } from './journal';
 import { newOrderNumber } from '../ledger/order-numbers';
-import type { GatewayResult, PaymentGateway } from './port';
+import type { GatewayOutcome, GatewayResult, PaymentGateway } from './port';
 import type { GatewayRegistry } from './registry';
 import { nextPaymentDelay, refundQueryDelay, type PollingSchedule } from './schedule';
 import { Scheduler } from './scheduler';
@@ -70,9 +70,6 @@ export interface CreateRefundInput {
   operator: string | null;
   approvedBy: string | null;
 }
-
-/** An unclear close (no usable answer, or 99) is sent again at most this many times. */
-export const CLOSE_RESENDS = 3;
 
 /**
  * The payment engine: one state machine per payment and per refund, for any gateway behind the port.
@@ -693,19 +690,17 @@ export class PaymentEngine {
     try {
       const gateway = this.gatewayOf(payment);
       let closeConfirmed = false;
-      let closeUnclear = false;
+      let closeOutcome: GatewayOutcome | null = null;
       if (gateway.capabilities.canClose && gateway.close !== undefined) {
         const s = await gateway.close(order);
         this.journal.exchange('payment', id, s.exchange, actor);
         closeConfirmed = s.kind === 'success';
-        closeUnclear = s.kind === 'transport_unknown' || s.kind === 'unknown';
+        closeOutcome = s;
       }
-      // The close went out (or the gateway cannot close). A close with no usable answer may never have
-      // reached the gateway, leaving the QR payable: it is sent again on the next step (closing is not
-      // a money request; a second close of a closed order changes nothing), at most CLOSE_RESENDS times.
-      // Otherwise this close never sends it again.
+      // The close went out (or the gateway cannot close). An unclear one is sent again on the next step
+      // (decideCloseAnswer); otherwise this close never sends it again.
       const resent = this.closeResends.get(id) ?? 0;
-      if (closeUnclear && resent < CLOSE_RESENDS) this.closeResends.set(id, resent + 1);
+      if (decideCloseAnswer(closeOutcome, resent) === 'resend') this.closeResends.set(id, resent + 1);
       else this.closePending.delete(id);
       const g = await gateway.query(order);
       payment = this.journal.batch(() => {
