@@ -55,6 +55,7 @@ import { YIMA_GATEWAY_ID, yimaGatewayEntry } from '../gateways/yima/adapter';
 import { reserveRequestSeq } from '../ledger/order-numbers';
 import { CashDesk } from '../payments/cash';
 import { startYimaSimulator } from '../simulators/yima';
+import { yimaRecheckHandler } from './yima-recheck';
 import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 
 export const APP_NAME = 'Counter Cashier';
@@ -500,6 +501,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         const s = readYimaSettings(db);
         return s === null ? null : yimaSplitPlan(s);
       },
+      now,
     }),
   ]);
   const engine = new PaymentEngine({
@@ -773,6 +775,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       }
       return toView(engine.resolvePayment(id, outcome, reason, op.code, outcome === 'paid' && known.tender === 'qr' ? wallet : undefined));
     },
+    'payment:recheck': yimaRecheckHandler({ db, engine, now, mode }),
     'training:state': () => trainingState(),
     'training:script': ({ script }) => {
       if (mode() !== 'training') throw new AppError('FORBIDDEN', 'the trainer control works in training mode only');

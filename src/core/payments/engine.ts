@@ -275,6 +275,58 @@ export class PaymentEngine {
   }
 
   /**
+   * A supervisor's re-check of a sale left 状态未明 or abandoned by the cashier, by the gateway's own order
+   * number (Yima: bcm_orderquery_request by order_id). The answer is evidence: it is recorded (exchange +
+   * `supervisor_recheck` event, who asked); only a bound "paid" changes the sale, and it does so through
+   * the same path as a query's answer (applyQueryResult — no second money path). Any other answer leaves
+   * the sale as it was, still followed by its scheduled queries. Runs as the payment's one request in
+   * flight (a scheduled query waits for it and runs after).
+   */
+  async recheckPayment(id: number, gatewayOrderId: string, actor: string): Promise<{ payment: PaymentRecord; result: GatewayResult }> {
+    let payment = getPayment(this.deps.db, id);
+    if (isFinal(payment.status) || (payment.status !== 'unknown' && payment.closeRequestedAt === null)) {
+      throw new AppError('INVALID_STATE', `only a sale in 状态未明 or abandoned by the cashier can be re-checked (it is ${payment.status})`);
+    }
+    const gateway = this.gatewayOf(payment);
+    if (gateway.recheck === undefined) throw new AppError('INVALID_STATE', "this sale's gateway has no re-check by its order number");
+    const k = key('p', id);
+    for (let flight = this.clock.inFlightFor(k); flight !== undefined; flight = this.clock.inFlightFor(k)) await flight;
+    const end = this.clock.claim(k);
+    let result: GatewayResult;
+    try {
+      payment = getPayment(this.deps.db, id);
+      // The query we waited for may have ended the sale: nothing to re-check.
+      if (isFinal(payment.status)) throw new AppError('INVALID_STATE', `the sale is already ${payment.status}`);
+      const order = { reference: payment.sysTrace ?? payment.tradeNo, amountFen: payment.amountFen, tradeNo: payment.tradeNo, sentAt: payment.createdAt };
+      result = await gateway.recheck(order, gatewayOrderId);
+      const answer = result;
+      payment = this.journal.batch(() => {
+        this.journal.exchange('payment', id, answer.exchange, actor);
+        this.journal.event(
+          'payment',
+          id,
+          'supervisor_recheck',
+          {
+            gatewayOrderId,
+            outcome: answer.kind,
+            ...(answer.kind === 'transport_unknown'
+              ? { reason: answer.reason, detail: answer.detail }
+              : { code: answer.answer.code, message: answer.answer.message }),
+          },
+          actor,
+        );
+        return answer.kind === 'success' ? this.applyQueryResult(id, answer) : getPayment(this.deps.db, id);
+      });
+    } finally {
+      end();
+    }
+    if (this.clock.takeAgain(k)) void this.queryPayment(id, true);
+    else this.scheduleQuery(payment);
+    this.ensureNextStep(id);
+    return { payment, result };
+  }
+
+  /**
    * A notification arrived for this reference: it only triggers an immediate query; the notification
    * by itself never changes money state. Returns false when no payment has that reference.
    */

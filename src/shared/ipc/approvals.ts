@@ -11,6 +11,7 @@
 export const APPROVAL_PATHS = {
   'app:diagnostics': [['approval']],
   'payment:resolve': [['supervisor']],
+  'payment:recheck': [['approval']],
   'refund:create': [['approval']],
   'refund:resolve': [['approval']],
   'refund:record': [['approval']],

@@ -87,6 +87,21 @@ export const yimaZh = {
   'yima.rule.split.percentage_format': '比例最多两位小数',
   'yima.rule.split.div_percentage_positive': '每个分账比例必须大于 0',
   'yima.rule.split.percentage_sum': '自留比例加各分账比例必须正好等于 100%',
+  'yima.recheck.title': '向翼码核对订单（主管）',
+  'yima.recheck.intro':
+    '按翼码订单号（见刷卡机签购单或翼码后台）查询 bcm_orderquery。只有与本单的商户号、订单和金额都一致的“已支付”答复才会把本单记为已收款；其他答复只作记录，本单继续查询。',
+  'yima.recheck.orderId': '翼码订单号 (order_id)',
+  'yima.recheck.orderIdInvalid': '翼码订单号应为 13 到 31 位字母或数字',
+  'yima.recheck.run': '核对',
+  'yima.recheck.working': '正在核对…',
+  'yima.recheck.verdict.paid': '翼码确认已支付：本单已记为已收款。',
+  'yima.recheck.verdict.not_paid': '翼码答复：此订单未支付。本单不变，继续查询。',
+  'yima.recheck.verdict.not_found': '翼码未找到此订单或返回错误：请核对订单号。本单不变。',
+  'yima.recheck.verdict.rejected': '翼码的答复与本单不符（商户号、订单、金额或时间），未采用。本单不变。',
+  'yima.recheck.verdict.unclear': '没有收到可用的答复（网络、签名或报文问题）。本单不变，可稍后再核对。',
+  'yima.recheck.key': '向翼码核对',
+  'tx.ev.supervisor_recheck': '主管向翼码核对',
+  'tx.ev.yima.orderquery': '翼码订单查询 (bcm_orderquery)',
 } as const;
 
 export const yimaEn: Record<keyof typeof yimaZh, string> = {
@@ -178,4 +193,19 @@ export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'yima.rule.split.percentage_format': 'percentages have at most two decimals',
   'yima.rule.split.div_percentage_positive': 'every split percentage must be greater than 0',
   'yima.rule.split.percentage_sum': 'kept percentage plus split percentages must be exactly 100%',
+  'yima.recheck.title': 'Re-check with Yima (supervisor)',
+  'yima.recheck.intro':
+    "Asks Yima by its order number (on the terminal's slip or in Yima's portal) with bcm_orderquery. Only a \"paid\" answer that matches this sale's merchant, order and amount records the sale as paid; any other answer is only recorded, and the sale keeps being queried.",
+  'yima.recheck.orderId': 'Yima order number (order_id)',
+  'yima.recheck.orderIdInvalid': 'The Yima order number is 13 to 31 letters or digits',
+  'yima.recheck.run': 'Re-check',
+  'yima.recheck.working': 'Checking…',
+  'yima.recheck.verdict.paid': 'Yima confirms it is paid: the sale is recorded as paid.',
+  'yima.recheck.verdict.not_paid': 'Yima says this order is not paid. The sale is unchanged and still queried.',
+  'yima.recheck.verdict.not_found': 'Yima does not know this order or answered with an error: check the order number. The sale is unchanged.',
+  'yima.recheck.verdict.rejected': "Yima's answer does not match this sale (merchant, order, amount or time) and was not used. The sale is unchanged.",
+  'yima.recheck.verdict.unclear': 'No usable answer (network, signature or message problem). The sale is unchanged; try again later.',
+  'yima.recheck.key': 'Re-check with Yima',
+  'tx.ev.supervisor_recheck': 'Supervisor re-check with Yima',
+  'tx.ev.yima.orderquery': 'Yima order query (bcm_orderquery)',
 };
