@@ -56,6 +56,7 @@ import { reserveRequestSeq } from '../ledger/order-numbers';
 import { CashDesk } from '../payments/cash';
 import { startYimaSimulator } from '../simulators/yima';
 import { yimaRecheckHandler } from './yima-recheck';
+import { yimaBindHandler } from './yima-binding';
 import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 
 export const APP_NAME = 'Counter Cashier';
@@ -776,6 +777,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       return toView(engine.resolvePayment(id, outcome, reason, op.code, outcome === 'paid' && known.tender === 'qr' ? wallet : undefined));
     },
     'payment:recheck': yimaRecheckHandler({ db, engine, now, mode }),
+    'settings:yimaBind': yimaBindHandler({ db, now, mode, client: () => (mode() === 'live' ? liveYimaClient() : trainingYimaClient()) }),
     'training:state': () => trainingState(),
     'training:script': ({ script }) => {
       if (mode() !== 'training') throw new AppError('FORBIDDEN', 'the trainer control works in training mode only');

@@ -49,7 +49,7 @@ import {
   LaneViewSchema,
   HqSettingsSchema,
 } from '../settings';
-import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema, YimaSplitPlanSchema } from '../yima-settings';
+import { CardRouteSchema, CheckRuleResultSchema, YimaBindingSchema, YimaSettingsSchema, YimaSplitPlanSchema } from '../yima-settings';
 
 export type WindowRole = 'cashier' | 'display';
 
@@ -208,7 +208,7 @@ export const SettingsViewSchema = z.object({
   cipher: z.enum(['safeStorage', 'file-key']),
   bpc: z.object({ merchant: BpcMerchantSchema.nullable(), key: SecretSummarySchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }),
   /** The Yima card gateway (null settings = not configured); the key as hasValue + suffix only. */
-  yima: z.object({ settings: YimaSettingsSchema.nullable(), key: SecretSummarySchema }),
+  yima: z.object({ settings: YimaSettingsSchema.nullable(), key: SecretSummarySchema, binding: YimaBindingSchema.nullable() }),
   qr: QrSchema,
   polling: PollingSchema,
   notifications: NotificationsSchema,
@@ -624,6 +624,13 @@ export const channels = {
     output: CheckRuleResultSchema,
     access: ['cashier'],
     summary: 'Yima "check a rule": which candidate signing rule reproduces a pasted signed body (the key typed once or the stored one; never returned).',
+  }),
+  'settings:yimaBind': channel({
+    input: z.object({ storeName: z.string().trim().min(1).max(32), approval: ApprovalSchema }).strict(),
+    output: z.object({ binding: YimaBindingSchema, latencyMs: z.number().int() }),
+    access: ['cashier'],
+    summary:
+      'Yima terminal binding, once per pos_id + store_id (a manager approves; shown only with bindingEnabled; the body is a guess modelled on bind_pos_request); recorded in the event log.',
   }),
   'devices:listPorts': channel({
     input: NoInput,

@@ -31,6 +31,7 @@ export const YIMA_SIM_CODES = {
   amount: { id: '4005', comment: '订单金额错误' },
   split: { id: '4006', comment: '分账信息错误' },
   notFound: { id: '7001', comment: '订单不存在' },
+  alreadyBound: { id: '4007', comment: '终端已绑定' },
   declined: { id: '9990', comment: '交易失败' },
 } as const;
 
@@ -65,7 +66,7 @@ export type YimaSimFault =
   /** The previous answer to the same request type, byte for byte (a replay). Always after processing. */
   | { kind: 'replay' };
 
-export type YimaSimTarget = 'bcm_ordercreate_request' | 'bcm_resultquery_request' | 'bcm_orderquery_request' | '*';
+export type YimaSimTarget = 'bcm_ordercreate_request' | 'bcm_resultquery_request' | 'bcm_orderquery_request' | 'bind_pos_request' | '*';
 
 export interface YimaNotifyPlan {
   /** Default: the create's notify_url. */
@@ -136,6 +137,8 @@ export interface YimaSimulator {
   /** Send the paid order's notification now (same format as its create). */
   notify(posSeq: string, plan?: YimaNotifyPlan): Promise<number[]>;
   order(posSeq: string): YimaSimOrder | undefined;
+  /** The store a pos_id was bound to, if it was. */
+  binding(posId: string): { storeId: string; storeName: string } | undefined;
   requests(): YimaSimRequest[];
   countRequests(requestType?: string): number;
   reset(): void;
@@ -179,6 +182,8 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
   const scripted: { script: YimaSimScript; notify: YimaNotifyPlan | null }[] = [];
   const faults: { target: YimaSimTarget; fault: YimaSimFault; remaining: number; after: boolean }[] = [];
   const orders = new Map<string, YimaSimOrder>();
+  /** Bound terminals: pos_id → store. */
+  const bindings = new Map<string, { storeId: string; storeName: string }>();
   /** The last answer sent per request type (for the replay fault). */
   const lastAnswers = new Map<string, { body: Buffer; contentType: string }>();
   const usedSeqs = new Set<string>();
@@ -367,6 +372,19 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
     });
   };
 
+  /** Terminal binding [guess body after bind_pos_request]: pos_id + store_info{store_id, store_name}; once per pos_id. */
+  const bind = (r: YimaResponse, posSeq: string): YimaMessage => {
+    const rt = 'bind_pos_request';
+    const b = obj(r.fields[rt]);
+    const info = b === null ? null : obj(b.store_info);
+    const posId = b === null ? '' : str(b.pos_id);
+    if (b === null || info === null || posId === '' || str(info.store_id) === '' || str(info.store_name) === '')
+      return answerFor(r, rt, posSeq, { id: YIMA_SIM_CODES.format.id, comment: '绑定信息不完整' });
+    if (bindings.has(posId)) return answerFor(r, rt, posSeq, YIMA_SIM_CODES.alreadyBound);
+    bindings.set(posId, { storeId: str(info.store_id), storeName: str(info.store_name) });
+    return answerFor(r, rt, posSeq, YIMA_SIM_CODES.ok);
+  };
+
   /** Processes one parsed request; the answer is in the request's envelope. */
   const process_ = (parsed: ParsedBody): YimaMessage => {
     const r = parsed.response;
@@ -382,7 +400,7 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
     usedSeqs.add(posSeq);
     if (requestType === 'bcm_ordercreate_request') return create(r, posSeq);
     if (requestType === 'bcm_resultquery_request') return resultQuery(r, posSeq);
-    if (requestType === 'bind_pos_request') return answerFor(r, requestType, posSeq, YIMA_SIM_CODES.ok);
+    if (requestType === 'bind_pos_request') return bind(r, posSeq);
     return answerFor(r, requestType || 'unknown_request', posSeq, { id: YIMA_SIM_CODES.format.id, comment: '未知的请求类型' });
   };
 
@@ -576,10 +594,15 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
       const o = orders.get(posSeq);
       return o === undefined ? undefined : { ...o, script: { ...o.script } };
     },
+    binding: (posId) => {
+      const b = bindings.get(posId);
+      return b === undefined ? undefined : { ...b };
+    },
     requests: () => log.map((e) => ({ ...e })),
     countRequests: (requestType) => (requestType === undefined ? log.length : log.filter((e) => e.requestType === requestType).length),
     reset: () => {
       orders.clear();
+      bindings.clear();
       usedSeqs.clear();
       scripted.length = 0;
       faults.length = 0;

@@ -102,6 +102,21 @@ export const yimaZh = {
   'yima.recheck.key': '向翼码核对',
   'tx.ev.supervisor_recheck': '主管向翼码核对',
   'tx.ev.yima.orderquery': '翼码订单查询 (bcm_orderquery)',
+  'yima.bindingEnabled': '显示终端绑定（推测）',
+  'yima.bindingEnabledHint': '一次性的设置步骤；绑定接口（4.1）不在现有资料中，报文仿照 bind_pos_request 推测',
+  'yima.bind.title': '终端绑定（一次性，推测）',
+  'yima.bind.intro':
+    '把本机的终端号 (pos_id) 和门店 (store_id、门店名称) 绑定到翼码，只需做一次，需店长授权。注意：绑定接口 (4.1) 不在现有资料中，报文是仿照 bind_pos_request 推测的，请先与翼码确认。结果会记入事件日志。',
+  'yima.bind.storeName': '门店名称 (store_name)',
+  'yima.bind.storeNameRequired': '请填写门店名称',
+  'yima.bind.manager': '店长工号',
+  'yima.bind.run': '绑定终端',
+  'yima.bind.already': '此终端已绑定，绑定只需做一次。更换终端号或门店号后才能再次绑定。',
+  'yima.bind.working': '正在绑定…',
+  'yima.bind.training': '（培训模式：绑定的是模拟器的培训终端）',
+  'yima.bind.verdict.bound': '终端 {posId}（门店 {storeId}）已于 {at} 由 {by} 绑定。',
+  'yima.bind.verdict.refused': '翼码拒绝了终端 {posId}（门店 {storeId}）的绑定（{at}，{by}）：',
+  'yima.bind.verdict.unclear': '终端 {posId} 的绑定没有收到可用的答复（{at}，{by}）：可能已生效，请先向翼码确认再重试。',
 } as const;
 
 export const yimaEn: Record<keyof typeof yimaZh, string> = {
@@ -208,4 +223,19 @@ export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'yima.recheck.key': 'Re-check with Yima',
   'tx.ev.supervisor_recheck': 'Supervisor re-check with Yima',
   'tx.ev.yima.orderquery': 'Yima order query (bcm_orderquery)',
+  'yima.bindingEnabled': 'Show terminal binding (a guess)',
+  'yima.bindingEnabledHint': 'a one-time setup step; the binding interface (4.1) is not in our material, its body is guessed after bind_pos_request',
+  'yima.bind.title': 'Terminal binding (one-time, a guess)',
+  'yima.bind.intro':
+    "Binds this counter's terminal number (pos_id) and store (store_id, store name) at Yima, once, with a manager's approval. Note: the binding interface (4.1) is not in our material; its body is a guess modelled on bind_pos_request — confirm with Yima first. The outcome goes to the event log.",
+  'yima.bind.storeName': 'Store name (store_name)',
+  'yima.bind.storeNameRequired': 'Enter the store name',
+  'yima.bind.manager': 'Manager no.',
+  'yima.bind.run': 'Bind terminal',
+  'yima.bind.already': 'This terminal is already bound; binding is done once. Change the terminal or store number to bind again.',
+  'yima.bind.working': 'Binding…',
+  'yima.bind.training': "(training mode: the simulator's training terminal was bound)",
+  'yima.bind.verdict.bound': 'Terminal {posId} (store {storeId}) was bound on {at} by {by}.',
+  'yima.bind.verdict.refused': 'Yima refused to bind terminal {posId} (store {storeId}) ({at}, {by}):',
+  'yima.bind.verdict.unclear': 'No usable answer to binding terminal {posId} ({at}, {by}): it may have taken effect — ask Yima before trying again.',
 };
