@@ -4,7 +4,15 @@ import type { AppMode } from '../../shared/ipc/contract';
 import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { findPaymentBySysTrace, getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
+import {
+  findPaymentByGatewayRef,
+  findPaymentBySysTrace,
+  getPayment,
+  insertPaymentIntent,
+  listOpenPayments,
+  type PaymentPatch,
+  type PaymentRecord,
+} from '../ledger/payments';
 import { getRefund, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import type { Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
@@ -330,8 +338,9 @@ export class PaymentEngine {
    * A notification arrived for this reference: it only triggers an immediate query; the notification
    * by itself never changes money state. Returns false when no payment has that reference.
    */
-  notified(reference: string): boolean {
-    const payment = findPaymentBySysTrace(this.deps.db, reference);
+  notified(reference: string, gateway = 'bpc'): boolean {
+    // The reference is the gateway's own (BPC sysTrace; Yima: our order number, its pos_seq): looked up per gateway.
+    const payment = gateway === 'bpc' ? findPaymentBySysTrace(this.deps.db, reference) : findPaymentByGatewayRef(this.deps.db, gateway, reference);
     if (payment === undefined) return false;
     this.queryPayment(payment.id, true).catch((error: unknown) => this.deps.logger.error(`payment ${payment.id} query failed`, error));
     return true;

@@ -157,6 +157,11 @@ export class YimaClient {
       const org = orgPosSeqOf(r);
       if (input.orgPosSeq !== undefined && org !== null && org !== input.orgPosSeq)
         return { reason: 'mismatch', detail: `answer is about order ${org.slice(0, 40)}, this sale is ${input.orgPosSeq}` };
+      // The order query carries no pos_seq of its own: an answer echoing one is about another request,
+      // unless it is our order number.
+      const echoed = r.response.posSeq;
+      if (input.orgPosSeq !== undefined && echoed !== '' && echoed !== input.orgPosSeq)
+        return { reason: 'mismatch', detail: `answer echoes pos_seq ${echoed.slice(0, 40)}, which this order query did not send` };
       if (r.kind !== 'paid') return null;
       if (r.paid.amountFen === null) return { reason: 'mismatch', detail: 'answer does not report the amount paid' };
       const amount = this.bindAmount(r, input.amountFen);
