@@ -107,3 +107,25 @@ export const CheckRuleResultSchema = z.object({
   detail: z.string(),
 });
 export type CheckRuleResultView = z.output<typeof CheckRuleResultSchema>;
+
+/**
+ * The terminal binding's last outcome (Settings → Yima, a manager's one-time action; the body is a
+ * [guess] modelled on bind_pos_request): bound (Yima accepted it), refused (Yima answered with a failure
+ * id), unclear (no usable answer: it may or may not have taken effect — ask Yima before binding again).
+ */
+export const YimaBindingSchema = z.object({
+  at: z.number().int(),
+  by: z.string(),
+  /** Training binds the simulator's training terminal; live the configured one. */
+  mode: z.enum(['training', 'live']),
+  posId: z.string(),
+  storeId: z.string(),
+  storeName: z.string(),
+  posSeq: z.string(),
+  verdict: z.enum(['bound', 'refused', 'unclear']),
+  /** Yima's result id ('' without a usable answer). */
+  code: z.string(),
+  /** Yima's comment, or the host's English reason. */
+  detail: z.string(),
+});
+export type YimaBinding = z.output<typeof YimaBindingSchema>;

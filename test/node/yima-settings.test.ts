@@ -45,7 +45,7 @@ describe('Yima settings through the bridge', () => {
   });
 
   it('saves the section with defaults, a supervisor approving; the key is write-only', async () => {
-    expect((await invoke('settings:get', undefined)).yima).toEqual({ settings: null, key: { hasValue: false, suffix: '', cipher: null } });
+    expect((await invoke('settings:get', undefined)).yima).toEqual({ settings: null, key: { hasValue: false, suffix: '', cipher: null }, binding: null });
     await expect(invoke('settings:save', { section: 'yima', value: base, approval: { code: '001', pin: '1111' } })).rejects.toMatchObject({
       code: 'ROLE_REQUIRED',
     });

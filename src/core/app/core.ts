@@ -55,6 +55,8 @@ import { createLiveClients, testYimaConnection } from './live-clients';
 import { CounterState } from './state';
 import { StatusService } from './status';
 import { startTraining, TRAINING_MERCHANT } from './training';
+import { yimaBindHandler } from './yima-binding';
+import { yimaRecheckHandler } from './yima-recheck';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -243,6 +245,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         const s = state.yima();
         return s === null ? null : yimaSplitPlan(s);
       },
+      now,
     }),
   ]);
   const bookingDayOf = (at: number, m: AppMode): string => bookingDay(db, m, at, state.config().businessDay);
@@ -396,6 +399,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }),
     ...paymentHandlers({ db, state, now, engine, cardSales, cash, training, operatorCode, actor }),
     ...training.handlers,
+    'payment:recheck': yimaRecheckHandler({ db, engine, now, mode }),
+    'settings:yimaBind': yimaBindHandler({ db, now, mode, client: () => (mode() === 'live' ? live.yima() : training.yimaClient()) }),
     ...backOffice.handlers,
     ...receiptHandlers(receipts, actor),
     ...cashHandlers({ db, state, now, cash, actor }),

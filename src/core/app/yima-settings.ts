@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
-import type { CheckRuleResultView, YimaSettings } from '../../shared/yima-settings';
+import type { CheckRuleResultView, YimaBinding, YimaSettings } from '../../shared/yima-settings';
+import { latestYimaBinding } from './yima-binding';
 import { assertYimaSettings, readYimaSettings, YIMA_KEY, YIMA_SETTING } from '../config/yima-config';
 import { checkSignRule } from '../gateways/yima/check-rule';
 import type { Db } from '../ledger/db';
@@ -13,8 +14,11 @@ export const CHECK_RULE_MAX_CHARS = 64 * 1024;
  * The Yima part of Settings: the section view, save with the cross-field rules, and "check a rule".
  * The key is read from the secret store (or typed once for the check) and never returned or logged.
  */
-export function yimaSettingsView(db: Db, secrets: SecretStore): { settings: YimaSettings | null; key: ReturnType<SecretStore['summary']> } {
-  return { settings: readYimaSettings(db), key: secrets.summary(YIMA_KEY) };
+export function yimaSettingsView(
+  db: Db,
+  secrets: SecretStore,
+): { settings: YimaSettings | null; key: ReturnType<SecretStore['summary']>; binding: YimaBinding | null } {
+  return { settings: readYimaSettings(db), key: secrets.summary(YIMA_KEY), binding: latestYimaBinding(db) };
 }
 
 export function saveYimaSettings(db: Db, value: YimaSettings, now: number): void {

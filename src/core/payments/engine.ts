@@ -4,7 +4,15 @@ import type { AppMode } from '../../shared/ipc/contract';
 import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { findPaymentBySysTrace, getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
+import {
+  findPaymentByGatewayRef,
+  findPaymentBySysTrace,
+  getPayment,
+  insertPaymentIntent,
+  listOpenPayments,
+  type PaymentPatch,
+  type PaymentRecord,
+} from '../ledger/payments';
 import { getRefund, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import type { Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
@@ -278,11 +286,64 @@ export class PaymentEngine {
   }
 
   /**
+   * A supervisor's re-check of a sale left 状态未明 or abandoned by the cashier, by the gateway's own order
+   * number (Yima: bcm_orderquery_request by order_id). The answer is evidence: it is recorded (exchange +
+   * `supervisor_recheck` event, who asked); only a bound "paid" changes the sale, and it does so through
+   * the same path as a query's answer (applyQueryResult — no second money path). Any other answer leaves
+   * the sale as it was, still followed by its scheduled queries. Runs as the payment's one request in
+   * flight (a scheduled query waits for it and runs after).
+   */
+  async recheckPayment(id: number, gatewayOrderId: string, actor: string): Promise<{ payment: PaymentRecord; result: GatewayResult }> {
+    let payment = getPayment(this.deps.db, id);
+    if (isFinal(payment.status) || (payment.status !== 'unknown' && payment.closeRequestedAt === null)) {
+      throw new AppError('INVALID_STATE', `only a sale in 状态未明 or abandoned by the cashier can be re-checked (it is ${payment.status})`);
+    }
+    const gateway = this.gatewayOf(payment);
+    if (gateway.recheck === undefined) throw new AppError('INVALID_STATE', "this sale's gateway has no re-check by its order number");
+    const k = key('p', id);
+    for (let flight = this.clock.inFlightFor(k); flight !== undefined; flight = this.clock.inFlightFor(k)) await flight;
+    const end = this.clock.claim(k);
+    let result: GatewayResult;
+    try {
+      payment = getPayment(this.deps.db, id);
+      // The query we waited for may have ended the sale: nothing to re-check.
+      if (isFinal(payment.status)) throw new AppError('INVALID_STATE', `the sale is already ${payment.status}`);
+      const order = { reference: payment.sysTrace ?? payment.tradeNo, amountFen: payment.amountFen, tradeNo: payment.tradeNo, sentAt: payment.createdAt };
+      result = await gateway.recheck(order, gatewayOrderId);
+      const answer = result;
+      payment = this.journal.batch(() => {
+        this.journal.exchange('payment', id, answer.exchange, actor);
+        this.journal.event(
+          'payment',
+          id,
+          'supervisor_recheck',
+          {
+            gatewayOrderId,
+            outcome: answer.kind,
+            ...(answer.kind === 'transport_unknown'
+              ? { reason: answer.reason, detail: answer.detail }
+              : { code: answer.answer.code, message: answer.answer.message }),
+          },
+          actor,
+        );
+        return answer.kind === 'success' ? this.applyQueryResult(id, answer) : getPayment(this.deps.db, id);
+      });
+    } finally {
+      end();
+    }
+    if (this.clock.takeAgain(k)) void this.queryPayment(id, true);
+    else this.scheduleQuery(payment);
+    this.ensureNextStep(id);
+    return { payment, result };
+  }
+
+  /**
    * A notification arrived for this reference: it only triggers an immediate query; the notification
    * by itself never changes money state. Returns false when no payment has that reference.
    */
-  notified(reference: string): boolean {
-    const payment = findPaymentBySysTrace(this.deps.db, reference);
+  notified(reference: string, gateway = 'bpc'): boolean {
+    // The reference is the gateway's own (BPC sysTrace; Yima: our order number, its pos_seq): looked up per gateway.
+    const payment = gateway === 'bpc' ? findPaymentBySysTrace(this.deps.db, reference) : findPaymentByGatewayRef(this.deps.db, gateway, reference);
     if (payment === undefined) return false;
     this.queryPayment(payment.id, true).catch((error: unknown) => this.deps.logger.error(`payment ${payment.id} query failed`, error));
     return true;

@@ -108,6 +108,13 @@ export interface PaymentGateway {
   query(order: OrderRef): Promise<GatewayResult>;
   /** Closes an unpaid order (BPC S); present when capabilities.canClose. */
   close?(order: OrderRef): Promise<GatewayResult>;
+  /**
+   * A supervisor's re-check of an unresolved order by the gateway's own order number (Yima's
+   * bcm_orderquery_request by order_id, read off the terminal's slip or Yima's portal). Evidence only:
+   * the adapter binds the answer to our merchant, order and amount; the engine records a paid answer
+   * through the same path as a query's answer, and nothing else changes the sale.
+   */
+  recheck?(order: OrderRef, gatewayOrderId: string): Promise<GatewayResult>;
   /** Refunds part or all of a paid order (BPC R); the engine has checked the cap in the ledger. */
   refund?(input: RefundOrderInput): Promise<GatewayResult>;
   /** Queries a refund by the reference its refund answer gave (BPC J). */

@@ -11,6 +11,7 @@
 export const APPROVAL_PATHS = {
   'app:diagnostics': [['approval']],
   'payment:resolve': [['supervisor']],
+  'payment:recheck': [['approval']],
   'refund:create': [['approval']],
   'refund:resolve': [['approval']],
   'refund:record': [['approval']],
@@ -20,6 +21,7 @@ export const APPROVAL_PATHS = {
   'settings:save': [['approval']],
   'settings:setKey': [['approval']],
   'settings:setMode': [['approval']],
+  'settings:yimaBind': [['approval']],
 } as const satisfies Record<string, readonly (readonly string[])[]>;
 
 export type ApprovedChannel = keyof typeof APPROVAL_PATHS;

@@ -49,9 +49,24 @@ import {
   LaneViewSchema,
   HqSettingsSchema,
 } from '../settings';
-import { CardRouteSchema, CheckRuleResultSchema, YimaSettingsSchema, YimaSplitPlanSchema } from '../yima-settings';
+import { CardRouteSchema, CheckRuleResultSchema, YimaBindingSchema, YimaSettingsSchema, YimaSplitPlanSchema } from '../yima-settings';
 
 export type WindowRole = 'cashier' | 'display';
+
+/**
+ * A supervisor's re-check (`payment:recheck`): paid (the sale is now paid), not_paid (Yima says the order
+ * is not paid), not_found (Yima answered with an error id, e.g. no such order), rejected (an answer not
+ * about this sale: another merchant, order or amount — not used), unclear (no usable answer).
+ */
+export const RecheckResultSchema = z.object({
+  payment: PaymentViewSchema,
+  verdict: z.enum(['paid', 'not_paid', 'not_found', 'rejected', 'unclear']),
+  /** Yima's result id ('' when there was no usable answer). */
+  code: z.string(),
+  /** Yima's comment / status message, or the host's English reason. */
+  detail: z.string(),
+});
+export type RecheckResult = z.output<typeof RecheckResultSchema>;
 
 export interface ChannelSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   readonly input: I;
@@ -193,7 +208,7 @@ export const SettingsViewSchema = z.object({
   cipher: z.enum(['safeStorage', 'file-key']),
   bpc: z.object({ merchant: BpcMerchantSchema.nullable(), key: SecretSummarySchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }),
   /** The Yima card gateway (null settings = not configured); the key as hasValue + suffix only. */
-  yima: z.object({ settings: YimaSettingsSchema.nullable(), key: SecretSummarySchema }),
+  yima: z.object({ settings: YimaSettingsSchema.nullable(), key: SecretSummarySchema, binding: YimaBindingSchema.nullable() }),
   qr: QrSchema,
   polling: PollingSchema,
   notifications: NotificationsSchema,
@@ -302,6 +317,23 @@ export const channels = {
     output: PaymentViewSchema,
     access: ['cashier'],
     summary: 'Supervisor settles a payment left 状态未明, with a reason (recorded).',
+  }),
+  'payment:recheck': channel({
+    input: z
+      .object({
+        id: z.number().int().positive(),
+        /** Yima's order_id as the terminal's slip or Yima's portal shows it (13–31 letters or digits). */
+        orderId: z
+          .string()
+          .trim()
+          .regex(/^[0-9A-Za-z_-]{13,31}$/),
+        approval: ApprovalSchema,
+      })
+      .strict(),
+    output: RecheckResultSchema,
+    access: ['cashier'],
+    summary:
+      "Supervisor's re-check of a Yima card sale left 状态未明 or abandoned: bcm_orderquery_request by order_id; a bound 'paid' settles it as a query would, anything else is recorded as evidence only.",
   }),
   'training:state': channel({
     input: NoInput,
@@ -592,6 +624,13 @@ export const channels = {
     output: CheckRuleResultSchema,
     access: ['cashier'],
     summary: 'Yima "check a rule": which candidate signing rule reproduces a pasted signed body (the key typed once or the stored one; never returned).',
+  }),
+  'settings:yimaBind': channel({
+    input: z.object({ storeName: z.string().trim().min(1).max(32), approval: ApprovalSchema }).strict(),
+    output: z.object({ binding: YimaBindingSchema, latencyMs: z.number().int() }),
+    access: ['cashier'],
+    summary:
+      'Yima terminal binding, once per pos_id + store_id (a manager approves; shown only with bindingEnabled; the body is a guess modelled on bind_pos_request); recorded in the event log.',
   }),
   'devices:listPorts': channel({
     input: NoInput,

@@ -11,7 +11,7 @@ import { YIMA_MAX_FEN } from '../../../shared/money';
 import type { CreateOrderInput, GatewayAnswer, GatewayCapabilities, GatewayEntry, GatewayResult, OrderRef, PaymentGateway } from '../../payments/port';
 import { adapterPerClient } from '../../payments/registry';
 import { maskPansInText, maskPanText } from '../../util/logger';
-import type { YimaClient, YimaClientResult, YimaExchange } from './client';
+import { yimaTimestamp, type YimaClient, type YimaClientResult, type YimaExchange } from './client';
 import { extendParamsFor, type YimaSplitPlan } from './split';
 import type { YimaPaidInfo, YimaResponse } from './wire';
 
@@ -30,6 +30,8 @@ export interface YimaAdapterDeps {
   nextSerial: (purpose: 'resultquery', tradeNo: string) => string;
   /** The counter's split plan (Settings → Yima), sent as extend_params with every create; null = none. */
   splitPlan?: () => YimaSplitPlan | null;
+  /** The clock for the order query's timestamp (default Date.now). */
+  now?: () => number;
 }
 
 export class YimaGateway implements PaymentGateway {
@@ -58,6 +60,22 @@ export class YimaGateway implements PaymentGateway {
   async query(order: OrderRef): Promise<GatewayResult> {
     const posSeq = this.deps.nextSerial('resultquery', order.tradeNo);
     const result = await this.client.queryResult({ posSeq, orgPosSeq: order.tradeNo, amountFen: order.amountFen });
+    return this.map(result, order.tradeNo);
+  }
+
+  /**
+   * The supervisor's re-check: `bcm_orderquery_request` by Yima's order_id, bound to our order number,
+   * amount and the time the sale was made (see YimaClient.queryOrder). No pos_seq of ours is used.
+   */
+  async recheck(order: OrderRef, orderId: string): Promise<GatewayResult> {
+    const at = this.deps.now?.() ?? Date.now();
+    const result = await this.client.queryOrder({
+      orderId,
+      timestamp: yimaTimestamp(at),
+      amountFen: order.amountFen,
+      orgPosSeq: order.tradeNo,
+      ...(order.sentAt === undefined ? {} : { notBefore: order.sentAt }),
+    });
     return this.map(result, order.tradeNo);
   }
 

@@ -129,14 +129,47 @@ export class YimaClient {
     });
   }
 
-  /** A supervisor's re-check by Yima's order_id [doc]; bound to the order id and the amount when reported. */
-  async queryOrder(input: { orderId: string; timestamp: string; amountFen: Fen; userId?: string }): Promise<YimaClientResult> {
+  /**
+   * A supervisor's re-check by Yima's order_id [doc]. The answer is evidence only, so it is bound tighter
+   * than a poll: our isspid (as every answer), the order_id asked about (it must be echoed), our order
+   * number when the answer names one (`org_pos_seq` / `pos_seq`, top level or in `bcm_res_info`), and —
+   * for "paid" — the amount, which must be reported and equal, and a trade time not before the sale was
+   * made (`notBefore`, minus 10 minutes of clock skew). Anything else is `transport_unknown` / mismatch.
+   */
+  async queryOrder(input: {
+    orderId: string;
+    timestamp: string;
+    amountFen: Fen;
+    userId?: string;
+    /** Our order number (the create's pos_seq): an answer naming another order is refused. */
+    orgPosSeq?: string;
+    /** When our sale was made (ms): a "paid" whose trade time is earlier is another sale. */
+    notBefore?: number;
+  }): Promise<YimaClientResult> {
     const message = orderQueryMessage(this.options.merchant, input);
     return await this.send('orderquery', 'bcm_orderquery_request', message, null, (r) => {
-      const fields = r.kind === 'transport_unknown' ? {} : r.response.fields;
-      const id = typeof fields.order_id === 'string' ? fields.order_id : '';
-      if (id !== '' && id !== input.orderId) return { reason: 'mismatch', detail: `answer is about order_id ${id}` };
-      return this.bindAmount(r, input.amountFen);
+      if (r.kind === 'transport_unknown') return null;
+      const fields = r.response.fields;
+      const id = typeof fields.order_id === 'string' || typeof fields.order_id === 'number' ? String(fields.order_id) : '';
+      // An error answer (no such order) may name none; a "paid" must name ours.
+      if (id !== input.orderId && (id !== '' || r.kind === 'paid'))
+        return { reason: 'mismatch', detail: id === '' ? 'answer does not name the order_id' : `answer is about order_id ${id.slice(0, 40)}` };
+      const org = orgPosSeqOf(r);
+      if (input.orgPosSeq !== undefined && org !== null && org !== input.orgPosSeq)
+        return { reason: 'mismatch', detail: `answer is about order ${org.slice(0, 40)}, this sale is ${input.orgPosSeq}` };
+      // The order query carries no pos_seq of its own: an answer echoing one is about another request,
+      // unless it is our order number.
+      const echoed = r.response.posSeq;
+      if (input.orgPosSeq !== undefined && echoed !== '' && echoed !== input.orgPosSeq)
+        return { reason: 'mismatch', detail: `answer echoes pos_seq ${echoed.slice(0, 40)}, which this order query did not send` };
+      if (r.kind !== 'paid') return null;
+      if (r.paid.amountFen === null) return { reason: 'mismatch', detail: 'answer does not report the amount paid' };
+      const amount = this.bindAmount(r, input.amountFen);
+      if (amount !== null) return amount;
+      const traded = yimaTime(fields.trade_time);
+      if (input.notBefore !== undefined && traded !== null && traded < input.notBefore - 10 * 60_000)
+        return { reason: 'mismatch', detail: `answer reports a payment at ${new Date(traded).toISOString()}, before this sale was made` };
+      return null;
     });
   }
 
@@ -233,6 +266,20 @@ export function assertYimaProfile(p: YimaProfile): void {
       field: 'yima.requireSignedResponses',
     });
   }
+}
+
+/** A Yima time (yyyyMMddHHmmss or yyyy-MM-dd HH:mm:ss, Beijing time) in ms; null when absent or unreadable. */
+export function yimaTime(v: YimaValue | undefined): number | null {
+  const m = typeof v === 'string' ? /^(\d{4})-?(\d{2})-?(\d{2}) ?(\d{2}):?(\d{2}):?(\d{2})$/.exec(v.trim()) : null;
+  if (m === null) return null;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(y, mo - 1, d, h - 8, mi, se);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** A Yima timestamp (yyyy-MM-dd HH:mm:ss, Beijing time) for `ms`. */
+export function yimaTimestamp(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function orgPosSeqOf(outcome: YimaOutcome): string | null {

@@ -31,6 +31,7 @@ export const YIMA_SIM_CODES = {
   amount: { id: '4005', comment: '订单金额错误' },
   split: { id: '4006', comment: '分账信息错误' },
   notFound: { id: '7001', comment: '订单不存在' },
+  alreadyBound: { id: '4007', comment: '终端已绑定' },
   declined: { id: '9990', comment: '交易失败' },
 } as const;
 
@@ -52,9 +53,20 @@ export type YimaSimFault =
   | { kind: 'html' }
   | { kind: 'garbage' }
   | { kind: 'http_500' }
-  | { kind: 'bad_sign' };
+  | { kind: 'bad_sign' }
+  /** The answer without its signature (JSON `sign` / form `mac` dropped). */
+  | { kind: 'unsigned' }
+  /** The answer cut off half way (truncated JSON, truncated GBK XML). Always after processing. */
+  | { kind: 'truncate' }
+  /**
+   * The answer with these fields replaced, correctly signed (another pos_seq, another isspid, another
+   * amount…); an object value is merged into the object it replaces (e.g. `bcm_res_info`). Always after processing.
+   */
+  | { kind: 'rewrite'; fields: Record<string, YimaValue> }
+  /** The previous answer to the same request type, byte for byte (a replay). Always after processing. */
+  | { kind: 'replay' };
 
-export type YimaSimTarget = 'bcm_ordercreate_request' | 'bcm_resultquery_request' | 'bcm_orderquery_request' | '*';
+export type YimaSimTarget = 'bcm_ordercreate_request' | 'bcm_resultquery_request' | 'bcm_orderquery_request' | 'bind_pos_request' | '*';
 
 export interface YimaNotifyPlan {
   /** Default: the create's notify_url. */
@@ -125,6 +137,8 @@ export interface YimaSimulator {
   /** Send the paid order's notification now (same format as its create). */
   notify(posSeq: string, plan?: YimaNotifyPlan): Promise<number[]>;
   order(posSeq: string): YimaSimOrder | undefined;
+  /** The store a pos_id was bound to, if it was. */
+  binding(posId: string): { storeId: string; storeName: string } | undefined;
   requests(): YimaSimRequest[];
   countRequests(requestType?: string): number;
   reset(): void;
@@ -141,6 +155,19 @@ function stamp(ms: number): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }
 
+/** An encoded answer with its signature taken out (JSON `sign`, form `&mac=`); raw XML carries none. */
+function unsignedBody(body: Buffer, transport: YimaResponse['transport']): Buffer {
+  if (transport === 'json') {
+    const { sign: _s, ...rest } = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    return Buffer.from(JSON.stringify(rest), 'utf8');
+  }
+  if (transport === 'form') {
+    const text = body.toString('latin1');
+    return Buffer.from(text.replace(/&mac=[^&]*/, ''), 'latin1');
+  }
+  return body;
+}
+
 export async function startYimaSimulator(options: YimaSimulatorOptions): Promise<YimaSimulator> {
   if (options.key === '') throw new AppError('CONFIG_INVALID', 'simulator key is required', { field: 'key' });
   if (options.isspid === '') throw new AppError('CONFIG_INVALID', 'simulator isspid is required', { field: 'isspid' });
@@ -155,6 +182,10 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
   const scripted: { script: YimaSimScript; notify: YimaNotifyPlan | null }[] = [];
   const faults: { target: YimaSimTarget; fault: YimaSimFault; remaining: number; after: boolean }[] = [];
   const orders = new Map<string, YimaSimOrder>();
+  /** Bound terminals: pos_id → store. */
+  const bindings = new Map<string, { storeId: string; storeName: string }>();
+  /** The last answer sent per request type (for the replay fault). */
+  const lastAnswers = new Map<string, { body: Buffer; contentType: string }>();
   const usedSeqs = new Set<string>();
   const log: YimaSimRequest[] = [];
   const closing = new AbortController();
@@ -341,6 +372,19 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
     });
   };
 
+  /** Terminal binding [guess body after bind_pos_request]: pos_id + store_info{store_id, store_name}; once per pos_id. */
+  const bind = (r: YimaResponse, posSeq: string): YimaMessage => {
+    const rt = 'bind_pos_request';
+    const b = obj(r.fields[rt]);
+    const info = b === null ? null : obj(b.store_info);
+    const posId = b === null ? '' : str(b.pos_id);
+    if (b === null || info === null || posId === '' || str(info.store_id) === '' || str(info.store_name) === '')
+      return answerFor(r, rt, posSeq, { id: YIMA_SIM_CODES.format.id, comment: '绑定信息不完整' });
+    if (bindings.has(posId)) return answerFor(r, rt, posSeq, YIMA_SIM_CODES.alreadyBound);
+    bindings.set(posId, { storeId: str(info.store_id), storeName: str(info.store_name) });
+    return answerFor(r, rt, posSeq, YIMA_SIM_CODES.ok);
+  };
+
   /** Processes one parsed request; the answer is in the request's envelope. */
   const process_ = (parsed: ParsedBody): YimaMessage => {
     const r = parsed.response;
@@ -356,7 +400,7 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
     usedSeqs.add(posSeq);
     if (requestType === 'bcm_ordercreate_request') return create(r, posSeq);
     if (requestType === 'bcm_resultquery_request') return resultQuery(r, posSeq);
-    if (requestType === 'bind_pos_request') return answerFor(r, requestType, posSeq, YIMA_SIM_CODES.ok);
+    if (requestType === 'bind_pos_request') return bind(r, posSeq);
     return answerFor(r, requestType || 'unknown_request', posSeq, { id: YIMA_SIM_CODES.format.id, comment: '未知的请求类型' });
   };
 
@@ -428,15 +472,51 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
           send(res, 200, a.body, a.contentType);
           return true;
         }
+        case 'unsigned': {
+          const a = encodeAnswer(r, answer ?? answerFor(r, entry.requestType, r.posSeq, YIMA_SIM_CODES.waiting));
+          send(res, 200, unsignedBody(a.body, r.transport), a.contentType);
+          return true;
+        }
+        case 'truncate': {
+          const a = encodeAnswer(r, answer ?? answerFor(r, entry.requestType, r.posSeq, YIMA_SIM_CODES.waiting));
+          send(res, 200, a.body.subarray(0, Math.floor(a.body.length / 2)), a.contentType);
+          return true;
+        }
+        case 'rewrite': {
+          const base = answer ?? answerFor(r, entry.requestType, r.posSeq, YIMA_SIM_CODES.waiting);
+          const merged: YimaMessage = { ...base };
+          for (const [k, v] of Object.entries(fault.fields)) {
+            const was = obj(merged[k]);
+            const patch = obj(v);
+            merged[k] = was !== null && patch !== null ? { ...was, ...patch } : v;
+          }
+          const a = encodeAnswer(r, merged);
+          send(res, 200, a.body, a.contentType);
+          return true;
+        }
+        case 'replay': {
+          const previous = lastAnswers.get(entry.requestType) ?? encodeAnswer(r, answer ?? answerFor(r, entry.requestType, r.posSeq, YIMA_SIM_CODES.waiting));
+          send(res, 200, previous.body, previous.contentType);
+          return true;
+        }
       }
     };
-    if (hit !== null && !hit.after && (await applyFault(hit.fault, null))) return;
+    const afterOnly = hit !== null && (hit.fault.kind === 'truncate' || hit.fault.kind === 'rewrite' || hit.fault.kind === 'replay');
+    if (hit !== null && !hit.after && !afterOnly && (await applyFault(hit.fault, null))) return;
     const answer = process_(parsed);
     const result = obj(answer.result);
     entry.answeredId = result === null ? null : str(result.id);
     logger.info('yima-sim request', { requestType: entry.requestType, id: entry.answeredId, fault: entry.fault });
-    if (hit !== null && hit.after && (await applyFault(hit.fault, answer))) return;
     const a = encodeAnswer(r, answer);
+    const previous = lastAnswers.get(entry.requestType);
+    lastAnswers.set(entry.requestType, a);
+    if (hit !== null && (hit.after || afterOnly)) {
+      if (hit.fault.kind === 'replay' && previous !== undefined) {
+        send(res, 200, previous.body, previous.contentType);
+        return;
+      }
+      if (await applyFault(hit.fault, answer)) return;
+    }
     send(res, 200, a.body, a.contentType);
   };
 
@@ -514,14 +594,20 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
       const o = orders.get(posSeq);
       return o === undefined ? undefined : { ...o, script: { ...o.script } };
     },
+    binding: (posId) => {
+      const b = bindings.get(posId);
+      return b === undefined ? undefined : { ...b };
+    },
     requests: () => log.map((e) => ({ ...e })),
     countRequests: (requestType) => (requestType === undefined ? log.length : log.filter((e) => e.requestType === requestType).length),
     reset: () => {
       orders.clear();
+      bindings.clear();
       usedSeqs.clear();
       scripted.length = 0;
       faults.length = 0;
       log.length = 0;
+      lastAnswers.clear();
     },
     close: async () => {
       if (closed) return;

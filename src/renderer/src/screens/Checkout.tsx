@@ -13,7 +13,7 @@ import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
 import { useVoicePrompt } from '../lib/voice';
 import { useNow } from '../lib/use-now';
 import { useAppStore } from '../store/app-store';
-import { isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
+import { isAbandonedYima, isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
 import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
 import { DrawerForm } from './checkout/DrawerForm';
 import { ResolveForm } from './checkout/ResolveForm';
@@ -59,8 +59,10 @@ export function Checkout(): React.JSX.Element {
   const burst = useRef(new BurstDetector());
 
   const training = info?.mode === 'training';
-  const open = payment !== null && !isFinalStatus(payment.status);
-  const finished = payment !== null && isFinalStatus(payment.status);
+  // A Yima sale the cashier abandoned is still followed by the core, but done at the counter: Enter takes the next sale.
+  const abandoned = payment !== null && isAbandonedYima(payment);
+  const open = payment !== null && !isFinalStatus(payment.status) && !abandoned;
+  const finished = payment !== null && (isFinalStatus(payment.status) || abandoned);
   const maxAmountFen = info?.counter.maxAmountFen ?? null;
   const keepLastTender = info?.counter.keepLastTender ?? false;
   const cardRoute = info?.counter.cardRoute ?? 'terminal';
@@ -72,7 +74,7 @@ export function Checkout(): React.JSX.Element {
       .then(() => {
         // Show a finished sale from before a reload only while it is fresh; start with an empty entry otherwise.
         const p = usePaymentStore.getState().payment;
-        if (p !== null && isFinalStatus(p.status)) show(null);
+        if (p !== null && (isFinalStatus(p.status) || isAbandonedYima(p))) show(null);
       })
       .catch((e: unknown) => setMessage(errorText(e)));
     const off = subscribePaymentEvents();
@@ -317,6 +319,12 @@ export function Checkout(): React.JSX.Element {
         if (entry?.kind === 'collect' || entry?.kind === 'clear') {
           e.preventDefault();
           newSale();
+        } else if (abandoned && e.key === 'F5') {
+          e.preventDefault();
+          void requery();
+        } else if (abandoned && e.key === 'F8' && payment?.status === 'unknown') {
+          e.preventDefault();
+          setResolving(true);
         }
         return;
       }
@@ -387,6 +395,7 @@ export function Checkout(): React.JSX.Element {
     busy,
     open,
     finished,
+    abandoned,
     resolving,
     confirmCancelAt,
     maxAmountFen,
@@ -498,6 +507,8 @@ export function Checkout(): React.JSX.Element {
         {open && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
         {open && training && <Key k="F7" label={t('checkout.keys.trainerPay')} />}
         {finished && <Key k="Enter" pad="+" label={t('checkout.keys.next')} />}
+        {abandoned && <Key k="F5" label={t('checkout.keys.requery')} />}
+        {abandoned && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
         {training && (
           <div className="trainer" data-testid="trainer">
             <h3>{t('trainer.title')}</h3>

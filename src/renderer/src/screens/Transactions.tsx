@@ -10,6 +10,7 @@ import { EventHistory, PaymentFacts, RefundList, RefundTotals } from './desk/Det
 import { useDeskErrorText, useLabels } from './desk/labels';
 import { ReprintButton } from '../components/ReprintButton';
 import { usePaymentDetail } from './desk/use-detail';
+import { canRecheck, RecheckForm } from './desk/RecheckForm';
 import './desk.css';
 import '../i18n/back-office';
 
@@ -476,6 +477,7 @@ function TransactionDetail({ paymentId, onBack }: { paymentId: number; onBack: (
   const errorText = useDeskErrorText();
   const { detail, error, loading, reload } = usePaymentDetail(paymentId);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [recheckOpen, setRecheckOpen] = useState(false);
   const backRef = useRef<HTMLButtonElement>(null);
   const payment = detail?.payment;
   const unfinished = payment !== undefined && isOpen(payment.status);
@@ -541,6 +543,16 @@ function TransactionDetail({ paymentId, onBack }: { paymentId: number; onBack: (
               <PaymentFacts detail={detail} />
             </div>
             <div>
+              {(recheckOpen || canRecheck(detail.payment)) && (
+                <RecheckForm
+                  payment={detail.payment}
+                  onDone={() => {
+                    // Stays open with Yima's answer after the sale is settled by it.
+                    setRecheckOpen(true);
+                    reload();
+                  }}
+                />
+              )}
               <RefundTotals detail={detail} />
               <h3>{t('desk.refunds.title')}</h3>
               <RefundList refunds={detail.refunds} onChanged={reload} />

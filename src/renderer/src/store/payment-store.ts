@@ -12,6 +12,11 @@ interface PaymentState {
   clockOffsetMs: number;
   /** When the shown payment became final (local time), for the "next sale" / thank-you timers. */
   finalSeenAt: number | null;
+  /**
+   * The newest sale this window moved on from (the cashier started the next entry): its later updates
+   * (an abandoned Yima sale keeps being queried, a late payment lands) do not bring it back on screen.
+   */
+  leftId: number | null;
   /** `hideFinal`: a sale already final when this window loads counts as long over (the customer display). */
   loadCurrent: (options?: { hideFinal?: boolean }) => Promise<void>;
   show: (payment: PaymentView | null) => void;
@@ -23,10 +28,11 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
   payment: null,
   clockOffsetMs: 0,
   finalSeenAt: null,
+  leftId: null,
   async loadCurrent(options) {
     const { payment, now } = await call('payment:current', undefined);
     const offset = now - Date.now();
-    set({ clockOffsetMs: offset });
+    set({ clockOffsetMs: offset, leftId: null });
     get().show(payment);
     // A sale that was already final when this window (re)loaded became final when the host says, not
     // now: a reloaded customer display must not thank the previous customer again.
@@ -36,8 +42,10 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
     }
   },
   show(payment) {
-    const wasFinal = get().payment !== null && get().payment?.id === payment?.id && FINAL.has(get().payment?.status ?? '');
-    set({ payment, finalSeenAt: payment !== null && FINAL.has(payment.status) ? (wasFinal ? get().finalSeenAt : Date.now()) : null });
+    const current = get().payment;
+    const wasFinal = current !== null && current.id === payment?.id && FINAL.has(current.status);
+    const leftId = payment === null && current !== null ? Math.max(current.id, get().leftId ?? 0) : get().leftId;
+    set({ payment, leftId, finalSeenAt: payment !== null && FINAL.has(payment.status) ? (wasFinal ? get().finalSeenAt : Date.now()) : null });
   },
 }));
 
@@ -45,10 +53,21 @@ export function isFinalStatus(status: string): boolean {
   return FINAL.has(status);
 }
 
-/** Follows `payment:updated`: the shown payment, or a newer one (a sale started in another window). */
+/**
+ * A Yima card sale the cashier abandoned (Esc; Yima has no cancel): still followed by the core until
+ * final, but done at the counter — the next sale may start at once.
+ */
+export function isAbandonedYima(p: Pick<PaymentView, 'gateway' | 'closeRequested' | 'status'>): boolean {
+  return p.gateway === 'yima' && p.closeRequested && !FINAL.has(p.status);
+}
+
+/**
+ * Follows `payment:updated`: the shown payment, or a newer one (a sale started in another window) —
+ * never one this window already moved on from.
+ */
 export function subscribePaymentEvents(): () => void {
   return getBridge().on('payment:updated', (update) => {
-    const current = usePaymentStore.getState().payment;
-    if (current === null || update.id >= current.id) usePaymentStore.getState().show(update);
+    const { payment: current, leftId } = usePaymentStore.getState();
+    if (current === null ? update.id > (leftId ?? 0) : update.id >= current.id) usePaymentStore.getState().show(update);
   });
 }

@@ -8,6 +8,7 @@ import { hasMessage, useT, type MessageKey } from '../../i18n';
 import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { YimaBindingPanel } from './YimaBindingPanel';
 
 type Plan = NonNullable<YimaSettings['splitPlan']>;
 
@@ -68,6 +69,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
   const [signRule, setSignRule] = useState(s.signRule);
   const [requireSigned, setRequireSigned] = useState(s.requireSignedResponses);
   const [bindPosId, setBindPosId] = useState(s.bindPosId);
+  const [bindingEnabled, setBindingEnabled] = useState(s.bindingEnabled);
   const [notifyUrl, setNotifyUrl] = useState(s.notifyUrl);
   const [connectMs, setConnectMs] = useState(numText(s.connectMs));
   const [responseMs, setResponseMs] = useState(numText(s.responseMs));
@@ -100,7 +102,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
       connectMs: textNum(connectMs),
       responseMs: textNum(responseMs),
       giveUpAfterMs: textNum(giveUpSec) * 1000,
-      bindingEnabled: s.bindingEnabled,
+      bindingEnabled,
       cardRoute,
     });
     if (!checked.ok) throw new FieldProblems(checked.errors);
@@ -192,6 +194,13 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
             testId="yima-require-signed"
           />
           <Check label={t('yima.bindPosId')} checked={bindPosId} onChange={setBindPosId} testId="yima-bind-pos-id" />
+          <Check
+            label={t('yima.bindingEnabled')}
+            hint={t('yima.bindingEnabledHint')}
+            checked={bindingEnabled}
+            onChange={setBindingEnabled}
+            testId="yima-binding-enabled"
+          />
         </fieldset>
         <fieldset className="subgroup field-wide">
           <legend>{t('yima.split')}</legend>
@@ -223,6 +232,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
       </SectionForm>
       <YimaKeyForm view={view} onSaved={onSaved} />
       <YimaTestConnection />
+      {view.yima.settings?.bindingEnabled === true && <YimaBindingPanel view={view} />}
       <CheckRule />
     </>
   );

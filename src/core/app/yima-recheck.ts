@@ -1,0 +1,60 @@
+import { AppError } from '../../shared/errors';
+import type { RecheckResult } from '../../shared/ipc/contract';
+import type { Db } from '../ledger/db';
+import { getPayment, toView } from '../ledger/payments';
+import { requireRole, verifyPin } from '../operators/operators';
+import type { PaymentEngine } from '../payments/engine';
+import type { GatewayResult } from '../payments/port';
+
+export interface RecheckDeps {
+  db: Db;
+  engine: PaymentEngine;
+  now: () => number;
+  /** The current mode: a sale of the other mode is not found, as everywhere at the desk. */
+  mode: () => 'training' | 'live';
+}
+
+/** The sale (other than `id`) whose recorded Yima detail already carries this order_id, if any. */
+function saleWithOrderId(db: Db, orderId: string, id: number): string | undefined {
+  const row = db
+    .prepare(
+      "SELECT trade_no FROM payments WHERE gateway = 'yima' AND id <> ? AND json_valid(gateway_detail) AND json_extract(gateway_detail, '$.orderId') = ?",
+    )
+    .get(id, orderId) as { trade_no: string } | undefined;
+  return row?.trade_no;
+}
+
+function verdictOf(result: GatewayResult): Pick<RecheckResult, 'verdict' | 'code' | 'detail'> {
+  switch (result.kind) {
+    case 'success':
+      return { verdict: 'paid', code: result.answer.code, detail: result.answer.message };
+    case 'waiting':
+      return { verdict: 'not_paid', code: result.answer.code, detail: result.answer.message };
+    case 'failed':
+    case 'rejected':
+    case 'unknown':
+      return { verdict: 'not_found', code: result.answer.code, detail: result.answer.message };
+    case 'transport_unknown':
+      return { verdict: result.reason === 'mismatch' ? 'rejected' : 'unclear', code: '', detail: `${result.reason}: ${result.detail}` };
+  }
+}
+
+/**
+ * `payment:recheck`: a supervisor (code + PIN, bound to this sale and this order_id by the approval
+ * nonce) asks Yima about a card sale left 状态未明 or abandoned, by Yima's order_id. The engine records
+ * the answer as evidence and settles the sale only on a bound "paid". One terminal payment can settle
+ * one sale only: an order_id already recorded on another sale is refused before anything is sent.
+ */
+export function yimaRecheckHandler(deps: RecheckDeps) {
+  return async ({ id, orderId, approval }: { id: number; orderId: string; approval: { code: string; pin: string } }): Promise<RecheckResult> => {
+    const supervisor = await verifyPin(deps.db, approval.code, approval.pin, deps.now());
+    requireRole(supervisor, 'supervisor');
+    const payment = getPayment(deps.db, id);
+    if (payment.mode !== deps.mode()) throw new AppError('NOT_FOUND', `payment ${id} belongs to ${payment.mode} mode`);
+    if (payment.gateway !== 'yima') throw new AppError('INVALID_STATE', 'only a Yima card sale can be re-checked by its Yima order_id');
+    const taken = saleWithOrderId(deps.db, orderId, id);
+    if (taken !== undefined) throw new AppError('INVALID_STATE', `Yima order ${orderId} is already recorded on sale ${taken}`, { field: 'orderId' });
+    const { payment: after, result } = await deps.engine.recheckPayment(id, orderId, supervisor.code);
+    return { payment: toView(after), ...verdictOf(result) };
+  };
+}
