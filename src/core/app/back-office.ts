@@ -389,7 +389,7 @@ export function createBackOffice(deps: BackOfficeDeps): {
       }
       recordSettings(by.code, input.section, input.value);
       deps.reloadConfig();
-      if (input.section === 'shop' || input.section === 'limits' || input.section === 'yima') deps.emitMode();
+      if (input.section === 'shop' || input.section === 'limits' || input.section === 'yima' || input.section === 'devices') deps.emitMode();
       return settingsView();
     },
     'settings:setKey': async ({ gateway, key, approval }) => {

@@ -47,7 +47,7 @@ import { createBackOffice, readDevicesConfig } from './back-office';
 import { buildDiagnostics } from './diagnostics';
 import { StatusService } from './status';
 import { LOG_DIR } from '../util/log-file';
-import { ReceiptService } from '../receipts/receipt-service';
+import { ReceiptService, receiptCounterInfo } from '../receipts/receipt-service';
 import { receiptHandlers } from '../receipts/handlers';
 import { readYimaSettings, yimaMerchant, yimaSplitPlan, YIMA_KEY } from '../config/yima-config';
 import { YimaClient } from '../gateways/yima/client';
@@ -449,6 +449,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         cardRoute: readYimaSettings(db)?.cardRoute ?? 'terminal',
         yimaTerminal: yimaTerminalName(),
         yimaSplit: readYimaSettings(db)?.cardRoute === 'yima' ? (readYimaSettings(db)?.splitPlan ?? null) : null,
+        receipt: receiptCounterInfo(readDevicesConfig(db).receiptPrinter, options.systemPrint !== undefined),
       },
     };
   };

@@ -7,7 +7,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { DeviceStatus } from '../../shared/devices';
-import type { PrinterStatus, PrintJobView, PrintResult, ReceiptPrinterConfig, ReceiptText } from '../../shared/printer';
+import type { AutoPrint, PrinterStatus, PrintJobView, PrintResult, ReceiptPrinterConfig, ReceiptText } from '../../shared/printer';
 import { PAPER, PrintJobViewSchema } from '../../shared/printer';
 import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from '../ledger/db';
@@ -68,6 +68,15 @@ export interface ReceiptServiceDeps {
 }
 
 type QueuedJob = PrintJobView;
+
+/**
+ * What the checkout needs to know about receipts (app:info): the auto print setting, and whether a
+ * receipt goes through the page's print dialog (a system printer without Electron's silent print).
+ */
+export function receiptCounterInfo(config: ReceiptPrinterConfig | null, canSystemPrint: boolean): { after: AutoPrint; dialog: boolean } | null {
+  if (config === null) return null;
+  return { after: config.autoPrint, dialog: config.transport === 'system' && !canSystemPrint };
+}
 
 function notConfigured(): DeviceStatus {
   return { device: 'receipt-printer', state: 'not_configured', detail: 'no receipt printer configured' };

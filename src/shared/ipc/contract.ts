@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { APPROVED_CHANNELS } from './approvals';
 import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
-import { PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
+import { AutoPrintSchema, PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
 import {
   FenSchema,
   MemoSchema,
@@ -104,6 +104,11 @@ export const AppInfoSchema = z.object({
     yimaTerminal: z.string(),
     /** The counter's Yima split plan, for the preview at checkout (null = none). */
     yimaSplit: YimaSplitPlanSchema.nullable(),
+    /**
+     * The receipt after a paid sale (null: no receipt printer): `after` is the auto print setting; `dialog`
+     * means receipts go through the page's print dialog (a system printer in browser mode).
+     */
+    receipt: z.object({ after: AutoPrintSchema, dialog: z.boolean() }).nullable(),
   }),
 });
 
