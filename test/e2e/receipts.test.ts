@@ -108,4 +108,26 @@ describe('receipts in the browser (training gateway, TCP printer stand-in)', () 
     expect(printer.sim.jobs()).toHaveLength(before + 1);
     await page.keyboard.press('Escape');
   });
+
+  it('a system printer in browser mode: auto print opens the page print dialog with the receipt of the paid sale', async () => {
+    const saved = await bridge.invoke('settings:save', {
+      section: 'devices',
+      value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'system', paperWidth: 58, autoPrint: 'auto' } },
+      approval: { code: '800', pin: '8888' },
+    });
+    if (!saved.ok) throw new Error(saved.error.message);
+    const jobs = printer.sim.jobs().length;
+    await page.keyboard.press('Escape');
+    await takeTrainingPayment(page, simBase, '66.6');
+    const frame = page.locator('iframe[data-testid="receipt-print-frame"]');
+    await frame.waitFor({ state: 'attached', timeout: 15_000 });
+    const receipt = page.frameLocator('iframe[data-testid="receipt-print-frame"]');
+    const lines = await receipt.locator('body').innerText();
+    expect(lines).toMatch(/金额 +￥66\.60/);
+    expect(lines).toContain('培训模式');
+    expect(await receipt.locator('img').getAttribute('alt')).toMatch(/^P\d{19}$/);
+    expect(await page.locator('iframe[data-testid="receipt-print-frame"]').count()).toBe(1);
+    // Nothing went to the ESC/POS stand-in.
+    expect(printer.sim.jobs()).toHaveLength(jobs);
+  });
 });

@@ -90,6 +90,8 @@ export interface CoreOptions {
   ledgerBusyMaxWaitMs?: number;
   /** Electron: print an HTML receipt silently on a named system printer (absent in browser mode). */
   systemPrint?: (html: string, printerName: string) => Promise<void>;
+  /** Electron: the installed system printers (Settings lists them). */
+  listSystemPrinters?: () => Promise<{ name: string; displayName: string }[]>;
 }
 
 export interface Core {
@@ -644,6 +646,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onStatus: (status) => bus.emit('device:status', status),
     onQueue: (jobs) => bus.emit('receipt:queue', jobs),
     systemPrint: options.systemPrint,
+    listSystemPrinters: options.listSystemPrinters,
     cashFor: (paymentId) => getPayment(db, paymentId).cash ?? undefined,
     logger,
   });

@@ -55,6 +55,8 @@ export interface ReceiptServiceDeps {
   onQueue?: (jobs: PrintJobView[]) => void;
   /** Electron only: print HTML silently to a named system printer ('' = default). */
   systemPrint?: ((html: string, printerName: string) => Promise<void>) | undefined;
+  /** Electron only: the installed system printers. */
+  listSystemPrinters?: (() => Promise<{ name: string; displayName: string }[]>) | undefined;
   /** A chain's receipt header / footer from headquarters' snapshot (null fields: the printer's own are used). */
   hqReceipt?: () => { header: string | null; footer: string | null } | null;
   /** Extra lines for a sale (cash tendered / change), from the cash module. */
@@ -287,6 +289,17 @@ export class ReceiptService {
     if (link === null) throw new AppError('NOT_CONFIGURED', 'a system printer cannot open the cash drawer; use an ESC/POS transport');
     // No status check: a drawer opens with the paper out.
     await this.exclusive(() => link.send(encodeDrawerKick(config.drawer), false));
+  }
+
+  /** The system printers Settings offers (Electron); browser mode has none: its page's print dialog chooses. */
+  async systemPrinters(): Promise<{ available: boolean; printers: { name: string; displayName: string }[] }> {
+    const list = this.deps.listSystemPrinters;
+    if (list === undefined) return { available: false, printers: [] };
+    try {
+      return { available: true, printers: await list() };
+    } catch (err) {
+      throw new AppError('DEVICE_NOT_FOUND', `the system printers could not be listed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** The receipt as lines (browser print dialog, HTML path). */

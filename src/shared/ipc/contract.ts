@@ -668,6 +668,12 @@ export const channels = {
     access: ['cashier'],
     summary: 'Print a test receipt (width, Chinese text, QR, barcode, cut) on the configured printer.',
   }),
+  'printer:systemList': channel({
+    input: NoInput,
+    output: z.object({ available: z.boolean(), printers: z.array(z.object({ name: z.string(), displayName: z.string() })) }),
+    access: ['cashier'],
+    summary: 'The installed system (spooler) printers, for a system printer in the desktop app; browser mode has none (available: false).',
+  }),
 } as const;
 
 export const events = {

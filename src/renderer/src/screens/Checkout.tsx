@@ -67,6 +67,9 @@ export function Checkout(): React.JSX.Element {
   const keepLastTender = info?.counter.keepLastTender ?? false;
   const cardRoute = info?.counter.cardRoute ?? 'terminal';
   const receiptAfter = info?.counter.receipt?.after ?? 'off';
+  /** A system printer in browser mode: the page's print dialog prints the receipt. */
+  const printDialog = info?.counter.receipt?.dialog ?? false;
+  const dialogShown = useRef<number | null>(null);
   /** Auto print "ask": a paid sale on screen waits for Enter (print) / Esc (no receipt) or the next amount. */
   const askReceipt = payment !== null && payment.status === 'paid' && receiptAfter === 'ask';
   const detailText = useHostDetail();
@@ -142,6 +145,16 @@ export function Checkout(): React.JSX.Element {
     },
     [t, detailText, errorText],
   );
+
+  // Auto print with a system printer in browser mode: the host cannot print silently, so the page's
+  // print dialog opens with the receipt once per paid sale (an ESC/POS printer is printed by the host).
+  useEffect(() => {
+    if (payment?.status !== 'paid' || finalSeenAt === null || receiptAfter !== 'auto' || !printDialog || dialogShown.current === payment.id) return;
+    // A sale paid before this page loaded is not printed again.
+    if (Date.now() - finalSeenAt > NEXT_SALE_AFTER_MS) return;
+    dialogShown.current = payment.id;
+    void printReceipt(payment.id);
+  }, [payment?.status, payment?.id, finalSeenAt, receiptAfter, printDialog, printReceipt]);
 
   /** Shows the fields and puts the cursor in the one that is wrong. */
   const showFieldError = useCallback((field: 'merOrderNo' | 'memo', text: string) => {
