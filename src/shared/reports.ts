@@ -111,7 +111,7 @@ export const LateSettlementsSchema = z.object({ items: z.array(LateSettlementSch
 export type LateSettlementsData = z.output<typeof LateSettlementsSchema>;
 
 /** Notes and coins of the drawer count (fen value → how many), for the by-denomination count. */
-export const DENOMINATIONS_FEN = [10_000, 5_000, 2_000, 1_000, 500, 100, 50, 10] as const;
+export { DENOMINATIONS_FEN } from './drawer';
 
 /** The drawer count at 交班: float + cash sales − cash refunds (expected) against what was counted. */
 export const DrawerCountSchema = z.object({
@@ -124,6 +124,8 @@ export const DrawerCountSchema = z.object({
   differenceFen: z.number().int(),
   /** The count by denomination when the cashier counted that way. */
   denominations: z.array(z.object({ valueFen: z.number().int(), count: z.number().int() })).optional(),
+  /** Loose coins counted as one amount with the denominations (硬币合计). */
+  coinsFen: z.number().int().optional(),
 });
 export type DrawerCountData = z.output<typeof DrawerCountSchema>;
 

@@ -223,6 +223,12 @@ export function reportReceipt(report: SettlementReportData, ctx: ReceiptContext,
       { kind: 'pair', label: '现金退款', value: yuan(-d.cashRefundsFen) },
       { kind: 'pair', label: '应有现金', value: yuan(d.expectedFen) },
       { kind: 'pair', label: '实点现金', value: yuan(d.countedFen) },
+      ...(d.denominations ?? []).map((n) => ({
+        kind: 'pair' as const,
+        label: `  ${n.valueFen >= 100 ? `￥${n.valueFen / 100}` : `${n.valueFen / 10}角`} × ${n.count}`,
+        value: yuan(n.valueFen * n.count),
+      })),
+      ...((d.coinsFen ?? 0) > 0 ? [{ kind: 'pair' as const, label: '  硬币合计', value: yuan(d.coinsFen ?? 0) }] : []),
       { kind: 'pair', label: '差额', value: diff, bold: true },
     );
   }

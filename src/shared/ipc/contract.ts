@@ -360,6 +360,8 @@ export const channels = {
           .array(z.object({ valueFen: z.number().int().positive(), count: z.number().int().min(0).max(100_000) }).strict())
           .max(20)
           .optional(),
+        /** Loose coins as one amount (硬币合计), counted with the denominations. */
+        coinsFen: z.number().int().min(0).max(999_999_999_999).optional(),
       })
       .strict()
       .optional(),

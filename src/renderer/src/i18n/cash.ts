@@ -35,6 +35,15 @@ export const cashCounterZh = {
   'handover.even': '相符',
   'handover.short': '短款 ¥{amount}',
   'handover.over': '长款 ¥{amount}',
+  'handover.byNotes': '按面额清点',
+  'handover.byTotal': '输入合计',
+  'handover.jiao': '{n}角',
+  'handover.coins': '硬币合计（元）',
+  'handover.coinsRow': '硬币合计',
+  'handover.sum': '合计 {amount}',
+  'handover.notesHint': '逐项输入张数（没有就留空），Enter 到下一项；在硬币合计上按 Enter 交班。',
+  'handover.countInvalid': '{label}：请填写张数（整数，0 或以上）',
+  'handover.coinsInvalid': '硬币合计：请填写金额（元，如 3.50）',
 } as const;
 
 export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
@@ -69,6 +78,15 @@ export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
   'handover.even': 'Even',
   'handover.short': 'Short ¥{amount}',
   'handover.over': 'Over ¥{amount}',
+  'handover.byNotes': 'Count by denomination',
+  'handover.byTotal': 'Type the total',
+  'handover.jiao': '¥0.{n}0',
+  'handover.coins': 'Loose coins (yuan)',
+  'handover.coinsRow': 'Loose coins',
+  'handover.sum': 'Total {amount}',
+  'handover.notesHint': 'Type how many of each (empty = none), Enter goes to the next; Enter on the loose coins hands over.',
+  'handover.countInvalid': '{label}: type how many (a whole number, 0 or more)',
+  'handover.coinsInvalid': 'Loose coins: type an amount in yuan (e.g. 3.50)',
 };
 
 /** Back-office texts (settings, refund desk, handover); they load with the lazy screens. */
