@@ -129,6 +129,21 @@ export const DrawerCountSchema = z.object({
 });
 export type DrawerCountData = z.output<typeof DrawerCountSchema>;
 
+/** One shift's drawer in a day report: expected (float + cash sales − cash refunds) vs counted; null = not counted. */
+export const ShiftDrawerSchema = z.object({
+  shiftId: z.number().int(),
+  operator: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  floatFen: z.number().int(),
+  cashSalesFen: z.number().int(),
+  cashRefundsFen: z.number().int(),
+  expectedFen: z.number().int(),
+  countedFen: z.number().int().nullable(),
+  differenceFen: z.number().int().nullable(),
+});
+export type ShiftDrawerData = z.output<typeof ShiftDrawerSchema>;
+
 export const SettlementReportSchema = z.object({
   version: z.literal(1),
   kind: z.enum(['day', 'shift']),
@@ -154,6 +169,8 @@ export const SettlementReportSchema = z.object({
   supervisorSettled: z.object({ paidCount: z.number().int(), paidFen: z.number().int() }).optional(),
   /** Shift reports: the drawer count at 交班 (absent when no count was given, and in older reports). */
   drawer: DrawerCountSchema.optional(),
+  /** Day reports: each shift's drawer of the day (absent in older frozen reports). */
+  drawers: z.array(ShiftDrawerSchema).optional(),
 });
 export type SettlementReportData = z.output<typeof SettlementReportSchema>;
 

@@ -8,6 +8,7 @@ import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { buildShiftReport, type ShiftReport } from '../reports/day-report';
+import { shiftFloatFen } from '../reports/shift-drawers';
 import { getOperator } from './operators';
 
 export interface ShiftView {
@@ -84,14 +85,7 @@ export function startShift(db: Db, operatorCode: string, mode: AppMode, now: num
 
 /** The float recorded for a shift (its operator's newest shift_float event naming it), or null. */
 function shiftFloat(db: Db, row: ShiftDbRow): number | null {
-  const op = getOperator(db, row.operator);
-  if (op === undefined) return null;
-  const found = db
-    .prepare(
-      "SELECT json_extract(data, '$.floatFen') AS fen FROM events WHERE entity = 'operator' AND entity_id = ? AND type = 'shift_float' AND json_extract(data, '$.shiftId') = ? ORDER BY id DESC LIMIT 1",
-    )
-    .get(op.id, row.id) as { fen: number | null } | undefined;
-  return typeof found?.fen === 'number' ? found.fen : null;
+  return shiftFloatFen(db, row.operator, row.id);
 }
 
 /**
