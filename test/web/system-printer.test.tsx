@@ -9,7 +9,7 @@ import { call, setBridge } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
 import { hostDetail } from '../../src/renderer/src/lib/host-detail';
 import '../../src/renderer/src/i18n/back-office';
-import { PrinterFields, printerForm } from '../../src/renderer/src/screens/manage/PrinterFields';
+import { PrinterFields, PrinterPanel, printerForm } from '../../src/renderer/src/screens/manage/PrinterFields';
 import { ReceiptPrinterConfigSchema } from '../../src/shared/printer';
 import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
 import { tempDir } from '../support/temp';
@@ -141,4 +141,30 @@ describe('system printer in the renderer', () => {
     expect(hostDetail('zh', 'system printer (default)')).toBe('系统打印机');
     expect(hostDetail('en', 'system printer "XP-58C": Print job failed')).toBe('system printer "XP-58C": Print job failed');
   });
+
+  it('browser mode: 打印测试页 on a system printer opens the print dialog with the test page', async () => {
+    useLang.getState().setLang('zh');
+    app = await mountApp({ code: '001', pin: '1111' });
+    let page: string[] = [];
+    await act(async () => {
+      await call('settings:save', {
+        section: 'devices',
+        value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'system', paperWidth: 80 } },
+        approval: { code: '800', pin: '8888' },
+      });
+      page = (await call('receipt:text', { kind: 'test' })).lines.map((l) => l.text);
+    });
+    expect(page.some((l) => l.includes('打印测试'))).toBe(true);
+    const before = dialogs.length;
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    const panelRoot = createRoot(host);
+    await act(async () => panelRoot.render(<PrinterPanel />));
+    await act(async () => (host.querySelector('[data-testid="printer-test"]') as HTMLButtonElement).click());
+    for (let i = 0; i < 50 && dialogs.length === before; i++) await tick(30);
+    expect(dialogs.slice(before)).toEqual([{ kind: 'test' }]);
+    expect(host.querySelector('[data-testid="printer-result"]')?.textContent).toBe('请在浏览器打印对话框中选择小票打印机');
+    act(() => panelRoot.unmount());
+    host.remove();
+  }, 60_000);
 });

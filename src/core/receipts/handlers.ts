@@ -19,7 +19,7 @@ function request(input: {
 export function receiptHandlers(receipts: ReceiptService, actor: () => string | null): Pick<Handlers, ReceiptChannels> {
   return {
     'receipt:print': (input) => receipts.print(request(input)),
-    'receipt:text': (input) => receipts.text(request(input)),
+    'receipt:text': (input) => receipts.text(input.kind === 'test' ? { kind: 'test', ref: 0 } : request({ ...input, kind: input.kind })),
     'receipt:queue': () => receipts.queue(),
     'receipt:retry': async ({ jobId }) => (jobId === undefined ? receipts.retryAll() : [await receipts.retry(jobId)]),
     'receipt:discard': ({ jobId }) => receipts.discard(jobId, actor()),

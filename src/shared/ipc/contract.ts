@@ -635,16 +635,19 @@ export const channels = {
   'receipt:text': channel({
     input: z
       .object({
-        kind: z.enum(['payment', 'refund', 'shift', 'day']),
+        kind: z.enum(['payment', 'refund', 'shift', 'day', 'test']),
         id: z.number().int().positive().optional(),
         day: DaySchema.optional(),
         reprint: z.boolean().optional(),
       })
       .strict()
-      .refine((q) => (q.kind === 'day' ? q.day !== undefined : q.id !== undefined), 'a day report needs the day, the others their id'),
+      .refine(
+        (q) => q.kind === 'test' || (q.kind === 'day' ? q.day !== undefined : q.id !== undefined),
+        'a day report needs the day, the others (but the test page) their id',
+      ),
     output: ReceiptTextSchema,
     access: ['cashier'],
-    summary: 'The receipt as lines + its code, for the browser print dialog.',
+    summary: 'The receipt (or the test page) as lines + its code, for the browser print dialog.',
   }),
   'receipt:queue': channel({
     input: NoInput,

@@ -319,6 +319,8 @@ export function PrinterPanel(): React.JSX.Element {
     run(async () => {
       const result = await call('printer:test', undefined);
       if (result.outcome === 'browser') {
+        // A system printer in browser mode: the page's print dialog prints the test page.
+        await printReceiptInBrowser({ kind: 'test' });
         setMsg({ kind: 'ok', text: t('receipt.browserHint') });
         return;
       }
