@@ -17,6 +17,7 @@ import { LOG_DIR } from '../core/util/log-file';
 import { registerIpc } from './ipc';
 import { onStartupWindowLink, startupFailureHtml, startupWindowOptions } from './startup-window';
 import { createSafeStorageCipher } from './safe-storage-cipher';
+import { createSystemPrinter } from './system-printer';
 import { cashierWindowOptions, displayWindowOptions, hardenSession, hardenWebContents, type BuildFlavour } from './windows';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -133,6 +134,8 @@ if (!app.requestSingleInstanceLock()) {
       hardenSession(session.defaultSession);
       if (flavour.packaged) Menu.setApplicationMenu(null);
       const logger = mainLogger(app.getPath('userData'));
+      // Receipts for a printer with only a spooler driver: HTML printed silently from a hidden window.
+      const systemPrinter = createSystemPrinter({ openWindow: (options) => new BrowserWindow(options) });
       core = await startCore({
         // The desktop waits a few seconds for a locked ledger, then says so in the start-up failure window.
         ledgerBusyMaxWaitMs: 5000,
@@ -143,6 +146,8 @@ if (!app.requestSingleInstanceLock()) {
         logger,
         // The well-known provisioning path: drop a file here to configure live mode (docs/provisioning.md).
         provisioningFile: join(app.getPath('userData'), PROVISIONING_FILE),
+        systemPrint: (html, printerName) => systemPrinter.print(html, printerName),
+        listSystemPrinters: () => systemPrinter.list(),
       });
       registerIpc(ipcMain, core.dispatch, core.bus, {
         roleOf: (id) => windows.get(id)?.role ?? null,

@@ -111,7 +111,7 @@ export const LateSettlementsSchema = z.object({ items: z.array(LateSettlementSch
 export type LateSettlementsData = z.output<typeof LateSettlementsSchema>;
 
 /** Notes and coins of the drawer count (fen value → how many), for the by-denomination count. */
-export const DENOMINATIONS_FEN = [10_000, 5_000, 2_000, 1_000, 500, 100, 50, 10] as const;
+export { DENOMINATIONS_FEN } from './drawer';
 
 /** The drawer count at 交班: float + cash sales − cash refunds (expected) against what was counted. */
 export const DrawerCountSchema = z.object({
@@ -124,8 +124,25 @@ export const DrawerCountSchema = z.object({
   differenceFen: z.number().int(),
   /** The count by denomination when the cashier counted that way. */
   denominations: z.array(z.object({ valueFen: z.number().int(), count: z.number().int() })).optional(),
+  /** Loose coins counted as one amount with the denominations (硬币合计). */
+  coinsFen: z.number().int().optional(),
 });
 export type DrawerCountData = z.output<typeof DrawerCountSchema>;
+
+/** One shift's drawer in a day report: expected (float + cash sales − cash refunds) vs counted; null = not counted. */
+export const ShiftDrawerSchema = z.object({
+  shiftId: z.number().int(),
+  operator: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  floatFen: z.number().int(),
+  cashSalesFen: z.number().int(),
+  cashRefundsFen: z.number().int(),
+  expectedFen: z.number().int(),
+  countedFen: z.number().int().nullable(),
+  differenceFen: z.number().int().nullable(),
+});
+export type ShiftDrawerData = z.output<typeof ShiftDrawerSchema>;
 
 export const SettlementReportSchema = z.object({
   version: z.literal(1),
@@ -152,6 +169,8 @@ export const SettlementReportSchema = z.object({
   supervisorSettled: z.object({ paidCount: z.number().int(), paidFen: z.number().int() }).optional(),
   /** Shift reports: the drawer count at 交班 (absent when no count was given, and in older reports). */
   drawer: DrawerCountSchema.optional(),
+  /** Day reports: each shift's drawer of the day (absent in older frozen reports). */
+  drawers: z.array(ShiftDrawerSchema).optional(),
 });
 export type SettlementReportData = z.output<typeof SettlementReportSchema>;
 

@@ -43,7 +43,7 @@ import { DeviceManager } from '../devices/manager';
 import { cardGatewayEntry, cardSentRecord } from '../devices/card-gateway';
 import { TRAINING_TERMINAL_PATH } from '../devices/training-terminal';
 import { bookingDay } from '../reports/business-day';
-import { ReceiptService } from '../receipts/receipt-service';
+import { ReceiptService, receiptCounterInfo } from '../receipts/receipt-service';
 import { receiptHandlers } from '../receipts/handlers';
 import { createBackOffice } from './back-office';
 import { readDevicesConfig } from './device-settings';
@@ -91,6 +91,8 @@ export interface CoreOptions {
   ledgerBusyMaxWaitMs?: number;
   /** Electron: print an HTML receipt silently on a named system printer (absent in browser mode). */
   systemPrint?: (html: string, printerName: string) => Promise<void>;
+  /** Electron: the installed system printers (Settings lists them). */
+  listSystemPrinters?: () => Promise<{ name: string; displayName: string }[]>;
 }
 
 export interface Core {
@@ -218,6 +220,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         cardRoute: yima?.cardRoute ?? 'terminal',
         yimaTerminal: yimaTerminalName(),
         yimaSplit: yima?.cardRoute === 'yima' ? yima.splitPlan : null,
+        receipt: receiptCounterInfo(readDevicesConfig(db).receiptPrinter, options.systemPrint !== undefined),
       },
     };
   };
@@ -311,6 +314,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     onStatus: (status) => bus.emit('device:status', status),
     onQueue: (jobs) => bus.emit('receipt:queue', jobs),
     systemPrint: options.systemPrint,
+    listSystemPrinters: options.listSystemPrinters,
     cashFor: (paymentId) => getPayment(db, paymentId).cash ?? undefined,
     logger,
   });

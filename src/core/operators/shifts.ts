@@ -8,6 +8,7 @@ import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { buildShiftReport, type ShiftReport } from '../reports/day-report';
+import { shiftFloatFen } from '../reports/shift-drawers';
 import { getOperator } from './operators';
 
 export interface ShiftView {
@@ -84,14 +85,7 @@ export function startShift(db: Db, operatorCode: string, mode: AppMode, now: num
 
 /** The float recorded for a shift (its operator's newest shift_float event naming it), or null. */
 function shiftFloat(db: Db, row: ShiftDbRow): number | null {
-  const op = getOperator(db, row.operator);
-  if (op === undefined) return null;
-  const found = db
-    .prepare(
-      "SELECT json_extract(data, '$.floatFen') AS fen FROM events WHERE entity = 'operator' AND entity_id = ? AND type = 'shift_float' AND json_extract(data, '$.shiftId') = ? ORDER BY id DESC LIMIT 1",
-    )
-    .get(op.id, row.id) as { fen: number | null } | undefined;
-  return typeof found?.fen === 'number' ? found.fen : null;
+  return shiftFloatFen(db, row.operator, row.id);
 }
 
 /**
@@ -109,25 +103,36 @@ export function setShiftFloat(db: Db, shiftId: number, floatFen: number, actor: 
   return getShift(db, shiftId);
 }
 
-/** What the cashier counted at 交班: a total, or notes and coins by denomination (the total is then their sum). */
+/**
+ * What the cashier counted at 交班: a total, or notes and coins by denomination plus loose coins as one
+ * amount (the total is then their sum).
+ */
 export interface DrawerCountInput {
   countedFen?: number | undefined;
   denominations?: { valueFen: number; count: number }[] | undefined;
+  coinsFen?: number | undefined;
 }
 
 /** The drawer count from the shift's float and its cash totals (integer fen). Throws BAD_INPUT for a bad count. */
 export function drawerCount(floatFen: number, cashSalesFen: number, cashRefundsFen: number, input: DrawerCountInput): DrawerCountData {
   let counted = input.countedFen;
   let denominations: { valueFen: number; count: number }[] | undefined;
-  if (input.denominations !== undefined) {
-    denominations = input.denominations.filter((d) => d.count !== 0);
+  const coinsFen = input.coinsFen;
+  if (coinsFen !== undefined && (!Number.isSafeInteger(coinsFen) || coinsFen < 0)) {
+    throw new AppError('BAD_INPUT', 'the loose coins must be an amount of 0 or more', { field: 'coinsFen' });
+  }
+  if (input.denominations !== undefined || coinsFen !== undefined) {
+    denominations = (input.denominations ?? []).filter((d) => d.count !== 0);
+    if (new Set(denominations.map((d) => d.valueFen)).size !== denominations.length) {
+      throw new AppError('BAD_INPUT', 'each denomination may be counted once', { field: 'denominations' });
+    }
     for (const d of denominations) {
       if (!(DENOMINATIONS_FEN as readonly number[]).includes(d.valueFen))
         throw new AppError('BAD_INPUT', `unknown denomination ${d.valueFen} fen`, { field: 'denominations' });
       if (!Number.isSafeInteger(d.count) || d.count < 0 || d.count > 100_000)
         throw new AppError('BAD_INPUT', 'a count of notes or coins must be a whole number from 0', { field: 'denominations' });
     }
-    const sum = denominations.reduce((acc, d) => acc + d.valueFen * d.count, 0);
+    const sum = denominations.reduce((acc, d) => acc + d.valueFen * d.count, 0) + (coinsFen ?? 0);
     if (counted !== undefined && counted !== sum) {
       throw new AppError('BAD_INPUT', `the counted total ${counted} fen differs from the notes and coins (${sum} fen)`, { field: 'countedFen' });
     }
@@ -145,6 +150,7 @@ export function drawerCount(floatFen: number, cashSalesFen: number, cashRefundsF
     countedFen: counted,
     differenceFen: counted - expectedFen,
     ...(denominations === undefined ? {} : { denominations }),
+    ...(coinsFen === undefined ? {} : { coinsFen }),
   };
 }
 

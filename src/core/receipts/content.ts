@@ -223,8 +223,34 @@ export function reportReceipt(report: SettlementReportData, ctx: ReceiptContext,
       { kind: 'pair', label: '现金退款', value: yuan(-d.cashRefundsFen) },
       { kind: 'pair', label: '应有现金', value: yuan(d.expectedFen) },
       { kind: 'pair', label: '实点现金', value: yuan(d.countedFen) },
+      ...(d.denominations ?? []).map((n) => ({
+        kind: 'pair' as const,
+        label: `  ${n.valueFen >= 100 ? `￥${n.valueFen / 100}` : `${n.valueFen / 10}角`} × ${n.count}`,
+        value: yuan(n.valueFen * n.count),
+      })),
+      ...((d.coinsFen ?? 0) > 0 ? [{ kind: 'pair' as const, label: '  硬币合计', value: yuan(d.coinsFen ?? 0) }] : []),
       { kind: 'pair', label: '差额', value: diff, bold: true },
     );
+  }
+  if (report.kind === 'day' && report.drawers !== undefined && report.drawers.length > 0) {
+    blocks.push({ kind: 'rule' }, { kind: 'text', text: '钱箱（按班次）', bold: true });
+    for (const d of report.drawers) {
+      const verdict =
+        d.differenceFen === null
+          ? d.endedAt === null
+            ? '未交班'
+            : '未清点'
+          : d.differenceFen === 0
+            ? '相符'
+            : d.differenceFen < 0
+              ? `短款 ${yuan(-d.differenceFen)}`
+              : `长款 ${yuan(d.differenceFen)}`;
+      blocks.push(
+        { kind: 'pair', label: `${d.operator} 班次${d.shiftId}`, value: verdict, bold: d.differenceFen !== 0 },
+        { kind: 'pair', label: '  应有现金', value: yuan(d.expectedFen) },
+        { kind: 'pair', label: '  实点现金', value: d.countedFen === null ? '未清点' : yuan(d.countedFen) },
+      );
+    }
   }
   const unresolved = report.unresolved.payments.length + report.unresolved.refunds.length;
   if (unresolved > 0) blocks.push({ kind: 'rule' }, { kind: 'text', text: `未决交易 ${unresolved} 笔，请处理`, bold: true });

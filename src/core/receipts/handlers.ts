@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors';
 import type { Handlers } from '../../shared/ipc/types';
 import type { PrintRequest, ReceiptService } from './receipt-service';
 
-type ReceiptChannels = 'receipt:print' | 'receipt:text' | 'receipt:queue' | 'receipt:retry' | 'receipt:discard' | 'printer:test';
+type ReceiptChannels = 'receipt:print' | 'receipt:text' | 'receipt:queue' | 'receipt:retry' | 'receipt:discard' | 'printer:test' | 'printer:systemList';
 
 function request(input: {
   kind: 'payment' | 'refund' | 'shift' | 'day';
@@ -19,10 +19,11 @@ function request(input: {
 export function receiptHandlers(receipts: ReceiptService, actor: () => string | null): Pick<Handlers, ReceiptChannels> {
   return {
     'receipt:print': (input) => receipts.print(request(input)),
-    'receipt:text': (input) => receipts.text(request(input)),
+    'receipt:text': (input) => receipts.text(input.kind === 'test' ? { kind: 'test', ref: 0 } : request({ ...input, kind: input.kind })),
     'receipt:queue': () => receipts.queue(),
     'receipt:retry': async ({ jobId }) => (jobId === undefined ? receipts.retryAll() : [await receipts.retry(jobId)]),
     'receipt:discard': ({ jobId }) => receipts.discard(jobId, actor()),
     'printer:test': () => receipts.print({ kind: 'test', ref: 0 }),
+    'printer:systemList': () => receipts.systemPrinters(),
   };
 }

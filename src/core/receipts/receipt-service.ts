@@ -7,7 +7,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { DeviceStatus } from '../../shared/devices';
-import type { PrinterStatus, PrintJobView, PrintResult, ReceiptPrinterConfig, ReceiptText } from '../../shared/printer';
+import type { AutoPrint, PrinterStatus, PrintJobView, PrintResult, ReceiptPrinterConfig, ReceiptText } from '../../shared/printer';
 import { PAPER, PrintJobViewSchema } from '../../shared/printer';
 import type { AppMode } from '../../shared/ipc/contract';
 import type { Db } from '../ledger/db';
@@ -55,6 +55,8 @@ export interface ReceiptServiceDeps {
   onQueue?: (jobs: PrintJobView[]) => void;
   /** Electron only: print HTML silently to a named system printer ('' = default). */
   systemPrint?: ((html: string, printerName: string) => Promise<void>) | undefined;
+  /** Electron only: the installed system printers. */
+  listSystemPrinters?: (() => Promise<{ name: string; displayName: string }[]>) | undefined;
   /** A chain's receipt header / footer from headquarters' snapshot (null fields: the printer's own are used). */
   hqReceipt?: () => { header: string | null; footer: string | null } | null;
   /** Extra lines for a sale (cash tendered / change), from the cash module. */
@@ -68,6 +70,15 @@ export interface ReceiptServiceDeps {
 }
 
 type QueuedJob = PrintJobView;
+
+/**
+ * What the checkout needs to know about receipts (app:info): the auto print setting, and whether a
+ * receipt goes through the page's print dialog (a system printer without Electron's silent print).
+ */
+export function receiptCounterInfo(config: ReceiptPrinterConfig | null, canSystemPrint: boolean): { after: AutoPrint; dialog: boolean } | null {
+  if (config === null) return null;
+  return { after: config.autoPrint, dialog: config.transport === 'system' && !canSystemPrint };
+}
 
 function notConfigured(): DeviceStatus {
   return { device: 'receipt-printer', state: 'not_configured', detail: 'no receipt printer configured' };
@@ -278,6 +289,17 @@ export class ReceiptService {
     if (link === null) throw new AppError('NOT_CONFIGURED', 'a system printer cannot open the cash drawer; use an ESC/POS transport');
     // No status check: a drawer opens with the paper out.
     await this.exclusive(() => link.send(encodeDrawerKick(config.drawer), false));
+  }
+
+  /** The system printers Settings offers (Electron); browser mode has none: its page's print dialog chooses. */
+  async systemPrinters(): Promise<{ available: boolean; printers: { name: string; displayName: string }[] }> {
+    const list = this.deps.listSystemPrinters;
+    if (list === undefined) return { available: false, printers: [] };
+    try {
+      return { available: true, printers: await list() };
+    } catch (err) {
+      throw new AppError('DEVICE_NOT_FOUND', `the system printers could not be listed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** The receipt as lines (browser print dialog, HTML path). */

@@ -11,6 +11,7 @@ import { appendEvent } from '../ledger/events';
 import { getOperator, requireRole } from '../operators/operators';
 import { REFUNDED_FEN_SQL, type Mode, type PaymentDbRow, type RefundDbRow } from './rows';
 import { addDays, assertBusinessDay, localClock, type LocalClock } from './time';
+import { shiftDrawers, type ShiftDrawer } from './shift-drawers';
 
 /** How the report groups money: the three QR wallets, card (Yima), and anything else. */
 export type PayTypeBucket = 'ZFBA' | 'WEIX' | 'UPAY' | 'card' | 'cash' | 'other';
@@ -173,6 +174,8 @@ export interface SettlementReport {
   refunds: ReportRefund[];
   /** Shift reports: the drawer count at 交班. */
   drawer?: DrawerCountData;
+  /** Day reports: each shift's drawer (expected vs counted); absent in reports frozen by older versions. */
+  drawers?: ShiftDrawer[];
   /** Set only in the frozen copy stored when the day was closed. */
   closed: ClosedInfo | null;
   /** Paid payments a supervisor settled by hand (included in the totals). Absent in older frozen reports. */
@@ -529,7 +532,14 @@ function dayReportInTx(db: Db, query: DayReportQuery, clock: LocalClock): Settle
     },
     clock,
   );
-  return { ...report, late: lateInto(db, query, clock) };
+  const drawers = shiftDrawers(db, {
+    mode: query.mode,
+    day: query.day,
+    ...(query.operator === undefined ? {} : { operator: query.operator }),
+    ...(query.timeZone === undefined ? {} : { timeZone: query.timeZone }),
+    ...(query.startHour === undefined ? {} : { startHour: query.startHour }),
+  });
+  return { ...report, late: lateInto(db, query, clock), drawers };
 }
 
 /**

@@ -8,6 +8,7 @@ import { formatFen } from '../../shared/money';
 import type { PaymentStatus, RefundStatus } from '../../shared/domain';
 import { payTypeBucket, type GatewayBucket, type PayTypeBucket, type ReportPayment, type ReportRefund, type SettlementReport } from './day-report';
 import type { TransactionRow } from './rows';
+import { shiftDrawerTotals } from './shift-drawers';
 import { localClock, type LocalClock } from './time';
 
 export type ExportLang = 'zh' | 'en';
@@ -74,6 +75,18 @@ const LABELS = {
     finalAt: '完成时间',
     businessDay: '营业日',
     noOperator: '(无)',
+    drawers: '钱箱（按班次：应有现金 = 备用金 + 现金收款 − 现金退款）',
+    startedAt: '开班时间',
+    endedAt: '交班时间',
+    float: '备用金',
+    cashSales: '现金收款',
+    cashRefunds: '现金退款',
+    expected: '应有现金',
+    counted: '实点现金',
+    difference: '差额（负数为短款）',
+    openShift: '未交班',
+    notCounted: '未清点',
+    uncounted: '未清点的班次',
     buckets: { ZFBA: '支付宝', WEIX: '微信支付', UPAY: '银联云闪付', card: '银行卡', cash: '现金', other: '其他' } satisfies Record<PayTypeBucket, string>,
     gateway: '支付通道',
     gateways: { bpc: 'BPC 扫码', terminal: '刷卡终端', yima: '翼码刷卡', cash: '现金', other: '其他' } satisfies Record<GatewayBucket, string>,
@@ -148,6 +161,18 @@ const LABELS = {
     businessDay: 'Business day',
     noOperator: '(none)',
     buckets: { ZFBA: 'Alipay', WEIX: 'WeChat Pay', UPAY: 'UnionPay', card: 'Card', cash: 'Cash', other: 'Other' } satisfies Record<PayTypeBucket, string>,
+    drawers: 'Cash drawers by shift (expected = float + cash sales − cash refunds)',
+    startedAt: 'Started',
+    endedAt: 'Handed over',
+    float: 'Float',
+    cashSales: 'Cash sales',
+    cashRefunds: 'Cash refunds',
+    expected: 'Expected cash',
+    counted: 'Counted cash',
+    difference: 'Difference (negative = short)',
+    openShift: 'not handed over',
+    notCounted: 'not counted',
+    uncounted: 'Shifts not counted',
     gateway: 'Gateway',
     gateways: { bpc: 'BPC QR', terminal: 'Card terminal', yima: 'Yima card', cash: 'Cash', other: 'Other' } satisfies Record<GatewayBucket, string>,
     paymentStatuses: {
@@ -242,6 +267,31 @@ function operatorRows(report: SettlementReport, l: Labels): Cell[][] {
   return [
     totalsHeader(l, l.operator),
     ...report.byOperator.map((o) => [o.operator ?? l.noOperator, o.paidCount, fen(o.paidFen), o.refundCount, fen(o.refundFen), fen(o.netFen)]),
+  ];
+}
+
+/** Each shift's drawer of the day: expected vs counted and the difference, with the column sums. Empty when no shift handled cash. */
+function drawerRows(report: SettlementReport, l: Labels, clock: LocalClock): Cell[][] {
+  const drawers = report.drawers ?? [];
+  if (drawers.length === 0) return [];
+  const t = shiftDrawerTotals(drawers);
+  return [
+    [l.drawers],
+    [l.shift, l.operator, l.startedAt, l.endedAt, l.float, l.cashSales, l.cashRefunds, l.expected, l.counted, l.difference],
+    ...drawers.map((d): Cell[] => [
+      d.shiftId,
+      d.operator,
+      clock.dateTimeOf(d.startedAt),
+      d.endedAt === null ? l.openShift : clock.dateTimeOf(d.endedAt),
+      fen(d.floatFen),
+      fen(d.cashSalesFen),
+      fen(d.cashRefundsFen),
+      fen(d.expectedFen),
+      d.countedFen === null ? l.notCounted : fen(d.countedFen),
+      d.differenceFen === null ? null : fen(d.differenceFen),
+    ]),
+    [l.total, null, null, null, fen(t.floatFen), fen(t.cashSalesFen), fen(t.cashRefundsFen), fen(t.expectedFen), fen(t.countedFen), fen(t.differenceFen)],
+    ...(t.uncounted === 0 ? [] : [[l.uncounted, t.uncounted]]),
   ];
 }
 
@@ -357,6 +407,7 @@ function sections(report: SettlementReport, l: Labels, clock: LocalClock): Cell[
     payTypeRows(report, l),
     gatewayRows(report, l),
     operatorRows(report, l),
+    drawerRows(report, l, clock),
     unresolved,
     hourlyRows(report, l),
     [[l.payments], paymentHeader(l), ...report.payments.map((p) => paymentRow(p, l, clock))],
@@ -457,9 +508,9 @@ export async function dayReportXlsx(report: SettlementReport, opts: ExportOption
     workbook.created = new Date(report.closed.at);
     workbook.modified = new Date(report.closed.at);
   }
-  const [head, payTypes, gateways, operators, unresolved, hourly, payments, refunds, late] = sections(report, l, clock);
+  const [head, payTypes, gateways, operators, drawers, unresolved, hourly, payments, refunds, late] = sections(report, l, clock);
   const summary: Cell[][] = [];
-  for (const block of [head, payTypes, gateways, operators, unresolved, hourly, late]) {
+  for (const block of [head, payTypes, gateways, operators, drawers, unresolved, hourly, late]) {
     if (block === undefined || block.length === 0) continue;
     if (summary.length > 0) summary.push([]);
     summary.push(...block);

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { APPROVED_CHANNELS } from './approvals';
 import { DevicesConfigSchema, DeviceStatusSchema, PortListSchema } from '../devices';
-import { PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
+import { AutoPrintSchema, PrintJobViewSchema, PrintResultSchema, ReceiptTextSchema } from '../printer';
 import {
   FenSchema,
   MemoSchema,
@@ -119,6 +119,11 @@ export const AppInfoSchema = z.object({
     yimaTerminal: z.string(),
     /** The counter's Yima split plan, for the preview at checkout (null = none). */
     yimaSplit: YimaSplitPlanSchema.nullable(),
+    /**
+     * The receipt after a paid sale (null: no receipt printer): `after` is the auto print setting; `dialog`
+     * means receipts go through the page's print dialog (a system printer in browser mode).
+     */
+    receipt: z.object({ after: AutoPrintSchema, dialog: z.boolean() }).nullable(),
   }),
 });
 
@@ -387,6 +392,8 @@ export const channels = {
           .array(z.object({ valueFen: z.number().int().positive(), count: z.number().int().min(0).max(100_000) }).strict())
           .max(20)
           .optional(),
+        /** Loose coins as one amount (硬币合计), counted with the denominations. */
+        coinsFen: z.number().int().min(0).max(999_999_999_999).optional(),
       })
       .strict()
       .optional(),
@@ -667,16 +674,19 @@ export const channels = {
   'receipt:text': channel({
     input: z
       .object({
-        kind: z.enum(['payment', 'refund', 'shift', 'day']),
+        kind: z.enum(['payment', 'refund', 'shift', 'day', 'test']),
         id: z.number().int().positive().optional(),
         day: DaySchema.optional(),
         reprint: z.boolean().optional(),
       })
       .strict()
-      .refine((q) => (q.kind === 'day' ? q.day !== undefined : q.id !== undefined), 'a day report needs the day, the others their id'),
+      .refine(
+        (q) => q.kind === 'test' || (q.kind === 'day' ? q.day !== undefined : q.id !== undefined),
+        'a day report needs the day, the others (but the test page) their id',
+      ),
     output: ReceiptTextSchema,
     access: ['cashier'],
-    summary: 'The receipt as lines + its code, for the browser print dialog.',
+    summary: 'The receipt (or the test page) as lines + its code, for the browser print dialog.',
   }),
   'receipt:queue': channel({
     input: NoInput,
@@ -701,6 +711,12 @@ export const channels = {
     output: PrintResultSchema,
     access: ['cashier'],
     summary: 'Print a test receipt (width, Chinese text, QR, barcode, cut) on the configured printer.',
+  }),
+  'printer:systemList': channel({
+    input: NoInput,
+    output: z.object({ available: z.boolean(), printers: z.array(z.object({ name: z.string(), displayName: z.string() })) }),
+    access: ['cashier'],
+    summary: 'The installed system (spooler) printers, for a system printer in the desktop app; browser mode has none (available: false).',
   }),
 } as const;
 

@@ -37,7 +37,8 @@ export function sessionHandlers(
     'shift:handover': (input) => {
       if (session.operator === null || session.shiftId === null) throw new AppError('PIN_REQUIRED', 'sign in first');
       const zoneNow = ctx.zone();
-      const count = input === undefined || (input.countedFen === undefined && input.denominations === undefined) ? undefined : input;
+      const count =
+        input === undefined || (input.countedFen === undefined && input.denominations === undefined && input.coinsFen === undefined) ? undefined : input;
       const shift = endShift(db, session.shiftId, now(), { ...(zoneNow === undefined ? {} : { timeZone: zoneNow }), count });
       session.operator = null;
       session.shiftId = null;

@@ -73,7 +73,7 @@ export function settingsHandlers(
           writeSetting(db, SETTING[input.section], input.value, now());
       }
       recordSettings(by.code, input.section, input.value);
-      if (input.section === 'shop' || input.section === 'limits' || input.section === 'yima') deps.emitMode();
+      if (input.section === 'shop' || input.section === 'limits' || input.section === 'yima' || input.section === 'devices') deps.emitMode();
       return ctx.settingsView();
     },
     'settings:setKey': async ({ gateway, key, approval }) => {

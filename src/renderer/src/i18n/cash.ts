@@ -35,6 +35,15 @@ export const cashCounterZh = {
   'handover.even': '相符',
   'handover.short': '短款 ¥{amount}',
   'handover.over': '长款 ¥{amount}',
+  'handover.byNotes': '按面额清点',
+  'handover.byTotal': '输入合计',
+  'handover.jiao': '{n}角',
+  'handover.coins': '硬币合计（元）',
+  'handover.coinsRow': '硬币合计',
+  'handover.sum': '合计 {amount}',
+  'handover.notesHint': '逐项输入张数（没有就留空），Enter 到下一项；在硬币合计上按 Enter 交班。',
+  'handover.countInvalid': '{label}：请填写张数（整数，0 或以上）',
+  'handover.coinsInvalid': '硬币合计：请填写金额（元，如 3.50）',
 } as const;
 
 export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
@@ -69,6 +78,15 @@ export const cashCounterEn: Record<keyof typeof cashCounterZh, string> = {
   'handover.even': 'Even',
   'handover.short': 'Short ¥{amount}',
   'handover.over': 'Over ¥{amount}',
+  'handover.byNotes': 'Count by denomination',
+  'handover.byTotal': 'Type the total',
+  'handover.jiao': '¥0.{n}0',
+  'handover.coins': 'Loose coins (yuan)',
+  'handover.coinsRow': 'Loose coins',
+  'handover.sum': 'Total {amount}',
+  'handover.notesHint': 'Type how many of each (empty = none), Enter goes to the next; Enter on the loose coins hands over.',
+  'handover.countInvalid': '{label}: type how many (a whole number, 0 or more)',
+  'handover.coinsInvalid': 'Loose coins: type an amount in yuan (e.g. 3.50)',
 };
 
 /** Back-office texts (settings, refund desk, handover); they load with the lazy screens. */
@@ -82,6 +100,19 @@ export const cashZh = {
   'desk.refund.cashNote': '现金退款：确认后钱箱打开，请从钱箱取出退款金额交给顾客。',
   'desk.refund.reference': '终端退款参考号（见终端退款凭条）',
   'desk.refund.referenceRequired': '请填写刷卡终端退款凭条上的参考号',
+  'manage.drawers.title': '钱箱（按班次）',
+  'manage.drawers.shift': '班次',
+  'manage.drawers.float': '备用金',
+  'manage.drawers.cashSales': '现金收款',
+  'manage.drawers.cashRefunds': '现金退款',
+  'manage.drawers.expected': '应有现金',
+  'manage.drawers.counted': '实点现金',
+  'manage.drawers.difference': '差额',
+  'manage.drawers.even': '相符',
+  'manage.drawers.short': '短款 {amount}',
+  'manage.drawers.over': '长款 {amount}',
+  'manage.drawers.open': '未交班（未清点）',
+  'manage.drawers.notCounted': '已交班，未清点',
 } as const;
 
 export const cashEn: Record<keyof typeof cashZh, string> = {
@@ -95,4 +126,17 @@ export const cashEn: Record<keyof typeof cashZh, string> = {
   'desk.refund.cashNote': 'Cash refund: the drawer opens when it is recorded; hand the amount to the customer from the drawer.',
   'desk.refund.reference': "Terminal refund reference (on the terminal's refund slip)",
   'desk.refund.referenceRequired': "Type the reference on the card terminal's refund slip",
+  'manage.drawers.title': 'Cash drawers by shift',
+  'manage.drawers.shift': 'Shift',
+  'manage.drawers.float': 'Float',
+  'manage.drawers.cashSales': 'Cash sales',
+  'manage.drawers.cashRefunds': 'Cash refunds',
+  'manage.drawers.expected': 'Expected',
+  'manage.drawers.counted': 'Counted',
+  'manage.drawers.difference': 'Difference',
+  'manage.drawers.even': 'Even',
+  'manage.drawers.short': 'Short {amount}',
+  'manage.drawers.over': 'Over {amount}',
+  'manage.drawers.open': 'Not handed over (not counted)',
+  'manage.drawers.notCounted': 'Handed over, not counted',
 };

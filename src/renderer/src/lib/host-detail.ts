@@ -38,6 +38,14 @@ const KNOWN_ZH: [RegExp, string][] = [
   [/^ECONNREFUSED\b.*$/, '连接被拒绝'],
   [/^connect ECONNREFUSED (\S+)$/, '连接被拒绝：$1'],
   [/^getaddrinfo ENOTFOUND (\S+)$/, '找不到主机：$1'],
+  // The system (spooler) printer of the desktop app (printer names are not repeated: they can be any words).
+  [/^system printer ".*" is not installed$/, '系统打印机未安装：请在 设置 → 设备 中重新选择打印机'],
+  [/^no system printer is installed$/, '本机没有安装任何打印机'],
+  [/^(?:system printer ".*"|the default system printer) did not take the job within (\d+) s$/, '系统打印机 $1 秒内未接收打印任务'],
+  [/^(?:system printer ".*"|the default system printer): .*$/, '系统打印机打印失败（缺纸、离线或驱动报错）'],
+  [/^system printer: the browser print dialog is used$/, '系统打印机：使用浏览器的打印对话框'],
+  [/^sent to the system printer$/, '已发送到系统打印机'],
+  [/^system printer .*$/, '系统打印机'],
 ];
 
 /** Tokens that read the same in any language. */

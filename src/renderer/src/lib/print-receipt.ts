@@ -5,7 +5,11 @@
 import QRCode from 'qrcode';
 import { call } from '../bridge/client';
 
-export type ReceiptRequest = { kind: 'payment' | 'refund' | 'shift'; id: number; reprint?: boolean } | { kind: 'day'; day: string; reprint?: boolean };
+export type ReceiptRequest =
+  | { kind: 'payment' | 'refund' | 'shift'; id: number; reprint?: boolean }
+  | { kind: 'day'; day: string; reprint?: boolean }
+  /** The settings' test page. */
+  | { kind: 'test' };
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);

@@ -7,6 +7,8 @@ import { BridgeError, call } from '../bridge/client';
 import { StatusLight } from '../components/StatusLight';
 import { useT, type MessageKey } from '../i18n';
 import { useErrorText } from '../lib/error-text';
+import { useHostDetail } from '../lib/host-detail';
+import { printReceiptInBrowser } from '../lib/print-receipt';
 import { formatFen, typeIntoAmount } from '../lib/format';
 import { badInputProblem } from '../lib/input-errors';
 import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
@@ -66,6 +68,13 @@ export function Checkout(): React.JSX.Element {
   const maxAmountFen = info?.counter.maxAmountFen ?? null;
   const keepLastTender = info?.counter.keepLastTender ?? false;
   const cardRoute = info?.counter.cardRoute ?? 'terminal';
+  const receiptAfter = info?.counter.receipt?.after ?? 'off';
+  /** A system printer in browser mode: the page's print dialog prints the receipt. */
+  const printDialog = info?.counter.receipt?.dialog ?? false;
+  const dialogShown = useRef<number | null>(null);
+  /** Auto print "ask": a paid sale on screen waits for Enter (print) / Esc (no receipt) or the next amount. */
+  const askReceipt = payment !== null && payment.status === 'paid' && receiptAfter === 'ask';
+  const detailText = useHostDetail();
 
   useVoicePrompt(payment);
 
@@ -117,12 +126,37 @@ export function Checkout(): React.JSX.Element {
     if (!keepLastTender) setTender(defaultTender);
   }, [show, clearFields, keepLastTender, defaultTender]);
 
-  // After success, the next sale starts by itself after a few seconds.
+  // After success, the next sale starts by itself after a few seconds (not while the receipt question is open:
+  // it is answered with Enter / Esc, or by typing the next amount).
   useEffect(() => {
-    if (payment?.status !== 'paid' || finalSeenAt === null) return;
+    if (payment?.status !== 'paid' || finalSeenAt === null || askReceipt) return;
     const timer = setTimeout(newSale, Math.max(0, finalSeenAt + NEXT_SALE_AFTER_MS - Date.now()));
     return () => clearTimeout(timer);
-  }, [payment?.status, finalSeenAt, newSale]);
+  }, [payment?.status, finalSeenAt, newSale, askReceipt]);
+
+  /** Prints a paid sale's receipt (the cashier said yes). Never holds up the next sale: a failure is said, the print is queued. */
+  const printReceipt = useCallback(
+    async (id: number) => {
+      try {
+        const result = await call('receipt:print', { kind: 'payment', id });
+        if (result.outcome === 'browser') await printReceiptInBrowser({ kind: 'payment', id });
+        else if (result.outcome === 'queued') setMessage(t('checkout.receipt.queued', { detail: detailText(result.detail) }));
+      } catch (e) {
+        setMessage(errorText(e));
+      }
+    },
+    [t, detailText, errorText],
+  );
+
+  // Auto print with a system printer in browser mode: the host cannot print silently, so the page's
+  // print dialog opens with the receipt once per paid sale (an ESC/POS printer is printed by the host).
+  useEffect(() => {
+    if (payment?.status !== 'paid' || finalSeenAt === null || receiptAfter !== 'auto' || !printDialog || dialogShown.current === payment.id) return;
+    // A sale paid before this page loaded is not printed again.
+    if (Date.now() - finalSeenAt > NEXT_SALE_AFTER_MS) return;
+    dialogShown.current = payment.id;
+    void printReceipt(payment.id);
+  }, [payment?.status, payment?.id, finalSeenAt, receiptAfter, printDialog, printReceipt]);
 
   /** Shows the fields and puts the cursor in the one that is wrong. */
   const showFieldError = useCallback((field: 'merOrderNo' | 'memo', text: string) => {
@@ -315,6 +349,20 @@ export function Checkout(): React.JSX.Element {
         return;
       }
       if (busy) return;
+      if (finished && askReceipt) {
+        // 打印小票？ Enter prints, Esc / Backspace does not; a digit is the next sale's amount.
+        if (entry === null || entry.kind === 'tender') return;
+        e.preventDefault();
+        const id = payment.id;
+        newSale();
+        if (entry.kind === 'collect') void printReceipt(id);
+        else if (entry.kind === 'char') {
+          burst.current.char(entry.char, e.timeStamp, '');
+          const next = typeIntoAmount('', entry.char);
+          if (next !== null) setBuffer(next);
+        }
+        return;
+      }
       if (finished) {
         if (entry?.kind === 'collect' || entry?.kind === 'clear') {
           e.preventDefault();
@@ -415,6 +463,8 @@ export function Checkout(): React.JSX.Element {
     leaveCash,
     drawerForm,
     payment,
+    askReceipt,
+    printReceipt,
   ]);
 
   const pendingFields = [
@@ -472,7 +522,12 @@ export function Checkout(): React.JSX.Element {
             {busy && <p className="hint">{t('checkout.working')}</p>}
           </div>
         ) : (
-          <PaymentPanel payment={payment} hostNow={hostNow} finalSeenAt={finalSeenAt} />
+          <PaymentPanel payment={payment} hostNow={hostNow} finalSeenAt={finalSeenAt} holdNext={askReceipt} />
+        )}
+        {askReceipt && (
+          <p className="receipt-ask" role="status" data-testid="receipt-ask">
+            {t('checkout.receipt.ask')}
+          </p>
         )}
         {confirmCancelAt !== null && open && (
           <p className="warning" role="alert" data-testid="cancel-confirm">
@@ -506,7 +561,9 @@ export function Checkout(): React.JSX.Element {
         {open && <Key k="F5" label={t('checkout.keys.requery')} />}
         {open && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
         {open && training && <Key k="F7" label={t('checkout.keys.trainerPay')} />}
-        {finished && <Key k="Enter" pad="+" label={t('checkout.keys.next')} />}
+        {finished && !askReceipt && <Key k="Enter" pad="+" label={t('checkout.keys.next')} />}
+        {askReceipt && <Key k="Enter" pad="+" label={t('checkout.keys.printReceipt')} />}
+        {askReceipt && <Key k="Esc" pad="/" label={t('checkout.keys.noReceipt')} />}
         {abandoned && <Key k="F5" label={t('checkout.keys.requery')} />}
         {abandoned && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
         {training && (

@@ -24,7 +24,18 @@ export function Key({ k, pad, label }: { k: string; pad?: string; label: string 
 }
 
 /** The sale in progress or just finished: amount, status, QR + countdown, trace. */
-export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: PaymentView; hostNow: number; finalSeenAt: number | null }): React.JSX.Element {
+export function PaymentPanel({
+  payment,
+  hostNow,
+  finalSeenAt,
+  holdNext = false,
+}: {
+  payment: PaymentView;
+  hostNow: number;
+  finalSeenAt: number | null;
+  /** The next sale waits for the cashier (the receipt question): no countdown. */
+  holdNext?: boolean;
+}): React.JSX.Element {
   const t = useT();
   const yimaTerminal = useAppStore((s) => s.info?.counter.yimaTerminal ?? '');
   const yima = payment.gateway === 'yima';
@@ -77,7 +88,7 @@ export function PaymentPanel({ payment, hostNow, finalSeenAt }: { payment: Payme
             {t('checkout.refundOnTerminal')}
           </p>
         )}
-        <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>
+        {!holdNext && <p className="hint">{t('checkout.nextSaleIn', { s: left })}</p>}
       </div>
     );
   }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { BAUD_RATES } from '../../../../shared/devices';
 import type { PrintJobView, ReceiptPrinterConfig } from '../../../../shared/printer';
 import { AutoPrintSchema, PrinterTransportSchema } from '../../../../shared/printer';
+import type { ChannelOutput } from '../../../../shared/ipc/types';
 import { call, getBridge } from '../../bridge/client';
 import { useT, type MessageKey } from '../../i18n';
 import { printReceiptInBrowser } from '../../lib/print-receipt';
@@ -162,11 +163,7 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
           </Field>
         </>
       )}
-      {f.transport === 'system' && (
-        <Field label={t('receipt.systemPrinter')} path="receiptPrinter.systemPrinter" hint={t('receipt.systemHint')} wide>
-          <input value={f.systemPrinter} onChange={(e) => onChange({ systemPrinter: e.target.value })} data-testid="printer-system-name" />
-        </Field>
-      )}
+      {f.transport === 'system' && <SystemPrinterField value={f.systemPrinter} onChange={(systemPrinter) => onChange({ systemPrinter })} />}
       <Field label={t('receipt.paperWidth')} path="receiptPrinter.paperWidth">
         <Choice
           value={f.paperWidth}
@@ -249,6 +246,48 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
   );
 }
 
+type SystemPrinterList = ChannelOutput<'printer:systemList'>;
+
+/**
+ * The system printer's name: in the desktop app a choice among the installed printers (the default
+ * printer first; a saved name no longer installed stays, marked); in browser mode a name is not
+ * needed — the page's print dialog chooses — so it stays a free field with that hint.
+ */
+function SystemPrinterField({ value, onChange }: { value: string; onChange: (name: string) => void }): React.JSX.Element {
+  const t = useT();
+  const [list, setList] = useState<SystemPrinterList | null>(null);
+  useEffect(() => {
+    let live = true;
+    call('printer:systemList', undefined)
+      .then((l) => live && setList(l))
+      .catch(() => live && setList({ available: false, printers: [] }));
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (list === null || !list.available) {
+    return (
+      <Field label={t('receipt.systemPrinter')} path="receiptPrinter.systemPrinter" hint={t('receipt.systemHint')} wide>
+        <input value={value} onChange={(e) => onChange(e.target.value)} data-testid="printer-system-name" />
+      </Field>
+    );
+  }
+  const missing = value !== '' && !list.printers.some((p) => p.name === value);
+  return (
+    <Field label={t('receipt.systemPrinter')} path="receiptPrinter.systemPrinter" hint={t('receipt.systemListHint')} wide>
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="printer-system-name">
+        <option value="">{t('receipt.systemDefault')}</option>
+        {list.printers.map((p) => (
+          <option key={p.name} value={p.name}>
+            {p.displayName === p.name ? p.name : `${p.displayName} (${p.name})`}
+          </option>
+        ))}
+        {missing && <option value={value}>{t('receipt.systemMissing', { name: value })}</option>}
+      </select>
+    </Field>
+  );
+}
+
 /** Test print and the queue of failed prints (retry / discard), with the saved settings. */
 export function PrinterPanel(): React.JSX.Element {
   const t = useT();
@@ -280,6 +319,8 @@ export function PrinterPanel(): React.JSX.Element {
     run(async () => {
       const result = await call('printer:test', undefined);
       if (result.outcome === 'browser') {
+        // A system printer in browser mode: the page's print dialog prints the test page.
+        await printReceiptInBrowser({ kind: 'test' });
         setMsg({ kind: 'ok', text: t('receipt.browserHint') });
         return;
       }

@@ -3,6 +3,7 @@ import type { ClosedDaySchema, LateSettlementsData, SettlementReportData } from 
 import { useT, type MessageKey } from '../../i18n';
 import { formatTime } from '../../lib/format';
 import { yuan } from './common';
+import { DrawerTable } from './DrawerTable';
 import { HourlyChart } from './HourlyChart';
 
 export type ClosedDay = z.output<typeof ClosedDaySchema>;
@@ -133,6 +134,8 @@ export function ReportView({
           </tbody>
         </table>
       )}
+
+      {report.kind === 'day' && <DrawerTable drawers={report.drawers} />}
 
       <h3>{t('manage.report.hourly')}</h3>
       <HourlyChart hours={report.hourly} />
