@@ -92,4 +92,40 @@ describe('cash sale by keyboard alone (12)', () => {
       bridge.close();
     }
   });
+
+  it("交班 by keyboard, counted by denomination (F2): Enter walks the notes, the sum is shown, the report keeps the breakdown; the day report has the shift's drawer", async () => {
+    await cashier.keyboard.press('Enter');
+    await cashier.getByTestId('amount-display').waitFor();
+    await cashier.keyboard.press('F12');
+    await waitForFocus(cashier, 'handover-counted');
+    await cashier.keyboard.press('F2');
+    await waitForFocus(cashier, 'handover-denom-10000');
+    // ¥100 ¥50 (none), ¥20 ×1, ¥10 ×1, ¥5 ×1, ¥1 ×2, 5角 ×1, 1角 ×3, no loose coins = ¥37.80.
+    for (const count of ['', '', '1', '1', '1', '2', '1', '3']) {
+      if (count !== '') await typeKeys(cashier, count);
+      await cashier.keyboard.press('Enter');
+    }
+    await waitForFocus(cashier, 'handover-coins');
+    expect(await cashier.getByTestId('handover-sum').textContent()).toBe('合计 ¥37.80');
+    await cashier.keyboard.press('Enter');
+    await cashier.getByTestId('handover-drawer').waitFor();
+    expect(await cashier.getByTestId('handover-difference').textContent()).toBe('相符');
+    expect(await cashier.getByTestId('handover-breakdown').locator('tr').count()).toBe(6);
+
+    const bridge = bridgeFor(app.url);
+    try {
+      const ok = <T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T => {
+        if (!r.ok) throw new Error(JSON.stringify(r.error));
+        return r.value;
+      };
+      ok(await bridge.invoke('session:signIn', { code: '900', pin: '9999' }));
+      const day = ok(await bridge.invoke('day:current', undefined));
+      const { report } = ok(await bridge.invoke('day:report', { day: day.day }));
+      expect(report.drawers).toEqual([
+        expect.objectContaining({ operator: '001', expectedFen: 3_780, countedFen: 3_780, differenceFen: 0, endedAt: expect.any(Number) }),
+      ]);
+    } finally {
+      bridge.close();
+    }
+  });
 });
