@@ -57,6 +57,7 @@ import { CashDesk } from '../payments/cash';
 import { startYimaSimulator } from '../simulators/yima';
 import { yimaRecheckHandler } from './yima-recheck';
 import { yimaBindHandler } from './yima-binding';
+import { startYimaTrainingNotifications } from './yima-notify';
 import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 
 export const APP_NAME = 'Counter Cashier';
@@ -491,6 +492,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     }
   }
 
+  // Yima's own notification receiver (training: the simulator notifies it); a notification only triggers a query.
+  const trainingYimaNotify = await startYimaTrainingNotifications({
+    db,
+    now,
+    logger,
+    isspid: TRAINING_YIMA.isspid,
+    key: trainingYimaKey,
+    signRule: () => readYimaSettings(db)?.signRule ?? 'sorted_kv_key',
+    notified: (orderNo) => engine.notified(orderNo, YIMA_GATEWAY_ID),
+  });
+
   // Every gateway of the money core, by (id, mode): BPC QR and the card terminal link.
   const gateways = new GatewayRegistry([
     bpcGatewayEntry((m) => (m === 'training' ? trainingClient : getChargingClient())),
@@ -518,12 +530,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     // Yima's give-up time applies to its card orders (a test's schedule override wins).
     unknownAfterMs: (gateway) =>
       gateway === YIMA_GATEWAY_ID && options.schedule?.unknownAfterMs === undefined ? readYimaSettings(db)?.giveUpAfterMs : undefined,
-    retUrl: () =>
-      mode() === 'training'
-        ? trainingNotifyUrl
-        : config.notifications.enabled && config.notifications.publicUrl !== ''
-          ? config.notifications.publicUrl
-          : undefined,
+    retUrl: (gateway) =>
+      gateway === YIMA_GATEWAY_ID
+        ? mode() === 'training'
+          ? trainingYimaNotify.url
+          : readYimaSettings(db)?.notifyUrl || undefined
+        : mode() === 'training'
+          ? trainingNotifyUrl
+          : config.notifications.enabled && config.notifications.publicUrl !== ''
+            ? config.notifications.publicUrl
+            : undefined,
     onPayment: (p) => bus.emit('payment:updated', toView(p)),
     onRefund: (r) => bus.emit('refund:updated', r),
     logger,
@@ -742,7 +758,8 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       if (tender === 'cash') return toView(cash.sale({ ...input, tenderedFen: input.tenderedFen ?? 0, operator }));
       if (tender === 'card' && cardRoute() === 'yima') {
         if (mode() === 'training') {
-          trainingYima.scriptNext(trainingYimaScript(nextTrainingScript));
+          // "Duplicate notifications": the simulated Yima notifies three times once the card is paid.
+          trainingYima.scriptNext(trainingYimaScript(nextTrainingScript), nextTrainingScript === 'duplicate_notify' ? { count: 3 } : undefined);
           nextTrainingScript = 'success';
         }
         return toView(await engine.createPayment({ ...input, operator, gateway: YIMA_GATEWAY_ID }));
@@ -910,6 +927,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
         devices.stop(),
         receipts.stop(),
         trainingListener.close(),
+        trainingYimaNotify.listener.close(),
         liveListener?.close(),
         trainingGateway.close(),
         trainingClient.destroy(),
