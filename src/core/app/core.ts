@@ -189,7 +189,16 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     return known.length > 0;
   };
 
-  const training = await startTraining({ dataDir: options.dataDir, db, logger, mode, yimaSettings: () => state.yima(), onSecurityEvent, onNotification });
+  const training = await startTraining({
+    dataDir: options.dataDir,
+    db,
+    logger,
+    mode,
+    yimaSettings: () => state.yima(),
+    onSecurityEvent,
+    onNotification,
+    notifiedYima: (orderNo) => engine.notified(orderNo, YIMA_GATEWAY_ID),
+  });
   const live = createLiveClients({ state, secrets, onSecurityEvent });
 
   /** The terminal a Yima card order goes to, as the checkout names it ('' when the route is the serial terminal). */
@@ -264,7 +273,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     maxAmountFen: () => state.config().limits.maxAmountFen,
     // Yima's give-up time applies to its card orders (a test's schedule override wins).
     unknownAfterMs: (gateway) => (gateway === YIMA_GATEWAY_ID && options.schedule?.unknownAfterMs === undefined ? state.yima()?.giveUpAfterMs : undefined),
-    retUrl: () => {
+    // Each gateway's own receiver: BPC's listener, Yima's (live: the URL in Settings → 翼码).
+    retUrl: (gateway) => {
+      if (gateway === YIMA_GATEWAY_ID) return mode() === 'training' ? training.yimaNotifyUrl : state.yima()?.notifyUrl || undefined;
       const n = state.config().notifications;
       return mode() === 'training' ? training.notifyUrl : n.enabled && n.publicUrl !== '' ? n.publicUrl : undefined;
     },

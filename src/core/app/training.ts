@@ -18,6 +18,7 @@ import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../sim
 import { startYimaSimulator } from '../simulators/yima';
 import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 import type { Logger } from '../util/logger';
+import { startYimaTrainingNotifications } from './yima-notify';
 
 /** The training merchant: what the simulated bank knows this counter as. */
 export const TRAINING_MERCHANT = { mid: '999000000000001', posNo: '99990001', tellerNo: '001' };
@@ -94,6 +95,8 @@ export interface TrainingDeps {
   onSecurityEvent: (event: BpcSecurityEvent) => void;
   /** A verified notification from the training bank (the core turns it into queries). */
   onNotification: (n: BpcNotification) => boolean;
+  /** A verified notification from the training Yima about one of our orders: triggers its result query (false: not ours). */
+  notifiedYima: (orderNo: string) => boolean;
 }
 
 export interface Training {
@@ -105,6 +108,8 @@ export interface Training {
   /** The in-memory card terminal line of training mode. */
   readonly terminal: ReturnType<typeof createTrainingTerminal>;
   readonly notifyUrl: string;
+  /** Yima's own training notification receiver (the BPC listener cannot read a Yima body). */
+  readonly yimaNotifyUrl: string;
   yimaClient: () => YimaClient;
   /** The trainer's choice scripts the simulated bank for exactly this payment's F. */
   scriptBpc: (payment: PaymentRecord) => void;
@@ -188,6 +193,16 @@ export async function startTraining(deps: TrainingDeps): Promise<Training> {
     logger,
   });
   const notifyUrl = `http://127.0.0.1:${listener.port}/notify`;
+  // The simulated Yima notifies its own receiver, which only triggers the named sale's result query.
+  const yimaNotify = await startYimaTrainingNotifications({
+    db,
+    now: Date.now,
+    logger,
+    isspid: TRAINING_YIMA.isspid,
+    key: yimaKey,
+    signRule: () => deps.yimaSettings()?.signRule ?? 'sorted_kv_key',
+    notified: deps.notifiedYima,
+  });
   const terminal = createTrainingTerminal();
 
   const state = (): { active: boolean; nextScript: TrainingScript; simulatorUrl: string | null } => ({
@@ -202,6 +217,7 @@ export async function startTraining(deps: TrainingDeps): Promise<Training> {
     yima,
     terminal,
     notifyUrl,
+    yimaNotifyUrl: yimaNotify.url,
     yimaClient,
     scriptBpc: (payment) => {
       if (payment.mode !== 'training') return;
@@ -209,7 +225,10 @@ export async function startTraining(deps: TrainingDeps): Promise<Training> {
       gateway.scriptNext(script, notify);
     },
     scriptYima: () => {
-      if (deps.mode() === 'training') yima.scriptNext(trainingYimaScript(take()));
+      if (deps.mode() !== 'training') return;
+      // "Duplicate notifications": the simulated Yima notifies three times once the card is paid.
+      const choice = take();
+      yima.scriptNext(trainingYimaScript(choice), choice === 'duplicate_notify' ? { count: 3 } : undefined);
     },
     scriptCard: () => {
       if (deps.mode() === 'training') terminal.simulator.script(trainingCardOutcome(take()));
@@ -229,7 +248,14 @@ export async function startTraining(deps: TrainingDeps): Promise<Training> {
       },
     },
     async close() {
-      await Promise.allSettled([listener.close(), gateway.close(), client.destroy(), yima.close(), ...yimaClients.map((c) => c.client.destroy())]);
+      await Promise.allSettled([
+        listener.close(),
+        yimaNotify.listener.close(),
+        gateway.close(),
+        client.destroy(),
+        yima.close(),
+        ...yimaClients.map((c) => c.client.destroy()),
+      ]);
     },
   };
 }

@@ -39,7 +39,8 @@ export interface EngineDeps {
   maxAmountFen: () => number;
   /** A gateway's own "show 状态未明 after" (e.g. Yima's give-up setting); else the schedule's unknownAfterMs. */
   unknownAfterMs?: (gateway: string) => number | undefined;
-  retUrl: () => string | undefined;
+  /** The notification URL sent with a create, per gateway (BPC's listener, Yima's receiver). */
+  retUrl: (gateway: string) => string | undefined;
   onPayment: (payment: PaymentRecord) => void;
   onRefund: (refund: RefundRecord) => void;
   logger: Logger;
@@ -172,7 +173,7 @@ export class PaymentEngine {
         merOrderNo: payment.merOrderNo ?? undefined,
         payType: input.payType ?? '',
         qrValidTime: this.deps.qrValidTimeField(),
-        notifyUrl: this.deps.retUrl(),
+        notifyUrl: this.deps.retUrl(payment.gateway),
         tellerNo: input.operator ?? undefined,
       });
     } catch (error) {
