@@ -79,6 +79,12 @@ export const YimaSettingsSchema = z
     bindPosId: z.boolean().default(false),
     /** Sent as notify_url; '' = no notifications (polling is the primary path). */
     notifyUrl: z.union([httpUrl, z.literal('')]).default(''),
+    /**
+     * Live mode: where this counter listens for Yima's notifications (notifyUrl must reach it, e.g.
+     * through the shop's router). Port 0 = no listener (polling only). Read at start-up.
+     */
+    notifyHost: z.string().trim().min(1).max(255).default('0.0.0.0'),
+    notifyPort: z.number().int().min(0).max(65_535).default(0),
     /** The counter's default split plan (e.g. a mall's concession share); null = none sent. */
     splitPlan: YimaSplitPlanSchema.nullable().default(null),
     connectMs: z.number().int().min(500).max(60_000).default(5000),

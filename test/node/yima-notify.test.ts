@@ -5,7 +5,17 @@
  * three, as Yima-family platforms retry) trigger immediate result queries that settle the sale while
  * scheduled polling is far away. A notification for no sale of ours is counted, not stored.
  */
+import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startCore } from '../../src/core/app/core';
+import { YIMA_GATEWAY_ID } from '../../src/core/gateways/yima/adapter';
+import { getPayment } from '../../src/core/ledger/payments';
+import { createFileKeyCipher } from '../../src/core/secrets/cipher';
+import { startBpcSimulator } from '../../src/core/simulators/bpc/index';
+import { startYimaSimulator } from '../../src/core/simulators/yima';
+import { silentLogger } from '../../src/core/util/logger';
 import { ledgerRows, startCounter, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
 
@@ -81,5 +91,87 @@ describe('Yima notifications in the composed app (training)', () => {
       'three notifications recorded',
     );
     expect(counter.core.trainingYima.countRequests('bcm_ordercreate_request')).toBe(1);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((ok) => server.close(() => ok()));
+  return port;
+}
+
+describe('Yima notifications in live mode', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('a counter with a Yima notification port listens there; a signed notification settles the sale through its query, a forged one is refused', async () => {
+    const bank = await startBpcSimulator({ key: '01AC$@!BGT98aw#C', mid: '104320170118888', defaultScript: { kind: 'manual' } });
+    cleanups.push(() => bank.close());
+    const yimaKey = 'yima-live-key-0123';
+    const yima = await startYimaSimulator({ isspid: SETTINGS.isspid, key: yimaKey, signRule: 'sorted_kv_key', defaultScript: { kind: 'manual' } });
+    cleanups.push(() => yima.close());
+    const t = tempDir('yima-live-notify-');
+    cleanups.push(t.cleanup);
+    const port = await freePort();
+    const notifyUrl = `http://127.0.0.1:${port}/yima/notify`;
+    const file = join(t.dir, 'provisioning.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        bpc: { url: bank.url, mid: '104320170118888', posNo: '37381542', tellerNo: '001', key: '01AC$@!BGT98aw#C', profile: { requireSignedResponses: true } },
+        yima: { ...SETTINGS, url: yima.url, key: yimaKey, requireSignedResponses: true, notifyUrl, notifyHost: '127.0.0.1', notifyPort: port },
+        operators: [
+          { code: '001', pin: '246801' },
+          { code: '800', pin: '813579' },
+          { code: '900', pin: '902468' },
+        ],
+      }),
+    );
+    const core = await startCore({
+      dataDir: t.dir,
+      version: '0',
+      platform: 'web',
+      cipher: createFileKeyCipher(t.dir),
+      logger: silentLogger,
+      provisioningFile: file,
+      provisioningRequired: true,
+      // Only a notification can make a query happen within the test.
+      schedule: SLOW,
+    });
+    cleanups.push(() => core.close());
+    expect(core.info()).toMatchObject({ mode: 'live', configError: null });
+
+    const sale = await core.engine.createPayment({ amountFen: 1688, operator: '001', gateway: YIMA_GATEWAY_ID });
+    expect(sale.status).toBe('waiting');
+    expect(yima.order(sale.tradeNo)?.notifyUrl).toBe(notifyUrl);
+    const polls = yima.countRequests('bcm_resultquery_request');
+
+    // A notification naming the sale but not signed with our key is refused (in Yima's envelope) and
+    // asks nothing: the sale stays waiting.
+    const forged = await fetch(notifyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ request_type: 'bcm_notify_request', isspid: SETTINGS.isspid, org_pos_seq: sale.tradeNo, sign: '0'.repeat(32) }),
+    });
+    expect(forged.status).toBe(200);
+    expect(JSON.parse(await forged.text())).toMatchObject({ result: { id: '6100' } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(yima.countRequests('bcm_resultquery_request')).toBe(polls);
+    expect(getPayment(core.db, sale.id).status).toBe('waiting');
+
+    // Paid on the card POS: Yima notifies the live receiver (signed), which only triggers the result
+    // query; the query finds it paid.
+    expect(yima.pay(sale.tradeNo)).toBe(true);
+    await waitUntil(
+      async () => getPayment(core.db, sale.id),
+      (p) => p.status === 'paid',
+      'paid through the notification',
+    );
+    expect(yima.countRequests('bcm_ordercreate_request')).toBe(1);
+    expect(yima.countRequests('bcm_resultquery_request')).toBeGreaterThan(polls);
   });
 });

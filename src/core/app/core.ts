@@ -6,7 +6,7 @@ import { HqSettingsSchema } from '../../shared/settings';
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
 import { SETTING } from '../config/config';
 import { applyProvisioningFile, HQ_KEY, BPC_KEY } from '../config/provisioning';
-import { yimaSplitPlan } from '../config/yima-config';
+import { yimaSplitPlan, YIMA_KEY } from '../config/yima-config';
 import { createUndiciSyncTransport, HQ_RECEIPT_SETTING, SyncPusher, syncHealthStatus, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { CardSales } from '../payments/card-sales';
 import { PaymentEngine, type FaultPoint } from '../payments/engine';
@@ -57,6 +57,8 @@ import { StatusService } from './status';
 import { startTraining, TRAINING_MERCHANT } from './training';
 import { yimaBindHandler } from './yima-binding';
 import { yimaRecheckHandler } from './yima-recheck';
+import { startYimaNotifications } from './yima-notify';
+import type { YimaNotifyListener } from '../gateways/yima/notify-listener';
 
 export const APP_NAME = 'Counter Cashier';
 
@@ -242,6 +244,32 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       liveListener = await startNotifyListener({ host, port, getKey: () => secrets.read(BPC_KEY) ?? '', requireSigned, onNotification, logger });
     } catch (error) {
       configError = `notification listener could not start on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
+      logger.error(configError);
+    }
+  }
+
+  // Live Yima notifications: a listener on the host and port in Settings → 翼码 (port 0: polling only).
+  let liveYimaListener: YimaNotifyListener | null = null;
+  const yimaAtStart = state.yima();
+  if (mode() === 'live' && yimaAtStart !== null && yimaAtStart.notifyPort > 0) {
+    const { notifyHost: host, notifyPort: port } = yimaAtStart;
+    try {
+      liveYimaListener = (
+        await startYimaNotifications({
+          db,
+          now,
+          logger,
+          host,
+          port,
+          isspid: yimaAtStart.isspid,
+          getKey: () => secrets.read(YIMA_KEY) ?? '',
+          requireSigned: yimaAtStart.requireSignedResponses,
+          signRule: () => state.yima()?.signRule ?? yimaAtStart.signRule,
+          notified: (orderNo) => engine.notified(orderNo, YIMA_GATEWAY_ID),
+        })
+      ).listener;
+    } catch (error) {
+      configError = `Yima notification listener could not start on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
       logger.error(configError);
     }
   }
@@ -505,7 +533,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await defaultSync?.close();
       engine.stop();
       await backups.stop();
-      await Promise.allSettled([devices.stop(), receipts.stop(), liveListener?.close(), training.close(), live.close()]);
+      await Promise.allSettled([devices.stop(), receipts.stop(), liveListener?.close(), liveYimaListener?.close(), training.close(), live.close()]);
       db.close();
     },
   };

@@ -18,7 +18,7 @@ import { startBpcSimulator, type BpcSimulator, type PaymentScript } from '../sim
 import { startYimaSimulator } from '../simulators/yima';
 import type { YimaSimScript, YimaSimulator } from '../simulators/yima/server';
 import type { Logger } from '../util/logger';
-import { startYimaTrainingNotifications } from './yima-notify';
+import { startYimaNotifications } from './yima-notify';
 
 /** The training merchant: what the simulated bank knows this counter as. */
 export const TRAINING_MERCHANT = { mid: '999000000000001', posNo: '99990001', tellerNo: '001' };
@@ -194,12 +194,12 @@ export async function startTraining(deps: TrainingDeps): Promise<Training> {
   });
   const notifyUrl = `http://127.0.0.1:${listener.port}/notify`;
   // The simulated Yima notifies its own receiver, which only triggers the named sale's result query.
-  const yimaNotify = await startYimaTrainingNotifications({
+  const yimaNotify = await startYimaNotifications({
     db,
     now: Date.now,
     logger,
     isspid: TRAINING_YIMA.isspid,
-    key: yimaKey,
+    getKey: () => yimaKey,
     signRule: () => deps.yimaSettings()?.signRule ?? 'sorted_kv_key',
     notified: deps.notifiedYima,
   });

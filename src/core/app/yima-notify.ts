@@ -6,13 +6,18 @@ import type { Logger } from '../util/logger';
 
 export const YIMA_NOTIFY_PATH = '/yima/notify';
 
-export interface YimaTrainingNotifyDeps {
+export interface YimaNotifyDeps {
   db: Db;
   now: () => number;
   logger: Logger;
-  /** The training merchant's isspid and key (the simulator's). */
+  /** Loopback in training; the Settings' host and port live. */
+  host?: string;
+  port?: number;
+  /** Our isspid and key (in training the simulator's). */
   isspid: string;
-  key: string;
+  getKey: () => string;
+  /** Refuse unsigned notifications (always in training; live as the Settings say). */
+  requireSigned?: boolean;
   /** The signing rule in Settings (the simulator follows it): read at each notification. */
   signRule: () => YimaSignRule;
   /** Triggers the immediate result query of the Yima sale with this order number; false when it is not ours. */
@@ -20,21 +25,22 @@ export interface YimaTrainingNotifyDeps {
 }
 
 /**
- * The training Yima notification receiver (issue 11.6): a loopback listener the training Yima's
- * notify_url points at, so the simulator's notifications reach Yima's own receiver (the BPC listener
- * cannot read a Yima body). A notification only triggers the named sale's result query; one naming a
- * sale of ours is recorded (`notification`, gateway yima), others are only logged.
+ * Yima's notification receiver (issue 11.6): in training a loopback listener the training Yima's
+ * notify_url points at (the BPC listener cannot read a Yima body); live, the host and port in
+ * Settings → 翼码. A notification only triggers the named sale's result query; one naming a sale of
+ * ours is recorded (`notification`, gateway yima), others are only logged.
  */
-export async function startYimaTrainingNotifications(deps: YimaTrainingNotifyDeps): Promise<{ url: string; listener: YimaNotifyListener }> {
+export async function startYimaNotifications(deps: YimaNotifyDeps): Promise<{ url: string; listener: YimaNotifyListener }> {
+  const host = deps.host ?? '127.0.0.1';
   const config = {
-    host: '127.0.0.1',
-    port: 0,
+    host,
+    port: deps.port ?? 0,
     isspid: deps.isspid,
     get signRule(): YimaSignRule {
       return deps.signRule();
     },
-    getKey: () => deps.key,
-    requireSigned: true,
+    getKey: deps.getKey,
+    requireSigned: deps.requireSigned ?? true,
     logger: deps.logger,
     onNotification: (n: { orgPosSeq: string }) => {
       if (deps.notified(n.orgPosSeq))
@@ -43,5 +49,5 @@ export async function startYimaTrainingNotifications(deps: YimaTrainingNotifyDep
     },
   };
   const listener = await startYimaNotifyListener(config);
-  return { url: `http://127.0.0.1:${listener.port}${YIMA_NOTIFY_PATH}`, listener };
+  return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${listener.port}${YIMA_NOTIFY_PATH}`, listener };
 }

@@ -28,6 +28,8 @@ export const yimaZh = {
   'yima.rule.form_mac': '表单 mac = md5(密钥 + xml + 密钥)',
   'yima.notifyUrl': '异步通知地址 (notify_url)',
   'yima.notifyUrlHint': '可空；通知只会触发一次立即查询，不会直接改变收款状态',
+  'yima.notifyPort': '本机接收通知的端口',
+  'yima.notifyPortHint': '正式模式下在此端口接收翼码通知（通知地址须能到达本机）；0 = 不接收，只靠查询；重启后生效',
   'yima.giveUp': '多久后显示状态未明 (秒)',
   'yima.cardRoute': '刷卡 (F9) 走',
   'yima.cardRouteHint': '翼码：订单推送到刷卡机，顾客在刷卡机上付款；撤销、退货在刷卡机上做',
@@ -148,6 +150,9 @@ export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'yima.rule.form_mac': 'form mac = md5(key + xml + key)',
   'yima.notifyUrl': 'Notification URL (notify_url)',
   'yima.notifyUrlHint': 'optional; a notification only triggers an immediate query, it never changes a sale by itself',
+  'yima.notifyPort': 'Port this counter listens on',
+  'yima.notifyPortHint':
+    'live mode: Yima notifications are received on this port (the notification URL must reach this computer); 0 = none, polling only; applies after a restart',
   'yima.giveUp': 'Show "status unclear" after (seconds)',
   'yima.cardRoute': 'Card sales (F9) go to',
   'yima.cardRouteHint': 'Yima: the order is pushed to the card POS and the customer pays there; voids and refunds are done on the card POS',

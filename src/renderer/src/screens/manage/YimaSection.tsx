@@ -71,6 +71,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
   const [bindPosId, setBindPosId] = useState(s.bindPosId);
   const [bindingEnabled, setBindingEnabled] = useState(s.bindingEnabled);
   const [notifyUrl, setNotifyUrl] = useState(s.notifyUrl);
+  const [notifyPort, setNotifyPort] = useState(numText(s.notifyPort));
   const [connectMs, setConnectMs] = useState(numText(s.connectMs));
   const [responseMs, setResponseMs] = useState(numText(s.responseMs));
   const [giveUpSec, setGiveUpSec] = useState(numText(s.giveUpAfterMs / 1000));
@@ -98,6 +99,8 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
       requireSignedResponses: requireSigned,
       bindPosId,
       notifyUrl: notifyUrl.trim(),
+      notifyHost: s.notifyHost,
+      notifyPort: textNum(notifyPort),
       splitPlan: flag === '' ? null : { flag, planSplitDate: planDate.trim(), clean, keepPercentage: keepPct.trim(), receivers: parsedReceivers },
       connectMs: textNum(connectMs),
       responseMs: textNum(responseMs),
@@ -168,6 +171,9 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
         </Field>
         <Field label={t('yima.notifyUrl')} path="notifyUrl" wide hint={t('yima.notifyUrlHint')}>
           <input value={notifyUrl} onChange={(e) => setNotifyUrl(e.target.value)} spellCheck={false} data-testid="yima-notify-url" />
+        </Field>
+        <Field label={t('yima.notifyPort')} path="notifyPort" hint={t('yima.notifyPortHint')}>
+          <input inputMode="numeric" value={notifyPort} onChange={(e) => setNotifyPort(e.target.value)} data-testid="yima-notify-port" />
         </Field>
         <Field label={t('manage.bpc.connectMs')} path="connectMs" hint="500–60000 ms">
           <input inputMode="numeric" value={connectMs} onChange={(e) => setConnectMs(e.target.value)} data-testid="yima-connect-ms" />
