@@ -110,6 +110,7 @@ export interface ChaosFacts {
   };
   bank: { orders: SimOrder[]; requests: RequestFact[] };
   yima: { orders: YimaSimOrder[]; requests: { requestType: string; posSeq: string }[] };
+  /** The terminal's record, and its last transaction once the final start had settled what it could (before the clean sales). */
   terminal: { record: TerminalRecordEntry[]; last: MisResponse | null };
   /** One entry per start of the app: how it ended. */
   starts: { cycle: number; ready: boolean; killedByRun: boolean; exit: string }[];

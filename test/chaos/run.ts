@@ -499,6 +499,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log(`${new Date().toISOString().slice(11, 23)} everything final (or the wait gave up)`);
   // Then one clean sale of each tender (and a cash refund), so every gateway's record has a paid sale to
   // check — and the self-test something to plant into — whatever the machine's speed made of the cycles.
+  // The terminal's last transaction as the final start found it settled (before the clean sales add theirs).
+  const lastBeforeCleanSales = terminal.lastTransaction();
   terminalApproves = true;
   await cleanSales(last.app, { bank: () => bank, yima: () => yima, terminalSaved: () => terminalSaved, save: saveTerminal });
   log(`${new Date().toISOString().slice(11, 23)} clean sales done`);
@@ -517,7 +519,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ledger: readLedger(options.dir),
     bank: { orders, requests },
     yima: { orders: yimaState, requests: yimaRequests },
-    terminal: { record: terminal.record(), last: terminal.lastTransaction() },
+    terminal: { record: terminal.record(), last: lastBeforeCleanSales },
     starts,
   };
   const yimaSeen = new Set(yimaState.map((o) => o.posSeq));
