@@ -72,6 +72,8 @@ export interface ChaosReport {
   terminalRestarts: number;
   byTender: { qr: TenderCounts; yima: TenderCounts; terminal: TenderCounts; cash: TenderCounts };
   cashRefunds: number;
+  /** Terminal sales left for a supervisor whose bytes the terminal approved (the rest it declined, never completed or never got). */
+  terminalForSupervisorApproved: number;
   facts: ChaosFacts;
   violations: Violations;
 }
@@ -543,6 +545,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     terminalRestarts,
     byTender: { qr: tender('bpc'), yima: tender('yima'), terminal: tender('terminal'), cash: tender('cash') },
     cashRefunds: facts.ledger.refunds.filter((r) => cashIds.has(r.payment_id)).length,
+    terminalForSupervisorApproved: facts.ledger.payments.filter(
+      (p) =>
+        isCardForSupervisor(p) &&
+        facts.ledger.cardSent.some(
+          (s) => s.paymentId === p.id && facts.terminal.record.some((e) => e.payloadHex === s.payloadHex && e.decision === 'approved'),
+        ),
+    ).length,
     facts,
     violations: checkInvariants(facts),
   };
@@ -605,7 +614,7 @@ export function formatReport(r: ChaosReport): string {
   const lines = [
     `chaos run · seed ${r.seed} · ${r.cycles} cycles · ${r.starts} starts · bank and Yima restarted ${r.bankRestarts}× · terminal off/on ${r.terminalRestarts}×`,
     `kills: ${r.kills.timer} at a random time, ${r.kills.request} as a request reached a gateway, ${r.kills['fault-point']} at engine fault points; ${r.kills.graceful} graceful exits`,
-    `payments ${r.payments} (paid ${r.paid}): QR ${t.qr.sales} (paid ${t.qr.paid}) · Yima ${t.yima.sales} (paid ${t.yima.paid}, never seen by Yima ${t.yima.forSupervisor}) · terminal ${t.terminal.sales} (paid ${t.terminal.paid}, 状态未明 for a supervisor ${t.terminal.forSupervisor}) · cash ${t.cash.sales} (paid ${t.cash.paid})`,
+    `payments ${r.payments} (paid ${r.paid}): QR ${t.qr.sales} (paid ${t.qr.paid}) · Yima ${t.yima.sales} (paid ${t.yima.paid}, never seen by Yima ${t.yima.forSupervisor}) · terminal ${t.terminal.sales} (paid ${t.terminal.paid}, 状态未明 for a supervisor ${t.terminal.forSupervisor}, of which approved on the terminal ${r.terminalForSupervisorApproved}) · cash ${t.cash.sales} (paid ${t.cash.paid})`,
     `refunds ${r.refunds} (succeeded ${r.refundsSucceeded}, 状态未明 for a supervisor ${r.refundsForSupervisor}; cash ${r.cashRefunds}) · bank requests ${r.facts.bank.requests.length} · Yima requests ${r.facts.yima.requests.length} · terminal sale frames ${r.facts.terminal.record.length}`,
     'violations per invariant:',
     ...Object.entries(r.violations).map(([name, list]) => `  ${name}: ${list.length}${list.length > 0 ? ` — ${list.slice(0, 3).join('; ')}` : ''}`),
