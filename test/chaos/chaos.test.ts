@@ -11,14 +11,18 @@ const cycles = Number(process.env.CHAOS_CYCLES ?? 500);
 const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);
 
 describe('chaos run', () => {
-  it(`${cycles} cycles of SIGKILL, restart and bank restarts (seed ${seed}): zero violations`, { timeout: Math.max(600_000, cycles * 15_000) }, async () => {
-    const data = tempDir('chaos-');
-    try {
-      const report = await runChaos({ cycles, seed, dir: data.dir, log: (line) => process.stdout.write(`${line}\n`) });
-      process.stdout.write(`\n${formatReport(report)}\n`);
-      expect(violationCount(report.violations), formatReport(report)).toBe(0);
-    } finally {
-      data.cleanup();
-    }
-  });
+  it(
+    `${cycles} cycles of SIGKILL, restart and gateway restarts, QR / Yima / terminal / cash (seed ${seed}): zero violations`,
+    { timeout: Math.max(600_000, cycles * 15_000) },
+    async () => {
+      const data = tempDir('chaos-');
+      try {
+        const report = await runChaos({ cycles, seed, dir: data.dir, log: (line) => process.stdout.write(`${line}\n`) });
+        process.stdout.write(`\n${formatReport(report)}\n`);
+        expect(violationCount(report.violations), formatReport(report)).toBe(0);
+      } finally {
+        data.cleanup();
+      }
+    },
+  );
 });

@@ -1,9 +1,13 @@
+import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { notificationTraces, startNotifyListener, type NotifyListener } from '../../src/core/gateways/bpc/notify-listener';
+import { signBpcBody } from '../../src/core/gateways/bpc/sign';
 import { getPayment } from '../../src/core/ledger/payments';
 import { getRefund } from '../../src/core/ledger/refunds';
 import { CLOSE_RESENDS } from '../../src/core/payments/decide';
 import type { Fault, FaultTarget } from '../../src/core/simulators/bpc';
-import { startEngineHarness, type EngineHarness } from '../support/engine-harness';
+import { silentLogger } from '../../src/core/util/logger';
+import { HARNESS_KEY, startEngineHarness, type EngineHarness } from '../support/engine-harness';
 
 /**
  * The BPC fault matrix (issue 13.2): each operation × each transport or answer fault, before the bank
@@ -154,4 +158,220 @@ describe.each(Object.entries(FAULTS))('BPC fault matrix: %s', (_name, fault) => 
     await vi.waitFor(() => expect(getRefund(h.db, r.id).status).toBe('succeeded'), { ...WAIT, timeout: 25_000 });
     expect(h.sim.countRequests('R')).toBe(1);
   }, 30_000);
+});
+
+/**
+ * Notification rows (issue 13.2): the real listener wired as the core wires it (its traces → one
+ * immediate G each, nothing else), in front of the real engine and bank. Polling is held off (first
+ * query after 10 min), so every G in a row is one a notification caused. Whatever arrives — duplicates,
+ * out of order, forged, from another merchant, slow or oversized — the outcome is only a query or a
+ * refusal: the sale's state changes only when the bank's own answer to G says so.
+ */
+describe('BPC fault matrix: notifications', () => {
+  let n: EngineHarness;
+  let listener: NotifyListener;
+  let url: string;
+  beforeEach(async () => {
+    n = await startEngineHarness({ schedule: { firstQueryMs: 600_000 }, sim: { defaultScript: { kind: 'manual' } } });
+    listener = await startNotifyListener({
+      host: '127.0.0.1',
+      port: 0,
+      getKey: () => HARNESS_KEY,
+      requireSigned: true,
+      onNotification: (note) => (notificationTraces(note) ?? []).filter((trace) => n.engine.notified(trace)).length > 0,
+      logger: silentLogger,
+      rateLimit: { burst: 1000, perSecond: 1000 },
+    });
+    url = `http://127.0.0.1:${listener.port}/notify`;
+  });
+  afterEach(async () => {
+    await listener.close();
+    await n.close();
+  });
+
+  /** The bank's notification for `trace` (seed §3.2.5 fields), claiming `respCode`; signed with `key`. */
+  const note = (trace: string, over: Record<string, string> = {}): string =>
+    JSON.stringify({
+      orgSysTrace: trace,
+      oldQrOrderNo: trace,
+      oldRespCode: '000000',
+      oldRespMsg: '交易成功',
+      oldPayType: 'WEIX',
+      oldTermId: '37381542',
+      ...over,
+    });
+  const post = async (body: string, sign: string | null): Promise<{ status: number; respCode: string }> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(sign === null ? {} : { sign }) }, body });
+    const text = await res.text();
+    let respCode = '';
+    try {
+      respCode = String((JSON.parse(text) as { respCode?: unknown }).respCode);
+    } catch {
+      respCode = text;
+    }
+    return { status: res.status, respCode };
+  };
+  const signed = (body: string): Promise<{ status: number; respCode: string }> => post(body, signBpcBody(body, HARNESS_KEY));
+  /** Sends the body slowly in small pieces (each `gapMs` apart), then ends it — or abandons it half way. */
+  const dribble = (body: string, gapMs: number, abandon: boolean): Promise<number> =>
+    new Promise((resolve) => {
+      const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', sign: signBpcBody(body, HARNESS_KEY) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      const pieces = body.match(/[\s\S]{1,24}/g) ?? [];
+      const stopAt = abandon ? Math.floor(pieces.length / 2) : pieces.length;
+      let i = 0;
+      const next = (): void => {
+        if (i >= stopAt) {
+          if (abandon) {
+            req.destroy();
+            resolve(0);
+          } else req.end();
+          return;
+        }
+        req.write(pieces[i]);
+        i += 1;
+        setTimeout(next, gapMs);
+      };
+      next();
+    });
+
+  type Start = 'waiting' | 'paid' | 'closed';
+  interface NoteRow {
+    name: string;
+    /** Where the sale is before the notification arrives (at the bank and in the ledger). */
+    start: Start;
+    send: (trace: string) => Promise<unknown>;
+    /** What the notification may cause: one or more G queries, none (refused before anything), or either. */
+    queries: 'some' | 'none' | 'any';
+    /** The sale's status after it (the bank's answer decides, never the notification); open = qr_issued or waiting. */
+    ends: 'open' | 'paid' | 'closed';
+  }
+  const ROWS: NoteRow[] = [
+    {
+      name: 'duplicate ×3, the bank has not been paid: each only a G; the sale stays open',
+      start: 'waiting',
+      send: async (t) => Promise.all([signed(note(t)), signed(note(t)), signed(note(t))]),
+      queries: 'some',
+      ends: 'open',
+    },
+    {
+      name: 'duplicate ×3 after the customer paid at the bank: the G finds it paid, once',
+      start: 'waiting',
+      send: async (t) => {
+        n.sim.pay(t);
+        return Promise.all([signed(note(t)), signed(note(t)), signed(note(t))]);
+      },
+      queries: 'some',
+      ends: 'paid',
+    },
+    {
+      name: 'out of order: a failure notice after the sale was paid: still paid, no refund',
+      start: 'paid',
+      send: async (t) => signed(note(t, { oldRespCode: '000005', oldRespMsg: '交易失败' })),
+      queries: 'none',
+      ends: 'paid',
+    },
+    {
+      name: 'out of order: a paid notice for a sale closed at the bank: at most a G; still closed',
+      start: 'closed',
+      send: async (t) => signed(note(t)),
+      queries: 'any',
+      ends: 'closed',
+    },
+    {
+      name: 'forged (signed with another key): refused A0, no G',
+      start: 'waiting',
+      send: async (t) => {
+        const body = note(t);
+        expect((await post(body, signBpcBody(body, `${HARNESS_KEY}#forged`))).respCode).toBe('A0');
+      },
+      queries: 'none',
+      ends: 'open',
+    },
+    {
+      name: 'unsigned while signatures are required: refused A0, no G',
+      start: 'waiting',
+      send: async (t) => expect((await post(note(t), null)).respCode).toBe('A0'),
+      queries: 'none',
+      ends: 'open',
+    },
+    {
+      name: "foreign mid: another merchant's notice naming our trace: only a G (bound to our mid), nothing changes",
+      start: 'waiting',
+      send: async (t) => signed(note(t, { mid: '898310048990001', oldTermId: '99999999' })),
+      queries: 'some',
+      ends: 'open',
+    },
+    {
+      name: "foreign trace (another shop's sale): accepted, no G, no row",
+      start: 'waiting',
+      send: async () => signed(note('99999999202612021200000000001')),
+      queries: 'none',
+      ends: 'open',
+    },
+    {
+      name: 'slow body (dribbled over ~1 s), then complete: only a G',
+      start: 'waiting',
+      send: async (t) => expect(await dribble(note(t), 100, false)).toBe(200),
+      queries: 'some',
+      ends: 'open',
+    },
+    {
+      name: 'slow body abandoned half way: nothing',
+      start: 'waiting',
+      send: async (t) => dribble(note(t), 100, true),
+      queries: 'none',
+      ends: 'open',
+    },
+    {
+      name: 'oversized body (17 KiB, signed): 413, no G',
+      start: 'waiting',
+      send: async (t) => {
+        const body = note(t, { pad: 'x'.repeat(17 * 1024) });
+        expect((await signed(body)).status).toBe(413);
+      },
+      queries: 'none',
+      ends: 'open',
+    },
+  ];
+
+  it.each(ROWS.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
+    const p = await n.engine.createPayment({ amountFen: 7100, operator: '001' });
+    const trace = p.sysTrace!;
+    if (row.start === 'paid') {
+      n.sim.pay(trace);
+      await n.engine.requeryPayment(p.id);
+      expect(getPayment(n.db, p.id).status).toBe('paid');
+    }
+    if (row.start === 'closed') {
+      await n.engine.cancelPayment(p.id, '001');
+      await vi.waitFor(() => expect(getPayment(n.db, p.id).status).toBe('closed'), WAIT);
+    }
+    const g = n.sim.countRequests('G');
+    const events = n.events('payment', p.id).length;
+    await row.send(trace);
+    if (row.queries === 'some') await vi.waitFor(() => expect(n.sim.countRequests('G')).toBeGreaterThan(g), WAIT);
+    else if (row.queries === 'none') {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(n.sim.countRequests('G')).toBe(g);
+      expect(n.events('payment', p.id)).toHaveLength(events);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const status = getPayment(n.db, p.id).status;
+    if (row.ends === 'open') expect(['qr_issued', 'waiting']).toContain(status);
+    else await vi.waitFor(() => expect(getPayment(n.db, p.id).status).toBe(row.ends), WAIT);
+    // The ledger agrees with the bank; one F; no refund appeared; every change came with a G answer.
+    const atBank = n.sim.order(trace)?.state;
+    expect(row.ends === 'paid' ? atBank === 'paid' : atBank !== 'paid').toBe(true);
+    expect(n.sim.countRequests('F')).toBe(1);
+    expect(n.sim.countRequests('R')).toBe(0);
+    expect(n.db.prepare('SELECT count(*) AS c FROM refunds').get()).toEqual({ c: 0 });
+    if (row.start === 'waiting' && row.ends === 'paid') {
+      const types = n.events('payment', p.id).map((e) => e.type);
+      expect(types.lastIndexOf('bpc.G')).toBeGreaterThan(-1);
+    }
+  });
 });

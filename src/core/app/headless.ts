@@ -4,7 +4,9 @@
  * lines too. Used by the crash tests and the benchmark to run the real engine in a child process.
  *
  * Commands: {"op":"create","amountFen":N} · {"op":"get","id":N} · {"op":"cancel","id":N} ·
- * {"op":"refund","paymentId":N,"amountFen":N} · {"op":"getRefund","id":N} · {"op":"exit"}
+ * {"op":"refund","paymentId":N,"amountFen":N} · {"op":"getRefund","id":N} · {"op":"exit"} ·
+ * {"op":"call","channel":"…","input":{…}}: any channel through the dispatcher as the cashier window
+ * calls it (approval nonces fetched as the renderer does), answered {"callReply":{ok,value|error}}.
  * `CASHIER_FAULT_POINT=before-send|after-send|after-answer` (payments) or
  * `refund-before-send|refund-marked|refund-after-answer|refund-after-query` (refunds) makes the process
  * SIGKILL itself at that point of the next payment or refund (crash testing only; unset in normal use); `CASHIER_SYNC_FAULT=after-answer`
@@ -19,6 +21,7 @@ import { createConsoleLogger } from '../util/logger';
 import { parseCliArgs } from '../web/args';
 import { getPayment, toView } from '../ledger/payments';
 import { getRefund } from '../ledger/refunds';
+import { withApprovalNonces } from '../../shared/ipc/approvals';
 import { version } from '../../../package.json';
 
 async function main(): Promise<void> {
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
 
   const lines = createInterface({ input: process.stdin });
   for await (const line of lines) {
-    let command: { op?: unknown; amountFen?: unknown; id?: unknown; paymentId?: unknown; gateway?: unknown };
+    let command: { op?: unknown; amountFen?: unknown; id?: unknown; paymentId?: unknown; gateway?: unknown; channel?: unknown; input?: unknown };
     try {
       command = JSON.parse(line) as typeof command;
     } catch {
@@ -92,6 +95,17 @@ async function main(): Promise<void> {
         case 'cancel':
           write({ reply: toView(await core.engine.cancelPayment(Number(command.id), null)) });
           break;
+        case 'call': {
+          // As the cashier window: role check, input schema, handler, output schema (the chaos run's cash and terminal sales).
+          const ctx = { role: 'cashier' } as const;
+          const input = await withApprovalNonces(String(command.channel), command.input, async (action, subject) => {
+            const r = await core.dispatch('approval:nonce', { action, input: subject }, ctx);
+            if (!r.ok) throw new Error(`approval:nonce: ${r.error.code}`);
+            return (r.value as { nonce: string }).nonce;
+          });
+          write({ callReply: await core.dispatch(command.channel, input, ctx) });
+          break;
+        }
         case 'exit':
           await core.close();
           process.exit(0);

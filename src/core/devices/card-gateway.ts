@@ -40,6 +40,18 @@ export class CardTerminalGateway implements PaymentGateway {
     const exchange = this.record('card.sale', result);
     switch (result.kind) {
       case 'approved':
+        // An approval for another amount is not this sale's answer (a garbled or foreign frame that
+        // passed the LRC): never paid on its word; the terminal's last transaction decides.
+        if (result.response.amountFen !== input.amountFen) {
+          return {
+            kind: 'unknown',
+            answer: {
+              code: result.response.returnCode,
+              message: `the terminal's answer is about ${String(result.response.amountFen)} fen, not this sale's ${input.amountFen} fen`,
+            },
+            exchange,
+          };
+        }
         return {
           kind: 'success',
           answer: {

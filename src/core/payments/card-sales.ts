@@ -115,8 +115,16 @@ export class CardSales {
         this.journal.event('payment', payment.id, 'resumed', { status: payment.status });
         if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, null, this.deps.now()));
       });
-      this.requery(payment.id).catch((error: unknown) => this.deps.logger.warn(`card sale ${payment.id} stays unknown until the terminal answers`, error));
     }
+    // One at a time: the terminal takes one request at a time (a second is DEVICE_BUSY), and only the
+    // newest sale can be its last transaction — fired at once, only the first (oldest) query got out.
+    void (async () => {
+      for (const payment of open) {
+        await this.requery(payment.id).catch((error: unknown) =>
+          this.deps.logger.warn(`card sale ${payment.id} stays unknown until the terminal answers`, error),
+        );
+      }
+    })();
     return open.length;
   }
 

@@ -4,6 +4,7 @@
  * enforces what the platform would: signature, our isspid, pos_seq never reused, the terminal rule,
  * tx_amt, every split rule (its own implementation), and plays scripted outcomes and faults.
  */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '../../../shared/errors';
@@ -122,6 +123,17 @@ export interface YimaSimulatorOptions {
   defaultScript?: YimaSimScript;
   logger?: Logger;
   now?: () => number;
+  /**
+   * Keep the orders and every pos_seq ever seen in this JSON file (loaded at start, written after every
+   * change), so a restarted simulator remembers them as the platform would (the chaos run restarts it).
+   */
+  stateFile?: string;
+  /**
+   * Test rigs only (the chaos run): told when a request has reached the simulator ('received', before it
+   * is processed) and when it has been processed ('processed', before the answer leaves), so a rig can
+   * kill the app at exactly that moment. A throw is logged and ignored.
+   */
+  onRequest?: (entry: YimaSimRequest, phase: 'received' | 'processed') => void;
 }
 
 export interface YimaSimulator {
@@ -134,6 +146,8 @@ export interface YimaSimulator {
   injectFault(target: YimaSimTarget, fault: YimaSimFault, opts?: { count?: number; after?: boolean }): void;
   /** Pay a `manual` / `never` order now (a trainer's button). */
   pay(posSeq: string): boolean;
+  /** The customer's card is declined now on a waiting order (a trainer's button). */
+  decline(posSeq: string, comment?: string): boolean;
   /** Send the paid order's notification now (same format as its create). */
   notify(posSeq: string, plan?: YimaNotifyPlan): Promise<number[]>;
   order(posSeq: string): YimaSimOrder | undefined;
@@ -193,6 +207,35 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
   let seq = 0;
   let serial = 0;
   let closed = false;
+
+  /** Written synchronously after each change (temp file + rename), like the platform's own commit. */
+  const persist = (): void => {
+    if (options.stateFile === undefined || closed) return;
+    try {
+      const tmp = `${options.stateFile}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ orders: [...orders.values()], usedSeqs: [...usedSeqs], serial }), { mode: 0o600 });
+      renameSync(tmp, options.stateFile);
+    } catch (err) {
+      logger.error('yima-sim could not save its state', err);
+    }
+  };
+  if (options.stateFile !== undefined && existsSync(options.stateFile)) {
+    try {
+      const state = JSON.parse(readFileSync(options.stateFile, 'utf8')) as { orders: YimaSimOrder[]; usedSeqs: string[]; serial: number };
+      for (const o of state.orders) orders.set(o.posSeq, o);
+      for (const q of state.usedSeqs) usedSeqs.add(q);
+      serial = state.serial;
+    } catch (err) {
+      logger.warn('yima-sim state file unreadable; starting empty', err);
+    }
+  }
+  const tell = (entry: YimaSimRequest, phase: 'received' | 'processed'): void => {
+    try {
+      options.onRequest?.(entry, phase);
+    } catch (err) {
+      logger.warn('yima-sim onRequest hook failed', err);
+    }
+  };
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -502,8 +545,11 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
       }
     };
     const afterOnly = hit !== null && (hit.fault.kind === 'truncate' || hit.fault.kind === 'rewrite' || hit.fault.kind === 'replay');
+    tell(entry, 'received');
     if (hit !== null && !hit.after && !afterOnly && (await applyFault(hit.fault, null))) return;
     const answer = process_(parsed);
+    persist();
+    tell(entry, 'processed');
     const result = obj(answer.result);
     entry.answeredId = result === null ? null : str(result.id);
     logger.info('yima-sim request', { requestType: entry.requestType, id: entry.answeredId, fault: entry.fault });
@@ -582,6 +628,15 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
       const o = orders.get(posSeq);
       if (o === undefined || o.state !== 'waiting') return false;
       markPaid(o);
+      persist();
+      return true;
+    },
+    decline: (posSeq, comment) => {
+      const o = orders.get(posSeq);
+      if (o === undefined || o.state !== 'waiting') return false;
+      o.state = 'declined';
+      o.declineComment = comment ?? '交易失败: 卡余额不足';
+      persist();
       return true;
     },
     notify: async (posSeq, plan) => {
