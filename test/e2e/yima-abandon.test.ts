@@ -69,6 +69,9 @@ describe('checkout after an abandoned Yima sale (browser, keyboard only)', () =>
 
   it('Esc → 状态未明, still followed; Enter → the next sale pushed at once; the late payment stays off the checkout', async () => {
     const abandoned = await push('12');
+    // The page has the pushed sale on screen (its create answered) before the cashier presses Esc: an Esc
+    // while the push is still in flight is not taken (the checkout is busy) — a known gap, not this test's.
+    await expect.poll(() => page.getByTestId('payment-pending').getAttribute('data-status'), SLOW).toBe('waiting');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('payment-pending').getAttribute('data-status'), SLOW).toBe('unknown');
     await expect.poll(() => page.getByTestId('checkout-keys').textContent(), SLOW).toContain('下一笔');
