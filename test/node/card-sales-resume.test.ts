@@ -110,4 +110,39 @@ describe('card sales resumed after a crash', () => {
     expect(getPayment(db, idOf(tradeNos[0]!)).status).toBe('unknown');
     expect(getPayment(db, idOf(tradeNos[1]!)).status).toBe('unknown');
   });
+
+  it('a terminal not connected yet at start-up (its port still opening): the resumed sale is asked again until it answers, then settled', async () => {
+    const { db, tradeNos } = ledgerWithOpenCardSales(1);
+    const terminal = oneAtATimeTerminal(() => tradeNos[0]!);
+    let connected = false;
+    let refusedWhileClosed = 0;
+    const gateway: PaymentGateway = {
+      ...terminal.gateway,
+      query: (order) => {
+        if (!connected) {
+          refusedWhileClosed += 1;
+          return Promise.reject(new AppError('DEVICE_DISCONNECTED', 'card terminal /dev/ttyS0 is not connected'));
+        }
+        return terminal.gateway.query(order);
+      },
+    };
+    const sales = new CardSales({
+      db,
+      gateways: new GatewayRegistry([{ id: CARD_GATEWAY_ID, tender: 'card', flow: 'device', capabilities: CARD_CAPABILITIES, forMode: () => gateway }]),
+      mode: () => 'live',
+      now: Date.now,
+      maxAmountFen: () => 1_000_000,
+      onPayment: () => undefined,
+      logger: silentLogger,
+    });
+    cleanups.push(() => sales.stop());
+    expect(sales.resume()).toBe(1);
+    await vi.waitFor(() => expect(refusedWhileClosed).toBeGreaterThanOrEqual(1), { timeout: 3000, interval: 10 });
+    const id = (db.prepare('SELECT id FROM payments WHERE trade_no = ?').get(tradeNos[0]) as { id: number }).id;
+    expect(getPayment(db, id).status).toBe('unknown');
+    // The port opens: the next retry (1 s after the first refusal) reaches the terminal, whose last transaction is this sale.
+    connected = true;
+    await vi.waitFor(() => expect(getPayment(db, id).status).toBe('paid'), { timeout: 5000, interval: 20 });
+    expect(terminal.queries).toEqual([tradeNos[0]]);
+  });
 });

@@ -532,6 +532,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       await sync.stop();
       await defaultSync?.close();
       engine.stop();
+      cardSales.stop();
       await backups.stop();
       await Promise.allSettled([devices.stop(), receipts.stop(), liveListener?.close(), liveYimaListener?.close(), training.close(), live.close()]);
       db.close();

@@ -41,6 +41,8 @@ export class CardSales {
   /** The payment whose request is about to go out (the journal hook files "sent" under it). */
   private current: number | null = null;
   private readonly journal: Journal;
+  private stopped = false;
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly deps: CardSalesDeps) {
     this.journal = new Journal({ db: deps.db, now: deps.now, timers: realTimers, onPayment: deps.onPayment, onRefund: () => undefined });
@@ -94,15 +96,58 @@ export class CardSales {
 
   /** Asks the terminal for its last transaction to settle a card sale left 状态未明. */
   async requery(id: number): Promise<PaymentRecord> {
+    return (await this.ask(id)).payment;
+  }
+
+  /** Stops the resumed sales' retries (the core is closing). */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
+  }
+
+  /** One last-transaction query; `reached` is false when the terminal could not be asked or gave no usable answer. */
+  private async ask(id: number): Promise<{ payment: PaymentRecord; reached: boolean }> {
     const payment = getPayment(this.deps.db, id);
-    if (payment.tender !== 'card' || isFinalPayment(payment.status)) return payment;
+    if (payment.tender !== 'card' || isFinalPayment(payment.status)) return { payment, reached: true };
     const result = await this.gatewayOf(payment).query({
       reference: payment.sysTrace ?? '',
       amountFen: payment.amountFen,
       tradeNo: payment.tradeNo,
       sentAt: payment.sentAt ?? payment.createdAt,
     });
-    return this.record(id, result, decideCardSale(getPayment(this.deps.db, id).status, { on: 'answer', outcome: result }));
+    const recorded = this.record(id, result, decideCardSale(getPayment(this.deps.db, id).status, { on: 'answer', outcome: result }));
+    return { payment: recorded, reached: result.kind !== 'transport_unknown' };
+  }
+
+  /**
+   * A resumed sale is asked until the terminal answers: right after a start its port may not be open
+   * yet (DEVICE_DISCONNECTED), it may be busy, or switched off. Each failed ask schedules the next one
+   * (1 s, doubling to 60 s) until the terminal gives an answer or the sale is final — so an approved sale
+   * that is the terminal's last transaction is settled paid once the terminal is back, not left
+   * 状态未明 (the 500-cycle chaos run found one left so).
+   */
+  private async askUntilAnswered(id: number, attempt = 0): Promise<void> {
+    if (this.stopped) return;
+    let done = false;
+    try {
+      const { payment, reached } = await this.ask(id);
+      done = reached || isFinalPayment(payment.status);
+    } catch (error) {
+      this.deps.logger.warn(`card sale ${id} stays unknown until the terminal answers`, error);
+    }
+    if (done || this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.retries.delete(timer);
+          resolve();
+        },
+        Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6)),
+      );
+      this.retries.add(timer);
+    });
+    return this.askUntilAnswered(id, attempt + 1);
   }
 
   /** After a restart: a card sale that had no final answer is 状态未明 and the terminal is asked once. */
@@ -119,11 +164,7 @@ export class CardSales {
     // One at a time: the terminal takes one request at a time (a second is DEVICE_BUSY), and only the
     // newest sale can be its last transaction — fired at once, only the first (oldest) query got out.
     void (async () => {
-      for (const payment of open) {
-        await this.requery(payment.id).catch((error: unknown) =>
-          this.deps.logger.warn(`card sale ${payment.id} stays unknown until the terminal answers`, error),
-        );
-      }
+      for (const payment of open) await this.askUntilAnswered(payment.id);
     })();
     return open.length;
   }
