@@ -323,9 +323,13 @@ describe('refund desk and transactions in the browser (training gateway)', () =>
     await page.getByTestId('tx-status-all').click();
 
     // Prefix search and operator filter.
+    // The list before the search may hold one row too (the unfinished filter): wait for the searched one.
     await page.getByTestId('tx-search').fill(trace2);
-    await until(count, (n) => n === 1, 'search by trace');
-    expect(await rows.first().getAttribute('data-trace')).toBe(trace2);
+    await until(
+      async () => ((await count()) === 1 ? await rows.first().getAttribute('data-trace') : null),
+      (v) => v === trace2,
+      'search by trace',
+    );
     await page.getByTestId('tx-search').fill('');
     await page.getByTestId('tx-operator').fill('999');
     await until(count, (n) => n === 0, 'no rows of operator 999');

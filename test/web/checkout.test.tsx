@@ -193,6 +193,44 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     expect(text('amount-display')).toContain('0.00');
   }, 60_000);
 
+  it("a cancel whose answer comes after the core's event: + on the closed result starts the next sale, and the late answer does not bring the old sale back", async () => {
+    // The core's event shows the sale closed before the cancel call's own answer: under load the cashier
+    // sees the result and presses + while the call is still in flight (the CI race that lost the key).
+    const bridge = createMemoryBridge(core.dispatch, core.bus, 'cashier');
+    let release: (() => void) | null = null;
+    setBridge({
+      ...bridge,
+      async invoke(channel, input) {
+        const result = await bridge.invoke(channel, input);
+        if (channel === 'payment:cancel') await new Promise<void>((r) => (release = r));
+        return result;
+      },
+    });
+    await typeSlowly('4.2');
+    await press('+', 'NumpadAdd', window);
+    for (let i = 0; i < 40 && q('payment-pending') === null; i++) await tick(50);
+    expect(q('payment-pending')).not.toBeNull();
+    await tick(300); // the create call's own answer
+    await press('Escape', 'Escape', window);
+    for (let i = 0; i < 40 && q('payment-result') === null; i++) await tick(100);
+    expect(q('payment-result')?.getAttribute('data-status')).toBe('closed');
+    expect(release).not.toBeNull(); // the call is still held
+    await press('+', 'NumpadAdd', window);
+    await tick(30);
+    expect(q('payment-result')).toBeNull();
+    expect(text('amount-display')).toContain('0.00');
+    await act(async () => release?.());
+    await tick(50);
+    expect(q('payment-result')).toBeNull();
+    expect(text('amount-display')).toContain('0.00');
+    expect(text('checkout-message')).toBe('');
+    // The entry works again: the next sale goes out.
+    await typeSlowly('1');
+    await press('+', 'NumpadAdd', window);
+    for (let i = 0; i < 40 && q('payment-pending') === null; i++) await tick(50);
+    expect(text('payment-pending')).toContain('1.00');
+  }, 60_000);
+
   it('12 cash: * picks cash, Enter asks for the tendered amount, short is refused, the change shows as typed and on the result', async () => {
     await typeSlowly('37.8');
     await press('*', 'NumpadMultiply', window);

@@ -108,4 +108,21 @@ describe('checkout after an abandoned Yima sale', () => {
     expect(app.container.textContent).toContain(next.tradeNo);
     expect(app.container.textContent).not.toContain(abandoned.tradeNo);
   }, 60_000);
+  it('Esc while the push is still on its way to Yima is not lost: the sale is abandoned once the push is answered, and the counter goes on', async () => {
+    // The create is answered after 1.5 s: the sale is on screen (waiting on the card POS) while the call is in flight.
+    app.core.trainingYima.injectFault('bcm_ordercreate_request', { kind: 'delay', ms: 1500 });
+    await press('F9');
+    await typeSlowly('7');
+    await press('Enter');
+    await until('the sale on screen', () => q('yima-prompt') !== null);
+    const sale = (await call('payment:current', undefined)).payment!;
+    expect((await call('payment:get', { id: sale.id })).status).toBe('created'); // the push not answered yet
+    await press('Escape');
+    await until('abandoned → 状态未明', () => q('payment-pending')?.getAttribute('data-status') === 'unknown');
+    const after = await call('payment:get', { id: sale.id });
+    expect(after.closeRequested).toBe(true);
+    expect(app.core.trainingYima.countRequests('bcm_ordercreate_request')).toBe(1); // pushed once
+    await press('Enter');
+    await until('an empty entry', () => q('amount-display') !== null);
+  }, 60_000);
 });

@@ -13,7 +13,6 @@ import { formatFen, typeIntoAmount } from '../lib/format';
 import { badInputProblem } from '../lib/input-errors';
 import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
 import { useVoicePrompt } from '../lib/voice';
-import { useNow } from '../lib/use-now';
 import { useAppStore } from '../store/app-store';
 import { isAbandonedYima, isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
 import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
@@ -37,10 +36,11 @@ export function Checkout(): React.JSX.Element {
   const t = useT();
   const errorText = useErrorText({ merOrderNo: t('input.field.merOrderNo'), memo: t('input.field.memo') });
   const info = useAppStore((s) => s.info);
-  const { payment, clockOffsetMs, finalSeenAt, loadCurrent, show } = usePaymentStore();
+  const { payment, clockOffsetMs, finalSeenAt, loadCurrent, show, follow } = usePaymentStore();
   const [buffer, setBuffer] = useState('');
   const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  /** A call in flight: the sale being sent (its QR may show before the call returns), or a cancel. */
+  const [busy, setBusy] = useState<false | 'send' | 'cancel'>(false);
   const [showFields, setShowFields] = useState(false);
   const [merOrderNo, setMerOrderNo] = useState('');
   const [memo, setMemo] = useState('');
@@ -55,7 +55,6 @@ export function Checkout(): React.JSX.Element {
   /** Cash: the amount due once the cashier pressed Enter on it (the buffer then holds the tendered amount). */
   const [cashDue, setCashDue] = useState<number | null>(null);
   const [confirmCancelAt, setConfirmCancelAt] = useState<number | null>(null);
-  const now = useNow();
   const orderRef = useRef<HTMLInputElement>(null);
   const memoRef = useRef<HTMLInputElement>(null);
   const burst = useRef(new BurstDetector());
@@ -170,7 +169,7 @@ export function Checkout(): React.JSX.Element {
   /** Sends the sale (cash: with the amount tendered). */
   const send = useCallback(
     async (amountFen: number, tenderedFen: number | undefined) => {
-      setBusy(true);
+      setBusy('send');
       try {
         const created = await call('payment:create', {
           amountFen,
@@ -190,7 +189,8 @@ export function Checkout(): React.JSX.Element {
         const why = typeof splitRule === 'string' ? t('checkout.yimaSplitRefused', { rule: splitRule }) : errorText(e);
         setMessage(tender === 'card' && cardRoute === 'yima' ? `${why} ${t('checkout.yimaNotSent')}` : why);
       } finally {
-        setBusy(false);
+        // A cancel pressed while the sale was being sent keeps its own hold.
+        setBusy((b) => (b === 'send' ? false : b));
       }
     },
     [merOrderNo, memo, tender, cardRoute, errorText, show, showFieldError, t],
@@ -260,26 +260,29 @@ export function Checkout(): React.JSX.Element {
   const cancel = useCallback(async () => {
     if (payment === null) return;
     setConfirmCancelAt(null);
-    setBusy(true);
+    setBusy('cancel');
     setMessage(t('checkout.cancelling'));
+    // The cashier may move on once the core's event shows the sale closed: the call's late answer then
+    // says nothing on the next sale's screen.
+    const stillShown = (): boolean => usePaymentStore.getState().payment?.id === payment.id;
     try {
-      show(await call('payment:cancel', { id: payment.id }));
-      setMessage(null);
+      follow(await call('payment:cancel', { id: payment.id }));
+      if (stillShown()) setMessage(null);
     } catch (e) {
-      setMessage(errorText(e));
+      if (stillShown()) setMessage(errorText(e));
     } finally {
       setBusy(false);
     }
-  }, [payment, show, errorText, t]);
+  }, [payment, follow, errorText, t]);
 
   const requery = useCallback(async () => {
     if (payment === null) return;
     try {
-      show(await call('payment:requery', { id: payment.id }));
+      follow(await call('payment:requery', { id: payment.id }));
     } catch (e) {
       setMessage(errorText(e));
     }
-  }, [payment, show, errorText]);
+  }, [payment, follow, errorText]);
 
   const trainerPay = useCallback(async () => {
     if (payment === null) return;
@@ -348,7 +351,11 @@ export function Checkout(): React.JSX.Element {
         }
         return;
       }
-      if (busy) return;
+      // A call in flight holds the entry's keys, not those of the sale the core already shows: its event comes
+      // before the call's own answer. A sale on screen while it is still being sent (a Yima push waiting for
+      // the card POS) can be cancelled — the core closes it once the create is answered; a finished sale's
+      // + / Esc start the next one. Only a cancel in flight holds the open sale's keys (no second cancel).
+      if (busy !== false && (payment === null || (open && busy === 'cancel'))) return;
       if (finished && askReceipt) {
         // 打印小票？ Enter prints, Esc / Backspace does not; a digit is the next sale's amount.
         if (entry === null || entry.kind === 'tender') return;
@@ -471,7 +478,6 @@ export function Checkout(): React.JSX.Element {
     merOrderNo.trim() === '' ? null : `${t('input.field.merOrderNo')} ${merOrderNo.trim()}`,
     memo.trim() === '' ? null : `${t('input.field.memo')} ${memo.trim()}`,
   ].filter((x) => x !== null);
-  const hostNow = now + clockOffsetMs;
   return (
     <section className="checkout" data-testid="checkout">
       <div className="checkout-main">
@@ -522,7 +528,7 @@ export function Checkout(): React.JSX.Element {
             {busy && <p className="hint">{t('checkout.working')}</p>}
           </div>
         ) : (
-          <PaymentPanel payment={payment} hostNow={hostNow} finalSeenAt={finalSeenAt} holdNext={askReceipt} />
+          <PaymentPanel payment={payment} clockOffsetMs={clockOffsetMs} finalSeenAt={finalSeenAt} holdNext={askReceipt} />
         )}
         {askReceipt && (
           <p className="receipt-ask" role="status" data-testid="receipt-ask">
@@ -548,7 +554,7 @@ export function Checkout(): React.JSX.Element {
             onBack={() => setDrawerForm(false)}
           />
         )}
-        {resolving && payment !== null && <ResolveForm payment={payment} onDone={(p) => (show(p), setResolving(false))} onBack={() => setResolving(false)} />}
+        {resolving && payment !== null && <ResolveForm payment={payment} onDone={(p) => (follow(p), setResolving(false))} onBack={() => setResolving(false)} />}
       </div>
       <aside className="keys" data-testid="checkout-keys">
         {payment === null && <Key k="Enter" pad="+" label={t(cashDue === null ? 'checkout.keys.collect' : 'checkout.keys.cashTake')} />}

@@ -20,6 +20,11 @@ interface PaymentState {
   /** `hideFinal`: a sale already final when this window loads counts as long over (the customer display). */
   loadCurrent: (options?: { hideFinal?: boolean }) => Promise<void>;
   show: (payment: PaymentView | null) => void;
+  /**
+   * An answer about a sale already on screen (cancel, re-query, settle): shown only while that sale — or
+   * a newer one — is still the window's; a late answer must not bring back a sale the cashier moved on from.
+   */
+  follow: (update: PaymentView) => void;
 }
 
 const FINAL = new Set(['paid', 'failed', 'closed']);
@@ -47,6 +52,10 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
     const leftId = payment === null && current !== null ? Math.max(current.id, get().leftId ?? 0) : get().leftId;
     set({ payment, leftId, finalSeenAt: payment !== null && FINAL.has(payment.status) ? (wasFinal ? get().finalSeenAt : Date.now()) : null });
   },
+  follow(update) {
+    const { payment: current, leftId } = get();
+    if (current === null ? update.id > (leftId ?? 0) : update.id >= current.id) get().show(update);
+  },
 }));
 
 export function isFinalStatus(status: string): boolean {
@@ -66,8 +75,5 @@ export function isAbandonedYima(p: Pick<PaymentView, 'gateway' | 'closeRequested
  * never one this window already moved on from.
  */
 export function subscribePaymentEvents(): () => void {
-  return getBridge().on('payment:updated', (update) => {
-    const { payment: current, leftId } = usePaymentStore.getState();
-    if (current === null ? update.id > (leftId ?? 0) : update.id >= current.id) usePaymentStore.getState().show(update);
-  });
+  return getBridge().on('payment:updated', (update) => usePaymentStore.getState().follow(update));
 }

@@ -3,6 +3,7 @@ import { QrImage } from '../../components/QrImage';
 import { hasMessage, useT, type MessageKey } from '../../i18n';
 import { cardFacts } from '../../lib/card-detail';
 import { formatCountdown, formatFen, formatTime } from '../../lib/format';
+import { useNow } from '../../lib/use-now';
 import { useAppStore } from '../../store/app-store';
 
 /** How long a paid sale stays on the checkout before the next sale starts by itself. */
@@ -26,17 +27,21 @@ export function Key({ k, pad, label }: { k: string; pad?: string; label: string 
 /** The sale in progress or just finished: amount, status, QR + countdown, trace. */
 export function PaymentPanel({
   payment,
-  hostNow,
+  clockOffsetMs,
   finalSeenAt,
   holdNext = false,
 }: {
   payment: PaymentView;
-  hostNow: number;
+  /** host clock − this clock: the QR countdown follows the host's notion of expiry. */
+  clockOffsetMs: number;
   finalSeenAt: number | null;
   /** The next sale waits for the cashier (the receipt question): no countdown. */
   holdNext?: boolean;
 }): React.JSX.Element {
   const t = useT();
+  // The clock ticks here, not in the checkout: an idle amount entry is not redrawn four times a second
+  // (a redraw in the middle of typing is what a keypress waits behind).
+  const hostNow = useNow() + clockOffsetMs;
   const yimaTerminal = useAppStore((s) => s.info?.counter.yimaTerminal ?? '');
   const yima = payment.gateway === 'yima';
   const status = t(`status.${payment.status}` as MessageKey);
