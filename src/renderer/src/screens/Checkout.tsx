@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import type { Tender, TrainingScript } from '../../../shared/domain';
 import type { AppInfo } from '../../../shared/ipc/contract';
 import { BPC_MAX_FEN, parseYuanToFen } from '../../../shared/money';
@@ -481,7 +481,7 @@ export function Checkout(): React.JSX.Element {
   return (
     <section className="checkout" data-testid="checkout">
       <div className="checkout-main">
-        <StatusLight />
+        <QuietStatusLight />
         {payment === null ? (
           <div className="entry">
             <div className="tender" data-testid="tender" data-tender={tender}>
@@ -557,43 +557,99 @@ export function Checkout(): React.JSX.Element {
         {resolving && payment !== null && <ResolveForm payment={payment} onDone={(p) => (follow(p), setResolving(false))} onBack={() => setResolving(false)} />}
       </div>
       <aside className="keys" data-testid="checkout-keys">
-        {payment === null && <Key k="Enter" pad="+" label={t(cashDue === null ? 'checkout.keys.collect' : 'checkout.keys.cashTake')} />}
-        {payment === null && <Key k="Esc" pad="/" label={t(cashDue === null ? 'checkout.keys.clear' : 'checkout.keys.cashBack')} />}
-        {payment === null && <Key k="⌫" pad="-" label={t('checkout.keys.backspace')} />}
-        {payment === null && cashDue === null && <Key k="F9" pad="*" label={t(cashOn ? 'checkout.keys.tenderCash' : 'checkout.keys.tender')} />}
-        {payment === null && <Key k="F2" label={t('checkout.keys.fields')} />}
-        {payment === null && cashOn && <Key k="F8" label={t('checkout.keys.drawer')} />}
-        {open && <Key k="Esc" pad="/ /" label={t('checkout.keys.cancel')} />}
-        {open && <Key k="F5" label={t('checkout.keys.requery')} />}
-        {open && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
-        {open && training && <Key k="F7" label={t('checkout.keys.trainerPay')} />}
-        {finished && !askReceipt && <Key k="Enter" pad="+" label={t('checkout.keys.next')} />}
-        {askReceipt && <Key k="Enter" pad="+" label={t('checkout.keys.printReceipt')} />}
-        {askReceipt && <Key k="Esc" pad="/" label={t('checkout.keys.noReceipt')} />}
-        {abandoned && <Key k="F5" label={t('checkout.keys.requery')} />}
-        {abandoned && payment.status === 'unknown' && <Key k="F8" label={t('checkout.keys.resolve')} />}
-        {training && (
-          <div className="trainer" data-testid="trainer">
-            <h3>{t('trainer.title')}</h3>
-            {TRAINING_SCRIPTS.map((s) => (
-              <button
-                key={s}
-                type="button"
-                tabIndex={-1}
-                onMouseDown={(e) => e.preventDefault()}
-                className={s === trainer ? 'selected' : ''}
-                data-testid={`trainer-${s}`}
-                onClick={() => void chooseTrainer(s)}
-              >
-                {t(`trainer.${s}` as MessageKey)}
-              </button>
-            ))}
-          </div>
-        )}
+        <KeyColumn
+          entry={payment === null}
+          cashStep={cashDue !== null}
+          cashOn={cashOn}
+          open={open}
+          unknown={payment?.status === 'unknown'}
+          training={training}
+          finished={finished}
+          askReceipt={askReceipt}
+          abandoned={abandoned}
+        />
+        {training && <TrainerPanel trainer={trainer} onChoose={chooseTrainer} />}
       </aside>
     </section>
   );
 }
+
+// Parts of the checkout that a keypress does not change are not redrawn by it: each key then costs the
+// amount's own redraw (the bench's keypress → DOM figure), not the status light's or the trainer's.
+const QuietStatusLight = memo(StatusLight);
+
+/** The keys that work now, each with its keypad twin. Redrawn only when the sale's state changes. */
+const KeyColumn = memo(function KeyColumn({
+  entry,
+  cashStep,
+  cashOn,
+  open,
+  unknown,
+  training,
+  finished,
+  askReceipt,
+  abandoned,
+}: {
+  entry: boolean;
+  cashStep: boolean;
+  cashOn: boolean;
+  open: boolean;
+  unknown: boolean;
+  training: boolean;
+  finished: boolean;
+  askReceipt: boolean;
+  abandoned: boolean;
+}): React.JSX.Element {
+  const t = useT();
+  return (
+    <>
+      {entry && <Key k="Enter" pad="+" label={t(cashStep ? 'checkout.keys.cashTake' : 'checkout.keys.collect')} />}
+      {entry && <Key k="Esc" pad="/" label={t(cashStep ? 'checkout.keys.cashBack' : 'checkout.keys.clear')} />}
+      {entry && <Key k="⌫" pad="-" label={t('checkout.keys.backspace')} />}
+      {entry && !cashStep && <Key k="F9" pad="*" label={t(cashOn ? 'checkout.keys.tenderCash' : 'checkout.keys.tender')} />}
+      {entry && <Key k="F2" label={t('checkout.keys.fields')} />}
+      {entry && cashOn && <Key k="F8" label={t('checkout.keys.drawer')} />}
+      {open && <Key k="Esc" pad="/ /" label={t('checkout.keys.cancel')} />}
+      {open && <Key k="F5" label={t('checkout.keys.requery')} />}
+      {open && unknown && <Key k="F8" label={t('checkout.keys.resolve')} />}
+      {open && training && <Key k="F7" label={t('checkout.keys.trainerPay')} />}
+      {finished && !askReceipt && <Key k="Enter" pad="+" label={t('checkout.keys.next')} />}
+      {askReceipt && <Key k="Enter" pad="+" label={t('checkout.keys.printReceipt')} />}
+      {askReceipt && <Key k="Esc" pad="/" label={t('checkout.keys.noReceipt')} />}
+      {abandoned && <Key k="F5" label={t('checkout.keys.requery')} />}
+      {abandoned && unknown && <Key k="F8" label={t('checkout.keys.resolve')} />}
+    </>
+  );
+});
+
+/** Training mode: the next simulated customer's behaviour, chosen with the mouse (never takes focus). */
+const TrainerPanel = memo(function TrainerPanel({
+  trainer,
+  onChoose,
+}: {
+  trainer: TrainingScript;
+  onChoose: (s: TrainingScript) => Promise<void>;
+}): React.JSX.Element {
+  const t = useT();
+  return (
+    <div className="trainer" data-testid="trainer">
+      <h3>{t('trainer.title')}</h3>
+      {TRAINING_SCRIPTS.map((s) => (
+        <button
+          key={s}
+          type="button"
+          tabIndex={-1}
+          onMouseDown={(e) => e.preventDefault()}
+          className={s === trainer ? 'selected' : ''}
+          data-testid={`trainer-${s}`}
+          onClick={() => void onChoose(s)}
+        >
+          {t(`trainer.${s}` as MessageKey)}
+        </button>
+      ))}
+    </div>
+  );
+});
 
 /** The tender after `t` for F9 / `*`: QR → card → cash (when on) → QR. */
 function nextTender(t: Tender, cashOn: boolean): Tender {
