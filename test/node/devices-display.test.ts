@@ -167,6 +167,27 @@ describe('DisplayFollower', () => {
     expect(t.count()).toBe(0);
   });
 
+  it('follows the newest sale only; a Yima sale the cashier abandoned goes idle', () => {
+    const shown: DisplayState[] = [];
+    const t = manualTimers();
+    const f = new DisplayFollower({ show: async (s) => void shown.push(s), timers: t.timers, paidHoldMs: 4000 });
+    f.update({ id: 5, gateway: 'yima', status: 'waiting', amountFen: 1200 });
+    // Esc at the counter: abandoned, 状态未明 and still queried by the core.
+    f.update({ id: 5, gateway: 'yima', closeRequested: true, status: 'unknown', amountFen: 1200 });
+    expect(shown).toEqual([{ kind: 'total', amountFen: 1200 }, 'idle']);
+    f.update({ id: 6, gateway: 'bpc', status: 'qr_issued', amountFen: 300 });
+    // The abandoned sale's next query, and an older 状态未明 QR sale's backoff query: not drawn over sale 6.
+    f.update({ id: 5, gateway: 'yima', closeRequested: true, status: 'unknown', amountFen: 1200 });
+    f.update({ id: 4, gateway: 'bpc', status: 'unknown', amountFen: 999 });
+    f.update({ id: 5, gateway: 'yima', closeRequested: true, status: 'paid', amountFen: 1200 }); // a late payment
+    expect(shown).toEqual([{ kind: 'total', amountFen: 1200 }, 'idle', { kind: 'total', amountFen: 300 }]);
+    // An abandoned sale that gets paid while it is still the newest shows paid (the customer did pay).
+    f.update({ id: 7, gateway: 'yima', status: 'waiting', amountFen: 500 });
+    f.update({ id: 7, gateway: 'yima', closeRequested: true, status: 'unknown', amountFen: 500 });
+    f.update({ id: 7, gateway: 'yima', closeRequested: true, status: 'paid', amountFen: 500 });
+    expect(shown.slice(-3)).toEqual([{ kind: 'total', amountFen: 500 }, 'idle', { kind: 'paid', amountFen: 500 }]);
+  });
+
   it('a failing display never throws at the caller', () => {
     const f = new DisplayFollower({ show: () => Promise.reject(new Error('unplugged')) });
     expect(() => f.update({ status: 'waiting', amountFen: 1 })).not.toThrow();

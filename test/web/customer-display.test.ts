@@ -111,6 +111,32 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
     expect(q('customer-qr')).toBeNull();
   }, 60_000);
 
+  it("a Yima sale the cashier abandoned leaves the screen after a closed sale's time: the next customer sees the welcome page, not 状态未明", async () => {
+    usePaymentStore.getState().show(sale({ id: 7, gateway: 'yima', tender: 'card', status: 'waiting', scanCode: null, qrExpiresAt: null }));
+    await tick(50);
+    expect(q('customer-card')).not.toBeNull();
+    // Esc at the counter: the core marks it abandoned and keeps querying (状态未明).
+    usePaymentStore
+      .getState()
+      .show(sale({ id: 7, gateway: 'yima', tender: 'card', status: 'unknown', scanCode: null, qrExpiresAt: null, closeRequested: true }));
+    await tick(50);
+    expect(q('customer-payment')?.getAttribute('data-status')).toBe('unknown');
+    for (let i = 0; i < 120 && q('customer-idle') === null; i++) await tick(50);
+    expect(q('customer-idle')).not.toBeNull();
+    // A later query's update of the same sale does not bring it back.
+    usePaymentStore
+      .getState()
+      .show(
+        sale({ id: 7, gateway: 'yima', tender: 'card', status: 'unknown', scanCode: null, qrExpiresAt: null, closeRequested: true, respMsg: 'asked again' }),
+      );
+    await tick(300);
+    expect(q('customer-idle')).not.toBeNull();
+    // A QR sale in 状态未明 (not abandoned) stays: the customer may be the one who paid.
+    usePaymentStore.getState().show(sale({ id: 8, status: 'unknown' }));
+    await tick(4500);
+    expect(q('customer-payment')?.getAttribute('data-status')).toBe('unknown');
+  }, 60_000);
+
   it('9.10 the QR scales with the screen', () => {
     expect(customerQrSize(800, 440)).toBeGreaterThanOrEqual(300);
     expect(customerQrSize(800, 440)).toBeLessThanOrEqual(440);

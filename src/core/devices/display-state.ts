@@ -11,6 +11,11 @@ import { realTimers } from './timers';
 export type PaymentDisplayStatus = 'created' | 'qr_issued' | 'waiting' | 'paid' | 'failed' | 'closed' | 'unknown';
 
 export interface PaymentForDisplay {
+  /** The ledger id: the display follows the newest sale only (an older sale's late update is not drawn). */
+  id?: number;
+  /** With `closeRequested`: a Yima sale the cashier abandoned (still followed by the core) is done at the counter. */
+  gateway?: string;
+  closeRequested?: boolean;
   status: PaymentDisplayStatus;
   /** Integer fen. */
   amountFen: number;
@@ -26,6 +31,8 @@ export interface PaymentForDisplay {
  */
 export function displayStateFor(payment: PaymentForDisplay | null): DisplayState {
   if (payment === null || !Number.isSafeInteger(payment.amountFen) || payment.amountFen <= 0) return 'idle';
+  // Abandoned at the counter (Yima has no cancel): the next customer must not see its amount.
+  if (payment.gateway === 'yima' && payment.closeRequested === true && payment.status !== 'paid') return 'idle';
   switch (payment.status) {
     case 'created':
     case 'qr_issued':
@@ -70,6 +77,8 @@ export class DisplayFollower {
   private readonly logger: Logger;
   private shown: DisplayState | null = null;
   private holdTimer: unknown = null;
+  /** The newest sale seen: an older one (an abandoned Yima sale still queried, a 状态未明 sale's backoff) is not drawn over it. */
+  private newestId = 0;
 
   constructor(options: DisplayFollowerOptions) {
     this.show = options.show;
@@ -80,6 +89,10 @@ export class DisplayFollower {
 
   /** Call on every payment update (or with null when no payment is open). */
   update(payment: PaymentForDisplay | null): void {
+    if (payment?.id !== undefined) {
+      if (payment.id < this.newestId) return;
+      this.newestId = payment.id;
+    }
     const target = displayStateFor(payment);
     if (this.holdTimer !== null) {
       if (target === 'idle' || sameDisplayState(target, this.shown ?? 'idle')) return;

@@ -3,7 +3,7 @@ import type { PaymentView } from '../../shared/domain';
 import { translate, useLang, type MessageKey } from './i18n';
 import { formatCountdown, formatFen } from './lib/format';
 import { subscribeAppEvents, useAppStore } from './store/app-store';
-import { isFinalStatus, subscribePaymentEvents, usePaymentStore } from './store/payment-store';
+import { isAbandonedYima, isFinalStatus, subscribePaymentEvents, usePaymentStore } from './store/payment-store';
 
 /** How long a finished sale stays on the customer's screen before it returns to the welcome page. */
 const SHOW_RESULT_MS = { paid: 8000, failed: 5000, closed: 4000 } as const;
@@ -66,6 +66,12 @@ function patch(live: Node, next: Node): void {
  */
 export function mountCustomerDisplay(root: HTMLElement): () => void {
   const qrUrls = new Map<string, string>();
+  /**
+   * A Yima sale the cashier abandoned is done at the counter (the core still follows it): the customer
+   * sees its last state as briefly as a closed sale, then the welcome page — not 状态未明 for the next
+   * customer in the queue. When this display first saw it abandoned.
+   */
+  let abandoned: { id: number; at: number } | null = null;
 
   const qrImage = (text: string, size: number): HTMLElement => {
     const key = `${size}:${text}`;
@@ -90,10 +96,13 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
     const now = Date.now();
     const width = window.innerWidth;
     const height = window.innerHeight;
+    const left = payment !== null && !isFinalStatus(payment.status) && isAbandonedYima(payment);
+    if (left && abandoned?.id !== payment.id) abandoned = { id: payment.id, at: now };
     const expired =
       payment !== null &&
-      isFinalStatus(payment.status) &&
-      (finalSeenAt === null || now - finalSeenAt > SHOW_RESULT_MS[payment.status as keyof typeof SHOW_RESULT_MS]);
+      (isFinalStatus(payment.status)
+        ? finalSeenAt === null || now - finalSeenAt > SHOW_RESULT_MS[payment.status as keyof typeof SHOW_RESULT_MS]
+        : left && abandoned !== null && now - abandoned.at > SHOW_RESULT_MS.closed);
     const shown: PaymentView | null = payment === null || expired ? null : payment;
     const training = info?.mode === 'training';
     const shopName = info !== null && info.shopName !== '' ? info.shopName : null;
