@@ -55,4 +55,4 @@ if (readme && r.status === 0) {
   writeFileSync(file, text);
   process.stdout.write(`\nREADME.md: ${written.length === 0 ? 'no table written' : written.join(', ')}\n`);
 }
-process.exit(r.status ?? 1);
+process.exitCode = r.status ?? 1; // not process.exit(): the tables above may still be on their way into a pipe

@@ -107,4 +107,6 @@ if (e2eReport === null) {
 } else countReport(e2eReport);
 
 process.stdout.write(`\n(${((Date.now() - started) / 1000).toFixed(0)} s)\n${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}\n`);
-process.exit(failed > 0 ? 1 : 0);
+// Not process.exit(): stdout into a pipe (CI's tee) is written asynchronously, and exiting at once
+// dropped this closing line after the long node/web output.
+process.exitCode = failed > 0 ? 1 : 0;
