@@ -1,10 +1,6 @@
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PaymentEngine } from '../src/core/payments/engine';
-import { GatewayRegistry } from '../src/core/payments/registry';
-import { DEFAULT_SCHEDULE } from '../src/core/payments/schedule';
-import { bpcGatewayEntry } from '../src/core/gateways/bpc/adapter';
 import { formatOrderNumber } from '../src/core/ledger/order-numbers';
 import { BpcClient } from '../src/core/gateways/bpc/client';
 import { signBpcBody } from '../src/core/gateways/bpc/sign';
@@ -13,8 +9,9 @@ import { openLedger, type Db } from '../src/core/ledger/db';
 import type { PaymentRecord } from '../src/core/ledger/payments';
 import { startBpcSimulator, type BpcSimulator } from '../src/core/simulators/bpc';
 import { silentLogger } from '../src/core/util/logger';
-import { realTimers } from '../src/core/util/time';
 import { tempDir } from '../test/support/temp';
+import type { PaymentEngine } from '../src/core/payments/engine';
+import { liveBpcEngine } from './engine';
 import { ms, percentile, writeTable } from './stats';
 
 /**
@@ -47,21 +44,7 @@ function makeEngine(
   dirs.push(t.cleanup);
   const db = openLedger(join(t.dir, 'ledger.sqlite'));
   const client = new BpcClient({ merchant: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001' }, getKey: () => KEY });
-  const engine = new PaymentEngine({
-    db,
-    gateways: new GatewayRegistry([bpcGatewayEntry(() => client)]),
-    mode: () => 'live',
-    now: Date.now,
-    timers: realTimers,
-    schedule: () => DEFAULT_SCHEDULE,
-    qrValiditySec: () => 600,
-    qrValidTimeField: () => '',
-    maxAmountFen: () => 5_000_000,
-    retUrl: () => options.notifyUrl,
-    onPayment,
-    onRefund: () => undefined,
-    logger: silentLogger,
-  });
+  const engine = liveBpcEngine(db, client, { retUrl: () => options.notifyUrl, onPayment });
   if (options.stopped === true) engine.stop();
   return { engine, db, client };
 }

@@ -3,18 +3,16 @@ import { createServer as createNetServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bpcGatewayEntry } from '../src/core/gateways/bpc/adapter';
 import { BpcClient } from '../src/core/gateways/bpc/client';
 import { openLedger, type Db } from '../src/core/ledger/db';
 import { appendEvent } from '../src/core/ledger/events';
-import { PaymentEngine } from '../src/core/payments/engine';
-import { GatewayRegistry } from '../src/core/payments/registry';
-import { DEFAULT_SCHEDULE } from '../src/core/payments/schedule';
 import { startBpcSimulator, type BpcSimulator } from '../src/core/simulators/bpc';
 import { createUndiciSyncTransport, SyncPusher } from '../src/core/sync/pusher';
 import { silentLogger } from '../src/core/util/logger';
 import { realTimers } from '../src/core/util/time';
 import { tempDir } from '../test/support/temp';
+import type { PaymentEngine } from '../src/core/payments/engine';
+import { liveBpcEngine } from './engine';
 import { ms, percentile, writeTable } from './stats';
 
 /**
@@ -84,21 +82,7 @@ function counter(name: string, hqUrl: string | null): Counter {
       });
   })();
   const client = new BpcClient({ merchant: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001' }, getKey: () => KEY });
-  const engine = new PaymentEngine({
-    db,
-    gateways: new GatewayRegistry([bpcGatewayEntry(() => client)]),
-    mode: () => 'live',
-    now: Date.now,
-    timers: realTimers,
-    schedule: () => DEFAULT_SCHEDULE,
-    qrValiditySec: () => 600,
-    qrValidTimeField: () => '',
-    maxAmountFen: () => 5_000_000,
-    retUrl: () => undefined,
-    onPayment: () => undefined,
-    onRefund: () => undefined,
-    logger: silentLogger,
-  });
+  const engine = liveBpcEngine(db, client);
   engine.stop();
   const sync = hqUrl === null ? null : createUndiciSyncTransport();
   const pusher =
