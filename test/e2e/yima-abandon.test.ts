@@ -5,17 +5,9 @@ import { launchChromium } from '../support/chromium';
 import { tempDir } from '../support/temp';
 import { signIn, typeAmount } from '../support/ui';
 import { bridgeFor } from '../support/ws-bridge';
+import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
 const SLOW = { timeout: 30_000 };
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima' as const,
-};
 
 /**
  * Brief item 3 in real Chromium against browser mode, keyboard only: a Yima card sale the cashier

@@ -7,16 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerRows, MANAGER, startCounter, SUPERVISOR, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
+import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima',
-};
 /** The training simulator's merchant (src/core/app/core.ts TRAINING_YIMA). */
 const TRAINING = { posId: 'POS01', storeId: 'TRAIN01' };
 

@@ -18,16 +18,8 @@ import { startYimaSimulator } from '../../src/core/simulators/yima';
 import { silentLogger } from '../../src/core/util/logger';
 import { ledgerRows, startCounter, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
+import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima',
-};
 /** Polling a minute apart: whatever settles the sale in these tests is a notification's query. */
 const SLOW = { firstQueryMs: 60_000, fastIntervalMs: 60_000, slowIntervalMs: 60_000, backoffStartMs: 60_000, backoffMaxMs: 60_000 };
 

@@ -8,17 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerRows, startCounter, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
-
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima',
-};
-const FAST = { firstQueryMs: 20, fastIntervalMs: 20, slowIntervalMs: 20, backoffStartMs: 20, backoffMaxMs: 100, unknownAfterMs: 1500 };
+import { YIMA_TEST_SETTINGS as SETTINGS, FAST_YIMA_SCHEDULE as FAST } from '../support/yima';
 
 describe('supervisor re-check of a Yima card sale by order_id (bcm_orderquery_request)', () => {
   let counter: TestCounter | null = null;

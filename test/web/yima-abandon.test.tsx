@@ -11,17 +11,9 @@ import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
 import { useAppStore } from '../../src/renderer/src/store/app-store';
 import { mountApp, tick, type MountedApp } from './mount';
+import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
 const SUPERVISOR = { code: '800', pin: '8888' };
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima' as const,
-};
 
 async function press(key: string, code = key): Promise<void> {
   await act(async () => {

@@ -12,6 +12,7 @@ import { useLang } from '../../src/renderer/src/i18n';
 import '../../src/renderer/src/i18n/back-office';
 import { YimaSection } from '../../src/renderer/src/screens/manage/YimaSection';
 import { mountApp, tick, type MountedApp } from './mount';
+import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
 function setInput(el: HTMLInputElement, value: string): void {
   Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, value);
@@ -19,15 +20,6 @@ function setInput(el: HTMLInputElement, value: string): void {
 }
 
 const SUPERVISOR = { code: '800', pin: '8888' };
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima' as const,
-};
 
 describe('Settings → Yima: terminal binding', () => {
   let app: MountedApp;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
 import { mountApp, tick, type MountedApp } from './mount';
+import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
 function setInput(el: HTMLInputElement, value: string): void {
   Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, value);
@@ -10,15 +11,6 @@ function setInput(el: HTMLInputElement, value: string): void {
 }
 
 const SUPERVISOR = { code: '800', pin: '8888' };
-const SETTINGS = {
-  url: 'https://yima.invalid/ipos-sa/gateway',
-  isspid: '39493002',
-  systemId: '8888',
-  storeId: '1511300001',
-  posId: '1511300001',
-  terminalId: '0001045907',
-  cardRoute: 'yima' as const,
-};
 
 /**
  * Issue 11.4/11.5 on the screen: Transactions → a Yima card sale the cashier abandoned (状态未明) offers
