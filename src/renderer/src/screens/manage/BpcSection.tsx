@@ -5,9 +5,9 @@ import { BpcMerchantSchema, BpcProfileSchema, TimeoutsSchema } from '../../../..
 import { call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
-import { useHostDetail } from '../../lib/host-detail';
-import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
+import { Check, Field, numText, textNum, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { TestConnection } from './TestConnection';
 import { WriteOnlyKeyForm } from './WriteOnlyKeyForm';
 
 const BpcValueSchema = z.object({ merchant: BpcMerchantSchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }).strict();
@@ -103,7 +103,7 @@ export function BpcSection({ view, onSaved }: { view: SettingsView; onSaved: (vi
         <TransportState url={url} signed={profile.requireSignedResponses} />
       </SectionForm>
       <BpcKeyForm view={view} onSaved={onSaved} />
-      <TestConnection view={view} />
+      <BpcTestConnection view={view} />
     </>
   );
 }
@@ -163,48 +163,13 @@ function BpcKeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: Set
 }
 
 /** A real signed query to the gateway of the current mode; shows ok, latency and the answer. */
-function TestConnection({ view }: { view: SettingsView }): React.JSX.Element {
-  const t = useT();
-  const detailText = useHostDetail();
-  const errorText = useManageErrorText();
-  const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const test = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await call('settings:testConnection', { gateway: 'bpc' }));
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+function BpcTestConnection({ view }: { view: SettingsView }): React.JSX.Element {
   return (
-    <div className="panel settings-section" data-testid="section-test">
-      <h3>{t('manage.test.title')}</h3>
-      <p className="hint">{view.mode === 'training' ? t('manage.test.training') : t('manage.test.live')}</p>
-      <button type="button" disabled={busy} onClick={() => void test()} data-testid="test-connection">
-        {busy ? t('manage.test.working') : t('manage.test.run')}
-      </button>
-      {result !== null && (
-        <p className={result.ok ? 'ok' : 'error'} data-testid="test-connection-result" data-ok={result.ok}>
-          {result.ok ? t('manage.test.ok', { ms: result.latencyMs }) : t('manage.test.failed', { ms: result.latencyMs })}
-          {detailText(result.detail) !== '' && (
-            <>
-              {' — '}
-              <span className="mono">{detailText(result.detail)}</span>
-            </>
-          )}
-        </p>
-      )}
-      {error !== null && (
-        <p className="error" data-testid="test-connection-result" data-ok="false">
-          {error}
-        </p>
-      )}
-    </div>
+    <TestConnection
+      gateway="bpc"
+      keys={{ title: 'manage.test.title', run: 'manage.test.run', working: 'manage.test.working', ok: 'manage.test.ok', failed: 'manage.test.failed' }}
+      intro={view.mode === 'training' ? 'manage.test.training' : 'manage.test.live'}
+      testIds={{ section: 'section-test', run: 'test-connection', result: 'test-connection-result' }}
+    />
   );
 }

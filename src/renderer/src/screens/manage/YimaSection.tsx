@@ -8,6 +8,7 @@ import { hasMessage, useT, type MessageKey } from '../../i18n';
 import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { TestConnection } from './TestConnection';
 import { WriteOnlyKeyForm } from './WriteOnlyKeyForm';
 import { YimaBindingPanel } from './YimaBindingPanel';
 
@@ -335,47 +336,12 @@ function CheckRule(): React.JSX.Element {
 
 /** One harmless signed result query to Yima (or the training simulator); says what an answer proves. */
 function YimaTestConnection(): React.JSX.Element {
-  const t = useT();
-  const detailText = useHostDetail();
-  const errorText = useManageErrorText();
-  const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const test = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await call('settings:testConnection', { gateway: 'yima' }));
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <div className="panel settings-section" data-testid="section-yima-test">
-      <h3>{t('yima.test.title')}</h3>
-      <p className="hint">{t('yima.test.intro')}</p>
-      <button type="button" disabled={busy} onClick={() => void test()} data-testid="yima-test-connection">
-        {busy ? t('yima.test.working') : t('yima.test.run')}
-      </button>
-      {result !== null && (
-        <p className={result.ok ? 'ok' : 'error'} data-testid="yima-test-result" data-ok={result.ok}>
-          {result.ok ? t('yima.test.ok', { ms: result.latencyMs }) : t('yima.test.failed', { ms: result.latencyMs })}
-          {detailText(result.detail) !== '' && (
-            <>
-              {' — '}
-              <span className="mono">{detailText(result.detail)}</span>
-            </>
-          )}
-        </p>
-      )}
-      {error !== null && (
-        <p className="error" data-testid="yima-test-result" data-ok="false">
-          {error}
-        </p>
-      )}
-    </div>
+    <TestConnection
+      gateway="yima"
+      keys={{ title: 'yima.test.title', run: 'yima.test.run', working: 'yima.test.working', ok: 'yima.test.ok', failed: 'yima.test.failed' }}
+      intro="yima.test.intro"
+      testIds={{ section: 'section-yima-test', run: 'yima-test-connection', result: 'yima-test-result' }}
+    />
   );
 }
