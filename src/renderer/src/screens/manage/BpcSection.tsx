@@ -1,13 +1,14 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { z } from 'zod';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { BpcMerchantSchema, BpcProfileSchema, TimeoutsSchema } from '../../../../shared/settings';
 import { call } from '../../bridge/client';
-import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
+import type { Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
-import { useHostDetail } from '../../lib/host-detail';
-import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
+import { Check, Field, numText, textNum, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { TestConnection } from './TestConnection';
+import { WriteOnlyKeyForm } from './WriteOnlyKeyForm';
 
 const BpcValueSchema = z.object({ merchant: BpcMerchantSchema, profile: BpcProfileSchema, timeouts: TimeoutsSchema }).strict();
 
@@ -101,8 +102,8 @@ export function BpcSection({ view, onSaved }: { view: SettingsView; onSaved: (vi
         </fieldset>
         <TransportState url={url} signed={profile.requireSignedResponses} />
       </SectionForm>
-      <KeyForm view={view} onSaved={onSaved} />
-      <TestConnection view={view} />
+      <BpcKeyForm view={view} onSaved={onSaved} />
+      <BpcTestConnection view={view} />
     </>
   );
 }
@@ -130,130 +131,45 @@ function TransportState({ url, signed }: { url: string; signed: boolean }): Reac
   );
 }
 
-/**
- * The BPC key, write-only: typed into an uncontrolled password field (so it never becomes an
- * attribute in the DOM), sent once, and the field emptied. Afterwards only "set ••xx" is shown.
- */
-function KeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: SettingsView) => void }): React.JSX.Element {
+/** The BPC key, write-only; with how it is kept on disk and, in training mode, which key it is. */
+function BpcKeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: SettingsView) => void }): React.JSX.Element {
   const t = useT();
-  const errorText = useManageErrorText();
-  const keyRef = useRef<HTMLInputElement>(null);
-  const [approval, setApproval] = useState<Approval>({ code: '', pin: '' });
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const key = view.bpc.key;
   const cipher = key.cipher ?? view.cipher;
-
-  const save = async (): Promise<void> => {
-    const input = keyRef.current;
-    if (input === null) return;
-    const value = input.value;
-    setMessage(null);
-    if (value.length < 8) {
-      setMessage({ kind: 'error', text: t('manage.key.tooShort') });
-      return;
-    }
-    setBusy(true);
-    try {
-      const next = await call('settings:setKey', { gateway: 'bpc', key: value, approval });
-      input.value = '';
-      onSaved(next);
-      setMessage({ kind: 'ok', text: t('manage.key.saved') });
-    } catch (e) {
-      setMessage({ kind: 'error', text: errorText(e) });
-    } finally {
-      setApproval((a) => ({ ...a, pin: '' }));
-      setBusy(false);
-    }
-  };
-
   return (
-    <form
-      className="panel settings-section"
-      data-testid="section-key"
-      autoComplete="off"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!busy) void save();
-      }}
-    >
-      <h3>{t('manage.key.title')}</h3>
-      <p data-testid="key-status" className={key.hasValue ? 'ok' : 'warning-text'}>
-        {key.hasValue ? t('manage.key.isSet', { suffix: key.suffix }) : t('manage.key.notSet')}
-      </p>
-      <p className={cipher === 'file-key' ? 'warning' : 'hint'} data-testid="key-cipher" data-cipher={cipher}>
-        {cipher === 'safeStorage' ? t('manage.key.cipherSafe') : t('manage.key.cipherFile')}
-      </p>
-      <div className="fields-grid">
-        <label className="field field-wide">
-          <span className="field-label">{key.hasValue ? t('manage.key.replace') : t('manage.key.new')}</span>
-          <input ref={keyRef} type="password" autoComplete="new-password" spellCheck={false} maxLength={256} defaultValue="" data-testid="key-input" />
-          <span className="field-hint">{t('manage.key.hint')}</span>
-        </label>
-      </div>
-      {view.mode === 'training' && (
-        <p className="warning" data-testid="key-live-note">
-          {t('manage.key.liveNote')}
+    <WriteOnlyKeyForm
+      gateway="bpc"
+      testId="key"
+      title={t('manage.key.title')}
+      stored={key.hasValue ? t('manage.key.isSet', { suffix: key.suffix }) : null}
+      hint={t('manage.key.hint')}
+      minLength={8}
+      tooShort={t('manage.key.tooShort')}
+      onSaved={onSaved}
+      afterStatus={
+        <p className={cipher === 'file-key' ? 'warning' : 'hint'} data-testid="key-cipher" data-cipher={cipher}>
+          {cipher === 'safeStorage' ? t('manage.key.cipherSafe') : t('manage.key.cipherFile')}
         </p>
-      )}
-      <div className="save-row">
-        <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="key-approval" />
-        <button type="submit" className="primary" disabled={busy} data-testid="key-save">
-          {t('manage.key.save')} <kbd>Enter</kbd>
-        </button>
-      </div>
-      {message !== null && (
-        <p className={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'} data-testid="key-message">
-          {message.text}
-        </p>
-      )}
-    </form>
+      }
+      beforeSave={
+        view.mode === 'training' && (
+          <p className="warning" data-testid="key-live-note">
+            {t('manage.key.liveNote')}
+          </p>
+        )
+      }
+    />
   );
 }
 
 /** A real signed query to the gateway of the current mode; shows ok, latency and the answer. */
-function TestConnection({ view }: { view: SettingsView }): React.JSX.Element {
-  const t = useT();
-  const detailText = useHostDetail();
-  const errorText = useManageErrorText();
-  const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const test = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await call('settings:testConnection', { gateway: 'bpc' }));
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+function BpcTestConnection({ view }: { view: SettingsView }): React.JSX.Element {
   return (
-    <div className="panel settings-section" data-testid="section-test">
-      <h3>{t('manage.test.title')}</h3>
-      <p className="hint">{view.mode === 'training' ? t('manage.test.training') : t('manage.test.live')}</p>
-      <button type="button" disabled={busy} onClick={() => void test()} data-testid="test-connection">
-        {busy ? t('manage.test.working') : t('manage.test.run')}
-      </button>
-      {result !== null && (
-        <p className={result.ok ? 'ok' : 'error'} data-testid="test-connection-result" data-ok={result.ok}>
-          {result.ok ? t('manage.test.ok', { ms: result.latencyMs }) : t('manage.test.failed', { ms: result.latencyMs })}
-          {detailText(result.detail) !== '' && (
-            <>
-              {' — '}
-              <span className="mono">{detailText(result.detail)}</span>
-            </>
-          )}
-        </p>
-      )}
-      {error !== null && (
-        <p className="error" data-testid="test-connection-result" data-ok="false">
-          {error}
-        </p>
-      )}
-    </div>
+    <TestConnection
+      gateway="bpc"
+      keys={{ title: 'manage.test.title', run: 'manage.test.run', working: 'manage.test.working', ok: 'manage.test.ok', failed: 'manage.test.failed' }}
+      intro={view.mode === 'training' ? 'manage.test.training' : 'manage.test.live'}
+      testIds={{ section: 'section-test', run: 'test-connection', result: 'test-connection-result' }}
+    />
   );
 }

@@ -1,11 +1,12 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { HqSettingsSchema } from '../../../../shared/settings';
 import { call } from '../../bridge/client';
-import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
+import type { Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
-import { Field, numText, textNum, useManageErrorText, validate } from './common';
+import { Field, numText, textNum, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { WriteOnlyKeyForm } from './WriteOnlyKeyForm';
 
 /**
  * 总部 — where this counter reports (chains, docs/hq.md): headquarters URL, store code and the lane
@@ -68,73 +69,19 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
   );
 }
 
-/**
- * The counter's headquarters key, write-only: an uncontrolled password field (never a DOM attribute),
- * sent once and emptied; afterwards only "set" — not even a suffix comes back from the core.
- */
+/** The counter's headquarters key, write-only; not even a suffix comes back from the core, only "set". */
 function HqKeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: SettingsView) => void }): React.JSX.Element {
   const t = useT();
-  const errorText = useManageErrorText();
-  const keyRef = useRef<HTMLInputElement>(null);
-  const [approval, setApproval] = useState<Approval>({ code: '', pin: '' });
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const save = async (): Promise<void> => {
-    const input = keyRef.current;
-    if (input === null) return;
-    const value = input.value;
-    setMessage(null);
-    if (value.length < 16) {
-      setMessage({ kind: 'error', text: t('hq.key.tooShort') });
-      return;
-    }
-    setBusy(true);
-    try {
-      const next = await call('settings:setKey', { gateway: 'hq', key: value, approval });
-      input.value = '';
-      onSaved(next);
-      setMessage({ kind: 'ok', text: t('manage.key.saved') });
-    } catch (e) {
-      setMessage({ kind: 'error', text: errorText(e) });
-    } finally {
-      setApproval((a) => ({ ...a, pin: '' }));
-      setBusy(false);
-    }
-  };
-
   return (
-    <form
-      className="panel settings-section"
-      data-testid="section-hq-key"
-      autoComplete="off"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!busy) void save();
-      }}
-    >
-      <h3>{t('hq.key.title')}</h3>
-      <p data-testid="hq-key-status" className={view.hq.keySet ? 'ok' : 'warning-text'}>
-        {view.hq.keySet ? t('hq.key.isSet') : t('manage.key.notSet')}
-      </p>
-      <div className="fields-grid">
-        <label className="field field-wide">
-          <span className="field-label">{view.hq.keySet ? t('manage.key.replace') : t('manage.key.new')}</span>
-          <input ref={keyRef} type="password" autoComplete="new-password" spellCheck={false} maxLength={256} defaultValue="" data-testid="hq-key-input" />
-          <span className="field-hint">{t('hq.key.hint')}</span>
-        </label>
-      </div>
-      <div className="save-row">
-        <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="hq-key-approval" />
-        <button type="submit" className="primary" disabled={busy} data-testid="hq-key-save">
-          {t('manage.key.save')} <kbd>Enter</kbd>
-        </button>
-      </div>
-      {message !== null && (
-        <p className={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'} data-testid="hq-key-message">
-          {message.text}
-        </p>
-      )}
-    </form>
+    <WriteOnlyKeyForm
+      gateway="hq"
+      testId="hq-key"
+      title={t('hq.key.title')}
+      stored={view.hq.keySet ? t('hq.key.isSet') : null}
+      hint={t('hq.key.hint')}
+      minLength={16}
+      tooShort={t('hq.key.tooShort')}
+      onSaved={onSaved}
+    />
   );
 }

@@ -3,11 +3,13 @@ import type { SettingsView } from '../../../../shared/ipc/contract';
 import { parseYuanToFen } from '../../../../shared/money';
 import { YIMA_SIGN_RULE_NAMES, YimaSettingsSchema, type CheckRuleResultView, type YimaSettings } from '../../../../shared/yima-settings';
 import { BridgeError, call } from '../../bridge/client';
-import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
+import type { Approval } from '../../components/ApprovalFields';
 import { hasMessage, useT, type MessageKey } from '../../i18n';
 import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
 import { FieldProblems, SectionForm } from './SectionForm';
+import { TestConnection } from './TestConnection';
+import { WriteOnlyKeyForm } from './WriteOnlyKeyForm';
 import { YimaBindingPanel } from './YimaBindingPanel';
 
 type Plan = NonNullable<YimaSettings['splitPlan']>;
@@ -247,67 +249,18 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
 /** The Yima key, write-only, like the BPC key. */
 function YimaKeyForm({ view, onSaved }: { view: SettingsView; onSaved: (view: SettingsView) => void }): React.JSX.Element {
   const t = useT();
-  const errorText = useManageErrorText();
-  const keyRef = useRef<HTMLInputElement>(null);
-  const [approval, setApproval] = useState<Approval>({ code: '', pin: '' });
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
   const key = view.yima.key;
-  const save = async (): Promise<void> => {
-    const input = keyRef.current;
-    if (input === null) return;
-    const value = input.value;
-    setMessage(null);
-    if (value.length < 8) {
-      setMessage({ kind: 'error', text: t('manage.key.tooShort') });
-      return;
-    }
-    setBusy(true);
-    try {
-      const next = await call('settings:setKey', { gateway: 'yima', key: value, approval });
-      input.value = '';
-      onSaved(next);
-      setMessage({ kind: 'ok', text: t('manage.key.saved') });
-    } catch (e) {
-      setMessage({ kind: 'error', text: errorText(e) });
-    } finally {
-      setApproval((a) => ({ ...a, pin: '' }));
-      setBusy(false);
-    }
-  };
   return (
-    <form
-      className="panel settings-section"
-      data-testid="section-yima-key"
-      autoComplete="off"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!busy) void save();
-      }}
-    >
-      <h3>{t('yima.keyTitle')}</h3>
-      <p data-testid="yima-key-status" className={key.hasValue ? 'ok' : 'warning-text'}>
-        {key.hasValue ? t('manage.key.isSet', { suffix: key.suffix }) : t('manage.key.notSet')}
-      </p>
-      <div className="fields-grid">
-        <label className="field field-wide">
-          <span className="field-label">{key.hasValue ? t('manage.key.replace') : t('manage.key.new')}</span>
-          <input ref={keyRef} type="password" autoComplete="new-password" spellCheck={false} maxLength={256} defaultValue="" data-testid="yima-key-input" />
-          <span className="field-hint">{t('manage.key.hint')}</span>
-        </label>
-      </div>
-      <div className="save-row">
-        <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="yima-key-approval" />
-        <button type="submit" className="primary" disabled={busy} data-testid="yima-key-save">
-          {t('manage.key.save')} <kbd>Enter</kbd>
-        </button>
-      </div>
-      {message !== null && (
-        <p className={message.kind === 'ok' ? 'ok' : 'error'} role={message.kind === 'ok' ? 'status' : 'alert'} data-testid="yima-key-message">
-          {message.text}
-        </p>
-      )}
-    </form>
+    <WriteOnlyKeyForm
+      gateway="yima"
+      testId="yima-key"
+      title={t('yima.keyTitle')}
+      stored={key.hasValue ? t('manage.key.isSet', { suffix: key.suffix }) : null}
+      hint={t('manage.key.hint')}
+      minLength={8}
+      tooShort={t('manage.key.tooShort')}
+      onSaved={onSaved}
+    />
   );
 }
 
@@ -383,47 +336,12 @@ function CheckRule(): React.JSX.Element {
 
 /** One harmless signed result query to Yima (or the training simulator); says what an answer proves. */
 function YimaTestConnection(): React.JSX.Element {
-  const t = useT();
-  const detailText = useHostDetail();
-  const errorText = useManageErrorText();
-  const [result, setResult] = useState<{ ok: boolean; latencyMs: number; detail: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const test = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(await call('settings:testConnection', { gateway: 'yima' }));
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <div className="panel settings-section" data-testid="section-yima-test">
-      <h3>{t('yima.test.title')}</h3>
-      <p className="hint">{t('yima.test.intro')}</p>
-      <button type="button" disabled={busy} onClick={() => void test()} data-testid="yima-test-connection">
-        {busy ? t('yima.test.working') : t('yima.test.run')}
-      </button>
-      {result !== null && (
-        <p className={result.ok ? 'ok' : 'error'} data-testid="yima-test-result" data-ok={result.ok}>
-          {result.ok ? t('yima.test.ok', { ms: result.latencyMs }) : t('yima.test.failed', { ms: result.latencyMs })}
-          {detailText(result.detail) !== '' && (
-            <>
-              {' — '}
-              <span className="mono">{detailText(result.detail)}</span>
-            </>
-          )}
-        </p>
-      )}
-      {error !== null && (
-        <p className="error" data-testid="yima-test-result" data-ok="false">
-          {error}
-        </p>
-      )}
-    </div>
+    <TestConnection
+      gateway="yima"
+      keys={{ title: 'yima.test.title', run: 'yima.test.run', working: 'yima.test.working', ok: 'yima.test.ok', failed: 'yima.test.failed' }}
+      intro="yima.test.intro"
+      testIds={{ section: 'section-yima-test', run: 'yima-test-connection', result: 'yima-test-result' }}
+    />
   );
 }
