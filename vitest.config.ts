@@ -57,6 +57,9 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // expect.poll's own default (1 s) is a quiet machine's figure: on a loaded 2-core CI machine a
+          // screen's refocus or redraw can take longer, and a poll that gives up then is a flake, not a finding.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

@@ -231,6 +231,24 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     expect(text('payment-pending')).toContain('1.00');
   }, 60_000);
 
+  it('a cancel withdraws the QR at once: while the bank is still asked to close the order, no QR and no countdown are on the checkout', async () => {
+    // The close (S) is answered after 1.5 s: the sale is cancelled at the counter but not yet closed at the bank.
+    core.trainingGateway.injectFault('S', { kind: 'delay', ms: 1500 });
+    await typeSlowly('5.5');
+    await press('+', 'NumpadAdd', window);
+    for (let i = 0; i < 40 && q('cashier-qr') === null; i++) await tick(50);
+    expect(q('cashier-qr')).not.toBeNull();
+    await tick(300); // the create call's own answer
+    await press('Escape', 'Escape', window);
+    for (let i = 0; i < 40 && q('qr-withdrawn') === null; i++) await tick(25);
+    expect(q('payment-pending')).not.toBeNull(); // not closed yet
+    expect(text('qr-withdrawn')).toContain('二维码已撤下');
+    expect(q('cashier-qr')).toBeNull();
+    expect(q('countdown')).toBeNull();
+    for (let i = 0; i < 80 && q('payment-result') === null; i++) await tick(50);
+    expect(q('payment-result')?.getAttribute('data-status')).toBe('closed');
+  }, 60_000);
+
   it('12 cash: * picks cash, Enter asks for the tendered amount, short is refused, the change shows as typed and on the result', async () => {
     await typeSlowly('37.8');
     await press('*', 'NumpadMultiply', window);

@@ -137,6 +137,23 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
     expect(q('customer-payment')?.getAttribute('data-status')).toBe('unknown');
   }, 60_000);
 
+  it('a cancelled QR sale whose close is not confirmed yet: the QR is gone and the customer is told not to scan', async () => {
+    usePaymentStore.getState().show(sale({ status: 'qr_issued' }));
+    for (let i = 0; i < 50 && q('customer-qr') === null; i++) await tick(50);
+    expect(q('customer-qr')).not.toBeNull();
+    usePaymentStore.getState().show(sale({ status: 'qr_issued', closeRequested: true }));
+    await tick(50);
+    expect(q('customer-qr')).toBeNull();
+    expect(q('customer-countdown')).toBeNull();
+    expect(q('customer-instruction')).toBeNull();
+    expect(q('customer-withdrawn')?.textContent).toBe('本笔交易已取消，请不要扫码');
+    // The close confirmed: the usual closed screen.
+    usePaymentStore.getState().show(sale({ status: 'closed', closeRequested: true }));
+    await tick(50);
+    expect(q('customer-withdrawn')).toBeNull();
+    expect(q('customer-payment')?.textContent).toContain('订单已取消');
+  }, 60_000);
+
   it('9.10 the QR scales with the screen', () => {
     expect(customerQrSize(800, 440)).toBeGreaterThanOrEqual(300);
     expect(customerQrSize(800, 440)).toBeLessThanOrEqual(440);

@@ -129,7 +129,9 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
       );
       return container;
     }
-    const scannable = shown.tender !== 'card' && (shown.status === 'qr_issued' || shown.status === 'waiting') && shown.scanCode !== null;
+    // A cancel (or the QR's expiry) asked the bank to close the order: the QR goes at once, not when the close is confirmed.
+    const withdrawn = shown.tender !== 'card' && shown.closeRequested && !isFinalStatus(shown.status);
+    const scannable = shown.tender !== 'card' && (shown.status === 'qr_issued' || shown.status === 'waiting') && shown.scanCode !== null && !withdrawn;
     const cardOpen = shown.tender === 'card' && !isFinalStatus(shown.status);
     const status = shown.status;
     // Banner and margins come off the height the QR may use.
@@ -158,7 +160,8 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
       cardOpen && status !== 'unknown' && h('h1', { class: 'customer-card-title', 'data-testid': 'customer-card-title' }, t('display.useCard')),
       cardOpen && status !== 'unknown' && h('p', { class: 'customer-hint', 'data-testid': 'customer-card' }, t('display.useTerminal')),
       status === 'paid' && h('h1', { 'data-testid': 'customer-thanks' }, t('display.thanks')),
-      (status === 'failed' || status === 'closed' || status === 'unknown') && h('h2', {}, t(`display.${status}` as MessageKey)),
+      withdrawn && h('h2', { 'data-testid': 'customer-withdrawn' }, t('display.cancelling')),
+      !withdrawn && (status === 'failed' || status === 'closed' || status === 'unknown') && h('h2', {}, t(`display.${status}` as MessageKey)),
     );
     container.append(
       h(

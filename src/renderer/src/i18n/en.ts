@@ -81,6 +81,8 @@ export const en: Record<CoreMessageKey, string> = {
   'checkout.paidAt': 'Paid at',
   'checkout.payType': 'Paid with',
   'checkout.cancelling': 'Closing the order…',
+  'checkout.closingQr':
+    'Cancelled: the QR is withdrawn and the order is being closed at the bank (still queried; if the customer paid anyway it is recorded as paid)',
   'checkout.unknownHelp':
     'The result cannot be confirmed yet. The app keeps querying and will never charge twice. A supervisor can settle it after checking with the bank.',
   'checkout.nextSaleIn': 'Next sale in {s} s',
@@ -119,6 +121,7 @@ export const en: Record<CoreMessageKey, string> = {
   'display.thanks': 'Paid. Thank you!',
   'display.failed': 'Payment not completed, please ask the cashier',
   'display.closed': 'Order cancelled',
+  'display.cancelling': 'This sale was cancelled — please do not scan',
   'display.unknown': 'Confirming your payment, please wait',
   'display.paying': 'Paying… please finish on your phone',
   'error.AMOUNT_INVALID': 'Invalid amount: more than 0, at most two decimals',

@@ -107,19 +107,28 @@ export function PaymentPanel({
     );
   }
   const remaining = payment.qrExpiresAt === null ? null : payment.qrExpiresAt - hostNow;
+  // Cancelled (or expired) and not yet confirmed closed: the QR is withdrawn from both screens at once, so
+  // nobody scans an order the cashier gave up on while the bank is asked to close it.
+  const withdrawn = payment.closeRequested && !yima;
+  const showQr = payment.scanCode !== null && payment.status !== 'unknown' && !withdrawn;
   return (
     <div className={`pending status-${payment.status}`} data-testid="payment-pending" data-status={payment.status}>
       <div className="amount-display">¥ {formatFen(payment.amountFen)}</div>
       <div className="status-line" data-testid="payment-status">
         {status}
       </div>
-      {payment.scanCode !== null && payment.status !== 'unknown' && (
+      {withdrawn && (
+        <p className="warning" data-testid="qr-withdrawn">
+          {t('checkout.closingQr')}
+        </p>
+      )}
+      {showQr && payment.scanCode !== null && (
         <>
           <QrImage text={payment.scanCode} size={240} testId="cashier-qr" />
           <p>{t('checkout.scanPrompt')}</p>
         </>
       )}
-      {remaining !== null && payment.status !== 'unknown' && (
+      {remaining !== null && payment.status !== 'unknown' && !withdrawn && (
         <p className="countdown" data-testid="countdown">
           {remaining > 0 ? t('checkout.expiresIn', { time: formatCountdown(remaining) }) : t('checkout.expired')}
         </p>
