@@ -167,7 +167,7 @@ describe('DisplayFollower', () => {
     expect(t.count()).toBe(0);
   });
 
-  it('follows the newest sale only; a Yima sale the cashier abandoned goes idle', () => {
+  it('follows the newest sale only; a sale given up at the counter (Yima abandoned, QR cancelled) goes idle', () => {
     const shown: DisplayState[] = [];
     const t = manualTimers();
     const f = new DisplayFollower({ show: async (s) => void shown.push(s), timers: t.timers, paidHoldMs: 4000 });
@@ -186,6 +186,10 @@ describe('DisplayFollower', () => {
     f.update({ id: 7, gateway: 'yima', closeRequested: true, status: 'unknown', amountFen: 500 });
     f.update({ id: 7, gateway: 'yima', closeRequested: true, status: 'paid', amountFen: 500 });
     expect(shown.slice(-3)).toEqual([{ kind: 'total', amountFen: 500 }, 'idle', { kind: 'paid', amountFen: 500 }]);
+    // A QR sale cancelled at the counter: idle as soon as the close is asked, before the bank confirms it.
+    f.update({ id: 8, gateway: 'bpc', status: 'qr_issued', amountFen: 800 });
+    f.update({ id: 8, gateway: 'bpc', closeRequested: true, status: 'qr_issued', amountFen: 800 });
+    expect(shown.slice(-2)).toEqual([{ kind: 'total', amountFen: 800 }, 'idle']);
   });
 
   it('a failing display never throws at the caller', () => {

@@ -13,8 +13,8 @@ export type PaymentDisplayStatus = 'created' | 'qr_issued' | 'waiting' | 'paid' 
 export interface PaymentForDisplay {
   /** The ledger id: the display follows the newest sale only (an older sale's late update is not drawn). */
   id?: number;
-  /** With `closeRequested`: a Yima sale the cashier abandoned (still followed by the core) is done at the counter. */
   gateway?: string;
+  /** The cashier cancelled (QR: the close is asked) or abandoned (Yima) it: done at the counter, still followed by the core. */
   closeRequested?: boolean;
   status: PaymentDisplayStatus;
   /** Integer fen. */
@@ -31,8 +31,10 @@ export interface PaymentForDisplay {
  */
 export function displayStateFor(payment: PaymentForDisplay | null): DisplayState {
   if (payment === null || !Number.isSafeInteger(payment.amountFen) || payment.amountFen <= 0) return 'idle';
-  // Abandoned at the counter (Yima has no cancel): the next customer must not see its amount.
-  if (payment.gateway === 'yima' && payment.closeRequested === true && payment.status !== 'paid') return 'idle';
+  // Given up at the counter — a QR sale cancelled (or expired) whose close the bank has not confirmed
+  // yet, a Yima sale abandoned (Yima has no cancel): nothing is owed on it any more as far as the
+  // customer is told, and the next customer must not see its amount. A payment that lands anyway shows.
+  if (payment.closeRequested === true && payment.status !== 'paid') return 'idle';
   switch (payment.status) {
     case 'created':
     case 'qr_issued':
