@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { call } from '../../bridge/client';
+import { ActionForm } from '../../components/ActionForm';
 import { useT } from '../../i18n';
 import { useErrorText } from '../../lib/error-text';
 
@@ -28,22 +29,17 @@ export function DrawerForm({ onDone, onBack }: { onDone: () => void; onBack: () 
     }
   };
   return (
-    <form
+    <ActionForm
       className="resolve panel"
-      data-testid="drawer-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          e.stopPropagation();
-          onBack();
-        }
-      }}
+      testId="drawer-form"
+      title={t('drawer.title')}
+      onSubmit={() => void submit()}
+      back={{ label: t('resolve.cancel'), onBack }}
+      error={error}
+      errorTestId="drawer-error"
+      submitLabel={t('drawer.submit')}
+      submitTestId="drawer-submit"
     >
-      <h3>{t('drawer.title')}</h3>
       <label>
         {t('drawer.reason')}
         <input ref={first} value={reason} maxLength={200} onChange={(e) => setReason(e.target.value)} data-testid="drawer-reason" />
@@ -56,19 +52,6 @@ export function DrawerForm({ onDone, onBack }: { onDone: () => void; onBack: () 
         {t('resolve.pin')}
         <input type="password" inputMode="numeric" autoComplete="off" value={pin} onChange={(e) => setPin(e.target.value)} data-testid="drawer-pin" />
       </label>
-      {error !== null && (
-        <p className="error" role="alert" data-testid="drawer-error">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" data-testid="drawer-submit">
-          {t('drawer.submit')} <kbd>Enter</kbd>
-        </button>
-        <button type="button" onClick={onBack}>
-          {t('resolve.cancel')} <kbd>Esc</kbd>
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

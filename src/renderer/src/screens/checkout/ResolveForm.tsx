@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PaymentView } from '../../../../shared/domain';
 import { call } from '../../bridge/client';
+import { ActionForm } from '../../components/ActionForm';
 import { useT } from '../../i18n';
 import { useErrorText } from '../../lib/error-text';
 
@@ -33,21 +34,16 @@ export function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView;
     }
   };
   return (
-    <form
+    <ActionForm
       className="resolve panel"
-      data-testid="resolve-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          onBack();
-        }
-      }}
+      testId="resolve-form"
+      title={t('resolve.title')}
+      onSubmit={() => void submit()}
+      back={{ label: t('resolve.cancel'), onBack, escapeBubbles: true }}
+      error={error}
+      submitLabel={t('resolve.submit')}
+      submitTestId="resolve-submit"
     >
-      <h3>{t('resolve.title')}</h3>
       <label>
         {t('resolve.outcome')}
         <select ref={first} value={outcome} onChange={(e) => setOutcome(e.target.value === 'paid' ? 'paid' : 'failed')} data-testid="resolve-outcome">
@@ -82,19 +78,6 @@ export function ResolveForm({ payment, onDone, onBack }: { payment: PaymentView;
         {t('resolve.pin')}
         <input type="password" inputMode="numeric" value={pin} onChange={(e) => setPin(e.target.value)} data-testid="resolve-pin" />
       </label>
-      {error !== null && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" data-testid="resolve-submit">
-          {t('resolve.submit')} <kbd>Enter</kbd>
-        </button>
-        <button type="button" onClick={onBack}>
-          {t('resolve.cancel')} <kbd>Esc</kbd>
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import type { PaymentView } from '../../../../shared/domain';
 import type { RecheckResult } from '../../../../shared/ipc/contract';
 import { BridgeError, call } from '../../bridge/client';
+import { ActionForm } from '../../components/ActionForm';
 import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
 import { useHostDetail } from '../../lib/host-detail';
@@ -62,38 +63,33 @@ export function RecheckForm({ payment, onDone }: { payment: PaymentView; onDone:
   const said =
     result === null ? '' : result.verdict === 'rejected' || result.verdict === 'unclear' ? host(result.detail) : `${result.code} ${result.detail}`.trim();
   return (
-    <form
-      ref={formRef}
+    <ActionForm
+      formRef={formRef}
       className="desk-refund-form"
-      data-testid="recheck-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+      testId="recheck-form"
+      title={t('yima.recheck.title')}
+      onSubmit={() => void submit()}
+      error={error}
+      errorTestId="recheck-error"
+      submitLabel={busy ? t('yima.recheck.working') : t('yima.recheck.run')}
+      submitTestId="recheck-submit"
+      primary
+      busy={busy}
+      result={
+        result !== null && (
+          <p className={result.verdict === 'paid' ? 'ok' : 'warning'} role="status" data-testid="recheck-result" data-verdict={result.verdict}>
+            {t(`yima.recheck.verdict.${result.verdict}`)}
+            {said !== '' && <span className="mono"> {said}</span>}
+          </p>
+        )
+      }
     >
-      <h3>{t('yima.recheck.title')}</h3>
       <p className="hint">{t('yima.recheck.intro')}</p>
       <label>
         {t('yima.recheck.orderId')}
         <input value={orderId} maxLength={31} autoComplete="off" onChange={(e) => setOrderId(e.target.value)} data-testid="recheck-order-id" />
       </label>
       <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="recheck-approval" />
-      {error !== null && (
-        <p className="error" role="alert" data-testid="recheck-error">
-          {error}
-        </p>
-      )}
-      {result !== null && (
-        <p className={result.verdict === 'paid' ? 'ok' : 'warning'} role="status" data-testid="recheck-result" data-verdict={result.verdict}>
-          {t(`yima.recheck.verdict.${result.verdict}`)}
-          {said !== '' && <span className="mono"> {said}</span>}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy} data-testid="recheck-submit">
-          {busy ? t('yima.recheck.working') : t('yima.recheck.run')} <kbd>Enter</kbd>
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

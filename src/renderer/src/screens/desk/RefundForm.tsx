@@ -3,6 +3,7 @@ import type { RefundView } from '../../../../shared/domain';
 import { parseYuanToFen } from '../../../../shared/money';
 import type { PaymentDetailData } from '../../../../shared/reports';
 import { BridgeError, call } from '../../bridge/client';
+import { ActionForm } from '../../components/ActionForm';
 import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
 import { formatFen } from '../../lib/format';
@@ -106,16 +107,19 @@ export function RefundForm({
   };
 
   return (
-    <form
-      ref={formRef}
+    <ActionForm
+      formRef={formRef}
       className="desk-refund-form"
-      data-testid="refund-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+      testId="refund-form"
+      title={t('desk.refund.title')}
+      onSubmit={() => void submit()}
+      error={error}
+      errorTestId="refund-error"
+      submitLabel={busy ? t('desk.refund.submitting') : t('desk.refund.submit')}
+      submitTestId="refund-submit"
+      primary
+      busy={busy}
     >
-      <h3>{t('desk.refund.title')}</h3>
       {tender === 'cash' && (
         <p className="hint" data-testid="refund-cash-note">
           {t('desk.refund.cashNote')}
@@ -155,16 +159,6 @@ export function RefundForm({
         </label>
       )}
       <ApprovalFields value={approval} onChange={setApproval} testIdPrefix="refund-approval" />
-      {error !== null && (
-        <p className="error" role="alert" data-testid="refund-error">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy} data-testid="refund-submit">
-          {busy ? t('desk.refund.submitting') : t('desk.refund.submit')} <kbd>Enter</kbd>
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

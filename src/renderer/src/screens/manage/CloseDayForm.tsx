@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { BridgeError, call } from '../../bridge/client';
+import { ActionForm } from '../../components/ActionForm';
 import { ApprovalFields, type Approval } from '../../components/ApprovalFields';
 import { useT } from '../../i18n';
 import { shiftDay } from '../desk/day';
@@ -75,23 +76,22 @@ export function CloseDayForm({
   };
 
   return (
-    <form
-      ref={ref}
+    <ActionForm
+      formRef={ref}
       className="panel close-form"
-      data-testid="close-form"
-      onSubmit={(e) => {
-        e.preventDefault();
+      testId="close-form"
+      title={t('manage.close.title', { day })}
+      onSubmit={() => {
         if (!busy) void submit();
       }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') {
-          e.preventDefault();
-          e.stopPropagation();
-          onBack();
-        }
-      }}
+      back={{ label: t('manage.back'), onBack }}
+      error={error}
+      errorTestId="close-error"
+      submitLabel={busy ? t('manage.close.working') : t('manage.close.submit')}
+      submitTestId="close-submit"
+      primary
+      busy={busy}
     >
-      <h3>{t('manage.close.title', { day })}</h3>
       <p className="hint">{t('manage.close.explain')}</p>
       <p className="notice-inline" data-testid="close-counter-stays">
         {t('manage.close.counterStays', { day, next: shiftDay(day, 1) })}
@@ -114,19 +114,6 @@ export function CloseDayForm({
           </label>
         </fieldset>
       )}
-      {error !== null && (
-        <p className="error" role="alert" data-testid="close-error">
-          {error}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy} data-testid="close-submit">
-          {busy ? t('manage.close.working') : t('manage.close.submit')} <kbd>Enter</kbd>
-        </button>
-        <button type="button" onClick={onBack}>
-          {t('manage.back')} <kbd>Esc</kbd>
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
 import {
-  BAUD_RATES,
   DevicesConfigSchema,
   DisplayTextEncodingSchema,
   HanziModeSchema,
@@ -20,6 +19,7 @@ import type { Approval } from '../../components/ApprovalFields';
 import { useT, type MessageKey } from '../../i18n';
 import { useHostDetail } from '../../lib/host-detail';
 import { Check, Field, numText, textNum, useManageErrorText, validate } from './common';
+import { BaudSelect, EnumSelect, NumberField } from './DeviceFields';
 import { FieldProblems, SectionForm } from './SectionForm';
 import { PrinterFields, PrinterPanel, printerForm, printerValue, type PrinterForm } from './PrinterFields';
 
@@ -219,14 +219,12 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                 />
               </Field>
               <Field label={t('manage.devices.baud')} path="poleDisplay.baudRate">
-                <select value={pole.baud} onChange={(e) => p({ baud: e.target.value })} data-testid="pole-baud">
-                  <option value="">{t('manage.devices.baudDefault', { baud: defaultBaudRate(pole.protocol) })}</option>
-                  {BAUD_RATES.map((b) => (
-                    <option key={b} value={String(b)}>
-                      {b}
-                    </option>
-                  ))}
-                </select>
+                <BaudSelect
+                  value={pole.baud}
+                  onChange={(baud) => p({ baud })}
+                  testId="pole-baud"
+                  defaultLabel={t('manage.devices.baudDefault', { baud: defaultBaudRate(pole.protocol) })}
+                />
               </Field>
               <SerialFrame
                 prefix="poleDisplay"
@@ -256,14 +254,14 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                       testId="pole-lamp"
                     />
                   </Field>
-                  <Field label={t('manage.devices.delay')} path="poleDisplay.interCommandDelayMs" hint="0–150 ms">
-                    <input
-                      inputMode="numeric"
-                      value={pole.interCommandDelayMs}
-                      onChange={(e) => p({ interCommandDelayMs: e.target.value })}
-                      data-testid="pole-delay"
-                    />
-                  </Field>
+                  <NumberField
+                    label={t('manage.devices.delay')}
+                    path="poleDisplay.interCommandDelayMs"
+                    hint="0–150 ms"
+                    value={pole.interCommandDelayMs}
+                    onChange={(interCommandDelayMs) => p({ interCommandDelayMs })}
+                    testId="pole-delay"
+                  />
                   <Check label={t('manage.devices.dotTakesCell')} checked={pole.dotTakesCell} onChange={(v) => p({ dotTakesCell: v })} testId="pole-dot" />
                 </>
               )}
@@ -282,36 +280,48 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                 <fieldset className="subgroup field-wide" data-testid="pole-custom">
                   <legend>{t('manage.devices.custom')}</legend>
                   <p className="hint">{t('manage.devices.customHint', { placeholders: TEMPLATE_PLACEHOLDERS.map((x) => `{${x}}`).join(' ') })}</p>
-                  <Field label={t('manage.devices.tplInit')} path="poleDisplay.custom.init" wide>
-                    <input className="mono" value={pole.init} onChange={(e) => p({ init: e.target.value })} spellCheck={false} data-testid="pole-tpl-init" />
-                  </Field>
-                  <Field label={t('manage.devices.tplClear')} path="poleDisplay.custom.clear" wide>
-                    <input className="mono" value={pole.clear} onChange={(e) => p({ clear: e.target.value })} spellCheck={false} data-testid="pole-tpl-clear" />
-                  </Field>
-                  <Field label={t('manage.devices.tplShowLine')} path="poleDisplay.custom.showLine" wide>
-                    <input
-                      className="mono"
-                      value={pole.showLine}
-                      onChange={(e) => p({ showLine: e.target.value })}
-                      spellCheck={false}
-                      data-testid="pole-tpl-line"
-                    />
-                  </Field>
-                  <Field label={t('manage.devices.tplShowAmount')} path="poleDisplay.custom.showAmount" wide>
-                    <input
-                      className="mono"
-                      value={pole.showAmount}
-                      onChange={(e) => p({ showAmount: e.target.value })}
-                      spellCheck={false}
-                      data-testid="pole-tpl-amount"
-                    />
-                  </Field>
-                  <Field label={t('manage.devices.lineWidth')} path="poleDisplay.custom.lineWidth">
-                    <input inputMode="numeric" value={pole.lineWidth} onChange={(e) => p({ lineWidth: e.target.value })} data-testid="pole-tpl-width" />
-                  </Field>
-                  <Field label={t('manage.devices.rows')} path="poleDisplay.custom.rows">
-                    <input inputMode="numeric" value={pole.rows} onChange={(e) => p({ rows: e.target.value })} data-testid="pole-tpl-rows" />
-                  </Field>
+                  <TemplateField
+                    label={t('manage.devices.tplInit')}
+                    path="poleDisplay.custom.init"
+                    value={pole.init}
+                    onChange={(init) => p({ init })}
+                    testId="pole-tpl-init"
+                  />
+                  <TemplateField
+                    label={t('manage.devices.tplClear')}
+                    path="poleDisplay.custom.clear"
+                    value={pole.clear}
+                    onChange={(clear) => p({ clear })}
+                    testId="pole-tpl-clear"
+                  />
+                  <TemplateField
+                    label={t('manage.devices.tplShowLine')}
+                    path="poleDisplay.custom.showLine"
+                    value={pole.showLine}
+                    onChange={(showLine) => p({ showLine })}
+                    testId="pole-tpl-line"
+                  />
+                  <TemplateField
+                    label={t('manage.devices.tplShowAmount')}
+                    path="poleDisplay.custom.showAmount"
+                    value={pole.showAmount}
+                    onChange={(showAmount) => p({ showAmount })}
+                    testId="pole-tpl-amount"
+                  />
+                  <NumberField
+                    label={t('manage.devices.lineWidth')}
+                    path="poleDisplay.custom.lineWidth"
+                    value={pole.lineWidth}
+                    onChange={(lineWidth) => p({ lineWidth })}
+                    testId="pole-tpl-width"
+                  />
+                  <NumberField
+                    label={t('manage.devices.rows')}
+                    path="poleDisplay.custom.rows"
+                    value={pole.rows}
+                    onChange={(rows) => p({ rows })}
+                    testId="pole-tpl-rows"
+                  />
                 </fieldset>
               )}
             </div>
@@ -332,13 +342,7 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
                 testId="card-port"
               />
               <Field label={t('manage.devices.baud')} path="cardTerminal.baudRate">
-                <select value={card.baud} onChange={(e) => c({ baud: e.target.value })} data-testid="card-baud">
-                  {BAUD_RATES.map((b) => (
-                    <option key={b} value={String(b)}>
-                      {b}
-                    </option>
-                  ))}
-                </select>
+                <BaudSelect value={card.baud} onChange={(baud) => c({ baud })} testId="card-baud" />
               </Field>
               <SerialFrame
                 prefix="cardTerminal"
@@ -354,18 +358,38 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
               <Field label={t('manage.devices.operatorNo')} path="cardTerminal.operatorNo">
                 <input value={card.operatorNo} maxLength={8} onChange={(e) => c({ operatorNo: e.target.value })} data-testid="card-operator" />
               </Field>
-              <Field label={t('manage.devices.ackTimeout')} path="cardTerminal.ackTimeoutMs" hint="100–30000 ms">
-                <input inputMode="numeric" value={card.ackTimeoutMs} onChange={(e) => c({ ackTimeoutMs: e.target.value })} data-testid="card-ack-ms" />
-              </Field>
-              <Field label={t('manage.devices.answerTimeout')} path="cardTerminal.answerTimeoutMs" hint="1000–600000 ms">
-                <input inputMode="numeric" value={card.answerTimeoutMs} onChange={(e) => c({ answerTimeoutMs: e.target.value })} data-testid="card-answer-ms" />
-              </Field>
-              <Field label={t('manage.devices.queryTimeout')} path="cardTerminal.queryTimeoutMs" hint="1000–600000 ms">
-                <input inputMode="numeric" value={card.queryTimeoutMs} onChange={(e) => c({ queryTimeoutMs: e.target.value })} data-testid="card-query-ms" />
-              </Field>
-              <Field label={t('manage.devices.maxRetries')} path="cardTerminal.maxRetries" hint="0–5">
-                <input inputMode="numeric" value={card.maxRetries} onChange={(e) => c({ maxRetries: e.target.value })} data-testid="card-retries" />
-              </Field>
+              <NumberField
+                label={t('manage.devices.ackTimeout')}
+                path="cardTerminal.ackTimeoutMs"
+                hint="100–30000 ms"
+                value={card.ackTimeoutMs}
+                onChange={(ackTimeoutMs) => c({ ackTimeoutMs })}
+                testId="card-ack-ms"
+              />
+              <NumberField
+                label={t('manage.devices.answerTimeout')}
+                path="cardTerminal.answerTimeoutMs"
+                hint="1000–600000 ms"
+                value={card.answerTimeoutMs}
+                onChange={(answerTimeoutMs) => c({ answerTimeoutMs })}
+                testId="card-answer-ms"
+              />
+              <NumberField
+                label={t('manage.devices.queryTimeout')}
+                path="cardTerminal.queryTimeoutMs"
+                hint="1000–600000 ms"
+                value={card.queryTimeoutMs}
+                onChange={(queryTimeoutMs) => c({ queryTimeoutMs })}
+                testId="card-query-ms"
+              />
+              <NumberField
+                label={t('manage.devices.maxRetries')}
+                path="cardTerminal.maxRetries"
+                hint="0–5"
+                value={card.maxRetries}
+                onChange={(maxRetries) => c({ maxRetries })}
+                testId="card-retries"
+              />
               <Field label={t('manage.devices.queryLastType')} path="cardTerminal.queryLastType" hint={t('manage.guess')}>
                 <input value={card.queryLastType} maxLength={2} onChange={(e) => c({ queryLastType: e.target.value })} data-testid="card-query-type" />
               </Field>
@@ -396,6 +420,27 @@ export function DevicesSection({ view, onSaved }: { view: SettingsView; onSaved:
   );
 }
 
+/** One of the custom protocol's byte templates: hex bytes and placeholders, typed as they are sent. */
+function TemplateField({
+  label,
+  path,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  path: string;
+  value: string;
+  onChange: (template: string) => void;
+  testId: string;
+}): React.JSX.Element {
+  return (
+    <Field label={label} path={path} wide>
+      <input className="mono" value={value} onChange={(e) => onChange(e.target.value)} spellCheck={false} data-testid={testId} />
+    </Field>
+  );
+}
+
 /** Data bits, stop bits, parity: the serial frame both devices share. */
 function SerialFrame({
   prefix,
@@ -416,31 +461,31 @@ function SerialFrame({
   return (
     <>
       <Field label={t('manage.devices.dataBits')} path={`${prefix}.dataBits`}>
-        <select value={dataBits} onChange={(e) => onChange({ dataBits: e.target.value })} data-testid={`${testPrefix}-databits`}>
-          {['8', '7', '6', '5'].map((b) => (
-            <option key={b} value={b}>
-              {b}
-            </option>
-          ))}
-        </select>
+        <EnumSelect
+          value={dataBits}
+          options={['8', '7', '6', '5']}
+          label={(b) => b}
+          onChange={(b) => onChange({ dataBits: b })}
+          testId={`${testPrefix}-databits`}
+        />
       </Field>
       <Field label={t('manage.devices.parity')} path={`${prefix}.parity`}>
-        <select value={parity} onChange={(e) => onChange({ parity: ParitySchema.parse(e.target.value) })} data-testid={`${testPrefix}-parity`}>
-          {ParitySchema.options.map((o) => (
-            <option key={o} value={o}>
-              {t(`manage.devices.parity.${o}` as MessageKey)}
-            </option>
-          ))}
-        </select>
+        <EnumSelect
+          value={parity}
+          options={ParitySchema.options}
+          label={(o) => t(`manage.devices.parity.${o}` as MessageKey)}
+          onChange={(o) => onChange({ parity: o })}
+          testId={`${testPrefix}-parity`}
+        />
       </Field>
       <Field label={t('manage.devices.stopBits')} path={`${prefix}.stopBits`}>
-        <select value={stopBits} onChange={(e) => onChange({ stopBits: e.target.value })} data-testid={`${testPrefix}-stopbits`}>
-          {['1', '1.5', '2'].map((b) => (
-            <option key={b} value={b}>
-              {b}
-            </option>
-          ))}
-        </select>
+        <EnumSelect
+          value={stopBits}
+          options={['1', '1.5', '2']}
+          label={(b) => b}
+          onChange={(b) => onChange({ stopBits: b })}
+          testId={`${testPrefix}-stopbits`}
+        />
       </Field>
     </>
   );
@@ -549,37 +594,5 @@ function DeviceStatusPanel(): React.JSX.Element {
         </p>
       )}
     </div>
-  );
-}
-
-/** A select over an enum's options, each labelled through the translation of `label(option)`. */
-function EnumSelect<T extends string>({
-  value,
-  options,
-  label,
-  onChange,
-  testId,
-}: {
-  value: T;
-  options: readonly T[];
-  label: (option: T) => string;
-  onChange: (next: T) => void;
-  testId: string;
-}): React.JSX.Element {
-  return (
-    <select
-      value={value}
-      onChange={(e) => {
-        const next = options.find((o) => o === e.target.value);
-        if (next !== undefined) onChange(next);
-      }}
-      data-testid={testId}
-    >
-      {options.map((o) => (
-        <option key={o} value={o}>
-          {label(o)}
-        </option>
-      ))}
-    </select>
   );
 }

@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { BAUD_RATES } from '../../../../shared/devices';
 import type { PrintJobView, ReceiptPrinterConfig } from '../../../../shared/printer';
 import { AutoPrintSchema, PrinterTransportSchema } from '../../../../shared/printer';
 import type { ChannelOutput } from '../../../../shared/ipc/types';
@@ -7,6 +6,7 @@ import { call, getBridge } from '../../bridge/client';
 import { useT, type MessageKey } from '../../i18n';
 import { printReceiptInBrowser } from '../../lib/print-receipt';
 import { Check, Field, textNum, useManageErrorText } from './common';
+import { BaudSelect, EnumSelect, NumberField } from './DeviceFields';
 
 export interface PrinterForm {
   transport: ReceiptPrinterConfig['transport'];
@@ -79,37 +79,6 @@ export function printerValue(f: PrinterForm): unknown {
   };
 }
 
-function Choice<V extends string>({
-  value,
-  options,
-  label,
-  onChange,
-  testId,
-}: {
-  value: V;
-  options: readonly V[];
-  label: (v: V) => string;
-  onChange: (v: V) => void;
-  testId: string;
-}): React.JSX.Element {
-  return (
-    <select
-      value={value}
-      onChange={(e) => {
-        const next = options.find((o) => o === e.target.value);
-        if (next !== undefined) onChange(next);
-      }}
-      data-testid={testId}
-    >
-      {options.map((o) => (
-        <option key={o} value={o}>
-          {label(o)}
-        </option>
-      ))}
-    </select>
-  );
-}
-
 /** The receipt printer's fields inside the devices form (saved with the pole display and card terminal). */
 export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange: (patch: Partial<PrinterForm>) => void }): React.JSX.Element {
   const t = useT();
@@ -117,7 +86,7 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
   return (
     <div className="fields-grid">
       <Field label={t('receipt.transport')} path="receiptPrinter.transport">
-        <Choice
+        <EnumSelect
           value={f.transport}
           options={PrinterTransportSchema.options}
           label={(o) => t(`receipt.transport.${o}` as MessageKey)}
@@ -138,13 +107,7 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
       )}
       {f.transport === 'serial' && (
         <Field label={t('manage.devices.baud')} path="receiptPrinter.baudRate">
-          <select value={f.baud} onChange={(e) => onChange({ baud: e.target.value })} data-testid="printer-baud">
-            {BAUD_RATES.map((b) => (
-              <option key={b} value={String(b)}>
-                {b}
-              </option>
-            ))}
-          </select>
+          <BaudSelect value={f.baud} onChange={(baud) => onChange({ baud })} testId="printer-baud" />
         </Field>
       )}
       {f.transport === 'tcp' && (
@@ -158,14 +121,12 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
               data-testid="printer-host"
             />
           </Field>
-          <Field label={t('receipt.port')} path="receiptPrinter.port">
-            <input inputMode="numeric" value={f.port} onChange={(e) => onChange({ port: e.target.value })} data-testid="printer-port" />
-          </Field>
+          <NumberField label={t('receipt.port')} path="receiptPrinter.port" value={f.port} onChange={(port) => onChange({ port })} testId="printer-port" />
         </>
       )}
       {f.transport === 'system' && <SystemPrinterField value={f.systemPrinter} onChange={(systemPrinter) => onChange({ systemPrinter })} />}
       <Field label={t('receipt.paperWidth')} path="receiptPrinter.paperWidth">
-        <Choice
+        <EnumSelect
           value={f.paperWidth}
           options={['58', '80'] as const}
           label={(o) => t(`receipt.paper.${o}`)}
@@ -174,7 +135,7 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
         />
       </Field>
       <Field label={t('receipt.encoding')} path="receiptPrinter.encoding">
-        <Choice
+        <EnumSelect
           value={f.encoding}
           options={['gb18030', 'gbk'] as const}
           label={(o) => o.toUpperCase()}
@@ -184,7 +145,7 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
       </Field>
       <Check label={t('receipt.chineseMode')} checked={f.chineseMode} onChange={(chineseMode) => onChange({ chineseMode })} testId="printer-chinese" />
       <Field label={t('receipt.cut')} path="receiptPrinter.cut">
-        <Choice
+        <EnumSelect
           value={f.cut}
           options={['partial', 'full', 'none'] as const}
           label={(o) => t(`receipt.cut.${o}`)}
@@ -192,11 +153,16 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
           testId="printer-cut"
         />
       </Field>
-      <Field label={t('receipt.feedLines')} path="receiptPrinter.feedLines" hint="0–10">
-        <input inputMode="numeric" value={f.feedLines} onChange={(e) => onChange({ feedLines: e.target.value })} data-testid="printer-feed" />
-      </Field>
+      <NumberField
+        label={t('receipt.feedLines')}
+        path="receiptPrinter.feedLines"
+        hint="0–10"
+        value={f.feedLines}
+        onChange={(feedLines) => onChange({ feedLines })}
+        testId="printer-feed"
+      />
       <Field label={t('receipt.autoPrint')} path="receiptPrinter.autoPrint">
-        <Choice
+        <EnumSelect
           value={f.autoPrint}
           options={AutoPrintSchema.options}
           label={(o) => t(`receipt.autoPrint.${o}`)}
@@ -205,9 +171,14 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
         />
       </Field>
       <Check label={t('receipt.statusQuery')} checked={f.statusQuery} onChange={(statusQuery) => onChange({ statusQuery })} testId="printer-status-query" />
-      <Field label={t('receipt.timeout')} path="receiptPrinter.timeoutMs" hint="500–60000 ms">
-        <input inputMode="numeric" value={f.timeoutMs} onChange={(e) => onChange({ timeoutMs: e.target.value })} data-testid="printer-timeout" />
-      </Field>
+      <NumberField
+        label={t('receipt.timeout')}
+        path="receiptPrinter.timeoutMs"
+        hint="500–60000 ms"
+        value={f.timeoutMs}
+        onChange={(timeoutMs) => onChange({ timeoutMs })}
+        testId="printer-timeout"
+      />
       <Field label={t('receipt.header')} path="receiptPrinter.header" wide>
         <textarea rows={2} maxLength={300} value={f.header} onChange={(e) => onChange({ header: e.target.value })} data-testid="printer-header" />
       </Field>
@@ -225,7 +196,7 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
         {f.drawerEnabled && (
           <div className="fields-grid">
             <Field label={t('receipt.drawerPin')} path="receiptPrinter.drawer.pin">
-              <Choice
+              <EnumSelect
                 value={f.drawerPin}
                 options={['2', '5'] as const}
                 label={(o) => o}
@@ -233,12 +204,22 @@ export function PrinterFields({ form, onChange }: { form: PrinterForm; onChange:
                 testId="drawer-pin"
               />
             </Field>
-            <Field label={t('receipt.drawerOn')} path="receiptPrinter.drawer.onMs" hint="2–510">
-              <input inputMode="numeric" value={f.drawerOnMs} onChange={(e) => onChange({ drawerOnMs: e.target.value })} data-testid="drawer-on" />
-            </Field>
-            <Field label={t('receipt.drawerOff')} path="receiptPrinter.drawer.offMs" hint="2–510">
-              <input inputMode="numeric" value={f.drawerOffMs} onChange={(e) => onChange({ drawerOffMs: e.target.value })} data-testid="drawer-off" />
-            </Field>
+            <NumberField
+              label={t('receipt.drawerOn')}
+              path="receiptPrinter.drawer.onMs"
+              hint="2–510"
+              value={f.drawerOnMs}
+              onChange={(drawerOnMs) => onChange({ drawerOnMs })}
+              testId="drawer-on"
+            />
+            <NumberField
+              label={t('receipt.drawerOff')}
+              path="receiptPrinter.drawer.offMs"
+              hint="2–510"
+              value={f.drawerOffMs}
+              onChange={(drawerOffMs) => onChange({ drawerOffMs })}
+              testId="drawer-off"
+            />
           </div>
         )}
       </fieldset>
