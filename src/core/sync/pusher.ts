@@ -9,7 +9,9 @@
  * scheduled, whatever throws.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { AppError } from '../../shared/errors';
 import { createHttpTransport, TransportError, type HttpTransport } from '../net';
+import { isStorablePinHash } from '../operators/pin';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { stmt } from '../ledger/db';
@@ -337,6 +339,14 @@ export const HQ_RECEIPT_SETTING = 'hq.receipt';
  * change; an operator the snapshot lists is created or updated (PIN hash included), others are kept.
  */
 export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target = SYNC_TARGET): void {
+  // Checked before anything is written: one bad operator refuses the whole snapshot (it is pulled again).
+  for (const op of snapshot.operators ?? []) {
+    if (!isStorablePinHash(op.pinHash)) {
+      throw new AppError('BAD_INPUT', `snapshot ${snapshot.version}: operator ${op.code}'s PIN hash is malformed or too costly to check; nothing applied`, {
+        field: 'operators',
+      });
+    }
+  }
   db.transaction(() => {
     const readJson = (key: string): Record<string, unknown> => {
       const row = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
