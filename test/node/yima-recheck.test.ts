@@ -134,6 +134,32 @@ describe('supervisor re-check of a Yima card sale by order_id (bcm_orderquery_re
     expect(sim.countRequests('bcm_ordercreate_request')).toBe(1);
   });
 
+  it('one terminal payment settles one sale even when two re-checks name the same order_id at the same moment', async () => {
+    const t = tempDir('yima-recheck-race-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    await counter.invoke('settings:save', { section: 'yima', value: SETTINGS, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const a = await abandoned(2500);
+    const b = await abandoned(2500);
+    sim.injectFault('bcm_resultquery_request', { kind: 'http_500' }, { count: 1_000_000 });
+    expect(sim.pay(a.tradeNo)).toBe(true);
+    const orderId = sim.order(a.tradeNo)!.orderId;
+    // Yima's order query answer as the vendor documents it: order_id, amount, time, status — no order number of ours.
+    sim.injectFault('bcm_orderquery_request', { kind: 'rewrite', fields: { org_pos_seq: '' } }, { count: 2 });
+    const both = await Promise.allSettled([
+      counter.invoke('payment:recheck', { id: a.id, orderId, approval: SUPERVISOR }),
+      counter.invoke('payment:recheck', { id: b.id, orderId, approval: SUPERVISOR }),
+    ]);
+    const statuses = await Promise.all([a, b].map(async (s) => (await counter!.invoke('payment:get', { id: s.id })).status));
+    expect(
+      statuses.filter((s) => s === 'paid'),
+      JSON.stringify(both.map((x) => x.status)),
+    ).toHaveLength(1);
+    expect(both.filter((x) => x.status === 'rejected')).toHaveLength(1);
+  });
+
   it('refused before anything is sent: a cashier, a wrong PIN, a sale still waiting, a malformed order_id', async () => {
     const t = tempDir('yima-recheck-refuse-');
     cleanup = t.cleanup;
