@@ -160,6 +160,32 @@ describe('supervisor re-check of a Yima card sale by order_id (bcm_orderquery_re
     expect(both.filter((x) => x.status === 'rejected')).toHaveLength(1);
   });
 
+  it('a card payment a re-check recorded on one sale does not settle a second sale when its own polls later report it', async () => {
+    const t = tempDir('yima-recheck-twice-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    await counter.invoke('settings:save', { section: 'yima', value: SETTINGS, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const a = await abandoned(2500);
+    const b = await abandoned(2500);
+    const orderId = sim.order(a.tradeNo)!.orderId;
+    // The supervisor types sale A's order_id for sale B, and Yima's answer says paid (the card was swiped
+    // at that moment) naming no order number of ours, as its order query is documented.
+    sim.injectFault('bcm_orderquery_request', { kind: 'rewrite', fields: { org_pos_seq: '', status_trans: '1' } }, { count: 1 });
+    expect((await counter.invoke('payment:recheck', { id: b.id, orderId, approval: SUPERVISOR })).payment.status).toBe('paid');
+    // A's own polls then genuinely report A paid — with the order_id already recorded on B.
+    expect(sim.pay(a.tradeNo)).toBe(true);
+    const before = sim.countRequests('bcm_resultquery_request');
+    const seen = await waitUntil(
+      async () => ({ polls: sim.countRequests('bcm_resultquery_request'), status: (await counter!.invoke('payment:get', { id: a.id })).status }),
+      (x) => x.status === 'paid' || x.polls >= before + 2,
+      'A paid, or asked twice more',
+    );
+    expect(seen.status).not.toBe('paid');
+    expect(ledgerRows(t.dir, "SELECT count(*) AS n FROM payments WHERE status = 'paid' AND gateway = 'yima'")).toEqual([{ n: 1 }]);
+  });
+
   it('refused before anything is sent: a cashier, a wrong PIN, a sale still waiting, a malformed order_id', async () => {
     const t = tempDir('yima-recheck-refuse-');
     cleanup = t.cleanup;

@@ -5,6 +5,7 @@ import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import {
+  findOtherPaymentByGatewayOrderId,
   findPaymentByGatewayRef,
   findPaymentBySysTrace,
   getPayment,
@@ -675,8 +676,9 @@ export class PaymentEngine {
     }
   }
 
-  private applyQueryResult(id: number, result: GatewayResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
+  private applyQueryResult(id: number, answered: GatewayResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
     const payment = getPayment(this.deps.db, id);
+    const result = this.unlessPaidElsewhere(answered, payment);
     const at = this.deps.now();
     const since = this.unclearSince.get(id) ?? at;
     const stimulus: PaymentStimulus = {
@@ -781,6 +783,28 @@ export class PaymentEngine {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * A "paid" naming the gateway's own order id (Yima's order_id) already recorded on another sale is not
+   * this sale's payment: one card payment settles one sale (a supervisor's re-check may have put it on
+   * the other one). It counts as no usable answer, so the sale keeps being asked and shows 状态未明 for a
+   * supervisor, instead of one payment being booked twice.
+   */
+  private unlessPaidElsewhere(result: GatewayResult, payment: PaymentRecord): GatewayResult {
+    if (result.kind !== 'success') return result;
+    const orderId = result.answer.detail?.orderId;
+    if (typeof orderId !== 'string' || orderId === '') return result;
+    const other = findOtherPaymentByGatewayOrderId(this.deps.db, payment.gateway, orderId, payment.id);
+    if (other === undefined) return result;
+    this.deps.logger.warn('a paid answer names a payment already recorded on another sale: not taken', { gateway: payment.gateway, sale: other.tradeNo });
+    return {
+      kind: 'transport_unknown',
+      reason: 'unbound',
+      detail: `the answer reports order ${orderId.slice(0, 40)} paid, which is recorded on sale ${other.tradeNo}`,
+      delivered: true,
+      exchange: result.exchange,
+    };
+  }
 
   /**
    * A create or refund answer naming a reference the ledger already holds for another payment or
