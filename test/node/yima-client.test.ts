@@ -237,6 +237,29 @@ describe('card sale through the training gateway', () => {
     expect((await client.queryResult({ posSeq: seq(), orgPosSeq: posSeq, amountFen: 1200 })).kind).toBe('paid');
   });
 
+  it.each([
+    ['JSON', (): Buffer => Buffer.from(`{"response_type":"bcm_ordercreate_response","x":${'['.repeat(60_000)}${']'.repeat(60_000)}}`)],
+    [
+      'GBK XML',
+      (): Buffer => Buffer.from(`<?xml version="1.0" encoding="GBK"?><business_trans>${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}</business_trans>`),
+    ],
+  ])('a create answered with deeply nested %s (under the size cap) is unclear, not a throw that reads as "nothing was sent"', async (_name, body) => {
+    let sent = 0;
+    const { client } = await setup({
+      client: {
+        http: () => {
+          sent += 1;
+          return Promise.resolve({ status: 200, body: body() });
+        },
+      },
+    });
+    const created = await client.createOrder({ posSeq: seq(), amountFen: 1200 });
+    expect(sent).toBe(1);
+    expect(created).toMatchObject({ kind: 'transport_unknown', reason: 'not_parseable' });
+    const polled = await client.queryResult({ posSeq: seq(), orgPosSeq: seq(), amountFen: 1200 });
+    expect(polled).toMatchObject({ kind: 'transport_unknown', reason: 'not_parseable' });
+  });
+
   it('the simulator verifies the selected signing rule; switching the rule fixes it', async () => {
     const { sim, client } = await setup({ signRule: 'sorted_kv_key', simRule: 'json_key' });
     const first = await client.createOrder({ posSeq: seq(), amountFen: 100 });

@@ -239,16 +239,24 @@ export class YimaClient {
     } catch (error) {
       return finish({ kind: 'transport_unknown', ...transportReason(error) });
     }
-    const outcome = classifyYimaAnswer({
-      op,
-      requestType,
-      httpStatus,
-      body: responseBytes,
-      key,
-      profile: this.profile,
-      merchant: this.options.merchant,
-      posSeq,
-    });
+    let outcome: { outcome: YimaOutcome; text?: string };
+    try {
+      outcome = classifyYimaAnswer({
+        op,
+        requestType,
+        httpStatus,
+        body: responseBytes,
+        key,
+        profile: this.profile,
+        merchant: this.options.merchant,
+        posSeq,
+      });
+    } catch (error) {
+      // The request left: whatever the answer broke, it is unclear, never "nothing was sent".
+      outcome = {
+        outcome: { kind: 'transport_unknown', reason: 'not_parseable', detail: error instanceof Error ? error.message.slice(0, 200) : 'unreadable answer' },
+      };
+    }
     responseText = outcome.text ?? responseBytes.toString('latin1').slice(0, 4096);
     const final = outcome.outcome;
     if (final.kind === 'transport_unknown') return finish(final);
