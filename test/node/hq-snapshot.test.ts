@@ -1,13 +1,14 @@
 /**
  * What headquarters can push to a counter (the snapshot): an operator's PIN hash is checked before
- * anything is applied — a malformed hash, or one whose scrypt costs are far above the counter's own
- * (one sign-in would take gigabytes and minutes), refuses the whole snapshot; fields the snapshot
+ * anything is applied — a malformed hash, one whose scrypt costs are far above the counter's own
+ * (one sign-in would take gigabytes and minutes), or a published training PIN's, refuses the whole snapshot; fields the snapshot
  * schema does not know (a merchant key, the mode) never reach the counter's settings.
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger, type Db } from '../../src/core/ledger/db';
 import { appendEvent } from '../../src/core/ledger/events';
+import { DEFAULT_OPERATORS } from '../../src/core/operators/operators';
 import { hashPin } from '../../src/core/operators/pin';
 import { readSyncState, recordSyncAttempt } from '../../src/core/sync/outbox';
 import { SIGNATURE_HEADER, signBody } from '../../src/core/sync/protocol';
@@ -61,6 +62,8 @@ describe('headquarters snapshot', () => {
   it.each([
     ['a malformed hash', 'scrypt$not-a-hash'],
     ['scrypt costs of 4 GiB per sign-in (N 2^20, r 32, p 16)', `scrypt$1048576$32$16$${'A'.repeat(22)}==$${'B'.repeat(43)}=`],
+    // The published training manager's hash (PIN 9999, in the source) under a new code: the default-PIN gate checks 001/800/900 only.
+    ['the published training PIN hash of 900', DEFAULT_OPERATORS.find((o) => o.code === '900')!.pinHash],
   ])('an operator with %s refuses the whole snapshot: nothing applied, the version stays', async (_name, pinHash) => {
     const db = ledger();
     const good = await hashPin('246810');
