@@ -123,6 +123,66 @@ describe('BPC answers are bound to the question (issue 8.6)', () => {
   });
 });
 
+/** An answer as a bank that sends only the seed's fields would sign it: no amount, no order number to bind it by. */
+function seedFieldsOnly(x: MitmExchange): { text: string; sign: string } {
+  const { txnAmt: _a, tradeNo: _t, ...rest } = JSON.parse(x.answerText) as Record<string, string>;
+  const text = JSON.stringify(rest);
+  return { text, sign: signBpcBody(text, HARNESS_KEY) };
+}
+
+describe('a replayed create or refund answer (the bank’s answers name only the seed’s fields)', () => {
+  it('sale 2’s F answered with sale 1’s signed F answer: no QR is issued on sale 1’s trace, the answer is kept, sale 1 untouched', async () => {
+    const r = await rig();
+    let first: { text: string; sign: string } | null = null;
+    r.mitm.rewrite = (x) => {
+      if (x.request.tranType !== 'F') return null;
+      first ??= seedFieldsOnly(x);
+      return first;
+    };
+    const a = await paidSale(r, 700);
+    r.h.sim.scriptNext({ kind: 'manual' });
+    const b = await r.engine.createPayment({ amountFen: 700, operator: '001' }).catch((e: unknown) => e);
+    expect(b).not.toBeInstanceOf(Error);
+    const after = getPayment(r.h.db, (b as { id: number }).id);
+    expect(after.status).toBe('failed');
+    expect(after.sysTrace).toBeNull();
+    expect(r.h.events('payment', after.id).filter((e) => e.type === 'bpc.F')).toHaveLength(1);
+    expect(getPayment(r.h.db, a.id)).toMatchObject({ status: 'paid', sysTrace: a.sysTrace });
+    expect(r.mitm.seen.filter((x) => x.request.tranType === 'F')).toHaveLength(2);
+  });
+
+  it('refund 2 answered with refund 1’s signed 00 is not succeeded: the answer is kept as evidence and the refund waits for a supervisor', async () => {
+    const r = await rig();
+    const p = await paidSale(r, 1000);
+    // A bank whose R answers carry only mid, sysTrace, respCode, respMsg (seed §R). (The MITM strips the
+    // rest and signs with the real key, standing in for such a bank.)
+    let first: { text: string; sign: string } | null = null;
+    r.mitm.rewrite = (x) => {
+      if (x.request.tranType !== 'R') return null;
+      if (first === null) {
+        first = seedFieldsOnly(x);
+        return first;
+      }
+      // Refund 2: the attacker answers with refund 1's genuine signed answer.
+      return first;
+    };
+    const a = await r.engine.createRefund({ paymentId: p.id, amountFen: 300, reason: 'test', operator: '001', approvedBy: '800' });
+    expect(a.status).toBe('succeeded');
+    const b = await r.engine.createRefund({ paymentId: p.id, amountFen: 300, reason: 'test', operator: '001', approvedBy: '800' }).catch((e: unknown) => e);
+    expect(b).not.toBeInstanceOf(Error);
+    const after = getRefund(r.h.db, (b as { id: number }).id);
+    expect(after.status).toBe('unknown');
+    expect(after.sysTrace).toBeNull();
+    expect(getRefund(r.h.db, a.id).sysTrace).toBe(a.sysTrace);
+    // The replayed answer is recorded on refund 2 (evidence), and no second R was sent.
+    expect(r.h.events('refund', after.id).filter((e) => e.type === 'bpc.R')).toHaveLength(1);
+    expect(r.mitm.seen.filter((x) => x.request.tranType === 'R')).toHaveLength(2);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.mitm.seen.filter((x) => x.request.tranType === 'R')).toHaveLength(2);
+    expect(getRefund(r.h.db, after.id).status).toBe('unknown');
+  });
+});
+
 describe('checkBinding (pure)', () => {
   const ok = (response: Partial<BpcResponse>): BpcOutcome => ({ kind: 'success', response: { respCode: '00', respMsg: '', extra: {}, ...response }, raw: '' });
   const g = { tranType: 'G', mid: 'M1', posNo: 'P', orgSysTrace: 'T1' };

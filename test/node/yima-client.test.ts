@@ -173,6 +173,93 @@ describe('card sale through the training gateway', () => {
     expect(wrong).toMatchObject({ kind: 'transport_unknown', reason: 'mismatch' });
   });
 
+  it.each<[string, Record<string, YimaValue>]>([
+    ['two amounts in bcm_res_info (the first a lie)', { bcm_res_info: { tx_amt: ['1', '1200'] } }],
+    ['an amount that is an object', { bcm_res_info: { tx_amt: { fen: '1200' } } }],
+    ['two order numbers at the top (another, then ours)', { org_pos_seq: ['P2612029999999999999', '@ours'] }],
+    ['an order number that is a number', { org_pos_seq: 26120299999999 }],
+    ['two order numbers in bcm_res_info', { bcm_res_info: { org_pos_seq: ['P2612029999999999999', '@ours'] } }],
+    ['ours at the top, another in bcm_res_info', { org_pos_seq: '@ours', bcm_res_info: { org_pos_seq: 'P2612029999999999999' } }],
+  ])('a correctly signed "paid" with %s is not counted as paid', async (_name, fields) => {
+    const { sim, client } = await setup();
+    sim.scriptNext({ kind: 'pay_after_polls', polls: 0 });
+    const posSeq = seq();
+    await client.createOrder({ posSeq, amountFen: 1200 });
+    const ours = (v: YimaValue): YimaValue =>
+      v === '@ours'
+        ? posSeq
+        : Array.isArray(v)
+          ? v.map(ours)
+          : v !== null && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ours(x)]))
+            : v;
+    sim.injectFault('bcm_resultquery_request', { kind: 'rewrite', fields: ours(fields) as Record<string, YimaValue> }, { count: 1 });
+    const lied = await client.queryResult({ posSeq: seq(), orgPosSeq: posSeq, amountFen: 1200 });
+    expect(lied).toMatchObject({ kind: 'transport_unknown', reason: 'mismatch' });
+    // The true answer next is paid.
+    expect((await client.queryResult({ posSeq: seq(), orgPosSeq: posSeq, amountFen: 1200 })).kind).toBe('paid');
+  });
+
+  it.each([
+    ['the amount', (x: string, _ours: string): string => x.replace('<tx_amt>1200</tx_amt>', '<tx_amt>1</tx_amt><tx_amt>1200</tx_amt>')],
+    [
+      'the order number',
+      (x: string, ours: string): string =>
+        x.replace(`<org_pos_seq>${ours}</org_pos_seq>`, `<org_pos_seq>P2612029999999999999</org_pos_seq><org_pos_seq>${ours}</org_pos_seq>`),
+    ],
+  ])('a GBK XML "paid" with %s given twice is not counted as paid', async (_name, duplicate) => {
+    let posSeq = '';
+    let tamper = false;
+    const upstream: { url: string } = { url: '' };
+    const { request } = await import('undici');
+    const { sim, client } = await setup({
+      format: 'xml',
+      client: {
+        http: async (req) => {
+          const res = await request(upstream.url, { method: 'POST', headers: { 'content-type': req.contentType }, body: req.body });
+          const body = Buffer.from(await res.body.arrayBuffer());
+          if (!tamper) return { status: res.statusCode, body };
+          const text = iconv.decode(body, 'gbk');
+          const changed = duplicate(text, posSeq);
+          expect(changed).not.toBe(text);
+          return { status: res.statusCode, body: iconv.encode(changed, 'gbk') };
+        },
+      },
+    });
+    upstream.url = sim.url;
+    sim.scriptNext({ kind: 'pay_after_polls', polls: 0 });
+    posSeq = seq();
+    await client.createOrder({ posSeq, amountFen: 1200 });
+    tamper = true;
+    const lied = await client.queryResult({ posSeq: seq(), orgPosSeq: posSeq, amountFen: 1200 });
+    expect(lied).toMatchObject({ kind: 'transport_unknown', reason: 'mismatch' });
+    tamper = false;
+    expect((await client.queryResult({ posSeq: seq(), orgPosSeq: posSeq, amountFen: 1200 })).kind).toBe('paid');
+  });
+
+  it.each([
+    ['JSON', (): Buffer => Buffer.from(`{"response_type":"bcm_ordercreate_response","x":${'['.repeat(60_000)}${']'.repeat(60_000)}}`)],
+    [
+      'GBK XML',
+      (): Buffer => Buffer.from(`<?xml version="1.0" encoding="GBK"?><business_trans>${'<a>'.repeat(20_000)}${'</a>'.repeat(20_000)}</business_trans>`),
+    ],
+  ])('a create answered with deeply nested %s (under the size cap) is unclear, not a throw that reads as "nothing was sent"', async (_name, body) => {
+    let sent = 0;
+    const { client } = await setup({
+      client: {
+        http: () => {
+          sent += 1;
+          return Promise.resolve({ status: 200, body: body() });
+        },
+      },
+    });
+    const created = await client.createOrder({ posSeq: seq(), amountFen: 1200 });
+    expect(sent).toBe(1);
+    expect(created).toMatchObject({ kind: 'transport_unknown', reason: 'not_parseable' });
+    const polled = await client.queryResult({ posSeq: seq(), orgPosSeq: seq(), amountFen: 1200 });
+    expect(polled).toMatchObject({ kind: 'transport_unknown', reason: 'not_parseable' });
+  });
+
   it('the simulator verifies the selected signing rule; switching the rule fixes it', async () => {
     const { sim, client } = await setup({ signRule: 'sorted_kv_key', simRule: 'json_key' });
     const first = await client.createOrder({ posSeq: seq(), amountFen: 100 });

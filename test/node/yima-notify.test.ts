@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCore } from '../../src/core/app/core';
 import { YIMA_GATEWAY_ID } from '../../src/core/gateways/yima/adapter';
+import { encodeRequest } from '../../src/core/gateways/yima/codec';
 import { getPayment } from '../../src/core/ledger/payments';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { startBpcSimulator } from '../../src/core/simulators/bpc/index';
@@ -165,5 +166,68 @@ describe('Yima notifications in live mode', () => {
     );
     expect(yima.countRequests('bcm_ordercreate_request')).toBe(1);
     expect(yima.countRequests('bcm_resultquery_request')).toBeGreaterThan(polls);
+  });
+  it("a replayed signed notification, 200 times over, is recorded and acted on a few times only (the ledger is not the sender's to fill)", async () => {
+    const bank = await startBpcSimulator({ key: '01AC$@!BGT98aw#C', mid: '104320170118888', defaultScript: { kind: 'manual' } });
+    cleanups.push(() => bank.close());
+    const yimaKey = 'yima-live-key-0123';
+    const yima = await startYimaSimulator({ isspid: SETTINGS.isspid, key: yimaKey, signRule: 'sorted_kv_key', defaultScript: { kind: 'manual' } });
+    cleanups.push(() => yima.close());
+    const t = tempDir('yima-live-flood-');
+    cleanups.push(t.cleanup);
+    const port = await freePort();
+    const notifyUrl = `http://127.0.0.1:${port}/yima/notify`;
+    const file = join(t.dir, 'provisioning.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        bpc: { url: bank.url, mid: '104320170118888', posNo: '37381542', tellerNo: '001', key: '01AC$@!BGT98aw#C' },
+        yima: { ...SETTINGS, url: yima.url, key: yimaKey, requireSignedResponses: true, notifyUrl, notifyHost: '127.0.0.1', notifyPort: port },
+        operators: [
+          { code: '001', pin: '246801' },
+          { code: '800', pin: '813579' },
+          { code: '900', pin: '902468' },
+        ],
+      }),
+    );
+    const core = await startCore({
+      dataDir: t.dir,
+      version: '0',
+      platform: 'web',
+      cipher: createFileKeyCipher(t.dir),
+      logger: silentLogger,
+      provisioningFile: file,
+      provisioningRequired: true,
+      schedule: SLOW,
+    });
+    cleanups.push(() => core.close());
+    const sale = await core.engine.createPayment({ amountFen: 1688, operator: '001', gateway: YIMA_GATEWAY_ID });
+    expect(sale.status).toBe('waiting');
+    // Yima's genuine signed notification for the sale (signed here with the shared key), captured and replayed.
+    const note = encodeRequest(
+      {
+        response_type: 'bcm_resultquery_response',
+        isspid: SETTINGS.isspid,
+        pos_seq: '9'.repeat(20),
+        org_pos_seq: sale.tradeNo,
+        result: { id: '0000', comment: '成功' },
+      },
+      { format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key' },
+      yimaKey,
+    ).body;
+    const polls = yima.countRequests('bcm_resultquery_request');
+    const eventsBefore = ledgerRows<{ n: number }>(t.dir, 'SELECT count(*) AS n FROM events')[0]!.n;
+    for (let i = 0; i < 200; i += 1) {
+      const res = await fetch(notifyUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: note });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(await res.text())).toMatchObject({ result: { id: '0000' } });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const recorded = ledgerRows<{ n: number }>(t.dir, "SELECT count(*) AS n FROM events WHERE entity = 'app' AND type = 'notification'")[0]!.n;
+    expect(recorded).toBeGreaterThanOrEqual(1);
+    expect(recorded).toBeLessThanOrEqual(5);
+    expect(yima.countRequests('bcm_resultquery_request') - polls).toBeLessThanOrEqual(6);
+    expect(ledgerRows<{ n: number }>(t.dir, 'SELECT count(*) AS n FROM events')[0]!.n - eventsBefore).toBeLessThanOrEqual(20);
+    expect(yima.countRequests('bcm_ordercreate_request')).toBe(1);
   });
 });

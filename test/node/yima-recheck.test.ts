@@ -124,6 +124,58 @@ describe('supervisor re-check of a Yima card sale by order_id (bcm_orderquery_re
     expect(sim.countRequests('bcm_ordercreate_request')).toBe(1);
   });
 
+  it('one terminal payment settles one sale even when two re-checks name the same order_id at the same moment', async () => {
+    const t = tempDir('yima-recheck-race-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    await counter.invoke('settings:save', { section: 'yima', value: SETTINGS, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const a = await abandoned(2500);
+    const b = await abandoned(2500);
+    sim.injectFault('bcm_resultquery_request', { kind: 'http_500' }, { count: 1_000_000 });
+    expect(sim.pay(a.tradeNo)).toBe(true);
+    const orderId = sim.order(a.tradeNo)!.orderId;
+    // Yima's order query answer as the vendor documents it: order_id, amount, time, status — no order number of ours.
+    sim.injectFault('bcm_orderquery_request', { kind: 'rewrite', fields: { org_pos_seq: '' } }, { count: 2 });
+    const both = await Promise.allSettled([
+      counter.invoke('payment:recheck', { id: a.id, orderId, approval: SUPERVISOR }),
+      counter.invoke('payment:recheck', { id: b.id, orderId, approval: SUPERVISOR }),
+    ]);
+    const statuses = await Promise.all([a, b].map(async (s) => (await counter!.invoke('payment:get', { id: s.id })).status));
+    expect(
+      statuses.filter((s) => s === 'paid'),
+      JSON.stringify(both.map((x) => x.status)),
+    ).toHaveLength(1);
+    expect(both.filter((x) => x.status === 'rejected')).toHaveLength(1);
+  });
+
+  it('a card payment a re-check recorded on one sale does not settle a second sale when its own polls later report it', async () => {
+    const t = tempDir('yima-recheck-twice-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    await counter.invoke('settings:save', { section: 'yima', value: SETTINGS, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const a = await abandoned(2500);
+    const b = await abandoned(2500);
+    const orderId = sim.order(a.tradeNo)!.orderId;
+    // The supervisor types sale A's order_id for sale B, and Yima's answer says paid (the card was swiped
+    // at that moment) naming no order number of ours, as its order query is documented.
+    sim.injectFault('bcm_orderquery_request', { kind: 'rewrite', fields: { org_pos_seq: '', status_trans: '1' } }, { count: 1 });
+    expect((await counter.invoke('payment:recheck', { id: b.id, orderId, approval: SUPERVISOR })).payment.status).toBe('paid');
+    // A's own polls then genuinely report A paid — with the order_id already recorded on B.
+    expect(sim.pay(a.tradeNo)).toBe(true);
+    const before = sim.countRequests('bcm_resultquery_request');
+    const seen = await waitUntil(
+      async () => ({ polls: sim.countRequests('bcm_resultquery_request'), status: (await counter!.invoke('payment:get', { id: a.id })).status }),
+      (x) => x.status === 'paid' || x.polls >= before + 2,
+      'A paid, or asked twice more',
+    );
+    expect(seen.status).not.toBe('paid');
+    expect(ledgerRows(t.dir, "SELECT count(*) AS n FROM payments WHERE status = 'paid' AND gateway = 'yima'")).toEqual([{ n: 1 }]);
+  });
+
   it('refused before anything is sent: a cashier, a wrong PIN, a sale still waiting, a malformed order_id', async () => {
     const t = tempDir('yima-recheck-refuse-');
     cleanup = t.cleanup;

@@ -6,6 +6,16 @@ import type { Logger } from '../util/logger';
 
 export const YIMA_NOTIFY_PATH = '/yima/notify';
 
+/**
+ * Per order, at most this many notifications are acted on (recorded, and their query triggered) in a
+ * burst, one more every YIMA_NOTIFY_REFILL_MS: Yima's own retries (3, minutes apart) always pass, while
+ * a captured signed notification replayed in a loop cannot fill the append-only ledger or keep the
+ * gateway busy. Those over the budget are still answered 0000 (the receiver stays idempotent).
+ */
+export const YIMA_NOTIFY_BURST = 5;
+export const YIMA_NOTIFY_REFILL_MS = 30_000;
+const MAX_TRACKED_ORDERS = 1024;
+
 export interface YimaNotifyDeps {
   db: Db;
   now: () => number;
@@ -32,6 +42,25 @@ export interface YimaNotifyDeps {
  */
 export async function startYimaNotifications(deps: YimaNotifyDeps): Promise<{ url: string; listener: YimaNotifyListener }> {
   const host = deps.host ?? '127.0.0.1';
+  const budgets = new Map<string, { tokens: number; at: number }>();
+  /** Takes one notification from the order's budget; false when it is spent. The map is bounded (oldest order forgotten first). */
+  const withinBudget = (order: string): boolean => {
+    const t = deps.now();
+    let b = budgets.get(order);
+    if (b === undefined) {
+      if (budgets.size >= MAX_TRACKED_ORDERS) {
+        const oldest = budgets.keys().next().value;
+        if (oldest !== undefined) budgets.delete(oldest);
+      }
+      b = { tokens: YIMA_NOTIFY_BURST, at: t };
+    } else budgets.delete(order);
+    b.tokens = Math.min(YIMA_NOTIFY_BURST, b.tokens + Math.max(0, t - b.at) / YIMA_NOTIFY_REFILL_MS);
+    b.at = t;
+    budgets.set(order, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  };
   const config = {
     host,
     port: deps.port ?? 0,
@@ -43,6 +72,8 @@ export async function startYimaNotifications(deps: YimaNotifyDeps): Promise<{ ur
     requireSigned: deps.requireSigned ?? true,
     logger: deps.logger,
     onNotification: (n: { orgPosSeq: string }) => {
+      // Over the order's budget: answered 0000, neither recorded nor queried (not logged either, one line per request would be the flood).
+      if (!withinBudget(n.orgPosSeq)) return;
       if (deps.notified(n.orgPosSeq))
         appendEvent(deps.db, { at: deps.now(), entity: 'app', type: 'notification', data: { gateway: 'yima', orders: [n.orgPosSeq], known: true } });
       else deps.logger.info('yima notification for no sale of ours', { orgPosSeq: n.orgPosSeq.slice(0, 40) });

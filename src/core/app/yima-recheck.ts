@@ -43,9 +43,13 @@ function verdictOf(result: GatewayResult): Pick<RecheckResult, 'verdict' | 'code
  * `payment:recheck`: a supervisor (code + PIN, bound to this sale and this order_id by the approval
  * nonce) asks Yima about a card sale left 状态未明 or abandoned, by Yima's order_id. The engine records
  * the answer as evidence and settles the sale only on a bound "paid". One terminal payment can settle
- * one sale only: an order_id already recorded on another sale is refused before anything is sent.
+ * one sale only: an order_id already recorded on another sale, or being re-checked for one, is refused
+ * before anything is sent.
  */
 export function yimaRecheckHandler(deps: RecheckDeps) {
+  // Order ids being asked about right now: a second re-check naming one waits for nothing — it is
+  // refused, as it would be a moment later once the first has recorded the order_id on its sale.
+  const asking = new Set<string>();
   return async ({ id, orderId, approval }: { id: number; orderId: string; approval: { code: string; pin: string } }): Promise<RecheckResult> => {
     const supervisor = await verifyPin(deps.db, approval.code, approval.pin, deps.now());
     requireRole(supervisor, 'supervisor');
@@ -54,7 +58,14 @@ export function yimaRecheckHandler(deps: RecheckDeps) {
     if (payment.gateway !== 'yima') throw new AppError('INVALID_STATE', 'only a Yima card sale can be re-checked by its Yima order_id');
     const taken = saleWithOrderId(deps.db, orderId, id);
     if (taken !== undefined) throw new AppError('INVALID_STATE', `Yima order ${orderId} is already recorded on sale ${taken}`, { field: 'orderId' });
-    const { payment: after, result } = await deps.engine.recheckPayment(id, orderId, supervisor.code);
-    return { payment: toView(after), ...verdictOf(result) };
+    if (asking.has(orderId))
+      throw new AppError('INVALID_STATE', `Yima order ${orderId} is being re-checked right now; ask again once that answer is in`, { field: 'orderId' });
+    asking.add(orderId);
+    try {
+      const { payment: after, result } = await deps.engine.recheckPayment(id, orderId, supervisor.code);
+      return { payment: toView(after), ...verdictOf(result) };
+    } finally {
+      asking.delete(orderId);
+    }
   };
 }

@@ -208,6 +208,15 @@ export function findPaymentByGatewayRef(db: Db, gateway: string, ref: string): P
   return row === undefined ? undefined : paymentFromRow(row);
 }
 
+/** Another payment of this gateway whose recorded detail carries the gateway's own order id `orderId` (one payment settles one sale). */
+export function findOtherPaymentByGatewayOrderId(db: Db, gateway: string, orderId: string, exceptId: number): PaymentRecord | undefined {
+  const row = stmt(
+    db,
+    "SELECT * FROM payments WHERE gateway = ? AND id <> ? AND json_valid(gateway_detail) AND json_extract(gateway_detail, '$.orderId') = ?",
+  ).get(gateway, exceptId, orderId) as PaymentRow | undefined;
+  return row === undefined ? undefined : paymentFromRow(row);
+}
+
 /** The BPC payment with this sysTrace (a notification names one; a card reference never matches). */
 export function findPaymentBySysTrace(db: Db, sysTrace: string): PaymentRecord | undefined {
   return findPaymentByGatewayRef(db, 'bpc', sysTrace);

@@ -164,6 +164,12 @@ export function getRefund(db: Db, id: number): RefundRecord {
   return refundFromRow(row);
 }
 
+/** The refund a gateway knows by `ref` (unique per gateway). */
+export function findRefundByGatewayRef(db: Db, gateway: string, ref: string): RefundRecord | undefined {
+  const row = stmt(db, 'SELECT * FROM refunds WHERE gateway_ref = ? AND gateway = ?').get(ref, gateway) as RefundRow | undefined;
+  return row === undefined ? undefined : refundFromRow(row);
+}
+
 export function listRefundsForPayment(db: Db, paymentId: number): RefundRecord[] {
   return (stmt(db, 'SELECT * FROM refunds WHERE payment_id = ? ORDER BY id').all(paymentId) as RefundRow[]).map(refundFromRow);
 }

@@ -70,6 +70,18 @@ export function parsePinHash(stored: string): ParsedHash | undefined {
 }
 
 /**
+ * Whether a hash made elsewhere (a headquarters snapshot) may be stored: well-formed, and costing at most
+ * four times the counter's own scrypt in memory and in work per sign-in — parsePinHash's outer bounds
+ * alone still allow gigabytes and minutes for one PIN check.
+ */
+export function isStorablePinHash(stored: string): boolean {
+  const parsed = parsePinHash(stored);
+  if (parsed === undefined) return false;
+  const ours = PIN_SCRYPT.N * PIN_SCRYPT.r;
+  return parsed.N * parsed.r <= 4 * ours && parsed.N * parsed.r * parsed.p <= 4 * ours * PIN_SCRYPT.p;
+}
+
+/**
  * Whether `pin` matches `stored` (constant-time comparison). A malformed PIN or hash is simply false;
  * this never throws for bad input.
  */

@@ -5,6 +5,7 @@ import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import {
+  findOtherPaymentByGatewayOrderId,
   findPaymentByGatewayRef,
   findPaymentBySysTrace,
   getPayment,
@@ -13,7 +14,7 @@ import {
   type PaymentPatch,
   type PaymentRecord,
 } from '../ledger/payments';
-import { getRefund, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
+import { findRefundByGatewayRef, getRefund, listOpenRefunds, type RefundPatch, type RefundRecord } from '../ledger/refunds';
 import type { Logger } from '../util/logger';
 import { businessDay, type Timers } from '../util/time';
 import { decideCloseAnswer, decidePayment, decideRefund, isFinalPayment as isFinal, isFinalRefund, type PaymentState, type PaymentStimulus } from './decide';
@@ -213,8 +214,9 @@ export class PaymentEngine {
     return updated;
   }
 
-  private applyCreateResult(id: number, result: GatewayResult): PaymentRecord {
+  private applyCreateResult(id: number, answered: GatewayResult): PaymentRecord {
     const current = getPayment(this.deps.db, id);
+    const result = this.unlessHeldElsewhere(answered, current.gateway, { payment: id });
     const decision = decidePayment(this.stateOf(current), { on: 'created', outcome: result });
     if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a create answer`);
     const patch: PaymentPatch = { respCode: decision.respCode ?? null, ...(decision.respMsg === undefined ? {} : { respMsg: decision.respMsg }) };
@@ -412,8 +414,10 @@ export class PaymentEngine {
     }
   }
 
-  private applyRefundResult(id: number, result: GatewayResult, op: 'refund' | 'query'): RefundRecord {
+  private applyRefundResult(id: number, answered: GatewayResult, op: 'refund' | 'query'): RefundRecord {
     const current = getRefund(this.deps.db, id);
+    // Only R's answer names the refund's own reference (J's is the query's).
+    const result = op === 'refund' ? this.unlessHeldElsewhere(answered, current.gateway, { refund: id }) : answered;
     const decision = decideRefund(refundStateOf(current), { on: 'answer', op, outcome: result, at: this.deps.now() });
     if (decision.next !== 'record') throw new Error(`unexpected decision ${decision.next} for a refund answer`);
     const patch: RefundPatch = op === 'query' ? { queryCountIncrement: true } : {};
@@ -672,8 +676,9 @@ export class PaymentEngine {
     }
   }
 
-  private applyQueryResult(id: number, result: GatewayResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
+  private applyQueryResult(id: number, answered: GatewayResult, afterClose?: { closeConfirmed: boolean }): PaymentRecord {
     const payment = getPayment(this.deps.db, id);
+    const result = this.unlessPaidElsewhere(answered, payment);
     const at = this.deps.now();
     const since = this.unclearSince.get(id) ?? at;
     const stimulus: PaymentStimulus = {
@@ -778,6 +783,57 @@ export class PaymentEngine {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /**
+   * A "paid" naming the gateway's own order id (Yima's order_id) already recorded on another sale is not
+   * this sale's payment: one card payment settles one sale (a supervisor's re-check may have put it on
+   * the other one). It counts as no usable answer, so the sale keeps being asked and shows 状态未明 for a
+   * supervisor, instead of one payment being booked twice.
+   */
+  private unlessPaidElsewhere(result: GatewayResult, payment: PaymentRecord): GatewayResult {
+    if (result.kind !== 'success') return result;
+    const orderId = result.answer.detail?.orderId;
+    if (typeof orderId !== 'string' || orderId === '') return result;
+    const other = findOtherPaymentByGatewayOrderId(this.deps.db, payment.gateway, orderId, payment.id);
+    if (other === undefined) return result;
+    this.deps.logger.warn('a paid answer names a payment already recorded on another sale: not taken', { gateway: payment.gateway, sale: other.tradeNo });
+    return {
+      kind: 'transport_unknown',
+      reason: 'unbound',
+      detail: `the answer reports order ${orderId.slice(0, 40)} paid, which is recorded on sale ${other.tradeNo}`,
+      delivered: true,
+      exchange: result.exchange,
+    };
+  }
+
+  /**
+   * A create or refund answer naming a reference the ledger already holds for another payment or
+   * refund of this gateway is not the answer to this request: it is a replayed (genuinely signed)
+   * answer of an earlier one, which a bank whose answers carry no amount or order number cannot be
+   * bound by otherwise. It counts as no usable answer from a request that did leave — resolved as any
+   * unclear answer is, never by sending again — and it is still recorded as evidence.
+   */
+  private unlessHeldElsewhere(result: GatewayResult, gateway: string, own: { payment: number } | { refund: number }): GatewayResult {
+    if (result.kind === 'transport_unknown' || result.answer.reference === undefined) return result;
+    const ref = result.answer.reference;
+    const payment = findPaymentByGatewayRef(this.deps.db, gateway, ref);
+    const refund = findRefundByGatewayRef(this.deps.db, gateway, ref);
+    const holder =
+      payment !== undefined && !('payment' in own && own.payment === payment.id)
+        ? `payment ${payment.tradeNo}`
+        : refund !== undefined && !('refund' in own && own.refund === refund.id)
+          ? `refund ${refund.refundNo}`
+          : null;
+    if (holder === null) return result;
+    this.deps.logger.warn('answer names the reference of another sale or refund: not taken', { gateway, holder });
+    return {
+      kind: 'transport_unknown',
+      reason: 'unbound',
+      detail: `the answer names ${ref.slice(0, 40)}, the reference of ${holder} (a replayed answer, not this request's)`,
+      delivered: true,
+      exchange: result.exchange,
+    };
+  }
 
   private gatewayOf(payment: PaymentRecord, mode: AppMode = payment.mode): PaymentGateway {
     return this.deps.gateways.get(payment.gateway, mode);

@@ -9,7 +9,10 @@
  * scheduled, whatever throws.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { AppError } from '../../shared/errors';
 import { createHttpTransport, TransportError, type HttpTransport } from '../net';
+import { DEFAULT_OPERATORS } from '../operators/operators';
+import { isStorablePinHash } from '../operators/pin';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
 import { stmt } from '../ledger/db';
@@ -337,6 +340,21 @@ export const HQ_RECEIPT_SETTING = 'hq.receipt';
  * change; an operator the snapshot lists is created or updated (PIN hash included), others are kept.
  */
 export function applySnapshot(db: Db, snapshot: HqSnapshot, at: number, target = SYNC_TARGET): void {
+  // Checked before anything is written: one bad operator refuses the whole snapshot (it is pulled again).
+  // A published training PIN's hash (in the source for everyone to read) is refused under any code: the
+  // default-PIN gate of live mode only looks at the training operators' own codes.
+  for (const op of snapshot.operators ?? []) {
+    if (DEFAULT_OPERATORS.some((d) => d.pinHash === op.pinHash)) {
+      throw new AppError('BAD_INPUT', `snapshot ${snapshot.version}: operator ${op.code} has a published training PIN; nothing applied`, {
+        field: 'operators',
+      });
+    }
+    if (!isStorablePinHash(op.pinHash)) {
+      throw new AppError('BAD_INPUT', `snapshot ${snapshot.version}: operator ${op.code}'s PIN hash is malformed or too costly to check; nothing applied`, {
+        field: 'operators',
+      });
+    }
+  }
   db.transaction(() => {
     const readJson = (key: string): Record<string, unknown> => {
       const row = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;

@@ -239,16 +239,24 @@ export class YimaClient {
     } catch (error) {
       return finish({ kind: 'transport_unknown', ...transportReason(error) });
     }
-    const outcome = classifyYimaAnswer({
-      op,
-      requestType,
-      httpStatus,
-      body: responseBytes,
-      key,
-      profile: this.profile,
-      merchant: this.options.merchant,
-      posSeq,
-    });
+    let outcome: { outcome: YimaOutcome; text?: string };
+    try {
+      outcome = classifyYimaAnswer({
+        op,
+        requestType,
+        httpStatus,
+        body: responseBytes,
+        key,
+        profile: this.profile,
+        merchant: this.options.merchant,
+        posSeq,
+      });
+    } catch (error) {
+      // The request left: whatever the answer broke, it is unclear, never "nothing was sent".
+      outcome = {
+        outcome: { kind: 'transport_unknown', reason: 'not_parseable', detail: error instanceof Error ? error.message.slice(0, 200) : 'unreadable answer' },
+      };
+    }
     responseText = outcome.text ?? responseBytes.toString('latin1').slice(0, 4096);
     const final = outcome.outcome;
     if (final.kind === 'transport_unknown') return finish(final);
@@ -282,13 +290,22 @@ export function yimaTimestamp(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/**
+ * The order number an answer names (top level and in `bcm_res_info`), null when it names none. A number
+ * given twice (an XML answer's repeated element), in a form that is not text, or differently in the two
+ * places is returned as what it is, so it never equals ours: an answer we cannot read one way is not
+ * taken as naming no order.
+ */
 function orgPosSeqOf(outcome: YimaOutcome): string | null {
   if (outcome.kind === 'transport_unknown') return null;
   const f = outcome.response.fields;
   const info = f.bcm_res_info;
   const fromInfo = info !== null && typeof info === 'object' && !Array.isArray(info) ? (info as Record<string, YimaValue>).org_pos_seq : undefined;
-  const v = f.org_pos_seq ?? fromInfo;
-  return typeof v === 'string' && v !== '' ? v : null;
+  const named = [f.org_pos_seq, fromInfo].filter((v): v is YimaValue => v !== undefined && v !== null && v !== '');
+  if (named.length === 0) return null;
+  const texts = [...new Set(named.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
+  const [only] = texts;
+  return texts.length === 1 && only !== undefined && typeof named[0] === 'string' ? only : texts.join(' / ').slice(0, 80);
 }
 
 export interface ClassifyInput {

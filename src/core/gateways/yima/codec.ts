@@ -294,9 +294,19 @@ export interface ParsedBody {
 
 /**
  * Reads any Yima body tolerantly, sniffing its format (JSON, raw XML, or form `xml=&mac=`), whatever
- * format we asked in: unknown nodes kept, a mislabelled `request_type` accepted. Never throws.
+ * format we asked in: unknown nodes kept, a mislabelled `request_type` accepted. Never throws: a body
+ * that breaks the reader (nesting deep enough to exhaust the stack) is unreadable like any garbage —
+ * a throw here would leave the client's caller believing nothing was sent.
  */
 export function parseYimaBody(bytes: Buffer): ParsedBody | YimaParseError {
+  try {
+    return readYimaBody(bytes);
+  } catch (error) {
+    return { error: 'not_a_message', detail: error instanceof Error ? error.message.slice(0, 200) : 'body could not be read' };
+  }
+}
+
+function readYimaBody(bytes: Buffer): ParsedBody | YimaParseError {
   const body = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   const ascii = body.subarray(0, 64).toString('latin1');
   if (ascii.trim() === '' && body.length < 64) return { error: 'empty', detail: 'empty body' };

@@ -46,13 +46,17 @@ function object(v: YimaValue | undefined): Record<string, YimaValue> | null {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : null;
 }
 
-/** An amount the platform reports in `bcm_res_info` (field name unknown [guess]: tx_amt / trade_amount / amount). */
+/**
+ * An amount the platform reports in `bcm_res_info` (field name unknown [guess]: tx_amt / trade_amount /
+ * amount). One given twice (an XML answer's repeated element), not as digits, or differently under two
+ * names is NaN — never equal to a sale — rather than "not reported", which would leave the answer unbound.
+ */
 function reportedAmount(info: Record<string, YimaValue>): number | null {
-  for (const k of ['tx_amt', 'trade_amount', 'amount']) {
-    const t = str(info[k]);
-    if (t !== '') return /^[0-9]{1,12}$/.test(t) ? Number(t) : Number.NaN;
-  }
-  return null;
+  const given = ['tx_amt', 'trade_amount', 'amount'].map((k) => info[k]).filter((v) => v !== undefined && v !== null && v !== '');
+  if (given.length === 0) return null;
+  const amounts = new Set(given.map((v) => (/^[0-9]{1,12}$/.test(str(v)) ? Number(str(v)) : Number.NaN)));
+  const [only] = amounts;
+  return amounts.size === 1 && only !== undefined ? only : Number.NaN;
 }
 
 export function paidInfo(info: Record<string, YimaValue>): YimaPaidInfo {
