@@ -150,6 +150,33 @@ describe('supervisor re-check of a Yima card sale by order_id (bcm_orderquery_re
     expect(both.filter((x) => x.status === 'rejected')).toHaveLength(1);
   });
 
+  it('a re-check whose order_id a poll records on another sale while it is asked: the verdict is not "paid" (the sale is not)', async () => {
+    const t = tempDir('yima-recheck-verdict-');
+    cleanup = t.cleanup;
+    counter = await startCounter(t.dir, { schedule: FAST });
+    await counter.invoke('settings:save', { section: 'yima', value: SETTINGS, approval: SUPERVISOR });
+    const sim = counter.core.trainingYima;
+    sim.reset();
+    const a = await abandoned(2500);
+    const b = await abandoned(2500);
+    const orderId = sim.order(a.tradeNo)!.orderId;
+    // The supervisor types A's order_id for B. While that question is on its way, A's own poll reports A
+    // paid and records the order_id on A (played here in that order, to make the interleaving certain).
+    const engine = counter.core.engine;
+    const original = engine.recheckPayment.bind(engine);
+    engine.recheckPayment = async (id, gatewayOrderId, actor) => {
+      expect(sim.pay(a.tradeNo)).toBe(true);
+      await engine.requeryPayment(a.id);
+      return original(id, gatewayOrderId, actor);
+    };
+    sim.injectFault('bcm_orderquery_request', { kind: 'rewrite', fields: { org_pos_seq: '' } }, { count: 1 });
+    const out = await counter.invoke('payment:recheck', { id: b.id, orderId, approval: SUPERVISOR });
+    expect((await counter.invoke('payment:get', { id: a.id })).status).toBe('paid');
+    expect(out.payment.status).toBe('unknown');
+    expect(out.verdict).not.toBe('paid');
+    expect(out.detail).toContain(a.tradeNo);
+  });
+
   it('a card payment a re-check recorded on one sale does not settle a second sale when its own polls later report it', async () => {
     const t = tempDir('yima-recheck-twice-');
     cleanup = t.cleanup;

@@ -63,7 +63,20 @@ export function yimaRecheckHandler(deps: RecheckDeps) {
     asking.add(orderId);
     try {
       const { payment: after, result } = await deps.engine.recheckPayment(id, orderId, supervisor.code);
-      return { payment: toView(after), ...verdictOf(result) };
+      const verdict = verdictOf(result);
+      // The verdict says what happened to the sale, not only what Yima said: a "paid" the engine did not
+      // take (the order_id was recorded on another sale while this question was on its way — one card
+      // payment settles one sale) must not read as paid on the supervisor's screen.
+      if (verdict.verdict === 'paid' && after.status !== 'paid') {
+        const other = saleWithOrderId(deps.db, orderId, id);
+        return {
+          payment: toView(after),
+          verdict: 'rejected',
+          code: verdict.code,
+          detail: `Yima reports order ${orderId} paid, but it is recorded on ${other === undefined ? 'another sale' : `sale ${other}`}: not taken for this one`,
+        };
+      }
+      return { payment: toView(after), ...verdict };
     } finally {
       asking.delete(orderId);
     }
