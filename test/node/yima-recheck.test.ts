@@ -100,6 +100,8 @@ describe('supervisor re-check of a Yima card sale by order_id (bcm_orderquery_re
       ['another amount', { trade_amount: '2499' }],
       ['no amount', { trade_amount: '', tx_amt: '' }],
       ['paid before the sale', { trade_time: '20200101120000' }],
+      ['no trade time', { trade_time: '' }],
+      ['an unreadable trade time', { trade_time: 'yesterday' }],
     ];
     for (const [what, fields] of doctored) {
       sim.injectFault('bcm_orderquery_request', { kind: 'rewrite', fields: fields as Record<string, string> }, { count: 1 });

@@ -167,6 +167,9 @@ export class YimaClient {
       const amount = this.bindAmount(r, input.amountFen);
       if (amount !== null) return amount;
       const traded = yimaTime(fields.trade_time);
+      // Evidence for one sale must say when it was paid: without a readable trade_time an old payment of
+      // the same amount (a slip from another day) could settle this sale. The supervisor still has F8.
+      if (input.notBefore !== undefined && traded === null) return { reason: 'mismatch', detail: 'answer does not report when it was paid (trade_time)' };
       if (input.notBefore !== undefined && traded !== null && traded < input.notBefore - 10 * 60_000)
         return { reason: 'mismatch', detail: `answer reports a payment at ${new Date(traded).toISOString()}, before this sale was made` };
       return null;
