@@ -415,6 +415,33 @@ describe('notifications', () => {
     expect(a2).toContain('<id>0000</id>');
   });
 
+  it('never signs an echo of a stranger: a forged or unsigned notification is answered unsigned (no signing oracle for our key)', async () => {
+    const { url } = await listener();
+    // What an attacker would want signed: an answer of one of our own request types, with a pos_seq of ours.
+    const bait = {
+      response_type: 'bcm_resultquery_response',
+      isspid: ISSPID,
+      pos_seq: '2026120200000009',
+      org_pos_seq: '2026120200000001',
+      result: { id: '0000', comment: '成功' },
+    };
+    const forged = encodeRequest(bait, { format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key' }, 'not-our-key-0123456789');
+    const unsigned = Buffer.from(JSON.stringify(bait), 'utf8');
+    for (const [what, body] of [
+      ['forged', forged.body],
+      ['unsigned', unsigned],
+    ] as const) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const reply = (await res.json()) as Record<string, unknown>;
+      expect(reply.sign, what).toBeUndefined();
+      expect(JSON.stringify(reply), what).not.toMatch(/"sign"/);
+    }
+    // Yima's own signed notification still gets a signed answer in its envelope.
+    const genuine = encodeRequest(bait, { format: 'json', xmlTransport: 'raw', signRule: 'sorted_kv_key' }, KEY);
+    const ok = (await (await fetch(url, { method: 'POST', headers: { 'content-type': genuine.contentType }, body: genuine.body })).json()) as { sign?: string };
+    expect(ok.sign).toMatch(/^[0-9A-F]{32}$/);
+  });
+
   it('forged, unsigned-when-required, foreign, oversized and garbage notifications are refused without a crash', async () => {
     const strict = await listener({ requireSigned: true });
     const { sim, client } = await setup();

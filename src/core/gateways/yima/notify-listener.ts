@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../util/logger';
-import { encodeLike, encodeRequest, parseYimaBody, signatureState } from './codec';
+import { encodeLike, encodeRequest, parseYimaBody, signatureState, YIMA_CONTENT_TYPES } from './codec';
 import type { YimaSignRule } from './sign';
 import type { YimaMessage, YimaResponse, YimaValue } from './wire';
 
@@ -63,8 +63,24 @@ export function handleYimaNotification(bytes: Buffer, config: YimaNotifyConfig):
   } catch {
     return plain(503, 'key unavailable', '9999', '系统繁忙');
   }
+  let sig: 'ok' | 'bad' | 'absent';
+  try {
+    sig = signatureState(parsed, config.signRule, key);
+  } catch {
+    sig = 'bad';
+  }
+  // The reply echoes the sender's envelope (its response_type and pos_seq). It is signed with our key
+  // only when the notification itself verified as Yima's: signing an echo of whatever a stranger sent
+  // would hand out our signature over their chosen type and pos_seq — a correctly signed
+  // "bcm_resultquery_response … 0000" to play back as the answer to one of our own requests.
   const answer = (status: number, id: string, comment: string, notification: YimaNotification | null, refused: string | null): NotifyHandling => {
     const message: YimaMessage = { response_type: r.responseType || 'bcm_notify_response', isspid: config.isspid, pos_seq: r.posSeq, result: { id, comment } };
+    if (sig !== 'ok') {
+      const unsigned = r.format === 'json' ? null : encodeRequest(message, { format: 'xml', xmlTransport: 'raw', signRule: config.signRule }, key);
+      return unsigned === null
+        ? { status, contentType: YIMA_CONTENT_TYPES.json, body: Buffer.from(JSON.stringify(message), 'utf8'), notification, refused }
+        : { status, contentType: unsigned.contentType, body: unsigned.body, notification, refused };
+    }
     try {
       const encoded = encodeLike(r, message, config.signRule, key);
       return { status, contentType: encoded.contentType, body: encoded.body, notification, refused };
@@ -73,12 +89,6 @@ export function handleYimaNotification(bytes: Buffer, config: YimaNotifyConfig):
       return { status, contentType: encoded.contentType, body: encoded.body, notification, refused };
     }
   };
-  let sig: 'ok' | 'bad' | 'absent';
-  try {
-    sig = signatureState(parsed, config.signRule, key);
-  } catch {
-    sig = 'bad';
-  }
   if (sig === 'bad') return answer(200, '6100', '签名错误', null, 'bad signature');
   if (sig === 'absent' && config.requireSigned) return answer(200, '6100', '缺少签名', null, 'unsigned while signed answers are required');
   if (r.isspid !== config.isspid) return answer(200, '9999', '商户号不符', null, `for another merchant ${r.isspid.slice(0, 16)}`);
