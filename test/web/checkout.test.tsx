@@ -231,6 +231,40 @@ describe('checkout (renderer, real core over the in-memory bridge)', () => {
     expect(text('payment-pending')).toContain('1.00');
   }, 60_000);
 
+  it("a create whose answer comes after the core's event: + on the failed result starts the next sale, and the late answer leaves it there", async () => {
+    const bridge = createMemoryBridge(core.dispatch, core.bus, 'cashier');
+    let release: (() => void) | null = null;
+    setBridge({
+      ...bridge,
+      async invoke(channel, input) {
+        if (channel !== 'payment:create') return bridge.invoke(channel, input);
+        // The answer (or the refusal) is held until the test releases it.
+        const settled = await bridge.invoke(channel, input).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        );
+        await new Promise<void>((r) => (release = r));
+        if ('error' in settled) throw settled.error;
+        return settled.value;
+      },
+    });
+    await act(async () => {
+      await call('training:script', { script: 'reject' });
+    });
+    await typeSlowly('2.5');
+    await press('+', 'NumpadAdd', window);
+    for (let i = 0; i < 40 && q('payment-result') === null; i++) await tick(50);
+    expect(q('payment-result')?.getAttribute('data-status')).toBe('failed');
+    expect(release).not.toBeNull(); // the create call is still held
+    await press('+', 'NumpadAdd', window);
+    await tick(30);
+    expect(q('payment-result')).toBeNull();
+    await act(async () => release?.());
+    await tick(50);
+    expect(q('payment-result')).toBeNull();
+    expect(text('amount-display')).toContain('0.00');
+  }, 60_000);
+
   it('a cancel withdraws the QR at once: while the bank is still asked to close the order, no QR and no countdown are on the checkout', async () => {
     // The close (S) is answered after 1.5 s: the sale is cancelled at the counter but not yet closed at the bank.
     core.trainingGateway.injectFault('S', { kind: 'delay', ms: 1500 });

@@ -178,9 +178,13 @@ export function Checkout(): React.JSX.Element {
           ...(merOrderNo.trim() === '' ? {} : { merOrderNo: merOrderNo.trim() }),
           ...(memo.trim() === '' ? {} : { memo: memo.trim() }),
         });
-        show(created);
-        setShowFields(false);
-        setCashDue(null);
+        // As any answer: a sale the cashier already left (its result came by event, + was pressed) stays
+        // left, and the next sale's entry is not touched.
+        follow(created);
+        if (usePaymentStore.getState().payment?.id === created.id) {
+          setShowFields(false);
+          setCashDue(null);
+        }
       } catch (e) {
         const problem = badInputProblem(t, e);
         if (problem !== null && (problem.field === 'merOrderNo' || problem.field === 'memo')) showFieldError(problem.field, problem.rule);
@@ -193,7 +197,7 @@ export function Checkout(): React.JSX.Element {
         setBusy((b) => (b === 'send' ? false : b));
       }
     },
-    [merOrderNo, memo, tender, cardRoute, errorText, show, showFieldError, t],
+    [merOrderNo, memo, tender, cardRoute, errorText, follow, showFieldError, t],
   );
 
   const collect = useCallback(async () => {
