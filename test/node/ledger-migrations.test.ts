@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openLedger, schemaVersion } from '../../src/core/ledger/db';
 import { appendEvent, listEvents } from '../../src/core/ledger/events';
 import { LATEST_VERSION, MIGRATIONS } from '../../src/core/ledger/migrations';
+import { findOtherPaymentByGatewayOrderId } from '../../src/core/ledger/payments';
 import { tempDir } from '../support/temp';
 
 /** One test per migration: from the version before it to it, on a real file, with data checked. */
@@ -96,6 +97,32 @@ describe('ledger', () => {
     db.prepare("UPDATE payments SET wallet_trade_no = '4200000395201909177323430256' WHERE trade_no = 'P1'").run();
     const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM payments WHERE wallet_trade_no = '4200000395201909177323430256'").all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toContain('payments_wallet_trade');
+    db.close();
+  });
+
+  it('the gateway order id migration: the one-payment-one-sale lookup uses its index; sales without a detail are fine', () => {
+    const m = MIGRATIONS.find((x) => x.name === "the gateway's own order id on payments, indexed")!;
+    const file = ledgerFile();
+    const before = openLedger(file, { targetVersion: m.version - 1 });
+    const insert = before.prepare(
+      `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, business_day, created_at, updated_at, gateway_detail)
+       VALUES (?, 'live', 'card', 'yima', 100, 'paid', '2026-12-02', 1, 1, ?)`,
+    );
+    insert.run('P1', JSON.stringify({ orderId: 'YM0001', cardNo: '622848******1234' }));
+    insert.run('P3', null);
+    before.close();
+    const db = openLedger(file, { targetVersion: m.version });
+    expect(schemaVersion(db)).toBe(m.version);
+    const id = (trade: string): number => (db.prepare('SELECT id FROM payments WHERE trade_no = ?').get(trade) as { id: number }).id;
+    expect(findOtherPaymentByGatewayOrderId(db, 'yima', 'YM0001', id('P3'))?.tradeNo).toBe('P1');
+    expect(findOtherPaymentByGatewayOrderId(db, 'yima', 'YM0001', id('P1'))).toBeUndefined();
+    expect(findOtherPaymentByGatewayOrderId(db, 'bpc', 'YM0001', id('P3'))).toBeUndefined();
+    const plan = db
+      .prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM payments WHERE json_valid(gateway_detail) AND gateway = 'yima' AND json_extract(gateway_detail, '$.orderId') = 'YM0001' AND id <> 3",
+      )
+      .all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toContain('payments_gateway_order_id');
     db.close();
   });
 

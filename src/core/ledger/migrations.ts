@@ -306,6 +306,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX gateway_requests_payment ON gateway_requests (payment_id) WHERE payment_id IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: "the gateway's own order id on payments, indexed",
+    sql: `
+      -- A "paid" naming a gateway order id (Yima's order_id) already recorded on another sale is not taken
+      -- (one card payment settles one sale). That lookup runs on every paid answer: without this index it
+      -- read every payment's detail, a stall on a ledger of a million sales. The filter (also in the lookup)
+      -- leaves out sales with no detail; the table's CHECK already keeps anything else that is not JSON out.
+      CREATE INDEX payments_gateway_order_id ON payments (gateway, json_extract(gateway_detail, '$.orderId')) WHERE json_valid(gateway_detail);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

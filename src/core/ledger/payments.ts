@@ -212,8 +212,9 @@ export function findPaymentByGatewayRef(db: Db, gateway: string, ref: string): P
 export function findOtherPaymentByGatewayOrderId(db: Db, gateway: string, orderId: string, exceptId: number): PaymentRecord | undefined {
   const row = stmt(
     db,
-    "SELECT * FROM payments WHERE gateway = ? AND id <> ? AND json_valid(gateway_detail) AND json_extract(gateway_detail, '$.orderId') = ?",
-  ).get(gateway, exceptId, orderId) as PaymentRow | undefined;
+    // Written to match the index payments_gateway_order_id (migration 7): the same expression and filter.
+    "SELECT * FROM payments WHERE json_valid(gateway_detail) AND gateway = ? AND json_extract(gateway_detail, '$.orderId') = ? AND id <> ?",
+  ).get(gateway, orderId, exceptId) as PaymentRow | undefined;
   return row === undefined ? undefined : paymentFromRow(row);
 }
 
