@@ -33,6 +33,11 @@ export function paymentHandlers(
   deps: PaymentHandlerDeps,
 ): Pick<Handlers, 'payment:create' | 'payment:cancel' | 'payment:get' | 'payment:current' | 'payment:requery' | 'payment:resolve'> {
   const { db, state, now, engine, training } = deps;
+  /** A sale of the other mode (training and live share the ledger) is not this counter's to cancel or settle now. */
+  const inMode = (id: number): void => {
+    const mode = getPayment(db, id).mode;
+    if (mode !== state.mode()) throw new AppError('NOT_FOUND', `payment ${id} belongs to ${mode} mode`);
+  };
   return {
     'payment:create': async ({ tender, ...input }) => {
       const operator = deps.operatorCode();
@@ -50,7 +55,10 @@ export function paymentHandlers(
       const payType = input.payType ?? (defaultPayType === '' ? undefined : defaultPayType);
       return toView(await engine.createPayment({ ...input, payType, operator }));
     },
-    'payment:cancel': async ({ id }) => toView(await engine.cancelPayment(id, deps.actor())),
+    'payment:cancel': async ({ id }) => {
+      inMode(id);
+      return toView(await engine.cancelPayment(id, deps.actor()));
+    },
     'payment:get': ({ id }) => toView(getPayment(db, id)),
     'payment:current': () => {
       const latest = latestPayment(db, state.mode());
@@ -58,6 +66,8 @@ export function paymentHandlers(
     },
     'payment:requery': async ({ id }) => toView(await engine.requeryPayment(id)),
     'payment:resolve': async ({ id, outcome, reason, payType, supervisor }) => {
+      // In training the published training PINs are valid: they must not settle a live sale.
+      inMode(id);
       const op = await verifyPin(db, supervisor.code, supervisor.pin, now());
       requireRole(op, 'supervisor');
       // A QR sale settled as paid by hand: the supervisor says which wallet it was (else it lands in 其他).
