@@ -87,6 +87,13 @@ describe('back office rules', () => {
       code: 'DEFAULT_PINS',
       details: { field: 'pin' },
     });
+    // …nor to a new operator under another code: 8888 is as published for 802 as for 800.
+    await expect(
+      invoke('operators:save', { code: '802', name: '新主管', role: 'supervisor', pin: '8888', approval: { code: '900', pin: '902468' } }),
+    ).rejects.toMatchObject({ code: 'DEFAULT_PINS', details: { field: 'pin' } });
+    await expect(
+      invoke('operators:save', { code: '003', name: '新员工', role: 'cashier', pin: '9999', approval: { code: '900', pin: '902468' } }),
+    ).rejects.toMatchObject({ code: 'DEFAULT_PINS', details: { field: 'pin' } });
     expect(core.info().mode).toBe('live');
   }, 120_000);
 

@@ -132,9 +132,7 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       // Live mode with the published training PINs would let anyone approve refunds: refuse the file.
       // PINs set by this file are checked in plain text (no scrypt needed), the others by their hash.
       const fromFile = new Map((config.operators ?? []).filter((op) => op.pin !== undefined).map((op) => [op.code, op.pin ?? '']));
-      const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat(
-        [...fromFile].filter(([code, pin]) => isDefaultPin(code, pin)).map(([code]) => code),
-      );
+      const still = operatorsWithDefaultPinSync(db, [...fromFile.keys()]).concat([...fromFile].filter(([, pin]) => isDefaultPin(pin)).map(([code]) => code));
       if (still.length > 0) throw defaultPinsError(still);
     }
     if (config.receiptPrinter !== undefined) {

@@ -403,9 +403,12 @@ export function operatorsWithDefaultPinSync(db: Db, skip: readonly string[] = []
   }).map((def) => def.code);
 }
 
-/** Whether `pin` is the published training PIN of operator `code`. */
-export function isDefaultPin(code: string, pin: string): boolean {
-  return DEFAULT_OPERATORS.some((def) => def.code === code && def.pin === pin);
+/**
+ * Whether `pin` is one of the published training PINs — under any operator code: a new operator 002 with
+ * PIN 8888 is as guessable as supervisor 800 with it (the HQ snapshot refuses such a hash the same way).
+ */
+export function isDefaultPin(pin: string): boolean {
+  return DEFAULT_OPERATORS.some((def) => def.pin === pin);
 }
 
 /** The error for "live mode while these operators still have the published training PINs". */

@@ -21,7 +21,7 @@ export function operatorHandlers(ctx: BackOfficeContext): Pick<Handlers, 'operat
       // changes cashiers only; touching a supervisor or manager (demote, re-PIN, deactivate) needs a manager.
       const existing = getOperator(db, code);
       const approver = await ctx.approve(approval, approverRoleFor(role, existing?.role));
-      if (pin !== undefined && isDefaultPin(code, pin) && readSetting(db, SETTING.mode) === 'live') {
+      if (pin !== undefined && isDefaultPin(pin) && readSetting(db, SETTING.mode) === 'live') {
         throw new AppError(
           'DEFAULT_PINS',
           `PIN of operator ${code}: a published training PIN cannot be used in live mode; choose another (6 digits recommended)`,
