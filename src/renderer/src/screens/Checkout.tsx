@@ -14,7 +14,7 @@ import { badInputProblem } from '../lib/input-errors';
 import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
 import { useVoicePrompt } from '../lib/voice';
 import { useAppStore } from '../store/app-store';
-import { isAbandonedYima, isFinalStatus, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
+import { isAbandonedYima, isFinalStatus, isShown, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
 import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
 import { DrawerForm } from './checkout/DrawerForm';
 import { ResolveForm } from './checkout/ResolveForm';
@@ -181,7 +181,7 @@ export function Checkout(): React.JSX.Element {
         // As any answer: a sale the cashier already left (its result came by event, + was pressed) stays
         // left, and the next sale's entry is not touched.
         follow(created);
-        if (usePaymentStore.getState().payment?.id === created.id) {
+        if (isShown(created.id)) {
           setShowFields(false);
           setCashDue(null);
         }
@@ -268,12 +268,11 @@ export function Checkout(): React.JSX.Element {
     setMessage(t('checkout.cancelling'));
     // The cashier may move on once the core's event shows the sale closed: the call's late answer then
     // says nothing on the next sale's screen.
-    const stillShown = (): boolean => usePaymentStore.getState().payment?.id === payment.id;
     try {
       follow(await call('payment:cancel', { id: payment.id }));
-      if (stillShown()) setMessage(null);
+      if (isShown(payment.id)) setMessage(null);
     } catch (e) {
-      if (stillShown()) setMessage(errorText(e));
+      if (isShown(payment.id)) setMessage(errorText(e));
     } finally {
       setBusy(false);
     }

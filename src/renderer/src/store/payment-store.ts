@@ -58,6 +58,11 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
   },
 }));
 
+/** Whether sale `id` is the one on this window's screen (a call's late answer must not act on the next sale). */
+export function isShown(id: number): boolean {
+  return usePaymentStore.getState().payment?.id === id;
+}
+
 export function isFinalStatus(status: string): boolean {
   return FINAL.has(status);
 }
@@ -68,6 +73,14 @@ export function isFinalStatus(status: string): boolean {
  */
 export function isAbandonedYima(p: Pick<PaymentView, 'gateway' | 'closeRequested' | 'status'>): boolean {
   return p.gateway === 'yima' && p.closeRequested && !FINAL.has(p.status);
+}
+
+/**
+ * A QR sale cancelled (or expired) at the counter whose close the bank has not confirmed yet: its QR is
+ * withdrawn from both screens at once, so nobody scans an order the cashier gave up on.
+ */
+export function isWithdrawnQr(p: Pick<PaymentView, 'tender' | 'closeRequested' | 'status'>): boolean {
+  return p.tender !== 'card' && p.closeRequested && !FINAL.has(p.status);
 }
 
 /**

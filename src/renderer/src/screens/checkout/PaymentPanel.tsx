@@ -5,6 +5,7 @@ import { cardFacts } from '../../lib/card-detail';
 import { formatCountdown, formatFen, formatTime } from '../../lib/format';
 import { useNow } from '../../lib/use-now';
 import { useAppStore } from '../../store/app-store';
+import { isWithdrawnQr } from '../../store/payment-store';
 
 /** How long a paid sale stays on the checkout before the next sale starts by itself. */
 export const NEXT_SALE_AFTER_MS = 5000;
@@ -107,9 +108,7 @@ export function PaymentPanel({
     );
   }
   const remaining = payment.qrExpiresAt === null ? null : payment.qrExpiresAt - hostNow;
-  // Cancelled (or expired) and not yet confirmed closed: the QR is withdrawn from both screens at once, so
-  // nobody scans an order the cashier gave up on while the bank is asked to close it.
-  const withdrawn = payment.closeRequested && !yima;
+  const withdrawn = isWithdrawnQr(payment);
   const showQr = payment.scanCode !== null && payment.status !== 'unknown' && !withdrawn;
   return (
     <div className={`pending status-${payment.status}`} data-testid="payment-pending" data-status={payment.status}>
