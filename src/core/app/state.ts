@@ -1,3 +1,4 @@
+import { AppError } from '../../shared/errors';
 import type { AppMode } from '../../shared/ipc/contract';
 import type { YimaSettings } from '../../shared/yima-settings';
 import { readConfig, SETTING, type CounterConfig } from '../config/config';
@@ -83,6 +84,14 @@ export class CounterState {
 
   mode(): AppMode {
     return this.current().mode;
+  }
+
+  /**
+   * Training and live share the ledger: a record of the other mode is not this counter's to act on now
+   * (in training the published training PINs are valid — they must never reach a live sale).
+   */
+  requireOwnMode(mode: string, what: string): void {
+    if (mode !== this.mode()) throw new AppError('NOT_FOUND', `${what} belongs to ${mode} mode`);
   }
 
   modeReason(): string {

@@ -1,4 +1,3 @@
-import { AppError } from '../../../shared/errors';
 import type { Handlers } from '../../../shared/ipc/types';
 import type { Db } from '../../ledger/db';
 import { getPayment } from '../../ledger/payments';
@@ -20,7 +19,7 @@ export function cashHandlers(deps: {
       const supervisor = await verifyPin(db, approval.code, approval.pin, now());
       requireRole(supervisor, 'supervisor');
       const payment = getPayment(db, paymentId);
-      if (payment.mode !== deps.state.mode()) throw new AppError('NOT_FOUND', `payment ${paymentId} belongs to ${payment.mode} mode`);
+      deps.state.requireOwnMode(payment.mode, `payment ${paymentId}`);
       return cash.refund({ paymentId, amountFen, reason, reference, operator: deps.actor() ?? supervisor.code, approvedBy: supervisor.code });
     },
     'drawer:open': async ({ reason, approval }) => {

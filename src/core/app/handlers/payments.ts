@@ -33,11 +33,6 @@ export function paymentHandlers(
   deps: PaymentHandlerDeps,
 ): Pick<Handlers, 'payment:create' | 'payment:cancel' | 'payment:get' | 'payment:current' | 'payment:requery' | 'payment:resolve'> {
   const { db, state, now, engine, training } = deps;
-  /** A sale of the other mode (training and live share the ledger) is not this counter's to cancel or settle now. */
-  const inMode = (id: number): void => {
-    const mode = getPayment(db, id).mode;
-    if (mode !== state.mode()) throw new AppError('NOT_FOUND', `payment ${id} belongs to ${mode} mode`);
-  };
   return {
     'payment:create': async ({ tender, ...input }) => {
       const operator = deps.operatorCode();
@@ -56,7 +51,7 @@ export function paymentHandlers(
       return toView(await engine.createPayment({ ...input, payType, operator }));
     },
     'payment:cancel': async ({ id }) => {
-      inMode(id);
+      state.requireOwnMode(getPayment(db, id).mode, `payment ${id}`);
       return toView(await engine.cancelPayment(id, deps.actor()));
     },
     'payment:get': ({ id }) => toView(getPayment(db, id)),
@@ -67,7 +62,7 @@ export function paymentHandlers(
     'payment:requery': async ({ id }) => toView(await engine.requeryPayment(id)),
     'payment:resolve': async ({ id, outcome, reason, payType, supervisor }) => {
       // In training the published training PINs are valid: they must not settle a live sale.
-      inMode(id);
+      state.requireOwnMode(getPayment(db, id).mode, `payment ${id}`);
       const op = await verifyPin(db, supervisor.code, supervisor.pin, now());
       requireRole(op, 'supervisor');
       // A QR sale settled as paid by hand: the supervisor says which wallet it was (else it lands in 其他).

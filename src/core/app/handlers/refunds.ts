@@ -1,4 +1,3 @@
-import { AppError } from '../../../shared/errors';
 import type { Handlers } from '../../../shared/ipc/types';
 import { getPayment } from '../../ledger/payments';
 import { getRefund } from '../../ledger/refunds';
@@ -10,9 +9,6 @@ export function refundHandlers(
   ctx: BackOfficeContext,
 ): Pick<Handlers, 'refund:find' | 'refund:detail' | 'refund:create' | 'refund:requery' | 'refund:resolve'> {
   const { db, engine, state } = ctx.deps;
-  const inMode = (mode: string, what: string): void => {
-    if (mode !== state.mode()) throw new AppError('NOT_FOUND', `${what} belongs to ${mode} mode`);
-  };
   return {
     'refund:find': ({ code, day, amountFen }) =>
       findPayments(db, {
@@ -23,20 +19,20 @@ export function refundHandlers(
       }),
     'refund:detail': ({ paymentId }) => {
       const detail = paymentDetail(db, paymentId);
-      if (detail.payment.mode !== state.mode()) throw new AppError('NOT_FOUND', `payment ${paymentId} belongs to ${detail.payment.mode} mode`);
+      state.requireOwnMode(detail.payment.mode, `payment ${paymentId}`);
       return detail;
     },
     'refund:create': async ({ paymentId, amountFen, reason, approval }) => {
       // Training and live share the ledger: a refund in one mode never reaches a sale of the other (in
       // training the published training PINs are valid — they must not refund a live sale).
-      inMode(getPayment(db, paymentId).mode, `payment ${paymentId}`);
+      state.requireOwnMode(getPayment(db, paymentId).mode, `payment ${paymentId}`);
       const supervisor = await ctx.approve(approval, 'supervisor');
       // After 日结 the refund is booked on the next open business day (the engine dates it).
       return engine.createRefund({ paymentId, amountFen, reason, operator: ctx.actor() ?? supervisor.code, approvedBy: supervisor.code });
     },
     'refund:requery': ({ id }) => engine.requeryRefund(id),
     'refund:resolve': async ({ id, outcome, reason, approval }) => {
-      inMode(getRefund(db, id).mode, `refund ${id}`);
+      state.requireOwnMode(getRefund(db, id).mode, `refund ${id}`);
       const supervisor = await ctx.approve(approval, 'supervisor');
       return engine.resolveRefund(id, outcome, reason, supervisor.code);
     },
