@@ -154,6 +154,19 @@ describe('customer display (renderer, real core over the in-memory bridge)', () 
     expect(q('customer-payment')?.textContent).toContain('订单已取消');
   }, 60_000);
 
+  it('a cancelled QR sale whose close the bank never confirmed (状态未明) leaves the screen like an abandoned one; the QR never comes back', async () => {
+    usePaymentStore.getState().show(sale({ id: 9, status: 'qr_issued' }));
+    for (let i = 0; i < 50 && q('customer-qr') === null; i++) await tick(50);
+    usePaymentStore.getState().show(sale({ id: 9, status: 'unknown', closeRequested: true }));
+    await tick(50);
+    expect(q('customer-qr')).toBeNull();
+    for (let i = 0; i < 120 && q('customer-idle') === null; i++) await tick(50);
+    expect(q('customer-idle')).not.toBeNull();
+    usePaymentStore.getState().show(sale({ id: 9, status: 'unknown', closeRequested: true, respMsg: 'asked again' }));
+    await tick(300);
+    expect(q('customer-idle')).not.toBeNull();
+  }, 60_000);
+
   it('9.10 the QR scales with the screen', () => {
     expect(customerQrSize(800, 440)).toBeGreaterThanOrEqual(300);
     expect(customerQrSize(800, 440)).toBeLessThanOrEqual(440);

@@ -32,7 +32,7 @@ export async function mountApp(signIn?: { code: string; pin: string }): Promise<
   const data = tempDir();
   const core = await startCore({ dataDir: data.dir, version: '1.0.0', platform: 'web', cipher: createFileKeyCipher(data.dir), logger: silentLogger });
   setBridge(createMemoryBridge(core.dispatch, core.bus, 'cashier'));
-  usePaymentStore.setState({ payment: null, finalSeenAt: null });
+  usePaymentStore.setState({ payment: null, finalSeenAt: null, leftId: null, latePaid: null });
   const container = document.createElement('div');
   document.body.appendChild(container);
   const root = createRoot(container);

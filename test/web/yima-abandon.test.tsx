@@ -95,10 +95,14 @@ describe('checkout after an abandoned Yima sale', () => {
     await until('the late payment recorded', () => true);
     expect((await call('payment:get', { id: abandoned.id })).status).toBe('paid');
     await tick(100);
-    // The screen still shows the sale in progress, not the late one.
+    // The screen still shows the sale in progress, not the late one — which is named only in the notice that
+    // the customer paid it after all (to be refunded on the terminal if the sale is off).
     expect(q('payment-trace')).toBeNull();
-    expect(app.container.textContent).toContain(next.tradeNo);
-    expect(app.container.textContent).not.toContain(abandoned.tradeNo);
+    expect(q('payment-pending')?.textContent).toContain(next.tradeNo);
+    expect(q('payment-pending')?.textContent).not.toContain(abandoned.tradeNo);
+    await until('the late payment noticed', () => q('late-paid') !== null);
+    expect(q('late-paid')?.textContent).toContain(abandoned.tradeNo);
+    expect(q('late-paid')?.textContent).toContain('刷卡机上为顾客退款');
   }, 60_000);
   it('Esc while the push is still on its way to Yima is not lost: the sale is abandoned once the push is answered, and the counter goes on', async () => {
     // The create is answered after 1.5 s: the sale is on screen (waiting on the card POS) while the call is in flight.

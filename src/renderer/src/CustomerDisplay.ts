@@ -3,7 +3,7 @@ import type { PaymentView } from '../../shared/domain';
 import { translate, useLang, type MessageKey } from './i18n';
 import { formatCountdown, formatFen } from './lib/format';
 import { subscribeAppEvents, useAppStore } from './store/app-store';
-import { isAbandonedYima, isFinalStatus, isWithdrawnQr, subscribePaymentEvents, usePaymentStore } from './store/payment-store';
+import { isAbandoned, isFinalStatus, isWithdrawnQr, subscribePaymentEvents, usePaymentStore } from './store/payment-store';
 
 /** How long a finished sale stays on the customer's screen before it returns to the welcome page. */
 const SHOW_RESULT_MS = { paid: 8000, failed: 5000, closed: 4000 } as const;
@@ -96,7 +96,7 @@ export function mountCustomerDisplay(root: HTMLElement): () => void {
     const now = Date.now();
     const width = window.innerWidth;
     const height = window.innerHeight;
-    const left = payment !== null && isAbandonedYima(payment);
+    const left = payment !== null && isAbandoned(payment);
     if (left && abandoned?.id !== payment.id) abandoned = { id: payment.id, at: now };
     const expired =
       payment !== null &&

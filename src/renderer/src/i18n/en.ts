@@ -85,6 +85,12 @@ export const en: Record<CoreMessageKey, string> = {
     'Cancelled: the QR is withdrawn and the order is being closed at the bank (still queried; if the customer paid anyway it is recorded as paid)',
   'checkout.unknownHelp':
     'The result cannot be confirmed yet. The app keeps querying and will never charge twice. A supervisor can settle it after checking with the bank.',
+  'checkout.closeUnclear':
+    'The bank has not confirmed the close: the QR is withdrawn, the close is sent again and the order is still queried; nothing is charged twice. Press Enter for the next sale; if the customer pays anyway it is recorded as paid and shown here, to be refunded at the refund desk.',
+  'checkout.latePaidQr':
+    'Note: cancelled order {tradeNo} (¥{amount}) was paid by the customer after all and is recorded as paid. If the sale is off, refund it at the refund desk.',
+  'checkout.latePaidCard':
+    'Note: abandoned card order {tradeNo} (¥{amount}) was paid on the terminal and is recorded as paid. If the sale is off, refund it on the terminal.',
   'checkout.nextSaleIn': 'Next sale in {s} s',
   'checkout.working': 'Creating the QR…',
   'status.created': 'Creating order',

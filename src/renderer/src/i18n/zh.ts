@@ -87,6 +87,10 @@ export const zh = {
   'checkout.cancelling': '正在关闭订单…',
   'checkout.closingQr': '已取消：二维码已撤下，正在向银行关闭订单（仍在查询，顾客如已付款会记为成功）',
   'checkout.unknownHelp': '支付结果暂时无法确认。系统会继续自动查询，绝不会重复扣款。如已在银行系统核实，可由主管处理。',
+  'checkout.closeUnclear':
+    '银行未确认关单：二维码已撤下，系统会再次关单并继续查询，绝不会重复扣款。可按 Enter 收下一笔；顾客如仍付款会记为已付并在此提示，请到退款台退款。',
+  'checkout.latePaidQr': '注意：已取消的订单 {tradeNo}（¥{amount}）顾客仍然付了款，已记为已付。如不要此笔，请到退款台为顾客退款。',
+  'checkout.latePaidCard': '注意：已放弃的刷卡订单 {tradeNo}（¥{amount}）顾客已在刷卡机上付款，已记为已付。如不要此笔，请在刷卡机上为顾客退款。',
   'checkout.nextSaleIn': '{s} 秒后开始下一笔',
   'checkout.working': '正在生成二维码…',
   'status.created': '正在下单',

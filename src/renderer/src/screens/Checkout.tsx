@@ -14,7 +14,7 @@ import { badInputProblem } from '../lib/input-errors';
 import { BurstDetector, entryKey, isCustomerPayCode } from '../lib/key-input';
 import { useVoicePrompt } from '../lib/voice';
 import { useAppStore } from '../store/app-store';
-import { isAbandonedYima, isFinalStatus, isShown, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
+import { isAbandoned, isFinalStatus, isShown, subscribePaymentEvents, usePaymentStore } from '../store/payment-store';
 import { Key, NEXT_SALE_AFTER_MS, PaymentPanel } from './checkout/PaymentPanel';
 import { DrawerForm } from './checkout/DrawerForm';
 import { ResolveForm } from './checkout/ResolveForm';
@@ -36,7 +36,7 @@ export function Checkout(): React.JSX.Element {
   const t = useT();
   const errorText = useErrorText({ merOrderNo: t('input.field.merOrderNo'), memo: t('input.field.memo') });
   const info = useAppStore((s) => s.info);
-  const { payment, clockOffsetMs, finalSeenAt, loadCurrent, show, follow } = usePaymentStore();
+  const { payment, clockOffsetMs, finalSeenAt, loadCurrent, show, follow, latePaid, clearLatePaid } = usePaymentStore();
   const [buffer, setBuffer] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   /** A call in flight: the sale being sent (its QR may show before the call returns), or a cancel. */
@@ -60,8 +60,9 @@ export function Checkout(): React.JSX.Element {
   const burst = useRef(new BurstDetector());
 
   const training = info?.mode === 'training';
-  // A Yima sale the cashier abandoned is still followed by the core, but done at the counter: Enter takes the next sale.
-  const abandoned = payment !== null && isAbandonedYima(payment);
+  // A sale the cashier gave up on (an abandoned Yima sale, a cancelled QR whose close is unconfirmed) is still
+  // followed by the core, but done at the counter: Enter takes the next sale.
+  const abandoned = payment !== null && isAbandoned(payment);
   const open = payment !== null && !isFinalStatus(payment.status) && !abandoned;
   const finished = payment !== null && (isFinalStatus(payment.status) || abandoned);
   const maxAmountFen = info?.counter.maxAmountFen ?? null;
@@ -82,7 +83,7 @@ export function Checkout(): React.JSX.Element {
       .then(() => {
         // Show a finished sale from before a reload only while it is fresh; start with an empty entry otherwise.
         const p = usePaymentStore.getState().payment;
-        if (p !== null && (isFinalStatus(p.status) || isAbandonedYima(p))) show(null);
+        if (p !== null && (isFinalStatus(p.status) || isAbandoned(p))) show(null);
       })
       .catch((e: unknown) => setMessage(errorText(e)));
     const off = subscribePaymentEvents();
@@ -170,6 +171,8 @@ export function Checkout(): React.JSX.Element {
   const send = useCallback(
     async (amountFen: number, tenderedFen: number | undefined) => {
       setBusy('send');
+      // The late-payment notice was on the entry screen while this sale was typed: the cashier has seen it.
+      clearLatePaid();
       try {
         const created = await call('payment:create', {
           amountFen,
@@ -197,7 +200,7 @@ export function Checkout(): React.JSX.Element {
         setBusy((b) => (b === 'send' ? false : b));
       }
     },
-    [merOrderNo, memo, tender, cardRoute, errorText, follow, showFieldError, t],
+    [merOrderNo, memo, tender, cardRoute, errorText, follow, showFieldError, t, clearLatePaid],
   );
 
   const collect = useCallback(async () => {
@@ -541,6 +544,14 @@ export function Checkout(): React.JSX.Element {
         {confirmCancelAt !== null && open && (
           <p className="warning" role="alert" data-testid="cancel-confirm">
             {t('checkout.cancelConfirm')}
+          </p>
+        )}
+        {latePaid !== null && (
+          <p className="warning" role="alert" data-testid="late-paid">
+            {t(latePaid.gateway === 'yima' ? 'checkout.latePaidCard' : 'checkout.latePaidQr', {
+              amount: formatFen(latePaid.amountFen),
+              tradeNo: latePaid.tradeNo,
+            })}
           </p>
         )}
         {message !== null && (

@@ -17,6 +17,14 @@ interface PaymentState {
    * (an abandoned Yima sale keeps being queried, a late payment lands) do not bring it back on screen.
    */
   leftId: number | null;
+  /**
+   * A sale the cashier left while it was still open (abandoned, or a QR whose close the bank never
+   * confirmed) that the core then recorded as paid: the customer paid after all and may be owed a refund.
+   * Shown on the entry screen until the cashier takes the next sale.
+   */
+  latePaid: PaymentView | null;
+  /** The cashier has seen the late payment (the next sale was taken). */
+  clearLatePaid: () => void;
   /** `hideFinal`: a sale already final when this window loads counts as long over (the customer display). */
   loadCurrent: (options?: { hideFinal?: boolean }) => Promise<void>;
   show: (payment: PaymentView | null) => void;
@@ -29,11 +37,21 @@ interface PaymentState {
 
 const FINAL = new Set(['paid', 'failed', 'closed']);
 
+/** Late payments the cashier has already been shown (a later update of the same sale does not bring the notice back). */
+const latePaidSeen = new Set<number>();
+
 export const usePaymentStore = create<PaymentState>((set, get) => ({
   payment: null,
   clockOffsetMs: 0,
   finalSeenAt: null,
   leftId: null,
+  latePaid: null,
+  clearLatePaid() {
+    const late = get().latePaid;
+    if (late === null) return;
+    latePaidSeen.add(late.id);
+    set({ latePaid: null });
+  },
   async loadCurrent(options) {
     const { payment, now } = await call('payment:current', undefined);
     const offset = now - Date.now();
@@ -55,6 +73,7 @@ export const usePaymentStore = create<PaymentState>((set, get) => ({
   follow(update) {
     const { payment: current, leftId } = get();
     if (current === null ? update.id > (leftId ?? 0) : update.id >= current.id) get().show(update);
+    else if (update.status === 'paid' && update.closeRequested && !latePaidSeen.has(update.id)) set({ latePaid: update });
   },
 }));
 
@@ -68,11 +87,15 @@ export function isFinalStatus(status: string): boolean {
 }
 
 /**
- * A Yima card sale the cashier abandoned (Esc; Yima has no cancel): still followed by the core until
- * final, but done at the counter — the next sale may start at once.
+ * A sale the cashier gave up on that the core still follows until final, but that is done at the
+ * counter — the next sale may start at once: a Yima card sale abandoned with Esc (Yima has no cancel),
+ * or a QR sale cancelled (or expired) whose close the bank did not confirm (状态未明: its QR is withdrawn
+ * from both screens and the close is sent again; a payment that lands anyway is recorded as paid and
+ * shown as a late payment). A QR sale whose close is merely on its way is not abandoned: it ends closed.
  */
-export function isAbandonedYima(p: Pick<PaymentView, 'gateway' | 'closeRequested' | 'status'>): boolean {
-  return p.gateway === 'yima' && p.closeRequested && !FINAL.has(p.status);
+export function isAbandoned(p: Pick<PaymentView, 'gateway' | 'tender' | 'closeRequested' | 'status'>): boolean {
+  if (!p.closeRequested || FINAL.has(p.status)) return false;
+  return p.gateway === 'yima' || (p.tender !== 'card' && p.status === 'unknown');
 }
 
 /**

@@ -144,7 +144,17 @@ export function PaymentPanel({
         </>
       )}
       {payment.status === 'unknown' && (
-        <p className="warning">{t(yima ? 'checkout.yimaUnknown' : payment.tender === 'card' ? 'checkout.cardUnknownHelp' : 'checkout.unknownHelp')}</p>
+        <p className="warning" data-testid="unknown-help">
+          {t(
+            yima
+              ? 'checkout.yimaUnknown'
+              : payment.tender === 'card'
+                ? 'checkout.cardUnknownHelp'
+                : withdrawn
+                  ? 'checkout.closeUnclear'
+                  : 'checkout.unknownHelp',
+          )}
+        </p>
       )}
       {payment.status === 'unknown' && payment.respMsg !== null && <p className="hint">{payment.respMsg}</p>}
       <p className="trace">
