@@ -211,6 +211,30 @@ describe('ESC/POS receipt encoder', () => {
     expect(card.join('\n')).not.toContain('6228480012345678901');
   });
 
+  it('a card number the terminal already masked prints masked, never as its bare digits', () => {
+    // The terminal (and the ledger) keep 622202*********0123; dropping the stars printed 6222020123 — a
+    // different-looking, unmasked-looking number. Stars stay; only the first 6 and last 4 show.
+    const card = (cardNo: string): string[] =>
+      receiptText(
+        encodeReceipt(
+          saleReceipt(
+            {
+              ...wechat,
+              tender: 'card',
+              payType: null,
+              card: { cardNo, terminalNo: 'T0000001', voucherNo: '000123', referenceNo: '123456789012', authCode: '' },
+            },
+            ctx,
+          ),
+          { paperWidth: 58, encoding: 'gbk' },
+        ),
+      );
+    expect(card('622202*********0123').some((l) => /^卡号 +622202\*{9}0123$/.test(l))).toBe(true);
+    expect(card('622202*********0123').join('\n')).not.toContain('6222020123');
+    expect(card('6222 0212 3456 7890 123').some((l) => /^卡号 +622202\*{9}0123$/.test(l))).toBe(true);
+    expect(card('****0123').some((l) => /^卡号 +\*{4}0123$/.test(l))).toBe(true);
+  });
+
   it('every block kind stays within the paper at both widths', () => {
     const blocks: ReceiptBlock[] = [
       { kind: 'text', text: '超长的店名超长的店名超长的店名超长的店名超长的店名', big: true, align: 'center' },

@@ -14,6 +14,7 @@ import type { ReceiptPrinterConfigInput } from '../../src/shared/printer';
 import { decodeJobs, receiptText } from '../support/escpos';
 import { tempDir } from '../support/temp';
 import { withNonces } from '../support/approvals';
+import { YIMA_TEST_SETTINGS } from '../support/yima';
 
 const supervisor = { code: '800', pin: '8888' };
 
@@ -112,6 +113,54 @@ describe('receipt printing from the core', () => {
     const detail = await invoke('refund:detail', { paymentId: sale.id });
     expect(detail.events.map((e: { type: string }) => e.type)).toContain('receipt_printed');
     expect(await invoke('devices:status', undefined)).toContainEqual(expect.objectContaining({ device: 'receipt-printer', state: 'connected' }));
+  });
+
+  it('card sales print the card facts their gateway reported: a Yima sale its masked card, terminal, batch, trace and reference; a terminal sale likewise', async () => {
+    const printer = await tcpPrinter({ paperWidth: 80 });
+    const paidCard = async (amountFen: number, pay: (tradeNo: string) => void): Promise<PaymentView> => {
+      await invoke('training:script', { script: 'manual' });
+      const created = (await invoke('payment:create', { amountFen, tender: 'card' })) as PaymentView;
+      pay(created.tradeNo);
+      let paid: PaymentView | undefined;
+      await vi.waitFor(
+        async () => {
+          paid = (await invoke('payment:get', { id: created.id })) as PaymentView;
+          expect(paid.status).toBe('paid');
+        },
+        { timeout: 10_000, interval: 25 },
+      );
+      return paid!;
+    };
+    // Yima: the card route goes to Yima's training gateway.
+    await invoke('settings:save', { section: 'yima', value: YIMA_TEST_SETTINGS, approval: supervisor });
+    const yima = await paidCard(6600, (tradeNo) => expect(core.trainingYima.pay(tradeNo)).toBe(true));
+    expect(yima.gateway).toBe('yima');
+    await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(1), { timeout: 5000, interval: 25 });
+    const d = yima.gatewayDetail!;
+    const lines = receiptText(printer.sim.jobs()[0]!);
+    const pair = (label: string, value: unknown): boolean => lines.some((l) => l.startsWith(label) && l.endsWith(` ${String(value)}`));
+    expect(String(d.cardNo)).toMatch(/^\d{6}\*+\d{4}$/);
+    expect(pair('卡号', d.cardNo)).toBe(true);
+    expect(pair('终端号', d.tid)).toBe(true);
+    expect(pair('批次号', d.batchNo)).toBe(true);
+    expect(pair('凭证号', d.traceNo)).toBe(true);
+    expect(pair('参考号', d.refNo)).toBe(true);
+    expect(lines.some((l) => l.startsWith('交易流水'))).toBe(false);
+
+    // The training card terminal: its answer's card number comes masked (622202*********0123), and is printed so.
+    await invoke('settings:save', { section: 'yima', value: { ...YIMA_TEST_SETTINGS, cardRoute: 'terminal' }, approval: supervisor });
+    const terminal = await paidCard(7700, () => undefined);
+    expect(terminal.gateway).toBe('terminal');
+    await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(2), { timeout: 5000, interval: 25 });
+    const t = terminal.gatewayDetail!;
+    const tLines = receiptText(printer.sim.jobs()[1]!);
+    const tPair = (label: string, value: unknown): boolean => tLines.some((l) => l.startsWith(label) && l.endsWith(` ${String(value)}`));
+    expect(String(t.cardNo)).toContain('*');
+    expect(tPair('卡号', t.cardNo)).toBe(true);
+    expect(tPair('终端号', t.terminalNo)).toBe(true);
+    expect(tPair('批次号', t.batchNo)).toBe(true);
+    expect(tPair('凭证号', t.voucherNo)).toBe(true);
+    expect(tPair('参考号', t.referenceNo)).toBe(true);
   });
 
   it('paper out: the sale is still paid, the print is queued and recorded, and after paper in a reprint prints it once', async () => {

@@ -8,6 +8,7 @@
 import { formatFen } from '../../shared/money';
 import type { SettlementReportData } from '../../shared/reports';
 import type { ReceiptBlock } from '../devices/receipt-encoder';
+import { maskPanText } from '../util/logger';
 
 export interface ReceiptContext {
   shopName: string;
@@ -34,7 +35,7 @@ export interface SaleForReceipt {
   createdAt: number;
   memo: string | null;
   /** Card sales: masked card number and terminal references. */
-  card?: { cardNo: string; terminalNo: string; voucherNo: string; referenceNo: string; authCode: string } | undefined;
+  card?: { cardNo: string; terminalNo: string; voucherNo: string; referenceNo: string; authCode: string; batchNo?: string | undefined } | undefined;
   /** Cash sales: tendered and change, fen. */
   cash?: { tenderedFen: number; changeFen: number } | undefined;
 }
@@ -85,13 +86,6 @@ export function formatDateTime(ms: number, timeZone?: string): string {
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
 }
 
-/** Keeps the first 6 and last 4 digits of a card number (whatever the terminal sent). */
-export function maskCardNo(cardNo: string): string {
-  const digits = cardNo.replace(/[^0-9]/g, '');
-  if (digits.length < 10) return digits.replace(/./g, '*');
-  return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
-}
-
 const yuan = (fen: number): string => `￥${formatFen(fen)}`;
 
 function head(ctx: ReceiptContext, title: string): ReceiptBlock[] {
@@ -136,12 +130,9 @@ export function saleReceipt(sale: SaleForReceipt, ctx: ReceiptContext): ReceiptB
     );
   }
   if (sale.card !== undefined) {
-    blocks.push(
-      { kind: 'pair', label: '卡号', value: maskCardNo(sale.card.cardNo) },
-      { kind: 'pair', label: '终端号', value: sale.card.terminalNo },
-      { kind: 'pair', label: '凭证号', value: sale.card.voucherNo },
-      { kind: 'pair', label: '参考号', value: sale.card.referenceNo },
-    );
+    blocks.push({ kind: 'pair', label: '卡号', value: maskPanText(sale.card.cardNo) }, { kind: 'pair', label: '终端号', value: sale.card.terminalNo });
+    if (sale.card.batchNo !== undefined && sale.card.batchNo.trim() !== '') blocks.push({ kind: 'pair', label: '批次号', value: sale.card.batchNo });
+    blocks.push({ kind: 'pair', label: '凭证号', value: sale.card.voucherNo }, { kind: 'pair', label: '参考号', value: sale.card.referenceNo });
     if (sale.card.authCode.trim() !== '') blocks.push({ kind: 'pair', label: '授权码', value: sale.card.authCode });
   } else if (sale.sysTrace !== null && sale.tender !== 'cash') {
     blocks.push({ kind: 'pair', label: '交易流水', value: sale.sysTrace });

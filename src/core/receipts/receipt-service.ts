@@ -10,6 +10,7 @@ import type { DeviceStatus } from '../../shared/devices';
 import type { AutoPrint, PrinterStatus, PrintJobView, PrintResult, ReceiptPrinterConfig, ReceiptText } from '../../shared/printer';
 import { PAPER, PrintJobViewSchema } from '../../shared/printer';
 import type { AppMode } from '../../shared/ipc/contract';
+import type { GatewayDetail } from '../../shared/domain';
 import type { Db } from '../ledger/db';
 import { appendEvent, listEvents, type EventEntity } from '../ledger/events';
 import { getPayment } from '../ledger/payments';
@@ -354,7 +355,7 @@ export class ReceiptService {
           paidAt: p.paidAt,
           createdAt: p.createdAt,
           memo: p.memo,
-          card: p.tender === 'card' ? cardDetails(db, p.id) : undefined,
+          card: p.tender === 'card' ? (cardFromDetail(p.gatewayDetail) ?? cardDetails(db, p.id)) : undefined,
           cash: this.deps.cashFor?.(p.id),
         };
         return saleReceipt(sale, this.context(p.mode === 'training', reprint, config));
@@ -514,7 +515,32 @@ export class ReceiptService {
   }
 }
 
-/** Card number and terminal references from the terminal's answer recorded with the payment. */
+/**
+ * Card number and references from the sale's gateway detail (masked by the core before it was stored),
+ * named as the serial terminal link keeps them (terminalNo, voucherNo, referenceNo) or as Yima does (tid,
+ * traceNo, refNo). Null when the detail names no card (a sale recorded before the detail column).
+ */
+function cardFromDetail(detail: GatewayDetail | null): SaleForReceipt['card'] | null {
+  if (detail === null) return null;
+  const s = (...keys: string[]): string => {
+    for (const k of keys) {
+      const v = detail[k];
+      if ((typeof v === 'string' && v.trim() !== '') || typeof v === 'number') return String(v).trim();
+    }
+    return '';
+  };
+  const card = {
+    cardNo: s('cardNo'),
+    terminalNo: s('terminalNo', 'tid'),
+    batchNo: s('batchNo'),
+    voucherNo: s('voucherNo', 'traceNo'),
+    referenceNo: s('referenceNo', 'refNo'),
+    authCode: s('authCode'),
+  };
+  return card.cardNo === '' && card.referenceNo === '' ? null : card;
+}
+
+/** Card number and terminal references from the terminal's answer recorded with the payment (older sales). */
 function cardDetails(db: Db, paymentId: number): SaleForReceipt['card'] {
   const events = listEvents(db, 'payment', paymentId);
   for (let i = events.length - 1; i >= 0; i -= 1) {
