@@ -17,6 +17,8 @@ export default defineConfig({
           headless: resolve(import.meta.dirname, 'src/core/app/headless.ts'),
           // Headquarters (chains): ingest, dashboard API and the dashboard's static files.
           hq: resolve(import.meta.dirname, 'src/hq/cli.ts'),
+          // A receipt printer stand-in for trying printing without hardware (`npm run printer`).
+          printer: resolve(import.meta.dirname, 'src/core/devices/printer-standin-cli.ts'),
         },
       },
     },
