@@ -165,6 +165,17 @@ describe('back office by keyboard alone (9.12)', () => {
     await page.keyboard.press('Escape');
     await page.getByTestId('tx-table').waitFor();
     await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid') === 'tx-row'")).toBe(true);
+    // Right after F4 (nothing focused), ↓ goes to the rows, as the footer's "↑↓ 选择" says; Enter opens one.
+    await page.keyboard.press('F1');
+    await page.getByTestId('amount-display').waitFor();
+    await page.keyboard.press('F4');
+    await expect.poll(() => page.getByTestId('tx-row').count()).toBe(3);
+    expect(await page.evaluate("document.activeElement?.getAttribute('data-testid') ?? 'body'")).not.toBe('tx-row');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe('tx-row');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('tx-detail').waitFor();
+    await page.keyboard.press('Escape');
   }, 120_000);
 
   it('settings: sections with Alt+↓, every field reachable and drawn focused, a section saved with Enter', async () => {

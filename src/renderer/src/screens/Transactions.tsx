@@ -204,6 +204,11 @@ export function Transactions(): React.JSX.Element {
       if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
         e.preventDefault();
         setDay((d) => shiftDay(d, e.key === 'ArrowLeft' ? -1 : 1));
+      } else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !(e.target instanceof Element && bodyRef.current?.contains(e.target) === true)) {
+        // ↑/↓ with the focus anywhere but a row (just after F4, or on a button) goes to the rows — the
+        // footer says ↑↓ 选择; a cashier must not Tab through every filter to reach the first sale.
+        e.preventDefault();
+        focusRow(lastFocused.current);
       }
     };
     window.addEventListener('keydown', onKey);
