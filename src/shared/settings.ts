@@ -151,6 +151,11 @@ export const LaneViewSchema = z.object({
 });
 export type LaneView = z.output<typeof LaneViewSchema>;
 
+/** One or more PEM certificates, by shape (the core parses each as X.509); a private key never matches. */
+export const PEM_CERTIFICATES = /^(?:-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
+/** The rule's text (English; the renderer shows its zh/en rule, src/renderer/src/lib/input-errors.ts). */
+export const CA_PEM_RULE = 'a PEM certificate (-----BEGIN CERTIFICATE-----) is expected';
+
 /**
  * Headquarters sync (docs/hq.md): where this counter reports and who it is. The counter's HMAC key is
  * a secret (`hq.key`), never part of this setting.
@@ -165,8 +170,17 @@ export const HqSettingsSchema = z
     lane: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, 'letters, digits, _ and - (1–16)'),
     /** How often the pusher looks for new events when it is caught up (ms). */
     intervalMs: z.number().int().min(500).max(600_000).default(5000),
-    /** A PEM file with the CA that signed headquarters' certificate, when it is not a public one ('' = the public CAs). */
-    caFile: z.string().trim().max(500).default(''),
+    /**
+     * The CA certificate(s) that signed headquarters' https certificate, PEM text, when it is a private
+     * one: then trusted instead of the public CAs ('' = the public CAs). Not a secret; the core also
+     * parses every certificate (src/core/config/hq-config.ts).
+     */
+    ca: z
+      .string()
+      .trim()
+      .max(65_536)
+      .refine((v) => v === '' || PEM_CERTIFICATES.test(v), CA_PEM_RULE)
+      .default(''),
   })
   .strict();
 export type HqSettings = z.output<typeof HqSettingsSchema>;
@@ -215,7 +229,11 @@ export const ProvisioningSchema = z
     shop: ShopSchema.partial().strict().optional(),
     /** This counter: its lane code in every order number (fixed after the first live sale). */
     counter: z.object({ lane: LaneCodeSchema }).strict().optional(),
-    hq: HqSettingsSchema.extend({ key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional() })
+    hq: HqSettingsSchema.extend({
+      key: z.string().min(16, 'the headquarters key must be at least 16 characters').optional(),
+      /** A PEM file with headquarters' CA, read when the file is applied and stored as `ca` (not with `ca`). */
+      caFile: z.string().trim().min(1).max(500).optional(),
+    })
       .strict()
       .optional(),
     backups: BackupsSchema.partial().strict().optional(),

@@ -121,7 +121,7 @@ describe('provisioning file: hq section', () => {
     const key = 'k3y-of-this-counter-0123456789';
     writeFileSync(file, JSON.stringify({ hq: { url: 'https://hq.example.cn', store: 'SH01', lane: '2', key } }));
     applyProvisioningFile(file, db, secrets, 2);
-    expect(readSetting(db, 'hq')).toEqual({ url: 'https://hq.example.cn', store: 'SH01', lane: '2', intervalMs: 5000, caFile: '' });
+    expect(readSetting(db, 'hq')).toEqual({ url: 'https://hq.example.cn', store: 'SH01', lane: '2', intervalMs: 5000, ca: '' });
     expect(secrets.read(HQ_KEY)).toBe(key);
     expect(readFileSync(file, 'utf8')).not.toContain(key);
     expect(JSON.stringify(db.prepare('SELECT * FROM events').all())).not.toContain(key);

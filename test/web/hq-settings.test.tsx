@@ -20,11 +20,13 @@ import { useLang } from '../../src/renderer/src/i18n';
 import '../../src/renderer/src/i18n/back-office';
 import { HqSection } from '../../src/renderer/src/screens/manage/HqSection';
 import { tempDir } from '../support/temp';
+import { makeTestCa } from '../support/test-ca';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-function setInput(el: HTMLInputElement, value: string): void {
-  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set;
+function setInput(el: HTMLInputElement | HTMLTextAreaElement, value: string): void {
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  const setter = Object.getOwnPropertyDescriptor(proto, 'value')?.set;
   setter?.call(el, value);
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }
@@ -108,6 +110,7 @@ describe('Settings: headquarters', () => {
   };
 
   it('sets URL, store and lane with a supervisor; refuses bad input and a wrong PIN; the key is write-only and never echoed', async () => {
+    const ca = makeTestCa(dir);
     await start();
     const first = await view();
     expect(first.hq).toEqual({ settings: null, keySet: false });
@@ -130,15 +133,25 @@ describe('Settings: headquarters', () => {
     setInput(q<HTMLInputElement>('hq-url'), 'http://10.0.0.5:8088');
     await tick();
     expect(q('hq-plain-http').textContent).toContain('未加密的 http');
-    // The CA file of a private headquarters certificate is asked for https only.
-    expect(container.querySelector('[data-testid="hq-ca-file"]')).toBeNull();
+    // The CA of a private headquarters certificate is asked for https only.
+    expect(container.querySelector('[data-testid="hq-ca"]')).toBeNull();
     // A wrong PIN: refused, nothing saved.
     setInput(q<HTMLInputElement>('hq-url'), 'https://hq.example.cn');
     await tick();
     expect(container.querySelector('[data-testid="hq-plain-http"]')).toBeNull();
     setInput(q<HTMLInputElement>('hq-store'), 'SH01');
     setInput(q<HTMLInputElement>('hq-interval'), '10');
-    setInput(q<HTMLInputElement>('hq-ca-file'), ' /etc/cashier/hq-ca.pem ');
+    // Not a certificate (a private key pasted by mistake): the field says so in zh, nothing saved.
+    setInput(q<HTMLTextAreaElement>('hq-ca'), ca.keyPem);
+    await saveSection('8888');
+    expect(container.querySelector('[data-testid="field-error"][data-field="ca"]')?.textContent).toContain('必须是 PEM 格式的证书');
+    expect((await view()).hq.settings).toBeNull();
+    // Shaped like a certificate but cut short: the core's X.509 check refuses it on the same field.
+    setInput(q<HTMLTextAreaElement>('hq-ca'), ca.caPem.replace(/\n[A-Za-z0-9+/=]{20,}\n/, '\n'));
+    await saveSection('8888');
+    expect(container.querySelector('[data-testid="field-error"][data-field="ca"]')?.textContent).toContain('必须是 PEM 格式的证书');
+    expect((await view()).hq.settings).toBeNull();
+    setInput(q<HTMLTextAreaElement>('hq-ca'), `  ${ca.caPem}  `);
     await saveSection('0000');
     expect((await view()).hq.settings).toBeNull();
 
@@ -150,7 +163,7 @@ describe('Settings: headquarters', () => {
       store: 'SH01',
       lane: '2',
       intervalMs: 10_000,
-      caFile: '/etc/cashier/hq-ca.pem',
+      ca: ca.caPem.trim(),
     });
     const saved = core.db.prepare("SELECT actor, data FROM events WHERE entity = 'settings' AND type = 'saved' ORDER BY id DESC LIMIT 1").get() as {
       actor: string;
@@ -195,7 +208,7 @@ describe('Settings: headquarters', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ hq: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3' } });
     expect(core.secrets.read(HQ_KEY)).toBe(KEY);
     const v = await view();
-    expect(v.hq).toEqual({ settings: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3', intervalMs: 5000, caFile: '' }, keySet: true });
+    expect(v.hq).toEqual({ settings: { url: 'http://127.0.0.1:8088', store: 'BJ02', lane: 'c3', intervalMs: 5000, ca: '' }, keySet: true });
     await act(async () => root.render(<Harness initial={v} />));
     expect(q<HTMLInputElement>('hq-url').value).toBe('http://127.0.0.1:8088');
     expect(q<HTMLInputElement>('hq-store').value).toBe('BJ02');

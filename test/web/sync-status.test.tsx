@@ -145,7 +145,7 @@ it('headquarters down: amber notice with events waiting, never red; back: in syn
     const reasonText = (): string => container.querySelector('[data-testid="status-reason-hq"]')?.textContent ?? '';
     await until(() => reasonText().startsWith('总部证书'));
     expect(light().dataset.state).toBe('notice');
-    expect(reasonText()).toMatch(/^总部证书无法验证：销售不受影响，数据暂不发送；请在「设置 → 总部」填写总部证书的 CA 文件，或联系总部（待传 \d+ 条）$/);
+    expect(reasonText()).toMatch(/^总部证书无法验证：销售不受影响，数据暂不发送；请在「设置 → 总部」填写总部证书的 CA 证书，或联系总部（待传 \d+ 条）$/);
   } finally {
     if (root !== null) act(() => root!.unmount());
     container.remove();

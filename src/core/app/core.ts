@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { AppInfo, AppMode, Health } from '../../shared/ipc/contract';
 import type { Handlers } from '../../shared/ipc/types';
-import { HqSettingsSchema } from '../../shared/settings';
 import { CardTerminalConfigSchema, type DevicesConfig } from '../../shared/devices';
-import { SETTING } from '../config/config';
 import { applyProvisioningFile, HQ_KEY, BPC_KEY } from '../config/provisioning';
+import { readHqSettings } from '../config/hq-config';
 import { yimaSplitPlan, YIMA_KEY } from '../config/yima-config';
 import { createUndiciSyncTransport, HQ_RECEIPT_SETTING, SyncPusher, syncHealthStatus, type HqConnection, type SyncTransport } from '../sync/pusher';
 import { CardSales } from '../payments/card-sales';
@@ -52,7 +51,7 @@ import { cashHandlers } from './handlers/cash';
 import { paymentHandlers } from './handlers/payments';
 import { createHealth } from './health';
 import { createLiveClients, testYimaConnection } from './live-clients';
-import { CounterState } from './state';
+import { CounterState, isLoopbackUrl, refusePlainHttp } from './state';
 import { StatusService } from './status';
 import { startTraining, TRAINING_MERCHANT } from './training';
 import { yimaBindHandler } from './yima-binding';
@@ -472,15 +471,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
   // Headquarters: the event log is the outbox; selling never waits for it.
   const hqConnection = (): HqConnection | null => {
-    const parsed = HqSettingsSchema.safeParse(readSetting(db, SETTING.hq));
+    const hq = readHqSettings(db);
     const key = secrets.read(HQ_KEY);
-    if (!parsed.success || key === undefined) return null;
-    return {
-      url: parsed.data.url,
-      counter: { store: parsed.data.store, lane: parsed.data.lane },
-      key,
-      ...(parsed.data.caFile === '' ? {} : { caFile: parsed.data.caFile }),
-    };
+    if (hq === null || key === undefined) return null;
+    return { url: hq.url, counter: { store: hq.store, lane: hq.lane }, key, ...(hq.ca === '' ? {} : { ca: hq.ca }) };
   };
   let lastSyncOutcome: string | null = null;
   const defaultSync = options.syncTransport === undefined ? createUndiciSyncTransport() : undefined;
@@ -492,12 +486,23 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     now,
     logger,
     // Read every round: an interval changed in Settings → 总部 applies without a restart.
-    intervalMs: options.syncIntervalMs ?? (() => HqSettingsSchema.safeParse(readSetting(db, SETTING.hq)).data?.intervalMs ?? 5000),
+    intervalMs: options.syncIntervalMs ?? (() => readHqSettings(db)?.intervalMs ?? 5000),
+    // Live mode sends sales and pulls operators' PIN hashes: never in clear text to another machine.
+    refuse: (c) => {
+      if (mode() === 'live') {
+        refusePlainHttp(
+          c.url,
+          'hq.url',
+          "live sync refused: the headquarters URL is plain http to another machine (sales and operators' PIN hashes would be readable on the network); use https",
+          isLoopbackUrl(c.url),
+        );
+      }
+    },
     ...(options.syncFaultPoint === undefined ? {} : { faultPoint: options.syncFaultPoint }),
     // Headquarters going away or coming back shows on the status light now, not at the next 30 s probe.
     // So does a failure changing kind (unreachable, refused, certificate not trusted).
     onAttempt: (ok, error) => {
-      const outcome = ok ? 'ok' : `${syncHealthStatus(error ?? '')}:${/TLS_UNTRUSTED|CA file/.test(error ?? '')}`;
+      const outcome = ok ? 'ok' : `${syncHealthStatus(error ?? '')}:${/^[A-Z_]+(?=: )/.exec(error ?? '')?.[0] ?? ''}`;
       if (outcome === lastSyncOutcome) return;
       lastSyncOutcome = outcome;
       void status.refresh();

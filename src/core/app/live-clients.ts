@@ -8,7 +8,7 @@ import { YimaClient } from '../gateways/yima/client';
 import type { Db } from '../ledger/db';
 import { reserveRequestSeq } from '../ledger/order-numbers';
 import type { SecretStore } from '../secrets/store';
-import { transportOf, type CounterState } from './state';
+import { refusePlainHttp, type CounterState } from './state';
 
 function modifiedAt(file: string): number {
   try {
@@ -79,11 +79,12 @@ export function createLiveClients(deps: { state: CounterState; secrets: SecretSt
     bpc: liveBpc,
     chargingBpc: () => {
       const config = state.config();
-      if (config.merchant !== null && transportOf(config.merchant.url) === 'http' && !config.profile.requireSignedResponses) {
-        throw new AppError(
-          'INSECURE_TRANSPORT',
+      if (config.merchant !== null) {
+        refusePlainHttp(
+          config.merchant.url,
+          'bpc.url',
           'live payments refused: the bank URL is plain http and signed answers are not required; use https or require signed answers',
-          { field: 'bpc.url' },
+          config.profile.requireSignedResponses,
         );
       }
       return liveBpc();
@@ -91,13 +92,12 @@ export function createLiveClients(deps: { state: CounterState; secrets: SecretSt
     yima: () => {
       const s = state.yima();
       if (s === null) throw new AppError('NOT_CONFIGURED', 'no Yima merchant configured');
-      if (transportOf(s.url) === 'http' && !s.requireSignedResponses) {
-        throw new AppError(
-          'INSECURE_TRANSPORT',
-          'live card orders refused: the Yima URL is plain http and signed answers are not required; use https or require signed answers',
-          { field: 'yima.url' },
-        );
-      }
+      refusePlainHttp(
+        s.url,
+        'yima.url',
+        'live card orders refused: the Yima URL is plain http and signed answers are not required; use https or require signed answers',
+        s.requireSignedResponses,
+      );
       const stamp = JSON.stringify(s);
       if (yima?.stamp === stamp) return yima.client;
       const old = yima?.client;

@@ -29,6 +29,26 @@ export function transportOf(url: string): 'https' | 'http' {
   return url.startsWith('https:') ? 'https' : 'http';
 }
 
+/** The URL names this machine (127.0.0.0/8, ::1, localhost): plain http never leaves it. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Live mode's one plain-http rule (issue 8.7), for the bank, Yima and headquarters: a plain http `url`
+ * is refused with INSECURE_TRANSPORT naming `field` unless `allowed` says why it is safe (the bank and
+ * Yima: signed answers required; headquarters: this machine). Nothing is sent when it throws.
+ */
+export function refusePlainHttp(url: string, field: string, refusal: string, allowed: boolean): void {
+  if (transportOf(url) === 'http' && !allowed) throw new AppError('INSECURE_TRANSPORT', refusal, { field });
+}
+
 interface Snapshot {
   generation: number;
   pins: readonly string[];

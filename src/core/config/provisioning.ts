@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { ProvisioningSchema, type Provisioning } from '../../shared/settings';
 import type { Db } from '../ledger/db';
@@ -10,6 +11,7 @@ import { readSetting, writeSetting } from '../ledger/settings';
 import { DevicesConfigSchema } from '../../shared/devices';
 import type { SecretStore } from '../secrets/store';
 import { SETTING } from './config';
+import { checkHqCa } from './hq-config';
 import { jsonErrorPosition } from './json-position';
 
 /** The settings key of the device configuration (the same as back-office's DEVICES_SETTING). */
@@ -75,6 +77,7 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
   if (config.hq !== undefined && config.hq.key === undefined && !secrets.summary(HQ_KEY).hasValue) {
     throw new AppError('CONFIG_INVALID', 'provisioning file: hq.key: required (no headquarters key is stored yet)', { field: 'hq.key' });
   }
+  const hqCa = config.hq === undefined ? '' : provisionedHqCa(config.hq, file, now);
   // PINs are hashed before the transaction (scrypt); only hashes reach the ledger.
   const operators = (config.operators ?? []).map(({ pin, ...op }) => ({ ...op, pinHash: pin === undefined ? undefined : hashPinSync(pin) }));
   const pinsMoved = operators.some((op) => op.pinHash !== undefined);
@@ -124,8 +127,8 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
       }
     }
     if (config.hq !== undefined) {
-      const { key: _hqKey, ...hq } = config.hq;
-      writeSetting(db, SETTING.hq, hq, now);
+      const { key: _hqKey, caFile: _caFile, ...hq } = config.hq;
+      writeSetting(db, SETTING.hq, { ...hq, ca: hqCa }, now);
       changed.push('hq');
     }
     if (config.bpc !== undefined) {
@@ -151,10 +154,14 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     appendEvent(db, { at: now, entity: 'settings', type: 'provisioned', actor: 'provisioning-file', data: { file, changed, keyMoved: key !== undefined } });
   })();
   const hqKeyMoved = config.hq?.key !== undefined;
-  if ((key !== undefined && config.bpc !== undefined) || pinsMoved || hqKeyMoved || yimaKey !== undefined) {
+  // A CA read from hq.caFile is written into the file as hq.ca: the file is applied at every start, and
+  // the CA file may be gone by then.
+  const hqCaInlined = config.hq?.caFile !== undefined;
+  if ((key !== undefined && config.bpc !== undefined) || pinsMoved || hqKeyMoved || hqCaInlined || yimaKey !== undefined) {
     // The keys now live encrypted in the ledger and the PINs as hashes; the plain copies leave the disk.
+    // (hq.ca is not a secret: it stays in the file, as text.)
     const rest = config.bpc === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.bpc);
-    const hqRest = config.hq === undefined ? undefined : (({ key: _removed, ...others }) => others)(config.hq);
+    const hqRest = config.hq === undefined ? undefined : (({ key: _removed, caFile: _read, ...others }) => ({ ...others, ca: hqCa }))(config.hq);
     const operatorsWithoutPins = config.operators?.map(({ pin: _pin, ...op }) => op);
     // A symlinked file is rewritten where it really lives: renaming onto the link itself would
     // replace the link and leave the plaintext key in its target.
@@ -165,4 +172,25 @@ export function applyProvisioningFile(file: string, db: Db, secrets: SecretStore
     renameSync(tmp, real);
   }
   return { applied: true, changed, keyMoved: key !== undefined || hqKeyMoved || yimaKey !== undefined, pinsMoved };
+}
+
+/**
+ * Headquarters' CA from the file: `hq.ca` (PEM text) or `hq.caFile` (a PEM file, read now — relative to
+ * the provisioning file — and stored as text, so the counter never depends on the file again). Either
+ * is parsed as X.509 (CONFIG_INVALID naming the field); both at once is refused.
+ */
+function provisionedHqCa(hq: { ca: string; caFile?: string | undefined }, file: string, now: number): string {
+  const prefix = 'provisioning file: ';
+  if (hq.caFile === undefined) return checkHqCa(hq.ca, 'hq.ca', 'CONFIG_INVALID', now, prefix);
+  if (hq.ca !== '') throw new AppError('CONFIG_INVALID', `${prefix}hq.caFile: give hq.ca or hq.caFile, not both`, { field: 'hq.caFile' });
+  const path = resolve(dirname(file), hq.caFile);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new AppError('CONFIG_INVALID', `${prefix}hq.caFile: the CA file cannot be read: ${path} (${reason})`, { field: 'hq.caFile' });
+  }
+  // An empty file is a mistake, not "the public CAs": the shape check refuses it.
+  return checkHqCa(text.trim() === '' ? '-' : text, 'hq.caFile', 'CONFIG_INVALID', now, prefix);
 }

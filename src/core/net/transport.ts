@@ -15,8 +15,8 @@ import { readBounded } from './body';
  * - `timeout`: sent, no (complete) answer in time — unknown;
  * - `reset`: the connection broke after sending — unknown;
  * - `too_large`: the answer exceeded `maxResponseBytes` — unknown.
- * HTTPS verifies certificates always; a private bank CA is *added* through `caPem` (never by turning
- * verification off).
+ * HTTPS verifies certificates always; a private CA is *added* through `caPem` (never by turning
+ * verification off), or with `caOnly` trusted *instead of* the bundled public roots.
  */
 export interface HttpTransport {
   send(request: TransportRequest): Promise<TransportResponse>;
@@ -50,6 +50,11 @@ export interface TransportOptions {
   maxResponseBytes?: number;
   /** Extra CA certificate(s), PEM, trusted in addition to the system's roots (a bank's private CA, a test CA). */
   caPem?: string;
+  /**
+   * Trust `caPem` only, not the bundled public roots (headquarters' private CA: no public CA can then
+   * speak for it). Ignored without `caPem`.
+   */
+  caOnly?: boolean;
   /** Keep-alive sockets per origin (default 4). */
   connections?: number;
 }
@@ -75,7 +80,10 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
   const responseMs = options.responseMs ?? 15_000;
   const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const agent = new Agent({
-    connect: { timeout: connectMs, ...(options.caPem === undefined || options.caPem === '' ? {} : { ca: [...rootCertificates, options.caPem] }) },
+    connect: {
+      timeout: connectMs,
+      ...(options.caPem === undefined || options.caPem === '' ? {} : { ca: options.caOnly === true ? [options.caPem] : [...rootCertificates, options.caPem] }),
+    },
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
     connections: options.connections ?? 4,

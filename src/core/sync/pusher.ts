@@ -8,7 +8,6 @@
  * (counter, event id) and keeps the newest row state by `asOf`). Every tick ends with the next tick
  * scheduled, whatever throws.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import { createHttpTransport, TransportError, type HttpTransport } from '../net';
 import { DEFAULT_OPERATORS } from '../operators/operators';
@@ -36,8 +35,8 @@ export interface HqConnection {
   url: string;
   counter: CounterId;
   key: string;
-  /** The CA that signed headquarters' certificate (PEM file), when it is a private one. */
-  caFile?: string;
+  /** The CA certificate(s) that signed headquarters' certificate (PEM text), when it is a private one. */
+  ca?: string;
 }
 
 export interface SyncTransportResponse {
@@ -53,58 +52,48 @@ export type SyncTransport = (input: {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
-  /** Trust headquarters' certificate when this CA (PEM file) signed it, besides the public CAs. */
-  caFile?: string;
+  /** Trust headquarters' certificate only when this CA (PEM text) signed it, instead of the public CAs. */
+  caPem?: string;
 }) => Promise<SyncTransportResponse>;
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
  * The real HTTP(S) path to headquarters: the project's one HTTP transport (src/core/net: keep-alive,
- * size cap, stable failure reasons). A private CA named by `caFile` is added to the public ones for
- * that connection only; certificate checks are never turned off. The file is read again when it
- * changes (its modification time), so a renewed CA applies without a restart.
+ * size cap, stable failure reasons). Certificate checks are never turned off. A private CA given as
+ * `caPem` is trusted *instead of* the public CAs, not besides them: headquarters is the chain's own
+ * service, so once the chain runs its own CA no public CA should be able to speak for it; a
+ * headquarters with a public certificate (e.g. TLS ended at the load balancer) leaves the CA empty and
+ * gets the public CAs. A changed CA makes a new connection pool at once (no restart).
  *
- * The error texts feed `syncHealthStatus`: a setup problem (CA file unreadable, certificate not
- * trusted) starts with a code and shows red; headquarters out of reach shows amber and heals by itself.
+ * The error texts feed `syncHealthStatus`: a setup problem (certificate not trusted) starts with a code
+ * and shows red; headquarters out of reach shows amber and heals by itself.
  */
 export function createUndiciSyncTransport(): { transport: SyncTransport; close(): Promise<void> } {
-  const transports = new Map<string, { stamp: string; http: HttpTransport }>();
-  const transportFor = (caFile: string | undefined): HttpTransport => {
-    const path = caFile ?? '';
-    let stamp = '';
-    let caPem: string | undefined;
-    if (path !== '') {
-      try {
-        stamp = String(statSync(path).mtimeMs);
-        caPem = readFileSync(path, 'utf8');
-      } catch (error) {
-        throw new Error(`CONFIG_INVALID: the headquarters CA file cannot be read: ${path} (${error instanceof Error ? error.message : String(error)})`);
-      }
-    }
-    const known = transports.get(path);
-    if (known !== undefined && known.stamp === stamp) return known.http;
-    void known?.http.close().catch(() => undefined);
-    const http = createHttpTransport({ connections: 2, maxResponseBytes: MAX_RESPONSE_BYTES, ...(caPem === undefined ? {} : { caPem }) });
-    transports.set(path, { stamp, http });
+  let current: { caPem: string; http: HttpTransport } | undefined;
+  const transportFor = (caPem: string): HttpTransport => {
+    if (current?.caPem === caPem) return current.http;
+    void current?.http.close().catch(() => undefined);
+    const http = createHttpTransport({ connections: 2, maxResponseBytes: MAX_RESPONSE_BYTES, ...(caPem === '' ? {} : { caPem, caOnly: true }) });
+    current = { caPem, http };
     return http;
   };
-  const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs, caFile }) => {
-    const http = transportFor(caFile);
+  const transport: SyncTransport = async ({ method, url, headers, body, timeoutMs, caPem }) => {
+    const http = transportFor(caPem ?? '');
     try {
       const response = await http.send({ url, method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(timeoutMs) });
       return { status: response.status, headers: response.headers, body: response.body.toString('utf8') };
     } catch (error) {
       if (error instanceof TransportError && error.reason === 'tls') {
         throw new Error(
-          `TLS_UNTRUSTED: headquarters' certificate is not trusted (${error.code}); if headquarters uses a private CA, set its CA file in Settings → 总部`,
+          `TLS_UNTRUSTED: headquarters' certificate is not trusted (${error.code}); if headquarters uses a private CA, enter its CA certificate in Settings → 总部`,
         );
       }
       const reason = error instanceof TransportError ? error.reason : 'error';
       throw new Error(`headquarters not reached (${reason}): ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  return { transport, close: async () => void (await Promise.allSettled([...transports.values()].map((t) => t.http.close()))) };
+  return { transport, close: async () => void (await current?.http.close().catch(() => undefined)) };
 }
 
 export interface SyncStatus {
@@ -144,6 +133,11 @@ export interface SyncPusherOptions {
   intervalMs?: number | (() => number);
   snapshotIntervalMs?: number;
   timeoutMs?: number;
+  /**
+   * Called before each round with the connection; throws (an AppError) when it may not be used now
+   * (live mode refuses plain http to another machine): nothing is sent, the refusal is the sync error.
+   */
+  refuse?: (connection: HqConnection) => void;
   /** Told after a newer snapshot from headquarters was applied (the composition root re-reads config). */
   onSnapshotApplied?: (snapshot: HqSnapshot) => void;
   /** Told after each recorded attempt, with the failure's text (the status light refreshes when the kind of outcome changes). */
@@ -230,6 +224,12 @@ export class SyncPusher {
     const interval = typeof configured === 'function' ? configured() : configured;
     const connection = this.options.connection();
     if (connection === null) return 30_000;
+    try {
+      this.options.refuse?.(connection);
+    } catch (error) {
+      this.failed(this.options.now(), error instanceof AppError ? `${error.code}: ${error.message}` : String(error));
+      return this.backoffMs();
+    }
     for (let i = 0; i < 20; i += 1) {
       const outcome = await this.pushOnce(connection);
       if (outcome === 'failed') return this.backoffMs();
@@ -263,7 +263,7 @@ export class SyncPusher {
         },
         body,
         timeoutMs: this.options.timeoutMs ?? 15_000,
-        ...(connection.caFile === undefined || connection.caFile === '' ? {} : { caFile: connection.caFile }),
+        ...(connection.ca === undefined || connection.ca === '' ? {} : { caPem: connection.ca }),
       });
       this.options.faultPoint?.('sync-after-answer');
       const ack = this.verifiedAck(response, connection.key);
@@ -283,17 +283,21 @@ export class SyncPusher {
       const last = batch.events.at(-1)?.id ?? state.ackedEventId;
       return ack.hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
     } catch (error) {
-      this.failures += 1;
-      const message = error instanceof Error ? error.message : String(error);
-      try {
-        recordSyncAttempt(db, at, { ok: false, error: message });
-      } catch (writeError) {
-        this.options.logger.warn('sync: could not record the failed attempt', { error: writeError instanceof Error ? writeError.message : String(writeError) });
-      }
-      this.options.logger.warn('sync: push failed; will retry', { error: message, failures: this.failures });
-      this.options.onAttempt?.(false, message);
+      this.failed(at, error instanceof Error ? error.message : String(error));
       return 'failed';
     }
+  }
+
+  /** A failed attempt: recorded (best effort), logged, told; the next round backs off. */
+  private failed(at: number, message: string): void {
+    this.failures += 1;
+    try {
+      recordSyncAttempt(this.options.db, at, { ok: false, error: message });
+    } catch (writeError) {
+      this.options.logger.warn('sync: could not record the failed attempt', { error: writeError instanceof Error ? writeError.message : String(writeError) });
+    }
+    this.options.logger.warn('sync: push failed; will retry', { error: message, failures: this.failures });
+    this.options.onAttempt?.(false, message);
   }
 
   /** Headquarters signs its answers with the counter's key: a forged acknowledgement cannot move the mark. */
@@ -319,7 +323,7 @@ export class SyncPusher {
       url: new URL(path, connection.url).toString(),
       headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signBody(`GET ${path}`, connection.key) },
       timeoutMs: this.options.timeoutMs ?? 15_000,
-      ...(connection.caFile === undefined || connection.caFile === '' ? {} : { caFile: connection.caFile }),
+      ...(connection.ca === undefined || connection.ca === '' ? {} : { caPem: connection.ca }),
     });
     if (response.status === 204) return;
     if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? ''))

@@ -34,8 +34,12 @@ export function StatusLight(): React.JSX.Element {
   const syncLine = (item: StatusItem): string => {
     const p = item.sync ?? { ackedEventId: 0, waiting: 0, lastContactAt: null };
     const vars = { waiting: p.waiting, acked: p.ackedEventId, last: p.lastContactAt === null ? t('status.sync.never') : formatTime(p.lastContactAt) };
-    // A certificate or CA-file problem is this counter's setup, not headquarters refusing it: say which.
-    const setup = /TLS_UNTRUSTED|CA file/.test(item.detail) ? 'status.reason.sync.tls' : 'status.reason.sync.refused';
+    // A certificate problem or live mode's plain-http refusal is this counter's setup, not headquarters refusing it: say which.
+    const setup = /TLS_UNTRUSTED/.test(item.detail)
+      ? 'status.reason.sync.tls'
+      : /INSECURE_TRANSPORT/.test(item.detail)
+        ? 'status.reason.sync.insecure'
+        : 'status.reason.sync.refused';
     return t(item.status === 'ok' ? 'status.sync.ok' : item.status === 'error' ? setup : 'status.reason.sync', vars);
   };
 

@@ -40,7 +40,9 @@ export const en: Record<CoreMessageKey, string> = {
   'status.reason.sync.refused':
     "Headquarters refuses this counter's data: selling is not affected; ask headquarters to check the store, counter and key ({waiting} waiting)",
   'status.reason.sync.tls':
-    "Headquarters' certificate cannot be verified: selling is not affected, nothing is sent for now; set headquarters' CA file in Settings → Headquarters, or call headquarters ({waiting} waiting)",
+    "Headquarters' certificate cannot be verified: selling is not affected, nothing is sent for now; enter headquarters' CA certificate in Settings → Headquarters, or call headquarters ({waiting} waiting)",
+  'status.reason.sync.insecure':
+    "Live mode sends nothing to a plain-http headquarters on another machine (sales and operators' PIN hashes would be readable on the network): selling is not affected; use an https:// URL in Settings → Headquarters ({waiting} waiting)",
   'status.sync.ok': 'Headquarters in sync: {waiting} waiting, last contact {last}',
   'status.sync.never': 'never',
   'health.ledger': 'Ledger',

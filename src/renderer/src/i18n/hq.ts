@@ -10,9 +10,11 @@ export const hqZh = {
   'hq.settings.lane': '总部登记的收银台编号',
   'hq.settings.codeHint': '字母、数字、_ 和 -，1–16 位',
   'hq.settings.interval': '同步检查间隔（秒）',
-  'hq.settings.caFile': '总部证书的 CA 文件（可选）',
-  'hq.settings.caFileHint': '总部使用自建 CA 签发的 https 证书时，填写该 CA 的 PEM 文件路径；公共证书留空。证书不受信任时不会发送任何数据。',
-  'hq.settings.plainHttp': '未加密的 http：数据仍有签名、不会被篡改，但销售明细在网络上可被看到。只在可信的店内局域网使用，否则请用 https://。',
+  'hq.settings.ca': '总部证书的 CA 证书（可选，PEM）',
+  'hq.settings.caHint':
+    '总部使用自建 CA 签发的 https 证书时，粘贴该 CA 的 PEM 证书（-----BEGIN CERTIFICATE-----）；填写后只信任这个 CA。公共证书留空。证书不受信任时不会发送任何数据。',
+  'hq.settings.plainHttp':
+    '未加密的 http：数据仍有签名、不会被篡改，但销售明细和操作员 PIN 摘要在网络上可被看到。正式模式下不会向其他机器的 http 地址发送，请用 https://。',
   'hq.settings.orderLane': '订单号中的台号：{code}（在「门店」中设置；同一商户号下每台收银机不同）',
   'hq.key.title': '总部密钥（只能写入）',
   'hq.health.progress': '总部已确认至第 {acked} 条记录，待传 {waiting} 条，最近联系 {last}',
@@ -32,11 +34,11 @@ export const hqEn: Record<keyof typeof hqZh, string> = {
   'hq.settings.lane': 'Counter number at headquarters',
   'hq.settings.codeHint': 'Letters, digits, _ and -, 1–16',
   'hq.settings.interval': 'Sync check interval (seconds)',
-  'hq.settings.caFile': "CA file of headquarters' certificate (optional)",
-  'hq.settings.caFileHint':
-    "When headquarters' https certificate comes from a private CA, the path of that CA's PEM file; empty for a public certificate. Nothing is sent while the certificate is not trusted.",
+  'hq.settings.ca': 'CA certificate of headquarters (optional, PEM)',
+  'hq.settings.caHint':
+    "When headquarters' https certificate comes from a private CA, paste that CA's PEM certificate (-----BEGIN CERTIFICATE-----); then only this CA is trusted. Empty for a public certificate. Nothing is sent while the certificate is not trusted.",
   'hq.settings.plainHttp':
-    'Plain http: batches stay signed and cannot be altered, but the sales can be read on the network. Use it only on a trusted shop LAN; otherwise use https://.',
+    "Plain http: batches stay signed and cannot be altered, but the sales and operators' PIN hashes can be read on the network. Live mode sends nothing to plain http on another machine; use https://.",
   'hq.settings.orderLane': 'Lane in order numbers: {code} (set under "Shop"; different on every counter of a merchant number)',
   'hq.key.title': 'Headquarters key (write-only)',
   'hq.health.progress': 'headquarters acknowledged up to record {acked}, {waiting} waiting, last contact {last}',

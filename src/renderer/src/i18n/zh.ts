@@ -44,7 +44,9 @@ export const zh = {
   'status.reason.notifications': '支付通知无法接收：收款仍会通过查询确认，请联系维护人员',
   'status.reason.sync': '总部暂时无法连接：销售不受影响，恢复后自动补传（待传 {waiting} 条，最近联系 {last}）',
   'status.reason.sync.refused': '总部拒收本机数据：销售不受影响，请联系总部核对门店、收银台编号和密钥（待传 {waiting} 条）',
-  'status.reason.sync.tls': '总部证书无法验证：销售不受影响，数据暂不发送；请在「设置 → 总部」填写总部证书的 CA 文件，或联系总部（待传 {waiting} 条）',
+  'status.reason.sync.tls': '总部证书无法验证：销售不受影响，数据暂不发送；请在「设置 → 总部」填写总部证书的 CA 证书，或联系总部（待传 {waiting} 条）',
+  'status.reason.sync.insecure':
+    '正式模式下不向其他机器的未加密 http 总部地址发送数据（销售明细和操作员 PIN 摘要会在网络上可见）：销售不受影响，请在「设置 → 总部」改用 https:// 地址（待传 {waiting} 条）',
   'status.sync.ok': '总部已同步：待传 {waiting} 条，最近联系 {last}',
   'status.sync.never': '尚未联系',
   'health.ledger': '账本',

@@ -32,6 +32,7 @@ const KNOWN_RULES: Record<string, MessageKey> = {
   'unknown time zone': 'manage.v.timeZone',
   'a reason is required': 'manage.v.required',
   'a new operator needs a PIN': 'manage.v.required',
+  'a PEM certificate (-----BEGIN CERTIFICATE-----) is expected': 'manage.v.caPem',
 };
 
 /** Field names the host uses on its own (not from a schema) and their labels. */
@@ -57,6 +58,8 @@ function isFenField(path: string): boolean {
 export function ruleText(t: T, message: string, path = ''): string {
   const known = KNOWN_RULES[message];
   if (known !== undefined) return t(known);
+  const expired = /^the CA certificate expired on (\d{4}-\d{2}-\d{2})$/.exec(message);
+  if (expired !== null) return t('manage.v.caExpired', { date: expired[1] ?? '' });
   const fen = isFenField(path);
   const bound = /expected (number|string|array|bigint) to (?:be|have) ([<>]=?)\s*(-?[\d.]+)/.exec(message);
   if (bound !== null) {

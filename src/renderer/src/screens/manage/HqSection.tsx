@@ -20,7 +20,7 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
   const [store, setStore] = useState(s?.store ?? '');
   const [lane, setLane] = useState(s?.lane ?? '');
   const [intervalSec, setIntervalSec] = useState(numText((s?.intervalMs ?? 5000) / 1000));
-  const [caFile, setCaFile] = useState(s?.caFile ?? '');
+  const [ca, setCa] = useState(s?.ca ?? '');
 
   const submit = async (approval: Approval): Promise<string> => {
     const checked = validate(t, HqSettingsSchema, {
@@ -28,7 +28,7 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
       store: store.trim(),
       lane: lane.trim(),
       intervalMs: Math.round(textNum(intervalSec) * 1000),
-      caFile: caFile.trim(),
+      ca: ca.trim(),
     });
     if (!checked.ok) throw new FieldProblems(checked.errors);
     onSaved(await call('settings:save', { section: 'hq', value: checked.value, approval }));
@@ -51,8 +51,15 @@ export function HqSection({ view, onSaved }: { view: SettingsView; onSaved: (vie
           <input inputMode="decimal" value={intervalSec} onChange={(e) => setIntervalSec(e.target.value)} data-testid="hq-interval" />
         </Field>
         {/^https:\/\//i.test(url.trim()) && (
-          <Field label={t('hq.settings.caFile')} path="caFile" wide hint={t('hq.settings.caFileHint')}>
-            <input value={caFile} onChange={(e) => setCaFile(e.target.value)} spellCheck={false} data-testid="hq-ca-file" />
+          <Field label={t('hq.settings.ca')} path="ca" wide hint={t('hq.settings.caHint')}>
+            <textarea
+              value={ca}
+              onChange={(e) => setCa(e.target.value)}
+              rows={4}
+              spellCheck={false}
+              placeholder="-----BEGIN CERTIFICATE-----"
+              data-testid="hq-ca"
+            />
           </Field>
         )}
         {/^http:\/\//i.test(url.trim()) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/i.test(url.trim()) && (
