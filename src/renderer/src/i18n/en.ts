@@ -181,7 +181,7 @@ export const en: Record<CoreMessageKey, string> = {
   'error.REFUND_NEEDS_SUPERVISOR':
     'This refund request left but no bank answer came back, so it cannot be queried: check with the bank, then a supervisor settles it (succeeded or failed) in the refund list',
   'error.INSECURE_TRANSPORT':
-    'Live payments refused: the bank URL is plain http and signed answers are not required. Use an https URL or turn on "require signed answers".',
+    'Refused: in live mode this address (bank, Yima or headquarters) is plain http; nothing was sent. Use an https URL (for the bank, turning on "require signed answers" also works).',
   'error.LEDGER_MISSING':
     'The ledger file is missing or empty, but this data folder was used before: restore the latest backup from the backups folder (manual: "Restoring a backup"); do not delete ledger-identity.json',
   'error.LEDGER_MISMATCH':

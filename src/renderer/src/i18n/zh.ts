@@ -177,7 +177,8 @@ export const zh = {
   'error.LEDGER_BUSY': '账本正被其他程序占用（如备份或杀毒软件），本次操作未执行：系统会自动重试，请稍后再试；若持续出现请关闭占用账本的程序',
   'error.LEDGER_CORRUPT': '账本文件已损坏：请停止收款，并按说明从最近的备份恢复账本',
   'error.REFUND_NEEDS_SUPERVISOR': '该退款请求已发出但未收到银行应答，无法查询：请与银行核实后由主管在退款记录中处理（标记成功或失败）',
-  'error.INSECURE_TRANSPORT': '已拒绝正式收款：银行地址是未加密的 http，且未要求签名应答。请改用 https 地址，或开启“要求签名应答”。',
+  'error.INSECURE_TRANSPORT':
+    '已拒绝：正式模式下这个地址（银行、翼码或总部）是未加密的 http，未发送任何请求。请改用 https 地址（银行网关也可开启“要求签名应答”）。',
   'error.LEDGER_MISSING': '账本文件丢失或为空，但此数据目录曾经使用过：请从 backups 文件夹恢复最近的备份（见说明书“恢复备份”），不要删除 ledger-identity.json',
   'error.LEDGER_MISMATCH': '账本文件不是此数据目录创建时的账本（已被清空或替换）：请从 backups 文件夹恢复最近的备份（见说明书“恢复备份”）',
   'error.DEFAULT_PINS': '仍有操作员使用公开的培训密码：请先为他们设置新密码（建议 6 位），再切换到正式模式',
