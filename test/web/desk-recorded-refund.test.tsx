@@ -49,6 +49,11 @@ describe('refund desk: recorded refunds (issue 12.4, 11.7)', () => {
     });
     await open(tradeNo);
     expect(q('refund-cash-note')?.textContent).toContain('钱箱打开');
+    // The sale's facts say what the customer handed over and the change (the receipt's 实收 / 找零), not an internal 'cash' answer.
+    expect(q('fact-cash-tendered')?.textContent).toBe('¥50.00');
+    expect(q('fact-cash-change')?.textContent).toBe('¥12.20');
+    expect(q('payment-facts')?.textContent).not.toContain('网关应答');
+    expect(q('desk-totals')?.textContent).toContain('已付金额¥37.80');
     expect(q('refund-reference')).toBeNull();
     await fill('10');
     expect(q('desk-last-refund')?.getAttribute('data-status')).toBe('succeeded');

@@ -94,6 +94,19 @@ describe('checkout after a cancelled QR sale whose close the bank never confirme
     });
     await tick(200);
     expect(q('late-paid')).toBeNull();
+
+    // At the refund desk the sale says it was paid after the cashier cancelled it.
+    await press('Escape');
+    await act(async () => window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F3', code: 'F3', bubbles: true, cancelable: true })));
+    await until('the refund desk', () => q('refund-desk') !== null);
+    const search = q('desk-search') as HTMLInputElement;
+    await act(async () => {
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(search, sale.tradeNo);
+      search.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await act(async () => search.form?.requestSubmit());
+    await until('the sale found', () => q('fact-late-paid') !== null);
+    expect(q('fact-late-paid')?.textContent).toContain('退款台');
   }, 60_000);
 
   it('a close that is merely slow is not abandoned: the sale holds the checkout until the bank says closed', async () => {

@@ -59,12 +59,22 @@ export function PaymentFacts({ detail }: { detail: Detail }): React.JSX.Element 
     [t('desk.col.tradeNo'), p.tradeNo, 'fact-trade-no', true],
   ];
   for (const [fact, value] of cardFacts(p.gatewayDetail)) rows.push([t(`card.${fact}`), value, `fact-card-${fact}`, fact === 'cardNo' || fact === 'refNo']);
+  // Cash: what the customer handed over and the change (the receipt's 实收 / 找零), not the sale's amount again.
+  if (p.cash !== null)
+    rows.push(
+      [t('checkout.cash.tendered'), `¥${formatFen(p.cash.tenderedFen)}`, 'fact-cash-tendered', false],
+      [t('checkout.cash.change'), `¥${formatFen(p.cash.changeFen)}`, 'fact-cash-change', false],
+    );
   if (p.gateway === 'yima' && p.closeRequested)
     rows.push([t('card.abandoned'), t(p.status === 'paid' ? 'checkout.refundOnTerminal' : 'checkout.yimaUnknown'), 'fact-abandoned', true]);
+  // A QR sale cancelled at the counter that the customer paid anyway: the refund desk is where it is undone.
+  else if (p.tender === 'qr' && p.closeRequested && p.status === 'paid')
+    rows.push([t('desk.lateAfterCancel'), t('checkout.latePaidQr', { tradeNo: p.tradeNo, amount: formatFen(p.amountFen) }), 'fact-late-paid', true]);
   if (p.merOrderNo !== null) rows.push([t('desk.col.merOrderNo'), p.merOrderNo, undefined, true]);
   if (p.walletTradeNo !== null) rows.push([t('desk.col.walletTradeNo'), p.walletTradeNo, 'fact-wallet-no', true]);
   if (p.memo !== null) rows.push([t('desk.col.memo'), p.memo, undefined, true]);
-  if (p.respCode !== null || p.respMsg !== null) rows.push([t('desk.col.respMsg'), `${p.respCode ?? ''} ${p.respMsg ?? ''}`.trim(), undefined, true]);
+  if (p.tender !== 'cash' && (p.respCode !== null || p.respMsg !== null))
+    rows.push([t('desk.col.respMsg'), `${p.respCode ?? ''} ${p.respMsg ?? ''}`.trim(), undefined, true]);
   if (p.resolution !== null)
     rows.push([
       t('desk.col.resolution'),
