@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'CASH_SHORT',
   /** The tender is switched off in Settings (cash tender on/off). */
   'TENDER_DISABLED',
+  /** Too many requests unanswered on one connection (browser mode's socket): refused at once, nothing was done. */
+  'BUSY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
