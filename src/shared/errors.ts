@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'TENDER_DISABLED',
   /** Too many requests unanswered on one connection (browser mode's socket): refused at once, nothing was done. */
   'BUSY',
+  /** A card refund recorded at the desk whose terminal reference another refund holds: 状态未明 until a supervisor settles it. */
+  'REFUND_REFERENCE_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
