@@ -365,6 +365,19 @@ describe('cash tender and recorded refunds', () => {
     ).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('R99000000000000000021') });
     // The desk's re-query asks nobody and does not declare it failed ("nothing was refunded" is not known).
     expect(await counter.invoke('refund:requery', { id: a })).toMatchObject({ status: 'created' });
+    // A half-written cash refund is another matter: the drawer opens only after the final commit.
+    const db2 = new Database(join(data.dir, 'ledger.sqlite'));
+    const cashSale = (db2.prepare("SELECT id FROM payments WHERE tender = 'cash'").get() as { id: number }).id;
+    const c = Number(
+      db2
+        .prepare(
+          `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day, created_at, updated_at)
+           VALUES ('R99000000000000000022', ?, 'training', 'cash', 100, 'created', 'x', '001', '800', ?, ?, ?)`,
+        )
+        .run(cashSale, day, now, now).lastInsertRowid,
+    );
+    db2.close();
+    expect(await counter.invoke('refund:requery', { id: c })).toMatchObject({ status: 'failed' });
     // Another slip is fine; at the next start A is completed with its reference.
     expect(
       await counter.invoke('refund:record', { paymentId: card, amountFen: 500, reason: 'other', reference: 'T0066666', approval: SUPERVISOR }),
