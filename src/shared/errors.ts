@@ -49,6 +49,10 @@ export const ERROR_CODES = [
   'CASH_SHORT',
   /** The tender is switched off in Settings (cash tender on/off). */
   'TENDER_DISABLED',
+  /** Too many requests unanswered on one connection (browser mode's socket): refused at once, nothing was done. */
+  'BUSY',
+  /** A card refund recorded at the desk whose terminal reference another refund holds: 状态未明 until a supervisor settles it. */
+  'REFUND_REFERENCE_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -97,6 +97,37 @@ describe('back office rules', () => {
     expect(core.info().mode).toBe('live');
   }, 120_000);
 
+  it('the switch to live checks every active operator against every published training PIN, not only 001/800/900 under their own', async () => {
+    bank = createServer((_req, res) => res.end(JSON.stringify({ respCode: '25', respMsg: '原交易不存在' })));
+    await new Promise<void>((ok) => bank!.listen(0, '127.0.0.1', () => ok()));
+    const url = `http://127.0.0.1:${(bank.address() as AddressInfo).port}/payApi`;
+    const manager = { code: '900', pin: '9999' };
+    await invoke('settings:save', {
+      section: 'bpc',
+      value: { merchant: { url, mid: '104320170118888', posNo: '37381542', tellerNo: '001' }, profile: {}, timeouts: {} },
+      approval: supervisor,
+    });
+    await invoke('settings:setKey', { gateway: 'bpc', key: '01AC$@!BGT98aw#C', approval: supervisor });
+    // Training allows a published PIN: a trainee 002 with the supervisor's 8888, and 800 re-set to 001's 1111.
+    await invoke('operators:save', { code: '001', name: '收银员', role: 'cashier', pin: '246801', approval: supervisor });
+    await invoke('operators:save', { code: '002', name: '学员', role: 'cashier', pin: '8888', approval: supervisor });
+    await invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '1111', approval: manager });
+    await invoke('operators:save', { code: '900', name: '店长', role: 'manager', pin: '902468', approval: manager });
+    await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '1111' } })).rejects.toMatchObject({
+      code: 'DEFAULT_PINS',
+      details: { operators: '002,800' },
+    });
+    expect(core.info().mode).toBe('training');
+    await invoke('operators:save', { code: '800', name: '主管', role: 'supervisor', pin: '813579', approval: { code: '900', pin: '902468' } });
+    await expect(invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).rejects.toMatchObject({
+      code: 'DEFAULT_PINS',
+      details: { operators: '002' },
+    });
+    // Deactivated, 002 can no longer sign in or approve: the switch goes through.
+    await invoke('operators:save', { code: '002', name: '学员', role: 'cashier', active: false, approval: { code: '800', pin: '813579' } });
+    expect((await invoke('settings:setMode', { mode: 'live', approval: { code: '800', pin: '813579' } })).mode).toBe('live');
+  }, 120_000);
+
   it('operators: a cashier cannot approve; a manager is needed to create a supervisor', async () => {
     await invoke('session:signIn', { code: '001', pin: '1111' }); // reading the operator list needs someone signed in
     await expect(

@@ -267,4 +267,157 @@ describe('cash tender and recorded refunds', () => {
     // The failed cash refund freed the cap: the whole sale can still be refunded.
     expect((await counter.invoke('refund:detail', { paymentId: cashSale.id })).remainingFen).toBe(2_000);
   });
+
+  it('a half-written terminal refund whose reference another refund already holds: start-up goes on, the others are resumed, it is 状态未明 for a supervisor', async () => {
+    const cashSale = await counter.invoke('payment:create', { amountFen: 2_000, tender: 'cash', tenderedFen: 2_000 });
+    await counter.close();
+    // Refund A's intent was committed and its completion was not (a crash, or a disk full between the two
+    // commits while the app kept running); the supervisor then recorded the same slip again as B, which
+    // completed with the reference. Then C (cash) and D (card, another slip) were left at their intents.
+    const db = new Database(join(data.dir, 'ledger.sqlite'));
+    const now = Date.now();
+    const day = cashSale.businessDay;
+    const card = Number(
+      db
+        .prepare(
+          `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, operator, business_day, created_at, updated_at, sent_at, paid_at)
+           VALUES ('P99000000000000000003', 'training', 'card', 'terminal', 3000, 'paid', '001', ?, ?, ?, ?, ?)`,
+        )
+        .run(day, now, now, now, now).lastInsertRowid,
+    );
+    const refund = (refundNo: string, paymentId: number, gateway: string, status: string, ref: string | null, reference?: string): number => {
+      const id = Number(
+        db
+          .prepare(
+            `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, gateway_ref, reason, operator, approved_by, business_day, created_at, updated_at)
+             VALUES (?, ?, 'training', ?, 500, ?, ?, 'x', '001', '800', ?, ?, ?)`,
+          )
+          .run(refundNo, paymentId, gateway, status, ref, day, now, now).lastInsertRowid,
+      );
+      db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (?, 'refund', ?, 'intent', ?)").run(
+        now,
+        id,
+        JSON.stringify(reference === undefined ? { refundNo } : { refundNo, recorded: 'card', reference }),
+      );
+      return id;
+    };
+    const a = refund('R99000000000000000011', card, 'terminal', 'created', null, 'T0088888');
+    refund('R99000000000000000012', card, 'terminal', 'succeeded', 'T0088888', 'T0088888');
+    const c = refund('R99000000000000000013', cashSale.id, 'cash', 'created', null);
+    const d = refund('R99000000000000000014', card, 'terminal', 'created', null, 'T0099999');
+    db.close();
+
+    counter = await startCounter(data.dir);
+    const row = (id: number): any => ledgerRows<any>(data.dir, 'SELECT status, gateway_ref, resp_msg FROM refunds WHERE id = ?', id)[0];
+    expect(row(c)).toMatchObject({ status: 'failed', gateway_ref: null });
+    expect(row(d)).toMatchObject({ status: 'succeeded', gateway_ref: 'T0099999' });
+    // A: not guessed either way (the terminal may have refunded twice, or the slip was typed twice).
+    expect(row(a)).toMatchObject({ status: 'unknown', gateway_ref: null });
+    expect(row(a).resp_msg).toContain('T0088888');
+    expect(row(a).resp_msg).toContain('R99000000000000000012');
+    expect(events('refund', a)).toContain('reference_conflict');
+    // Still counted against the cap: 3000 − A 500 − B 500 − D 500.
+    expect((await counter.invoke('refund:detail', { paymentId: card })).remainingFen).toBe(1_500);
+    // A re-query (the desk's button, or the day's re-check) sends nothing and decides nothing: it says why.
+    await expect(counter.invoke('refund:requery', { id: a })).rejects.toMatchObject({ code: 'REFUND_REFERENCE_CONFLICT' });
+    expect(row(a).status).toBe('unknown');
+
+    // Started again: the same, quietly (no second conflict record), and still no throw.
+    await counter.close();
+    counter = await startCounter(data.dir);
+    expect(row(a).status).toBe('unknown');
+    expect(events('refund', a).filter((t) => t === 'reference_conflict')).toHaveLength(1);
+    // The supervisor checks the slips and settles it: the same slip twice, so nothing more was refunded.
+    const settled = await counter.invoke('refund:resolve', { id: a, outcome: 'failed', reason: 'same slip recorded twice (B)', approval: SUPERVISOR });
+    expect(settled).toMatchObject({ status: 'failed' });
+    expect((await counter.invoke('refund:detail', { paymentId: card })).remainingFen).toBe(2_000);
+  });
+
+  it('while a terminal refund is half-written (its completion refused), the same slip cannot be recorded again, and a re-query does not fail it', async () => {
+    // The state a refused second commit (a full disk) leaves while the app keeps running: A at its intent.
+    const db = new Database(join(data.dir, 'ledger.sqlite'));
+    const now = Date.now();
+    const day = (await counter.invoke('payment:create', { amountFen: 100, tender: 'cash', tenderedFen: 100 })).businessDay;
+    const card = Number(
+      db
+        .prepare(
+          `INSERT INTO payments (trade_no, mode, tender, gateway, amount_fen, status, operator, business_day, created_at, updated_at, sent_at, paid_at)
+           VALUES ('P99000000000000000004', 'training', 'card', 'terminal', 3000, 'paid', '001', ?, ?, ?, ?, ?)`,
+        )
+        .run(day, now, now, now, now).lastInsertRowid,
+    );
+    const a = Number(
+      db
+        .prepare(
+          `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day, created_at, updated_at)
+           VALUES ('R99000000000000000021', ?, 'training', 'terminal', 500, 'created', 'x', '001', '800', ?, ?, ?)`,
+        )
+        .run(card, day, now, now).lastInsertRowid,
+    );
+    db.prepare("INSERT INTO events (at, entity, entity_id, type, data) VALUES (?, 'refund', ?, 'intent', ?)").run(
+      now,
+      a,
+      JSON.stringify({ refundNo: 'R99000000000000000021', recorded: 'card', reference: 'T0055555' }),
+    );
+    db.close();
+    await expect(
+      counter.invoke('refund:record', { paymentId: card, amountFen: 500, reason: 'again', reference: 'T0055555', approval: SUPERVISOR }),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringContaining('R99000000000000000021') });
+    // The desk's re-query asks nobody and does not declare it failed ("nothing was refunded" is not known).
+    expect(await counter.invoke('refund:requery', { id: a })).toMatchObject({ status: 'created' });
+    // A half-written cash refund is another matter: the drawer opens only after the final commit.
+    const db2 = new Database(join(data.dir, 'ledger.sqlite'));
+    const cashSale = (db2.prepare("SELECT id FROM payments WHERE tender = 'cash'").get() as { id: number }).id;
+    const c = Number(
+      db2
+        .prepare(
+          `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day, created_at, updated_at)
+           VALUES ('R99000000000000000022', ?, 'training', 'cash', 100, 'created', 'x', '001', '800', ?, ?, ?)`,
+        )
+        .run(cashSale, day, now, now).lastInsertRowid,
+    );
+    db2.close();
+    expect(await counter.invoke('refund:requery', { id: c })).toMatchObject({ status: 'failed' });
+    // Another slip is fine; at the next start A is completed with its reference.
+    expect(
+      await counter.invoke('refund:record', { paymentId: card, amountFen: 500, reason: 'other', reference: 'T0066666', approval: SUPERVISOR }),
+    ).toMatchObject({
+      status: 'succeeded',
+    });
+    await counter.close();
+    counter = await startCounter(data.dir);
+    expect(ledgerRows<any>(data.dir, 'SELECT status, gateway_ref FROM refunds WHERE id = ?', a)[0]).toEqual({ status: 'succeeded', gateway_ref: 'T0055555' });
+  });
+
+  it('an item the ledger refuses to resume is logged and recorded, the others are resumed, the start goes on; the next start finishes it', async () => {
+    const cashSale = await counter.invoke('payment:create', { amountFen: 2_000, tender: 'cash', tenderedFen: 2_000 });
+    await counter.close();
+    const db = new Database(join(data.dir, 'ledger.sqlite'));
+    const now = Date.now();
+    const refund = (refundNo: string): number =>
+      Number(
+        db
+          .prepare(
+            `INSERT INTO refunds (refund_no, payment_id, mode, gateway, amount_fen, status, reason, operator, approved_by, business_day, created_at, updated_at)
+             VALUES (?, ?, 'training', 'cash', 500, 'created', 'x', '001', '800', ?, ?, ?)`,
+          )
+          .run(refundNo, cashSale.id, cashSale.businessDay, now, now).lastInsertRowid,
+      );
+    const first = refund('R99000000000000000031');
+    const second = refund('R99000000000000000032');
+    // The ledger refuses the first one's commit (as a failing disk would), nothing else.
+    db.exec(`CREATE TRIGGER refuse_first BEFORE UPDATE ON refunds WHEN OLD.id = ${first} BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    db.close();
+    counter = await startCounter(data.dir);
+    const status = (id: number): string => ledgerRows<any>(data.dir, 'SELECT status FROM refunds WHERE id = ?', id)[0].status;
+    expect(status(first)).toBe('created');
+    expect(status(second)).toBe('failed');
+    expect(events('refund', first)).toContain('resume_failed');
+    await counter.close();
+    const again = new Database(join(data.dir, 'ledger.sqlite'));
+    again.exec('DROP TRIGGER refuse_first');
+    again.close();
+    counter = await startCounter(data.dir);
+    expect(status(first)).toBe('failed');
+  });
 });

@@ -1,17 +1,21 @@
-import { scryptSync } from 'node:crypto';
+import { createHash, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/core/ledger/db';
 import { openLedger } from '../../src/core/ledger/db';
 import { listEvents } from '../../src/core/ledger/events';
+import { readSetting } from '../../src/core/ledger/settings';
 import {
   createOperator,
   DEFAULT_OPERATORS,
   ensureDefaultOperators,
+  forgetPublishedPinChecks,
   hasRole,
   listOperators,
   operatorsWithDefaultPin,
+  operatorsWithDefaultPinSync,
+  PIN_CHECKED_SETTING,
   requireRole,
   unlockOperator,
   updateOperator,
@@ -371,4 +375,60 @@ describe('the published training PINs', () => {
     }
     expect(new Set(DEFAULT_OPERATORS.map((d) => d.pinHash)).size).toBe(DEFAULT_OPERATORS.length);
   });
+});
+
+describe('operators still on a published training PIN', () => {
+  it('every active operator is checked against every published PIN, whatever its code', async () => {
+    const { db } = ledger();
+    await ensureDefaultOperators(db, T0);
+    // Written straight into the ledger (an old ledger, a hash from elsewhere): no in-process knowledge of the PIN.
+    const put = async (code: string, pin: string, active = 1): Promise<void> => {
+      db.prepare('INSERT INTO operators (code, name, role, pin_hash, active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        code,
+        `Op ${code}`,
+        'cashier',
+        await hashPin(pin),
+        active,
+        T0,
+        T0,
+      );
+    };
+    await put('002', '8888'); // a trainee created in training with the supervisor's published PIN
+    await put('003', '9999', 0); // inactive: cannot sign in, not counted
+    await put('004', '13572468');
+    db.prepare("UPDATE operators SET pin_hash = ? WHERE code = '800'").run(await hashPin('1111')); // 800 re-set to 001's PIN
+    await updateOperator(db, '900', { pin: '24681357' }, T0 + 1, '900');
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '002', '800']);
+    forgetPublishedPinChecks(); // the blocking variant's own scrypts, not the answers remembered above
+    expect(operatorsWithDefaultPinSync(db)).toEqual(['001', '002', '800']);
+    expect(operatorsWithDefaultPinSync(db, ['002'])).toEqual(['001', '800']);
+    // Created through the app: the same answer.
+    await createOperator(db, { code: '005', name: 'Op 005', role: 'cashier', pin: '9999' }, T0 + 2);
+    await createOperator(db, { code: '006', name: 'Op 006', role: 'cashier', pin: '97531' }, T0 + 2);
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '002', '005', '800']);
+    await updateOperator(db, '005', { pin: '86420' }, T0 + 3);
+    await updateOperator(db, '006', { pin: '1111' }, T0 + 3);
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '002', '006', '800']);
+  }, 120_000);
+});
+
+describe('what the published-PIN check remembers in the ledger', () => {
+  it('only digests of current hashes found not published; a hash written later is checked afresh', async () => {
+    const { db } = ledger();
+    await ensureDefaultOperators(db, T0);
+    db.prepare("UPDATE operators SET pin_hash = ? WHERE code = '900'").run(await hashPin('24681357'));
+    const digest = (code: string): string =>
+      createHash('sha256')
+        .update((db.prepare('SELECT pin_hash FROM operators WHERE code = ?').get(code) as { pin_hash: string }).pin_hash)
+        .digest('hex');
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '800']);
+    expect(readSetting(db, PIN_CHECKED_SETTING)).toEqual([digest('900')]);
+    expect(JSON.stringify(readSetting(db, PIN_CHECKED_SETTING))).not.toContain('scrypt');
+    // Another writer (a snapshot, an old version) puts a published PIN back: a new salt, a new digest.
+    db.prepare("UPDATE operators SET pin_hash = ? WHERE code = '900'").run(await hashPin('9999'));
+    forgetPublishedPinChecks();
+    expect(await operatorsWithDefaultPin(db)).toEqual(['001', '800', '900']);
+    expect(operatorsWithDefaultPinSync(db)).toEqual(['001', '800', '900']);
+    expect(readSetting(db, PIN_CHECKED_SETTING)).toEqual([]);
+  }, 60_000);
 });

@@ -189,6 +189,22 @@ describe('provisioning file', { timeout: 120_000 }, () => {
     expect(c.db.prepare("SELECT COUNT(*) AS n FROM events WHERE type = 'provisioning_refused'").get()).toEqual({ n: 1 });
   });
 
+  it('live mode is refused while any other active operator has a published training PIN (a trainee 002 with 8888)', async () => {
+    await (await core()).close();
+    cores.pop();
+    const db = openLedger(join(dir, 'ledger.sqlite'));
+    db.prepare("INSERT INTO operators (code, name, role, pin_hash, created_at, updated_at) VALUES ('002', '学员', 'cashier', ?, 0, 0)").run(
+      await hashPin('8888'),
+    );
+    db.close();
+    const file = join(dir, 'provisioning.json');
+    writeFileSync(file, JSON.stringify(GOOD));
+    const c = await core(file);
+    expect(c.info().mode).toBe('training');
+    expect(c.info().configError).toContain('002');
+    expect(c.secrets.summary(BPC_KEY).hasValue).toBe(false);
+  });
+
   it("the file sets operators' PINs: hashed into the ledger, removed from the file, and a new operator is created", async () => {
     const file = join(dir, 'provisioning.json');
     writeFileSync(file, JSON.stringify({ ...GOOD, operators: [...PINS, { code: '002', name: '新收银员', role: 'cashier', pin: '135792' }] }));

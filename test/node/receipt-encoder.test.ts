@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
 import { ReceiptPrinterConfigSchema } from '../../src/shared/printer';
 import {
@@ -8,6 +9,8 @@ import {
   encodeDrawerKick,
   encodeReceipt,
   pairLines,
+  QR_BYTES_M,
+  QR_MAX_BYTES,
   wrapText,
   decodeStatus,
   type ReceiptBlock,
@@ -247,5 +250,109 @@ describe('ESC/POS receipt encoder', () => {
       for (const l of decodeEscpos(encodeReceipt(blocks, { paperWidth: width, encoding: 'gb18030' })).lines)
         expect(l.bytes.length * (l.big ? 2 : 1)).toBeLessThanOrEqual(columns);
     }
+  });
+});
+
+describe('QR and CODE128 data the printer cannot take: never a broken stream, the reference printed as text', () => {
+  const opts = { encoding: 'gb18030', chineseMode: true, cut: 'partial' } as const;
+  /** The whole job decodes: no stray byte, every byte consumed, the cut at the end. */
+  function clean(bytes: Buffer): ReturnType<typeof decodeEscpos> {
+    const d = decodeEscpos(bytes);
+    expect(d.unknown).toEqual([]);
+    expect(d.consumed).toBe(bytes.length);
+    expect(d.cuts).toEqual(['partial']);
+    expect(d.jobs).toBe(1);
+    return d;
+  }
+  const moduleSizeOf = (bytes: Buffer): number | undefined => {
+    const at = bytes.indexOf(Buffer.from([0x1d, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x43]));
+    return at < 0 ? undefined : bytes[at + 7];
+  };
+
+  it("the byte-mode capacity table (EC M, versions 1–40) and the per-level limits are the standard's (cross-checked with the qrcode library)", () => {
+    const fits = (bytes: number, version: number, level: 'L' | 'M' | 'Q' | 'H'): boolean => {
+      try {
+        QRCode.create([{ data: Buffer.alloc(bytes, 0x41), mode: 'byte' }], { version, errorCorrectionLevel: level });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    QR_BYTES_M.forEach((capacity, i) => {
+      expect(fits(capacity, i + 1, 'M')).toBe(true);
+      expect(fits(capacity + 1, i + 1, 'M')).toBe(false);
+    });
+    for (const level of ['L', 'M', 'Q', 'H'] as const) {
+      expect(fits(QR_MAX_BYTES[level], 40, level)).toBe(true);
+      expect(fits(QR_MAX_BYTES[level] + 1, 40, level)).toBe(false);
+    }
+  });
+
+  for (const [what, data, width] of [
+    ['one byte over model 2 / EC M (2332 bytes)', 'A'.repeat(QR_MAX_BYTES.M + 1), 80],
+    ['over the 16-bit store length (70 000 bytes)', 'B'.repeat(70_000), 80],
+    ['too big for 58 mm paper at a scannable module size (1000 bytes)', 'C'.repeat(1000), 58],
+    ['non-ASCII', '退款单号P26120211300', 58],
+    ['a control character', 'P2612\n0211300', 58],
+  ] as const) {
+    it(`QR ${what}: no GS ( k, the data printed as text instead`, () => {
+      const bytes = encodeReceipt(
+        [
+          { kind: 'qr', data },
+          { kind: 'text', text: '谢谢惠顾' },
+        ],
+        { paperWidth: width, ...opts },
+      );
+      const d = clean(bytes);
+      expect(d.qr).toEqual([]);
+      expect(d.commands.some((c) => c.name.startsWith('qr-'))).toBe(false);
+      expect(
+        d.lines
+          .map((l) => l.text.trimEnd())
+          .join('')
+          .replace(/\s/g, ''),
+      ).toBe(`${data}谢谢惠顾`.replace(/\s/g, ''));
+    });
+  }
+
+  it('QR at the limit still prints: the module size shrinks to fit the paper, never below 3 dots', () => {
+    const at58 = 'D'.repeat(QR_BYTES_M[24] ?? 0); // version 25: (117 + 8 quiet) × 3 = 375 ≤ 384 dots
+    const d58 = clean(encodeReceipt([{ kind: 'qr', data: at58 }], { paperWidth: 58, ...opts }));
+    expect(d58.qr).toEqual([at58]);
+    expect(moduleSizeOf(encodeReceipt([{ kind: 'qr', data: at58 }], { paperWidth: 58, ...opts }))).toBe(3);
+    const at80 = 'E'.repeat(QR_MAX_BYTES.M);
+    expect(clean(encodeReceipt([{ kind: 'qr', data: at80 }], { paperWidth: 80, ...opts })).qr).toEqual([at80]);
+    // An ordinary reference keeps the usual size.
+    expect(moduleSizeOf(encodeReceipt([{ kind: 'qr', data: wechat.tradeNo }], { paperWidth: 58, ...opts }))).toBe(5);
+    expect(moduleSizeOf(encodeReceipt([{ kind: 'qr', data: wechat.tradeNo }], { paperWidth: 80, ...opts }))).toBe(6);
+  });
+
+  for (const [what, data] of [
+    ['over 255 encoded bytes', 'AB'.repeat(200)],
+    ['non-ASCII', '收银P2612021130'],
+    ['too wide for the paper', 'X'.repeat(60)],
+  ] as const) {
+    it(`CODE128 ${what}: no GS k, the data printed as text instead`, () => {
+      const d = clean(encodeReceipt([{ kind: 'barcode', data }], { paperWidth: 58, ...opts }));
+      expect(d.barcodes).toEqual([]);
+      expect(
+        d.lines
+          .map((l) => l.text.trimEnd())
+          .join('')
+          .replace(/\s/g, ''),
+      ).toBe(data);
+    });
+  }
+
+  it('a receipt whose reference cannot be a QR or a barcode prints it once, as the line under them', () => {
+    const tradeNo = 'Z'.repeat(3000);
+    const bytes = encodeReceipt(saleReceipt({ ...wechat, tradeNo }, ctx), { paperWidth: 58, ...opts });
+    const d = clean(bytes);
+    expect(d.qr).toEqual([]);
+    expect(d.barcodes).toEqual([]);
+    // Exactly the lines of the same receipt without the codes: the reference is not printed a second time.
+    const withoutCodes = saleReceipt({ ...wechat, tradeNo }, ctx).filter((b) => b.kind !== 'qr' && b.kind !== 'barcode');
+    expect(receiptText(d)).toEqual(receiptText(encodeReceipt(withoutCodes, { paperWidth: 58, ...opts })));
+    expect(receiptText(d).join('')).toContain('七日内凭小票退换');
   });
 });

@@ -13,6 +13,9 @@
  * | size normal / double | `1D 21 00` / `1D 21 11` |
  * | QR (model 2, module size, EC level M, store, print) | `1D 28 6B …` fn 65 / 67 / 69 / 80 / 81 |
  * | CODE128 (height, width, HRI below, data with `{B`/`{C`) | `1D 68 n`, `1D 77 n`, `1D 48 02`, `1D 6B 49 n d…` |
+ *
+ * QR data is printable ASCII of at most 2331 bytes (model 2, EC M) and a symbol that fits the paper;
+ * CODE128 data at most 255 encoded bytes that fit the paper. Anything else is printed as text instead.
  * | feed n lines | `1B 64 n` |
  * | cut full / partial | `1D 56 00` / `1D 56 01` |
  * | drawer kick pin 2 / 5 | `1B 70 00/01 t1 t2` (t × 2 ms) |
@@ -30,8 +33,13 @@ export type ReceiptBlock =
   /** Label on the left, value on the right; the value wins when both do not fit. */
   | { kind: 'pair'; label: string; value: string; bold?: boolean; big?: boolean }
   | { kind: 'rule'; char?: '-' | '=' }
-  | { kind: 'qr'; data: string }
-  | { kind: 'barcode'; data: string }
+  /**
+   * A QR / CODE128 of `data`. When the printer cannot take it (too long, not printable ASCII, too wide
+   * for the paper) `data` is printed as centred text instead, unless `textFallback` is false (the
+   * caller prints it as text anyway).
+   */
+  | { kind: 'qr'; data: string; textFallback?: boolean }
+  | { kind: 'barcode'; data: string; textFallback?: boolean }
   | { kind: 'feed'; lines: number };
 
 export interface ReceiptEncodeOptions {
@@ -160,11 +168,40 @@ export function code128Modules(encoded: Buffer): number {
 
 const QUIET_ZONE_MODULES = 20;
 
-/** `GS ( k` commands for a model-2 QR, error correction M, module size chosen for the paper. */
-export function qrCommands(data: string, paperWidth: PaperWidth): Buffer[] {
-  const payload = Buffer.from(data, 'utf8');
+/**
+ * Bytes a model-2 QR holds in byte mode at error correction M, versions 1–40 (ISO/IEC 18004 table 7; a
+ * test cross-checks it with the qrcode library). Byte mode is the worst case: a printer choosing
+ * numeric or alphanumeric mode needs at most this version.
+ */
+export const QR_BYTES_M: readonly number[] = [
+  14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560, 624, 666, 711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452,
+  1538, 1628, 1722, 1809, 1911, 1989, 2099, 2213, 2331,
+];
+
+/** The hard limit of a model-2 QR (version 40, byte mode) per error-correction level. We print level M. */
+export const QR_MAX_BYTES = { L: 2953, M: 2331, Q: 1663, H: 1273 } as const;
+
+/** Quiet zone a QR needs on each side, in modules. */
+const QR_QUIET_MODULES = 4;
+/** Narrowest QR module we print: at 203 dpi, 3 dots ≈ 0.38 mm, about what a counter scanner still reads. */
+const QR_MIN_MODULE_DOTS = 3;
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/**
+ * `GS ( k` commands for a model-2 QR, error correction M; null when the data cannot be one the printer
+ * takes and a scanner reads: empty, not printable ASCII (the bytes of other text depend on the printer's
+ * code page), over the model-2 limit for EC M, or a symbol too wide for the paper even at 3 dots a
+ * module. The module size is the usual one (5 dots on 58 mm, 6 on 80 mm), smaller only when needed.
+ */
+export function qrCommands(data: string, paperWidth: PaperWidth): Buffer[] | null {
+  if (!PRINTABLE_ASCII.test(data) || data.length > QR_MAX_BYTES.M) return null;
+  const payload = Buffer.from(data, 'ascii');
+  const version = QR_BYTES_M.findIndex((capacity) => payload.length <= capacity) + 1;
+  const modules = 17 + 4 * version + 2 * QR_QUIET_MODULES;
+  const preferred = paperWidth === 58 ? 5 : 6;
+  const moduleSize = [6, 5, 4, 3].find((dots) => dots <= preferred && dots >= QR_MIN_MODULE_DOTS && modules * dots <= PAPER[paperWidth].dots);
+  if (moduleSize === undefined) return null;
   const store = payload.length + 3;
-  const moduleSize = paperWidth === 58 ? 5 : 6;
   return [
     Buffer.from([GS, 0x28, 0x6b, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00]),
     Buffer.from([GS, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x43, moduleSize]),
@@ -204,21 +241,26 @@ export function encodeReceipt(blocks: readonly ReceiptBlock[], options: ReceiptE
   const line = (bytes: Buffer): void => {
     out.push(bytes, Buffer.from([LF]));
   };
+  const text = (block: Extract<ReceiptBlock, { kind: 'text' }>): void => {
+    const big = block.big ?? false;
+    const width = big ? Math.floor(columns / 2) : columns;
+    out.push(cmd.align(block.align ?? 'left'));
+    if (block.bold === true) out.push(cmd.bold(true));
+    if (big) out.push(cmd.size(true));
+    for (const l of wrapText(block.text, width, encoding)) line(l);
+    if (big) out.push(cmd.size(false));
+    if (block.bold === true) out.push(cmd.bold(false));
+    out.push(cmd.align('left'));
+  };
+  /** A code the printer cannot draw: its data as text (the receipt still carries the reference). */
+  const fallback = (block: { data: string; textFallback?: boolean }): void => {
+    if (block.textFallback !== false) text({ kind: 'text', text: block.data, align: 'center' });
+  };
   for (const block of blocks) {
     switch (block.kind) {
-      case 'text': {
-        const big = block.big ?? false;
-        const width = big ? Math.floor(columns / 2) : columns;
-        const align = block.align ?? 'left';
-        out.push(cmd.align(align));
-        if (block.bold === true) out.push(cmd.bold(true));
-        if (big) out.push(cmd.size(true));
-        for (const l of wrapText(block.text, width, encoding)) line(l);
-        if (big) out.push(cmd.size(false));
-        if (block.bold === true) out.push(cmd.bold(false));
-        out.push(cmd.align('left'));
+      case 'text':
+        text(block);
         break;
-      }
       case 'pair': {
         const big = block.big ?? false;
         const width = big ? Math.floor(columns / 2) : columns;
@@ -233,13 +275,11 @@ export function encodeReceipt(blocks: readonly ReceiptBlock[], options: ReceiptE
         line(Buffer.alloc(columns, (block.char ?? '-').charCodeAt(0)));
         break;
       case 'qr':
-        if (block.data === '') break;
-        out.push(cmd.align('center'), ...qrCommands(block.data, paperWidth), Buffer.from([LF]), cmd.align('left'));
-        break;
       case 'barcode': {
-        const commands = block.data === '' ? null : barcodeCommands(block.data, paperWidth);
-        if (commands === null) break;
-        out.push(cmd.align('center'), ...commands, Buffer.from([LF]), cmd.align('left'));
+        if (block.data === '') break;
+        const commands = block.kind === 'qr' ? qrCommands(block.data, paperWidth) : barcodeCommands(block.data, paperWidth);
+        if (commands === null) fallback(block);
+        else out.push(cmd.align('center'), ...commands, Buffer.from([LF]), cmd.align('left'));
         break;
       }
       case 'feed':

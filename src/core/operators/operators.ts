@@ -3,10 +3,11 @@
  * (./pin.ts); no view, event or error carries a PIN or a hash. Who may change operators is the
  * caller's decision (requireRole); these functions record who did it as the event actor.
  */
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
+import { readSetting, writeSetting } from '../ledger/settings';
 import { assertPinFormat, hashPin, verifyPinHash, verifyPinHashSync } from './pin';
 
 export type Role = 'cashier' | 'supervisor' | 'manager';
@@ -194,6 +195,7 @@ export async function createOperator(db: Db, input: NewOperator, now: number, ac
   const active = input.active ?? true;
   if (rowByCode(db, code) !== undefined) throw new AppError('BAD_INPUT', `operator ${code} already exists`, { field: 'code' });
   const pinHash = await hashPin(input.pin);
+  rememberHashOf(pinHash, input.pin);
   try {
     return db
       .transaction((): OperatorView => {
@@ -229,6 +231,7 @@ export async function updateOperator(db: Db, code: string, changes: OperatorChan
   const role = changes.role === undefined ? undefined : assertRole(changes.role);
   if (changes.pin !== undefined) assertPinFormat(changes.pin);
   const pinHash = changes.pin === undefined ? undefined : await hashPin(changes.pin);
+  if (pinHash !== undefined && changes.pin !== undefined) rememberHashOf(pinHash, changes.pin);
   return db
     .transaction((): OperatorView => {
       const current = rowByCode(db, code);
@@ -381,26 +384,124 @@ export function ensureDefaultOperators(db: Db, now: number): Promise<boolean> {
 }
 
 /**
- * Codes of active default operators (DEFAULT_OPERATORS) whose PIN is still the published default, so
- * the app can insist they be changed before live use. A still-published hash is a string comparison;
- * any other costs one scrypt (a PIN re-set to the published one gets a fresh salt).
+ * Whether a stored hash is known to be (true) or not to be (false) the hash of a published training PIN.
+ * The answer depends on the hash string alone (its salt and key), so it can be remembered: a PIN set
+ * through this process is recorded at hashing time, any other hash after its first check. Bounded; a
+ * forgotten entry only costs the scrypts again.
  */
-export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
-  const still: string[] = [];
-  for (const def of DEFAULT_OPERATORS) {
-    const row = rowByCode(db, def.code);
-    if (row !== undefined && row.active === 1 && (row.pin_hash === def.pinHash || (await verifyPinHash(def.pin, row.pin_hash)))) still.push(def.code);
-  }
-  return still;
+const publishedByHash = new Map<string, boolean>();
+const MAX_REMEMBERED = 4096;
+
+function remember(hash: string, published: boolean): void {
+  if (publishedByHash.size >= MAX_REMEMBERED) publishedByHash.clear();
+  publishedByHash.set(hash, published);
 }
 
-/** operatorsWithDefaultPin, blocking (start-up only: provisioning decides inside one transaction). */
+/** Records what a freshly made hash is the hash of (the plain PIN is at hand only then). */
+function rememberHashOf(hash: string, pin: string): void {
+  remember(hash, isDefaultPin(pin));
+}
+
+/** For tests measuring the cold cost: forgets what this process remembered (the ledger's list stays). */
+export function forgetPublishedPinChecks(): void {
+  publishedByHash.clear();
+}
+
+/**
+ * Setting: SHA-256 digests of the active operators' stored hashes already found NOT to be a published PIN,
+ * so a start does not spend up to three scrypts per operator again. A digest reveals nothing of the PIN
+ * (the hash itself stays in the operators table); any hash written afterwards (Settings, provisioning, a
+ * headquarters snapshot) has another digest and is checked afresh. Rewritten by every check, with only
+ * the current operators' digests.
+ */
+export const PIN_CHECKED_SETTING = 'operators.pinChecked';
+
+function digestOf(hash: string): string {
+  return createHash('sha256').update(hash).digest('hex');
+}
+
+function checkedDigests(db: Db): Set<string> {
+  const value = readSetting(db, PIN_CHECKED_SETTING);
+  return new Set(Array.isArray(value) ? value.filter((d): d is string => typeof d === 'string') : []);
+}
+
+/** Stores the digests of `notPublished` when they differ from what the ledger holds. */
+function storeChecked(db: Db, before: Set<string>, notPublished: readonly OperatorDbRow[]): void {
+  const digests = [...new Set(notPublished.map((row) => digestOf(row.pin_hash)))].sort();
+  if (digests.length === before.size && digests.every((d) => before.has(d))) return;
+  writeSetting(db, PIN_CHECKED_SETTING, digests, Date.now());
+}
+
+/** Without scrypt: a still-published precomputed hash, a remembered or stored answer; undefined when unknown. */
+function knownPublished(hash: string, checked: Set<string>): boolean | undefined {
+  if (DEFAULT_OPERATORS.some((def) => def.pinHash === hash)) return true;
+  return publishedByHash.get(hash) ?? (checked.has(digestOf(hash)) ? false : undefined);
+}
+
+function activeOperatorRows(db: Db): OperatorDbRow[] {
+  return db.prepare('SELECT * FROM operators WHERE active = 1 ORDER BY code').all() as OperatorDbRow[];
+}
+
+/** Scrypts running at once for one check: the counter has 2–4 cores and the thread pool serves file I/O too. */
+const CHECK_CONCURRENCY = 2;
+
+/**
+ * Codes (ordered) of active operators — any code, not only DEFAULT_OPERATORS' — whose PIN is one of the
+ * published training PINs (a trainee 002 given 8888 in training, 800 re-set to 001's 1111), so the app
+ * can insist they be changed before live use. A still-published precomputed hash is a string comparison;
+ * a hash made by this process or already checked (PIN_CHECKED_SETTING) costs nothing; any other costs up
+ * to one scrypt per published PIN (a PIN re-set to a published one gets a fresh salt), two at a time.
+ */
+export async function operatorsWithDefaultPin(db: Db): Promise<string[]> {
+  const checked = checkedDigests(db);
+  const rows = activeOperatorRows(db);
+  const published = new Map<OperatorDbRow, boolean>();
+  const unknown: OperatorDbRow[] = [];
+  for (const row of rows) {
+    const known = knownPublished(row.pin_hash, checked);
+    if (known === undefined) unknown.push(row);
+    else published.set(row, known);
+  }
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let row = unknown[next++]; row !== undefined; row = unknown[next++]) {
+      let found = false;
+      for (const def of DEFAULT_OPERATORS) {
+        if (await verifyPinHash(def.pin, row.pin_hash)) {
+          found = true;
+          break;
+        }
+      }
+      remember(row.pin_hash, found);
+      published.set(row, found);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, unknown.length) }, worker));
+  // The scrypts ran outside any transaction: store only digests of hashes still in place now.
+  const current = new Set(activeOperatorRows(db).map((row) => row.pin_hash));
+  storeChecked(
+    db,
+    checked,
+    rows.filter((row) => published.get(row) === false && current.has(row.pin_hash)),
+  );
+  return rows.filter((row) => published.get(row) === true).map((row) => row.code);
+}
+
+/**
+ * operatorsWithDefaultPin, blocking (start-up only: provisioning decides inside one transaction); the
+ * operators in `skip` are left out (the caller checks their new PINs in plain text).
+ */
 export function operatorsWithDefaultPinSync(db: Db, skip: readonly string[] = []): string[] {
-  return DEFAULT_OPERATORS.filter((def) => {
-    if (skip.includes(def.code)) return false;
-    const row = rowByCode(db, def.code);
-    return row !== undefined && row.active === 1 && (row.pin_hash === def.pinHash || verifyPinHashSync(def.pin, row.pin_hash));
-  }).map((def) => def.code);
+  const checked = checkedDigests(db);
+  const rows = activeOperatorRows(db).filter((row) => !skip.includes(row.code));
+  const flagged = rows.filter((row) => {
+    const known = knownPublished(row.pin_hash, checked);
+    if (known !== undefined) return known;
+    const found = DEFAULT_OPERATORS.some((def) => verifyPinHashSync(def.pin, row.pin_hash));
+    remember(row.pin_hash, found);
+    return found;
+  });
+  return flagged.map((row) => row.code);
 }
 
 /**

@@ -12,7 +12,7 @@ import { BPC_MAX_FEN } from '../../shared/money';
 import { assertAmountWithin } from '../config/gateway-limits';
 import { stmt, type Db } from '../ledger/db';
 import { getPayment, insertPaymentIntent, listOpenPayments, type PaymentRecord } from '../ledger/payments';
-import { listOpenRefunds, type RefundRecord } from '../ledger/refunds';
+import { getRefund, listOpenRefunds, type RefundRecord } from '../ledger/refunds';
 import { appendEvent } from '../ledger/events';
 import { newOrderNumber } from '../ledger/order-numbers';
 import type { Logger } from '../util/logger';
@@ -143,10 +143,17 @@ export class CashDesk {
       if (!TERMINAL_REFERENCE_PATTERN.test(reference)) {
         throw new AppError('BAD_INPUT', "type the terminal's refund reference from its slip (4–40 letters or digits)", { field: 'reference' });
       }
-      const used = stmt(db, 'SELECT refund_no FROM refunds WHERE gateway = ? AND gateway_ref = ?').get(payment.gateway, reference) as
-        { refund_no: string } | undefined;
-      if (used !== undefined)
-        throw new AppError('BAD_INPUT', `terminal reference ${reference} is already recorded on refund ${used.refund_no}`, { field: 'reference' });
+      const used = referenceHolder(db, payment.gateway, reference);
+      if (used !== undefined) throw new AppError('BAD_INPUT', `terminal reference ${reference} is already recorded on refund ${used}`, { field: 'reference' });
+      // A refund left at its intent (its completion was refused, e.g. a full disk) holds the reference
+      // too: it is completed at the next start, so the same slip must not be recorded twice meanwhile.
+      const unfinished = unfinishedWithReference(db, payment.gateway, reference);
+      if (unfinished !== undefined)
+        throw new AppError(
+          'BAD_INPUT',
+          `terminal reference ${reference} is already on refund ${unfinished}, not yet completed; it is completed at the next start of the app`,
+          { field: 'reference' },
+        );
     }
     const at = this.deps.now();
     const refund = this.journal.refundIntent(
@@ -200,35 +207,72 @@ export class CashDesk {
    * After a restart: a cash sale whose intent was written but not its payment never showed paid and
    * never opened the drawer → failed (ring it up again). A recorded refund left at its intent: a card
    * refund was done on the terminal (its reference is in the intent) → succeeded; a cash refund never
-   * opened the drawer → failed, which frees the cap.
+   * opened the drawer → failed, which frees the cap. A card refund whose reference another refund holds
+   * by now (the slip recorded again while this one was half-written) cannot be completed and is not
+   * guessed: it becomes 状态未明 (still counted against the cap) for a supervisor, with a
+   * `reference_conflict` event. Each item is its own commit: one the ledger refuses is logged and
+   * tried again at the next start; it never stops the others or the start.
    */
   resume(): { payments: number; refunds: number } {
     const { db } = this.deps;
     const sales = listOpenPayments(db).filter((p) => p.tender === 'cash');
     for (const sale of sales) {
-      this.journal.batch(() => {
-        this.journal.event('payment', sale.id, 'resumed', { status: sale.status });
-        this.journal.patchPayment(sale.id, {
-          status: 'failed',
-          respMsg: 'the app stopped before the cash sale was recorded; the drawer did not open — ring it up again',
-        });
-      });
-    }
-    const refunds = listOpenRefunds(db).filter((r) => isRecordedRefund(db, r));
-    for (const refund of refunds) {
-      const payment = getPayment(db, refund.paymentId);
-      const reference = intentReference(db, refund.id);
-      this.journal.batch(() => {
-        this.journal.event('refund', refund.id, 'resumed', { status: refund.status });
-        if (payment.tender === 'card' && reference !== null) this.complete(refund.id, 'terminal', reference, null);
-        else
-          this.journal.patchRefund(refund.id, {
+      this.resumeItem('payment', sale.id, () =>
+        this.journal.batch(() => {
+          this.journal.event('payment', sale.id, 'resumed', { status: sale.status });
+          this.journal.patchPayment(sale.id, {
             status: 'failed',
-            respMsg: 'the app stopped before the cash refund was recorded; the drawer did not open — record it again',
+            respMsg: 'the app stopped before the cash sale was recorded; the drawer did not open — ring it up again',
           });
+        }),
+      );
+    }
+    // 状态未明 ones wait for a supervisor (refund:resolve); nothing more is learnt by looking again.
+    const refunds = listOpenRefunds(db).filter((r) => r.status !== 'unknown' && isRecordedRefund(db, r));
+    for (const refund of refunds) this.resumeItem('refund', refund.id, () => this.resumeRefund(refund));
+    return { payments: sales.length, refunds: refunds.length };
+  }
+
+  private resumeRefund(refund: RefundRecord): void {
+    const { db } = this.deps;
+    const payment = getPayment(db, refund.paymentId);
+    const reference = intentReference(db, refund.id);
+    this.journal.batch(() => {
+      this.journal.event('refund', refund.id, 'resumed', { status: refund.status });
+      if (payment.tender !== 'card' || reference === null) {
+        this.journal.patchRefund(refund.id, {
+          status: 'failed',
+          respMsg: 'the app stopped before the cash refund was recorded; the drawer did not open — record it again',
+        });
+        return;
+      }
+      const holder = referenceHolder(db, refund.gateway, reference, refund.id);
+      if (holder === undefined) {
+        this.complete(refund.id, 'terminal', reference, null);
+        return;
+      }
+      this.journal.event('refund', refund.id, 'reference_conflict', { reference, heldBy: holder });
+      this.journal.patchRefund(refund.id, {
+        status: 'unknown',
+        respMsg: conflictMessage(reference, holder),
+      });
+    });
+    if (getRefund(db, refund.id).status === 'unknown') {
+      this.deps.logger.warn(`refund ${refund.refundNo}: its terminal reference is already on another refund; left 状态未明 for a supervisor`, {
+        refundId: refund.id,
       });
     }
-    return { payments: sales.length, refunds: refunds.length };
+  }
+
+  /** Runs one item's resume; a failure (the ledger refused the commit) is logged and recorded if it can be. */
+  private resumeItem(entity: 'payment' | 'refund', id: number, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      const code = error instanceof AppError ? error.code : 'INTERNAL';
+      this.deps.logger.error(`${entity} ${id}: not resumed; tried again at the next start`, error);
+      this.safeEvent(entity, id, 'resume_failed', { code, message: error instanceof Error ? error.message : String(error) }, null);
+    }
   }
 
   private complete(id: number, how: 'cash' | 'terminal', reference: string | null, actor: string | null): RefundRecord {
@@ -268,6 +312,29 @@ function blankToNull(text: string | undefined): string | null {
 /** A refund of a cash or card sale: recorded at the desk, never sent (the engine leaves these alone). */
 export function isRecordedRefund(db: Db, refund: RefundRecord): boolean {
   return getPayment(db, refund.paymentId).tender !== 'qr';
+}
+
+/** The refund number of the refund (other than `except`) that holds `reference` as its gateway reference. */
+function referenceHolder(db: Db, gateway: string, reference: string, except = 0): string | undefined {
+  const row = stmt(db, 'SELECT refund_no FROM refunds WHERE gateway = ? AND gateway_ref = ? AND id <> ?').get(gateway, reference, except) as
+    { refund_no: string } | undefined;
+  return row?.refund_no;
+}
+
+/** An open recorded card refund whose intent names `reference` (it has no gateway_ref yet). */
+function unfinishedWithReference(db: Db, gateway: string, reference: string): string | undefined {
+  const row = stmt(
+    db,
+    `SELECT r.refund_no FROM refunds r JOIN events e ON e.entity = 'refund' AND e.entity_id = r.id AND e.type = 'intent'
+      WHERE r.status IN ('created', 'pending', 'unknown') AND r.gateway = ? AND r.gateway_ref IS NULL AND json_extract(e.data, '$.reference') = ?
+      LIMIT 1`,
+  ).get(gateway, reference) as { refund_no: string } | undefined;
+  return row?.refund_no;
+}
+
+/** Why a recorded card refund is 状态未明 after a start (also the requery's answer). */
+export function conflictMessage(reference: string, holder: string): string {
+  return `terminal reference ${reference} is already recorded on refund ${holder}, so this refund was not completed: check the terminal's slips — a supervisor settles it (succeeded if the terminal refunded twice, failed if the same slip was recorded twice)`;
 }
 
 function intentReference(db: Db, refundId: number): string | null {

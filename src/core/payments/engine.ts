@@ -435,6 +435,16 @@ export class PaymentEngine {
    * that is REFUND_NEEDS_SUPERVISOR (with the evidence), never a silent no-op.
    */
   async requeryRefund(id: number): Promise<RefundRecord> {
+    const recorded = getRefund(this.deps.db, id);
+    if (getPayment(this.deps.db, recorded.paymentId).tender === 'card') {
+      // A card refund done on the terminal and recorded at the desk: there is nobody to ask.
+      if (recorded.status === 'unknown') {
+        throw new AppError('REFUND_REFERENCE_CONFLICT', `refund ${recorded.refundNo}: ${recorded.respMsg ?? 'recorded at the desk and not completed'}`, {
+          refundId: recorded.id,
+        });
+      }
+      return recorded;
+    }
     await this.queryRefund(id);
     const refund = getRefund(this.deps.db, id);
     if (refund.needsSupervisor) {
@@ -451,6 +461,10 @@ export class PaymentEngine {
     const k = key('r', id);
     if (this.clock.coalesce(k)) return; // one more J after the one under way
     const refund = getRefund(this.deps.db, id);
+    // A card refund recorded at the desk was never sent, yet the terminal did refund: the timer rule ("no
+    // R sent, so nothing was refunded") does not hold for it (it does for cash: the drawer opens only
+    // after the final commit). The cash desk resumes those at the next start.
+    if (getPayment(this.deps.db, refund.paymentId).tender === 'card') return;
     const decision = decideRefund(refundStateOf(refund), { on: 'timer' });
     if (decision.next === 'none') return;
     if (decision.next === 'record') {

@@ -101,7 +101,12 @@ function head(ctx: ReceiptContext, title: string): ReceiptBlock[] {
 function tail(ctx: ReceiptContext, code: string): ReceiptBlock[] {
   const blocks: ReceiptBlock[] = [{ kind: 'rule' }];
   if (code !== '') {
-    blocks.push({ kind: 'qr', data: code }, { kind: 'barcode', data: code }, { kind: 'text', text: code, align: 'center' });
+    // The line under the codes is the reference as text: a code the printer cannot draw adds no second copy.
+    blocks.push(
+      { kind: 'qr', data: code, textFallback: false },
+      { kind: 'barcode', data: code, textFallback: false },
+      { kind: 'text', text: code, align: 'center' },
+    );
   }
   if (ctx.reprint) blocks.push({ kind: 'text', text: `重印时间 ${formatDateTime(ctx.printedAt, ctx.timeZone)}`, align: 'center' });
   if (ctx.footer.trim() !== '') blocks.push({ kind: 'text', text: ctx.footer.trim(), align: 'center' });

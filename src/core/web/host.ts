@@ -44,6 +44,13 @@ const TYPES: Record<string, string> = {
 const MAX_FRAME_BYTES = 256 * 1024;
 
 /**
+ * Requests one socket may have unanswered at once. The page waits for most answers and has a handful
+ * outstanding at most; beyond this bound each frame is answered BUSY at once and never dispatched, so
+ * one socket cannot queue thousands of PIN checks or ledger writes. Other sockets have their own bound.
+ */
+export const MAX_IN_FLIGHT_PER_SOCKET = 32;
+
+/**
  * Browser mode's host: serves the built renderer and carries the contract over a WebSocket on
  * 127.0.0.1. Each run has two random tokens — one for the cashier page, one for the customer display
  * (which may only call the `display` channels). The socket also checks Host and Origin, so another web
@@ -89,6 +96,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     };
     // Only the events this role may hear, with only the fields it may see (the contract's eventAccess).
     const off = options.bus.forRole(role, (event, payload) => send({ event, payload }));
+    let inFlight = 0;
+    let refused = 0;
     ws.on('message', (data: Buffer) => {
       let frame: WsClientFrame;
       try {
@@ -97,10 +106,30 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         send({ id: -1, result: { ok: false, error: { code: 'BAD_INPUT', message: 'malformed frame' } } });
         return;
       }
-      options
-        .dispatch(frame.channel, frame.input, { role })
+      if (inFlight >= MAX_IN_FLIGHT_PER_SOCKET) {
+        // Logged once per burst (the first refusal after the socket had room), not once per frame.
+        if (refused++ === 0) options.logger.warn('socket over its in-flight bound: requests refused', { role, limit: MAX_IN_FLIGHT_PER_SOCKET });
+        send({
+          id: frame.id,
+          result: {
+            ok: false,
+            error: { code: 'BUSY', message: `too many requests in flight on this connection (${MAX_IN_FLIGHT_PER_SOCKET}); nothing was done, try again` },
+          },
+        });
+        return;
+      }
+      inFlight += 1;
+      refused = 0;
+      Promise.resolve()
+        .then(() => options.dispatch(frame.channel, frame.input, { role }))
         .then((result) => send({ id: frame.id, result }))
-        .catch((error: unknown) => options.logger.error('dispatch failed', error));
+        .catch((error: unknown) => {
+          options.logger.error('dispatch failed', error);
+          send({ id: frame.id, result: { ok: false, error: { code: 'INTERNAL', message: 'internal error' } } });
+        })
+        .finally(() => {
+          inFlight -= 1;
+        });
     });
     ws.on('close', () => {
       off();

@@ -187,6 +187,9 @@ export const en: Record<CoreMessageKey, string> = {
   'error.LEDGER_MISMATCH':
     'The ledger file is not the one this data folder was created with (emptied or replaced): restore the latest backup from the backups folder (manual: "Restoring a backup")',
   'error.DEFAULT_PINS': 'Some operators still use the published training PINs: give them new PINs (6 digits recommended) before switching to live mode',
+  'error.BUSY': 'Too many requests at once; this one was not carried out. Wait a moment and try again',
+  'error.REFUND_REFERENCE_CONFLICT':
+    "This refund's terminal reference is already recorded on another refund, so it was not completed (unclear): check the terminal's slips, then a supervisor settles it (succeeded if the terminal refunded twice, failed if the same slip was recorded twice)",
   'error.APPROVAL_INVALID': 'This approval is no longer valid (used, expired or given for another action): enter the approval PIN again',
   'handover.title': 'Shift handover',
   'handover.confirm': 'End the shift of cashier {operator}, produce the handover report and sign out?',

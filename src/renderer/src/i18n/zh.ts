@@ -182,6 +182,9 @@ export const zh = {
   'error.LEDGER_MISSING': '账本文件丢失或为空，但此数据目录曾经使用过：请从 backups 文件夹恢复最近的备份（见说明书“恢复备份”），不要删除 ledger-identity.json',
   'error.LEDGER_MISMATCH': '账本文件不是此数据目录创建时的账本（已被清空或替换）：请从 backups 文件夹恢复最近的备份（见说明书“恢复备份”）',
   'error.DEFAULT_PINS': '仍有操作员使用公开的培训密码：请先为他们设置新密码（建议 6 位），再切换到正式模式',
+  'error.BUSY': '请求过多，本次操作未执行：请稍候再试',
+  'error.REFUND_REFERENCE_CONFLICT':
+    '该退款的终端参考号已记在另一笔退款上，未能自动完成（状态未明）：请核对终端小票后由主管处理（终端确实退了两次则标记成功，同一张小票重复登记则标记失败）',
   'error.APPROVAL_INVALID': '授权已失效（已使用、已过期或用于其他操作）：请重新输入授权密码',
   'handover.title': '交班',
   'handover.confirm': '结束收银员 {operator} 的班次，生成交班报表并退出登录？',
