@@ -6,6 +6,7 @@ import { useLang, useT } from '../../i18n';
 import { cardFacts } from '../../lib/card-detail';
 import { formatFen, formatTime } from '../../lib/format';
 import { useDeskErrorText, useLabels } from './labels';
+import { RefundResolveForm } from './RefundResolveForm';
 
 type Detail = PaymentDetailData;
 type LedgerEvent = Detail['events'][number];
@@ -103,6 +104,8 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
   const errorText = useDeskErrorText();
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [resolving, setResolving] = useState<number | null>(null);
+  const resolvingRefund = refunds.find((r) => r.id === resolving && r.status === 'unknown');
   const requery = async (id: number): Promise<void> => {
     setBusy(id);
     setError(null);
@@ -162,6 +165,11 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
                     {t('desk.refund.requery')}
                   </button>
                 )}
+                {r.status === 'unknown' && (
+                  <button type="button" className="small" onClick={() => setResolving(r.id)} data-testid="refund-resolve">
+                    {t('desk.refund.resolve')}
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -171,6 +179,16 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
         <p className="error" role="alert">
           {error}
         </p>
+      )}
+      {resolvingRefund !== undefined && (
+        <RefundResolveForm
+          refund={resolvingRefund}
+          onBack={() => setResolving(null)}
+          onDone={() => {
+            setResolving(null);
+            onChanged();
+          }}
+        />
       )}
     </>
   );
