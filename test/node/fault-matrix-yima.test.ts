@@ -43,6 +43,8 @@ interface Row {
   requireSigned?: boolean;
   /** The fault can only play after Yima processed the request (it needs Yima's answer). */
   afterOnly?: boolean;
+  /** Settings → 翼码: how a paid result without an amount is treated (default if-reported). */
+  paidAmount?: 'if-reported' | 'require';
 }
 
 /** Faults every operation can meet. `hang` is held past the client's 300 ms answer timeout. */
@@ -118,7 +120,12 @@ async function start(row: Partial<Row> = {}, options: { script?: YimaSimScript; 
   const format = row.format ?? 'json';
   const client = new YimaClient({
     merchant: { url: sim.url, isspid: ISSPID, systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907', posSn: '' },
-    profile: { format, xmlTransport: format === 'xml' ? 'form' : 'raw', requireSignedResponses: row.requireSigned === true },
+    profile: {
+      format,
+      xmlTransport: format === 'xml' ? 'form' : 'raw',
+      requireSignedResponses: row.requireSigned === true,
+      ...(row.paidAmount === undefined ? {} : { paidAmount: row.paidAmount }),
+    },
     getKey: () => KEY,
     timeouts: { connectMs: 500, responseMs: 300 },
     http,
@@ -363,6 +370,47 @@ describe.each(Object.entries(QUERY_FAULTS))('Yima fault matrix (order query, sup
     expect(clean.result.kind).toBe('success');
     expect(status(h, p.id)).toBe('paid');
     expect(h.sim.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && r.posSeq === p.tradeNo)).toHaveLength(1);
+  });
+});
+
+describe('Yima: a "paid" result that reports no amount (documented bcm_res_info names none) [guess, setting paidAmount]', () => {
+  const noAmount: YimaSimScript = { kind: 'pay_after_polls', polls: 1, noAmount: true };
+
+  it('if-reported (default): taken as paid when every other binding holds; no amount recorded; one create', async () => {
+    const h = await start({}, { script: noAmount });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(status(h, p.id)).toBe('paid'), WAIT);
+    expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ orderId: h.sim.order(p.tradeNo)!.orderId, amountFen: null });
+    expect(creates(h)).toBe(1);
+  });
+
+  it("require: not paid, still queried, 状态未明; the supervisor's order-query re-check (it reports trade_amount) settles it", async () => {
+    const h = await start({ paidAmount: 'require' }, { script: noAmount, schedule: { unknownAfterMs: 400 } });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(status(h, p.id)).toBe('unknown'), WAIT);
+    expect(h.sim.order(p.tradeNo)!.state).toBe('paid'); // Yima has it paid: only the amount is missing
+    const polls = pollSeqs(h).length;
+    await vi.waitFor(() => expect(pollSeqs(h).length).toBeGreaterThan(polls + 2), WAIT);
+    expect(status(h, p.id)).toBe('unknown');
+    const checked = await h.engine.recheckPayment(p.id, h.sim.order(p.tradeNo)!.orderId, '800');
+    expect(checked.result.kind).toBe('success');
+    expect(status(h, p.id)).toBe('paid');
+    expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ orderId: h.sim.order(p.tradeNo)!.orderId, amountFen: 1234 });
+    expect(creates(h)).toBe(1);
+  });
+
+  it('require: a paid result that reports the amount is paid as before; another amount is still refused', async () => {
+    const h = await start({ paidAmount: 'require' });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(status(h, p.id)).toBe('paid'), WAIT);
+    expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ amountFen: 1234 });
+    h.sim.setDefaultScript({ kind: 'manual' });
+    const q = await sale(h, 500);
+    h.sim.pay(q.tradeNo);
+    h.sim.injectFault('bcm_resultquery_request', { kind: 'rewrite', fields: { bcm_res_info: { tx_amt: '1' } } }, { after: true, count: 3 });
+    await vi.waitFor(() => expect(h.sim.requests().filter((r) => r.fault === 'rewrite')).toHaveLength(3), WAIT);
+    await vi.waitFor(() => expect(status(h, q.id)).toBe('paid'), WAIT);
+    expect(getPayment(h.db, q.id).gatewayDetail).toMatchObject({ amountFen: 500 });
   });
 });
 

@@ -33,7 +33,17 @@ export interface YimaProfile {
   requireSignedResponses: boolean;
   /** Refuse answers whose pos_id echo is not ours (the seed's JSON sample echoes another pos_id, so off by default). */
   bindPosId: boolean;
+  /**
+   * [guess] A result-query "paid" that reports no amount: the documented bcm_res_info names none, so
+   * `if-reported` (default) takes it when every other binding holds and checks the amount only when one
+   * is reported; `require` leaves it unbound (not paid, still queried, 状态未明 for the supervisor, whose
+   * bcm_orderquery re-check reports trade_amount).
+   */
+  paidAmount: YimaPaidAmountRule;
 }
+
+export type YimaPaidAmountRule = 'if-reported' | 'require';
+export const YIMA_PAID_AMOUNT_RULES: readonly YimaPaidAmountRule[] = ['if-reported', 'require'];
 
 export const DEFAULT_YIMA_PROFILE: YimaProfile = {
   format: 'json',
@@ -41,6 +51,7 @@ export const DEFAULT_YIMA_PROFILE: YimaProfile = {
   signRule: 'sorted_kv_key',
   requireSignedResponses: false,
   bindPosId: false,
+  paidAmount: 'if-reported',
 };
 
 export interface YimaTimeouts {
@@ -129,6 +140,8 @@ export class YimaClient {
       const infoSeq = r.kind === 'transport_unknown' ? null : named(r.response.fields, 'pos_seq', 'info');
       if (infoSeq !== null && infoSeq !== input.posSeq && infoSeq !== input.orgPosSeq)
         return { reason: 'mismatch', detail: `answer's bcm_res_info names pos_seq ${infoSeq.slice(0, 40)}, neither this poll nor order ${input.orgPosSeq}` };
+      if (r.kind === 'paid' && r.paid.amountFen === null && this.profile.paidAmount === 'require')
+        return { reason: 'mismatch', detail: 'answer does not report the amount paid (settings: a paid result must report its amount)' };
       return this.bindAmount(r, input.amountFen);
     });
   }
@@ -276,6 +289,8 @@ export function assertYimaProfile(p: YimaProfile): void {
   if (p.format !== 'json' && p.format !== 'xml') throw new AppError('CONFIG_INVALID', 'Yima format must be json or xml', { field: 'yima.format' });
   if (p.xmlTransport !== 'raw' && p.xmlTransport !== 'form')
     throw new AppError('CONFIG_INVALID', 'Yima XML transport must be raw or form', { field: 'yima.xmlTransport' });
+  if (!YIMA_PAID_AMOUNT_RULES.includes(p.paidAmount))
+    throw new AppError('CONFIG_INVALID', 'Yima paid-amount rule must be if-reported or require', { field: 'yima.paidAmount' });
   if (p.requireSignedResponses && p.format === 'xml' && p.xmlTransport === 'raw') {
     throw new AppError('CONFIG_INVALID', 'raw XML answers carry no signature: use JSON or the form transport, or turn off "require signed answers"', {
       field: 'yima.requireSignedResponses',
