@@ -414,6 +414,26 @@ describe('Yima: a "paid" result that reports no amount (documented bcm_res_info 
   });
 });
 
+describe('Yima fault matrix (result query, sale paid at Yima): an answer about the request is not a decline', () => {
+  // [guess, as our simulator answers] 4000 报文格式错误 / 4001 商户号不存在 / 4002 pos_seq 重复 say the poll
+  // itself was refused (a serial Yima saw before, e.g. after a ledger restore); the payment may be made.
+  it.each([
+    ['4000', '报文格式错误'],
+    ['4001', '商户号不存在'],
+    ['4002', 'pos_seq 重复'],
+  ])('result %s ×3: the sale is not declined, the next clean poll makes it paid; one create', async (id, comment) => {
+    const h = await start({}, { script: { kind: 'manual' } });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(pollSeqs(h).length).toBeGreaterThanOrEqual(1), WAIT);
+    expect(h.sim.pay(p.tradeNo)).toBe(true);
+    h.sim.injectFault('bcm_resultquery_request', { kind: 'rewrite', fields: { result: { id, comment }, bcm_res_info: '' } }, { after: true, count: 3 });
+    await vi.waitFor(() => expect(status(h, p.id)).not.toBe('waiting'), WAIT);
+    expect(status(h, p.id)).toBe('paid');
+    expect(h.sim.requests().filter((r) => r.fault === 'rewrite')).toHaveLength(3);
+    expect(creates(h)).toBe(1);
+  });
+});
+
 describe('Yima fault matrix: notifications (each only triggers a result query, or is refused)', () => {
   let listener: YimaNotifyListener | null = null;
   afterEach(async () => {
