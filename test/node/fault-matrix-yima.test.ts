@@ -299,6 +299,9 @@ const FOREIGN: Record<string, ForeignRow> = {
   'another merchant (isspid)': { fields: (o) => ({ result: PAID, isspid: '99999999', bcm_res_info: paidInfoOf(o) }) },
   'another platform (system_id)': { fields: (o) => ({ result: PAID, system_id: '9999', bcm_res_info: paidInfoOf(o) }) },
   'a replay of another sale’s earlier "paid" answer': { replayOtherSale: true },
+  // Without Yima's order_id a "paid" cannot be told apart from another sale's payment (one card payment
+  // settles one sale) nor re-checked by the supervisor.
+  'no order_id': { fields: (o) => ({ result: PAID, bcm_res_info: { ...paidInfoOf(o), order_id: '' } }) },
 };
 
 describe.each(Object.entries(FOREIGN))('Yima fault matrix (result query, sale not paid): a "paid" with %s', (_name, row) => {

@@ -140,6 +140,9 @@ export class YimaClient {
       const infoSeq = r.kind === 'transport_unknown' ? null : named(r.response.fields, 'pos_seq', 'info');
       if (infoSeq !== null && infoSeq !== input.posSeq && infoSeq !== input.orgPosSeq)
         return { reason: 'mismatch', detail: `answer's bcm_res_info names pos_seq ${infoSeq.slice(0, 40)}, neither this poll nor order ${input.orgPosSeq}` };
+      // Yima's order_id (documented in bcm_res_info) ties a "paid" to one card payment: without it the
+      // engine cannot tell it from another sale's payment and the supervisor cannot re-check it.
+      if (r.kind === 'paid' && r.paid.orderId.trim() === '') return { reason: 'mismatch', detail: "paid answer does not name Yima's order_id" };
       if (r.kind === 'paid' && r.paid.amountFen === null && this.profile.paidAmount === 'require')
         return { reason: 'mismatch', detail: 'answer does not report the amount paid (settings: a paid result must report its amount)' };
       return this.bindAmount(r, input.amountFen);
