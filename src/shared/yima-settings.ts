@@ -30,6 +30,7 @@ const optionalCode = (max: number): z.ZodString =>
     .regex(new RegExp(`^[0-9A-Za-z_-]{0,${max}}$`), `letters and digits, at most ${max}`);
 
 export const YIMA_SIGN_RULE_NAMES = ['sorted_kv_key', 'sorted_kv_amp_key', 'json_key', 'key_body_key'] as const;
+export const YIMA_PAID_AMOUNT_RULE_NAMES = ['if-reported', 'require'] as const;
 
 export const YimaSplitPlanSchema = z
   .object({
@@ -77,6 +78,12 @@ export const YimaSettingsSchema = z
     requireSignedResponses: z.boolean().default(false),
     /** Refuse answers echoing another pos_id (the seed's JSON sample does, so off by default). */
     bindPosId: z.boolean().default(false),
+    /**
+     * [guess] A result-query "paid" without an amount (the documented bcm_res_info names none):
+     * `if-reported` takes it, checking the amount only when reported; `require` leaves it 状态未明 for the
+     * supervisor's order-query re-check (which reports trade_amount).
+     */
+    paidAmount: z.enum(YIMA_PAID_AMOUNT_RULE_NAMES).default('if-reported'),
     /** Sent as notify_url; '' = no notifications (polling is the primary path). */
     notifyUrl: z.union([httpUrl, z.literal('')]).default(''),
     /**

@@ -67,6 +67,9 @@ describe('Yima settings in the browser', () => {
 
     await page.getByTestId('yima-split-date').fill('');
     await page.getByTestId('yima-sign-rule').selectOption('json_key');
+    expect(await page.getByTestId('yima-paid-amount').inputValue()).toBe('if-reported');
+    expect(await page.getByTestId('yima-paid-amount').textContent()).toContain('必须报金额，否则不算已付款');
+    await page.getByTestId('yima-paid-amount').selectOption('require');
     await page.getByTestId('yima-approval-pin').fill('8888');
     await page.getByTestId('yima-save').click();
     await expect.poll(async () => page.getByTestId('yima-message').textContent(), SLOW).toBe('已保存');
@@ -76,6 +79,7 @@ describe('Yima settings in the browser', () => {
       isspid: '39493002',
       terminalId: '0001045907',
       signRule: 'json_key',
+      paidAmount: 'require',
       splitPlan: { flag: 'R', receivers: [{ merchantId: '10000000000001', divAmtFen: 150 }] },
     });
 

@@ -15,8 +15,8 @@ import { getPayment, type PaymentRecord } from '../../src/core/ledger/payments';
 import { PaymentEngine } from '../../src/core/payments/engine';
 import { GatewayRegistry } from '../../src/core/payments/registry';
 import { DEFAULT_SCHEDULE, type PollingSchedule } from '../../src/core/payments/schedule';
-import { startYimaSimulator, type YimaSimFault, type YimaSimScript, type YimaSimulator } from '../../src/core/simulators/yima';
-import type { YimaMessage } from '../../src/core/gateways/yima/wire';
+import { startYimaSimulator, type YimaSimFault, type YimaSimOrder, type YimaSimScript, type YimaSimulator } from '../../src/core/simulators/yima';
+import type { YimaMessage, YimaValue } from '../../src/core/gateways/yima/wire';
 import { silentLogger } from '../../src/core/util/logger';
 import { realTimers } from '../../src/core/util/time';
 
@@ -43,6 +43,8 @@ interface Row {
   requireSigned?: boolean;
   /** The fault can only play after Yima processed the request (it needs Yima's answer). */
   afterOnly?: boolean;
+  /** Settings → 翼码: how a paid result without an amount is treated (default if-reported). */
+  paidAmount?: 'if-reported' | 'require';
 }
 
 /** Faults every operation can meet. `hang` is held past the client's 300 ms answer timeout. */
@@ -118,7 +120,12 @@ async function start(row: Partial<Row> = {}, options: { script?: YimaSimScript; 
   const format = row.format ?? 'json';
   const client = new YimaClient({
     merchant: { url: sim.url, isspid: ISSPID, systemId: '8888', storeId: '1511300001', posId: '1511300001', terminalId: '0001045907', posSn: '' },
-    profile: { format, xmlTransport: format === 'xml' ? 'form' : 'raw', requireSignedResponses: row.requireSigned === true },
+    profile: {
+      format,
+      xmlTransport: format === 'xml' ? 'form' : 'raw',
+      requireSignedResponses: row.requireSigned === true,
+      ...(row.paidAmount === undefined ? {} : { paidAmount: row.paidAmount }),
+    },
     getKey: () => KEY,
     timeouts: { connectMs: 500, responseMs: 300 },
     http,
@@ -255,6 +262,87 @@ describe.each(Object.entries(QUERY_FAULTS))('Yima fault matrix (result query): %
   );
 });
 
+/**
+ * A correctly signed "paid" that is not the answer to this poll, played while the sale is NOT paid at
+ * Yima (and at the same amount, so only the binding can tell): the sale must never be paid by it.
+ * `paidFor(ours)` builds the rewrite from our order's own card details; the replay row plays another
+ * sale's genuine earlier "paid" answer instead.
+ */
+const FOREIGN_ORDER_ID = 'YM20261203101010999999';
+interface ForeignRow {
+  /** The fields the faulted answers carry (merged into Yima's genuine "waiting" answer). */
+  fields?: (ours: YimaSimOrder) => Record<string, YimaValue>;
+  /** Replay another sale's earlier genuine "paid" answer to the first poll. */
+  replayOtherSale?: boolean;
+}
+const paidInfoOf = (o: YimaSimOrder): Record<string, YimaValue> => ({
+  org_pos_seq: o.posSeq,
+  order_id: o.orderId,
+  mid: '898310048990001',
+  tid: '10459070',
+  batch_no: o.batchNo,
+  trace_no: o.traceNo,
+  ref_no: o.refNo,
+  card_no: o.cardNo,
+  tx_amt: String(o.amountFen),
+});
+const PAID = { id: '0000', comment: '成功' };
+const FOREIGN: Record<string, ForeignRow> = {
+  'a foreign org_pos_seq in bcm_res_info': {
+    fields: (o) => ({ result: PAID, bcm_res_info: { ...paidInfoOf(o), org_pos_seq: OTHER_SEQ, order_id: FOREIGN_ORDER_ID } }),
+  },
+  'a foreign org_pos_seq at the top level': { fields: (o) => ({ result: PAID, org_pos_seq: OTHER_SEQ, bcm_res_info: { ...paidInfoOf(o), org_pos_seq: '' } }) },
+  'a pos_seq echo that is not the poll’s own serial': { fields: (o) => ({ result: PAID, pos_seq: OTHER_SEQ, bcm_res_info: paidInfoOf(o) }) },
+  'a pos_seq in bcm_res_info that is neither the poll’s nor the order’s': {
+    fields: (o) => ({ result: PAID, bcm_res_info: { ...paidInfoOf(o), pos_seq: OTHER_SEQ } }),
+  },
+  'another merchant (isspid)': { fields: (o) => ({ result: PAID, isspid: '99999999', bcm_res_info: paidInfoOf(o) }) },
+  'another platform (system_id)': { fields: (o) => ({ result: PAID, system_id: '9999', bcm_res_info: paidInfoOf(o) }) },
+  'a replay of another sale’s earlier "paid" answer': { replayOtherSale: true },
+  // Without Yima's order_id a "paid" cannot be told apart from another sale's payment (one card payment
+  // settles one sale) nor re-checked by the supervisor.
+  'no order_id': { fields: (o) => ({ result: PAID, bcm_res_info: { ...paidInfoOf(o), order_id: '' } }) },
+};
+
+describe.each(Object.entries(FOREIGN))('Yima fault matrix (result query, sale not paid): a "paid" with %s', (_name, row) => {
+  it.each(['paid later by the genuine answer', 'never paid: 状态未明'] as const)('is never taken — %s; one create', async (ending) => {
+    const h = await start({}, { script: { kind: 'manual' }, schedule: ending === 'never paid: 状态未明' ? { unknownAfterMs: 400 } : {} });
+    const count = ending === 'never paid: 状态未明' ? 1_000_000 : 3;
+    let p: PaymentRecord;
+    if (row.replayOtherSale === true) {
+      // Another sale of the same amount, paid: its genuine "paid" is the last result-query answer when ours is first polled.
+      const other = await sale(h);
+      h.sim.pay(other.tradeNo);
+      await vi.waitFor(() => expect(status(h, other.id)).toBe('paid'), WAIT);
+      h.sim.injectFault('bcm_resultquery_request', { kind: 'replay' }, { after: true, count });
+      p = await sale(h);
+    } else {
+      p = await sale(h);
+      h.sim.injectFault('bcm_resultquery_request', { kind: 'rewrite', fields: row.fields!(h.sim.order(p.tradeNo)!) }, { after: true, count });
+    }
+    const faulted = (): number => h.sim.requests().filter((r) => r.requestType === 'bcm_resultquery_request' && r.posSeq !== '' && r.fault !== null).length;
+    if (ending === 'never paid: 状态未明') {
+      await vi.waitFor(() => expect(status(h, p.id)).toBe('unknown'), WAIT);
+      await vi.waitFor(() => expect(faulted()).toBeGreaterThanOrEqual(5), WAIT);
+      expect(status(h, p.id)).toBe('unknown');
+    } else {
+      // Paid is final in the ledger: had any faulted answer been taken, the sale would be paid (and polling stopped).
+      await vi.waitFor(() => {
+        expect(status(h, p.id)).not.toBe('paid');
+        expect(faulted()).toBe(3);
+      }, WAIT);
+      const polls = pollSeqs(h).length;
+      await vi.waitFor(() => expect(pollSeqs(h).length).toBeGreaterThan(polls), WAIT);
+      expect(status(h, p.id)).toBe('waiting');
+      expect(h.sim.pay(p.tradeNo)).toBe(true);
+      await vi.waitFor(() => expect(status(h, p.id)).toBe('paid'), WAIT);
+      expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ orderId: h.sim.order(p.tradeNo)!.orderId, amountFen: 1234 });
+    }
+    expect(h.sim.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && r.posSeq === p.tradeNo)).toHaveLength(1);
+    expect(new Set(pollSeqs(h)).size).toBe(pollSeqs(h).length);
+  });
+});
+
 describe.each(Object.entries(QUERY_FAULTS))('Yima fault matrix (order query, supervisor): %s', (_name, row) => {
   it('evidence only: the faulted answer changes nothing, the next clean one settles it, one create', async () => {
     const h = await start(row, { script: { kind: 'manual' } });
@@ -285,6 +373,67 @@ describe.each(Object.entries(QUERY_FAULTS))('Yima fault matrix (order query, sup
     expect(clean.result.kind).toBe('success');
     expect(status(h, p.id)).toBe('paid');
     expect(h.sim.requests().filter((r) => r.requestType === 'bcm_ordercreate_request' && r.posSeq === p.tradeNo)).toHaveLength(1);
+  });
+});
+
+describe('Yima: a "paid" result that reports no amount (documented bcm_res_info names none) [guess, setting paidAmount]', () => {
+  const noAmount: YimaSimScript = { kind: 'pay_after_polls', polls: 1, noAmount: true };
+
+  it('if-reported (default): taken as paid when every other binding holds; no amount recorded; one create', async () => {
+    const h = await start({}, { script: noAmount });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(status(h, p.id)).toBe('paid'), WAIT);
+    expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ orderId: h.sim.order(p.tradeNo)!.orderId, amountFen: null });
+    expect(creates(h)).toBe(1);
+  });
+
+  it("require: not paid, still queried, 状态未明; the supervisor's order-query re-check (it reports trade_amount) settles it", async () => {
+    const h = await start({ paidAmount: 'require' }, { script: noAmount, schedule: { unknownAfterMs: 400 } });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(status(h, p.id)).toBe('unknown'), WAIT);
+    expect(h.sim.order(p.tradeNo)!.state).toBe('paid'); // Yima has it paid: only the amount is missing
+    const polls = pollSeqs(h).length;
+    await vi.waitFor(() => expect(pollSeqs(h).length).toBeGreaterThan(polls + 2), WAIT);
+    expect(status(h, p.id)).toBe('unknown');
+    const checked = await h.engine.recheckPayment(p.id, h.sim.order(p.tradeNo)!.orderId, '800');
+    expect(checked.result.kind).toBe('success');
+    expect(status(h, p.id)).toBe('paid');
+    expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ orderId: h.sim.order(p.tradeNo)!.orderId, amountFen: 1234 });
+    expect(creates(h)).toBe(1);
+  });
+
+  it('require: a paid result that reports the amount is paid as before; another amount is still refused', async () => {
+    const h = await start({ paidAmount: 'require' });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(status(h, p.id)).toBe('paid'), WAIT);
+    expect(getPayment(h.db, p.id).gatewayDetail).toMatchObject({ amountFen: 1234 });
+    h.sim.setDefaultScript({ kind: 'manual' });
+    const q = await sale(h, 500);
+    h.sim.pay(q.tradeNo);
+    h.sim.injectFault('bcm_resultquery_request', { kind: 'rewrite', fields: { bcm_res_info: { tx_amt: '1' } } }, { after: true, count: 3 });
+    await vi.waitFor(() => expect(h.sim.requests().filter((r) => r.fault === 'rewrite')).toHaveLength(3), WAIT);
+    await vi.waitFor(() => expect(status(h, q.id)).toBe('paid'), WAIT);
+    expect(getPayment(h.db, q.id).gatewayDetail).toMatchObject({ amountFen: 500 });
+  });
+});
+
+describe('Yima fault matrix (result query, sale paid at Yima): an answer about the request is not a decline', () => {
+  // [guess, as our simulator answers] 4000 报文格式错误 / 4001 商户号不存在 / 4002 pos_seq 重复 say the poll
+  // itself was refused (a serial Yima saw before, e.g. after a ledger restore); the payment may be made.
+  it.each([
+    ['4000', '报文格式错误'],
+    ['4001', '商户号不存在'],
+    ['4002', 'pos_seq 重复'],
+  ])('result %s ×3: the sale is not declined, the next clean poll makes it paid; one create', async (id, comment) => {
+    const h = await start({}, { script: { kind: 'manual' } });
+    const p = await sale(h);
+    await vi.waitFor(() => expect(pollSeqs(h).length).toBeGreaterThanOrEqual(1), WAIT);
+    expect(h.sim.pay(p.tradeNo)).toBe(true);
+    h.sim.injectFault('bcm_resultquery_request', { kind: 'rewrite', fields: { result: { id, comment }, bcm_res_info: '' } }, { after: true, count: 3 });
+    await vi.waitFor(() => expect(status(h, p.id)).not.toBe('waiting'), WAIT);
+    expect(status(h, p.id)).toBe('paid');
+    expect(h.sim.requests().filter((r) => r.fault === 'rewrite')).toHaveLength(3);
+    expect(creates(h)).toBe(1);
   });
 });
 

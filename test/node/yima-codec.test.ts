@@ -356,7 +356,7 @@ describe('order rules', () => {
 
 describe('answers bound to the question', () => {
   const profile = { signRule: 'sorted_kv_key' as const, requireSignedResponses: false, bindPosId: false };
-  const merchant = { isspid: '39493002', posId: '1511300001' };
+  const merchant = { isspid: '39493002', posId: '1511300001', systemId: '8888' };
   const answer = (fields: Record<string, YimaValue>): Buffer => Buffer.from(encodeJson(fields, 'sorted_kv_key', KEY).text);
   const classify = (body: Buffer, posSeq = '2018121400000005', op: 'create' | 'resultquery' = 'resultquery', p = profile) =>
     classifyYimaAnswer({

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../src/core/app/core';
 import { applyProvisioningFile } from '../../src/core/config/provisioning';
-import { readYimaSettings, YIMA_KEY } from '../../src/core/config/yima-config';
+import { readYimaSettings, yimaClientOptions, YIMA_KEY } from '../../src/core/config/yima-config';
+import { YimaClient } from '../../src/core/gateways/yima/client';
 import { encodeRequest } from '../../src/core/gateways/yima/codec';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
@@ -57,6 +58,7 @@ describe('Yima settings through the bridge', () => {
       xmlTransport: 'raw',
       signRule: 'sorted_kv_key',
       requireSignedResponses: false,
+      paidAmount: 'if-reported',
       splitPlan: null,
     });
     const keyed = await invoke('settings:setKey', { gateway: 'yima', key: KEY, approval: supervisor });
@@ -93,6 +95,9 @@ describe('Yima settings through the bridge', () => {
         details: { rule, field: 'yima.splitPlan' },
       });
     }
+    await expect(invoke('settings:save', { section: 'yima', value: { ...base, paidAmount: 'never' }, approval: supervisor })).rejects.toMatchObject({
+      details: { field: expect.stringMatching(/paidAmount$/) },
+    });
     expect(readYimaSettings(core.db)).toBeNull();
     const ok = await invoke('settings:save', {
       section: 'yima',
@@ -130,6 +135,15 @@ describe('Yima settings through the bridge', () => {
     expect(readYimaSettings(core.db)).toMatchObject({ ...base, format: 'xml' });
     expect(core.secrets.read(YIMA_KEY)).toBe(KEY);
     expect(readFileSync(file, 'utf8')).not.toContain(KEY);
+    // [guess] paidAmount: a bad value refuses the file naming the field (nothing changes); a good one flows to the client.
+    writeFileSync(file, JSON.stringify({ yima: { ...base, paidAmount: 'sometimes' } }));
+    expect(() => applyProvisioningFile(file, core.db, core.secrets, Date.now())).toThrow(/provisioning file: yima\.paidAmount: .*"if-reported".*"require"/);
+    expect(readYimaSettings(core.db)?.paidAmount).toBe('if-reported');
+    writeFileSync(file, JSON.stringify({ yima: { ...base, format: 'xml', paidAmount: 'require' } }));
+    expect(applyProvisioningFile(file, core.db, core.secrets, Date.now())).toMatchObject({ applied: true, changed: ['yima'] });
+    const stored = readYimaSettings(core.db)!;
+    expect(stored.paidAmount).toBe('require');
+    expect(new YimaClient(yimaClientOptions(stored, () => KEY)).profile.paidAmount).toBe('require');
     writeFileSync(file, JSON.stringify({ yima: { ...base, posSn: 'SN1' } }));
     expect(() => applyProvisioningFile(file, core.db, core.secrets, Date.now())).toThrow(/provisioning file: yima.terminalId/);
     expect(readYimaSettings(core.db)?.posSn).toBe('');

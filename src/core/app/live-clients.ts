@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import { BPC_KEY } from '../config/provisioning';
-import { yimaMerchant, YIMA_KEY } from '../config/yima-config';
+import { yimaClientOptions, YIMA_KEY } from '../config/yima-config';
 import { BpcClient, type BpcSecurityEvent } from '../gateways/bpc/client';
 import { YIMA_GATEWAY_ID } from '../gateways/yima/adapter';
 import { YimaClient } from '../gateways/yima/client';
@@ -103,22 +103,14 @@ export function createLiveClients(deps: { state: CounterState; secrets: SecretSt
       const old = yima?.client;
       yima = {
         stamp,
-        client: new YimaClient({
-          merchant: yimaMerchant(s),
-          profile: {
-            format: s.format,
-            xmlTransport: s.xmlTransport,
-            signRule: s.signRule,
-            requireSignedResponses: s.requireSignedResponses,
-            bindPosId: s.bindPosId,
-          },
-          timeouts: { connectMs: s.connectMs, responseMs: s.responseMs },
-          getKey: () => {
+        // The profile from the settings in one place (yimaClientOptions), so no setting is dropped here.
+        client: new YimaClient(
+          yimaClientOptions(s, () => {
             const key = secrets.read(YIMA_KEY);
             if (key === undefined) throw new AppError('NOT_CONFIGURED', 'the Yima key is not set', { field: 'yima.key' });
             return key;
-          },
-        }),
+          }),
+        ),
       };
       old?.destroy().catch(() => undefined);
       return yima.client;

@@ -161,13 +161,18 @@ export async function startTraining(deps: TrainingDeps): Promise<Training> {
   let yimaClients: { stamp: string; client: YimaClient }[] = [];
   /**
    * The training Yima client follows the counter's Yima settings where they shape the wire — format
-   * (JSON or GBK XML), XML transport, signing rule (the simulator verifies the same rule) and the
-   * terminal the order is pushed to — so a trainee tries exactly what the live counter will send;
-   * the merchant and the key stay the training ones.
+   * (JSON or GBK XML), XML transport, signing rule (the simulator verifies the same rule), whether a
+   * paid result must report its amount, and the terminal the order is pushed to — so a trainee tries
+   * exactly what the live counter will send; the merchant and the key stay the training ones.
    */
   const yimaClient = (): YimaClient => {
     const s = deps.yimaSettings();
-    const profile = { format: s?.format ?? 'json', xmlTransport: s?.xmlTransport ?? 'raw', signRule: s?.signRule ?? 'sorted_kv_key' } as const;
+    const profile = {
+      format: s?.format ?? 'json',
+      xmlTransport: s?.xmlTransport ?? 'raw',
+      signRule: s?.signRule ?? 'sorted_kv_key',
+      paidAmount: s?.paidAmount ?? 'if-reported',
+    } as const;
     const device = s === null ? { terminalId: TRAINING_YIMA.terminalId, posSn: '' } : { terminalId: s.terminalId, posSn: s.posSn };
     const stamp = JSON.stringify([profile, device]);
     yima.setSignRule(profile.signRule);

@@ -44,6 +44,7 @@ export function assertYimaSettings(s: YimaSettings): void {
     signRule: s.signRule,
     requireSignedResponses: s.requireSignedResponses,
     bindPosId: s.bindPosId,
+    paidAmount: s.paidAmount,
   });
   try {
     validateSplitPlan(yimaSplitPlan(s));
@@ -59,7 +60,14 @@ export function assertYimaSettings(s: YimaSettings): void {
 export function yimaClientOptions(s: YimaSettings, getKey: () => string): YimaClientOptions {
   return {
     merchant: yimaMerchant(s),
-    profile: { format: s.format, xmlTransport: s.xmlTransport, signRule: s.signRule, requireSignedResponses: s.requireSignedResponses, bindPosId: s.bindPosId },
+    profile: {
+      format: s.format,
+      xmlTransport: s.xmlTransport,
+      signRule: s.signRule,
+      requireSignedResponses: s.requireSignedResponses,
+      bindPosId: s.bindPosId,
+      paidAmount: s.paidAmount,
+    },
     timeouts: { connectMs: s.connectMs, responseMs: s.responseMs },
     getKey,
   };

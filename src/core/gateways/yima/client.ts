@@ -33,7 +33,17 @@ export interface YimaProfile {
   requireSignedResponses: boolean;
   /** Refuse answers whose pos_id echo is not ours (the seed's JSON sample echoes another pos_id, so off by default). */
   bindPosId: boolean;
+  /**
+   * [guess] A result-query "paid" that reports no amount: the documented bcm_res_info names none, so
+   * `if-reported` (default) takes it when every other binding holds and checks the amount only when one
+   * is reported; `require` leaves it unbound (not paid, still queried, 状态未明 for the supervisor, whose
+   * bcm_orderquery re-check reports trade_amount).
+   */
+  paidAmount: YimaPaidAmountRule;
 }
+
+export type YimaPaidAmountRule = 'if-reported' | 'require';
+export const YIMA_PAID_AMOUNT_RULES: readonly YimaPaidAmountRule[] = ['if-reported', 'require'];
 
 export const DEFAULT_YIMA_PROFILE: YimaProfile = {
   format: 'json',
@@ -41,6 +51,7 @@ export const DEFAULT_YIMA_PROFILE: YimaProfile = {
   signRule: 'sorted_kv_key',
   requireSignedResponses: false,
   bindPosId: false,
+  paidAmount: 'if-reported',
 };
 
 export interface YimaTimeouts {
@@ -125,6 +136,15 @@ export class YimaClient {
     return await this.send('resultquery', 'bcm_resultquery_request', message, input.posSeq, (r) => {
       const org = orgPosSeqOf(r);
       if (org !== null && org !== input.orgPosSeq) return { reason: 'mismatch', detail: `answer is about order ${org}, we asked about ${input.orgPosSeq}` };
+      // A pos_seq inside bcm_res_info may be this poll's serial or our order number; any other is another request's.
+      const infoSeq = r.kind === 'transport_unknown' ? null : named(r.response.fields, 'pos_seq', 'info');
+      if (infoSeq !== null && infoSeq !== input.posSeq && infoSeq !== input.orgPosSeq)
+        return { reason: 'mismatch', detail: `answer's bcm_res_info names pos_seq ${infoSeq.slice(0, 40)}, neither this poll nor order ${input.orgPosSeq}` };
+      // Yima's order_id (documented in bcm_res_info) ties a "paid" to one card payment: without it the
+      // engine cannot tell it from another sale's payment and the supervisor cannot re-check it.
+      if (r.kind === 'paid' && r.paid.orderId.trim() === '') return { reason: 'mismatch', detail: "paid answer does not name Yima's order_id" };
+      if (r.kind === 'paid' && r.paid.amountFen === null && this.profile.paidAmount === 'require')
+        return { reason: 'mismatch', detail: 'answer does not report the amount paid (settings: a paid result must report its amount)' };
       return this.bindAmount(r, input.amountFen);
     });
   }
@@ -272,6 +292,8 @@ export function assertYimaProfile(p: YimaProfile): void {
   if (p.format !== 'json' && p.format !== 'xml') throw new AppError('CONFIG_INVALID', 'Yima format must be json or xml', { field: 'yima.format' });
   if (p.xmlTransport !== 'raw' && p.xmlTransport !== 'form')
     throw new AppError('CONFIG_INVALID', 'Yima XML transport must be raw or form', { field: 'yima.xmlTransport' });
+  if (!YIMA_PAID_AMOUNT_RULES.includes(p.paidAmount))
+    throw new AppError('CONFIG_INVALID', 'Yima paid-amount rule must be if-reported or require', { field: 'yima.paidAmount' });
   if (p.requireSignedResponses && p.format === 'xml' && p.xmlTransport === 'raw') {
     throw new AppError('CONFIG_INVALID', 'raw XML answers carry no signature: use JSON or the form transport, or turn off "require signed answers"', {
       field: 'yima.requireSignedResponses',
@@ -294,21 +316,25 @@ export function yimaTimestamp(ms: number): string {
 }
 
 /**
- * The order number an answer names (top level and in `bcm_res_info`), null when it names none. A number
- * given twice (an XML answer's repeated element), in a form that is not text, or differently in the two
- * places is returned as what it is, so it never equals ours: an answer we cannot read one way is not
- * taken as naming no order.
+ * What an answer names under `key` — at the top level, in `bcm_res_info`, or both (`where`) — null when
+ * it names nothing there. A value given twice (an XML answer's repeated element), in a form that is not
+ * text, or differently in the two places is returned as what it is, so it never equals ours: an answer
+ * we cannot read one way is not taken as naming nothing.
  */
-function orgPosSeqOf(outcome: YimaOutcome): string | null {
-  if (outcome.kind === 'transport_unknown') return null;
-  const f = outcome.response.fields;
+function named(f: Record<string, YimaValue>, key: string, where: 'both' | 'info' = 'both'): string | null {
   const info = f.bcm_res_info;
-  const fromInfo = info !== null && typeof info === 'object' && !Array.isArray(info) ? (info as Record<string, YimaValue>).org_pos_seq : undefined;
-  const named = [f.org_pos_seq, fromInfo].filter((v): v is YimaValue => v !== undefined && v !== null && v !== '');
-  if (named.length === 0) return null;
-  const texts = [...new Set(named.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
+  const fromInfo = info !== null && typeof info === 'object' && !Array.isArray(info) ? (info as Record<string, YimaValue>)[key] : undefined;
+  const given = where === 'info' ? [fromInfo] : [f[key], fromInfo];
+  const values = given.filter((v): v is YimaValue => v !== undefined && v !== null && v !== '');
+  if (values.length === 0) return null;
+  const texts = [...new Set(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
   const [only] = texts;
-  return texts.length === 1 && only !== undefined && typeof named[0] === 'string' ? only : texts.join(' / ').slice(0, 80);
+  return texts.length === 1 && only !== undefined && values.every((v) => typeof v === 'string') ? only : texts.join(' / ').slice(0, 80);
+}
+
+/** The order number an answer names (`org_pos_seq`, top level and in `bcm_res_info`), null when it names none. */
+function orgPosSeqOf(outcome: YimaOutcome): string | null {
+  return outcome.kind === 'transport_unknown' ? null : named(outcome.response.fields, 'org_pos_seq');
 }
 
 export interface ClassifyInput {
@@ -318,7 +344,7 @@ export interface ClassifyInput {
   body: Buffer;
   key: string;
   profile: Pick<YimaProfile, 'signRule' | 'requireSignedResponses' | 'bindPosId'>;
-  merchant: Pick<YimaMerchant, 'isspid' | 'posId'>;
+  merchant: Pick<YimaMerchant, 'isspid' | 'posId' | 'systemId'>;
   /** The pos_seq this request carried (the answer must echo it); null for the order query (it has none). */
   posSeq: string | null;
 }
@@ -343,6 +369,13 @@ export function classifyYimaAnswer(input: ClassifyInput): { outcome: YimaOutcome
     return unknown('mismatch', `answer type ${r.responseType.slice(0, 40) || '(none)'} is not ${expected}`, text);
   }
   if (r.isspid !== input.merchant.isspid) return unknown('mismatch', `answer is for merchant ${r.isspid.slice(0, 16) || '(none)'}`, text);
+  // Our merchant and platform wherever the answer names them (bcm_res_info too); system_id is not in the
+  // documented answers, so an answer naming none is not refused for it.
+  const isspid = named(r.fields, 'isspid');
+  if (isspid !== input.merchant.isspid) return unknown('mismatch', `answer names merchant ${(isspid ?? '(none)').slice(0, 40)}`, text);
+  const systemId = named(r.fields, 'system_id');
+  if (systemId !== null && systemId !== input.merchant.systemId)
+    return unknown('mismatch', `answer is for platform (system_id) ${systemId.slice(0, 20)}, ours is ${input.merchant.systemId}`, text);
   if (input.posSeq !== null && r.posSeq !== input.posSeq)
     return unknown('mismatch', `answer echoes pos_seq ${r.posSeq.slice(0, 40) || '(none)'}, we sent ${input.posSeq}`, text);
   if (input.profile.bindPosId && r.posId !== '' && r.posId !== input.merchant.posId)

@@ -14,6 +14,7 @@ import type { YimaOutcome, YimaPaidInfo, YimaResponse, YimaValue } from './wire'
  * | result query         | 0000 without bcm_res_info| unknown → keep querying                              |
  * | result query         | 9998                     | waiting → keep querying                              |
  * | result query         | QUERY_NOT_ABOUT_PAYMENT  | unknown → keep querying (the query failed, not the payment) |
+ * | result / order query | QUERY_REQUEST_REFUSED    | unknown → keep querying (our poll was refused, not the card) [guess] |
  * | result query         | any other                | failed (declined), show result.comment               |
  * | order query          | 0000 + status_trans 1    | paid                                         [doc]   |
  * | order query          | 0000, other status_trans | waiting (the supervisor decides)                     |
@@ -30,6 +31,17 @@ export const YIMA_RESULT_IDS = { success: '0000', waiting: '9998' } as const;
  * the sale keeps being queried and shows 状态未明 for a supervisor after the give-up time.
  */
 export const QUERY_NOT_ABOUT_PAYMENT: ReadonlySet<string> = new Set(['6100', '6103', '9999', '7001']);
+
+/**
+ * Refusals of the request itself [guess, the ids our simulator answers]: 4000 报文格式错误, 4001 商户号不存在,
+ * 4002 pos_seq 重复 (a serial Yima saw before, e.g. after a ledger restore). On a create they mean the
+ * order was not pushed (a failure); on a query they say nothing about the card payment, which may be
+ * made — taken as "declined" they ended a paid sale failed. So a query keeps asking (状态未明 after the
+ * give-up time, for the supervisor).
+ */
+export const QUERY_REQUEST_REFUSED: ReadonlySet<string> = new Set(['4000', '4001', '4002']);
+
+const notAboutPayment = (id: string): boolean => QUERY_NOT_ABOUT_PAYMENT.has(id) || QUERY_REQUEST_REFUSED.has(id);
 
 export type YimaOperation = 'create' | 'resultquery' | 'orderquery' | 'bind';
 
@@ -83,7 +95,7 @@ export function mapResult(op: YimaOperation, response: YimaResponse): YimaOutcom
     return { kind: 'failed', response, result };
   }
   if (op === 'orderquery') {
-    if (id !== YIMA_RESULT_IDS.success) return QUERY_NOT_ABOUT_PAYMENT.has(id) ? { kind: 'unknown', response } : { kind: 'failed', response, result };
+    if (id !== YIMA_RESULT_IDS.success) return notAboutPayment(id) ? { kind: 'unknown', response } : { kind: 'failed', response, result };
     if (str(response.fields.status_trans) === '1') {
       const f = response.fields;
       return { kind: 'paid', response, paid: { ...paidInfo(f), amountFen: /^[0-9]{1,12}$/.test(str(f.trade_amount)) ? Number(str(f.trade_amount)) : null } };
@@ -95,6 +107,6 @@ export function mapResult(op: YimaOperation, response: YimaResponse): YimaOutcom
     return info === null ? { kind: 'unknown', response } : { kind: 'paid', response, paid: paidInfo(info) };
   }
   if (id === YIMA_RESULT_IDS.waiting) return { kind: 'waiting', response };
-  if (QUERY_NOT_ABOUT_PAYMENT.has(id)) return { kind: 'unknown', response };
+  if (notAboutPayment(id)) return { kind: 'unknown', response };
   return { kind: 'failed', response, result };
 }

@@ -36,15 +36,19 @@ export const YIMA_SIM_CODES = {
   declined: { id: '9990', comment: '交易失败' },
 } as const;
 
+/**
+ * `noAmount`: the paid result (and its notification) carries no amount in bcm_res_info, as the
+ * documented field list has none; the order query still reports trade_amount.
+ */
 export type YimaSimScript =
   /** The result query answers 9998 `polls` times, then paid. 0 = paid on the first poll. */
-  | { kind: 'pay_after_polls'; polls: number }
+  | { kind: 'pay_after_polls'; polls: number; noAmount?: boolean }
   /** The customer's card is declined on the terminal. */
   | { kind: 'decline'; comment?: string }
   /** Never paid: 9998 forever. */
   | { kind: 'never' }
   /** 9998 until `pay(posSeq)` is called. */
-  | { kind: 'manual' };
+  | { kind: 'manual'; noAmount?: boolean };
 
 export type YimaSimFault =
   | { kind: 'delay'; ms: number }
@@ -286,7 +290,7 @@ export async function startYimaSimulator(options: YimaSimulatorOptions): Promise
     trace_no: o.traceNo,
     ref_no: o.refNo,
     card_no: o.cardNo,
-    tx_amt: String(o.amountFen),
+    ...((o.script.kind === 'pay_after_polls' || o.script.kind === 'manual') && o.script.noAmount === true ? {} : { tx_amt: String(o.amountFen) }),
   });
 
   const settle = (o: YimaSimOrder): void => {

@@ -40,6 +40,11 @@ export const yimaZh = {
   'yima.requireSigned': '要求翼码应答带签名',
   'yima.requireSignedHint': '原始 XML 无法签名：开启时请用 JSON 或表单方式',
   'yima.bindPosId': '应答中的终端号 (pos_id) 必须与本机一致',
+  'yima.paidAmount': '查询结果“已付款”但未报金额时',
+  'yima.paidAmountHint':
+    '（推测）资料中的 bcm_res_info 没有金额字段；选“必须报金额”时，这类结果不算已付款，超时后显示状态未明，由主管用订单查询（会报金额）核实',
+  'yima.paidAmount.if-reported': '算已付款，报了金额就核对金额（默认）',
+  'yima.paidAmount.require': '必须报金额，否则不算已付款',
   'yima.split': '分账（本收银台的默认分账方案）',
   'yima.splitFlag': '分账方式',
   'yima.split.none': '不传（按翼码控制台配置）',
@@ -163,6 +168,11 @@ export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'yima.requireSigned': 'Require signed answers from Yima',
   'yima.requireSignedHint': 'raw XML cannot be signed: use JSON or the form transport with this on',
   'yima.bindPosId': "The answer's pos_id must be ours",
+  'yima.paidAmount': 'A "paid" result that reports no amount',
+  'yima.paidAmountHint':
+    '(a guess) the documented bcm_res_info has no amount field; with "require" such a result is not taken as paid and shows 状态未明 after the give-up time, for a supervisor whose order-query re-check reports the amount',
+  'yima.paidAmount.if-reported': 'Taken as paid; the amount is checked when reported (default)',
+  'yima.paidAmount.require': 'Must report the amount, else not paid',
   'yima.split': "Split settlement (this counter's default plan)",
   'yima.splitFlag': 'Split',
   'yima.split.none': "not sent (Yima console's setting)",

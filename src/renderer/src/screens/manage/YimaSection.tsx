@@ -1,7 +1,13 @@
 import { useRef, useState } from 'react';
 import type { SettingsView } from '../../../../shared/ipc/contract';
 import { parseYuanToFen } from '../../../../shared/money';
-import { YIMA_SIGN_RULE_NAMES, YimaSettingsSchema, type CheckRuleResultView, type YimaSettings } from '../../../../shared/yima-settings';
+import {
+  YIMA_PAID_AMOUNT_RULE_NAMES,
+  YIMA_SIGN_RULE_NAMES,
+  YimaSettingsSchema,
+  type CheckRuleResultView,
+  type YimaSettings,
+} from '../../../../shared/yima-settings';
 import { BridgeError, call } from '../../bridge/client';
 import type { Approval } from '../../components/ApprovalFields';
 import { hasMessage, useT, type MessageKey } from '../../i18n';
@@ -71,6 +77,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
   const [signRule, setSignRule] = useState(s.signRule);
   const [requireSigned, setRequireSigned] = useState(s.requireSignedResponses);
   const [bindPosId, setBindPosId] = useState(s.bindPosId);
+  const [paidAmount, setPaidAmount] = useState(s.paidAmount);
   const [bindingEnabled, setBindingEnabled] = useState(s.bindingEnabled);
   const [notifyUrl, setNotifyUrl] = useState(s.notifyUrl);
   const [notifyPort, setNotifyPort] = useState(numText(s.notifyPort));
@@ -100,6 +107,7 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
       signRule,
       requireSignedResponses: requireSigned,
       bindPosId,
+      paidAmount,
       notifyUrl: notifyUrl.trim(),
       notifyHost: s.notifyHost,
       notifyPort: textNum(notifyPort),
@@ -167,6 +175,19 @@ export function YimaSection({ view, onSaved }: { view: SettingsView; onSaved: (v
             {YIMA_SIGN_RULE_NAMES.map((r) => (
               <option key={r} value={r}>
                 {t(`yima.rule.${r}` as MessageKey)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('yima.paidAmount')} path="paidAmount" hint={t('yima.paidAmountHint')}>
+          <select
+            value={paidAmount}
+            onChange={(e) => setPaidAmount(YIMA_PAID_AMOUNT_RULE_NAMES.find((r) => r === e.target.value) ?? 'if-reported')}
+            data-testid="yima-paid-amount"
+          >
+            {YIMA_PAID_AMOUNT_RULE_NAMES.map((r) => (
+              <option key={r} value={r}>
+                {t(`yima.paidAmount.${r}`)}
               </option>
             ))}
           </select>
