@@ -270,6 +270,18 @@ const paymentRows: PaymentRow[] = [
     { next: 'fail_unsent' },
   ],
   [
+    'timer on a pushed order (Yima) whose create answer was never recorded → followed by our order number, never failed unseen',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'timer' },
+    { next: 'follow_pushed' },
+  ],
+  [
+    'timer on a pushed order whose create provably never left → failed, nothing charged',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true, createUnsent: true }),
+    { on: 'timer' },
+    { next: 'fail_unsent' },
+  ],
+  [
     'timer while the create is in flight → wait for its answer',
     open({ status: 'created', hasReference: false, creating: true }),
     { on: 'timer' },
@@ -294,6 +306,12 @@ const paymentRows: PaymentRow[] = [
     open({ status: 'created', hasReference: false }),
     { on: 'notification' },
     { next: 'fail_unsent' },
+  ],
+  [
+    're-query of a pushed order whose create answer was never recorded → followed, never failed unseen',
+    open({ status: 'created', hasReference: false, payableWithoutAnswer: true }),
+    { on: 'notification' },
+    { next: 'follow_pushed' },
   ],
 ];
 

@@ -20,6 +20,8 @@ export interface PaymentState {
   expired: boolean;
   /** The gateway pushes the order to a device the customer pays on (see GatewayCapabilities). */
   payableWithoutAnswer?: boolean;
+  /** The create provably never left (the gateway refused it before sending; the failure is not recorded yet). */
+  createUnsent?: boolean;
 }
 
 export type PaymentStimulus =
@@ -60,6 +62,11 @@ export type PaymentDecision =
   | { next: 'query' }
   /** No reference and no create on its way: no QR was ever shown, nothing can be charged. */
   | { next: 'fail_unsent' }
+  /**
+   * A pushed order (Yima) whose create answer was never recorded (the ledger refused it): the push may be on
+   * the card POS and paid there, so it is followed by our own order number — queried, never pushed again.
+   */
+  | { next: 'follow_pushed' }
   /** The create answer decides (a close is noted and done when the reference arrives). */
   | { next: 'wait' }
   | { next: 'none' }
@@ -78,8 +85,9 @@ export function decidePayment(state: PaymentState, stimulus: PaymentStimulus): P
       return decideAnswer(state, stimulus);
     case 'timer':
       if (final) return { next: 'none' };
-      // The create answer was never recorded: no QR was shown, nothing can be charged.
-      if (!state.hasReference) return state.creating ? { next: 'wait' } : { next: 'fail_unsent' };
+      // The create answer was never recorded: no QR was shown, nothing can be charged — unless the order
+      // was pushed to a device the customer pays on (it may be paid there: follow it).
+      if (!state.hasReference) return state.creating ? { next: 'wait' } : unanswered(state);
       if ((state.expired && !state.closeRequested) || state.closePending) return { next: 'close', why: 'expiry' };
       return { next: 'query' };
     case 'cancel':
@@ -88,10 +96,15 @@ export function decidePayment(state: PaymentState, stimulus: PaymentStimulus): P
     case 'notification':
       if (state.status === 'paid') return { next: 'none' };
       // F still on its way: its answer decides; marking the sale failed now would strand a live QR.
-      if (!state.hasReference) return state.creating ? { next: 'wait' } : state.status === 'created' ? { next: 'fail_unsent' } : { next: 'none' };
+      if (!state.hasReference) return state.creating ? { next: 'wait' } : state.status === 'created' ? unanswered(state) : { next: 'none' };
       // Even an ended sale is asked: a payment may land after the close (recorded as a late payment).
       return { next: 'query' };
   }
+}
+
+/** A sale with no reference whose create is not on its way: ended unsent (a QR), or followed (a pushed order that may have left). */
+function unanswered(state: PaymentState): PaymentDecision {
+  return state.payableWithoutAnswer === true && state.createUnsent !== true && state.status === 'created' ? { next: 'follow_pushed' } : { next: 'fail_unsent' };
 }
 
 function decideCreated(state: PaymentState, outcome: GatewayOutcome): PaymentDecision {

@@ -96,6 +96,8 @@ export class PaymentEngine {
   private readonly unclearSince = new Map<number, number>();
   /** Payments whose create is on its way: no reference yet, but not abandoned either. */
   private readonly creating = new Set<number>();
+  /** Payments whose create the gateway refused before anything left (their failure may not be recorded yet). */
+  private readonly createUnsent = new Set<number>();
   /** Payments whose close still has to be sent (a close that could not leave is retried, not forgotten). */
   private readonly closePending = new Set<number>();
   /** How many times an unclear close was sent again, per payment (closing twice is harmless, but not endlessly). */
@@ -181,6 +183,7 @@ export class PaymentEngine {
       this.creating.delete(payment.id);
       // The gateway throws only before anything leaves (no gateway for this mode, no key): end the
       // sale now, or it would stay "created" and block the counter until the next start.
+      this.createUnsent.add(payment.id);
       try {
         this.journal.patchPayment(payment.id, {
           status: 'failed',
@@ -262,6 +265,7 @@ export class PaymentEngine {
     if (!this.deps.gateways.isPolled(payment.gateway)) return this.deps.requeryCard === undefined ? payment : this.deps.requeryCard(id);
     const decision = decidePayment(this.stateOf(payment), { on: 'notification' });
     if (decision.next === 'fail_unsent') return this.resumeUnsent(payment);
+    if (decision.next === 'follow_pushed') return this.resumePushed(payment);
     if (decision.next !== 'query') return payment;
     await this.queryPayment(id, true);
     return getPayment(this.deps.db, id);
@@ -565,7 +569,8 @@ export class PaymentEngine {
    * and the customer may pay there, so it is never called failed unseen — it is followed by our own
    * order number (queried, never pushed again) until the gateway says paid or declined.
    */
-  private resumePushed(payment: PaymentRecord): void {
+  private resumePushed(payment: PaymentRecord): PaymentRecord {
+    if (payment.status !== 'created') return payment;
     const updated = this.journal.patchPayment(payment.id, {
       status: 'waiting',
       gatewayRef: payment.tradeNo,
@@ -573,6 +578,7 @@ export class PaymentEngine {
     });
     this.unclearSince.set(payment.id, this.unclearSince.get(payment.id) ?? this.deps.now());
     this.scheduleQuery(updated, 0);
+    return updated;
   }
 
   private resumeUnsent(payment: PaymentRecord): Promise<PaymentRecord> {
@@ -621,6 +627,10 @@ export class PaymentEngine {
         case 'fail_unsent':
           // The create answer was never recorded (the ledger refused it): no QR was shown, nothing can be charged.
           await this.resumeUnsent(payment);
+          return;
+        case 'follow_pushed':
+          // A pushed order whose answer was never recorded: it may be on the card POS — follow it, never fail it unseen.
+          this.resumePushed(payment);
           return;
         case 'close':
           await this.closeAndConfirm(id, decision.why, null);
@@ -862,6 +872,7 @@ export class PaymentEngine {
       closePending: this.closePending.has(payment.id),
       expired: payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt,
       payableWithoutAnswer: this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true,
+      createUnsent: this.createUnsent.has(payment.id),
     };
   }
 }
