@@ -155,11 +155,16 @@ export class CardSales {
     const open = listOpenPayments(this.deps.db).filter((p) => p.tender === 'card' && !this.deps.gateways.isPolled(p.gateway));
     for (const payment of open) {
       const decision = decideCardSale(payment.status, { on: 'resume' });
-      // The resume note and the new state in one commit.
-      this.journal.batch(() => {
-        this.journal.event('payment', payment.id, 'resumed', { status: payment.status });
-        if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, null, this.deps.now()));
-      });
+      // The resume note and the new state in one commit. One the ledger refuses does not stop the start or
+      // the others; the terminal is still asked about it below, and its answer is recorded when it can be.
+      try {
+        this.journal.batch(() => {
+          this.journal.event('payment', payment.id, 'resumed', { status: payment.status });
+          if (decision.next === 'record') this.journal.patchPayment(payment.id, patchOf(decision, null, this.deps.now()));
+        });
+      } catch (error) {
+        this.deps.logger.error(`card sale ${payment.id} could not be marked resumed; the terminal is asked about it anyway`, error);
+      }
     }
     // One at a time: the terminal takes one request at a time (a second is DEVICE_BUSY), and only the
     // newest sale can be its last transaction — fired at once, only the first (oldest) query got out.

@@ -545,20 +545,31 @@ export class PaymentEngine {
    */
   resume(): { payments: number; refunds: number } {
     // Card sales are resumed by the card service: their truth is on the terminal, not at the QR gateway.
+    // Item by item: one the ledger refuses to write about must not stop the start or the others, and is
+    // not stranded — its next step is scheduled like any step that threw.
     const payments = listOpenPayments(this.deps.db).filter((p) => this.deps.gateways.isPolled(p.gateway));
     for (const payment of payments) {
-      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
-      if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true)
-        this.resumePushed(payment);
-      else if (payment.sysTrace === null) void this.resumeUnsent(payment);
-      else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
-        void this.tick(payment.id);
-      } else this.scheduleQuery(payment, 0);
+      try {
+        appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
+        if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true)
+          this.resumePushed(payment);
+        else if (payment.sysTrace === null) void this.resumeUnsent(payment);
+        else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
+          void this.tick(payment.id);
+        } else this.scheduleQuery(payment, 0);
+      } catch (error) {
+        this.deps.logger.error(`payment ${payment.id} could not be resumed; its next step is scheduled`, error);
+        this.ensureNextStep(payment.id);
+      }
     }
     // Refunds of cash and card sales were recorded at the desk, never sent: the cash desk resumes them.
     const refunds = listOpenRefunds(this.deps.db).filter((r) => getPayment(this.deps.db, r.paymentId).tender === 'qr');
     for (const refund of refunds) {
-      appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: refund.id, type: 'resumed', data: { status: refund.status } });
+      try {
+        appendEvent(this.deps.db, { at: this.deps.now(), entity: 'refund', entityId: refund.id, type: 'resumed', data: { status: refund.status } });
+      } catch (error) {
+        this.deps.logger.error(`refund ${refund.id}: the resume note could not be written; it is queried anyway`, error);
+      }
       this.queryRefund(refund.id).catch((error: unknown) => this.deps.logger.error(`refund ${refund.id} query failed`, error));
     }
     return { payments: payments.length, refunds: refunds.length };
