@@ -2,17 +2,11 @@ import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
-import { mountApp, tick, type MountedApp } from './mount';
+import { mountApp, press, tick, type MountedApp } from './mount';
 
 function setInput(el: HTMLInputElement, value: string): void {
   Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, value);
   el.dispatchEvent(new Event('input', { bubbles: true }));
-}
-
-async function press(key: string, target: EventTarget = document.activeElement ?? window): Promise<void> {
-  await act(async () => {
-    target.dispatchEvent(new KeyboardEvent('keydown', { key, code: key, bubbles: true, cancelable: true }));
-  });
 }
 
 /** 交班 with the drawer count (issue 12.5), in the real renderer over a real core. */
@@ -26,14 +20,14 @@ describe('handover drawer count (renderer)', () => {
     await act(async () => {
       await call('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 10_000 });
     });
-    await press('F12', window);
+    await press('F12', 'F12', window);
     await tick(50);
     const field = app.q('handover-counted') as HTMLInputElement;
     expect(field).not.toBeNull();
     expect(document.activeElement).toBe(field);
     // Float 0 (default) + 37.80 cash: 37.50 counted is 0.30 short.
     await act(async () => setInput(field, '37.5'));
-    await press('Enter', field);
+    await press('Enter', 'Enter', field);
     for (let i = 0; i < 40 && app.q('handover-drawer') === null; i++) await tick(50);
     expect(app.q('handover-expected')?.textContent).toBe('¥37.80');
     expect(app.q('handover-difference')?.textContent).toBe('短款 ¥0.30');
@@ -49,7 +43,7 @@ describe('handover drawer count (renderer)', () => {
     useLang.getState().setLang('zh');
     app = await mountApp({ code: '001', pin: '1111' });
     expect(app.q('checkout-keys')?.textContent).toContain('开钱箱（主管）');
-    await press('F8', window);
+    await press('F8', 'F8', window);
     await tick(30);
     expect(app.q('drawer-form')).not.toBeNull();
     const fill = async (code: string, pin: string): Promise<void> => {
@@ -70,7 +64,7 @@ describe('handover drawer count (renderer)', () => {
       { type: 'drawer_no_sale', actor: '001' },
       { type: 'drawer_failed', actor: '001' },
     ]);
-    await press('Escape', app.q('drawer-reason') as HTMLElement);
+    await press('Escape', 'Escape', app.q('drawer-reason') as HTMLElement);
     await tick(30);
     expect(app.q('drawer-form')).toBeNull();
   }, 60_000);
@@ -81,10 +75,10 @@ describe('handover drawer count (renderer)', () => {
     await act(async () => {
       await call('payment:create', { amountFen: 500, tender: 'cash', tenderedFen: 500 });
     });
-    await press('F12', window);
+    await press('F12', 'F12', window);
     await tick(50);
     await act(async () => setInput(app.q('handover-counted') as HTMLInputElement, '0'));
-    await press('Enter', app.q('handover-counted') as HTMLElement);
+    await press('Enter', 'Enter', app.q('handover-counted') as HTMLElement);
     for (let i = 0; i < 40 && app.q('handover-drawer') === null; i++) await tick(50);
     expect(app.q('handover-difference')?.textContent).toBe('短款 ¥5.00');
   }, 60_000);

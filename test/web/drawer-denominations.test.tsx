@@ -2,24 +2,18 @@ import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
-import { mountApp, tick, type MountedApp } from './mount';
+import { mountApp, press, tick, type MountedApp } from './mount';
 
 function setInput(el: HTMLInputElement, value: string): void {
   Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')?.set?.call(el, value);
   el.dispatchEvent(new Event('input', { bubbles: true }));
 }
 
-async function press(key: string, target: EventTarget = document.activeElement ?? window): Promise<void> {
-  await act(async () => {
-    target.dispatchEvent(new KeyboardEvent('keydown', { key, code: key, bubbles: true, cancelable: true }));
-  });
-}
-
 /** Types into the focused field, then Enter (as a cashier counting notes does). */
 async function typeAndEnter(value: string): Promise<void> {
   const field = document.activeElement as HTMLInputElement;
   await act(async () => setInput(field, value));
-  await press('Enter', field);
+  await press('Enter', 'Enter', field);
   await tick(20);
 }
 
@@ -34,7 +28,7 @@ describe('handover: the drawer counted by denomination', () => {
     await act(async () => {
       await call('payment:create', { amountFen: 3_780, tender: 'cash', tenderedFen: 10_000 });
     });
-    await press('F12', window);
+    await press('F12', 'F12', window);
     await tick(50);
     expect(app.q('handover-counted')).not.toBeNull();
   }
@@ -66,7 +60,7 @@ describe('handover: the drawer counted by denomination', () => {
     await act(async () => setInput(app.q('handover-coins') as HTMLInputElement, '0.08'));
     expect(app.q('handover-sum')?.textContent).toBe('合计 ¥37.78');
     expect(app.q('handover-report')).toBeNull();
-    await press('Enter', app.q('handover-coins') as HTMLElement);
+    await press('Enter', 'Enter', app.q('handover-coins') as HTMLElement);
     for (let i = 0; i < 40 && app.q('handover-drawer') === null; i++) await tick(50);
 
     expect(app.q('handover-expected')?.textContent).toBe('¥37.80');
@@ -111,7 +105,7 @@ describe('handover: the drawer counted by denomination', () => {
     await tick(30);
     await act(async () => setInput(app.q('handover-denom-2000') as HTMLInputElement, '1.5'));
     await act(async () => setInput(app.q('handover-coins') as HTMLInputElement, '0.08'));
-    await press('Enter', app.q('handover-coins') as HTMLElement);
+    await press('Enter', 'Enter', app.q('handover-coins') as HTMLElement);
     await tick(200);
     expect(app.q('handover-report')).toBeNull();
     expect(app.q('handover-error')?.textContent).toBe('¥20：请填写张数（整数，0 或以上）');
@@ -128,7 +122,7 @@ describe('handover: the drawer counted by denomination', () => {
     expect(app.q('handover-denoms')).toBeNull();
     expect(document.activeElement).toBe(app.q('handover-counted'));
     await act(async () => setInput(app.q('handover-counted') as HTMLInputElement, '37.8'));
-    await press('Enter', app.q('handover-counted') as HTMLElement);
+    await press('Enter', 'Enter', app.q('handover-counted') as HTMLElement);
     for (let i = 0; i < 40 && app.q('handover-drawer') === null; i++) await tick(50);
     expect(app.q('handover-difference')?.textContent).toBe('相符');
     expect(app.q('handover-breakdown')).toBeNull();

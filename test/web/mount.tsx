@@ -15,6 +15,21 @@ import { tempDir } from '../support/temp';
 /** Lets timers and React run for `ms`. */
 export const tick = (ms = 30): Promise<void> => act(() => new Promise<void>((r) => setTimeout(r, ms)));
 
+/** A key as a person presses it: keydown on the focused element (or `target`), bubbling to the window. */
+export async function press(key: string, code = key, target: EventTarget = document.activeElement ?? window): Promise<void> {
+  await act(async () => {
+    target.dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }));
+  });
+}
+
+/** Types like a person: 80 ms between keys (a faster burst ending in Enter is a scanner's). */
+export async function typeSlowly(text: string, target?: EventTarget): Promise<void> {
+  for (const ch of text) {
+    await press(ch, ch === '.' ? 'Period' : `Digit${ch}`, target);
+    await tick(80);
+  }
+}
+
 export interface MountedApp {
   core: Core;
   container: HTMLElement;

@@ -10,20 +10,7 @@ import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
-import { mountApp, tick, type MountedApp } from './mount';
-
-async function press(key: string, code = key): Promise<void> {
-  await act(async () => {
-    (document.activeElement ?? window).dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }));
-  });
-}
-
-async function typeSlowly(text: string): Promise<void> {
-  for (const ch of text) {
-    await press(ch, ch === '.' ? 'Period' : `Digit${ch}`);
-    await tick(80);
-  }
-}
+import { mountApp, press, tick, typeSlowly, type MountedApp } from './mount';
 
 describe('checkout after a cancelled QR sale whose close the bank never confirmed', () => {
   let app: MountedApp;

@@ -5,21 +5,12 @@ import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
 import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
 import { receiptText } from '../support/escpos';
-import { mountApp, tick, type MountedApp } from './mount';
+import { mountApp, press, tick, typeSlowly, type MountedApp } from './mount';
 
-async function press(key: string, code = key): Promise<void> {
-  await act(async () => {
-    window.dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }));
-  });
-}
+/** Keys go to the window (the checkout's listener), whatever has the focus. */
+const pressAtWindow = (key: string, code = key): Promise<void> => press(key, code, window);
 
 /** Types like a person: 80 ms between keys (faster is a scanner's burst). */
-async function typeSlowly(text: string): Promise<void> {
-  for (const ch of text) {
-    await press(ch, ch === '.' ? 'Period' : `Digit${ch}`);
-    await tick(80);
-  }
-}
 
 /**
  * Auto print "ask" (issue 12.3): after a paid sale the checkout asks 打印小票？ — Enter prints, Esc does
@@ -57,8 +48,8 @@ describe('receipt after a sale: ask the cashier (renderer)', () => {
 
   /** A QR sale typed on the keys, paid by the simulated customer; waits for the paid screen. */
   async function paidSale(amount: string): Promise<void> {
-    await typeSlowly(amount);
-    await press('Enter');
+    await typeSlowly(amount, window);
+    await pressAtWindow('Enter');
     for (let i = 0; i < 100 && (usePaymentStore.getState().payment?.scanCode ?? null) === null; i++) await tick(30);
     const pending = usePaymentStore.getState().payment?.id ?? 0;
     await act(async () => {
@@ -76,7 +67,7 @@ describe('receipt after a sale: ask the cashier (renderer)', () => {
     await tick(400);
     expect(printer.sim.jobs()).toHaveLength(0);
     expect(q('payment-result')?.textContent).not.toContain('秒后');
-    await press('Enter');
+    await pressAtWindow('Enter');
     for (let i = 0; i < 100 && printer.sim.jobs().length === 0; i++) await tick(30);
     expect(printer.sim.jobs()).toHaveLength(1);
     expect(receiptText(printer.sim.jobs()[0]!).some((l) => /^金额 +￥12\.50$/.test(l))).toBe(true);
@@ -88,14 +79,14 @@ describe('receipt after a sale: ask the cashier (renderer)', () => {
 
   it('Esc does not print; typing the next amount dismisses the question and types into the new sale', async () => {
     await paidSale('3');
-    await press('Escape');
+    await pressAtWindow('Escape');
     await tick(50);
     expect(q('receipt-ask')).toBeNull();
     expect(q('amount-display')?.textContent).toBe('¥ 0.00');
 
     await paidSale('4');
     expect(q('receipt-ask')).not.toBeNull();
-    await typeSlowly('56');
+    await typeSlowly('56', window);
     expect(q('receipt-ask')).toBeNull();
     expect(q('payment-result')).toBeNull();
     expect(q('amount-display')?.textContent).toBe('¥ 56');
@@ -110,7 +101,7 @@ describe('receipt after a sale: ask the cashier (renderer)', () => {
     await paidSale('7');
     expect(q('receipt-ask')?.textContent).toBe('Print a receipt? Enter prints / Esc skips');
     printer.sim.set({ paperOut: true });
-    await press('Enter');
+    await pressAtWindow('Enter');
     expect(q('receipt-ask')).toBeNull();
     expect(q('amount-display')).not.toBeNull();
     for (let i = 0; i < 100 && q('checkout-message') === null; i++) await tick(30);
@@ -122,7 +113,7 @@ describe('receipt after a sale: ask the cashier (renderer)', () => {
     expect(queue).toHaveLength(1);
     expect(queue[0]?.kind).toBe('payment');
     // Typing the next amount goes on as usual.
-    await typeSlowly('8');
+    await typeSlowly('8', window);
     expect(q('amount-display')?.textContent).toBe('¥ 8');
   }, 60_000);
 });

@@ -13,7 +13,7 @@ import { PrinterFields, PrinterPanel, printerForm } from '../../src/renderer/src
 import { ReceiptPrinterConfigSchema } from '../../src/shared/printer';
 import { usePaymentStore } from '../../src/renderer/src/store/payment-store';
 import { tempDir } from '../support/temp';
-import { mountApp, tick, type MountedApp } from './mount';
+import { mountApp, press, tick, type MountedApp } from './mount';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -26,11 +26,8 @@ vi.mock('../../src/renderer/src/lib/print-receipt', () => ({
   },
 }));
 
-async function press(key: string, code = key): Promise<void> {
-  await act(async () => {
-    window.dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }));
-  });
-}
+/** Keys go to the window (the checkout's listener), whatever has the focus. */
+const pressAtWindow = (key: string, code = key): Promise<void> => press(key, code, window);
 
 /** The system printer (issue 12.1) as the renderer sees it: Settings' printer choice, and browser mode's print dialog. */
 describe('system printer in the renderer', () => {
@@ -115,10 +112,10 @@ describe('system printer in the renderer', () => {
     });
     await tick(50);
     for (const ch of '9.9') {
-      await press(ch, ch === '.' ? 'Period' : `Digit${ch}`);
+      await pressAtWindow(ch, ch === '.' ? 'Period' : `Digit${ch}`);
       await tick(80);
     }
-    await press('Enter');
+    await pressAtWindow('Enter');
     for (let i = 0; i < 100 && (usePaymentStore.getState().payment?.scanCode ?? null) === null; i++) await tick(30);
     await act(async () => {
       await call('training:pay', { id: usePaymentStore.getState().payment?.id ?? 0 });
@@ -129,7 +126,7 @@ describe('system printer in the renderer', () => {
     expect(usePaymentStore.getState().payment?.status).toBe('paid');
     // Once per sale, however often the paid sale is re-rendered or re-announced.
     await tick(400);
-    await press('Enter');
+    await pressAtWindow('Enter');
     await tick(200);
     expect(dialogs).toHaveLength(1);
   }, 60_000);

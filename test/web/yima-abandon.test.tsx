@@ -10,23 +10,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
 import { useAppStore } from '../../src/renderer/src/store/app-store';
-import { mountApp, tick, type MountedApp } from './mount';
+import { mountApp, press, tick, typeSlowly, type MountedApp } from './mount';
 import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
 const SUPERVISOR = { code: '800', pin: '8888' };
-
-async function press(key: string, code = key): Promise<void> {
-  await act(async () => {
-    (document.activeElement ?? window).dispatchEvent(new KeyboardEvent('keydown', { key, code, bubbles: true, cancelable: true }));
-  });
-}
-
-async function typeSlowly(text: string): Promise<void> {
-  for (const ch of text) {
-    await press(ch, ch === '.' ? 'Period' : `Digit${ch}`);
-    await tick(80);
-  }
-}
 
 describe('checkout after an abandoned Yima sale', () => {
   let app: MountedApp;
