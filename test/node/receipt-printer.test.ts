@@ -37,11 +37,15 @@ describe('receipt printing from the core', () => {
     await invoke('settings:save', { section: 'devices', value: { poleDisplay: null, cardTerminal: null, receiptPrinter: printer }, approval: supervisor });
   }
 
-  /** A training QR sale the simulated customer pays at once. */
-  async function paidSale(amountFen: number): Promise<PaymentView> {
+  /**
+   * A training sale the simulated customer pays at once: QR by default (the trainer's pay button), or a
+   * card sale paid by `pay` (Yima's card POS, or nothing for the training terminal, which approves by itself).
+   */
+  async function paidSale(amountFen: number, card?: { pay: (tradeNo: string) => void }): Promise<PaymentView> {
     await invoke('training:script', { script: 'manual' });
-    const created = (await invoke('payment:create', { amountFen })) as PaymentView;
-    await invoke('training:pay', { id: created.id });
+    const created = (await invoke('payment:create', card === undefined ? { amountFen } : { amountFen, tender: 'card' })) as PaymentView;
+    if (card === undefined) await invoke('training:pay', { id: created.id });
+    else card.pay(created.tradeNo);
     let paid: PaymentView | undefined;
     await vi.waitFor(
       async () => {
@@ -117,23 +121,9 @@ describe('receipt printing from the core', () => {
 
   it('card sales print the card facts their gateway reported: a Yima sale its masked card, terminal, batch, trace and reference; a terminal sale likewise', async () => {
     const printer = await tcpPrinter({ paperWidth: 80 });
-    const paidCard = async (amountFen: number, pay: (tradeNo: string) => void): Promise<PaymentView> => {
-      await invoke('training:script', { script: 'manual' });
-      const created = (await invoke('payment:create', { amountFen, tender: 'card' })) as PaymentView;
-      pay(created.tradeNo);
-      let paid: PaymentView | undefined;
-      await vi.waitFor(
-        async () => {
-          paid = (await invoke('payment:get', { id: created.id })) as PaymentView;
-          expect(paid.status).toBe('paid');
-        },
-        { timeout: 10_000, interval: 25 },
-      );
-      return paid!;
-    };
     // Yima: the card route goes to Yima's training gateway.
     await invoke('settings:save', { section: 'yima', value: YIMA_TEST_SETTINGS, approval: supervisor });
-    const yima = await paidCard(6600, (tradeNo) => expect(core.trainingYima.pay(tradeNo)).toBe(true));
+    const yima = await paidSale(6600, { pay: (tradeNo) => expect(core.trainingYima.pay(tradeNo)).toBe(true) });
     expect(yima.gateway).toBe('yima');
     await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(1), { timeout: 5000, interval: 25 });
     const d = yima.gatewayDetail!;
@@ -149,7 +139,7 @@ describe('receipt printing from the core', () => {
 
     // The training card terminal: its answer's card number comes masked (622202*********0123), and is printed so.
     await invoke('settings:save', { section: 'yima', value: { ...YIMA_TEST_SETTINGS, cardRoute: 'terminal' }, approval: supervisor });
-    const terminal = await paidCard(7700, () => undefined);
+    const terminal = await paidSale(7700, { pay: () => undefined });
     expect(terminal.gateway).toBe('terminal');
     await vi.waitFor(() => expect(printer.sim.jobs()).toHaveLength(2), { timeout: 5000, interval: 25 });
     const t = terminal.gatewayDetail!;
