@@ -238,17 +238,25 @@ describe('receipt printing from the core', () => {
       timeout: 10_000,
       interval: 50,
     });
+    // The succeeded refund prints its receipt by itself (the customer's proof), once.
+    await vi.waitFor(() => expect(decodeJobs(readFileSync(file))).toHaveLength(3), { timeout: 5000, interval: 25 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(decodeJobs(readFileSync(file))).toHaveLength(3);
+    // Printed again from the desk: marked 重印.
     expect(await invoke('receipt:print', { kind: 'refund', id: refund.id })).toMatchObject({ outcome: 'printed' });
     expect(await invoke('receipt:print', { kind: 'day', day: sale.businessDay })).toMatchObject({ outcome: 'printed' });
     const jobs = decodeJobs(readFileSync(file));
-    expect(jobs).toHaveLength(4);
+    expect(jobs).toHaveLength(5);
+    expect(receiptText(jobs[2]!).join('\n')).not.toContain('重印');
+    expect(receiptText(jobs[3]!).join('\n')).toContain('重印');
+    expect(receiptText(jobs[3]!).some((l) => /^退款金额 +￥28\.50$/.test(l))).toBe(true);
     const test = receiptText(jobs[0]!);
     expect(test).toContain('打印测试');
     const refundLines = receiptText(jobs[2]!);
     expect(refundLines.some((l) => /^退款金额 +￥28\.50$/.test(l))).toBe(true);
     expect(refundLines.some((l) => /^可退余额 +￥100\.00$/.test(l))).toBe(true);
     expect(refundLines.some((l) => /^审批主管 +800$/.test(l))).toBe(true);
-    const day = receiptText(jobs[3]!);
+    const day = receiptText(jobs[4]!);
     expect(day).toContain('日结报表');
     expect(day.some((l) => /^净额 +￥100\.00$/.test(l))).toBe(true);
     for (const j of jobs) for (const l of j.lines) expect(l.bytes.length * (l.big ? 2 : 1)).toBeLessThanOrEqual(48);

@@ -383,6 +383,9 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     if (payment.mode === mode()) devices.showPayment(payment);
     if (payment.status === 'paid') receipts.autoPrintPayment(payment.id);
   });
+  bus.on('refund:updated', (refund) => {
+    if (refund.status === 'succeeded') receipts.autoPrintRefund(refund.id);
+  });
 
   const health = createHealth({ db, ledgerPath, state, now, trainingGatewayUrl: training.gateway.url, devices, receipts, sync: () => sync });
   // The checkout's status light: probed every 30 s and whenever a device, the mode or a setting changes.

@@ -13,7 +13,8 @@ function request(input: {
 }): PrintRequest {
   const ref = input.kind === 'day' ? input.day : input.id;
   if (ref === undefined) throw new AppError('BAD_INPUT', 'a day report needs the day, the others their id', { field: input.kind === 'day' ? 'day' : 'id' });
-  return { kind: input.kind, ref, reprint: input.reprint ?? false };
+  // No `reprint` given: the service marks 重印 a sale's or refund's receipt that was printed before.
+  return { kind: input.kind, ref, ...(input.reprint === undefined ? {} : { reprint: input.reprint }) };
 }
 
 export function receiptHandlers(receipts: ReceiptService, actor: () => string | null): Pick<Handlers, ReceiptChannels> {

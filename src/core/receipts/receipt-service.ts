@@ -106,6 +106,7 @@ export class ReceiptService {
   private jobs: QueuedJob[];
   private nextId: number;
   private readonly autoPrinted = new Set<number>();
+  private readonly autoPrintedRefunds = new Set<number>();
 
   constructor(deps: ReceiptServiceDeps) {
     this.deps = deps;
@@ -237,6 +238,22 @@ export class ReceiptService {
   }
 
   /**
+   * Prints a succeeded refund's receipt — the customer's proof of the money back — when receipts print
+   * after a sale (`auto`, and `ask`: the refund desk has no question to ask), once per refund; never rejects.
+   */
+  autoPrintRefund(refundId: number): void {
+    if (this.config === null || this.config.autoPrint === 'off' || this.autoPrintedRefunds.has(refundId)) return;
+    this.autoPrintedRefunds.add(refundId);
+    if (this.printedBefore('refund', refundId, true)) return;
+    this.print({ kind: 'refund', ref: refundId }).catch((err: unknown) => this.logger.error('refund receipt print failed', { error: err }));
+  }
+
+  /** Whether this sale's / refund's receipt was printed already (or, with `orQueued`, failed and was queued). */
+  private printedBefore(entity: 'payment' | 'refund', id: number, orQueued = false): boolean {
+    return listEvents(this.deps.db, entity, id).some((e) => e.type === 'receipt_printed' || (orQueued && e.type === 'receipt_failed'));
+  }
+
+  /**
    * Prints one receipt. Resolves with `printed`, `queued` (failed and kept; the result says why) or
    * `browser` (system printer in browser mode: the page prints it). Rejects only for requests that
    * can never print: NOT_CONFIGURED (no printer), NOT_FOUND (no such payment / refund / shift).
@@ -246,7 +263,9 @@ export class ReceiptService {
     if (config === null) throw new AppError('NOT_CONFIGURED', 'no receipt printer configured');
     // A sale whose receipt is still queued was never printed: print that one (as the original), once.
     const queued = this.jobs.find((j) => j.kind === request.kind && j.ref === request.ref);
-    const reprint = queued === undefined ? request.reprint === true : queued.reprint;
+    // Reprint unless told: a sale's or refund's receipt that was printed before is marked 重印.
+    const before = (): boolean => (request.kind === 'payment' || request.kind === 'refund') && this.printedBefore(request.kind, Number(request.ref));
+    const reprint = queued === undefined ? (request.reprint ?? before()) : queued.reprint;
     const blocks = this.render({ ...request, reprint }, config);
     return this.exclusive(() => this.run({ ...request, reprint }, blocks, config, queued));
   }

@@ -6,10 +6,25 @@ import { printReceiptInBrowser } from '../lib/print-receipt';
 import { useDeskErrorText } from '../screens/desk/labels';
 
 /**
- * Reprint (重印) a paid sale's receipt, or a refund's: the button and its key (F8). A failed print is
- * queued by the host and said here; browser mode prints through the page's dialog.
+ * Reprint (重印) a paid sale's receipt, or print a refund's: the button and, for the one sale on screen,
+ * its key (F8). A sale's receipt from here is always a reprint; a refund's is marked 重印 by the host only
+ * when it was printed before. A failed print is queued by the host and said here; browser mode prints
+ * through the page's dialog.
  */
-export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payment' | 'refund'; id: number; enabled: boolean }): React.JSX.Element | null {
+export function ReprintButton({
+  kind = 'payment',
+  id,
+  enabled,
+  withKey = true,
+  testId = 'tx-reprint',
+}: {
+  kind?: 'payment' | 'refund';
+  id: number;
+  enabled: boolean;
+  /** F8 prints this one (one button a screen: the refund rows have none). */
+  withKey?: boolean;
+  testId?: string;
+}): React.JSX.Element | null {
   const t = useT();
   const detailText = useHostDetail();
   const errorText = useDeskErrorText();
@@ -20,9 +35,10 @@ export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payme
     setBusy(true);
     setMsg(null);
     try {
-      const result = await call('receipt:print', { kind, id, reprint: true });
+      const reprint = kind === 'payment' ? true : undefined;
+      const result = await call('receipt:print', { kind, id, ...(reprint === undefined ? {} : { reprint }) });
       if (result.outcome === 'browser') {
-        await printReceiptInBrowser({ kind, id, reprint: true });
+        await printReceiptInBrowser({ kind, id, reprint: reprint ?? false });
         setMsg({ ok: true, text: t('receipt.browserHint') });
       } else if (result.outcome === 'printed') setMsg({ ok: true, text: t('receipt.printed') });
       else setMsg({ ok: false, text: t('receipt.queued', { detail: detailText(result.detail) }) });
@@ -34,7 +50,7 @@ export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payme
   }, [kind, id, t, errorText, detailText]);
 
   useEffect(() => {
-    if (!enabled) return undefined;
+    if (!enabled || !withKey) return undefined;
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'F8') {
         e.preventDefault();
@@ -43,16 +59,17 @@ export function ReprintButton({ kind = 'payment', id, enabled }: { kind?: 'payme
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [enabled, busy, reprint]);
+  }, [enabled, withKey, busy, reprint]);
 
   if (!enabled) return null;
   return (
     <>
-      <button type="button" disabled={busy} onClick={() => void reprint()} data-testid="tx-reprint">
-        {t('receipt.reprint')} <kbd>F8</kbd>
+      <button type="button" className={withKey ? undefined : 'small'} disabled={busy} onClick={() => void reprint()} data-testid={testId}>
+        {t(kind === 'refund' ? 'receipt.printRefund' : 'receipt.reprint')}
+        {withKey && <kbd>F8</kbd>}
       </button>
       {msg !== null && (
-        <span className={msg.ok ? 'ok' : 'error'} role="status" data-testid="tx-reprint-result">
+        <span className={msg.ok ? 'ok' : 'error'} role="status" data-testid={`${testId}-result`}>
           {msg.text}
         </span>
       )}

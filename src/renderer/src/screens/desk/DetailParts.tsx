@@ -7,6 +7,8 @@ import { cardFacts } from '../../lib/card-detail';
 import { formatFen, formatTime } from '../../lib/format';
 import { useDeskErrorText, useLabels } from './labels';
 import { RefundResolveForm } from './RefundResolveForm';
+import { ReprintButton } from '../../components/ReprintButton';
+import { useAppStore } from '../../store/app-store';
 
 type Detail = PaymentDetailData;
 type LedgerEvent = Detail['events'][number];
@@ -105,6 +107,8 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [resolving, setResolving] = useState<number | null>(null);
+  /** A receipt printer is set up (the refund rows offer their receipt). */
+  const printer = useAppStore((st) => (st.info?.counter.receipt ?? null) !== null);
   const resolvingRefund = refunds.find((r) => r.id === resolving && r.status === 'unknown');
   const requery = async (id: number): Promise<void> => {
     setBusy(id);
@@ -170,6 +174,7 @@ export function RefundList({ refunds, onChanged }: { refunds: readonly RefundVie
                     {t('desk.refund.resolve')}
                   </button>
                 )}
+                <ReprintButton kind="refund" id={r.id} enabled={r.status === 'succeeded' && printer} withKey={false} testId="refund-print" />
               </td>
             </tr>
           ))}
