@@ -9,6 +9,8 @@ import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { call } from '../../src/renderer/src/bridge/client';
 import { useLang } from '../../src/renderer/src/i18n';
+import { startTcpPrinterStandIn } from '../../src/core/devices/printer-standin';
+import { receiptText } from '../support/escpos';
 import { mountApp, tick, type MountedApp } from './mount';
 
 function setValue(el: HTMLInputElement | HTMLSelectElement, value: string): void {
@@ -97,6 +99,42 @@ describe('refund desk: the supervisor settles a refund left 状态未明', () =>
     await until('the desk shows it', () => q('desk-refund-row')?.getAttribute('data-status') === 'succeeded');
     expect(q('desk-refunded')?.textContent).toBe('¥20.00');
     expect(q('refund-resolve')).toBeNull();
+    expect(q('refund-print')).toBeNull(); // no receipt printer set up
+  }, 60_000);
+
+  it('with a receipt printer: a succeeded refund prints its receipt by itself, and 打印退款小票 on its row prints it again marked 重印', async () => {
+    const printer = await startTcpPrinterStandIn();
+    try {
+      await act(async () => {
+        await call('settings:save', {
+          section: 'devices',
+          value: { poleDisplay: null, cardTerminal: null, receiptPrinter: { transport: 'tcp', host: printer.host, port: printer.port, paperWidth: 58 } },
+          approval: { code: '800', pin: '8888' },
+        });
+        const { useAppStore } = await import('../../src/renderer/src/store/app-store');
+        await useAppStore.getState().load();
+      });
+      let tradeNo = '';
+      await act(async () => {
+        const sale = await call('payment:create', { amountFen: 3_000, tender: 'cash', tenderedFen: 3_000 });
+        tradeNo = sale.tradeNo;
+        await call('refund:record', { paymentId: sale.id, amountFen: 1_000, reason: '顾客退货', approval: { code: '800', pin: '8888' } });
+      });
+      const refundJobs = (): string[][] =>
+        printer.sim
+          .jobs()
+          .map(receiptText)
+          .filter((lines) => lines.some((l) => l.includes('退款小票')));
+      await until('the refund receipt printed by itself', () => refundJobs().length === 1);
+      expect(refundJobs()[0]!.join('\n')).not.toContain('重印');
+      await openAtDesk(tradeNo);
+      await act(async () => q('refund-print')?.click());
+      await until('printed again', () => refundJobs().length === 2);
+      expect(refundJobs()[1]!.join('\n')).toContain('重印');
+      await until('said', () => q('refund-print-result')?.textContent === '已打印');
+    } finally {
+      await printer.close();
+    }
   }, 60_000);
 
   it('"not refunded": the refund fails and its amount is refundable again', async () => {
