@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
+import { ScreenBoundary } from './components/ScreenBoundary';
 import { call } from './bridge/client';
 import { Handover } from './components/Handover';
 import { SignIn } from './components/SignIn';
@@ -142,22 +143,26 @@ export function App(): React.JSX.Element {
           <p>{t('app.connecting')}</p>
         ) : !signedIn ? (
           <SignIn />
-        ) : screen === 'checkout' ? (
-          <Checkout />
         ) : (
-          <Suspense fallback={<p data-testid="screen-loading">{t('app.loading')}</p>}>
-            {screen === 'refund' ? (
-              <RefundDesk />
-            ) : screen === 'transactions' ? (
-              <Transactions />
-            ) : screen === 'reconcile' ? (
-              <Reconciliation />
-            ) : screen === 'settings' ? (
-              <Settings />
+          <ScreenBoundary resetKey={screen} title={t('app.screenFailed')} hint={t('app.screenFailedHint')} reloadLabel={t('app.reload')}>
+            {screen === 'checkout' ? (
+              <Checkout />
             ) : (
-              <HealthPanel />
+              <Suspense fallback={<p data-testid="screen-loading">{t('app.loading')}</p>}>
+                {screen === 'refund' ? (
+                  <RefundDesk />
+                ) : screen === 'transactions' ? (
+                  <Transactions />
+                ) : screen === 'reconcile' ? (
+                  <Reconciliation />
+                ) : screen === 'settings' ? (
+                  <Settings />
+                ) : (
+                  <HealthPanel />
+                )}
+              </Suspense>
             )}
-          </Suspense>
+          </ScreenBoundary>
         )}
         {info !== null && info.configError !== null && <p className="error">{info.configError}</p>}
       </main>
