@@ -61,8 +61,11 @@ export const YimaSplitPlanSchema = z
 
 export const YimaSettingsSchema = z
   .object({
-    /** The gateway URL [guess: not in our material]. */
-    url: httpUrl,
+    /**
+     * The gateway URL [guess: not in our material]. May stay empty while the counter trains on the built-in
+     * Yima simulator; live card orders need it (NOT_CONFIGURED naming yima.url).
+     */
+    url: z.union([httpUrl, z.literal('')]).default(''),
     isspid: code(8),
     systemId: code(4),
     storeId: code(20),

@@ -70,6 +70,30 @@ describe('Yima settings through the bridge', () => {
     expect(health.gateways.find((g: { name: string }) => g.name === 'yima').status).not.toBe('not_configured');
   });
 
+  it('the URL may stay empty while training: a card sale goes through the built-in Yima simulator; health says there is no URL; a bad URL is still refused', async () => {
+    const { url: _url, ...noUrl } = base;
+    const view = await invoke('settings:save', { section: 'yima', value: { ...noUrl, cardRoute: 'yima' }, approval: supervisor });
+    expect(view.yima.settings).toMatchObject({ url: '', cardRoute: 'yima' });
+    await invoke('training:script', { script: 'manual' });
+    const sale = await invoke('payment:create', { amountFen: 1_888, tender: 'card' });
+    expect(sale.gateway).toBe('yima');
+    expect(core.trainingYima.pay(sale.tradeNo)).toBe(true);
+    let paid = await invoke('payment:get', { id: sale.id });
+    for (let i = 0; i < 200 && paid.status !== 'paid'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      paid = await invoke('payment:get', { id: sale.id });
+    }
+    expect(paid.status).toBe('paid');
+    const health = await invoke('app:health', undefined);
+    expect(health.gateways.find((g: { name: string }) => g.name === 'yima')).toMatchObject({
+      status: 'not_configured',
+      detail: expect.stringContaining('no Yima gateway URL'),
+    });
+    await expect(invoke('settings:save', { section: 'yima', value: { ...noUrl, url: 'ftp://x' }, approval: supervisor })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
+  });
+
   it('refuses both or neither card POS number, signed answers with raw XML, and bad split plans naming the rule', async () => {
     await expect(invoke('settings:save', { section: 'yima', value: { ...base, posSn: 'SN1' }, approval: supervisor })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',

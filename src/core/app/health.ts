@@ -72,8 +72,12 @@ export function createHealth(deps: HealthDeps): () => Promise<Health> {
     const yima = state.yima();
     const gateways: HealthItem[] = [
       bpc,
-      yima === null
-        ? { name: 'yima', status: 'not_configured', detail: 'no Yima merchant configured' }
+      yima === null || yima.url === ''
+        ? {
+            name: 'yima',
+            status: 'not_configured',
+            detail: yima === null ? 'no Yima merchant configured' : 'no Yima gateway URL (training uses the built-in simulator)',
+          }
         : await probe(yima.url).then((r) => ({
             name: 'yima',
             status: r.ok ? ('ok' as const) : ('unreachable' as const),

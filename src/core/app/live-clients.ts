@@ -92,6 +92,7 @@ export function createLiveClients(deps: { state: CounterState; secrets: SecretSt
     yima: () => {
       const s = state.yima();
       if (s === null) throw new AppError('NOT_CONFIGURED', 'no Yima merchant configured');
+      if (s.url === '') throw new AppError('NOT_CONFIGURED', 'the Yima gateway URL is not set (Settings → 翼码)', { field: 'yima.url' });
       refusePlainHttp(
         s.url,
         'yima.url',

@@ -37,7 +37,8 @@ export function yimaSplitPlan(s: YimaSettings): YimaSplitPlan | null {
  * names are prefixed `yima.` so Settings puts the message on the field.
  */
 export function assertYimaSettings(s: YimaSettings): void {
-  assertMerchant(yimaMerchant(s));
+  // An empty URL is allowed while training (the built-in simulator is used); the live client refuses it.
+  assertMerchant(s.url === '' ? { ...yimaMerchant(s), url: 'https://yima.invalid/' } : yimaMerchant(s));
   assertYimaProfile({
     format: s.format,
     xmlTransport: s.xmlTransport,

@@ -5,7 +5,7 @@ export const yimaZh = {
   'yima.intro':
     '由翼码提供的商户参数：订单推送到刷卡机，顾客在刷卡机上付款，收银台查询结果。签名算法、网关地址和报文传输方式在现有资料中没有明确，相关选项均为推测，请与翼码技术对接人确认。',
   'yima.url': '网关地址 (URL)',
-  'yima.urlHint': '由翼码提供（推测：资料中没有）',
+  'yima.urlHint': '由翼码提供（推测：资料中没有）；培训模式可留空，使用内置模拟网关',
   'yima.isspid': '翼码商户号 (isspid)',
   'yima.systemId': '系统平台号 (system_id)',
   'yima.storeId': '门店号 (store_id)',
@@ -132,7 +132,7 @@ export const yimaEn: Record<keyof typeof yimaZh, string> = {
   'yima.intro':
     "Merchant parameters from Yima: the order is pushed to the card POS, the customer pays there, and the counter queries the result. The signing rule, the gateway URL and how XML travels are not in our material: those options are guesses — confirm them with Yima's technical contact.",
   'yima.url': 'Gateway URL',
-  'yima.urlHint': 'from Yima (a guess: not in our material)',
+  'yima.urlHint': 'from Yima (a guess: not in our material); may stay empty in training mode (the built-in simulator is used)',
   'yima.isspid': 'Yima merchant no. (isspid)',
   'yima.systemId': 'Platform no. (system_id)',
   'yima.storeId': 'Store no. (store_id)',
