@@ -173,3 +173,50 @@ describe('Yima settings through the bridge', () => {
     expect(readYimaSettings(core.db)?.posSn).toBe('');
   });
 });
+
+describe('Yima without a gateway URL in live mode', () => {
+  it('a card sale is refused NOT_CONFIGURED naming yima.url before anything is sent; the intent ends failed, nothing pushed', async () => {
+    const t = tempDir('yima-live-nourl-');
+    const file = join(t.dir, 'provisioning.json');
+    const { url: _url, ...noUrl } = base;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        bpc: { url: 'https://bank.invalid/gw', mid: '898310148160568', posNo: '37381542', tellerNo: '001', key: 'bpc-key-0123456789' },
+        yima: { ...noUrl, cardRoute: 'yima', key: KEY },
+        operators: [
+          { code: '001', pin: '246801' },
+          { code: '800', pin: '813579' },
+          { code: '900', pin: '902468' },
+        ],
+      }),
+    );
+    const core = await startCore({
+      dataDir: t.dir,
+      version: '0',
+      platform: 'web',
+      cipher: createFileKeyCipher(t.dir),
+      logger: silentLogger,
+      provisioningFile: file,
+      provisioningRequired: true,
+    });
+    try {
+      expect(core.info()).toMatchObject({ mode: 'live', configError: null });
+      const dispatch = async (channel: string, input: unknown): Promise<any> =>
+        core.dispatch(channel, await withNonces(channel, input, (c, i) => core.dispatch(c, i, { role: 'cashier' })), { role: 'cashier' });
+      expect((await dispatch('session:signIn', { code: '001', pin: '246801' })).ok).toBe(true);
+      const refused = await dispatch('payment:create', { amountFen: 1_000, tender: 'card' });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'NOT_CONFIGURED', details: { field: 'yima.url' } } });
+      const day = (await dispatch('day:current', undefined)).value.day;
+      const rows = (await dispatch('ledger:list', { day })).value.rows;
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ status: 'failed', gateway: 'yima' });
+      const detail = (await dispatch('refund:detail', { paymentId: rows[0].id })).value;
+      expect(detail.payment.respMsg).toContain('nothing was sent');
+      expect(detail.events.map((e: { type: string }) => e.type)).not.toContain('yima.create');
+    } finally {
+      await core.close();
+      t.cleanup();
+    }
+  });
+});
