@@ -268,20 +268,25 @@ export class SyncPusher {
       this.options.faultPoint?.('sync-after-answer');
       const ack = this.verifiedAck(response, connection.key);
       if (ack === undefined) throw new Error(`headquarters answered HTTP ${response.status} without a valid signed acknowledgement`);
+      // Headquarters can only acknowledge what it was sent, and a gap only ever rewinds: a mark beyond
+      // that (the mark of a ledger this counter replaced, a replayed answer) must never skip unsent events.
+      const last = batch.events.at(-1)?.id ?? state.ackedEventId;
+      const lastDay = Math.max(state.ackedDayRowid, ...batch.dayReports.map((d) => d.rowid));
+      if (ack.hwm > last) this.options.logger.warn('sync: headquarters acknowledged more than was sent; keeping our own mark', { hwm: ack.hwm, sent: last });
       if (!ack.ok) {
         // A gap (headquarters lost events we thought acknowledged): rewind to its mark and resend.
         if (ack.code === 'GAP') {
-          rewindSyncState(db, ack.hwm, ack.dayRowid);
+          rewindSyncState(db, Math.min(ack.hwm, state.ackedEventId), Math.min(ack.dayRowid, state.ackedDayRowid));
           recordSyncAttempt(db, at, { ok: false, error: `GAP: headquarters holds events up to ${ack.hwm}; resending` });
           return 'sent';
         }
         throw new Error(`${ack.code ?? 'REFUSED'}: ${ack.message ?? 'refused by headquarters'}`);
       }
-      recordSyncAttempt(db, at, { ok: true, hwm: ack.hwm, dayRowid: ack.dayRowid });
+      const hwm = Math.min(ack.hwm, last);
+      recordSyncAttempt(db, at, { ok: true, hwm, dayRowid: Math.min(ack.dayRowid, lastDay) });
       this.failures = 0;
       this.options.onAttempt?.(true);
-      const last = batch.events.at(-1)?.id ?? state.ackedEventId;
-      return ack.hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
+      return hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
     } catch (error) {
       this.failed(at, error instanceof Error ? error.message : String(error));
       return 'failed';

@@ -1,0 +1,348 @@
+/**
+ * Headquarters under attack and on a bad day, against the real HQ service on a real PostgreSQL and
+ * real counters: what a counter (authenticated, but buggy or lying) may send, what headquarters (or a
+ * man in the middle) may answer, sign-in brute force, static files and exports.
+ */
+import ExcelJS from 'exceljs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeSetting } from '../../src/core/ledger/settings';
+import type { SecretCipher } from '../../src/core/secrets/cipher';
+import { HQ_KEY } from '../../src/core/config/provisioning';
+import { createUndiciSyncTransport, type SyncTransport } from '../../src/core/sync/pusher';
+import { COUNTER_HEADER, signBody, SIGNATURE_HEADER, verifyBody, type SyncBatch } from '../../src/core/sync/protocol';
+import { readBatch } from '../../src/core/sync/outbox';
+import { addCounter, addOperator } from '../../src/hq/admin';
+import { overview } from '../../src/hq/dashboard';
+import type { Pool } from '../../src/hq/db';
+import { startHqServer, type HqServer } from '../../src/hq/server';
+import { businessDay } from '../../src/core/util/time';
+import { startCounter, type TestCounter } from '../support/counter';
+import { startTestHq, type TestHq } from '../support/hq';
+import { tempDir } from '../support/temp';
+import { makeTestCa } from '../support/test-ca';
+
+let hqdb: TestHq;
+let pool: Pool;
+let cipher: SecretCipher;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  hqdb = await startTestHq();
+  ({ pool, cipher } = hqdb);
+}, 60_000);
+afterAll(async () => {
+  await hqdb.stop();
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function hq(extra: { staticDir?: string; tls?: { certPem: string; keyPem: string } } = {}): Promise<HqServer> {
+  const server = await startHqServer({ pool, cipher, port: 0, ...extra });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function counter(store: string, lane: string, url: string, transport?: SyncTransport): Promise<TestCounter> {
+  const { key } = await addCounter(pool, cipher, { store, lane });
+  const t = tempDir('hq-attack-counter-');
+  const c = await startCounter(t.dir, { syncIntervalMs: 3_600_000, ...(transport === undefined ? {} : { syncTransport: transport }) });
+  await c.core.sync.stop();
+  writeSetting(c.core.db, 'hq', { url, store, lane, intervalMs: 600_000 }, Date.now());
+  c.core.secrets.write(HQ_KEY, key);
+  cleanups.push(async () => {
+    await c.close();
+    t.cleanup();
+  });
+  return c;
+}
+
+async function hqCounterId(store: string, lane: string): Promise<number> {
+  return (await pool.query<{ id: number }>('SELECT id FROM counters WHERE store = $1 AND lane = $2', [store, lane])).rows[0]!.id;
+}
+
+async function hqEventCount(store: string, lane: string): Promise<number> {
+  return (await pool.query<{ n: number }>('SELECT count(*)::bigint AS n FROM events WHERE counter_id = $1', [await hqCounterId(store, lane)])).rows[0]!.n;
+}
+
+const ledgerEventCount = (c: TestCounter): number => (c.core.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+
+/** Posts `body` as counter `label`, signed with `key`; returns the status, the answer and whether it is signed with `key`. */
+async function post(url: string, label: string, body: string, key: string): Promise<{ status: number; json: any; signed: boolean }> {
+  const res = await fetch(`${url}/api/ingest`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', [COUNTER_HEADER]: label, [SIGNATURE_HEADER]: signBody(body, key) },
+  });
+  const text = await res.text();
+  return { status: res.status, json: JSON.parse(text), signed: verifyBody(text, key, res.headers.get(SIGNATURE_HEADER) ?? '') };
+}
+
+/** A counter's first batch, to be altered by the test and sent signed with its real key (the counter lies or is buggy). */
+function firstBatch(c: TestCounter, store: string, lane: string): { batch: SyncBatch; key: string } {
+  return {
+    batch: readBatch(c.core.db, { store, lane }, { ackedEventId: 0, ackedDayRowid: 0 }, Date.now())!,
+    key: c.core.secrets.read(HQ_KEY)!,
+  };
+}
+
+describe('pusher: what headquarters answers', () => {
+  it('an acknowledgement of more than was sent (headquarters still holds a replaced ledger’s mark) skips no unsent event', async () => {
+    const server = await hq();
+    const c = await counter('P1', 'L1', server.url);
+    await c.sell(100);
+    // The counter was replaced (a new machine, a fresh ledger, registered again under the same name):
+    // headquarters still holds the old ledger's mark.
+    await pool.query('UPDATE counters SET hwm = 100000 WHERE store = $1 AND lane = $2', ['P1', 'L1']);
+    const first = await c.core.sync.syncNow();
+    expect(first.ackedEventId).toBeLessThanOrEqual(first.latestEventId);
+    await c.sell(200);
+    const second = await c.core.sync.syncNow();
+    expect(second.ackedEventId).toBe(second.latestEventId);
+    expect(await hqEventCount('P1', 'L1')).toBe(ledgerEventCount(c));
+  });
+
+  it('a signed GAP answer naming a mark beyond the counter’s own does not move the mark forward', async () => {
+    const server = await hq();
+    const real = createUndiciSyncTransport();
+    cleanups.push(() => real.close());
+    let lie = false;
+    let key = '';
+    const lying: SyncTransport = async (input) => {
+      if (!lie || input.method !== 'POST') return real.transport(input);
+      const body = JSON.stringify({ ok: false, hwm: 100_000, dayRowid: 50, code: 'GAP', message: 'resend from 100001' });
+      return { status: 409, headers: { [SIGNATURE_HEADER]: signBody(body, key) }, body };
+    };
+    const c = await counter('P2', 'L1', server.url, lying);
+    key = c.core.secrets.read(HQ_KEY)!;
+    await c.sell(100);
+    const acked = (await c.core.sync.syncNow()).ackedEventId;
+    expect(acked).toBeGreaterThan(0);
+    await c.sell(200);
+    lie = true;
+    const status = await c.core.sync.syncNow();
+    expect(status.ackedEventId).toBeLessThanOrEqual(acked);
+    lie = false;
+    const healed = await c.core.sync.syncNow();
+    expect(healed.lagEvents).toBe(0);
+    expect(await hqEventCount('P2', 'L1')).toBe(ledgerEventCount(c));
+  });
+
+  it('a 200 with garbage, unsigned or signed, moves nothing and the counter keeps selling', async () => {
+    const server = await hq();
+    let key = '';
+    const answers = [
+      () => ({ status: 200, headers: {}, body: 'garbage' }),
+      () => ({ status: 200, headers: { [SIGNATURE_HEADER]: signBody('garbage', key) }, body: 'garbage' }),
+      () => {
+        const body = JSON.stringify({ ok: true, hwm: -5, dayRowid: 'x' });
+        return { status: 200, headers: { [SIGNATURE_HEADER]: signBody(body, key) }, body };
+      },
+    ];
+    let next = 0;
+    const garbage: SyncTransport = async () => answers[next]!();
+    const c = await counter('P3', 'L1', server.url, garbage);
+    key = c.core.secrets.read(HQ_KEY)!;
+    await c.sell(100);
+    for (next = 0; next < answers.length; next += 1) {
+      const status = await c.core.sync.syncNow();
+      expect(status.ackedEventId).toBe(0);
+      expect(status.lastError).toMatch(/without a valid signed acknowledgement/);
+    }
+    await c.sell(200);
+  });
+});
+
+describe('ingest: what a counter sends', () => {
+  it('event times outside any plausible clock are refused with a signed BAD_BATCH, not a 503 that retries forever', async () => {
+    const server = await hq();
+    const c = await counter('I1', 'L1', server.url);
+    await c.sell(100);
+    const { batch, key } = firstBatch(c, 'I1', 'L1');
+    for (const at of [8_640_000_000_000_001, 9_000_000_000_000_000, Date.now() + 5 * 366 * 86_400_000, 1_000]) {
+      const body = JSON.stringify({ ...batch, events: batch.events.map((e, i) => (i === 1 ? { ...e, at } : e)) });
+      const answer = await post(server.url, 'I1/L1', body, key);
+      expect(answer, `at ${at}`).toMatchObject({ status: 400, signed: true, json: { ok: false, code: 'BAD_BATCH' } });
+      expect(answer.json.message).toMatch(/clock/);
+    }
+    expect(await hqEventCount('I1', 'L1')).toBe(0);
+    const tables = (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'events_y%' AND relname NOT LIKE 'events_y20%'"))
+      .rows[0]!.n;
+    expect(tables).toBe(0);
+  });
+
+  it('a NUL character in an event or a row (PostgreSQL text cannot hold it) does not block the counter: stored, projected, acknowledged', async () => {
+    const server = await hq();
+    const c = await counter('I2', 'L1', server.url);
+    await c.sell(100);
+    const { batch, key } = firstBatch(c, 'I2', 'L1');
+    const body = JSON.stringify({
+      ...batch,
+      events: batch.events.map((e, i) => (i === 0 ? { ...e, actor: 'a\u0000b', data: { memo: 'x\u0000y', nested: ['\u0000'] } } : e)),
+      payments: batch.payments.map((p) => ({ ...p, operator: 'op\u0000', memo: 'm\u0000' })),
+    });
+    const answer = await post(server.url, 'I2/L1', body, key);
+    expect(answer).toMatchObject({ status: 200, signed: true, json: { ok: true, hwm: batch.events.at(-1)!.id } });
+    expect(await hqEventCount('I2', 'L1')).toBe(batch.events.length);
+    const stored = (await pool.query<{ operator: string }>('SELECT operator FROM payments WHERE counter_id = $1', [await hqCounterId('I2', 'L1')])).rows;
+    expect(stored).toEqual([{ operator: 'op\uFFFD' }]);
+  });
+
+  it('data nested too deep to store is refused with a signed BAD_BATCH (all or nothing), not a 503', async () => {
+    const server = await hq();
+    const c = await counter('I3', 'L1', server.url);
+    await c.sell(100);
+    const { batch, key } = firstBatch(c, 'I3', 'L1');
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const body = JSON.stringify(batch).replace('"data":', `"data":${deep},"ignored":`);
+    const answer = await post(server.url, 'I3/L1', body, key);
+    expect(answer).toMatchObject({ status: 400, signed: true, json: { ok: false, code: 'BAD_BATCH', hwm: 0 } });
+    expect(await hqEventCount('I3', 'L1')).toBe(0);
+  });
+
+  it('payment and refund rows whose amounts or ids are not positive integer fen are refused, never silently dropped or summed', async () => {
+    const server = await hq();
+    const c = await counter('I4', 'L1', server.url);
+    const paid = await c.sell(1000);
+    await c.refund(paid.id, 400);
+    const { batch, key } = firstBatch(c, 'I4', 'L1');
+    const bad: [string, Partial<SyncBatch>][] = [
+      ['string fen', { payments: batch.payments.map((p) => ({ ...p, amount_fen: '1000' })) }],
+      ['negative fen', { payments: batch.payments.map((p) => ({ ...p, amount_fen: -1000 })) }],
+      ['fractional fen', { payments: batch.payments.map((p) => ({ ...p, amount_fen: 10.5 })) }],
+      ['zero fen refund', { refunds: batch.refunds.map((r) => ({ ...r, amount_fen: 0 })) }],
+      ['missing payment id', { refunds: batch.refunds.map((r) => ({ ...r, payment_id: null })) }],
+      ['string id', { payments: batch.payments.map((p) => ({ ...p, id: String(p.id) })) }],
+      ['unknown status', { payments: batch.payments.map((p) => ({ ...p, status: 'paid_twice' })) }],
+      ['huge string', { payments: batch.payments.map((p) => ({ ...p, trade_no: 'T'.repeat(100_000) })) }],
+    ];
+    for (const [name, change] of bad) {
+      const answer = await post(server.url, 'I4/L1', JSON.stringify({ ...batch, ...change }), key);
+      expect(answer, name).toMatchObject({ status: 400, signed: true, json: { ok: false, code: 'BAD_BATCH', hwm: 0 } });
+    }
+    const id = await hqCounterId('I4', 'L1');
+    expect((await pool.query('SELECT 1 FROM payments WHERE counter_id = $1', [id])).rows).toEqual([]);
+    expect(await hqEventCount('I4', 'L1')).toBe(0);
+    // The real pusher then delivers the true rows.
+    expect((await c.core.sync.syncNow()).lagEvents).toBe(0);
+    expect((await overview(pool, businessDay(Date.now()), 'training')).stores.find((s) => s.store === 'I4')!.totals).toMatchObject({
+      paidFen: 1000,
+      refundFen: 400,
+    });
+  });
+
+  it('a refund that would exceed its payment at headquarters is flagged (kept as the counter reported it)', async () => {
+    const server = await hq();
+    const c = await counter('I5', 'L1', server.url);
+    const paid = await c.sell(1000);
+    await c.refund(paid.id, 400);
+    const { batch, key } = firstBatch(c, 'I5', 'L1');
+    const body = JSON.stringify({ ...batch, refunds: batch.refunds.map((r) => ({ ...r, amount_fen: 1500 })) });
+    expect(await post(server.url, 'I5/L1', body, key)).toMatchObject({ status: 200, json: { ok: true } });
+    const flags = (await overview(pool, businessDay(Date.now()), 'training')).flags.filter((f) => f.store === 'I5');
+    expect(flags).toEqual([
+      expect.objectContaining({ kind: 'refund_exceeds_payment', detail: expect.objectContaining({ payment: paid.id, paidFen: 1000, refundedFen: 1500 }) }),
+    ]);
+    // The true rows (a newer state of the same refund) clear it.
+    await c.refund(paid.id, 100);
+    expect((await c.core.sync.syncNow()).lagEvents).toBe(0);
+    expect((await overview(pool, businessDay(Date.now()), 'training')).flags.filter((f) => f.store === 'I5')).toEqual([]);
+  });
+
+  it('is fine: duplicated, reordered or foreign-id events inside one batch are refused; another counter’s rows are never touched', async () => {
+    const server = await hq();
+    const a = await counter('I6', 'A', server.url);
+    const b = await counter('I6', 'B', server.url);
+    await a.sell(100);
+    await b.sell(700);
+    expect((await b.core.sync.syncNow()).lagEvents).toBe(0);
+    const { batch, key } = firstBatch(a, 'I6', 'A');
+    const e = batch.events;
+    for (const events of [[e[0]!, e[0]!, ...e.slice(1)], [e[1]!, e[0]!, ...e.slice(2)]]) {
+      expect(await post(server.url, 'I6/A', JSON.stringify({ ...batch, events }), key)).toMatchObject({ status: 400, json: { code: 'BAD_BATCH' } });
+    }
+    // A's batch claiming B's payment ids lands under A only (rows are per counter).
+    expect((await post(server.url, 'I6/A', JSON.stringify(batch), key)).status).toBe(200);
+    const bRows = (await pool.query('SELECT amount_fen FROM payments WHERE counter_id = $1', [await hqCounterId('I6', 'B')])).rows;
+    expect(bRows).toEqual([{ amount_fen: 700 }]);
+  });
+});
+
+describe('dashboard: sign-in, sessions, static files, exports', () => {
+  it('parallel wrong PINs cannot outrun the lockout: at most five are checked, then the right PIN is locked out too', async () => {
+    const server = await hq();
+    await addOperator(pool, { code: 'race1', name: 'Race', pin: '246810' });
+    const login = (pin: string): Promise<{ status: number; code: string }> =>
+      fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ code: 'race1', pin }) }).then(async (r) => ({
+        status: r.status,
+        code: ((await r.json()) as { code?: string }).code ?? 'OK',
+      }));
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => login(String(100000 + i))));
+    expect(answers.filter((a) => a.code === 'PIN_WRONG').length).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.code === 'LOCKED_OUT').length).toBeGreaterThanOrEqual(7);
+    expect(await login('246810')).toEqual({ status: 423, code: 'LOCKED_OUT' });
+  });
+
+  it('the session cookie is Secure when headquarters serves https', async () => {
+    const t = tempDir('hq-attack-ca-');
+    cleanups.push(() => t.cleanup());
+    const ca = makeTestCa(t.dir);
+    const server = await hq({ tls: { certPem: ca.certPem, keyPem: ca.keyPem } });
+    await addOperator(pool, { code: 'tls1', name: 'TLS', pin: '135790' });
+    const agent = new Agent({ connect: { ca: ca.caPem } });
+    cleanups.push(() => agent.close());
+    const res = await request(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ code: 'tls1', pin: '135790' }), dispatcher: agent });
+    await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(String(res.headers['set-cookie'])).toMatch(/; Secure/);
+  });
+
+  it('is fine: static files do not escape the dashboard directory; a directory is a 404, not a 503', async () => {
+    const t = tempDir('hq-attack-static-');
+    cleanups.push(() => t.cleanup());
+    const root = join(t.dir, 'renderer');
+    mkdirSync(join(root, 'assets'), { recursive: true });
+    writeFileSync(join(root, 'hq.html'), '<html></html>');
+    writeFileSync(join(root, 'assets', 'a.js'), 'ok');
+    writeFileSync(join(t.dir, 'secret.key'), 'SECRET');
+    mkdirSync(join(t.dir, 'renderer-evil', 'assets'), { recursive: true });
+    writeFileSync(join(t.dir, 'renderer-evil', 'assets', 'x.js'), 'SECRET');
+    const server = await hq({ staticDir: root });
+    expect((await fetch(`${server.url}/assets/a.js`)).status).toBe(200);
+    for (const path of ['/assets/../../secret.key', '/assets/%2e%2e/%2e%2e/secret.key', '/assets/..%2f..%2fsecret.key', '/assets/..\\..\\secret.key', '/assets/']) {
+      const res = await fetch(`${server.url}${path}`);
+      const text = await res.text();
+      expect(res.status, path).toBe(404);
+      expect(text).not.toContain('SECRET');
+    }
+  });
+
+  it('is fine: exports need a session; counter-supplied text starting with = + - @ is inert in CSV and stored as text in XLSX', async () => {
+    const server = await hq();
+    const c = await counter('D1', 'L1', server.url);
+    await c.sell(100);
+    const { batch, key } = firstBatch(c, 'D1', 'L1');
+    const evil = '=HYPERLINK("http://evil","x")';
+    const body = JSON.stringify({ ...batch, payments: batch.payments.map((p) => ({ ...p, operator: evil })) });
+    expect((await post(server.url, 'D1/L1', body, key)).status).toBe(200);
+    const day = businessDay(Date.now());
+    const q = `day=${day}&mode=training`;
+    expect((await fetch(`${server.url}/api/export?${q}`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/export?${q}`, { headers: { authorization: 'Bearer ' + 'A'.repeat(43) } })).status).toBe(401);
+    await addOperator(pool, { code: 'exp1', name: 'Exp', pin: '135790' });
+    const login = await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ code: 'exp1', pin: '135790' }) });
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    const csv = await (await fetch(`${server.url}/api/export?${q}`, { headers: { cookie } })).text();
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil"",""x"")"`);
+    const xlsx = Buffer.from(await (await fetch(`${server.url}/api/export?${q}&format=xlsx`, { headers: { cookie } })).arrayBuffer());
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx);
+    const cells: unknown[] = [];
+    workbook.worksheets[0]!.eachRow((row) => row.eachCell((cell) => cells.push(cell.value)));
+    expect(cells).toContain(evil);
+    expect(cells.some((v) => typeof v === 'object' && v !== null && 'formula' in v)).toBe(false);
+  });
+});
