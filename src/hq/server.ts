@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { SecretCipher } from '../core/secrets/cipher';
 import { COUNTER_HEADER, MAX_BATCH_BYTES, parseCounterLabel, SIGNATURE_HEADER, signBody, verifyBody } from '../core/sync/protocol';
@@ -76,7 +76,8 @@ function serveStatic(res: ServerResponse, root: string, path: string): boolean {
   const rel = path === '/' || path === '/index.html' ? '/hq.html' : path;
   if (!(rel === '/hq.html' || rel.startsWith('/assets/'))) return false;
   const file = normalize(join(root, rel));
-  if (!file.startsWith(resolve(root)) || !existsSync(file)) return false;
+  // Only a regular file inside the dashboard's directory (a directory would fail after the headers went).
+  if (!file.startsWith(resolve(root)) || statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return false;
   const hashed = rel.startsWith('/assets/');
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
@@ -94,6 +95,8 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
   const { pool, cipher } = options;
   const log = options.log ?? ((): void => undefined);
 
+  // Over https the session cookie never travels over plain http (a stripped or mistyped link).
+  const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${options.tls === undefined ? '' : '; Secure'}`;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://hq.invalid');
     const path = url.pathname;
@@ -137,19 +140,14 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
       if (typeof input.code !== 'string' || typeof input.pin !== 'string') return json(res, 400, { ok: false, code: 'BAD_INPUT' });
       const result = await signIn(pool, input.code, input.pin);
       if (!result.ok) return json(res, result.code === 'LOCKED_OUT' ? 423 : 401, result);
-      return json(
-        res,
-        200,
-        { ok: true, operator: result.operator },
-        { 'set-cookie': `${COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200` },
-      );
+      return json(res, 200, { ok: true, operator: result.operator }, { 'set-cookie': `${COOKIE}=${result.token}; ${cookieFlags}; Max-Age=43200` });
     }
     if (path.startsWith('/api/')) {
       const operator = await sessionOperator(pool, cookieToken(req));
       if (operator === undefined) return json(res, 401, { ok: false, code: 'SIGN_IN_REQUIRED' });
       if (req.method === 'POST' && path === '/api/logout') {
         await signOut(pool, cookieToken(req));
-        return json(res, 200, { ok: true }, { 'set-cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+        return json(res, 200, { ok: true }, { 'set-cookie': `${COOKIE}=; ${cookieFlags}; Max-Age=0` });
       }
       if (req.method === 'GET' && path === '/api/me') return json(res, 200, { ok: true, operator });
       const day = url.searchParams.get('day') ?? '';
