@@ -151,7 +151,7 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
   if (!verifyBody(raw, found.key, headers[SIGNATURE_HEADER] ?? '')) return refusal(401, 'BAD_SIGNATURE', 'the batch signature does not match the counter key');
   // From here on the counter is authenticated: every answer is signed, so it can act on it.
   const ack = (status: number, extra: Partial<SyncAck> & { ok: boolean }, row: { hwm: number; day_rowid: number } = found.row): IngestAnswer =>
-    signed(status, { hwm: row.hwm, dayRowid: row.day_rowid, ...extra }, found.key);
+    signed(status, { hwm: row.hwm, dayRowid: row.day_rowid, batch: headers[SIGNATURE_HEADER], ...extra }, found.key);
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));

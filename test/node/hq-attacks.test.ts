@@ -46,8 +46,8 @@ async function hq(extra: { staticDir?: string; tls?: { certPem: string; keyPem: 
   return server;
 }
 
-async function counter(store: string, lane: string, url: string, transport?: SyncTransport): Promise<TestCounter> {
-  const { key } = await addCounter(pool, cipher, { store, lane });
+async function counter(store: string, lane: string, url: string, transport?: SyncTransport, reuseKey?: string): Promise<TestCounter> {
+  const { key } = await addCounter(pool, cipher, { store, lane, ...(reuseKey === undefined ? {} : { key: reuseKey }) });
   const t = tempDir('hq-attack-counter-');
   const c = await startCounter(t.dir, { syncIntervalMs: 3_600_000, ...(transport === undefined ? {} : { syncTransport: transport }) });
   await c.core.sync.stop();
@@ -129,6 +129,31 @@ describe('pusher: what headquarters answers', () => {
     const healed = await c.core.sync.syncNow();
     expect(healed.lagEvents).toBe(0);
     expect(await hqEventCount('P2', 'L1')).toBe(ledgerEventCount(c));
+  });
+
+  it('a signed acknowledgement replayed to another batch (same key, replaced ledger) acknowledges nothing', async () => {
+    const server = await hq();
+    const real = createUndiciSyncTransport();
+    cleanups.push(() => real.close());
+    let recorded: { status: number; headers: Record<string, string | undefined>; body: string } | undefined;
+    const recording: SyncTransport = async (input) => {
+      const answer = await real.transport(input);
+      if (input.method === 'POST') recorded = answer;
+      return answer;
+    };
+    const old = await counter('P4', 'L1', server.url, recording);
+    await old.sell(100);
+    await old.sell(200);
+    expect((await old.core.sync.syncNow()).lagEvents).toBe(0);
+    // The machine is replaced; the same provisioning file (same key) starts a fresh ledger. A man in
+    // the middle answers its batches with the old ledger's last acknowledgement.
+    const key = old.core.secrets.read(HQ_KEY)!;
+    const replaying: SyncTransport = async (input) => (input.method === 'POST' ? recorded! : real.transport(input));
+    const fresh = await counter('P4', 'L1', server.url, replaying, key);
+    await fresh.sell(300);
+    const status = await fresh.core.sync.syncNow();
+    expect(status.ackedEventId).toBe(0);
+    expect(status.lastError).toMatch(/another batch/);
   });
 
   it('a 200 with garbage, unsigned or signed, moves nothing and the counter keeps selling', async () => {

@@ -69,6 +69,12 @@ export const SyncAckSchema = z.object({
   hwm: z.number().int().nonnegative(),
   /** The highest day-report rowid headquarters holds for this counter. */
   dayRowid: z.number().int().nonnegative(),
+  /**
+   * The signature of the batch this answers (its `x-counter-signature`): binds the answer to the
+   * batch, so a recorded answer replayed to another batch (a fresh ledger under the same key) counts
+   * for nothing. Absent only on answers to a batch whose signature did not verify (never signed).
+   */
+  batch: z.string().optional(),
   code: z.string().optional(),
   message: z.string().optional(),
 });

@@ -251,6 +251,7 @@ export class SyncPusher {
     const batch = readBatch(db, connection.counter, state, now());
     if (batch === undefined) return 'idle';
     const body = JSON.stringify(batch);
+    const signature = signBody(body, connection.key);
     const at = now();
     try {
       const response = await this.options.transport({
@@ -259,7 +260,7 @@ export class SyncPusher {
         headers: {
           'content-type': 'application/json',
           [COUNTER_HEADER]: counterLabel(connection.counter),
-          [SIGNATURE_HEADER]: signBody(body, connection.key),
+          [SIGNATURE_HEADER]: signature,
         },
         body,
         timeoutMs: this.options.timeoutMs ?? 15_000,
@@ -268,6 +269,7 @@ export class SyncPusher {
       this.options.faultPoint?.('sync-after-answer');
       const ack = this.verifiedAck(response, connection.key);
       if (ack === undefined) throw new Error(`headquarters answered HTTP ${response.status} without a valid signed acknowledgement`);
+      if (ack.batch !== signature) throw new Error(`headquarters' signed answer (HTTP ${response.status}) answers another batch; ignored`);
       // Headquarters can only acknowledge what it was sent, and a gap only ever rewinds: a mark beyond
       // that (the mark of a ledger this counter replaced, a replayed answer) must never skip unsent events.
       const last = batch.events.at(-1)?.id ?? state.ackedEventId;
