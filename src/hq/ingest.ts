@@ -173,8 +173,15 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
   let created: string[] = [];
   const answer = await inTransaction(pool, async (client) => {
     // One batch per counter at a time: the row lock orders them, and the gap check sees the latest mark.
-    const locked = (await client.query<{ hwm: number; day_rowid: number }>('SELECT hwm, day_rowid FROM counters WHERE id = $1 FOR UPDATE', [found.row.id]))
-      .rows[0]!;
+    const locked = (
+      await client.query<{ hwm: number; day_rowid: number; revoked_at: Date | null; key_cipher: string }>(
+        'SELECT hwm, day_rowid, revoked_at, key_cipher FROM counters WHERE id = $1 FOR UPDATE',
+        [found.row.id],
+      )
+    ).rows[0]!;
+    // Revoked or given a new key while this batch waited for the lock: refused as if it had come after.
+    if (locked.revoked_at !== null) return refusal(403, 'REVOKED', `counter ${label} was revoked`);
+    if (locked.key_cipher !== found.row.key_cipher) return refusal(401, 'BAD_SIGNATURE', 'the counter key changed; the batch signature does not match it');
     const first = batch.events[0]?.id;
     if (first !== undefined && first > locked.hwm + 1) {
       await flag(client, found.row.id, 'gap', null, null, { expectedFrom: locked.hwm + 1, got: first });

@@ -281,6 +281,32 @@ describe('ingest: what a counter sends', () => {
     expect((await overview(pool, businessDay(Date.now()), 'training')).flags.filter((f) => f.store === 'I5')).toEqual([]);
   });
 
+  it('a counter revoked while its batch waits for the counter lock is refused (REVOKED), nothing stored', async () => {
+    const server = await hq();
+    const c = await counter('I7', 'L1', server.url);
+    await c.sell(100);
+    const { batch, key } = firstBatch(c, 'I7', 'L1');
+    const admin = await pool.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query("SELECT 1 FROM counters WHERE store = 'I7' AND lane = 'L1' FOR UPDATE");
+      const pending = post(server.url, 'I7/L1', JSON.stringify(batch), key);
+      for (let i = 0; i < 200; i += 1) {
+        const waiting = (
+          await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'")
+        ).rows[0]!.n;
+        if (waiting > 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await admin.query("UPDATE counters SET revoked_at = now() WHERE store = 'I7' AND lane = 'L1'");
+      await admin.query('COMMIT');
+      expect(await pending).toMatchObject({ status: 403, json: { ok: false, code: 'REVOKED' } });
+    } finally {
+      admin.release();
+    }
+    expect(await hqEventCount('I7', 'L1')).toBe(0);
+  });
+
   it('is fine: duplicated, reordered or foreign-id events inside one batch are refused; another counter’s rows are never touched', async () => {
     const server = await hq();
     const a = await counter('I6', 'A', server.url);
