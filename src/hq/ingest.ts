@@ -182,6 +182,21 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
     // Revoked or given a new key while this batch waited for the lock: refused as if it had come after.
     if (locked.revoked_at !== null) return refusal(403, 'REVOKED', `counter ${label} was revoked`);
     if (locked.key_cipher !== found.row.key_cipher) return refusal(401, 'BAD_SIGNATURE', 'the counter key changed; the batch signature does not match it');
+    // The counter's ledger holds fewer events than headquarters already has from it: a new machine
+    // started under the same name, or a ledger restored from a backup. Its event ids and row ids
+    // mean other things now; storing them would mix two ledgers. Refused and flagged until decided.
+    if (batch.asOf < locked.hwm) {
+      await flag(client, found.row.id, 'ledger_behind', null, null, { hqHolds: locked.hwm, counterHas: batch.asOf });
+      return ack(
+        409,
+        {
+          ok: false,
+          code: 'LEDGER_BEHIND',
+          message: `headquarters holds events up to ${locked.hwm} from ${label}, its ledger has ${batch.asOf}: a replaced or restored ledger; register it under a new lane`,
+        },
+        locked,
+      );
+    }
     const first = batch.events[0]?.id;
     if (first !== undefined && first > locked.hwm + 1) {
       await flag(client, found.row.id, 'gap', null, null, { expectedFrom: locked.hwm + 1, got: first });

@@ -90,16 +90,25 @@ function firstBatch(c: TestCounter, store: string, lane: string): { batch: SyncB
 }
 
 describe('pusher: what headquarters answers', () => {
-  it('an acknowledgement of more than was sent (headquarters still holds a replaced ledger’s mark) skips no unsent event', async () => {
+  it('a signed acknowledgement of more than was sent (a buggy or lying headquarters) skips no unsent event', async () => {
     const server = await hq();
-    const c = await counter('P1', 'L1', server.url);
+    const real = createUndiciSyncTransport();
+    cleanups.push(() => real.close());
+    let lie = true;
+    let key = '';
+    const lying: SyncTransport = async (input) => {
+      const answer = await real.transport(input);
+      if (!lie || input.method !== 'POST') return answer;
+      const body = JSON.stringify({ ...(JSON.parse(answer.body) as object), hwm: 100_000 });
+      return { ...answer, headers: { ...answer.headers, [SIGNATURE_HEADER]: signBody(body, key) }, body };
+    };
+    const c = await counter('P1', 'L1', server.url, lying);
+    key = c.core.secrets.read(HQ_KEY)!;
     await c.sell(100);
-    // The counter was replaced (a new machine, a fresh ledger, registered again under the same name):
-    // headquarters still holds the old ledger's mark.
-    await pool.query('UPDATE counters SET hwm = 100000 WHERE store = $1 AND lane = $2', ['P1', 'L1']);
     const first = await c.core.sync.syncNow();
-    expect(first.ackedEventId).toBeLessThanOrEqual(first.latestEventId);
+    expect(first.ackedEventId).toBe(first.latestEventId);
     await c.sell(200);
+    lie = false;
     const second = await c.core.sync.syncNow();
     expect(second.ackedEventId).toBe(second.latestEventId);
     expect(await hqEventCount('P1', 'L1')).toBe(ledgerEventCount(c));
@@ -279,6 +288,25 @@ describe('ingest: what a counter sends', () => {
     await c.refund(paid.id, 100);
     expect((await c.core.sync.syncNow()).lagEvents).toBe(0);
     expect((await overview(pool, businessDay(Date.now()), 'training')).flags.filter((f) => f.store === 'I5')).toEqual([]);
+  });
+
+  it('a replaced or restored ledger (fewer events than headquarters holds for the counter) is refused LEDGER_BEHIND and flagged, nothing overwritten', async () => {
+    const server = await hq();
+    const old = await counter('I8', 'L1', server.url);
+    await old.sell(100);
+    await old.sell(200);
+    expect((await old.core.sync.syncNow()).lagEvents).toBe(0);
+    const held = await hqEventCount('I8', 'L1');
+    // A new machine started with the same provisioning file: a fresh ledger under the same name and key.
+    const fresh = await counter('I8', 'L1', server.url, undefined, old.core.secrets.read(HQ_KEY));
+    await fresh.sell(999);
+    const status = await fresh.core.sync.syncNow();
+    expect(status.ackedEventId).toBe(0);
+    expect(status.lastError).toMatch(/^LEDGER_BEHIND: /);
+    expect(await hqEventCount('I8', 'L1')).toBe(held);
+    const view = await overview(pool, businessDay(Date.now()), 'training');
+    expect(view.stores.find((s) => s.store === 'I8')!.totals.paidFen).toBe(300);
+    expect(view.flags.filter((f) => f.store === 'I8')).toEqual([expect.objectContaining({ kind: 'ledger_behind' })]);
   });
 
   it('a counter revoked while its batch waits for the counter lock is refused (REVOKED), nothing stored', async () => {

@@ -142,7 +142,9 @@ export function HqDashboard(): React.JSX.Element {
             ? t('flagNumberCollision')
             : kind === 'refund_exceeds_payment'
               ? t('flagRefundExceeds')
-              : kind;
+              : kind === 'ledger_behind'
+                ? t('flagLedgerBehind')
+                : kind;
   return (
     <main className="hq">
       <header>
