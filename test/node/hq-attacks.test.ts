@@ -120,9 +120,18 @@ describe('pusher: what headquarters answers', () => {
     cleanups.push(() => real.close());
     let lie = false;
     let key = '';
+    let lies = 0;
     const lying: SyncTransport = async (input) => {
       if (!lie || input.method !== 'POST') return real.transport(input);
-      const body = JSON.stringify({ ok: false, hwm: 100_000, dayRowid: 50, code: 'GAP', message: 'resend from 100001' });
+      lies += 1;
+      const body = JSON.stringify({
+        ok: false,
+        hwm: 100_000,
+        dayRowid: 50,
+        code: 'GAP',
+        message: 'resend from 100001',
+        batch: input.headers[SIGNATURE_HEADER],
+      });
       return { status: 409, headers: { [SIGNATURE_HEADER]: signBody(body, key) }, body };
     };
     const c = await counter('P2', 'L1', server.url, lying);
@@ -134,6 +143,9 @@ describe('pusher: what headquarters answers', () => {
     lie = true;
     const status = await c.core.sync.syncNow();
     expect(status.ackedEventId).toBeLessThanOrEqual(acked);
+    // A gap that rewinds nothing is a failure (backoff), not a resend loop.
+    expect(lies).toBe(1);
+    expect(status.lastError).toMatch(/^GAP: /);
     lie = false;
     const healed = await c.core.sync.syncNow();
     expect(healed.lagEvents).toBe(0);

@@ -278,7 +278,9 @@ export class SyncPusher {
       if (!ack.ok) {
         // A gap (headquarters lost events we thought acknowledged): rewind to its mark and resend.
         if (ack.code === 'GAP') {
-          rewindSyncState(db, Math.min(ack.hwm, state.ackedEventId), Math.min(ack.dayRowid, state.ackedDayRowid));
+          // A gap that rewinds nothing (headquarters names a mark at or above ours) would resend the same batch at once, forever.
+          if (ack.hwm >= state.ackedEventId) throw new Error(`GAP: headquarters holds events up to ${ack.hwm} yet refused ours from ${state.ackedEventId + 1}`);
+          rewindSyncState(db, ack.hwm, Math.min(ack.dayRowid, state.ackedDayRowid));
           recordSyncAttempt(db, at, { ok: false, error: `GAP: headquarters holds events up to ${ack.hwm}; resending` });
           return 'sent';
         }
