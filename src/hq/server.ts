@@ -129,16 +129,18 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
       return send(res, 200, body, { [SIGNATURE_HEADER]: signBody(body, found.key) });
     }
     if (req.method === 'POST' && path === '/api/login') {
-      let input: { code?: unknown; pin?: unknown };
+      let input: unknown;
       try {
         const { bytes, tooLarge } = await readRequestBody(req, 4096);
         if (tooLarge) return json(res, 413, { ok: false, code: 'BAD_INPUT' });
-        input = JSON.parse(bytes.toString('utf8')) as typeof input;
+        input = JSON.parse(bytes.toString('utf8'));
       } catch {
         return json(res, 400, { ok: false, code: 'BAD_INPUT' });
       }
-      if (typeof input.code !== 'string' || typeof input.pin !== 'string') return json(res, 400, { ok: false, code: 'BAD_INPUT' });
-      const result = await signIn(pool, input.code, input.pin);
+      // Any JSON may arrive (null, a number): only an object with two strings is a sign-in.
+      const { code, pin } = typeof input === 'object' && input !== null ? (input as { code?: unknown; pin?: unknown }) : {};
+      if (typeof code !== 'string' || typeof pin !== 'string') return json(res, 400, { ok: false, code: 'BAD_INPUT' });
+      const result = await signIn(pool, code, pin);
       if (!result.ok) return json(res, result.code === 'LOCKED_OUT' ? 423 : 401, result);
       return json(res, 200, { ok: true, operator: result.operator }, { 'set-cookie': `${COOKIE}=${result.token}; ${cookieFlags}; Max-Age=43200` });
     }

@@ -384,6 +384,14 @@ describe('dashboard: sign-in, sessions, static files, exports', () => {
     expect(await login('246810')).toEqual({ status: 423, code: 'LOCKED_OUT' });
   });
 
+  it('a sign-in body that is JSON but not an object (null, a number, an array) is BAD_INPUT, not a 503', async () => {
+    const server = await hq();
+    for (const body of ['null', '42', '[]', '"x"', '{"code":1,"pin":2}']) {
+      const res = await fetch(`${server.url}/api/login`, { method: 'POST', body });
+      expect({ body, status: res.status, json: await res.json() }).toEqual({ body, status: 400, json: { ok: false, code: 'BAD_INPUT' } });
+    }
+  });
+
   it('the session cookie is Secure when headquarters serves https', async () => {
     const t = tempDir('hq-attack-ca-');
     cleanups.push(() => t.cleanup());
