@@ -63,6 +63,17 @@ function cookieToken(req: IncomingMessage): string | undefined {
   return auth?.startsWith('Bearer ') === true ? auth.slice(7) : undefined;
 }
 
+/** No Origin header (not a browser), or one whose host is the host the request was sent to. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -128,6 +139,9 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
       const body = JSON.stringify(snapshot);
       return send(res, 200, body, { [SIGNATURE_HEADER]: signBody(body, found.key) });
     }
+    // A browser names the page's origin on every POST: one from another site (login CSRF, a page
+    // signing managers out or guessing PINs through their browsers) is refused. Counters send none.
+    if (req.method === 'POST' && path !== '/api/ingest' && !sameOrigin(req)) return json(res, 403, { ok: false, code: 'CROSS_ORIGIN' });
     if (req.method === 'POST' && path === '/api/login') {
       let input: unknown;
       try {

@@ -392,6 +392,18 @@ describe('dashboard: sign-in, sessions, static files, exports', () => {
     }
   });
 
+  it('a sign-in or sign-out posted from another site (login CSRF) is refused CROSS_ORIGIN; the dashboard’s own origin works', async () => {
+    const server = await hq();
+    await addOperator(pool, { code: 'csrf1', name: 'Csrf', pin: '135790' });
+    const body = JSON.stringify({ code: 'csrf1', pin: '135790' });
+    for (const path of ['/api/login', '/api/logout']) {
+      const res = await fetch(`${server.url}${path}`, { method: 'POST', body, headers: { origin: 'http://evil.example', 'content-type': 'text/plain' } });
+      expect({ path, status: res.status, json: await res.json() }).toEqual({ path, status: 403, json: { ok: false, code: 'CROSS_ORIGIN' } });
+    }
+    const own = await fetch(`${server.url}/api/login`, { method: 'POST', body, headers: { origin: server.url, 'content-type': 'application/json' } });
+    expect(own.status).toBe(200);
+  });
+
   it('the session cookie is Secure when headquarters serves https', async () => {
     const t = tempDir('hq-attack-ca-');
     cleanups.push(() => t.cleanup());
