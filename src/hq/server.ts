@@ -127,8 +127,9 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
       const found = id === undefined ? undefined : await counterKey(pool, cipher, id.store, id.lane);
       if (found === undefined || found.row.revoked_at !== null) return json(res, 403, { code: 'UNKNOWN_COUNTER' });
       const signedPath = `GET ${path}${url.search}`;
+      const requestSignature = String(req.headers[SIGNATURE_HEADER] ?? '');
       const at = Number(url.searchParams.get('at'));
-      if (!verifyBody(signedPath, found.key, String(req.headers[SIGNATURE_HEADER] ?? '')) || !Number.isFinite(at) || Math.abs(Date.now() - at) > 10 * 60_000) {
+      if (!verifyBody(signedPath, found.key, requestSignature) || !Number.isFinite(at) || Math.abs(Date.now() - at) > 10 * 60_000) {
         return json(res, 401, { code: 'BAD_SIGNATURE' });
       }
       const snapshot = await latestSnapshot(pool, Number(url.searchParams.get('since') ?? 0) || 0);
@@ -136,7 +137,8 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
         res.writeHead(204).end();
         return;
       }
-      const body = JSON.stringify(snapshot);
+      // `answers`: the pull's own signature, inside the signed body, so this answer counts for no other pull.
+      const body = JSON.stringify({ ...snapshot, answers: requestSignature });
       return send(res, 200, body, { [SIGNATURE_HEADER]: signBody(body, found.key) });
     }
     // A browser names the page's origin on every POST: one from another site (login CSRF, a page

@@ -14,7 +14,7 @@ import { HQ_KEY } from '../../src/core/config/provisioning';
 import { createUndiciSyncTransport, type SyncTransport } from '../../src/core/sync/pusher';
 import { COUNTER_HEADER, signBody, SIGNATURE_HEADER, verifyBody, type SyncBatch } from '../../src/core/sync/protocol';
 import { readBatch } from '../../src/core/sync/outbox';
-import { addCounter, addOperator } from '../../src/hq/admin';
+import { addCounter, addOperator, publishSnapshot } from '../../src/hq/admin';
 import { overview } from '../../src/hq/dashboard';
 import type { Pool } from '../../src/hq/db';
 import { startHqServer, type HqServer } from '../../src/hq/server';
@@ -175,6 +175,30 @@ describe('pusher: what headquarters answers', () => {
     const status = await fresh.core.sync.syncNow();
     expect(status.ackedEventId).toBe(0);
     expect(status.lastError).toMatch(/another batch/);
+  });
+
+  it('a signed snapshot answer replayed to another pull is not applied (same key on two counters)', async () => {
+    const server = await hq();
+    const real = createUndiciSyncTransport();
+    cleanups.push(() => real.close());
+    let recorded: { status: number; headers: Record<string, string | undefined>; body: string } | undefined;
+    const recording: SyncTransport = async (input) => {
+      const answer = await real.transport(input);
+      if (input.method === 'GET' && answer.status === 200) recorded = answer;
+      return answer;
+    };
+    // The other tests of this file sync against the same database: no snapshot for them.
+    cleanups.push(async () => void (await pool.query('DELETE FROM snapshots')));
+    await publishSnapshot(pool, { shopName: 'Old name', operators: [{ code: '701', name: 'Fired', role: 'supervisor', pin: '424242' }] });
+    const old = await counter('P5', 'L1', server.url, recording);
+    expect((await old.core.sync.syncNow()).snapshotVersion).toBeGreaterThan(0);
+    await publishSnapshot(pool, { shopName: 'New name', operators: [{ code: '701', name: 'Fired', role: 'supervisor', pin: '424242', active: false }] });
+    const key = old.core.secrets.read(HQ_KEY)!;
+    const mitm: SyncTransport = async (input) => (input.method === 'POST' ? real.transport(input) : recorded!);
+    const fresh = await counter('P5', 'L2', server.url, mitm, key);
+    // P5/L2 registered with the same key as P5/L1 (one provisioning file copied): its pulls are signed alike.
+    expect((await fresh.core.sync.syncNow()).snapshotVersion).toBe(0);
+    expect(fresh.core.info().shopName).not.toBe('Old name');
   });
 
   it('a 200 with garbage, unsigned or signed, moves nothing and the counter keeps selling', async () => {

@@ -102,7 +102,10 @@ export function parseCounterLabel(label: string): CounterId | undefined {
   return rest.length === 0 && parsed.success ? parsed.data : undefined;
 }
 
-/** The snapshot headquarters publishes to counters (pulled, versioned). */
+/**
+ * The snapshot headquarters publishes to counters (pulled, versioned). Its answer to a pull also
+ * carries `answers`, the pull's own signature (inside the signed body), which the counter requires.
+ */
 export const HqSnapshotSchema = z.object({
   version: z.number().int().positive(),
   shopName: z.string().max(64).optional(),

@@ -327,17 +327,22 @@ export class SyncPusher {
     const { db, now } = this.options;
     const state = readSyncState(db);
     const path = `/api/snapshot?since=${state.snapshotVersion}&at=${now()}`;
+    const signature = signBody(`GET ${path}`, connection.key);
     const response = await this.options.transport({
       method: 'GET',
       url: new URL(path, connection.url).toString(),
-      headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signBody(`GET ${path}`, connection.key) },
+      headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signature },
       timeoutMs: this.options.timeoutMs ?? 15_000,
       ...(connection.ca === undefined || connection.ca === '' ? {} : { caPem: connection.ca }),
     });
     if (response.status === 204) return;
     if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? ''))
       throw new Error(`snapshot answer HTTP ${response.status} not signed by headquarters`);
-    const parsed = HqSnapshotSchema.safeParse(JSON.parse(response.body));
+    const json = JSON.parse(response.body) as unknown;
+    // Headquarters names the pull it answers (its signature): a recorded answer replayed to another pull counts for nothing.
+    if ((json as { answers?: unknown } | null)?.answers !== signature)
+      throw new Error(`snapshot answer HTTP ${response.status} answers another request; ignored`);
+    const parsed = HqSnapshotSchema.safeParse(json);
     if (!parsed.success) throw new Error('snapshot answer malformed');
     if (parsed.data.version <= state.snapshotVersion) return;
     applySnapshot(db, parsed.data, now());
