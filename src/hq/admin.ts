@@ -37,6 +37,8 @@ export async function addOperator(pool: Pool, input: { code: string; name: strin
      ON CONFLICT (code) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, failed_attempts = 0, locked_until = NULL, active = true`,
     [input.code, input.name, pinHash],
   );
+  // A new PIN (a leaked one replaced) ends every session signed in with the old one.
+  await pool.query('DELETE FROM hq_sessions WHERE operator = $1', [input.code]);
 }
 
 const SESSION_MS = 12 * 3_600_000;
@@ -71,6 +73,7 @@ export async function signIn(pool: Pool, code: string, pin: string, now = Date.n
   }
   if (!(await verifyPinHash(pin, row.pin_hash))) return { ok: false, code: 'PIN_WRONG' };
   await pool.query('UPDATE hq_operators SET failed_attempts = 0, locked_until = NULL WHERE code = $1', [code]);
+  await pool.query('DELETE FROM hq_sessions WHERE expires_at <= to_timestamp($1 / 1000.0)', [now]);
   const token = randomBytes(32).toString('base64url');
   await pool.query('INSERT INTO hq_sessions (token_hash, operator, expires_at) VALUES ($1, $2, to_timestamp($3 / 1000.0))', [
     tokenHash(token),

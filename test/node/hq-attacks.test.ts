@@ -428,6 +428,16 @@ describe('dashboard: sign-in, sessions, static files, exports', () => {
     expect(own.status).toBe(200);
   });
 
+  it('a PIN reset (add-operator again) ends the sessions signed in with the old PIN', async () => {
+    const server = await hq();
+    await addOperator(pool, { code: 'leak1', name: 'Leak', pin: '135790' });
+    const login = await fetch(`${server.url}/api/login`, { method: 'POST', body: JSON.stringify({ code: 'leak1', pin: '135790' }) });
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).toBe(200);
+    await addOperator(pool, { code: 'leak1', name: 'Leak', pin: '864200' });
+    expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).toBe(401);
+  });
+
   it('the session cookie is Secure when headquarters serves https', async () => {
     const t = tempDir('hq-attack-ca-');
     cleanups.push(() => t.cleanup());
