@@ -4,6 +4,7 @@
  * man in the middle) may answer, sign-in brute force, static files and exports.
  */
 import ExcelJS from 'exceljs';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -272,6 +273,23 @@ describe('ingest: what a counter sends', () => {
     const answer = await post(server.url, 'I3/L1', body, key);
     expect(answer).toMatchObject({ status: 400, signed: true, json: { ok: false, code: 'BAD_BATCH', hwm: 0 } });
     expect(await hqEventCount('I3', 'L1')).toBe(0);
+  });
+
+  it('is fine: a failure late in the projection (after events and rows went in) rolls the whole batch back', async () => {
+    const server = await hq();
+    const c = await counter('I9', 'L1', server.url);
+    await c.sell(100);
+    const { batch, key } = firstBatch(c, 'I9', 'L1');
+    // A day report whose business day is too big for counter_days' primary-key index: fails in the last projection step.
+    const businessDay = randomBytes(6000).toString('hex');
+    const body = JSON.stringify({ ...batch, dayReports: [{ rowid: 1, mode: 'training', businessDay, closedAt: Date.now(), report: {} }] });
+    const answer = await post(server.url, 'I9/L1', body, key);
+    expect(answer).toMatchObject({ status: 400, signed: true, json: { ok: false, code: 'BAD_BATCH', hwm: 0 } });
+    expect(answer.json.message).toMatch(/index row/);
+    const id = await hqCounterId('I9', 'L1');
+    expect(await hqEventCount('I9', 'L1')).toBe(0);
+    expect((await pool.query('SELECT 1 FROM payments WHERE counter_id = $1', [id])).rows).toEqual([]);
+    expect((await pool.query('SELECT hwm FROM counters WHERE id = $1', [id])).rows).toEqual([{ hwm: 0 }]);
   });
 
   it('payment and refund rows whose amounts or ids are not positive integer fen are refused, never silently dropped or summed', async () => {
