@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { appendEvent } from '../../src/core/ledger/events';
 import { writeSetting } from '../../src/core/ledger/settings';
 import type { SecretCipher } from '../../src/core/secrets/cipher';
 import { HQ_KEY } from '../../src/core/config/provisioning';
@@ -200,6 +201,18 @@ describe('pusher: what headquarters answers', () => {
     // P5/L2 registered with the same key as P5/L1 (one provisioning file copied): its pulls are signed alike.
     expect((await fresh.core.sync.syncNow()).snapshotVersion).toBe(0);
     expect(fresh.core.info().shopName).not.toBe('Old name');
+  });
+
+  it('a batch over headquarters’ size limit goes in smaller batches (HQ resets the connection before its 413 is read), not retried as is forever', async () => {
+    const server = await hq();
+    const c = await counter('P6', 'L1', server.url);
+    // 300 events of ~20 kB each: one 500-event batch is ~6 MB, over headquarters' 4 MB.
+    const note = 'n'.repeat(20_000);
+    for (let i = 0; i < 300; i += 1) appendEvent(c.core.db, { at: Date.now(), entity: 'app', type: 'note', data: { note, i } });
+    const status = await c.core.sync.syncNow();
+    expect(status.lastError).toBeNull();
+    expect(status.lagEvents).toBe(0);
+    expect(await hqEventCount('P6', 'L1')).toBe(ledgerEventCount(c));
   });
 
   it('a 200 with garbage, unsigned or signed, moves nothing and the counter keeps selling', async () => {

@@ -23,6 +23,7 @@ import {
   COUNTER_HEADER,
   counterLabel,
   HqSnapshotSchema,
+  MAX_BATCH_BYTES,
   SIGNATURE_HEADER,
   signBody,
   SyncAckSchema,
@@ -248,9 +249,19 @@ export class SyncPusher {
   private async pushOnce(connection: HqConnection): Promise<'sent' | 'idle' | 'failed'> {
     const { db, now } = this.options;
     const state = readSyncState(db);
-    const batch = readBatch(db, connection.counter, state, now());
+    let batch = readBatch(db, connection.counter, state, now());
     if (batch === undefined) return 'idle';
-    const body = JSON.stringify(batch);
+    let body = JSON.stringify(batch);
+    // Headquarters refuses a body over MAX_BATCH_BYTES (and may reset the connection before its 413
+    // is read): fewer events until it fits, so large events never block the outbox.
+    while (Buffer.byteLength(body) > MAX_BATCH_BYTES && batch.events.length > 1) {
+      batch = readBatch(db, connection.counter, state, now(), Math.floor(batch.events.length / 2))!;
+      body = JSON.stringify(batch);
+    }
+    if (Buffer.byteLength(body) > MAX_BATCH_BYTES) {
+      this.failed(now(), `BATCH_TOO_LARGE: event ${batch.events[0]?.id ?? '-'} with its rows is over the ${MAX_BATCH_BYTES} bytes headquarters accepts`);
+      return 'failed';
+    }
     const signature = signBody(body, connection.key);
     const at = now();
     try {
