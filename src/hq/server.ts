@@ -63,12 +63,18 @@ function cookieToken(req: IncomingMessage): string | undefined {
   return auth?.startsWith('Bearer ') === true ? auth.slice(7) : undefined;
 }
 
-/** No Origin header (not a browser), or one whose host is the host the request was sent to. */
+/**
+ * No Origin header (not a browser), or one whose host is the host the request was sent to — as the
+ * load balancer in front saw it (`x-forwarded-host`, which a page on another site cannot set without
+ * a CORS preflight that headquarters never grants).
+ */
 function sameOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
+  const forwarded = req.headers['x-forwarded-host'];
+  const hosts = [req.headers.host, ...(typeof forwarded === 'string' ? forwarded.split(',').map((h) => h.trim()) : [])];
   try {
-    return new URL(origin).host === req.headers.host;
+    return hosts.includes(new URL(origin).host);
   } catch {
     return false;
   }

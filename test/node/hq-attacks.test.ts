@@ -457,6 +457,13 @@ describe('dashboard: sign-in, sessions, static files, exports', () => {
     }
     const own = await fetch(`${server.url}/api/login`, { method: 'POST', body, headers: { origin: server.url, 'content-type': 'application/json' } });
     expect(own.status).toBe(200);
+    // Behind a load balancer that rewrites Host: the host it was asked for comes as x-forwarded-host.
+    const balanced = await fetch(`${server.url}/api/login`, {
+      method: 'POST',
+      body,
+      headers: { origin: 'https://hq.chain.example', 'x-forwarded-host': 'hq.chain.example', 'content-type': 'application/json' },
+    });
+    expect(balanced.status).toBe(200);
   });
 
   it('a PIN reset (add-operator again) ends the sessions signed in with the old PIN', async () => {
