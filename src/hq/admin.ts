@@ -37,6 +37,8 @@ export async function addOperator(pool: Pool, input: { code: string; name: strin
      ON CONFLICT (code) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, failed_attempts = 0, locked_until = NULL, active = true`,
     [input.code, input.name, pinHash],
   );
+  // A new PIN (a leaked one replaced) ends every session signed in with the old one.
+  await pool.query('DELETE FROM hq_sessions WHERE operator = $1', [input.code]);
 }
 
 const SESSION_MS = 12 * 3_600_000;
@@ -47,29 +49,31 @@ const tokenHash = (token: string): string => createHash('sha256').update(token).
 
 export type SignInResult = { ok: true; token: string; operator: { code: string; name: string } } | { ok: false; code: 'PIN_WRONG' | 'LOCKED_OUT' };
 
-/** Verifies a manager's PIN; five wrong PINs lock the operator for 15 minutes. */
+/**
+ * Verifies a manager's PIN; five wrong PINs lock the operator for 15 minutes (after that, each wrong
+ * PIN locks again until a right one). The attempt is counted before the PIN is checked, in one
+ * statement, so parallel guesses cannot all pass a lock check made before any of them had failed.
+ */
 export async function signIn(pool: Pool, code: string, pin: string, now = Date.now()): Promise<SignInResult> {
   const row = (
-    await pool.query<{ code: string; name: string; pin_hash: string; locked_until: Date | null; active: boolean }>(
-      'SELECT * FROM hq_operators WHERE code = $1',
-      [code],
+    await pool.query<{ code: string; name: string; pin_hash: string }>(
+      `UPDATE hq_operators SET failed_attempts = failed_attempts + 1,
+         locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN to_timestamp($3 / 1000.0) ELSE locked_until END
+        WHERE code = $1 AND active AND (locked_until IS NULL OR locked_until <= to_timestamp($4 / 1000.0))
+        RETURNING code, name, pin_hash`,
+      [code, LOCK_AFTER, now + LOCK_MS, now],
     )
   ).rows[0];
-  if (row === undefined || !row.active) {
+  if (row === undefined) {
+    const known = (await pool.query<{ active: boolean }>('SELECT active FROM hq_operators WHERE code = $1', [code])).rows[0];
+    if (known?.active === true) return { ok: false, code: 'LOCKED_OUT' };
     // Same work whether or not the operator exists.
     await verifyPinHash(pin, 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
     return { ok: false, code: 'PIN_WRONG' };
   }
-  if (row.locked_until !== null && row.locked_until.getTime() > now) return { ok: false, code: 'LOCKED_OUT' };
-  if (!(await verifyPinHash(pin, row.pin_hash))) {
-    await pool.query(
-      `UPDATE hq_operators SET failed_attempts = failed_attempts + 1,
-         locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN to_timestamp($3 / 1000.0) ELSE locked_until END WHERE code = $1`,
-      [code, LOCK_AFTER, now + LOCK_MS],
-    );
-    return { ok: false, code: 'PIN_WRONG' };
-  }
+  if (!(await verifyPinHash(pin, row.pin_hash))) return { ok: false, code: 'PIN_WRONG' };
   await pool.query('UPDATE hq_operators SET failed_attempts = 0, locked_until = NULL WHERE code = $1', [code]);
+  await pool.query('DELETE FROM hq_sessions WHERE expires_at <= to_timestamp($1 / 1000.0)', [now]);
   const token = randomBytes(32).toString('base64url');
   await pool.query('INSERT INTO hq_sessions (token_hash, operator, expires_at) VALUES ($1, $2, to_timestamp($3 / 1000.0))', [
     tokenHash(token),

@@ -4,6 +4,7 @@
  * ON CONFLICT DO NOTHING; payment and refund rows replace the stored ones only when they are at least
  * as new (`as_of`), so a resent or late batch never moves state backwards.
  */
+import { z } from 'zod';
 import type { SecretCipher } from '../core/secrets/cipher';
 import {
   COUNTER_HEADER,
@@ -53,8 +54,91 @@ export async function counterKey(
   return { row, key: cipher.decrypt(Buffer.from(row.key_cipher, 'base64')) };
 }
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** PostgreSQL text and jsonb cannot hold NUL: a counter's NUL (a scanner, a pasted memo) is kept as U+FFFD. */
+const clean = (v: string): string => (v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? clean(v) : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+
+/**
+ * JSON text PostgreSQL's jsonb accepts: JSON.stringify writes NUL and lone surrogates as \u escapes
+ * (a valid pair is written as itself), which jsonb refuses; both become U+FFFD. An escape is one only
+ * after an even number of backslashes (`\\u0000` is a backslash and the text u0000).
+ */
+const jsonText = (v: unknown): string => JSON.stringify(v ?? null).replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g, '$1\\ufffd');
+
+/** Event times headquarters stores: from 2000-01-01 to a year past its own clock (a month partition each). */
+const EARLIEST_EVENT_AT = Date.UTC(2000, 0, 1);
+const LATEST_EVENT_AHEAD_MS = 366 * 86_400_000;
+
+/**
+ * The fields of a counter's payment and refund rows that headquarters projects, checked as the
+ * ledger's own constraints have them (positive integer fen, known statuses): a row that does not
+ * satisfy them refuses the whole batch, rather than being dropped or summed in silence.
+ */
+const Fen = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const LocalId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const Ms = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullish();
+const Text = z.string().max(64);
+const PaymentRowSchema = z.object({
+  id: LocalId,
+  trade_no: Text.min(1),
+  mode: z.enum(['training', 'live']),
+  status: z.enum(['created', 'qr_issued', 'waiting', 'paid', 'failed', 'closed', 'unknown']),
+  amount_fen: Fen,
+  tender: Text.nullish(),
+  gateway: Text.nullish(),
+  pay_type: Text.nullish(),
+  operator: Text.nullish(),
+  business_day: Text,
+  created_at: Ms,
+  updated_at: Ms,
+  paid_at: Ms,
+  final_at: Ms,
+});
+const RefundRowSchema = z.object({
+  id: LocalId,
+  payment_id: LocalId,
+  refund_no: Text.min(1),
+  mode: z.enum(['training', 'live']),
+  status: z.enum(['created', 'pending', 'succeeded', 'failed', 'unknown']),
+  amount_fen: Fen,
+  operator: Text.nullish(),
+  business_day: Text,
+  updated_at: Ms,
+  final_at: Ms,
+});
+
+/** Why a batch that passed the schema cannot be stored as sent, or undefined when it can. */
+function batchProblem(batch: SyncBatch, now: number): string | undefined {
+  for (const e of batch.events) {
+    if (e.at < EARLIEST_EVENT_AT || e.at > now + LATEST_EVENT_AHEAD_MS) {
+      return `event ${e.id}: its time ${e.at} is before 2000 or more than a year after headquarters' clock; check the counter's clock`;
+    }
+  }
+  for (const [name, rows, schema] of [
+    ['payments', batch.payments, PaymentRowSchema],
+    ['refunds', batch.refunds, RefundRowSchema],
+  ] as const) {
+    for (const [i, row] of rows.entries()) {
+      const parsed = schema.safeParse(row);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return `${name}[${i}].${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'malformed row'}`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A batch PostgreSQL refused for what it holds (data nested too deep to store, a value out of range),
+ * not for being unavailable: the same batch would fail again, so it is refused, not retried as a 503.
+ */
+function isDataError(error: unknown): boolean {
+  if (error instanceof RangeError) return true;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return /^(22|54)[0-9A-Z]{3}$/.test(code);
+}
 
 /** Verifies and ingests one batch. Never throws for bad input: the answer says what was wrong. */
 export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Record<string, string | undefined>, raw: Buffer): Promise<IngestAnswer> {
@@ -67,7 +151,7 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
   if (!verifyBody(raw, found.key, headers[SIGNATURE_HEADER] ?? '')) return refusal(401, 'BAD_SIGNATURE', 'the batch signature does not match the counter key');
   // From here on the counter is authenticated: every answer is signed, so it can act on it.
   const ack = (status: number, extra: Partial<SyncAck> & { ok: boolean }, row: { hwm: number; day_rowid: number } = found.row): IngestAnswer =>
-    signed(status, { hwm: row.hwm, dayRowid: row.day_rowid, ...extra }, found.key);
+    signed(status, { hwm: row.hwm, dayRowid: row.day_rowid, batch: headers[SIGNATURE_HEADER], ...extra }, found.key);
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
@@ -84,11 +168,35 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
     if (batch.events[i]!.id !== batch.events[i - 1]!.id + 1)
       return ack(400, { ok: false, code: 'BAD_BATCH', message: 'event ids in a batch must be contiguous' });
   }
+  const problem = batchProblem(batch, Date.now());
+  if (problem !== undefined) return ack(400, { ok: false, code: 'BAD_BATCH', message: problem });
   let created: string[] = [];
   const answer = await inTransaction(pool, async (client) => {
     // One batch per counter at a time: the row lock orders them, and the gap check sees the latest mark.
-    const locked = (await client.query<{ hwm: number; day_rowid: number }>('SELECT hwm, day_rowid FROM counters WHERE id = $1 FOR UPDATE', [found.row.id]))
-      .rows[0]!;
+    const locked = (
+      await client.query<{ hwm: number; day_rowid: number; revoked_at: Date | null; key_cipher: string }>(
+        'SELECT hwm, day_rowid, revoked_at, key_cipher FROM counters WHERE id = $1 FOR UPDATE',
+        [found.row.id],
+      )
+    ).rows[0]!;
+    // Revoked or given a new key while this batch waited for the lock: refused as if it had come after.
+    if (locked.revoked_at !== null) return refusal(403, 'REVOKED', `counter ${label} was revoked`);
+    if (locked.key_cipher !== found.row.key_cipher) return refusal(401, 'BAD_SIGNATURE', 'the counter key changed; the batch signature does not match it');
+    // The counter's ledger holds fewer events than headquarters already has from it: a new machine
+    // started under the same name, or a ledger restored from a backup. Its event ids and row ids
+    // mean other things now; storing them would mix two ledgers. Refused and flagged until decided.
+    if (batch.asOf < locked.hwm) {
+      await flag(client, found.row.id, 'ledger_behind', null, null, { hqHolds: locked.hwm, counterHas: batch.asOf });
+      return ack(
+        409,
+        {
+          ok: false,
+          code: 'LEDGER_BEHIND',
+          message: `headquarters holds events up to ${locked.hwm} from ${label}, its ledger has ${batch.asOf}: a replaced or restored ledger; register it under a new lane`,
+        },
+        locked,
+      );
+    }
     const first = batch.events[0]?.id;
     if (first !== undefined && first > locked.hwm + 1) {
       await flag(client, found.row.id, 'gap', null, null, { expectedFrom: locked.hwm + 1, got: first });
@@ -114,9 +222,18 @@ export async function ingestBatch(pool: Pool, cipher: SecretCipher, headers: Rec
     await resolveGapFlag(client, found.row.id);
     await checkLanes(client, found.row.id, batch);
     for (const day of days) await reconcileDay(client, found.row.id, day.mode, day.businessDay);
+    await checkRefundsWithinPayments(client, found.row.id, batch);
     return ack(200, { ok: true }, updated);
+  }).catch((error: unknown) => {
+    // All or nothing: the transaction was rolled back. Only a refusal of the data itself is answered here.
+    if (!isDataError(error)) throw error;
+    return ack(400, {
+      ok: false,
+      code: 'BAD_BATCH',
+      message: `headquarters cannot store this batch: ${error instanceof Error ? error.message : String(error)}`,
+    });
   });
-  markPartitionsKnown(created);
+  if (answer.status === 200) markPartitionsKnown(created);
   return answer;
 }
 
@@ -133,11 +250,11 @@ async function insertEvents(client: Client, counterId: number, batch: SyncBatch)
       counterId,
       e.map((x) => x.id),
       e.map((x) => x.at),
-      e.map((x) => x.entity),
+      e.map((x) => clean(x.entity)),
       e.map((x) => x.entityId),
-      e.map((x) => x.type),
-      e.map((x) => x.actor),
-      e.map((x) => JSON.stringify(x.data ?? null)),
+      e.map((x) => clean(x.type)),
+      e.map((x) => str(x.actor)),
+      e.map((x) => jsonText(x.data)),
     ],
   );
 }
@@ -171,7 +288,7 @@ async function projectPayments(client: Client, counterId: number, batch: SyncBat
       rows.map((r) => num(r.created_at)),
       rows.map((r) => num(r.paid_at)),
       rows.map((r) => num(r.final_at)),
-      rows.map((r) => JSON.stringify(r)),
+      rows.map((r) => jsonText(r)),
     ],
   );
 }
@@ -198,7 +315,7 @@ async function projectRefunds(client: Client, counterId: number, batch: SyncBatc
       rows.map((r) => num(r.amount_fen)),
       rows.map((r) => str(r.business_day) ?? ''),
       rows.map((r) => num(r.final_at)),
-      rows.map((r) => JSON.stringify(r)),
+      rows.map((r) => jsonText(r)),
     ],
   );
 }
@@ -226,7 +343,7 @@ async function projectDays(client: Client, counterId: number, batch: SyncBatch):
     await client.query(
       `INSERT INTO counter_days (counter_id, mode, business_day, closed_at, report) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (counter_id, mode, business_day) DO UPDATE SET closed_at = excluded.closed_at, report = excluded.report`,
-      [counterId, report.mode, report.businessDay, report.closedAt, JSON.stringify(report.report)],
+      [counterId, clean(report.mode), clean(report.businessDay), report.closedAt, jsonText(report.report)],
     );
     touched.set(`${report.mode}|${report.businessDay}`, { mode: report.mode, businessDay: report.businessDay, at: report.closedAt });
   }
@@ -275,6 +392,34 @@ async function checkLanes(client: Client, counterId: number, batch: SyncBatch): 
     )
   ).rows;
   if (clashes.length > 0) await flag(client, counterId, 'number_collision', null, null, { numbers: clashes });
+}
+
+/**
+ * A counter never lets the refunds of a payment (any not failed) exceed what was paid. Headquarters
+ * checks its own projection after each batch with refunds and flags `refund_exceeds_payment` for the
+ * payments where they do (or whose payment it does not hold); the rows are kept as the counter sent
+ * them, and the flag is resolved once newer rows agree.
+ */
+async function checkRefundsWithinPayments(client: Client, counterId: number, batch: SyncBatch): Promise<void> {
+  if (batch.refunds.length === 0) return;
+  const over = (
+    await client.query<{ payment: number; trade_no: string | null; paid_fen: number | null; refunded_fen: number }>(
+      `SELECT r.payment_local_id AS payment, p.trade_no, p.amount_fen AS paid_fen, sum(r.amount_fen)::bigint AS refunded_fen
+         FROM refunds r LEFT JOIN payments p ON p.counter_id = r.counter_id AND p.local_id = r.payment_local_id
+        WHERE r.counter_id = $1 AND r.status <> 'failed'
+        GROUP BY r.payment_local_id, p.trade_no, p.amount_fen
+       HAVING p.amount_fen IS NULL OR sum(r.amount_fen) > p.amount_fen
+        ORDER BY r.payment_local_id LIMIT 20`,
+      [counterId],
+    )
+  ).rows;
+  if (over.length > 0) {
+    await flag(client, counterId, 'refund_exceeds_payment', null, null, {
+      payments: over.map((o) => ({ payment: o.payment, tradeNo: o.trade_no, paidFen: o.paid_fen, refundedFen: o.refunded_fen })),
+    });
+  } else {
+    await client.query("UPDATE flags SET resolved_at = now() WHERE counter_id = $1 AND kind = 'refund_exceeds_payment' AND resolved_at IS NULL", [counterId]);
+  }
 }
 
 async function resolveGapFlag(client: Client, counterId: number): Promise<void> {

@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { SecretCipher } from '../core/secrets/cipher';
 import { COUNTER_HEADER, MAX_BATCH_BYTES, parseCounterLabel, SIGNATURE_HEADER, signBody, verifyBody } from '../core/sync/protocol';
@@ -63,6 +63,23 @@ function cookieToken(req: IncomingMessage): string | undefined {
   return auth?.startsWith('Bearer ') === true ? auth.slice(7) : undefined;
 }
 
+/**
+ * No Origin header (not a browser), or one whose host is the host the request was sent to — as the
+ * load balancer in front saw it (`x-forwarded-host`, which a page on another site cannot set without
+ * a CORS preflight that headquarters never grants).
+ */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  const forwarded = req.headers['x-forwarded-host'];
+  const hosts = [req.headers.host, ...(typeof forwarded === 'string' ? forwarded.split(',').map((h) => h.trim()) : [])];
+  try {
+    return hosts.includes(new URL(origin).host);
+  } catch {
+    return false;
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -76,7 +93,8 @@ function serveStatic(res: ServerResponse, root: string, path: string): boolean {
   const rel = path === '/' || path === '/index.html' ? '/hq.html' : path;
   if (!(rel === '/hq.html' || rel.startsWith('/assets/'))) return false;
   const file = normalize(join(root, rel));
-  if (!file.startsWith(resolve(root)) || !existsSync(file)) return false;
+  // Only a regular file inside the dashboard's directory (a directory would fail after the headers went).
+  if (!file.startsWith(resolve(root)) || statSync(file, { throwIfNoEntry: false })?.isFile() !== true) return false;
   const hashed = rel.startsWith('/assets/');
   res.writeHead(200, {
     'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
@@ -94,6 +112,8 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
   const { pool, cipher } = options;
   const log = options.log ?? ((): void => undefined);
 
+  // Over https the session cookie never travels over plain http (a stripped or mistyped link).
+  const cookieFlags = `HttpOnly; SameSite=Strict; Path=/${options.tls === undefined ? '' : '; Secure'}`;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://hq.invalid');
     const path = url.pathname;
@@ -113,8 +133,9 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
       const found = id === undefined ? undefined : await counterKey(pool, cipher, id.store, id.lane);
       if (found === undefined || found.row.revoked_at !== null) return json(res, 403, { code: 'UNKNOWN_COUNTER' });
       const signedPath = `GET ${path}${url.search}`;
+      const requestSignature = String(req.headers[SIGNATURE_HEADER] ?? '');
       const at = Number(url.searchParams.get('at'));
-      if (!verifyBody(signedPath, found.key, String(req.headers[SIGNATURE_HEADER] ?? '')) || !Number.isFinite(at) || Math.abs(Date.now() - at) > 10 * 60_000) {
+      if (!verifyBody(signedPath, found.key, requestSignature) || !Number.isFinite(at) || Math.abs(Date.now() - at) > 10 * 60_000) {
         return json(res, 401, { code: 'BAD_SIGNATURE' });
       }
       const snapshot = await latestSnapshot(pool, Number(url.searchParams.get('since') ?? 0) || 0);
@@ -122,34 +143,35 @@ export async function startHqServer(options: HqServerOptions): Promise<HqServer>
         res.writeHead(204).end();
         return;
       }
-      const body = JSON.stringify(snapshot);
+      // `answers`: the pull's own signature, inside the signed body, so this answer counts for no other pull.
+      const body = JSON.stringify({ ...snapshot, answers: requestSignature });
       return send(res, 200, body, { [SIGNATURE_HEADER]: signBody(body, found.key) });
     }
+    // A browser names the page's origin on every POST: one from another site (login CSRF, a page
+    // signing managers out or guessing PINs through their browsers) is refused. Counters send none.
+    if (req.method === 'POST' && path !== '/api/ingest' && !sameOrigin(req)) return json(res, 403, { ok: false, code: 'CROSS_ORIGIN' });
     if (req.method === 'POST' && path === '/api/login') {
-      let input: { code?: unknown; pin?: unknown };
+      let input: unknown;
       try {
         const { bytes, tooLarge } = await readRequestBody(req, 4096);
         if (tooLarge) return json(res, 413, { ok: false, code: 'BAD_INPUT' });
-        input = JSON.parse(bytes.toString('utf8')) as typeof input;
+        input = JSON.parse(bytes.toString('utf8'));
       } catch {
         return json(res, 400, { ok: false, code: 'BAD_INPUT' });
       }
-      if (typeof input.code !== 'string' || typeof input.pin !== 'string') return json(res, 400, { ok: false, code: 'BAD_INPUT' });
-      const result = await signIn(pool, input.code, input.pin);
+      // Any JSON may arrive (null, a number): only an object with two strings is a sign-in.
+      const { code, pin } = typeof input === 'object' && input !== null ? (input as { code?: unknown; pin?: unknown }) : {};
+      if (typeof code !== 'string' || typeof pin !== 'string') return json(res, 400, { ok: false, code: 'BAD_INPUT' });
+      const result = await signIn(pool, code, pin);
       if (!result.ok) return json(res, result.code === 'LOCKED_OUT' ? 423 : 401, result);
-      return json(
-        res,
-        200,
-        { ok: true, operator: result.operator },
-        { 'set-cookie': `${COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=43200` },
-      );
+      return json(res, 200, { ok: true, operator: result.operator }, { 'set-cookie': `${COOKIE}=${result.token}; ${cookieFlags}; Max-Age=43200` });
     }
     if (path.startsWith('/api/')) {
       const operator = await sessionOperator(pool, cookieToken(req));
       if (operator === undefined) return json(res, 401, { ok: false, code: 'SIGN_IN_REQUIRED' });
       if (req.method === 'POST' && path === '/api/logout') {
         await signOut(pool, cookieToken(req));
-        return json(res, 200, { ok: true }, { 'set-cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+        return json(res, 200, { ok: true }, { 'set-cookie': `${COOKIE}=; ${cookieFlags}; Max-Age=0` });
       }
       if (req.method === 'GET' && path === '/api/me') return json(res, 200, { ok: true, operator });
       const day = url.searchParams.get('day') ?? '';

@@ -41,7 +41,11 @@ function pusherServing(db: Db, snapshot: () => unknown): SyncPusher {
   const transport: SyncTransport = (input) => {
     // A batch (the counter's own events, e.g. an applied snapshot's) is acknowledged in full.
     const events = input.method === 'POST' ? (JSON.parse(input.body ?? '{}') as { events: { id: number }[] }).events : [];
-    const body = JSON.stringify(input.method === 'POST' ? { ok: true, hwm: events.at(-1)?.id ?? 0, dayRowid: 0 } : snapshot());
+    const body = JSON.stringify(
+      input.method === 'POST'
+        ? { ok: true, hwm: events.at(-1)?.id ?? 0, dayRowid: 0, batch: input.headers[SIGNATURE_HEADER] }
+        : { ...(snapshot() as object), answers: input.headers[SIGNATURE_HEADER] },
+    );
     return Promise.resolve({ status: 200, headers: { [SIGNATURE_HEADER]: signBody(body, KEY) }, body });
   };
   return new SyncPusher({

@@ -516,9 +516,13 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       backOffice
         .refreshDefaultPins()
         .catch((error: unknown) => logger.warn('default-PIN check after a snapshot failed', { error: error instanceof Error ? error.message : String(error) }))
-        .finally(() => bus.emit('app:mode', info()));
+        // The core may have closed meanwhile (its ledger with it): then there is no one to tell.
+        .finally(() => {
+          if (!closed) bus.emit('app:mode', info());
+        });
     },
   });
+  let closed = false;
   sync.start();
 
   return {
@@ -536,6 +540,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     info,
     health,
     async close() {
+      closed = true;
       status.stop();
       await sync.stop();
       await defaultSync?.close();

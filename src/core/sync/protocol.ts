@@ -69,6 +69,12 @@ export const SyncAckSchema = z.object({
   hwm: z.number().int().nonnegative(),
   /** The highest day-report rowid headquarters holds for this counter. */
   dayRowid: z.number().int().nonnegative(),
+  /**
+   * The signature of the batch this answers (its `x-counter-signature`): binds the answer to the
+   * batch, so a recorded answer replayed to another batch (a fresh ledger under the same key) counts
+   * for nothing. Absent only on answers to a batch whose signature did not verify (never signed).
+   */
+  batch: z.string().optional(),
   code: z.string().optional(),
   message: z.string().optional(),
 });
@@ -96,7 +102,10 @@ export function parseCounterLabel(label: string): CounterId | undefined {
   return rest.length === 0 && parsed.success ? parsed.data : undefined;
 }
 
-/** The snapshot headquarters publishes to counters (pulled, versioned). */
+/**
+ * The snapshot headquarters publishes to counters (pulled, versioned). Its answer to a pull also
+ * carries `answers`, the pull's own signature (inside the signed body), which the counter requires.
+ */
 export const HqSnapshotSchema = z.object({
   version: z.number().int().positive(),
   shopName: z.string().max(64).optional(),

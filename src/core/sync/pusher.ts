@@ -23,6 +23,7 @@ import {
   COUNTER_HEADER,
   counterLabel,
   HqSnapshotSchema,
+  MAX_BATCH_BYTES,
   SIGNATURE_HEADER,
   signBody,
   SyncAckSchema,
@@ -248,9 +249,20 @@ export class SyncPusher {
   private async pushOnce(connection: HqConnection): Promise<'sent' | 'idle' | 'failed'> {
     const { db, now } = this.options;
     const state = readSyncState(db);
-    const batch = readBatch(db, connection.counter, state, now());
+    let batch = readBatch(db, connection.counter, state, now());
     if (batch === undefined) return 'idle';
-    const body = JSON.stringify(batch);
+    let body = JSON.stringify(batch);
+    // Headquarters refuses a body over MAX_BATCH_BYTES (and may reset the connection before its 413
+    // is read): fewer events until it fits, so large events never block the outbox.
+    while (Buffer.byteLength(body) > MAX_BATCH_BYTES && batch.events.length > 1) {
+      batch = readBatch(db, connection.counter, state, now(), Math.floor(batch.events.length / 2))!;
+      body = JSON.stringify(batch);
+    }
+    if (Buffer.byteLength(body) > MAX_BATCH_BYTES) {
+      this.failed(now(), `BATCH_TOO_LARGE: event ${batch.events[0]?.id ?? '-'} with its rows is over the ${MAX_BATCH_BYTES} bytes headquarters accepts`);
+      return 'failed';
+    }
+    const signature = signBody(body, connection.key);
     const at = now();
     try {
       const response = await this.options.transport({
@@ -259,7 +271,7 @@ export class SyncPusher {
         headers: {
           'content-type': 'application/json',
           [COUNTER_HEADER]: counterLabel(connection.counter),
-          [SIGNATURE_HEADER]: signBody(body, connection.key),
+          [SIGNATURE_HEADER]: signature,
         },
         body,
         timeoutMs: this.options.timeoutMs ?? 15_000,
@@ -268,20 +280,28 @@ export class SyncPusher {
       this.options.faultPoint?.('sync-after-answer');
       const ack = this.verifiedAck(response, connection.key);
       if (ack === undefined) throw new Error(`headquarters answered HTTP ${response.status} without a valid signed acknowledgement`);
+      if (ack.batch !== signature) throw new Error(`headquarters' signed answer (HTTP ${response.status}) answers another batch; ignored`);
+      // Headquarters can only acknowledge what it was sent, and a gap only ever rewinds: a mark beyond
+      // that (the mark of a ledger this counter replaced, a replayed answer) must never skip unsent events.
+      const last = batch.events.at(-1)?.id ?? state.ackedEventId;
+      const lastDay = Math.max(state.ackedDayRowid, ...batch.dayReports.map((d) => d.rowid));
+      if (ack.hwm > last) this.options.logger.warn('sync: headquarters acknowledged more than was sent; keeping our own mark', { hwm: ack.hwm, sent: last });
       if (!ack.ok) {
         // A gap (headquarters lost events we thought acknowledged): rewind to its mark and resend.
         if (ack.code === 'GAP') {
-          rewindSyncState(db, ack.hwm, ack.dayRowid);
+          // A gap that rewinds nothing (headquarters names a mark at or above ours) would resend the same batch at once, forever.
+          if (ack.hwm >= state.ackedEventId) throw new Error(`GAP: headquarters holds events up to ${ack.hwm} yet refused ours from ${state.ackedEventId + 1}`);
+          rewindSyncState(db, ack.hwm, Math.min(ack.dayRowid, state.ackedDayRowid));
           recordSyncAttempt(db, at, { ok: false, error: `GAP: headquarters holds events up to ${ack.hwm}; resending` });
           return 'sent';
         }
         throw new Error(`${ack.code ?? 'REFUSED'}: ${ack.message ?? 'refused by headquarters'}`);
       }
-      recordSyncAttempt(db, at, { ok: true, hwm: ack.hwm, dayRowid: ack.dayRowid });
+      const hwm = Math.min(ack.hwm, last);
+      recordSyncAttempt(db, at, { ok: true, hwm, dayRowid: Math.min(ack.dayRowid, lastDay) });
       this.failures = 0;
       this.options.onAttempt?.(true);
-      const last = batch.events.at(-1)?.id ?? state.ackedEventId;
-      return ack.hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
+      return hwm >= last && batch.backlog === 0 && batch.dayReports.length === 0 ? 'idle' : 'sent';
     } catch (error) {
       this.failed(at, error instanceof Error ? error.message : String(error));
       return 'failed';
@@ -318,17 +338,22 @@ export class SyncPusher {
     const { db, now } = this.options;
     const state = readSyncState(db);
     const path = `/api/snapshot?since=${state.snapshotVersion}&at=${now()}`;
+    const signature = signBody(`GET ${path}`, connection.key);
     const response = await this.options.transport({
       method: 'GET',
       url: new URL(path, connection.url).toString(),
-      headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signBody(`GET ${path}`, connection.key) },
+      headers: { [COUNTER_HEADER]: counterLabel(connection.counter), [SIGNATURE_HEADER]: signature },
       timeoutMs: this.options.timeoutMs ?? 15_000,
       ...(connection.ca === undefined || connection.ca === '' ? {} : { caPem: connection.ca }),
     });
     if (response.status === 204) return;
     if (!verifyBody(response.body, connection.key, response.headers[SIGNATURE_HEADER] ?? ''))
       throw new Error(`snapshot answer HTTP ${response.status} not signed by headquarters`);
-    const parsed = HqSnapshotSchema.safeParse(JSON.parse(response.body));
+    const json = JSON.parse(response.body) as unknown;
+    // Headquarters names the pull it answers (its signature): a recorded answer replayed to another pull counts for nothing.
+    if ((json as { answers?: unknown } | null)?.answers !== signature)
+      throw new Error(`snapshot answer HTTP ${response.status} answers another request; ignored`);
+    const parsed = HqSnapshotSchema.safeParse(json);
     if (!parsed.success) throw new Error('snapshot answer malformed');
     if (parsed.data.version <= state.snapshotVersion) return;
     applySnapshot(db, parsed.data, now());

@@ -140,7 +140,11 @@ export function HqDashboard(): React.JSX.Element {
           ? t('flagLaneShared')
           : kind === 'number_collision'
             ? t('flagNumberCollision')
-            : kind;
+            : kind === 'refund_exceeds_payment'
+              ? t('flagRefundExceeds')
+              : kind === 'ledger_behind'
+                ? t('flagLedgerBehind')
+                : kind;
   return (
     <main className="hq">
       <header>

@@ -35,6 +35,8 @@ export const hqZh = {
   flagMismatch: '日结报表与总部数据不一致',
   flagLaneShared: '同一门店两台收银机的台号相同（订单号可能重复），请改其中一台的台号',
   flagNumberCollision: '订单号与另一台收银机重复（两条记录均保留），请检查台号设置',
+  flagRefundExceeds: '退款合计超过原支付金额（按收银机上报的数据），请核查该收银机',
+  flagLedgerBehind: '收银机账本比总部已收数据少（换机或从备份恢复），总部拒收；请为它登记新的台号',
   orderLane: '台号',
   exportCsv: '导出 CSV',
   exportXlsx: '导出 XLSX',
@@ -92,6 +94,9 @@ export const hqEn: Record<HqKey, string> = {
   flagMismatch: 'day report differs from headquarters data',
   flagLaneShared: 'two counters of this store use the same lane code (order numbers could repeat): change one of them',
   flagNumberCollision: "an order number repeats another counter's (both rows kept): check the lane codes",
+  flagRefundExceeds: 'refunds add up to more than their payment (as the counter reported them): check this counter',
+  flagLedgerBehind:
+    'the counter’s ledger has fewer events than headquarters holds from it (replaced machine or restored backup): refused; register it under a new lane',
   orderLane: 'lane',
   exportCsv: 'Export CSV',
   exportXlsx: 'Export XLSX',
