@@ -483,8 +483,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   while (Date.now() < deadline) {
     const facts = readLedger(options.dir, 'ledger.sqlite', false);
     const yimaSeen = new Set(yimaOrders().map((o) => o.posSeq));
+    // A card sale 状态未明 is left for a supervisor — unless it is the terminal's approved last transaction:
+    // the app resolves that one by asking the terminal, so wait for it (it may take the terminal a moment
+    // to be open after the start), or the check would race the app's own ask.
+    const lastTx = terminal.lastTransaction();
+    const lastEntry = lastTx === null ? undefined : terminal.record().find((e) => e.decision === 'approved' && e.response?.voucherNo === lastTx.voucherNo);
+    const lastOwner = lastEntry === undefined ? undefined : facts.cardSent.find((c) => c.payloadHex === lastEntry.payloadHex)?.paymentId;
     const openPayments = facts.payments.filter(
-      (p) => ['created', 'qr_issued', 'waiting', 'unknown'].includes(p.status) && !isCardForSupervisor(p) && !isYimaForSupervisor(p, yimaSeen),
+      (p) =>
+        ['created', 'qr_issued', 'waiting', 'unknown'].includes(p.status) &&
+        (!isCardForSupervisor(p) || p.id === lastOwner) &&
+        !isYimaForSupervisor(p, yimaSeen),
     );
     const openRefunds = facts.refunds.filter((r) => ['created', 'pending', 'unknown'].includes(r.status) && !isForSupervisor(r));
     if (openPayments.length === 0 && openRefunds.length === 0) break;

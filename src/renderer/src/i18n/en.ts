@@ -16,7 +16,8 @@ export const en: Record<CoreMessageKey, string> = {
   'app.connecting': 'Connecting to the cashier host…',
   'app.loading': 'Opening…',
   'app.screenFailed': 'This screen failed',
-  'app.screenFailedHint': 'Payments and refunds are not affected; unfinished ones are still followed in the background. Press F1 for the checkout or reload; if it keeps happening, export the diagnostics (F11) for support.',
+  'app.screenFailedHint':
+    'Payments and refunds are not affected; unfinished ones are still followed in the background. Press F1 for the checkout or reload; if it keeps happening, export the diagnostics (F11) for support.',
   'app.reload': 'Reload',
   'app.hostError': 'Cannot reach the cashier host',
   'nav.status': 'Status',
