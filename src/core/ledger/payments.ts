@@ -274,7 +274,7 @@ const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement' | 'gatewa
 };
 
 /**
- * Applies a patch, refusing illegal state moves (INVALID_STATE). Final states set `final_at`.
+ * Applies a patch, refusing illegal state moves (INVALID_STATE). Entering a final status sets `final_at`.
  * Runs inside the caller's transaction when there is one.
  */
 export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: number): PaymentRecord {
@@ -295,7 +295,9 @@ export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: numb
     params.gatewayDetail = detailText(patch.gatewayDetail);
   }
   if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
-  if (patch.status !== undefined && isFinal(patch.status) && !isFinal(current.status)) sets.push('final_at = @now');
+  // A final status reached anew moves final_at, including a late payment (failed/closed → paid): the
+  // day report finds money that moved after its day was closed by final_at > closed_at.
+  if (patch.status !== undefined && isFinal(patch.status) && patch.status !== current.status) sets.push('final_at = @now');
   stmt(db, `UPDATE payments SET ${sets.join(', ')} WHERE id = @id`).run(params);
   return getPayment(db, id);
 }
