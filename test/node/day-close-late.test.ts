@@ -61,3 +61,57 @@ describe('late payment after the day was closed', () => {
     expect(next.late?.totals.paidFen).toBe(1234);
   });
 });
+
+/** How many reports count `tradeNo` as paid: frozen day totals, or the late list of any day (frozen or live). */
+function placesPaid(tradeNo: string, days: string[]): string[] {
+  const out: string[] = [];
+  for (const day of days) {
+    const closed = getClosedDay(db, 'live', day);
+    const report = closed?.report ?? buildDayReport(db, { mode: 'live', day, timeZone: TZ });
+    if (report.payments.some((p) => p.tradeNo === tradeNo && p.status === 'paid')) out.push(`${day}:totals`);
+    if (report.late?.items.some((i) => i.orderNo === tradeNo && i.status === 'paid')) out.push(`${day}:late`);
+  }
+  return out;
+}
+
+describe('the clock is not trusted to order a settlement and a close', () => {
+  const DAYS = [DAY, NEXT, '2026-05-12', '2026-05-13'];
+  const override = { by: '800', reason: '银行未答复' };
+
+  it('a sale settled in the same millisecond as its day was closed is still a late settlement', () => {
+    const p = sale('T1', 500, DAY_START + 10 * HOUR);
+    updatePayment(db, p.id, { status: 'unknown' }, DAY_START + 10 * HOUR);
+    const at = DAY_START + 22 * HOUR;
+    closeDay(db, { mode: 'live', day: DAY, by: '900', override, timeZone: TZ }, at);
+    updatePayment(db, p.id, { status: 'paid', paidAt: at }, at);
+    expect(dayAddendum(db, { mode: 'live', day: DAY, timeZone: TZ }).totals.paidFen).toBe(500);
+    expect(placesPaid('T1', DAYS)).toEqual([`${NEXT}:late`]);
+  });
+
+  it('a sale settled after the close under a clock set back is still a late settlement', () => {
+    const p = sale('T1', 500, DAY_START + 10 * HOUR);
+    updatePayment(db, p.id, { status: 'unknown' }, DAY_START + 10 * HOUR);
+    closeDay(db, { mode: 'live', day: DAY, by: '900', override, timeZone: TZ }, DAY_START + 22 * HOUR);
+    // NTP pulls the clock back an hour; the bank's answer comes in.
+    updatePayment(db, p.id, { status: 'paid', paidAt: DAY_START + 21 * HOUR }, DAY_START + 21 * HOUR);
+    expect(placesPaid('T1', DAYS)).toEqual([`${NEXT}:late`]);
+  });
+
+  it("a sale paid before the close is in the frozen totals only, even when the close's clock is behind", () => {
+    const p = sale('T1', 500, DAY_START + 10 * HOUR);
+    updatePayment(db, p.id, { status: 'paid', paidAt: DAY_START + 21 * HOUR }, DAY_START + 21 * HOUR);
+    closeDay(db, { mode: 'live', day: DAY, by: '900', timeZone: TZ }, DAY_START + 20 * HOUR);
+    expect(dayAddendum(db, { mode: 'live', day: DAY, timeZone: TZ }).items).toEqual([]);
+    expect(placesPaid('T1', DAYS)).toEqual([`${DAY}:totals`]);
+  });
+
+  it("a late settlement frozen into the next day is not counted again by a later day when that close's clock was behind", () => {
+    const p = sale('T1', 500, DAY_START + 10 * HOUR);
+    updatePayment(db, p.id, { status: 'unknown' }, DAY_START + 10 * HOUR);
+    closeDay(db, { mode: 'live', day: DAY, by: '900', override, timeZone: TZ }, DAY_START + 22 * HOUR);
+    updatePayment(db, p.id, { status: 'paid', paidAt: DAY_START + 34 * HOUR }, DAY_START + 34 * HOUR);
+    const frozen = closeDay(db, { mode: 'live', day: NEXT, by: '900', timeZone: TZ }, DAY_START + 33 * HOUR);
+    expect(frozen.report.late?.totals.paidFen).toBe(500);
+    expect(placesPaid('T1', DAYS)).toEqual([`${NEXT}:late`]);
+  });
+});
