@@ -115,3 +115,19 @@ describe('the clock is not trusted to order a settlement and a close', () => {
     expect(placesPaid('T1', DAYS)).toEqual([`${NEXT}:late`]);
   });
 });
+
+describe('the frozen report is cut in the shop’s time zone', () => {
+  it('the drawers of a closed day are those of the draft report in the shop’s zone, not the machine’s', () => {
+    // UTC+14: 01:00 there is the day before in any zone up to UTC+12, whatever zone the machine runs in.
+    const SHOP = 'Pacific/Kiritimati';
+    const started = Date.UTC(2026, 4, 10, 1) - 14 * HOUR;
+    db.prepare("INSERT INTO shifts (operator, mode, started_at, ended_at, report) VALUES ('001', 'live', ?, NULL, NULL)").run(started);
+    const p = sale('C1', 500, started + 60_000);
+    db.prepare("UPDATE payments SET tender = 'cash', gateway = 'cash' WHERE id = ?").run(p.id);
+    updatePayment(db, p.id, { status: 'paid', paidAt: started + 60_000 }, started + 60_000);
+    const draft = buildDayReport(db, { mode: 'live', day: DAY, timeZone: SHOP });
+    expect(draft.drawers?.map((d) => d.cashSalesFen)).toEqual([500]);
+    const closed = closeDay(db, { mode: 'live', day: DAY, by: '900', timeZone: SHOP }, started + 20 * HOUR);
+    expect(closed.report.drawers).toEqual(draft.drawers);
+  });
+});

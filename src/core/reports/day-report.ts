@@ -710,7 +710,16 @@ export function closeDay(db: Db, input: CloseDayInput, now: number): ClosedDay {
       requireActiveRole(db, input.by, 'manager', 'by');
       if (override !== null) requireActiveRole(db, override.by, 'supervisor', 'override.by');
 
-      const report = dayReportInTx(db, { mode: input.mode, day: input.day, ...(input.startHour === undefined ? {} : { startHour: input.startHour }) }, clock);
+      const report = dayReportInTx(
+        db,
+        {
+          mode: input.mode,
+          day: input.day,
+          ...(input.timeZone === undefined ? {} : { timeZone: input.timeZone }),
+          ...(input.startHour === undefined ? {} : { startHour: input.startHour }),
+        },
+        clock,
+      );
       const unresolvedPayments = report.unresolved.payments.length;
       const unresolvedRefunds = report.unresolved.refunds.length;
       if (unresolvedPayments + unresolvedRefunds > 0 && override === null) {
