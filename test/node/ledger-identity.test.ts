@@ -138,6 +138,49 @@ describe('ledger identity: a used data directory never starts over on an empty l
   });
 });
 
+describe('a lost marker where backups remain: the backups say which ledger belongs here', { timeout: 120_000 }, () => {
+  async function usedWithBackup(): Promise<string> {
+    const dir = dataDir();
+    const core = await start(dir);
+    await backupLedger(core.db, dir, 'manual', Date.now());
+    await stop(core);
+    rmSync(join(dir, IDENTITY_FILE));
+    return dir;
+  }
+
+  it('an emptied ledger (fresh schema, no identity) is refused, not given a new identity', async () => {
+    const dir = await usedWithBackup();
+    removeLedger(dir);
+    openLedger(join(dir, 'ledger.sqlite')).close();
+    expect(await refused(dir)).toMatchObject({ code: 'LEDGER_MISMATCH', details: { found: null } });
+    expect(existsSync(join(dir, IDENTITY_FILE))).toBe(false);
+  });
+
+  it("another counter's ledger is refused, not adopted", async () => {
+    const dir = await usedWithBackup();
+    const other = dataDir();
+    await stop(await start(other));
+    removeLedger(dir);
+    copyFileSync(join(other, 'ledger.sqlite'), join(dir, 'ledger.sqlite'));
+    const error = await refused(dir);
+    expect(error.code).toBe('LEDGER_MISMATCH');
+    expect(error.message).toContain('backup');
+    expect(existsSync(join(dir, IDENTITY_FILE))).toBe(false);
+  });
+
+  it('its own ledger gets its marker back; a truncated backup is no witness', async () => {
+    const dir = await usedWithBackup();
+    const [good] = listBackups(dir);
+    // A newer backup cut short (a copy interrupted by hand) must not decide anything.
+    const cut = join(dir, 'backups', 'ledger-29990101-000000-manual.sqlite');
+    writeFileSync(cut, readFileSync(good!.file).subarray(0, 1000));
+    await stop(await start(dir));
+    expect(existsSync(join(dir, IDENTITY_FILE))).toBe(true);
+    // Reading the witness leaves nothing beside the copies (no -wal / -shm).
+    expect(readdirSync(join(dir, 'backups')).filter((n) => !n.endsWith('.sqlite'))).toEqual([]);
+  });
+});
+
 describe('automatic backups and the documented restore', { timeout: 180_000 }, () => {
   it('day close makes a 0600 backup; after the ledger is lost, restoring it as README says brings the paid history back', async () => {
     const dir = dataDir();

@@ -5,6 +5,7 @@
  * being silently replaced by a fresh one (the paid history would be gone and the training PINs would
  * work again). The fix is to restore a backup (README: "Restoring a backup").
  */
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -60,6 +61,41 @@ function hasBackups(dataDir: string): boolean {
   }
 }
 
+/**
+ * The identity recorded in the newest readable backup that has one (undefined when none does: no
+ * backups, or only copies from before identities). A truncated or damaged copy is skipped, never trusted.
+ */
+function backupIdentity(dataDir: string): { identity: LedgerIdentity; file: string } | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(join(dataDir, BACKUP_DIR))
+      .filter((name) => /^ledger-.*\.sqlite$/.test(name))
+      .sort()
+      .reverse();
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const file = join(dataDir, BACKUP_DIR, name);
+    let copy: Database.Database | undefined;
+    try {
+      // Read from memory: opening the copy itself would leave -wal/-shm files beside it (or fail on a
+      // read-only folder). Bytes 18/19 say WAL; an in-memory copy must read as a rollback-journal file.
+      const bytes = readFileSync(file);
+      if (bytes.length >= 100) bytes.fill(1, 18, 20);
+      copy = new Database(bytes, { readonly: true });
+      const row = copy.prepare('SELECT value FROM settings WHERE key = ?').get(IDENTITY_SETTING) as { value: string } | undefined;
+      const identity = row === undefined ? undefined : parseIdentity(JSON.parse(row.value));
+      if (identity !== undefined) return { identity, file };
+    } catch {
+      // Not a readable ledger copy: no witness either way.
+    } finally {
+      copy?.close();
+    }
+  }
+  return undefined;
+}
+
 function restoreHint(dataDir: string): string {
   return `restore the latest backup from ${join(dataDir, BACKUP_DIR)} (README: "Restoring a backup"), or call support; do not delete ${IDENTITY_FILE}`;
 }
@@ -83,7 +119,8 @@ export function checkLedgerFile(dataDir: string, ledgerPath: string): void {
 
 /**
  * After the ledger is open: compares the identity in the ledger with the marker. A marker with no or
- * another identity in the ledger (an emptied or foreign ledger) is refused with LEDGER_MISMATCH. A
+ * another identity in the ledger (an emptied or foreign ledger) is refused with LEDGER_MISMATCH. With
+ * the marker lost or damaged, the newest readable backup that has an identity is the witness instead. A
  * ledger without identity and no marker (new, or from a version before identities) gets one; a
  * ledger with identity whose marker was lost gets its marker back.
  */
@@ -96,6 +133,15 @@ export function ensureLedgerIdentity(db: Db, dataDir: string, ledgerPath: string
       'LEDGER_MISMATCH',
       `the ledger ${ledgerPath} is not the one this data directory was created with (expected identity ${marker.id}, found ${stored?.id ?? 'none'}): it was emptied or replaced; ${restoreHint(dataDir)}`,
       { file: ledgerPath, expected: marker.id, found: stored?.id ?? null },
+    );
+  }
+  // No usable marker: the backups of this data directory are the witness of which ledger belongs here.
+  const witness = backupIdentity(dataDir);
+  if (witness !== undefined && stored?.id !== witness.identity.id) {
+    throw new AppError(
+      'LEDGER_MISMATCH',
+      `the ledger ${ledgerPath} is not the one this data directory's backups were made from (expected identity ${witness.identity.id} as in ${witness.file}, found ${stored?.id ?? 'none'}): it was emptied or replaced; ${restoreHint(dataDir)}`,
+      { file: ledgerPath, expected: witness.identity.id, found: stored?.id ?? null },
     );
   }
   if (stored !== undefined) {

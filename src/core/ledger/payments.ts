@@ -138,6 +138,17 @@ const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   closed: ['paid'],
 };
 
+/**
+ * `final_at` for a row entering a final status now: the clock, but never at or before the close of a
+ * day on or after the row's own business day. The day report orders a settlement and a close by these
+ * stamps (late = final_at > closed_at); a clock set back, or the same millisecond, must not put money
+ * that moved after a close before it. closeDay stamps the other side (closed_at ≥ every final_at it
+ * saw). Shared with refunds.
+ */
+export function finalAtSql(table: 'payments' | 'refunds'): string {
+  return `MAX(@now, COALESCE((SELECT MAX(d.closed_at) + 1 FROM day_reports d WHERE d.mode = ${table}.mode AND d.business_day >= ${table}.business_day), 0))`;
+}
+
 export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
   return from === to || TRANSITIONS[from].includes(to);
 }
@@ -274,7 +285,7 @@ const COLUMN: Record<Exclude<keyof PaymentPatch, 'queryCountIncrement' | 'gatewa
 };
 
 /**
- * Applies a patch, refusing illegal state moves (INVALID_STATE). Final states set `final_at`.
+ * Applies a patch, refusing illegal state moves (INVALID_STATE). Entering a final status sets `final_at`.
  * Runs inside the caller's transaction when there is one.
  */
 export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: number): PaymentRecord {
@@ -295,7 +306,9 @@ export function updatePayment(db: Db, id: number, patch: PaymentPatch, now: numb
     params.gatewayDetail = detailText(patch.gatewayDetail);
   }
   if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
-  if (patch.status !== undefined && isFinal(patch.status) && !isFinal(current.status)) sets.push('final_at = @now');
+  // A final status reached anew moves final_at, including a late payment (failed/closed → paid): the
+  // day report finds money that moved after its day was closed by final_at > closed_at.
+  if (patch.status !== undefined && isFinal(patch.status) && patch.status !== current.status) sets.push(`final_at = ${finalAtSql('payments')}`);
   stmt(db, `UPDATE payments SET ${sets.join(', ')} WHERE id = @id`).run(params);
   return getPayment(db, id);
 }

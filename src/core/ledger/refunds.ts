@@ -2,7 +2,7 @@ import { AppError } from '../../shared/errors';
 import type { RefundStatus, RefundView } from '../../shared/domain';
 import type { AppMode } from '../../shared/ipc/contract';
 import { stmt, type Db } from './db';
-import { getPayment } from './payments';
+import { finalAtSql, getPayment } from './payments';
 
 /** A refunds row as SQLite returns it (snake_case). */
 export interface RefundRow {
@@ -211,7 +211,7 @@ export function updateRefund(db: Db, id: number, patch: RefundPatch, now: number
     }
   }
   if (patch.queryCountIncrement === true) sets.push('query_count = query_count + 1');
-  if ((patch.status === 'succeeded' || patch.status === 'failed') && current.status !== patch.status) sets.push('final_at = @now');
+  if ((patch.status === 'succeeded' || patch.status === 'failed') && current.status !== patch.status) sets.push(`final_at = ${finalAtSql('refunds')}`);
   stmt(db, `UPDATE refunds SET ${sets.join(', ')} WHERE id = @id`).run(params);
   return getRefund(db, id);
 }

@@ -383,7 +383,9 @@ function settledDayOf(db: Db, mode: Mode, row: LateDbRow, clock: LocalClock, sta
   const closedAt = db.prepare('SELECT closed_at FROM day_reports WHERE mode = ? AND business_day = ?');
   for (let i = 0; i < 400; i += 1) {
     const closed = closedAt.get(mode, day) as { closed_at: number } | undefined;
-    if (closed === undefined || closed.closed_at > row.final_at) break;
+    // closed_at ≥ the final_at of every late item a close froze, and a settlement after a close is
+    // stamped after it (finalAtSql): equal means this day's frozen report holds the item.
+    if (closed === undefined || closed.closed_at >= row.final_at) break;
     day = addDays(day, 1);
   }
   return day;
@@ -708,7 +710,16 @@ export function closeDay(db: Db, input: CloseDayInput, now: number): ClosedDay {
       requireActiveRole(db, input.by, 'manager', 'by');
       if (override !== null) requireActiveRole(db, override.by, 'supervisor', 'override.by');
 
-      const report = dayReportInTx(db, { mode: input.mode, day: input.day, ...(input.startHour === undefined ? {} : { startHour: input.startHour }) }, clock);
+      const report = dayReportInTx(
+        db,
+        {
+          mode: input.mode,
+          day: input.day,
+          ...(input.timeZone === undefined ? {} : { timeZone: input.timeZone }),
+          ...(input.startHour === undefined ? {} : { startHour: input.startHour }),
+        },
+        clock,
+      );
       const unresolvedPayments = report.unresolved.payments.length;
       const unresolvedRefunds = report.unresolved.refunds.length;
       if (unresolvedPayments + unresolvedRefunds > 0 && override === null) {
@@ -718,12 +729,22 @@ export function closeDay(db: Db, input: CloseDayInput, now: number): ClosedDay {
           { payments: unresolvedPayments, refunds: unresolvedRefunds },
         );
       }
-      const closed: ClosedInfo = { at: now, by: input.by, overrideBy: override?.by ?? null, overrideReason: override?.reason ?? null };
+      // Stamped no earlier than anything this report saw final (its own items and its late ones), so a
+      // clock that is behind cannot make an item the frozen report counts look settled after the close.
+      const lastFinal = db
+        .prepare(
+          `SELECT MAX(m) AS m FROM (
+             SELECT MAX(final_at) AS m FROM payments WHERE mode = @mode AND business_day = @day
+             UNION ALL SELECT MAX(final_at) FROM refunds WHERE mode = @mode AND business_day = @day)`,
+        )
+        .get({ mode: input.mode, day: input.day }) as { m: number | null };
+      const closedAt = Math.max(now, lastFinal.m ?? now, ...(report.late?.items ?? []).map((i) => i.finalAt));
+      const closed: ClosedInfo = { at: closedAt, by: input.by, overrideBy: override?.by ?? null, overrideReason: override?.reason ?? null };
       const frozen: DayReport = { ...report, closed };
       db.prepare('INSERT INTO day_reports (mode, business_day, closed_at, closed_by, override_by, override_reason, report) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         input.mode,
         input.day,
-        now,
+        closedAt,
         input.by,
         closed.overrideBy,
         closed.overrideReason,
