@@ -117,6 +117,20 @@ describe.skipIf(!hasSocat())('card sales over the terminal link', () => {
     await expect(invoke('payment:cancel', { id: created.id })).rejects.toMatchObject({ code: 'INVALID_STATE' });
   });
 
+  it("the terminal's last transaction is the previous sale of the same amount: not taken for this one, which stays 状态未明", async () => {
+    const first = await invoke('payment:create', { amountFen: 1500, tender: 'card' });
+    const paid = await settled(first.id, (p) => p.status === 'paid');
+    // The next sale of the same price never reaches the terminal; its last transaction is still the first.
+    terminal.script({ result: 'silent', completes: false });
+    const second = await invoke('payment:create', { amountFen: 1500, tender: 'card' });
+    const unknown = await settled(second.id, (p) => p.status === 'unknown' && (p.respMsg ?? '').includes(first.tradeNo));
+    expect(unknown.sysTrace).toBeNull();
+    // A supervisor's re-query gets the same answer: a clear 状态未明, not an internal error.
+    await expect(invoke('payment:requery', { id: second.id })).resolves.toMatchObject({ status: 'unknown', sysTrace: null });
+    expect((await invoke('payment:get', { id: first.id })).sysTrace).toBe(paid.sysTrace);
+    expect(terminal.saleFrameCount()).toBe(2);
+  });
+
   it('refused before anything is written when the configured terminal is not connected', async () => {
     await invoke('settings:save', {
       section: 'devices',

@@ -3,7 +3,7 @@ import type { AppMode } from '../../shared/ipc/contract';
 import { assertAmountWithin } from '../config/gateway-limits';
 import type { Db } from '../ledger/db';
 import { appendEvent } from '../ledger/events';
-import { getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
+import { findPaymentByGatewayRef, getPayment, insertPaymentIntent, listOpenPayments, type PaymentPatch, type PaymentRecord } from '../ledger/payments';
 import type { Logger } from '../util/logger';
 import { businessDay, realTimers } from '../util/time';
 import { decideCardSale, isFinalPayment, type CardSaleDecision } from './decide';
@@ -110,12 +110,13 @@ export class CardSales {
   private async ask(id: number): Promise<{ payment: PaymentRecord; reached: boolean }> {
     const payment = getPayment(this.deps.db, id);
     if (payment.tender !== 'card' || isFinalPayment(payment.status)) return { payment, reached: true };
-    const result = await this.gatewayOf(payment).query({
+    const answered = await this.gatewayOf(payment).query({
       reference: payment.sysTrace ?? '',
       amountFen: payment.amountFen,
       tradeNo: payment.tradeNo,
       sentAt: payment.sentAt ?? payment.createdAt,
     });
+    const result = this.unlessHeldElsewhere(id, answered);
     const recorded = this.record(id, result, decideCardSale(getPayment(this.deps.db, id).status, { on: 'answer', outcome: result }));
     return { payment: recorded, reached: result.kind !== 'transport_unknown' };
   }
@@ -178,7 +179,7 @@ export class CardSales {
     let result: GatewayResult;
     this.current = payment.id;
     try {
-      result = await gateway.create({ tradeNo: payment.tradeNo, amountFen: payment.amountFen });
+      result = this.unlessHeldElsewhere(payment.id, await gateway.create({ tradeNo: payment.tradeNo, amountFen: payment.amountFen }));
     } catch (error) {
       // Thrown only before anything was written to the line (bad amount, journal failure).
       this.journal.patchPayment(payment.id, { status: 'failed', respMsg: `not sent: ${error instanceof Error ? error.message : String(error)}` });
@@ -199,6 +200,28 @@ export class CardSales {
       this.journal.exchange('payment', id, result.exchange, null);
       return decision.next === 'record' ? this.journal.patchPayment(id, patchOf(decision, result, this.deps.now())) : getPayment(this.deps.db, id);
     });
+  }
+
+  /**
+   * An approval naming a terminal reference the ledger already holds for another sale is that sale's
+   * answer (the terminal's last transaction is still the previous sale of the same amount, or an old
+   * frame replayed): not this sale's. It counts as no usable answer — 状态未明 for a supervisor — instead
+   * of a write the UNIQUE index refuses, which left the sale "asking" with no answer recorded.
+   */
+  private unlessHeldElsewhere(id: number, result: GatewayResult): GatewayResult {
+    if (result.kind !== 'success' || result.answer.reference === undefined) return result;
+    const payment = getPayment(this.deps.db, id);
+    const holder = findPaymentByGatewayRef(this.deps.db, payment.gateway, result.answer.reference);
+    if (holder === undefined || holder.id === id) return result;
+    this.deps.logger.warn('terminal answer names the reference of another sale: not taken', { sale: holder.tradeNo });
+    return {
+      kind: 'unknown',
+      answer: {
+        code: result.answer.code,
+        message: `the terminal's answer is sale ${holder.tradeNo} (reference ${result.answer.reference.slice(0, 40)}), not this one: check the terminal's record; a supervisor settles it`,
+      },
+      exchange: result.exchange,
+    };
   }
 
   private gatewayOf(payment: PaymentRecord): PaymentGateway {
