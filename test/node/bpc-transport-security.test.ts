@@ -3,14 +3,11 @@
  * sent; https works against a loopback TLS front whose CA (made in the test) the client trusts through
  * the bpc.caFile setting — never by turning verification off; health shows transport and signing.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '../../src/core/app/core';
-import { createFileKeyCipher } from '../../src/core/secrets/cipher';
+import type { Core } from '../../src/core/app/core';
 import { startBpcSimulator, type BpcSimulator } from '../../src/core/simulators/bpc/index';
-import { silentLogger } from '../../src/core/util/logger';
 import { startMitm } from '../support/mitm';
+import { startProvisionedCore } from '../support/counter';
 import { tempDir } from '../support/temp';
 import { makeTestCa, type TestCa } from '../support/test-ca';
 
@@ -30,28 +27,11 @@ async function sim(): Promise<BpcSimulator> {
 async function liveCore(bpc: Record<string, unknown>): Promise<Core> {
   const t = tempDir('cashier-tls-');
   cleanups.push(t.cleanup);
-  const file = join(t.dir, 'provisioning.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      bpc: { mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, ...bpc },
-      operators: [
-        { code: '001', pin: '246801' },
-        { code: '800', pin: '813579' },
-        { code: '900', pin: '902468' },
-      ],
-    }),
+  const core = await startProvisionedCore(
+    t.dir,
+    { bpc: { mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, ...bpc } },
+    { schedule: { firstQueryMs: 600_000 } },
   );
-  const core = await startCore({
-    dataDir: t.dir,
-    version: '0',
-    platform: 'web',
-    cipher: createFileKeyCipher(t.dir),
-    logger: silentLogger,
-    provisioningFile: file,
-    provisioningRequired: true,
-    schedule: { firstQueryMs: 600_000 },
-  });
   cleanups.push(() => core.close());
   expect(core.info()).toMatchObject({ mode: 'live', configError: null });
   return core;

@@ -22,7 +22,7 @@ import { addCounter, publishSnapshot } from '../../src/hq/admin';
 import type { Pool } from '../../src/hq/db';
 import { runHqCli } from '../../src/hq/run';
 import { startHqServer, type HqServer } from '../../src/hq/server';
-import { SUPERVISOR, startCounter, type TestCounter } from '../support/counter';
+import { startCounter, startProvisionedCore, SUPERVISOR, type TestCounter } from '../support/counter';
 import { startTestHq, type TestHq } from '../support/hq';
 import { tempDir } from '../support/temp';
 import { makeTestCa, type TestCa } from '../support/test-ca';
@@ -262,31 +262,14 @@ describe('live mode and plain http to headquarters', () => {
   async function liveCounter(store: string, url: string, transport: SyncTransport): Promise<Awaited<ReturnType<typeof startCore>>> {
     const { key } = await addCounter(pool, cipher, { store, lane: 'L1' });
     const t = tempDir('hq-live-');
-    const file = join(t.dir, 'provisioning.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
+    const core = await startProvisionedCore(
+      t.dir,
+      {
         bpc: { url: 'https://bank.invalid/gateway', mid: '104320170118888', posNo: '37381542', tellerNo: '001', key: '01AC$@!BGT98aw#C' },
-        operators: [
-          { code: '001', pin: '246801' },
-          { code: '800', pin: '813579' },
-          { code: '900', pin: '902468' },
-        ],
         hq: { url, store, lane: 'L1', key, intervalMs: 600_000 },
-      }),
+      },
+      { syncTransport: transport, syncIntervalMs: 3_600_000, schedule: { firstQueryMs: 600_000 } },
     );
-    const core = await startCore({
-      dataDir: t.dir,
-      version: '0',
-      platform: 'web',
-      cipher: createFileKeyCipher(t.dir),
-      logger: silentLogger,
-      provisioningFile: file,
-      provisioningRequired: true,
-      syncTransport: transport,
-      syncIntervalMs: 3_600_000,
-      schedule: { firstQueryMs: 600_000 },
-    });
     await core.sync.stop();
     cleanups.push(async () => {
       await core.close();

@@ -6,15 +6,13 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startCore, type Core } from '../../src/core/app/core';
+import type { Core } from '../../src/core/app/core';
 import { startNotifyListener } from '../../src/core/gateways/bpc/notify-listener';
-import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { startBpcSimulator, type BpcSimulator } from '../../src/core/simulators/bpc/index';
 import { NotificationsSchema } from '../../src/shared/settings';
 import { silentLogger } from '../../src/core/util/logger';
+import { startProvisionedCore } from '../support/counter';
 import { tempDir } from '../support/temp';
 
 const KEY = '01AC$@!BGT98aw#C';
@@ -38,30 +36,15 @@ async function liveCore(): Promise<{ core: Core; sim: BpcSimulator; notifyUrl: s
   const t = tempDir('cashier-notify-');
   cleanups.push(t.cleanup);
   const port = await freePort();
-  const file = join(t.dir, 'provisioning.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
+  const core = await startProvisionedCore(
+    t.dir,
+    {
       bpc: { url: sim.url, mid: MID, posNo: '37381542', tellerNo: '001', key: KEY, profile: { requireSignedResponses: true } },
       notifications: { enabled: true, port, publicUrl: `http://127.0.0.1:${port}/notify` },
-      operators: [
-        { code: '001', pin: '246801' },
-        { code: '800', pin: '813579' },
-        { code: '900', pin: '902468' },
-      ],
-    }),
-  );
-  const core = await startCore({
-    dataDir: t.dir,
-    version: '0',
-    platform: 'web',
-    cipher: createFileKeyCipher(t.dir),
-    logger: silentLogger,
-    provisioningFile: file,
-    provisioningRequired: true,
+    },
     // Only a notification can make a query happen within the test.
-    schedule: { firstQueryMs: 600_000 },
-  });
+    { schedule: { firstQueryMs: 600_000 } },
+  );
   cleanups.push(() => core.close());
   expect(core.info()).toMatchObject({ mode: 'live', configError: null });
   return { core, sim, notifyUrl: `http://127.0.0.1:${port}/notify` };

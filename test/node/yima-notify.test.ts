@@ -17,7 +17,7 @@ import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { startBpcSimulator } from '../../src/core/simulators/bpc/index';
 import { startYimaSimulator } from '../../src/core/simulators/yima';
 import { silentLogger } from '../../src/core/util/logger';
-import { ledgerRows, startCounter, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
+import { ledgerRows, startCounter, startProvisionedCore, SUPERVISOR, waitUntil, type TestCounter } from '../support/counter';
 import { tempDir } from '../support/temp';
 import { YIMA_TEST_SETTINGS as SETTINGS } from '../support/yima';
 
@@ -111,30 +111,15 @@ describe('Yima notifications in live mode', () => {
     cleanups.push(t.cleanup);
     const port = await freePort();
     const notifyUrl = `http://127.0.0.1:${port}/yima/notify`;
-    const file = join(t.dir, 'provisioning.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
+    const core = await startProvisionedCore(
+      t.dir,
+      {
         bpc: { url: bank.url, mid: '104320170118888', posNo: '37381542', tellerNo: '001', key: '01AC$@!BGT98aw#C', profile: { requireSignedResponses: true } },
         yima: { ...SETTINGS, url: yima.url, key: yimaKey, requireSignedResponses: true, notifyUrl, notifyHost: '127.0.0.1', notifyPort: port },
-        operators: [
-          { code: '001', pin: '246801' },
-          { code: '800', pin: '813579' },
-          { code: '900', pin: '902468' },
-        ],
-      }),
-    );
-    const core = await startCore({
-      dataDir: t.dir,
-      version: '0',
-      platform: 'web',
-      cipher: createFileKeyCipher(t.dir),
-      logger: silentLogger,
-      provisioningFile: file,
-      provisioningRequired: true,
+      },
       // Only a notification can make a query happen within the test.
-      schedule: SLOW,
-    });
+      { schedule: SLOW },
+    );
     cleanups.push(() => core.close());
     expect(core.info()).toMatchObject({ mode: 'live', configError: null });
 

@@ -10,6 +10,7 @@ import { createFileKeyCipher } from '../../src/core/secrets/cipher';
 import { silentLogger } from '../../src/core/util/logger';
 import { tempDir } from '../support/temp';
 import { withNonces } from '../support/approvals';
+import { startProvisionedCore } from '../support/counter';
 
 const KEY = 'Yk9#key&01-yima';
 const supervisor = { code: '800', pin: '8888' };
@@ -177,28 +178,10 @@ describe('Yima settings through the bridge', () => {
 describe('Yima without a gateway URL in live mode', () => {
   it('a card sale is refused NOT_CONFIGURED naming yima.url before anything is sent; the intent ends failed, nothing pushed', async () => {
     const t = tempDir('yima-live-nourl-');
-    const file = join(t.dir, 'provisioning.json');
     const { url: _url, ...noUrl } = base;
-    writeFileSync(
-      file,
-      JSON.stringify({
-        bpc: { url: 'https://bank.invalid/gw', mid: '898310148160568', posNo: '37381542', tellerNo: '001', key: 'bpc-key-0123456789' },
-        yima: { ...noUrl, cardRoute: 'yima', key: KEY },
-        operators: [
-          { code: '001', pin: '246801' },
-          { code: '800', pin: '813579' },
-          { code: '900', pin: '902468' },
-        ],
-      }),
-    );
-    const core = await startCore({
-      dataDir: t.dir,
-      version: '0',
-      platform: 'web',
-      cipher: createFileKeyCipher(t.dir),
-      logger: silentLogger,
-      provisioningFile: file,
-      provisioningRequired: true,
+    const core = await startProvisionedCore(t.dir, {
+      bpc: { url: 'https://bank.invalid/gw', mid: '898310148160568', posNo: '37381542', tellerNo: '001', key: 'bpc-key-0123456789' },
+      yima: { ...noUrl, cardRoute: 'yima', key: KEY },
     });
     try {
       expect(core.info()).toMatchObject({ mode: 'live', configError: null });

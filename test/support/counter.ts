@@ -3,6 +3,7 @@
  * dispatcher as a window drives it: sign in, sell (the training bank pays on cue), refund.
  */
 import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCore, type Core, type CoreOptions } from '../../src/core/app/core';
 import { createFileKeyCipher } from '../../src/core/secrets/cipher';
@@ -19,6 +20,33 @@ export interface TestCounter {
 }
 
 export const SUPERVISOR = { code: '800', pin: '8888' };
+
+/** Operators off the published training PINs: what a provisioning file needs for a counter to start live. */
+export const LIVE_OPERATORS = [
+  { code: '001', pin: '246801' },
+  { code: '800', pin: '813579' },
+  { code: '900', pin: '902468' },
+] as const;
+
+/**
+ * A core started from a provisioning file written into `dataDir` — the given sections plus
+ * LIVE_OPERATORS — that must apply (`provisioningRequired`): with a merchant in it, the counter is live.
+ * `options` override the core's options (schedule, sync transport, …).
+ */
+export async function startProvisionedCore(dataDir: string, sections: Record<string, unknown>, options: Partial<CoreOptions> = {}): Promise<Core> {
+  const file = join(dataDir, 'provisioning.json');
+  writeFileSync(file, JSON.stringify({ ...sections, operators: LIVE_OPERATORS }));
+  return startCore({
+    dataDir,
+    version: '0',
+    platform: 'web',
+    cipher: createFileKeyCipher(dataDir),
+    logger: silentLogger,
+    provisioningFile: file,
+    provisioningRequired: true,
+    ...options,
+  });
+}
 
 /** Reads until `done` says so (every 20 ms, at most `ms`); the timeout names what it waited for and the last value. */
 export async function waitUntil(read: () => Promise<any>, done: (v: any) => boolean, what: string, ms = 10_000): Promise<any> {
