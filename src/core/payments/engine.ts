@@ -551,10 +551,11 @@ export class PaymentEngine {
     for (const payment of payments) {
       try {
         appendEvent(this.deps.db, { at: this.deps.now(), entity: 'payment', entityId: payment.id, type: 'resumed', data: { status: payment.status } });
-        if (payment.sysTrace === null && payment.status === 'created' && this.deps.gateways.capabilities(payment.gateway).payableWithoutAnswer === true)
-          this.resumePushed(payment);
-        else if (payment.sysTrace === null) void this.resumeUnsent(payment);
-        else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
+        // No recorded create answer: the decision table says whether it was a QR never shown (failed) or a pushed order to follow.
+        if (payment.sysTrace === null) {
+          if (decidePayment(this.stateOf(payment), { on: 'timer' }).next === 'follow_pushed') this.resumePushed(payment);
+          else void this.resumeUnsent(payment);
+        } else if (payment.closeRequestedAt !== null || (payment.qrExpiresAt !== null && this.deps.now() >= payment.qrExpiresAt)) {
           void this.tick(payment.id);
         } else this.scheduleQuery(payment, 0);
       } catch (error) {

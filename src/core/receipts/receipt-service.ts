@@ -233,7 +233,7 @@ export class ReceiptService {
     if (this.config === null || this.config.autoPrint !== 'auto' || this.autoPrinted.has(paymentId)) return;
     this.autoPrinted.add(paymentId);
     // After a restart: a sale that already printed (or queued) its receipt does not print again.
-    if (listEvents(this.deps.db, 'payment', paymentId).some((e) => e.type === 'receipt_printed' || e.type === 'receipt_failed')) return;
+    if (this.printedBefore('payment', paymentId, true)) return;
     this.print({ kind: 'payment', ref: paymentId }).catch((err: unknown) => this.logger.error('auto print failed', { error: err }));
   }
 
